@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Safe file writes and bounded reads: see fileutil.h. */
+#define _GNU_SOURCE
+#include "fileutil.h"
+#include "cleanup.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <ftw.h>
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int pn_write_atomic(const char *path, const void *data, size_t len, mode_t mode, int fsync_data)
+{
+	char tmp[PATH_MAX];
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return -errno;
+	r = write_all(fd, data, len);
+	if (r == 0 && fsync_data && fsync(fd) < 0)
+		r = -errno;
+	if (r == 0 && close(steal_fd(&fd)) < 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlink(tmp);
+		return r;
+	}
+	if (fsync_data) {
+		char dir[PATH_MAX];
+		char *slash;
+
+		snprintf(dir, sizeof(dir), "%s", path);
+		slash = strrchr(dir, '/');
+		if (slash && slash != dir) {
+			_cleanup_close_ int dfd = -1;
+
+			*slash = '\0';
+			dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (dfd >= 0)
+				(void)fsync(dfd);
+		}
+	}
+	return 0;
+}
+
+int pn_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 4096;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	buf = malloc(cap + 1);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			char *nb;
+
+			if (cap >= max)
+				return -EFBIG;
+			cap = cap * 2 > max ? max : cap * 2;
+			nb = realloc(buf, cap + 1);
+			if (!nb)
+				return -ENOMEM;
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max)
+			return -EFBIG;
+	}
+	buf[len] = '\0';
+	if (ret_len)
+		*ret_len = len;
+	*ret_buf = steal_ptr(buf);
+	return 0;
+}
+
+int pn_mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int pn_json_load(const char *path, json_t **ret, struct pn_err *err)
+{
+	_cleanup_free_ char *buf = NULL;
+	json_error_t jerr;
+	size_t len;
+	json_t *doc;
+	int r;
+
+	r = pn_read_file(path, PN_FILE_MAX, &buf, &len);
+	if (r == -EFBIG)
+		return pn_err_set(err, EFBIG, "%s: larger than %u bytes", path, PN_FILE_MAX);
+	if (r < 0)
+		return pn_err_set(err, -r, "%s: %s", path, strerror(-r));
+	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc)
+		return pn_err_set(err, EINVAL, "%s: invalid JSON at line %d: %s", path, jerr.line, jerr.text);
+	*ret = doc;
+	return 0;
+}
+
+int pn_json_save(const char *path, const json_t *doc, int fsync_data)
+{
+	_cleanup_free_ char *text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+	size_t len;
+	int r;
+
+	if (!text)
+		return -ENOMEM;
+	len = strlen(text);
+	/* trailing newline for people who cat the file */
+	{
+		char *t = realloc(text, len + 2);
+
+		if (!t)
+			return -ENOMEM;
+		text = t;
+		text[len++] = '\n';
+		text[len] = '\0';
+	}
+	r = pn_write_atomic(path, text, len, 0644, fsync_data);
+	return r;
+}
+
+static int rm_one(const char *fpath, const struct stat *sb, int typeflag, struct FTW *ftwbuf)
+{
+	(void)sb;
+	(void)ftwbuf;
+	if (typeflag == FTW_DP)
+		return rmdir(fpath) < 0 && errno != ENOENT ? -1 : 0;
+	return unlink(fpath) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int pn_rm_rf(const char *path)
+{
+	if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	return 0;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Files written the safe way and read with limits: atomic replace (temporary
+ * file, fsync, rename), bounded reads, directories created with parents,
+ * JSON documents loaded with a size limit.
+ */
+#ifndef PODNET_FILEUTIL_H
+#define PODNET_FILEUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <jansson.h>
+#include "err.h"
+
+/* Largest state or definition file we accept: a user can edit these. */
+#define PN_FILE_MAX (4u << 20)
+
+/**
+ * pn_write_atomic() - replace @path with @data so readers never see half a file
+ * @fsync_data: also fsync the file and directory (persistent state)
+ *
+ * Return: 0 or a negative errno.
+ */
+int pn_write_atomic(const char *path, const void *data, size_t len, mode_t mode, int fsync_data);
+
+/**
+ * pn_read_file() - read a whole file of at most @max bytes, NUL-terminated
+ *
+ * Return: 0 with *@ret_buf owned by the caller, -EFBIG when larger, or a negative errno.
+ */
+int pn_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len);
+
+/** pn_mkdir_p() - create @path and its parents with @mode. Return: 0 or -errno. */
+int pn_mkdir_p(const char *path, mode_t mode);
+
+/**
+ * pn_json_load() - parse a JSON document from a file with the size limit
+ *
+ * Return: 0 with *@ret owned by the caller; -ENOENT; -EINVAL with a message for bad JSON.
+ */
+int pn_json_load(const char *path, json_t **ret, struct pn_err *err);
+
+/** pn_json_save() - atomically write @doc (indented) to @path. Return: 0 or -errno. */
+int pn_json_save(const char *path, const json_t *doc, int fsync_data);
+
+/** pn_rm_rf() - remove a directory tree (no symlink following). Return: 0 or -errno. */
+int pn_rm_rf(const char *path);
+
+#endif

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Directory layout: see paths.h. */
+#define _GNU_SOURCE
+#include "paths.h"
+#include "fileutil.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <pwd.h>
+
+char *pn_path(char *buf, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, PATH_MAX, fmt, ap);
+	va_end(ap);
+	return n < 0 || n >= PATH_MAX ? NULL : buf;
+}
+
+static const char *home_dir(void)
+{
+	const char *h = getenv("HOME");
+	struct passwd *pw;
+
+	if (h && *h)
+		return h;
+	pw = getpwuid(getuid());
+	return pw ? pw->pw_dir : "/";
+}
+
+static void exe_dir(char *buf)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, PATH_MAX - 1);
+	char *slash;
+
+	if (n <= 0) {
+		strcpy(buf, "/usr/local/libexec/podnet");
+		return;
+	}
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+}
+
+int pn_paths_init(struct pn_paths *p)
+{
+	const char *env;
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	p->rootless = geteuid() != 0;
+
+	if ((env = getenv("PODNET_DATA_DIR")) && *env)
+		snprintf(p->data, sizeof(p->data), "%s", env);
+	else if (!p->rootless)
+		snprintf(p->data, sizeof(p->data), "/var/lib/podnet");
+	else if ((env = getenv("XDG_DATA_HOME")) && *env)
+		snprintf(p->data, sizeof(p->data), "%s/podnet", env);
+	else
+		snprintf(p->data, sizeof(p->data), "%s/.local/share/podnet", home_dir());
+
+	if ((env = getenv("PODNET_RUNTIME_DIR")) && *env)
+		snprintf(p->runtime, sizeof(p->runtime), "%s", env);
+	else if (!p->rootless)
+		snprintf(p->runtime, sizeof(p->runtime), "/run/podnet");
+	else if ((env = getenv("XDG_RUNTIME_DIR")) && *env)
+		snprintf(p->runtime, sizeof(p->runtime), "%s/podnet", env);
+	else
+		snprintf(p->runtime, sizeof(p->runtime), "/tmp/podnet-%u", (unsigned)getuid());
+
+	if ((env = getenv("PODNET_LIBEXEC_DIR")) && *env)
+		snprintf(p->libexec, sizeof(p->libexec), "%s", env);
+	else
+		exe_dir(p->libexec);
+
+	r = pn_mkdir_p(p->data, 0700);
+	if (r < 0)
+		return r;
+	return pn_mkdir_p(p->runtime, 0700);
+}

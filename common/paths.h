@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Where podnet keeps things. Rootless: definitions under $XDG_DATA_HOME/podnet
+ * (default ~/.local/share/podnet), runtime state under $XDG_RUNTIME_DIR/podnet
+ * (default /tmp/podnet-UID). As root: /var/lib/podnet and /run/podnet.
+ * PODNET_DATA_DIR and PODNET_RUNTIME_DIR override both (tests, packaging).
+ */
+#ifndef PODNET_PATHS_H
+#define PODNET_PATHS_H
+
+#include <stdbool.h>
+#include <limits.h>
+
+struct pn_paths {
+	bool rootless;
+	char data[PATH_MAX];     /* persistent: networks/ */
+	char runtime[PATH_MAX];  /* volatile: lock, holder.json, ctr/, pods/, ipam/, dns/ */
+	char libexec[PATH_MAX];  /* where podnet-dns, podnet-portfwd live */
+};
+
+/** pn_paths_init() - resolve directories and create them (0700). Return: 0 or -errno. */
+int pn_paths_init(struct pn_paths *p);
+
+/** pn_path() - snprintf into @buf (PATH_MAX). Return: @buf, or NULL if truncated. */
+char *pn_path(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

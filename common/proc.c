@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Process identity and signalling without PID-reuse races: see proc.h. */
+#define _GNU_SOURCE
+#include "proc.h"
+#include "cleanup.h"
+#include "fileutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static int read_stat(pid_t pid, uint64_t *starttime, char *state)
+{
+	char path[64], buf[1024];
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+	char *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -ESRCH;
+	buf[n] = '\0';
+	/* comm may contain spaces and parentheses: skip to the last ')' */
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
+		return -EINVAL;
+	p += 2;
+	if (state)
+		*state = *p;
+	/* p points at field 3; starttime is field 22 */
+	for (int field = 3; field < 22; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return -EINVAL;
+		p++;
+	}
+	*starttime = strtoull(p, NULL, 10);
+	return 0;
+}
+
+int pn_proc_starttime(pid_t pid, uint64_t *ret)
+{
+	return read_stat(pid, ret, NULL);
+}
+
+int pn_proc_self_id(struct pn_proc_id *ret)
+{
+	ret->pid = getpid();
+	return pn_proc_starttime(ret->pid, &ret->starttime);
+}
+
+bool pn_proc_alive(const struct pn_proc_id *id)
+{
+	uint64_t st;
+	char state = 0;
+
+	if (!id || id->pid <= 0)
+		return false;
+	if (read_stat(id->pid, &st, &state) < 0)
+		return false;
+	return st == id->starttime && state != 'Z' && state != 'X';
+}
+
+static int pidfd_open_compat(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+int pn_proc_kill(const struct pn_proc_id *id, int sig)
+{
+	_cleanup_close_ int pfd = -1;
+
+	if (!id || id->pid <= 0)
+		return -ESRCH;
+	pfd = pidfd_open_compat(id->pid);
+	if (pfd < 0)
+		return -errno;
+	/* the pidfd pins the process: check identity after opening it */
+	if (!pn_proc_alive(id))
+		return -ESRCH;
+	if (syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+static int wait_gone(int pfd, int timeout_ms)
+{
+	struct pollfd p = { .fd = pfd, .events = POLLIN };
+	int r;
+
+	do
+		r = poll(&p, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	return r > 0 ? 0 : -ETIMEDOUT;
+}
+
+int pn_proc_kill_wait(const struct pn_proc_id *id, int timeout_ms)
+{
+	_cleanup_close_ int pfd = -1;
+
+	if (!id || id->pid <= 0)
+		return 0;
+	pfd = pidfd_open_compat(id->pid);
+	if (pfd < 0)
+		return errno == ESRCH ? 0 : -errno;
+	if (!pn_proc_alive(id))
+		return 0;
+	if (timeout_ms > 0) {
+		syscall(SYS_pidfd_send_signal, pfd, SIGTERM, NULL, 0);
+		if (wait_gone(pfd, timeout_ms) == 0)
+			return 0;
+	}
+	if (syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
+		return -errno;
+	/* a process of ours that is not our child: poll says readable once it exits */
+	return wait_gone(pfd, 5000);
+}
+
+void pn_proc_set_name(const char *name)
+{
+	prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
+}
+
+void pn_close_fds_from(int first, const int *keep, int nkeep)
+{
+	_cleanup_closedir_ DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		int fd = atoi(de->d_name);
+		bool kept = false;
+
+		if (de->d_name[0] == '.' || fd < first || fd == dirfd(d))
+			continue;
+		for (int i = 0; i < nkeep; i++)
+			kept |= keep[i] == fd;
+		if (!kept)
+			close(fd);
+	}
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Process identity that survives PID reuse: a PID is only "ours" while its
+ * start time (field 22 of /proc/PID/stat, clock ticks since boot) matches the
+ * recorded one.
+ */
+#ifndef PODNET_PROC_H
+#define PODNET_PROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct pn_proc_id {
+	pid_t pid;
+	uint64_t starttime;
+};
+
+/** pn_proc_starttime() - read @pid's start time. Return: 0 or -errno (-ESRCH if gone). */
+int pn_proc_starttime(pid_t pid, uint64_t *ret);
+
+/** pn_proc_self_id() - identity of the calling process. Return: 0 or -errno. */
+int pn_proc_self_id(struct pn_proc_id *ret);
+
+/**
+ * pn_proc_alive() - is the process recorded in @id still running (and not a zombie)?
+ *
+ * Return: true only if the PID exists with the same start time.
+ */
+bool pn_proc_alive(const struct pn_proc_id *id);
+
+/**
+ * pn_proc_kill() - signal the recorded process if it is still the same one
+ *
+ * Uses a pidfd so the identity check and the signal cannot race with reuse.
+ * Return: 0, -ESRCH if it is gone or was replaced, or -errno.
+ */
+int pn_proc_kill(const struct pn_proc_id *id, int sig);
+
+/**
+ * pn_proc_kill_wait() - SIGTERM, wait up to @timeout_ms, then SIGKILL and wait.
+ *
+ * Return: 0 once the process is gone, or -errno.
+ */
+int pn_proc_kill_wait(const struct pn_proc_id *id, int timeout_ms);
+
+/** pn_proc_set_name() - set the comm name shown by ps. */
+void pn_proc_set_name(const char *name);
+
+/**
+ * pn_close_fds_from() - close every fd >= @first except those in @keep
+ *
+ * Stray inherited descriptors must not reach helpers or containers.
+ */
+void pn_close_fds_from(int first, const int *keep, int nkeep);
+
+#endif
