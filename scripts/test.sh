@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The whole test suite, from a fresh clone on a fresh Debian 12 machine:
+#   1. install the Debian packages (scripts/install-deps.sh; needs root or sudo)
+#   2. build with -Werror, and again with ASan+UBSan
+#   3. unit tests (cmocka, via ctest) in both builds, bounded fuzzing if clang is present
+#   4. black-box tests as an unprivileged user created here (tests/e2e/setup-user.sh)
+# Ends with one line "N passed, N failed" and a non-zero exit on any failure.
+# Slow suites (benchmarks, soak, Podman end-to-end) live behind scripts/bench.sh
+# and scripts/test-slow.sh.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+total_pass=0 total_fail=0
+add() { total_pass=$((total_pass + $1)); total_fail=$((total_fail + $2)); }
+
+$SUDO scripts/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+build() { # dir, extra cmake args
+  local dir=$1; shift
+  cmake -S . -B "$dir" -DPODNET_WERROR=ON "$@" >"$dir.cmake.log" 2>&1 &&
+    cmake --build "$dir" -j"$(nproc)" >"$dir.build.log" 2>&1
+}
+mkdir -p build build-asan
+if build build; then add 1 0; echo "ok - build (-Werror)"; else add 0 1; echo "not ok - build"; tail -30 build.build.log; echo "$total_pass passed, $total_fail failed"; exit 1; fi
+if build build-asan -DPODNET_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug; then add 1 0; echo "ok - build (ASan+UBSan)"; else add 0 1; echo "not ok - ASan build"; tail -30 build-asan.build.log; fi
+
+unit() { # dir label
+  local out; out=$(cd "$1" && ctest --output-on-failure -j2 2>&1); local rc=$?
+  local p f
+  p=$(grep -cE '^\s*[0-9]+/[0-9]+ Test +#[0-9]+: .* Passed' <<<"$out")
+  f=$(grep -cE '^\s*[0-9]+/[0-9]+ Test +#[0-9]+: .* (\*\*\*Failed|Failed|\*\*\*Exception)' <<<"$out")
+  ((rc != 0 && f == 0)) && f=1
+  echo "$out" | sed -n '/tests passed/,$p'
+  ((f > 0)) && echo "$out" | grep -E -A30 'Failed|Exception' | head -80
+  echo "# unit tests ($2): $p passed, $f failed"
+  add "$p" "$f"
+}
+unit build "release"
+[[ -d build-asan/bin ]] && ASAN_OPTIONS=detect_leaks=1 unit build-asan "asan+ubsan"
+
+# Bounded fuzzing of every parser that has a target (PODNET_FUZZ build with clang).
+if command -v clang >/dev/null && [[ -x scripts/fuzz.sh ]]; then
+  if scripts/fuzz.sh 30; then add 1 0; echo "ok - fuzz"; else add 0 1; echo "not ok - fuzz"; fi
+fi
+
+# Black-box tests as an unprivileged user.
+$SUDO tests/e2e/setup-user.sh
+TUSER=${PODNET_TEST_USER:-podnet-test}
+chmod o+rx "$top" "$top/build" "$top/build/bin" 2>/dev/null || true
+out=$($SUDO runuser -u "$TUSER" -- env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
+  HOME="$(getent passwd "$TUSER" | cut -d: -f6)" USER="$TUSER" XDG_RUNTIME_DIR="/run/user/$(id -u "$TUSER")" \
+  PODNET_BUILD="$top/build" bash "$top/tests/e2e/run.sh" 2>&1)
+echo "$out"
+line=$(grep -E '^e2e: [0-9]+ passed, [0-9]+ failed' <<<"$out" | tail -1)
+if [[ -n "$line" ]]; then
+  read -r _ p _ f _ <<<"$line"; add "$p" "$f"
+else
+  add 0 1
+fi
+# Nothing of the test user may be left running.
+left=$(pgrep -u "$TUSER" || true)
+if [[ -n "$left" ]]; then
+  echo "not ok - processes of $TUSER left running:"; ps -o pid,cmd -p $(echo $left | tr ' ' ,) || true
+  for pid in $left; do $SUDO kill -9 "$pid" 2>/dev/null || true; done
+  add 0 1
+else
+  add 1 0; echo "ok - no processes of $TUSER left"
+fi
+
+echo "$total_pass passed, $total_fail failed"
+((total_fail == 0))

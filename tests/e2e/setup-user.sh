@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Create (or reuse) the unprivileged user the black-box tests run as.
+# Run as root. Prints nothing on success except what it changed.
+#   - user podnet-test with a home directory and a /etc/subuid + /etc/subgid range
+#   - /run/user/UID owned by it (no logind session here, so we make it)
+#   - /dev/net/tun mode 0666 if this VM ships it 0600 (real distributions ship 0666;
+#     the slirp tap needs it). We say so when we change it.
+set -euo pipefail
+USER_NAME=${PODNET_TEST_USER:-podnet-test}
+if ! id "$USER_NAME" >/dev/null 2>&1; then
+  useradd --create-home --shell /bin/bash "$USER_NAME"
+  echo "setup-user: created user $USER_NAME"
+fi
+uid=$(id -u "$USER_NAME")
+for f in /etc/subuid /etc/subgid; do
+  touch "$f"
+  if ! grep -q "^$USER_NAME:" "$f"; then
+    echo "$USER_NAME:1200000:65536" >>"$f"
+    echo "setup-user: added $USER_NAME:1200000:65536 to $f"
+  fi
+done
+install -d -m 0700 -o "$USER_NAME" -g "$USER_NAME" "/run/user/$uid"
+if [[ -e /dev/net/tun ]]; then
+  mode=$(stat -c %a /dev/net/tun)
+  if [[ "$mode" != "666" ]]; then
+    chmod 0666 /dev/net/tun
+    echo "setup-user: /dev/net/tun was $mode, set to 0666 as on standard distributions"
+  fi
+fi
