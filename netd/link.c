@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* rtnetlink objects through libnl-route: see link.h. */
+#define _GNU_SOURCE
+#include "link.h"
+#include "cleanup.h"
+#include "ns.h"
+
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/bridge.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/route/route.h>
+
+#define NLE(err, r, fmt, ...) pn_err_set(err, EIO, fmt ": %s", ##__VA_ARGS__, nl_geterror(r))
+
+static int nle_errno(int r)
+{
+	switch (-r) {
+	case NLE_EXIST: return EEXIST;
+	case NLE_OBJ_NOTFOUND: case NLE_NODEV: return ENODEV;
+	case NLE_PERM: return EPERM;
+	case NLE_NOMEM: return ENOMEM;
+	case NLE_INVAL: return EINVAL;
+	case NLE_BUSY: return EBUSY;
+	default: return EIO;
+	}
+}
+
+int netd_nl_open(struct nl_sock **ret, struct pn_err *err)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	int r;
+
+	if (!sk)
+		return pn_err_set(err, ENOMEM, "out of memory");
+	r = nl_connect(sk, NETLINK_ROUTE);
+	if (r < 0) {
+		nl_socket_free(sk);
+		return NLE(err, r, "cannot open netlink socket");
+	}
+	fcntl(nl_socket_get_fd(sk), F_SETFD, FD_CLOEXEC);
+	*ret = sk;
+	return 0;
+}
+
+struct open_args {
+	struct nl_sock **ret;
+	struct pn_err *err;
+};
+
+static int open_cb(void *arg)
+{
+	struct open_args *a = arg;
+
+	return netd_nl_open(a->ret, a->err);
+}
+
+int netd_nl_open_in(int netns_fd, struct nl_sock **ret, struct pn_err *err)
+{
+	struct open_args a = { ret, err };
+	int r = pn_ns_run_in(netns_fd, open_cb, &a);
+
+	if (r < 0 && err && !err->code)
+		pn_err_set(err, r, "cannot enter network namespace: %s", strerror(-r));
+	return r;
+}
+
+void netd_nl_close(struct nl_sock *sk)
+{
+	if (sk)
+		nl_socket_free(sk);
+}
+
+int netd_link_exists(struct nl_sock *sk, const char *ifname)
+{
+	struct rtnl_link *l = NULL;
+	int r = rtnl_link_get_kernel(sk, 0, ifname, &l);
+
+	if (r == 0) {
+		rtnl_link_put(l);
+		return 1;
+	}
+	return (r == -NLE_OBJ_NOTFOUND || r == -NLE_NODEV) ? 0 : -nle_errno(r);
+}
+
+static int link_index(struct nl_sock *sk, const char *ifname, int *ret, struct pn_err *err)
+{
+	struct rtnl_link *l = NULL;
+	int r = rtnl_link_get_kernel(sk, 0, ifname, &l);
+
+	if (r < 0)
+		return pn_err_set(err, nle_errno(r), "interface %s: %s", ifname, nl_geterror(r));
+	*ret = rtnl_link_get_ifindex(l);
+	rtnl_link_put(l);
+	return 0;
+}
+
+int netd_link_up(struct nl_sock *sk, const char *ifname, struct pn_err *err)
+{
+	struct rtnl_link *orig = NULL, *change = NULL;
+	int r = rtnl_link_get_kernel(sk, 0, ifname, &orig);
+
+	if (r < 0)
+		return pn_err_set(err, nle_errno(r), "interface %s: %s", ifname, nl_geterror(r));
+	change = rtnl_link_alloc();
+	rtnl_link_set_flags(change, IFF_UP);
+	r = rtnl_link_change(sk, orig, change, 0);
+	rtnl_link_put(change);
+	rtnl_link_put(orig);
+	return r < 0 ? NLE(err, r, "cannot set %s up", ifname) : 0;
+}
+
+int netd_link_delete(struct nl_sock *sk, const char *ifname, struct pn_err *err)
+{
+	struct rtnl_link *l = rtnl_link_alloc();
+	int r;
+
+	rtnl_link_set_name(l, ifname);
+	r = rtnl_link_delete(sk, l);
+	rtnl_link_put(l);
+	if (r < 0 && r != -NLE_OBJ_NOTFOUND && r != -NLE_NODEV)
+		return NLE(err, r, "cannot delete %s", ifname);
+	return 0;
+}
+
+static int addr_add(struct nl_sock *sk, int ifindex, const struct pn_ip *ip, int prefix, struct pn_err *err)
+{
+	struct rtnl_addr *a = rtnl_addr_alloc();
+	struct nl_addr *local = nl_addr_build(ip->family, ip->b, (size_t)pn_ip_bits(ip) / 8);
+	char b[PN_IPSTR_MAX];
+	int r;
+
+	if (!a || !local) {
+		rtnl_addr_put(a);
+		nl_addr_put(local);
+		return pn_err_set(err, ENOMEM, "out of memory");
+	}
+	nl_addr_set_prefixlen(local, prefix);
+	rtnl_addr_set_ifindex(a, ifindex);
+	rtnl_addr_set_local(a, local);
+	if (ip->family == AF_INET6)
+		rtnl_addr_set_flags(a, IFA_F_NODAD);
+	r = rtnl_addr_add(sk, a, NLM_F_CREATE | NLM_F_REPLACE);
+	nl_addr_put(local);
+	rtnl_addr_put(a);
+	if (r < 0 && r != -NLE_EXIST)
+		return NLE(err, r, "cannot add address %s/%d", pn_ip_format(ip, b), prefix);
+	return 0;
+}
+
+static int route_default(struct nl_sock *sk, int ifindex, const struct pn_ip *gw, int metric,
+			 struct pn_err *err)
+{
+	struct rtnl_route *rt = rtnl_route_alloc();
+	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+	struct nl_addr *dst = nl_addr_alloc(16), *via = nl_addr_build(gw->family, gw->b, (size_t)pn_ip_bits(gw) / 8);
+	int r;
+
+	nl_addr_set_family(dst, gw->family);
+	nl_addr_set_prefixlen(dst, 0);
+	rtnl_route_set_family(rt, (uint8_t)gw->family);
+	rtnl_route_set_dst(rt, dst);
+	rtnl_route_set_priority(rt, (uint32_t)metric);
+	rtnl_route_set_table(rt, RT_TABLE_MAIN);
+	rtnl_route_set_protocol(rt, RTPROT_STATIC);
+	rtnl_route_nh_set_ifindex(nh, ifindex);
+	rtnl_route_nh_set_gateway(nh, via);
+	rtnl_route_add_nexthop(rt, nh);
+	r = rtnl_route_add(sk, rt, NLM_F_CREATE);
+	nl_addr_put(dst);
+	nl_addr_put(via);
+	rtnl_route_put(rt);
+	if (r < 0 && r != -NLE_EXIST)
+		return NLE(err, r, "cannot add default route");
+	return 0;
+}
+
+int netd_bridge_ensure(struct nl_sock *sk, const struct netd_network *net, struct pn_err *err)
+{
+	struct rtnl_link *br = rtnl_link_bridge_alloc();
+	int ifindex, r;
+
+	if (!br)
+		return pn_err_set(err, ENOMEM, "out of memory");
+	rtnl_link_set_name(br, net->bridge);
+	rtnl_link_set_flags(br, IFF_UP);
+	if (net->mtu)
+		rtnl_link_set_mtu(br, (unsigned)net->mtu);
+	r = rtnl_link_add(sk, br, NLM_F_CREATE | NLM_F_EXCL);
+	rtnl_link_put(br);
+	if (r < 0 && r != -NLE_EXIST)
+		return NLE(err, r, "cannot create bridge %s for network %s", net->bridge, net->name);
+	r = link_index(sk, net->bridge, &ifindex, err);
+	if (r < 0)
+		return r;
+	for (int i = 0; i < net->nsubnets; i++) {
+		const struct netd_subnet *s = &net->subnets[i];
+
+		if (!s->gateway.family)
+			continue;
+		r = addr_add(sk, ifindex, &s->gateway, s->subnet.prefix, err);
+		if (r < 0)
+			return r;
+	}
+	return netd_link_up(sk, net->bridge, err);
+}
+
+int netd_veth_attach(struct nl_sock *sk_i, struct nl_sock *sk_c, int c_netns_fd,
+		     const struct netd_network *net, const struct netd_veth_spec *spec,
+		     struct pn_err *err)
+{
+	struct rtnl_link *veth = NULL, *peer = NULL;
+	struct nl_addr *mac = NULL;
+	int br_index, c_index, r;
+
+	r = link_index(sk_i, net->bridge, &br_index, err);
+	if (r == -ENODEV) {
+		/* the holder was restarted or the bridge removed by hand: recreate it */
+		pn_err_clear(err);
+		r = netd_bridge_ensure(sk_i, net, err);
+		if (r == 0)
+			r = link_index(sk_i, net->bridge, &br_index, err);
+	}
+	if (r < 0)
+		return r;
+	veth = rtnl_link_veth_alloc();
+	if (!veth)
+		return pn_err_set(err, ENOMEM, "out of memory");
+	peer = rtnl_link_veth_get_peer(veth);
+	rtnl_link_set_name(veth, spec->host_ifname);
+	rtnl_link_set_master(veth, br_index);
+	rtnl_link_set_flags(veth, IFF_UP);
+	rtnl_link_set_name(peer, spec->ifname);
+	rtnl_link_set_ns_fd(peer, c_netns_fd);
+	mac = nl_addr_build(AF_LLC, spec->mac, 6);
+	rtnl_link_set_addr(peer, mac);
+	if (net->mtu) {
+		rtnl_link_set_mtu(veth, (unsigned)net->mtu);
+		rtnl_link_set_mtu(peer, (unsigned)net->mtu);
+	}
+	r = rtnl_link_add(sk_i, veth, NLM_F_CREATE | NLM_F_EXCL);
+	nl_addr_put(mac);
+	rtnl_link_put(peer);
+	rtnl_link_veth_release(veth);
+	if (r < 0) {
+		if (r == -NLE_EXIST)
+			return pn_err_set(err, EEXIST, "interface %s already exists in the container or %s in the infra namespace",
+					  spec->ifname, spec->host_ifname);
+		return NLE(err, r, "cannot create veth %s for network %s", spec->host_ifname, net->name);
+	}
+
+	r = link_index(sk_c, spec->ifname, &c_index, err);
+	if (r == 0)
+		r = netd_link_up(sk_c, spec->ifname, err);
+	for (int i = 0; r == 0 && i < spec->nips; i++)
+		r = addr_add(sk_c, c_index, &spec->ips[i], spec->prefixes[i], err);
+	for (int i = 0; r == 0 && !net->internal && i < net->nsubnets; i++)
+		if (net->subnets[i].gateway.family)
+			r = route_default(sk_c, c_index, &net->subnets[i].gateway, spec->route_metric, err);
+	if (r < 0) {
+		struct pn_err ignored = { 0 };
+
+		netd_link_delete(sk_i, spec->host_ifname, &ignored);
+	}
+	return r;
+}
+
+int netd_host_routes(struct pn_cidr **ret, size_t *ret_n)
+{
+	struct nl_sock *sk = NULL;
+	struct nl_cache *cache = NULL;
+	struct pn_cidr *out = NULL;
+	size_t n = 0;
+	struct nl_object *obj;
+	int r;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (netd_nl_open(&sk, NULL) < 0)
+		return -EIO;
+	r = rtnl_route_alloc_cache(sk, AF_UNSPEC, 0, &cache);
+	if (r < 0) {
+		netd_nl_close(sk);
+		return -EIO;
+	}
+	out = calloc((size_t)nl_cache_nitems(cache) + 1, sizeof(*out));
+	for (obj = nl_cache_get_first(cache); out && obj; obj = nl_cache_get_next(obj)) {
+		struct rtnl_route *rt = (struct rtnl_route *)obj;
+		struct nl_addr *dst = rtnl_route_get_dst(rt);
+		struct pn_cidr c;
+		unsigned len;
+
+		if (rtnl_route_get_table(rt) != RT_TABLE_MAIN || !dst)
+			continue;
+		len = nl_addr_get_len(dst);
+		if ((len != 4 && len != 16) || nl_addr_get_prefixlen(dst) == 0)
+			continue;
+		memset(&c, 0, sizeof(c));
+		c.addr.family = len == 4 ? AF_INET : AF_INET6;
+		memcpy(c.addr.b, nl_addr_get_binary_addr(dst), len);
+		c.prefix = (int)nl_addr_get_prefixlen(dst);
+		out[n++] = c;
+	}
+	nl_cache_free(cache);
+	netd_nl_close(sk);
+	*ret = out;
+	*ret_n = n;
+	return out ? 0 : -ENOMEM;
+}
+
+int netd_sysctl(const char *key, const char *value)
+{
+	char path[256];
+	_cleanup_close_ int fd = -1;
+	size_t len = strlen(value);
+
+	snprintf(path, sizeof(path), "/proc/sys/%s", key);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, value, len) != (ssize_t)len)
+		return -errno;
+	return 0;
+}
+
+void netd_mac_random(unsigned char mac[6])
+{
+	if (getrandom(mac, 6, 0) != 6)
+		for (int i = 0; i < 6; i++)
+			mac[i] = (unsigned char)rand();
+	mac[0] = (unsigned char)((mac[0] & 0xfe) | 0x02);
+}
+
+int netd_mac_parse(const char *s, unsigned char mac[6])
+{
+	unsigned v[6];
+	char tail;
+
+	if (!s || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6 ||
+	    strlen(s) != 17)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (unsigned char)v[i];
+	if (mac[0] & 1)
+		return -EINVAL; /* multicast */
+	return 0;
+}
+
+void netd_mac_format(const unsigned char mac[6], char buf[18])
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rtnetlink through libnl-route: bridges and gateway addresses in I, veth
+ * pairs from I into a container namespace C, addresses and routes in C.
+ * Every function works on the netlink socket it is given, so one process in U
+ * can hold sockets in I and in C at once (sockets keep their namespace).
+ */
+#ifndef PODNET_LINK_H
+#define PODNET_LINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <netlink/netlink.h>
+#include "err.h"
+#include "ipaddr.h"
+#include "network.h"
+
+/** netd_nl_open() - a connected NETLINK_ROUTE socket in the current netns. */
+int netd_nl_open(struct nl_sock **ret, struct pn_err *err);
+/** netd_nl_open_in() - the same inside the netns @netns_fd (then back). */
+int netd_nl_open_in(int netns_fd, struct nl_sock **ret, struct pn_err *err);
+void netd_nl_close(struct nl_sock *sk);
+
+/** netd_link_up() - set an existing interface up (e.g. "lo"). */
+int netd_link_up(struct nl_sock *sk, const char *ifname, struct pn_err *err);
+/** netd_link_exists() - Return: 1 if @ifname exists, 0 if not, or -errno. */
+int netd_link_exists(struct nl_sock *sk, const char *ifname);
+/** netd_link_delete() - delete @ifname; a missing interface is not an error. */
+int netd_link_delete(struct nl_sock *sk, const char *ifname, struct pn_err *err);
+
+/** netd_bridge_ensure() - create the network's bridge with its gateways, up (idempotent). */
+int netd_bridge_ensure(struct nl_sock *sk, const struct netd_network *net, struct pn_err *err);
+
+struct netd_veth_spec {
+	const char *host_ifname;   /* in I, enslaved to the bridge */
+	const char *ifname;        /* in C: eth0, eth1, ... */
+	unsigned char mac[6];
+	struct pn_ip ips[NETD_MAX_SUBNETS];
+	int prefixes[NETD_MAX_SUBNETS];
+	int nips;
+	int route_metric;          /* default routes via the gateways, unless internal */
+};
+
+/**
+ * netd_veth_attach() - veth pair from the network's bridge in I into C
+ * @sk_i: socket in I; @sk_c: socket in C; @c_netns_fd: C
+ *
+ * On failure nothing of the pair is left behind.
+ */
+int netd_veth_attach(struct nl_sock *sk_i, struct nl_sock *sk_c, int c_netns_fd,
+		     const struct netd_network *net, const struct netd_veth_spec *spec,
+		     struct pn_err *err);
+
+/** netd_host_routes() - prefixes of the main routing table (to avoid when choosing subnets). */
+int netd_host_routes(struct pn_cidr **ret, size_t *ret_n);
+
+/** netd_sysctl() - write @value to /proc/sys/@key for the current netns. */
+int netd_sysctl(const char *key, const char *value);
+
+/** netd_mac_random() - a random locally administered unicast MAC. */
+void netd_mac_random(unsigned char mac[6]);
+int netd_mac_parse(const char *s, unsigned char mac[6]);
+void netd_mac_format(const unsigned char mac[6], char buf[18]);
+
+#endif

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Network definitions: validation, subnet choice, and the persistent store
+ * ($DATA/networks/<name>.json, netavark's format, see podnet-network(5)).
+ */
+#ifndef PODNET_NETWORK_H
+#define PODNET_NETWORK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+#include "err.h"
+#include "ipaddr.h"
+#include "paths.h"
+
+#define NETD_NAME_MAX 63
+#define NETD_MAX_SUBNETS 2
+#define NETD_DEFAULT_NETWORK "podnet"
+
+struct netd_subnet {
+	struct pn_cidr subnet;
+	struct pn_ip gateway;
+	bool has_range;
+	struct pn_ip range_start, range_end;
+};
+
+struct netd_network {
+	char name[NETD_NAME_MAX + 1];
+	char id[65];
+	char driver[16];
+	char bridge[16];
+	char created[40];
+	struct netd_subnet subnets[NETD_MAX_SUBNETS];
+	int nsubnets;
+	bool ipv6, internal, dns;
+	int mtu;        /* 0 = default (1500) */
+	json_t *labels; /* object, owned; may be NULL */
+	json_t *options;/* object, owned; may be NULL */
+};
+
+struct netd_network_opts {
+	const char *name;
+	const char *subnets[NETD_MAX_SUBNETS];
+	int nsubnets;
+	const char *gateways[NETD_MAX_SUBNETS];
+	int ngateways;
+	const char *ip_range;
+	const char *bridge;
+	const char *driver;
+	bool ipv6, internal, disable_dns;
+	json_t *labels;  /* borrowed */
+	json_t *options; /* borrowed, string values: mtu=N */
+};
+
+/** netd_name_valid() - network, container and pod names: ^[a-zA-Z0-9][a-zA-Z0-9_.-]*$, <= 63. */
+bool netd_name_valid(const char *name);
+
+void netd_network_clear(struct netd_network *net);
+/** netd_network_from_json() - validate a definition. Return: 0 or -EINVAL with a message. */
+int netd_network_from_json(json_t *doc, struct netd_network *net, struct pn_err *err);
+json_t *netd_network_to_json(const struct netd_network *net);
+
+/**
+ * netd_network_build() - turn user options into a definition
+ * @existing: networks already defined (their subnets and bridges are avoided)
+ * @avoid: other prefixes to avoid (the host's routes)
+ *
+ * Return: 0 or -errno with a message naming the bad option.
+ */
+int netd_network_build(const struct netd_network_opts *opts, const struct netd_network *existing,
+		       size_t nexisting, const struct pn_cidr *avoid, size_t navoid,
+		       struct netd_network *ret, struct pn_err *err);
+
+int netd_network_load(const struct pn_paths *p, const char *name, struct netd_network *ret,
+		      struct pn_err *err);
+int netd_network_save(const struct pn_paths *p, const struct netd_network *net, struct pn_err *err);
+int netd_network_delete(const struct pn_paths *p, const char *name, struct pn_err *err);
+/**
+ * netd_network_list() - load every valid definition, sorted by name
+ *
+ * Invalid files are skipped (their names go to @err as a warning, return stays 0).
+ */
+int netd_network_list(const struct pn_paths *p, struct netd_network **ret, size_t *ret_n,
+		      struct pn_err *err);
+void netd_network_list_free(struct netd_network *nets, size_t n);
+
+/** netd_subnet_first_host() - first address handed to containers (after the gateway). */
+void netd_subnet_pool(const struct netd_subnet *s, struct pn_ip *first, struct pn_ip *last);
+
+#endif

@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Attach/detach bookkeeping and the namespace side: see sandbox.h. */
+#define _GNU_SOURCE
+#include "sandbox.h"
+#include "cleanup.h"
+#include "fileutil.h"
+#include "ipam.h"
+#include "link.h"
+#include "state.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static json_t *networks_of(json_t *doc)
+{
+	json_t *n = json_object_get(doc, "networks");
+
+	if (!json_is_object(n)) {
+		n = json_object();
+		json_object_set_new(doc, "networks", n);
+	}
+	return n;
+}
+
+static void pick_ifname(json_t *nets, char *buf, size_t len)
+{
+	for (int i = 0; i < 1000; i++) {
+		const char *k;
+		json_t *v;
+		bool used = false;
+
+		snprintf(buf, len, "eth%d", i);
+		json_object_foreach(nets, k, v)
+			used |= strcmp(json_string_value(json_object_get(v, "interface")) ?: "", buf) == 0;
+		if (!used)
+			return;
+	}
+}
+
+int netd_attach_plan(const struct pn_paths *p, json_t *doc, const struct netd_network *net,
+		     const char *static_ip, const char *static_mac, json_t *aliases, struct pn_err *err)
+{
+	const char *id = json_string_value(json_object_get(doc, "id"));
+	json_t *nets = networks_of(doc), *ips = json_array(), *gws = json_array();
+	struct netd_leases leases;
+	struct pn_ip want;
+	unsigned char mac[6];
+	char ifname[16], host_if[16], macs[18], b[PN_IPSTR_MAX], cb[PN_CIDRSTR_MAX + 8];
+	bool static_used = false;
+	int r;
+
+	if (json_object_get(nets, net->name)) {
+		json_decref(ips);
+		json_decref(gws);
+		return pn_err_set(err, EEXIST, "%s is already connected to network %s",
+				  json_string_value(json_object_get(doc, "name")), net->name);
+	}
+	if (json_object_size(nets) >= NETD_MAX_NETWORKS) {
+		json_decref(ips);
+		json_decref(gws);
+		return pn_err_set(err, E2BIG, "at most %d networks per container", NETD_MAX_NETWORKS);
+	}
+	if (static_ip && pn_ip_parse(static_ip, &want) < 0) {
+		json_decref(ips);
+		json_decref(gws);
+		return pn_err_set(err, EINVAL, "invalid IP address \"%s\"", static_ip);
+	}
+	if (static_mac) {
+		if (netd_mac_parse(static_mac, mac) < 0) {
+			json_decref(ips);
+			json_decref(gws);
+			return pn_err_set(err, EINVAL, "invalid MAC address \"%s\": want a unicast xx:xx:xx:xx:xx:xx", static_mac);
+		}
+	} else {
+		netd_mac_random(mac);
+	}
+	r = netd_ipam_open(p, net->name, &leases, err);
+	if (r < 0) {
+		json_decref(ips);
+		json_decref(gws);
+		return r;
+	}
+	for (int i = 0; i < net->nsubnets && r == 0; i++) {
+		const struct netd_subnet *s = &net->subnets[i];
+		const struct pn_ip *w = NULL;
+		struct pn_ip got;
+
+		if (static_ip && want.family == s->subnet.addr.family) {
+			w = &want;
+			static_used = true;
+		}
+		r = netd_ipam_alloc(&leases, net->name, s, id, w, &got, err);
+		if (r < 0)
+			break;
+		snprintf(cb, sizeof(cb), "%s/%d", pn_ip_format(&got, b), s->subnet.prefix);
+		json_array_append_new(ips, json_string(cb));
+		if (s->gateway.family)
+			json_array_append_new(gws, json_string(pn_ip_format(&s->gateway, b)));
+	}
+	if (r == 0 && static_ip && !static_used)
+		r = pn_err_set(err, EINVAL, "address %s does not match any subnet of network %s", static_ip, net->name);
+	if (r == 0)
+		r = netd_ipam_save(&leases, err);
+	netd_ipam_close(&leases);
+	if (r < 0) {
+		json_decref(ips);
+		json_decref(gws);
+		return r;
+	}
+	pick_ifname(nets, ifname, sizeof(ifname));
+	snprintf(host_if, sizeof(host_if), "pn%.8s-%.3s", id, ifname + 3);
+	netd_mac_format(mac, macs);
+	json_object_set_new(nets, net->name,
+			    json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "interface", ifname, "host_interface", host_if,
+				      "mac", macs, "ips", ips, "gateways", gws, "aliases",
+				      aliases ? json_deep_copy(aliases) : json_array()));
+	return 0;
+}
+
+int netd_attach_release(const struct pn_paths *p, json_t *doc, const char *netname, struct pn_err *err)
+{
+	const char *id = json_string_value(json_object_get(doc, "id"));
+	struct netd_leases leases;
+	int r;
+
+	r = netd_ipam_open(p, netname, &leases, err);
+	if (r == 0) {
+		netd_ipam_release(&leases, id);
+		r = netd_ipam_save(&leases, err);
+		netd_ipam_close(&leases);
+	}
+	json_object_del(networks_of(doc), netname);
+	return r;
+}
+
+int netd_attach_ips(json_t *att, struct pn_ip *ips, int max)
+{
+	json_t *arr = json_object_get(att, "ips"), *v;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(arr, i, v) {
+		struct pn_cidr c;
+
+		/* addresses carry their prefix: parse leniently (host bits set) */
+		if (n < max && json_is_string(v) && pn_cidr_parse(json_string_value(v), false, &c) == 0) {
+			char b[PN_IPSTR_MAX];
+			const char *s = json_string_value(v);
+			const char *slash = strchr(s, '/');
+
+			snprintf(b, sizeof(b), "%.*s", (int)(slash - s), s);
+			if (pn_ip_parse(b, &ips[n]) == 0)
+				n++;
+		}
+	}
+	return n;
+}
+
+int netd_attach_apply(int i_netns_fd, int c_netns_fd, const struct netd_network *net, json_t *att,
+		      struct pn_err *err)
+{
+	struct netd_veth_spec spec;
+	struct nl_sock *sk_i = NULL, *sk_c = NULL;
+	json_t *ips = json_object_get(att, "ips"), *v;
+	size_t i;
+	int r;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.host_ifname = json_string_value(json_object_get(att, "host_interface"));
+	spec.ifname = json_string_value(json_object_get(att, "interface"));
+	if (!spec.host_ifname || !spec.ifname ||
+	    netd_mac_parse(json_string_value(json_object_get(att, "mac")), spec.mac) < 0)
+		return pn_err_set(err, EINVAL, "corrupt attachment to network %s", net->name);
+	json_array_foreach(ips, i, v) {
+		struct pn_cidr c;
+		const char *s = json_string_value(v);
+		char b[PN_IPSTR_MAX];
+
+		if (spec.nips >= NETD_MAX_SUBNETS || !s || pn_cidr_parse(s, false, &c) < 0)
+			continue;
+		snprintf(b, sizeof(b), "%.*s", (int)(strchr(s, '/') - s), s);
+		pn_ip_parse(b, &spec.ips[spec.nips]);
+		spec.prefixes[spec.nips++] = c.prefix;
+	}
+	spec.route_metric = 100 + atoi(spec.ifname + 3);
+	r = netd_nl_open_in(i_netns_fd, &sk_i, err);
+	if (r == 0)
+		r = netd_nl_open_in(c_netns_fd, &sk_c, err);
+	if (r == 0)
+		r = netd_veth_attach(sk_i, sk_c, c_netns_fd, net, &spec, err);
+	netd_nl_close(sk_i);
+	netd_nl_close(sk_c);
+	return r;
+}
+
+int netd_attach_remove(int c_netns_fd, json_t *att, struct pn_err *err)
+{
+	struct nl_sock *sk = NULL;
+	const char *ifname = json_string_value(json_object_get(att, "interface"));
+	int r;
+
+	if (!ifname)
+		return 0;
+	r = netd_nl_open_in(c_netns_fd, &sk, err);
+	if (r == 0)
+		r = netd_link_delete(sk, ifname, err);
+	netd_nl_close(sk);
+	return r;
+}
+
+static void append_list(char *buf, size_t cap, size_t *len, json_t *arr, bool strip_prefix)
+{
+	json_t *v;
+	size_t i;
+	bool first = true;
+
+	json_array_foreach(arr, i, v) {
+		const char *s = json_string_value(v);
+		int l;
+
+		if (!s)
+			continue;
+		l = strip_prefix && strchr(s, '/') ? (int)(strchr(s, '/') - s) : (int)strlen(s);
+		*len += (size_t)snprintf(buf + *len, cap - *len, "%s%.*s", first ? "" : ",", l, s);
+		if (*len >= cap)
+			*len = cap - 1;
+		first = false;
+	}
+}
+
+int netd_dns_publish(const struct pn_paths *p, json_t *doc, const char *netname, bool remove)
+{
+	json_t *nets = networks_of(doc), *att;
+	const char *id = json_string_value(json_object_get(doc, "id"));
+	const char *k;
+	int r = 0;
+
+	json_object_foreach(nets, k, att) {
+		struct netd_network net;
+		char header[256], line[4096];
+		size_t hl = 0, len = 0;
+		json_t *v4 = json_array(), *v6 = json_array(), *ip;
+		size_t i;
+
+		if (netname && strcmp(k, netname) != 0)
+			continue;
+		if (netd_network_load(p, k, &net, NULL) < 0) {
+			json_decref(v4);
+			json_decref(v6);
+			continue;
+		}
+		if (!net.dns) {
+			netd_network_clear(&net);
+			json_decref(v4);
+			json_decref(v6);
+			continue;
+		}
+		for (int s = 0; s < net.nsubnets; s++) {
+			char b[PN_IPSTR_MAX];
+
+			if (!net.subnets[s].gateway.family)
+				continue;
+			hl += (size_t)snprintf(header + hl, sizeof(header) - hl, "%s%s", hl ? "," : "",
+					       pn_ip_format(&net.subnets[s].gateway, b));
+		}
+		if (remove) {
+			r |= netd_dns_records_set(p, k, header, id, NULL);
+			netd_network_clear(&net);
+			json_decref(v4);
+			json_decref(v6);
+			continue;
+		}
+		json_array_foreach(json_object_get(att, "ips"), i, ip)
+			json_array_append(strchr(json_string_value(ip) ?: "", ':') ? v6 : v4, ip);
+		len += (size_t)snprintf(line, sizeof(line), "%s ", id);
+		append_list(line, sizeof(line), &len, v4, true);
+		len += (size_t)snprintf(line + len, sizeof(line) - len, " ");
+		append_list(line, sizeof(line), &len, v6, true);
+		len += (size_t)snprintf(line + len, sizeof(line) - len, " %s",
+					json_string_value(json_object_get(doc, "name")));
+		{
+			json_t *extra = json_array();
+
+			json_array_extend(extra, json_object_get(att, "aliases"));
+			json_array_extend(extra, json_object_get(doc, "members"));
+			if (json_array_size(extra)) {
+				len += (size_t)snprintf(line + len, sizeof(line) - len, ",");
+				append_list(line, sizeof(line), &len, extra, false);
+			}
+			json_decref(extra);
+		}
+		if (json_array_size(json_object_get(doc, "dns"))) {
+			len += (size_t)snprintf(line + len, sizeof(line) - len, " ");
+			append_list(line, sizeof(line), &len, json_object_get(doc, "dns"), false);
+		}
+		r |= netd_dns_records_set(p, k, header, id, line);
+		netd_network_clear(&net);
+		json_decref(v4);
+		json_decref(v6);
+	}
+	return r ? -EIO : 0;
+}
+
+char *netd_hosts_text(json_t *doc, json_t *pod_doc)
+{
+	json_t *owner = pod_doc ? pod_doc : doc;
+	json_t *nets = json_object_get(owner, "networks"), *att, *v;
+	const char *k;
+	size_t cap = 8192, len = 0, i;
+	char *buf = malloc(cap);
+	const char *name = json_string_value(json_object_get(doc, "name"));
+	const char *hostname = json_string_value(json_object_get(doc, "hostname"));
+
+	if (!buf)
+		return NULL;
+	len += (size_t)snprintf(buf, cap, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+	json_object_foreach(nets, k, att) {
+		json_t *ips = json_object_get(att, "ips");
+
+		json_array_foreach(ips, i, v) {
+			const char *s = json_string_value(v);
+
+			if (!s || len >= cap - 512)
+				continue;
+			len += (size_t)snprintf(buf + len, cap - len, "%.*s\t%s", (int)(strchr(s, '/') - s), s,
+						hostname && *hostname ? hostname : name);
+			if (hostname && strcmp(hostname, name) != 0)
+				len += (size_t)snprintf(buf + len, cap - len, " %s", name);
+			if (pod_doc)
+				len += (size_t)snprintf(buf + len, cap - len, " %s",
+							json_string_value(json_object_get(pod_doc, "name")));
+			len += (size_t)snprintf(buf + len, cap - len, "\n");
+		}
+	}
+	if (!json_object_size(nets))
+		len += (size_t)snprintf(buf + len, cap - len, "127.0.1.1\t%s\n", hostname && *hostname ? hostname : name);
+	json_array_foreach(json_object_get(doc, "add_hosts"), i, v) {
+		const char *s = json_string_value(v), *colon = s ? strchr(s, ':') : NULL;
+
+		if (!colon || len >= cap - 512)
+			continue;
+		len += (size_t)snprintf(buf + len, cap - len, "%s\t%.*s\n", colon + 1, (int)(colon - s), s);
+	}
+	return buf;
+}
+
+char *netd_resolv_text(const struct pn_paths *p, json_t *doc)
+{
+	json_t *nets = json_object_get(doc, "networks"), *att, *v;
+	const char *k;
+	size_t cap = 4096, len = 0, i;
+	char *buf = malloc(cap);
+	int servers = 0;
+
+	if (!buf)
+		return NULL;
+	buf[0] = '\0';
+	json_array_foreach(json_object_get(doc, "dns_search"), i, v)
+		len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? " " : "search ", json_string_value(v));
+	json_object_foreach(nets, k, att) {
+		struct netd_network net;
+
+		if (netd_network_load(p, k, &net, NULL) < 0)
+			continue;
+		if (net.dns && servers == 0 && !json_array_size(json_object_get(doc, "dns_search")))
+			len += (size_t)snprintf(buf + len, cap - len, "search dns.podnet\n");
+		if (net.dns) {
+			json_array_foreach(json_object_get(att, "gateways"), i, v) {
+				if (len < cap - 128)
+					len += (size_t)snprintf(buf + len, cap - len, "nameserver %s\n", json_string_value(v));
+				servers++;
+			}
+		}
+		netd_network_clear(&net);
+	}
+	if (servers == 0) {
+		/* no podnet resolver: the host's servers, minus loopback ones the container cannot reach */
+		_cleanup_free_ char *host = NULL;
+		char *line, *save = NULL;
+
+		if (pn_read_file("/etc/resolv.conf", 65536, &host, NULL) == 0) {
+			for (line = strtok_r(host, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+				if (strncmp(line, "nameserver", 10) == 0 && (strstr(line, " 127.") || strstr(line, " ::1")))
+					continue;
+				if (len < cap - 256)
+					len += (size_t)snprintf(buf + len, cap - len, "%s\n", line);
+			}
+		}
+	}
+	return buf;
+}

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Runtime state files and the lock: see state.h for the protocol. */
+#define _GNU_SOURCE
+#include "state.h"
+#include "cleanup.h"
+#include "fileutil.h"
+#include "network.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int netd_lock(const struct pn_paths *p, struct pn_err *err)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	fd = open(pn_path(path, "%s/lock", p->runtime), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return pn_err_set(err, errno, "cannot open lock %s: %s", path, strerror(errno));
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			int e = errno;
+
+			close(fd);
+			return pn_err_set(err, e, "cannot lock %s: %s", path, strerror(e));
+		}
+	}
+	return fd;
+}
+
+void netd_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+void netd_id_new(char id[NETD_ID_LEN + 1])
+{
+	unsigned char raw[32];
+
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+		for (size_t i = 0; i < sizeof(raw); i++)
+			raw[i] = (unsigned char)(rand() ^ getpid());
+	for (size_t i = 0; i < sizeof(raw); i++)
+		sprintf(id + 2 * i, "%02x", raw[i]);
+}
+
+char *netd_sandbox_dir(const struct pn_paths *p, const char *id, char *buf)
+{
+	return pn_path(buf, "%s/ctr/%s", p->runtime, id);
+}
+
+static bool is_hex_id(const char *s, size_t min)
+{
+	size_t n = strspn(s, "0123456789abcdef");
+
+	return n >= min && s[n] == '\0' && n <= NETD_ID_LEN;
+}
+
+static const char *names_dir(const char *kind)
+{
+	return strcmp(kind, "pod") == 0 ? "podnames" : "names";
+}
+
+static int load_by_id(const struct pn_paths *p, const char *id, json_t **ret, struct pn_err *err)
+{
+	char path[PATH_MAX], dir[PATH_MAX];
+	json_t *doc = NULL;
+	int r;
+
+	r = pn_json_load(pn_path(path, "%s/state.json", netd_sandbox_dir(p, id, dir)), &doc, err);
+	if (r < 0)
+		return r;
+	if (!json_is_object(doc) || !json_is_string(json_object_get(doc, "id")) ||
+	    !json_is_string(json_object_get(doc, "name")) || !json_is_string(json_object_get(doc, "kind")) ||
+	    strcmp(json_string_value(json_object_get(doc, "id")), id) != 0) {
+		json_decref(doc);
+		return pn_err_set(err, EINVAL, "%s: not a podnet state file", path);
+	}
+	*ret = doc;
+	return 0;
+}
+
+int netd_sandbox_load(const struct pn_paths *p, const char *kind, const char *ref, json_t **ret,
+		      struct pn_err *err)
+{
+	char path[PATH_MAX], target[NETD_ID_LEN + 2];
+	const char *what = strcmp(kind, "pod") == 0 ? "pod" : "container";
+	ssize_t n;
+	int r;
+
+	if (!ref || !*ref || strchr(ref, '/'))
+		return pn_err_set(err, ENOENT, "no such %s: %s", what, ref ? ref : "");
+	/* by name first, as podman does */
+	n = readlink(pn_path(path, "%s/%s/%s", p->runtime, names_dir(kind), ref), target, sizeof(target) - 1);
+	if (n > 0) {
+		target[n] = '\0';
+		r = load_by_id(p, target, ret, err);
+		if (r == -ENOENT) {
+			/* a name whose state is gone (killed between the two writes): drop it */
+			unlink(path);
+			return pn_err_set(err, ENOENT, "no such %s: %s", what, ref);
+		}
+		return r;
+	}
+	if (is_hex_id(ref, 3)) {
+		_cleanup_closedir_ DIR *d = opendir(pn_path(path, "%s/ctr", p->runtime));
+		char found[NETD_ID_LEN + 1] = "";
+		struct dirent *de;
+		int matches = 0;
+
+		while (d && (de = readdir(d))) {
+			if (strncmp(de->d_name, ref, strlen(ref)) != 0 || !is_hex_id(de->d_name, NETD_ID_LEN))
+				continue;
+			json_t *doc = NULL;
+
+			if (load_by_id(p, de->d_name, &doc, NULL) < 0)
+				continue;
+			if (strcmp(json_string_value(json_object_get(doc, "kind")), kind) == 0) {
+				matches++;
+				snprintf(found, sizeof(found), "%.64s", de->d_name);
+			}
+			json_decref(doc);
+		}
+		if (matches > 1)
+			return pn_err_set(err, EINVAL, "%s id prefix %s is ambiguous", what, ref);
+		if (matches == 1)
+			return load_by_id(p, found, ret, err);
+	}
+	return pn_err_set(err, ENOENT, "no such %s: %s", what, ref);
+}
+
+int netd_sandbox_save(const struct pn_paths *p, json_t *doc, struct pn_err *err)
+{
+	char path[PATH_MAX], dir[PATH_MAX];
+	const char *id = json_string_value(json_object_get(doc, "id"));
+	int r;
+
+	r = pn_json_save(pn_path(path, "%s/state.json", netd_sandbox_dir(p, id, dir)), doc, 0);
+	if (r < 0)
+		return pn_err_set(err, r, "cannot write %s: %s", path, strerror(-r));
+	return 0;
+}
+
+int netd_sandbox_claim(const struct pn_paths *p, const char *kind, const char *id, const char *name,
+		       struct pn_err *err)
+{
+	char path[PATH_MAX], dir[PATH_MAX];
+	int r;
+
+	pn_path(dir, "%s/%s", p->runtime, names_dir(kind));
+	r = pn_mkdir_p(dir, 0700);
+	if (r == 0)
+		r = pn_mkdir_p(netd_sandbox_dir(p, id, dir), 0700);
+	if (r < 0)
+		return pn_err_set(err, r, "cannot create %s: %s", dir, strerror(-r));
+	if (symlink(id, pn_path(path, "%s/%s/%s", p->runtime, names_dir(kind), name)) < 0) {
+		int e = errno;
+
+		rmdir(dir);
+		if (e == EEXIST)
+			return pn_err_set(err, EEXIST, "the %s name \"%s\" is already in use",
+					  strcmp(kind, "pod") == 0 ? "pod" : "container", name);
+		return pn_err_set(err, e, "cannot create %s: %s", path, strerror(e));
+	}
+	return 0;
+}
+
+int netd_sandbox_remove(const struct pn_paths *p, json_t *doc)
+{
+	const char *id = json_string_value(json_object_get(doc, "id"));
+	const char *name = json_string_value(json_object_get(doc, "name"));
+	const char *kind = json_string_value(json_object_get(doc, "kind"));
+	char path[PATH_MAX], target[NETD_ID_LEN + 2];
+	ssize_t n;
+
+	if (name && kind && netd_name_valid(name)) {
+		pn_path(path, "%s/%s/%s", p->runtime, names_dir(kind), name);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n > 0) {
+			target[n] = '\0';
+			if (id && strcmp(target, id) == 0)
+				unlink(path);
+		}
+	}
+	if (!id || !is_hex_id(id, NETD_ID_LEN))
+		return -EINVAL;
+	return pn_rm_rf(netd_sandbox_dir(p, id, path));
+}
+
+int netd_sandbox_list(const struct pn_paths *p, const char *kind, json_t **ret, struct pn_err *err)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	char path[PATH_MAX];
+	json_t *arr = json_array();
+	struct dirent *de;
+
+	(void)err;
+	d = opendir(pn_path(path, "%s/ctr", p->runtime));
+	while (d && (de = readdir(d))) {
+		json_t *doc = NULL;
+		struct pn_err lerr = { 0 };
+
+		if (!is_hex_id(de->d_name, NETD_ID_LEN))
+			continue;
+		if (load_by_id(p, de->d_name, &doc, &lerr) < 0) {
+			json_array_append_new(arr, json_pack("{s:s, s:s}", "id", de->d_name, "corrupt", lerr.msg));
+			continue;
+		}
+		if (kind && strcmp(json_string_value(json_object_get(doc, "kind")), kind) != 0) {
+			json_decref(doc);
+			continue;
+		}
+		json_array_append_new(arr, doc);
+	}
+	*ret = arr;
+	return 0;
+}
+
+bool netd_sandbox_proc(json_t *doc, const char *key, struct pn_proc_id *ret)
+{
+	json_int_t pid = 0, st = 0;
+
+	memset(ret, 0, sizeof(*ret));
+	if (json_unpack(json_object_get(doc, key), "{s:I, s:I}", "pid", &pid, "starttime", &st) < 0 || pid <= 0)
+		return false;
+	ret->pid = (pid_t)pid;
+	ret->starttime = (uint64_t)st;
+	return true;
+}
+
+void netd_sandbox_set_proc(json_t *doc, const char *key, const struct pn_proc_id *id)
+{
+	json_object_set_new(doc, key, json_pack("{s:I, s:I}", "pid", (json_int_t)id->pid,
+						 "starttime", (json_int_t)id->starttime));
+}
+
+bool netd_sandbox_alive(json_t *doc)
+{
+	struct pn_proc_id id;
+
+	return netd_sandbox_proc(doc, "init", &id) && pn_proc_alive(&id);
+}
+
+int netd_dns_records_set(const struct pn_paths *p, const char *network, const char *header,
+			 const char *id, const char *line)
+{
+	_cleanup_free_ char *old = NULL;
+	_cleanup_free_ char *out = NULL;
+	char dir[PATH_MAX], path[PATH_MAX];
+	size_t oldlen = 0, idlen = strlen(id), cap, len = 0;
+	char *cur, *next;
+	int r;
+
+	pn_path(dir, "%s/dns", p->runtime);
+	r = pn_mkdir_p(dir, 0700);
+	if (r < 0)
+		return r;
+	pn_path(path, "%s/%s", dir, network);
+	r = pn_read_file(path, PN_FILE_MAX, &old, &oldlen);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (r == -ENOENT && !line)
+		return 0;
+	cap = oldlen + strlen(header) + (line ? strlen(line) : 0) + 4;
+	out = malloc(cap);
+	if (!out)
+		return -ENOMEM;
+	/* line 1 is always the current header: gateways may have been re-added */
+	len += (size_t)snprintf(out, cap, "%s\n", header);
+	cur = old;
+	if (cur) {
+		next = strchr(cur, '\n');
+		cur = next ? next + 1 : NULL;
+	}
+	for (; cur && *cur; cur = next) {
+		size_t l;
+
+		next = strchr(cur, '\n');
+		l = next ? (size_t)(next - cur) : strlen(cur);
+		if (next)
+			next++;
+		if (l == 0 || (l > idlen && strncmp(cur, id, idlen) == 0 && cur[idlen] == ' '))
+			continue;
+		memcpy(out + len, cur, l);
+		len += l;
+		out[len++] = '\n';
+	}
+	if (line)
+		len += (size_t)snprintf(out + len, cap - len, "%s\n", line);
+	return pn_write_atomic(path, out, len, 0644, 0);
+}
+
+int netd_dns_records_drop(const struct pn_paths *p, const char *network)
+{
+	char path[PATH_MAX];
+
+	if (unlink(pn_path(path, "%s/dns/%s", p->runtime, network)) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Runtime state: the lock, sandboxes (containers and pods) as JSON documents
+ * under $RUN/ctr/<id>/state.json, the name index $RUN/names/<name> (a symlink
+ * to the id, so creating it is the atomic uniqueness check), and the DNS
+ * records files.
+ *
+ * Lock protocol: every command that changes state holds an exclusive flock on
+ * $RUN/lock while it reads, decides and writes; writes are atomic renames. A
+ * sandbox whose init process is gone (checked by PID *and* start time) is
+ * stale: the next command that meets it tears it down (netd_sandbox_teardown)
+ * while holding the lock. Nothing that lives only in a dead process's memory
+ * is ever needed to clean up.
+ */
+#ifndef PODNET_STATE_H
+#define PODNET_STATE_H
+
+#include <stdbool.h>
+#include <jansson.h>
+#include "err.h"
+#include "paths.h"
+#include "proc.h"
+
+#define NETD_ID_LEN 64
+
+/** netd_lock() - take the state lock (blocking). Return: fd to pass to netd_unlock, or -errno. */
+int netd_lock(const struct pn_paths *p, struct pn_err *err);
+void netd_unlock(int fd);
+
+/** netd_id_new() - a fresh 64-hex-digit id. */
+void netd_id_new(char id[NETD_ID_LEN + 1]);
+
+/**
+ * netd_sandbox_load() - load a container or pod by full id, unique id prefix or name
+ * @kind: "container" or "pod"
+ *
+ * Return: 0, -ENOENT ("no such container: X"), -EINVAL for a corrupt file.
+ */
+int netd_sandbox_load(const struct pn_paths *p, const char *kind, const char *ref, json_t **ret,
+		      struct pn_err *err);
+/** netd_sandbox_save() - write the document atomically. */
+int netd_sandbox_save(const struct pn_paths *p, json_t *doc, struct pn_err *err);
+/** netd_sandbox_claim() - create the directory and the name (fails with -EEXIST if taken). */
+int netd_sandbox_claim(const struct pn_paths *p, const char *kind, const char *id, const char *name,
+		       struct pn_err *err);
+/** netd_sandbox_remove() - remove the directory and the name of a sandbox. */
+int netd_sandbox_remove(const struct pn_paths *p, json_t *doc);
+/** netd_sandbox_dir() - $RUN/ctr/<id> into @buf (PATH_MAX). */
+char *netd_sandbox_dir(const struct pn_paths *p, const char *id, char *buf);
+/**
+ * netd_sandbox_list() - every sandbox document (of @kind, or all when NULL)
+ *
+ * Unreadable ones are returned as {"id": ID, "corrupt": "message"} so that a
+ * command can report and remove them.
+ */
+int netd_sandbox_list(const struct pn_paths *p, const char *kind, json_t **ret, struct pn_err *err);
+
+/** netd_sandbox_proc() - read a {"pid","starttime"} member. Return: true if present. */
+bool netd_sandbox_proc(json_t *doc, const char *key, struct pn_proc_id *ret);
+void netd_sandbox_set_proc(json_t *doc, const char *key, const struct pn_proc_id *id);
+/** netd_sandbox_alive() - is its init process running? */
+bool netd_sandbox_alive(json_t *doc);
+
+/**
+ * netd_dns_records_set() - replace the line of @id in the network's records file
+ * @line: the new line (without newline), or NULL to remove it
+ * @header: line 1 (gateways), used when the file is created
+ *
+ * Return: 0 or -errno.
+ */
+int netd_dns_records_set(const struct pn_paths *p, const char *network, const char *header,
+			 const char *id, const char *line);
+int netd_dns_records_drop(const struct pn_paths *p, const char *network);
+
+#endif
