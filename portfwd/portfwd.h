@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Published ports: the public face of portfwd/. The CLI parses `-p` specs with
+ * portspec_parse(), starts one podnet-portfwd per container (or pod) with
+ * portfwd_start(), asks portfwd_status() whether it still runs (to report it
+ * in `podnet ps` and restart it after a crash), and stops it with
+ * portfwd_stop(). portfwd_source_mode() tells `podnet inspect` whether the
+ * container sees real client addresses ("transparent") or the forwarder's own
+ * address in I ("fallback"). See docs/ports.md and docs/podnet-portfwd.8.md.
+ */
+#ifndef PODNET_PORTFWD_H
+#define PODNET_PORTFWD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "paths.h"
+#include "proc.h"
+
+/* Most mappings (after splitting protocols) one container may publish. */
+#define PN_PORTFWD_MAX_MAPPINGS 64
+/* Most host ports one mapping may cover (a range). */
+#define PN_PORTFWD_MAX_RANGE 1024
+
+struct pn_port_mapping {
+	char host_ip[46];        /* "" = every address (0.0.0.0 and ::), else one IPv4/IPv6 address */
+	uint16_t host_port;      /* first host port; 0 = pick a free one (rewritten by portfwd_start) */
+	uint16_t container_port; /* first container port */
+	uint16_t range;          /* number of consecutive ports, >= 1 */
+	char protocol[4];        /* "tcp" or "udp" */
+};
+
+enum pn_portfwd_mode {
+	PN_PORTFWD_MODE_UNKNOWN = 0,
+	PN_PORTFWD_MODE_TRANSPARENT, /* the container sees the client's address */
+	PN_PORTFWD_MODE_FALLBACK,    /* the container sees the forwarder's address in I */
+};
+
+/**
+ * portspec_parse() - parse one podman-style `-p` publish spec
+ * @spec: `[HOSTIP:][HOSTPORT[-HOSTPORT2]:]CTRPORT[-CTRPORT2][/tcp|/udp|/tcp,udp]`;
+ *        an IPv6 host IP is written in brackets: `[::1]:8080:80`
+ * @out: array receiving one mapping per protocol
+ * @max: capacity of @out
+ * @ret_n: number of entries written (1 or 2)
+ * @err: receives a message naming the defect
+ *
+ * `HOSTIP::CTRPORT` (empty host port) and a bare `CTRPORT` ask for a free
+ * host port (host_port 0). Ranges must have the same length on both sides; a
+ * host range with a single container port is rejected, as podman does.
+ *
+ * Return: 0, -EINVAL for a malformed spec, -ENOSPC when @max is too small.
+ */
+int portspec_parse(const char *spec, struct pn_port_mapping *out, size_t max, size_t *ret_n,
+		   struct pn_err *err);
+
+/**
+ * portspec_format() - write @m back as a spec (`[HOSTIP:]HOSTPORT[-N]:CTRPORT[-M]/PROTO`)
+ * @buf: destination
+ * @size: capacity of @buf (96 bytes always suffice)
+ *
+ * Return: 0, or -ENOSPC when @buf is too small.
+ */
+int portspec_format(const struct pn_port_mapping *m, char *buf, size_t size);
+
+/**
+ * portfwd_start() - start podnet-portfwd for one container and wait until it listens
+ * @paths: resolved directories; the binary is @paths->libexec/podnet-portfwd
+ * @owner_id: container (or pod) id; state goes to $RUN/ctr/@owner_id/
+ * @watch: the container's init; the forwarder exits when it exits
+ * @userns_fd: U (inherited by the forwarder), -1 when running as root
+ * @netns_fd: I (inherited by the forwarder)
+ * @target_ipv4: the container's IPv4 address in I, or NULL/"" if it has none
+ * @target_ipv6: the container's IPv6 address in I, or NULL/""
+ * @maps: mappings to publish; host_port 0 is rewritten to the port bound
+ * @n: number of @maps
+ * @ret_proc: receives the forwarder's identity (may be NULL)
+ * @err: receives a message (a port in use, a port below
+ *       net.ipv4.ip_unprivileged_port_start, a forwarder that died)
+ *
+ * The forwarder binds every host listener in the host network namespace
+ * before this returns, so a conflict is reported here and nothing is left
+ * running. It writes $RUN/ctr/@owner_id/portfwd.pid and logs to portfwd.log.
+ *
+ * Return: 0 or a negative errno (-EADDRINUSE, -EACCES, ...).
+ */
+int portfwd_start(const struct pn_paths *paths, const char *owner_id, const struct pn_proc_id *watch,
+		  int userns_fd, int netns_fd, const char *target_ipv4, const char *target_ipv6,
+		  struct pn_port_mapping *maps, size_t n, struct pn_proc_id *ret_proc,
+		  struct pn_err *err);
+
+/**
+ * portfwd_stop() - stop the forwarder of @owner_id (if any) and remove its pid file
+ *
+ * Open connections are closed cleanly (FIN) by the forwarder on SIGTERM.
+ * Return: 0 (also when none was running) or a negative errno.
+ */
+int portfwd_stop(const struct pn_paths *paths, const char *owner_id);
+
+/**
+ * portfwd_status() - read the forwarder's pid file and check that it still runs
+ * @ret: receives the recorded identity (zeroed when there is no pid file)
+ * @ret_alive: true when that process is still the forwarder
+ *
+ * Return: 0, -ENOENT when no forwarder was ever recorded, or a negative errno.
+ */
+int portfwd_status(const struct pn_paths *paths, const char *owner_id, struct pn_proc_id *ret,
+		   bool *ret_alive);
+
+/**
+ * portfwd_source_mode() - which source-address mode the forwarder runs in
+ * @ret_mode: transparent or fallback
+ * @reason: receives why it fell back ("" when transparent); may be NULL
+ * @reason_size: capacity of @reason
+ *
+ * Return: 0, -ENOENT when no forwarder recorded a mode, or a negative errno.
+ */
+int portfwd_source_mode(const struct pn_paths *paths, const char *owner_id,
+			enum pn_portfwd_mode *ret_mode, char *reason, size_t reason_size);
+
+/** portfwd_mode_name() - "transparent", "fallback" or "unknown". Return: static string. */
+const char *portfwd_mode_name(enum pn_portfwd_mode mode);
+
+#endif
