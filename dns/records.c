@@ -1,0 +1,670 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Records files into hash tables (see records.h).
+ *
+ * Theory of operation: loading appends to growable arrays (networks, records,
+ * addresses, a string arena for names, name and address entries, upstream
+ * lists); dns_db_build() then sizes each hash table to the next power of two
+ * at least twice its entry count and inserts with linear probing. Slots hold
+ * entry index + 1. The tables are never modified after build: a reload builds
+ * a complete new database and the daemon swaps it in between two packets, so
+ * queries see either the old or the new records, never a mix.
+ */
+#define _GNU_SOURCE
+#include "records.h"
+#include "cleanup.h"
+#include "fileutil.h"
+#include "log.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void dns_db_init(struct dns_db *db, uint32_t seed)
+{
+	memset(db, 0, sizeof(*db));
+	db->seed = seed;
+}
+
+void dns_db_free(struct dns_db *db)
+{
+	free(db->nets);
+	free(db->recs);
+	free(db->v4);
+	free(db->v6);
+	free(db->arena);
+	free(db->names);
+	free(db->addrs);
+	free(db->upstreams);
+	free(db->name_slots);
+	free(db->addr_slots);
+	dns_db_init(db, db->seed);
+}
+
+/* Make room for one more element in a growable array. Return: 0 or -ENOMEM/-E2BIG. */
+static int grow(void **arr, uint32_t *cap, uint32_t n, size_t elem, uint32_t max)
+{
+	uint32_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	if (n >= max)
+		return -E2BIG;
+	ncap = *cap ? *cap * 2 : 16;
+	if (ncap > max)
+		ncap = max;
+	p = reallocarray(*arr, ncap, elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+#define GROW(db, field, count, cap, max) \
+	grow((void **)&(db)->field, &(db)->cap, (db)->count, sizeof(*(db)->field), (max))
+
+static uint32_t hash_bytes(uint32_t seed, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint32_t h = 2166136261u ^ seed;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 16777619u;
+	}
+	/* final avalanche so that low bits (the slot index) depend on every byte */
+	h ^= h >> 16;
+	h *= 0x7feb352du;
+	h ^= h >> 15;
+	return h;
+}
+
+static uint32_t hash_addr(uint32_t seed, int family, const uint8_t *bytes)
+{
+	return hash_bytes(seed ^ (uint32_t)family, bytes, family == AF_INET ? 4 : 16);
+}
+
+int dns_addr_parse(const char *s, size_t len, struct dns_addr *out)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	const char *hash;
+	size_t alen = len;
+
+	memset(out, 0, sizeof(*out));
+	if (len == 0 || len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	hash = memchr(buf, '#', len);
+	if (hash) {
+		char *end;
+		unsigned long port;
+
+		alen = (size_t)(hash - buf);
+		errno = 0;
+		port = strtoul(hash + 1, &end, 10);
+		if (errno || *end || end == hash + 1 || port == 0 || port > 65535)
+			return -EINVAL;
+		out->port = (uint16_t)port;
+		buf[alen] = '\0';
+	}
+	if (inet_pton(AF_INET, buf, out->bytes) == 1) {
+		out->family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, buf, out->bytes) == 1) {
+		out->family = AF_INET6;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+socklen_t dns_addr_to_sockaddr(const struct dns_addr *a, uint16_t port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->port)
+		port = a->port;
+	if (a->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		memcpy(&sin->sin_addr, a->bytes, 4);
+		return sizeof(*sin);
+	}
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(port);
+	memcpy(&sin6->sin6_addr, a->bytes, 16);
+	return sizeof(*sin6);
+}
+
+int dns_addr_from_sockaddr(const struct sockaddr *sa, struct dns_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+
+		a->family = AF_INET;
+		a->port = ntohs(sin->sin_port);
+		memcpy(a->bytes, &sin->sin_addr, 4);
+		return 0;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+
+		/* a v4-mapped source is the IPv4 client it stands for */
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			a->family = AF_INET;
+			memcpy(a->bytes, sin6->sin6_addr.s6_addr + 12, 4);
+		} else {
+			a->family = AF_INET6;
+			memcpy(a->bytes, &sin6->sin6_addr, 16);
+		}
+		a->port = ntohs(sin6->sin6_port);
+		return 0;
+	}
+	return -EAFNOSUPPORT;
+}
+
+bool dns_addr_equal(const struct dns_addr *a, const struct dns_addr *b)
+{
+	return a->family == b->family && a->port == b->port &&
+	       memcmp(a->bytes, b->bytes, a->family == AF_INET ? 4 : 16) == 0;
+}
+
+/* Split the next @sep-separated field off [*p, end). Empty fields are kept. */
+static void next_field(const char **p, const char *end, char sep, const char **f, size_t *flen)
+{
+	const char *s = *p, *e = memchr(s, sep, (size_t)(end - s));
+
+	if (!e)
+		e = end;
+	*f = s;
+	*flen = (size_t)(e - s);
+	*p = e < end ? e + 1 : end;
+}
+
+/* A record name: [A-Za-z0-9_.-], labels of 1..63, at most 253 chars; one trailing dot allowed. */
+static bool valid_name(const char *s, size_t *len)
+{
+	size_t label = 0;
+
+	if (*len > 0 && s[*len - 1] == '.')
+		(*len)--;
+	if (*len == 0 || *len > 253)
+		return false;
+	for (size_t i = 0; i < *len; i++) {
+		char c = s[i];
+
+		if (c == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_'))
+			return false;
+		if (++label > 63)
+			return false;
+	}
+	return label > 0;
+}
+
+static int add_name(struct dns_db *db, const char *s, size_t len, uint16_t net, uint32_t rec,
+		    uint32_t *ret_off)
+{
+	struct dns_name_entry *e;
+	uint32_t off;
+	int r;
+
+	if ((size_t)db->arena_len + len + 1 > UINT32_MAX / 2)
+		return -E2BIG;
+	while (db->arena_len + len + 1 > db->arena_cap) {
+		uint32_t ncap = db->arena_cap ? db->arena_cap * 2 : 4096;
+		char *p = realloc(db->arena, ncap);
+
+		if (!p)
+			return -ENOMEM;
+		db->arena = p;
+		db->arena_cap = ncap;
+	}
+	r = GROW(db, names, n_names, cap_names, DNS_RECORDS_MAX * 4);
+	if (r < 0)
+		return r;
+	off = db->arena_len;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		db->arena[off + i] = (c >= 'A' && c <= 'Z') ? (char)(c + 'a' - 'A') : c;
+	}
+	db->arena[off + len] = '\0';
+	db->arena_len += (uint32_t)len + 1;
+	e = &db->names[db->n_names++];
+	e->name = off;
+	e->len = (uint16_t)len;
+	e->net = net;
+	e->rec = rec;
+	e->hash = hash_bytes(db->seed, db->arena + off, len);
+	if (ret_off)
+		*ret_off = off;
+	return 0;
+}
+
+static int add_addr(struct dns_db *db, const struct dns_addr *a, uint16_t net, uint32_t rec)
+{
+	struct dns_addr_entry *e;
+	int r;
+
+	r = GROW(db, addrs, n_addrs, cap_addrs, DNS_RECORDS_MAX * 4);
+	if (r < 0)
+		return r;
+	if (a->family == AF_INET) {
+		r = GROW(db, v4, n_v4, cap_v4, DNS_RECORDS_MAX * 4);
+		if (r < 0)
+			return r;
+		memcpy(db->v4[db->n_v4], a->bytes, 4);
+	} else {
+		r = GROW(db, v6, n_v6, cap_v6, DNS_RECORDS_MAX * 4);
+		if (r < 0)
+			return r;
+		memcpy(db->v6[db->n_v6], a->bytes, 16);
+	}
+	e = &db->addrs[db->n_addrs++];
+	e->rec = rec;
+	e->net = net;
+	e->family = a->family;
+	e->idx = a->family == AF_INET ? db->n_v4++ : db->n_v6++;
+	e->hash = hash_addr(db->seed, a->family, a->bytes);
+	return 0;
+}
+
+/* Parse a comma-joined address list of one family into @out. Return: count or -EINVAL. */
+static int parse_addr_list(const char *s, size_t len, int family, struct dns_addr *out, int max,
+			   bool allow_port)
+{
+	const char *p = s, *end = s + len, *f;
+	size_t flen;
+	int n = 0;
+
+	if (len == 0)
+		return 0;
+	while (p < end) {
+		next_field(&p, end, ',', &f, &flen);
+		if (n >= max)
+			return -E2BIG;
+		if (dns_addr_parse(f, flen, &out[n]) < 0)
+			return -EINVAL;
+		if ((family && out[n].family != family) || (!allow_port && out[n].port))
+			return -EINVAL;
+		n++;
+	}
+	return n;
+}
+
+/* One record line. Return: 0, -EINVAL (skip the line) or another negative errno (fatal). */
+static int parse_record_line(struct dns_db *db, uint16_t net, const char *line, size_t len)
+{
+	struct dns_addr a4[DNS_LINE_ITEMS_MAX], a6[DNS_LINE_ITEMS_MAX], dns[DNS_UPSTREAMS_MAX];
+	const char *p = line, *end = line + len, *f[6];
+	size_t fl[6];
+	int nf = 0, n4, n6, ndns = 0, r;
+	struct dns_record *rec;
+	uint32_t rec_idx;
+	bool first = true;
+
+	while (p < end && nf < 6) {
+		next_field(&p, end, ' ', &f[nf], &fl[nf]);
+		nf++;
+	}
+	if (p < end || nf < 4 || nf > 5 || fl[0] == 0 || fl[3] == 0)
+		return -EINVAL;
+	n4 = parse_addr_list(f[1], fl[1], AF_INET, a4, DNS_LINE_ITEMS_MAX, false);
+	n6 = parse_addr_list(f[2], fl[2], AF_INET6, a6, DNS_LINE_ITEMS_MAX, false);
+	if (nf == 5 && fl[4] > 0)
+		ndns = parse_addr_list(f[4], fl[4], 0, dns, DNS_UPSTREAMS_MAX, true);
+	if (n4 < 0 || n6 < 0 || ndns < 0)
+		return -EINVAL;
+
+	r = GROW(db, recs, n_recs, cap_recs, DNS_RECORDS_MAX);
+	if (r < 0)
+		return r;
+	rec_idx = db->n_recs;
+	rec = &db->recs[rec_idx];
+	memset(rec, 0, sizeof(*rec));
+	rec->net = net;
+	rec->upstreams = -1;
+	rec->v4 = db->n_v4;
+	rec->v6 = db->n_v6;
+
+	/* names first: a line with no valid name is skipped before anything is added */
+	{
+		const char *q = f[3], *qend = f[3] + fl[3], *nm;
+		size_t nlen;
+		uint32_t first_names = db->n_names, arena = db->arena_len;
+
+		while (q < qend) {
+			next_field(&q, qend, ',', &nm, &nlen);
+			if (!valid_name(nm, &nlen)) {
+				db->n_names = first_names;
+				db->arena_len = arena;
+				return -EINVAL;
+			}
+			r = add_name(db, nm, nlen, net, rec_idx, first ? &rec->name : NULL);
+			if (r < 0)
+				return r;
+			if (first)
+				rec->name_len = (uint16_t)nlen;
+			first = false;
+		}
+		if (first)
+			return -EINVAL;
+	}
+	for (int i = 0; i < n4; i++) {
+		r = add_addr(db, &a4[i], net, rec_idx);
+		if (r < 0)
+			return r;
+	}
+	for (int i = 0; i < n6; i++) {
+		r = add_addr(db, &a6[i], net, rec_idx);
+		if (r < 0)
+			return r;
+	}
+	rec->n_v4 = (uint16_t)n4;
+	rec->n_v6 = (uint16_t)n6;
+	if (ndns > 0) {
+		r = GROW(db, upstreams, n_upstreams, cap_upstreams, DNS_RECORDS_MAX);
+		if (r < 0)
+			return r;
+		db->upstreams[db->n_upstreams].count = (unsigned int)ndns;
+		memcpy(db->upstreams[db->n_upstreams].addr, dns, sizeof(dns[0]) * (size_t)ndns);
+		rec->upstreams = (int32_t)db->n_upstreams++;
+	}
+	db->n_recs++;
+	return 0;
+}
+
+/* Forget what a network that failed half-way added, so nothing is attributed to the next one. */
+static void rollback(struct dns_db *db, const struct dns_db *saved)
+{
+	db->n_recs = saved->n_recs;
+	db->n_v4 = saved->n_v4;
+	db->n_v6 = saved->n_v6;
+	db->arena_len = saved->arena_len;
+	db->n_names = saved->n_names;
+	db->n_addrs = saved->n_addrs;
+	db->n_upstreams = saved->n_upstreams;
+	db->bad_lines = saved->bad_lines;
+}
+
+int dns_db_add_network(struct dns_db *db, const char *name, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len, *line;
+	struct dns_network *net;
+	struct dns_db saved = *db;
+	size_t llen;
+	int n, r;
+
+	if (strlen(name) >= sizeof(net->name))
+		return -EINVAL;
+	r = GROW(db, nets, n_nets, cap_nets, DNS_NETWORKS_MAX);
+	if (r < 0)
+		return r;
+	net = &db->nets[db->n_nets];
+	memset(net, 0, sizeof(*net));
+	snprintf(net->name, sizeof(net->name), "%s", name);
+
+	next_field(&p, end, '\n', &line, &llen);
+	if (llen > 0 && line[llen - 1] == '\r')
+		llen--;
+	n = parse_addr_list(line, llen, 0, net->gateway, DNS_GATEWAYS_MAX, false);
+	if (n < 0)
+		return n;
+	if (n == 0)
+		return -EINVAL;
+	net->n_gateways = (unsigned int)n;
+
+	while (p < end) {
+		next_field(&p, end, '\n', &line, &llen);
+		if (llen > 0 && line[llen - 1] == '\r')
+			llen--;
+		if (llen == 0)
+			continue;
+		r = parse_record_line(db, (uint16_t)db->n_nets, line, llen);
+		if (r == -EINVAL) {
+			db->bad_lines++;
+			continue;
+		}
+		if (r < 0) {
+			rollback(db, &saved);
+			return r;
+		}
+	}
+	db->n_nets++;
+	return 0;
+}
+
+int dns_db_set_host_gateway(struct dns_db *db, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len, *line;
+	struct dns_addr a;
+	size_t llen;
+
+	db->n_host4 = db->n_host6 = 0;
+	while (p < end) {
+		next_field(&p, end, '\n', &line, &llen);
+		while (llen > 0 && (line[llen - 1] == '\r' || line[llen - 1] == ' '))
+			llen--;
+		if (llen == 0)
+			continue;
+		if (dns_addr_parse(line, llen, &a) < 0 || a.port)
+			return -EINVAL;
+		if (a.family == AF_INET && db->n_host4 < DNS_HOST_GW_MAX)
+			memcpy(db->host4[db->n_host4++], a.bytes, 4);
+		else if (a.family == AF_INET6 && db->n_host6 < DNS_HOST_GW_MAX)
+			memcpy(db->host6[db->n_host6++], a.bytes, 16);
+	}
+	return 0;
+}
+
+static uint32_t table_size(uint32_t n)
+{
+	uint32_t size = 16;
+
+	while (size < 2 * n)
+		size *= 2;
+	return size;
+}
+
+int dns_db_build(struct dns_db *db)
+{
+	uint32_t size;
+
+	free(db->name_slots);
+	free(db->addr_slots);
+	size = table_size(db->n_names);
+	db->name_slots = calloc(size, sizeof(uint32_t));
+	db->name_mask = size - 1;
+	size = table_size(db->n_addrs);
+	db->addr_slots = calloc(size, sizeof(uint32_t));
+	db->addr_mask = size - 1;
+	if (!db->name_slots || !db->addr_slots)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < db->n_names; i++) {
+		uint32_t s = db->names[i].hash & db->name_mask;
+
+		while (db->name_slots[s])
+			s = (s + 1) & db->name_mask;
+		db->name_slots[s] = i + 1;
+	}
+	for (uint32_t i = 0; i < db->n_addrs; i++) {
+		uint32_t s = db->addrs[i].hash & db->addr_mask;
+
+		while (db->addr_slots[s])
+			s = (s + 1) & db->addr_mask;
+		db->addr_slots[s] = i + 1;
+	}
+	return 0;
+}
+
+/* Add @rec to @out unless it is already there (a name listed twice on one line). */
+static size_t collect(const struct dns_record **out, size_t n, size_t max, const struct dns_record *rec)
+{
+	for (size_t i = 0; i < n; i++)
+		if (out[i] == rec)
+			return n;
+	if (n < max)
+		out[n++] = rec;
+	return n;
+}
+
+size_t dns_db_find_name(const struct dns_db *db, uint16_t net, const char *name, size_t len,
+			const struct dns_record **out, size_t max, bool *elsewhere)
+{
+	uint32_t h, s;
+	size_t n = 0;
+
+	*elsewhere = false;
+	if (!db->name_slots || len > UINT16_MAX)
+		return 0;
+	h = hash_bytes(db->seed, name, len);
+	for (s = h & db->name_mask; db->name_slots[s]; s = (s + 1) & db->name_mask) {
+		const struct dns_name_entry *e = &db->names[db->name_slots[s] - 1];
+
+		if (e->hash != h || e->len != len || memcmp(db->arena + e->name, name, len) != 0)
+			continue;
+		if (e->net == net)
+			n = collect(out, n, max, &db->recs[e->rec]);
+		else
+			*elsewhere = true;
+	}
+	return n;
+}
+
+size_t dns_db_find_addr(const struct dns_db *db, uint16_t net, int family, const uint8_t *bytes,
+			const struct dns_record **out, size_t max, bool *elsewhere)
+{
+	size_t alen = family == AF_INET ? 4 : 16, n = 0;
+	uint32_t h, s;
+
+	*elsewhere = false;
+	if (!db->addr_slots)
+		return 0;
+	h = hash_addr(db->seed, family, bytes);
+	for (s = h & db->addr_mask; db->addr_slots[s]; s = (s + 1) & db->addr_mask) {
+		const struct dns_addr_entry *e = &db->addrs[db->addr_slots[s] - 1];
+		const uint8_t *stored = family == AF_INET ? db->v4[e->idx] : db->v6[e->idx];
+
+		if (e->hash != h || e->family != family || memcmp(stored, bytes, alen) != 0)
+			continue;
+		if (e->net == net)
+			n = collect(out, n, max, &db->recs[e->rec]);
+		else
+			*elsewhere = true;
+	}
+	return n;
+}
+
+/* Files in the records directory that are not records files. */
+static bool skip_entry(const char *name)
+{
+	const char *tmp;
+
+	if (name[0] == '.' || strcmp(name, "podnet-dns.pid") == 0 || strcmp(name, "host-gateway") == 0)
+		return true;
+	/* pn_write_atomic() temporaries: NAME.tmp.PID */
+	tmp = strstr(name, ".tmp.");
+	if (tmp && tmp[5] && strspn(tmp + 5, "0123456789") == strlen(tmp + 5))
+		return true;
+	return false;
+}
+
+int dns_db_load_dir(struct dns_db *db, const char *dir)
+{
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	char path[PATH_MAX];
+	struct dirent *de;
+	int r;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *text = NULL;
+		size_t len;
+
+		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
+			continue;
+		if (skip_entry(de->d_name))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path))
+			continue;
+		r = pn_read_file(path, PN_FILE_MAX, &text, &len);
+		if (r == -ENOENT) /* removed while we read the directory */
+			continue;
+		if (r < 0) {
+			pn_warn("records file %s: %s", path, strerror(-r));
+			continue;
+		}
+		r = dns_db_add_network(db, de->d_name, text, len);
+		if (r == -EINVAL || r == -E2BIG) {
+			pn_warn("records file %s: %s, skipped", path,
+				r == -EINVAL ? "line 1 is not a list of gateway addresses"
+					     : "more gateways or records than podnet-dns serves");
+			continue;
+		}
+		if (r < 0)
+			return r;
+	}
+	if (snprintf(path, sizeof(path), "%s/host-gateway", dir) < (int)sizeof(path)) {
+		_cleanup_free_ char *text = NULL;
+		size_t len;
+
+		r = pn_read_file(path, 64 * 1024, &text, &len);
+		if (r == 0 && dns_db_set_host_gateway(db, text, len) < 0)
+			pn_warn("%s: not one address per line, ignored", path);
+	}
+	if (db->bad_lines)
+		pn_warn("%u records lines skipped (not <id> <ipv4s> <ipv6s> <names>[ <dns>])",
+			db->bad_lines);
+	r = dns_db_build(db);
+	return r < 0 ? r : (int)db->n_nets;
+}
+
+int dns_resolv_conf_parse(const char *text, size_t len, struct dns_upstreams *ups)
+{
+	const char *p = text, *end = text + len, *line;
+	size_t llen;
+
+	ups->count = 0;
+	while (p < end) {
+		size_t i = 0, start;
+
+		next_field(&p, end, '\n', &line, &llen);
+		while (i < llen && (line[i] == ' ' || line[i] == '\t'))
+			i++;
+		if (llen - i < 11 || memcmp(line + i, "nameserver", 10) != 0 ||
+		    (line[i + 10] != ' ' && line[i + 10] != '\t'))
+			continue;
+		i += 10;
+		while (i < llen && (line[i] == ' ' || line[i] == '\t'))
+			i++;
+		start = i;
+		while (i < llen && line[i] != ' ' && line[i] != '\t' && line[i] != '\r' &&
+		       line[i] != '#' && line[i] != ';' && line[i] != '%')
+			i++;
+		if (ups->count < DNS_UPSTREAMS_MAX &&
+		    dns_addr_parse(line + start, i - start, &ups->addr[ups->count]) == 0 &&
+		    ups->addr[ups->count].port == 0)
+			ups->count++;
+	}
+	return (int)ups->count;
+}

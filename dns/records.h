@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The records database of podnet-dns: every network's records file
+ * ($RUN/dns/<network>, aardvark-dns's format, see docs/internals.md) parsed
+ * into flat arrays, with two open-addressing hash tables built once per
+ * (re)load: names and addresses. A lookup hashes once and walks one probe run;
+ * it never allocates. Entries for the same key on several networks share a
+ * run, so one walk answers both "records on my network" and "does this exist
+ * on another network" (the isolation rule: NXDOMAIN, never a leak).
+ */
+#ifndef PODNET_DNS_RECORDS_H
+#define PODNET_DNS_RECORDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define DNS_UPSTREAMS_MAX 8      /* servers per upstream list */
+#define DNS_GATEWAYS_MAX 4       /* gateway addresses per network */
+#define DNS_NETWORKS_MAX 1024
+#define DNS_LINE_ITEMS_MAX 64    /* addresses or names per record line */
+#define DNS_RECORDS_MAX (1u << 20)
+#define DNS_HOST_GW_MAX 8
+#define DNS_LOOKUP_MAX 64        /* records returned by one lookup */
+
+/* An IPv4 or IPv6 address with an optional port (0: the default). */
+struct dns_addr {
+	uint8_t family;  /* AF_INET or AF_INET6 */
+	uint16_t port;
+	uint8_t bytes[16]; /* IPv4 in the first 4 */
+};
+
+struct dns_upstreams {
+	unsigned int count;
+	struct dns_addr addr[DNS_UPSTREAMS_MAX];
+};
+
+struct dns_network {
+	char name[256];
+	unsigned int n_gateways;
+	struct dns_addr gateway[DNS_GATEWAYS_MAX];
+};
+
+struct dns_record {
+	uint32_t v4, v6;       /* first index into db->v4 / db->v6 */
+	uint16_t n_v4, n_v6;
+	uint32_t name;         /* primary name: offset into db->arena */
+	uint16_t name_len;
+	uint16_t net;
+	int32_t upstreams;     /* index into db->upstreams, or -1: the defaults */
+};
+
+struct dns_name_entry {
+	uint32_t hash;
+	uint32_t name;   /* arena offset */
+	uint16_t len;
+	uint16_t net;
+	uint32_t rec;
+};
+
+struct dns_addr_entry {
+	uint32_t hash;
+	uint32_t rec;
+	uint32_t idx;    /* index into db->v4 or db->v6 */
+	uint16_t net;
+	uint8_t family;
+};
+
+struct dns_db {
+	uint32_t seed;
+	struct dns_network *nets;
+	uint32_t n_nets, cap_nets;
+	struct dns_record *recs;
+	uint32_t n_recs, cap_recs;
+	uint8_t (*v4)[4];
+	uint32_t n_v4, cap_v4;
+	uint8_t (*v6)[16];
+	uint32_t n_v6, cap_v6;
+	char *arena;
+	uint32_t arena_len, arena_cap;
+	struct dns_name_entry *names;
+	uint32_t n_names, cap_names;
+	struct dns_addr_entry *addrs;
+	uint32_t n_addrs, cap_addrs;
+	struct dns_upstreams *upstreams;
+	uint32_t n_upstreams, cap_upstreams;
+	uint32_t *name_slots, name_mask;   /* entry index + 1; 0 is empty */
+	uint32_t *addr_slots, addr_mask;
+	unsigned int n_host4, n_host6;
+	uint8_t host4[DNS_HOST_GW_MAX][4];
+	uint8_t host6[DNS_HOST_GW_MAX][16];
+	unsigned int bad_lines;            /* lines skipped while loading */
+};
+
+/** dns_db_init() - an empty database whose hashes are keyed with @seed. */
+void dns_db_init(struct dns_db *db, uint32_t seed);
+
+/** dns_db_free() - release everything; @db may then be initialised again. */
+void dns_db_free(struct dns_db *db);
+
+/**
+ * dns_db_add_network() - parse one records file
+ * @db: database being loaded (before dns_db_build())
+ * @name: the network's name (the file name)
+ * @text: file contents
+ * @len: length of @text
+ *
+ * Line 1 must hold the gateway addresses; a record line that does not parse is
+ * skipped and counted in @db->bad_lines.
+ *
+ * Return: 0, -EINVAL if line 1 is not a list of addresses, -E2BIG past a limit, -ENOMEM.
+ */
+int dns_db_add_network(struct dns_db *db, const char *name, const char *text, size_t len);
+
+/**
+ * dns_db_set_host_gateway() - parse $RUN/dns/host-gateway (one address per line)
+ *
+ * Return: 0, or -EINVAL if a line is not an address.
+ */
+int dns_db_set_host_gateway(struct dns_db *db, const char *text, size_t len);
+
+/**
+ * dns_db_build() - build the hash tables once every file was added
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int dns_db_build(struct dns_db *db);
+
+/**
+ * dns_db_load_dir() - load every records file in @dir and host-gateway, then build
+ *
+ * Skips podnet-dns.pid, host-gateway, dot files and pn_write_atomic()
+ * temporaries (NAME.tmp.PID). A file that does not parse is skipped with a warning.
+ *
+ * Return: the number of networks loaded, or a negative errno.
+ */
+int dns_db_load_dir(struct dns_db *db, const char *dir);
+
+/**
+ * dns_db_find_name() - records named @name (lower-case dotted) on network @net
+ * @out: up to @max records
+ * @elsewhere: set when the name exists on another network
+ *
+ * Return: number of records stored in @out.
+ */
+size_t dns_db_find_name(const struct dns_db *db, uint16_t net, const char *name, size_t len,
+			const struct dns_record **out, size_t max, bool *elsewhere);
+
+/**
+ * dns_db_find_addr() - records holding address @bytes on network @net
+ *
+ * Return: number of records stored in @out; @elsewhere as for dns_db_find_name().
+ */
+size_t dns_db_find_addr(const struct dns_db *db, uint16_t net, int family, const uint8_t *bytes,
+			const struct dns_record **out, size_t max, bool *elsewhere);
+
+/**
+ * dns_addr_parse() - parse "1.2.3.4", "fd00::1", optionally followed by "#PORT"
+ *
+ * Return: 0 or -EINVAL.
+ */
+int dns_addr_parse(const char *s, size_t len, struct dns_addr *out);
+
+/** dns_addr_to_sockaddr() - @a as a sockaddr (@port used when @a has none). Return: its length. */
+socklen_t dns_addr_to_sockaddr(const struct dns_addr *a, uint16_t port, struct sockaddr_storage *ss);
+
+/** dns_addr_from_sockaddr() - the address and port of @sa. Return: 0 or -EAFNOSUPPORT. */
+int dns_addr_from_sockaddr(const struct sockaddr *sa, struct dns_addr *a);
+
+/** dns_addr_equal() - same family, bytes and port. */
+bool dns_addr_equal(const struct dns_addr *a, const struct dns_addr *b);
+
+/**
+ * dns_resolv_conf_parse() - the nameserver lines of a resolv.conf
+ *
+ * Return: the number of servers stored in @ups (at most DNS_UPSTREAMS_MAX).
+ */
+int dns_resolv_conf_parse(const char *text, size_t len, struct dns_upstreams *ups);
+
+#endif

@@ -1,0 +1,1231 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The podnet-dns event loop (see server.h).
+ *
+ * Theory of operation.
+ *
+ * Listeners: one UDP and one TCP socket per gateway address (IP_FREEBIND, so
+ * a bridge that is not up yet does not matter), each tagged with the index of
+ * its network in the current records database. A reload builds a new
+ * database, keeps the sockets whose address is still named, opens the new
+ * ones, closes the vanished ones, then swaps the database: a query is always
+ * answered from one consistent set of records, and no socket that stays is
+ * ever closed, so no query is dropped.
+ *
+ * UDP queries are read in batches (recvmmsg), answered through the pure query
+ * path (resolve.c) into preallocated buffers and sent in one sendmmsg. A query
+ * that must be forwarded takes a slot from a fixed pool: the query is copied,
+ * its id replaced by a random one (id -> slot table), and sent from one of a
+ * few unconnected UDP sockets created in H at start. Slots sit on a FIFO list
+ * ordered by deadline (every attempt has the same timeout, so appending keeps
+ * the order); when an attempt times out, the upstream is marked down for a
+ * while and the next server of the list is tried. A reply is accepted only
+ * from the server asked, with our id and our question; SERVFAIL and REFUSED
+ * move on to the next server while one remains.
+ *
+ * TCP: a fixed pool of connections, each with a read buffer, a buffer for
+ * the query being forwarded and a 64 KiB answer buffer. Queries on one
+ * connection are handled one after another (several per connection); while
+ * one is forwarded (over TCP, with a socket from the host socket factory) or
+ * its answer is being written, reading pauses. A connection must complete a
+ * query within the idle time, however slowly it trickles bytes; when the pool
+ * is full, the connection with the oldest deadline is closed for the new one.
+ */
+#define _GNU_SOURCE
+#include "server.h"
+#include "cleanup.h"
+#include "fileutil.h"
+#include "hostsock.h"
+#include "log.h"
+#include "resolve.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LISTENERS_MAX 256
+#define PENDING_MAX 1024
+#define UDP_BATCH 32
+#define UPSTREAM_SOCKS 4          /* per address family */
+#define RELAY_MAX 4096            /* largest UDP reply relayed from upstream */
+#define DOWN_MAX 16
+#define DOWN_MS 30000             /* an upstream that timed out is avoided this long */
+#define EPOLL_EVENTS 64
+
+enum ev_kind { EV_SIGNAL = 1, EV_HOLDER, EV_UDP, EV_TCP_LISTEN, EV_TCP_CONN, EV_UP_UDP, EV_UP_TCP };
+#define EV(kind, idx) ((uint64_t)(kind) << 32 | (uint32_t)(idx))
+
+struct listener {
+	bool used;
+	uint16_t net;
+	struct dns_addr addr;
+	int udp_fd, tcp_fd;
+};
+
+struct pending {
+	bool used;
+	int32_t prev, next;        /* deadline list */
+	uint64_t deadline;
+	uint16_t client_id, wire_id;
+	int listener;
+	struct sockaddr_storage client;
+	socklen_t client_len;
+	size_t relay_max;
+	struct dns_upstreams ups;
+	uint32_t tried;            /* bit per server of ups */
+	int current;
+	size_t len, question_len;
+	uint8_t query[DNS_QUERY_MAX];
+};
+
+enum up_state { UP_NONE, UP_CONNECTING, UP_READING };
+
+struct tcp_conn {
+	bool used;
+	int fd;
+	int listener;
+	uint16_t net;
+	uint64_t deadline;
+	size_t rlen;
+	size_t wlen, woff;
+	/* forwarding of one query over TCP */
+	enum up_state up;
+	int up_fd;
+	struct dns_upstreams ups;
+	uint32_t tried;
+	int current;
+	size_t qlen, up_off;
+	uint8_t rbuf[DNS_QUERY_MAX + 2];
+	uint8_t qbuf[DNS_QUERY_MAX + 2];
+	uint8_t wbuf[DNS_TCP_MSG_MAX + 2];
+};
+
+struct down_entry {
+	struct dns_addr addr;
+	uint64_t until;
+};
+
+struct dns_server {
+	struct dns_options opt;
+	int epfd, sigfd, factory;
+	uint64_t now;
+	bool quit;
+	int exit_code;
+	struct dns_db db;
+	struct dns_upstreams defaults;
+	int up4[UPSTREAM_SOCKS], up6[UPSTREAM_SOCKS];
+	unsigned int n_up4, n_up6;
+	struct down_entry down[DOWN_MAX];
+	struct listener listeners[LISTENERS_MAX];
+	/* forwarding */
+	struct pending *pending;
+	int32_t pend_head, pend_tail, pend_free;
+	uint16_t id_slot[65536];   /* wire id -> slot + 1 */
+	/* TCP */
+	struct tcp_conn *conns;
+	unsigned int n_conns;
+	/* randomness, refilled in blocks */
+	uint8_t rnd[512];
+	size_t rnd_pos;
+	/* UDP batch buffers */
+	uint8_t rx[UDP_BATCH][DNS_QUERY_MAX];
+	uint8_t tx[UDP_BATCH][DNS_UDP_OURS];
+	uint8_t relay[UDP_BATCH][RELAY_MAX];
+	struct sockaddr_storage rx_addr[UDP_BATCH];
+	struct iovec rx_iov[UDP_BATCH], tx_iov[UDP_BATCH];
+	struct mmsghdr rx_msg[UDP_BATCH], tx_msg[UDP_BATCH];
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint16_t rand16(struct dns_server *s)
+{
+	uint16_t v;
+
+	if (s->rnd_pos + 2 > sizeof(s->rnd)) {
+		if (getrandom(s->rnd, sizeof(s->rnd), 0) != (ssize_t)sizeof(s->rnd)) {
+			/* never expected after boot; still never hand out a fixed id */
+			for (size_t i = 0; i < sizeof(s->rnd); i++)
+				s->rnd[i] = (uint8_t)(now_ms() * 2654435761u >> (i % 24));
+		}
+		s->rnd_pos = 0;
+	}
+	memcpy(&v, s->rnd + s->rnd_pos, 2);
+	s->rnd_pos += 2;
+	return v;
+}
+
+static int ep_add(struct dns_server *s, int fd, uint32_t events, uint64_t data)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = data };
+
+	return epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static void ep_mod(struct dns_server *s, int fd, uint32_t events, uint64_t data)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = data };
+
+	epoll_ctl(s->epfd, EPOLL_CTL_MOD, fd, &ev);
+}
+
+static const char *addr_str(const struct dns_addr *a, char *buf, size_t len)
+{
+	if (!inet_ntop(a->family, a->bytes, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+/* ---- upstream servers ---- */
+
+static void load_defaults(struct dns_server *s)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r;
+
+	if (s->opt.fixed.count > 0) {
+		s->defaults = s->opt.fixed;
+		return;
+	}
+	r = pn_read_file(s->opt.resolv_conf, 1 << 20, &text, &len);
+	if (r < 0) {
+		pn_warn("%s: %s; keeping %u upstream servers", s->opt.resolv_conf, strerror(-r),
+			s->defaults.count);
+		return;
+	}
+	dns_resolv_conf_parse(text, len, &s->defaults);
+	if (s->defaults.count == 0)
+		pn_warn("%s names no nameserver: names outside podnet will fail", s->opt.resolv_conf);
+}
+
+static bool upstream_down(struct dns_server *s, const struct dns_addr *a)
+{
+	for (int i = 0; i < DOWN_MAX; i++)
+		if (s->down[i].until > s->now && dns_addr_equal(&s->down[i].addr, a))
+			return true;
+	return false;
+}
+
+static void upstream_mark(struct dns_server *s, const struct dns_addr *a, bool down)
+{
+	int slot = 0;
+
+	for (int i = 0; i < DOWN_MAX; i++) {
+		if (dns_addr_equal(&s->down[i].addr, a)) {
+			s->down[i].until = down ? s->now + DOWN_MS : 0;
+			return;
+		}
+		if (s->down[i].until < s->down[slot].until)
+			slot = i;
+	}
+	if (down) {
+		char buf[INET6_ADDRSTRLEN];
+
+		pn_info("upstream %s does not answer; trying the others first for %d s",
+			addr_str(a, buf, sizeof(buf)), DOWN_MS / 1000);
+		s->down[slot].addr = *a;
+		s->down[slot].until = s->now + DOWN_MS;
+	}
+}
+
+/* Pick the next untried server, preferring those not marked down. Return: index or -1. */
+static int upstream_next(struct dns_server *s, const struct dns_upstreams *ups, uint32_t *tried)
+{
+	int fallback = -1;
+
+	for (unsigned int i = 0; i < ups->count; i++) {
+		if (*tried & (1u << i))
+			continue;
+		if (!upstream_down(s, &ups->addr[i])) {
+			*tried |= 1u << i;
+			return (int)i;
+		}
+		if (fallback < 0)
+			fallback = (int)i;
+	}
+	if (fallback >= 0)
+		*tried |= 1u << fallback;
+	return fallback;
+}
+
+/* The upstream list for a query from @src on network @net: the container's own or the defaults. */
+static const struct dns_upstreams *upstreams_for(struct dns_server *s, uint16_t net,
+						 const struct sockaddr *src)
+{
+	const struct dns_record *rec;
+	struct dns_addr a;
+	bool elsewhere;
+
+	if (s->db.n_upstreams > 0 && dns_addr_from_sockaddr(src, &a) == 0 &&
+	    dns_db_find_addr(&s->db, net, a.family, a.bytes, &rec, 1, &elsewhere) == 1 &&
+	    rec->upstreams >= 0)
+		return &s->db.upstreams[rec->upstreams];
+	return &s->defaults;
+}
+
+/* ---- UDP forwarding ---- */
+
+static void pend_unlink(struct dns_server *s, int32_t i)
+{
+	struct pending *p = &s->pending[i];
+
+	if (p->prev >= 0)
+		s->pending[p->prev].next = p->next;
+	else
+		s->pend_head = p->next;
+	if (p->next >= 0)
+		s->pending[p->next].prev = p->prev;
+	else
+		s->pend_tail = p->prev;
+	p->prev = p->next = -1;
+}
+
+static void pend_append(struct dns_server *s, int32_t i)
+{
+	struct pending *p = &s->pending[i];
+
+	p->prev = s->pend_tail;
+	p->next = -1;
+	if (s->pend_tail >= 0)
+		s->pending[s->pend_tail].next = i;
+	else
+		s->pend_head = i;
+	s->pend_tail = i;
+}
+
+static void pend_release(struct dns_server *s, int32_t i)
+{
+	struct pending *p = &s->pending[i];
+
+	pend_unlink(s, i);
+	s->id_slot[p->wire_id] = 0;
+	p->used = false;
+	p->next = s->pend_free;
+	s->pend_free = i;
+}
+
+/* Send the pending query to its next server. Return: 0, or -ENOENT when none is left. */
+static int pend_send(struct dns_server *s, int32_t i)
+{
+	struct pending *p = &s->pending[i];
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	for (;;) {
+		const struct dns_addr *a;
+		int fd;
+
+		p->current = upstream_next(s, &p->ups, &p->tried);
+		if (p->current < 0)
+			return -ENOENT;
+		a = &p->ups.addr[p->current];
+		if (a->family == AF_INET6 ? s->n_up6 == 0 : s->n_up4 == 0)
+			continue;
+		fd = a->family == AF_INET6 ? s->up6[rand16(s) % s->n_up6] : s->up4[rand16(s) % s->n_up4];
+		sl = dns_addr_to_sockaddr(a, 53, &ss);
+		if (sendto(fd, p->query, p->len, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&ss, sl) < 0)
+			continue;
+		p->deadline = s->now + s->opt.upstream_timeout_ms;
+		pend_unlink(s, i);
+		pend_append(s, i);
+		return 0;
+	}
+}
+
+static void send_to_client(struct dns_server *s, const struct pending *p, const uint8_t *buf,
+			   size_t len)
+{
+	const struct listener *l = &s->listeners[p->listener];
+
+	if (!l->used)
+		return;
+	sendto(l->udp_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)&p->client,
+	       p->client_len);
+}
+
+static void pend_fail(struct dns_server *s, int32_t i)
+{
+	struct pending *p = &s->pending[i];
+	struct dns_query q;
+	uint8_t out[DNS_UDP_OURS];
+	size_t n;
+
+	/* restore the client's id, then answer SERVFAIL to the question it asked */
+	dns_put16(p->query, p->client_id);
+	dns_query_parse(p->query, p->len, &q);
+	n = dns_reply_rcode(&q, DNS_RCODE_SERVFAIL, out, sizeof(out));
+	if (n)
+		send_to_client(s, p, out, n);
+	pend_release(s, i);
+}
+
+static void forward_udp(struct dns_server *s, int listener, const struct dns_query *q,
+			const uint8_t *pkt, size_t len, const struct sockaddr_storage *src,
+			socklen_t src_len)
+{
+	const struct dns_upstreams *ups = upstreams_for(s, s->listeners[listener].net,
+							 (const struct sockaddr *)src);
+	struct pending *p;
+	uint16_t id = 0;
+	int32_t i;
+	int tries;
+
+	if (s->pend_free < 0 || ups->count == 0) {
+		uint8_t out[DNS_UDP_OURS];
+		size_t n = dns_reply_rcode(q, DNS_RCODE_SERVFAIL, out, sizeof(out));
+
+		if (n)
+			sendto(s->listeners[listener].udp_fd, out, n, MSG_DONTWAIT | MSG_NOSIGNAL,
+			       (const struct sockaddr *)src, src_len);
+		return;
+	}
+	for (tries = 0; tries < 16; tries++) {
+		id = rand16(s);
+		if (!s->id_slot[id])
+			break;
+	}
+	if (tries == 16)
+		return; /* the table is that full only under attack: let the client retry */
+	i = s->pend_free;
+	p = &s->pending[i];
+	s->pend_free = p->next;
+	p->used = true;
+	p->prev = p->next = -1;
+	p->client_id = q->id;
+	p->wire_id = id;
+	p->listener = listener;
+	memcpy(&p->client, src, src_len);
+	p->client_len = src_len;
+	p->relay_max = q->edns ? q->edns_udp : DNS_UDP_MIN;
+	if (p->relay_max < DNS_UDP_MIN)
+		p->relay_max = DNS_UDP_MIN;
+	if (p->relay_max > RELAY_MAX)
+		p->relay_max = RELAY_MAX;
+	p->ups = *ups;
+	p->tried = 0;
+	p->len = len;
+	p->question_len = q->question_len;
+	memcpy(p->query, pkt, len);
+	dns_put16(p->query, id);
+	s->id_slot[id] = (uint16_t)(i + 1);
+	pend_append(s, i);
+	if (pend_send(s, i) < 0)
+		pend_fail(s, i);
+}
+
+static void upstream_udp_reply(struct dns_server *s, uint8_t *buf, size_t len, bool truncated,
+			       const struct sockaddr_storage *from)
+{
+	struct dns_addr a;
+	struct pending *p;
+	uint16_t slot;
+	int32_t i;
+	uint8_t rcode;
+
+	if (len < DNS_HEADER_LEN || dns_addr_from_sockaddr((const struct sockaddr *)from, &a) < 0)
+		return;
+	slot = s->id_slot[dns_get16(buf)];
+	if (!slot)
+		return;
+	i = slot - 1;
+	p = &s->pending[i];
+	if (a.port == 53 && !p->ups.addr[p->current].port)
+		a.port = 0;
+	if (!dns_addr_equal(&a, &p->ups.addr[p->current]) ||
+	    !dns_reply_matches(buf, len, p->wire_id, p->query + DNS_HEADER_LEN, p->question_len))
+		return; /* not the answer we wait for: a late or spoofed packet */
+	upstream_mark(s, &p->ups.addr[p->current], false);
+	rcode = buf[3] & 0xf;
+	if ((rcode == DNS_RCODE_SERVFAIL || rcode == DNS_RCODE_REFUSED) && pend_send(s, i) == 0)
+		return;
+	dns_put16(buf, p->client_id);
+	if (truncated || len > p->relay_max)
+		len = dns_truncate_reply(buf, len, p->question_len);
+	if (len)
+		send_to_client(s, p, buf, len);
+	pend_release(s, i);
+}
+
+static void upstream_udp_readable(struct dns_server *s, int fd)
+{
+	for (int i = 0; i < UDP_BATCH; i++) {
+		s->rx_iov[i].iov_base = s->relay[i];
+		s->rx_iov[i].iov_len = RELAY_MAX;
+		memset(&s->rx_msg[i].msg_hdr, 0, sizeof(s->rx_msg[i].msg_hdr));
+		s->rx_msg[i].msg_hdr.msg_iov = &s->rx_iov[i];
+		s->rx_msg[i].msg_hdr.msg_iovlen = 1;
+		s->rx_msg[i].msg_hdr.msg_name = &s->rx_addr[i];
+		s->rx_msg[i].msg_hdr.msg_namelen = sizeof(s->rx_addr[i]);
+	}
+	int n = recvmmsg(fd, s->rx_msg, UDP_BATCH, MSG_DONTWAIT, NULL);
+
+	for (int i = 0; i < n; i++)
+		upstream_udp_reply(s, s->relay[i], s->rx_msg[i].msg_len,
+				   s->rx_msg[i].msg_hdr.msg_flags & MSG_TRUNC, &s->rx_addr[i]);
+}
+
+static void pending_timeouts(struct dns_server *s)
+{
+	while (s->pend_head >= 0 && s->pending[s->pend_head].deadline <= s->now) {
+		int32_t i = s->pend_head;
+		struct pending *p = &s->pending[i];
+
+		upstream_mark(s, &p->ups.addr[p->current], true);
+		if (pend_send(s, i) < 0)
+			pend_fail(s, i);
+	}
+}
+
+/* ---- UDP listeners ---- */
+
+static void udp_readable(struct dns_server *s, int li)
+{
+	struct listener *l = &s->listeners[li];
+	unsigned int out = 0;
+	int n;
+
+	for (int i = 0; i < UDP_BATCH; i++) {
+		s->rx_iov[i].iov_base = s->rx[i];
+		s->rx_iov[i].iov_len = DNS_QUERY_MAX;
+		memset(&s->rx_msg[i].msg_hdr, 0, sizeof(s->rx_msg[i].msg_hdr));
+		s->rx_msg[i].msg_hdr.msg_iov = &s->rx_iov[i];
+		s->rx_msg[i].msg_hdr.msg_iovlen = 1;
+		s->rx_msg[i].msg_hdr.msg_name = &s->rx_addr[i];
+		s->rx_msg[i].msg_hdr.msg_namelen = sizeof(s->rx_addr[i]);
+	}
+	n = recvmmsg(l->udp_fd, s->rx_msg, UDP_BATCH, MSG_DONTWAIT, NULL);
+	for (int i = 0; i < n; i++) {
+		struct dns_query q;
+		size_t len = s->rx_msg[i].msg_len, alen;
+		enum dns_action act;
+
+		if (s->rx_msg[i].msg_hdr.msg_flags & MSG_TRUNC)
+			continue; /* larger than any query we accept */
+		act = dns_resolve(&s->db, l->net, s->rx[i], len, false, &q, s->tx[out],
+				  sizeof(s->tx[out]), &alen);
+		if (act == DNS_ACT_REPLY) {
+			s->tx_iov[out].iov_base = s->tx[out];
+			s->tx_iov[out].iov_len = alen;
+			memset(&s->tx_msg[out].msg_hdr, 0, sizeof(s->tx_msg[out].msg_hdr));
+			s->tx_msg[out].msg_hdr.msg_iov = &s->tx_iov[out];
+			s->tx_msg[out].msg_hdr.msg_iovlen = 1;
+			s->tx_msg[out].msg_hdr.msg_name = &s->rx_addr[i];
+			s->tx_msg[out].msg_hdr.msg_namelen = s->rx_msg[i].msg_hdr.msg_namelen;
+			out++;
+		} else if (act == DNS_ACT_FORWARD) {
+			forward_udp(s, li, &q, s->rx[i], len, &s->rx_addr[i],
+				    s->rx_msg[i].msg_hdr.msg_namelen);
+		}
+	}
+	for (unsigned int sent = 0; sent < out;) {
+		int r = sendmmsg(l->udp_fd, s->tx_msg + sent, out - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (r <= 0)
+			break; /* a full socket buffer drops answers, as UDP may */
+		sent += (unsigned int)r;
+	}
+}
+
+/* ---- TCP ---- */
+
+static void conn_close(struct dns_server *s, struct tcp_conn *c)
+{
+	if (!c->used)
+		return;
+	close(c->fd);
+	if (c->up_fd >= 0)
+		close(c->up_fd);
+	c->up_fd = -1;
+	c->up = UP_NONE;
+	c->used = false;
+	s->n_conns--;
+}
+
+static uint32_t conn_index(struct dns_server *s, struct tcp_conn *c)
+{
+	return (uint32_t)(c - s->conns);
+}
+
+/* Watch for what the connection waits for: writing an answer, or reading a query. */
+static void conn_events(struct dns_server *s, struct tcp_conn *c)
+{
+	uint32_t ev = 0;
+
+	if (c->woff < c->wlen)
+		ev = EPOLLOUT;
+	else if (c->up == UP_NONE)
+		ev = EPOLLIN;
+	ep_mod(s, c->fd, ev, EV(EV_TCP_CONN, conn_index(s, c)));
+}
+
+static void conn_process(struct dns_server *s, struct tcp_conn *c);
+
+/* Queue @len bytes already in c->wbuf + 2 as the next answer and try to send it. */
+static void conn_answer(struct dns_server *s, struct tcp_conn *c, size_t len)
+{
+	ssize_t n;
+
+	dns_put16(c->wbuf, (uint16_t)len);
+	c->wlen = len + 2;
+	c->woff = 0;
+	n = send(c->fd, c->wbuf, c->wlen, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0 && errno != EAGAIN) {
+		conn_close(s, c);
+		return;
+	}
+	if (n > 0)
+		c->woff = (size_t)n;
+	if (c->woff == c->wlen) {
+		c->wlen = c->woff = 0;
+		c->deadline = s->now + s->opt.tcp_idle_ms;
+	}
+}
+
+static void conn_up_close(struct tcp_conn *c)
+{
+	if (c->up_fd >= 0)
+		close(c->up_fd);
+	c->up_fd = -1;
+	c->up = UP_NONE;
+}
+
+/* Connect to the next upstream for the query in c->qbuf. Return: 0, or -ENOENT when none is left. */
+static int conn_up_start(struct dns_server *s, struct tcp_conn *c)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	for (;;) {
+		const struct dns_addr *a;
+		int fd;
+
+		conn_up_close(c);
+		c->current = upstream_next(s, &c->ups, &c->tried);
+		if (c->current < 0)
+			return -ENOENT;
+		a = &c->ups.addr[c->current];
+		fd = hostsock_get(s->factory, a->family, SOCK_STREAM);
+		if (fd < 0) {
+			pn_warn("no host socket for TCP forwarding: %s", strerror(-fd));
+			return -ENOENT;
+		}
+		sl = dns_addr_to_sockaddr(a, 53, &ss);
+		if (connect(fd, (struct sockaddr *)&ss, sl) < 0 && errno != EINPROGRESS) {
+			close(fd);
+			continue;
+		}
+		if (ep_add(s, fd, EPOLLOUT, EV(EV_UP_TCP, conn_index(s, c))) < 0) {
+			close(fd);
+			return -ENOENT;
+		}
+		c->up_fd = fd;
+		c->up = UP_CONNECTING;
+		c->up_off = 0;
+		c->deadline = s->now + s->opt.upstream_timeout_ms;
+		return 0;
+	}
+}
+
+static void conn_up_fail(struct dns_server *s, struct tcp_conn *c)
+{
+	struct dns_query q;
+	size_t n;
+
+	conn_up_close(c);
+	dns_query_parse(c->qbuf + 2, c->qlen, &q);
+	n = dns_reply_rcode(&q, DNS_RCODE_SERVFAIL, c->wbuf + 2, sizeof(c->wbuf) - 2);
+	if (n == 0) {
+		conn_close(s, c);
+		return;
+	}
+	conn_answer(s, c, n);
+	if (c->used) {
+		conn_events(s, c);
+		if (c->wlen == 0)
+			conn_process(s, c);
+	}
+}
+
+/* The upstream attempt failed or timed out: next server, or SERVFAIL. */
+static void conn_up_retry(struct dns_server *s, struct tcp_conn *c, bool mark_down)
+{
+	if (mark_down)
+		upstream_mark(s, &c->ups.addr[c->current], true);
+	if (conn_up_start(s, c) < 0)
+		conn_up_fail(s, c);
+}
+
+static void conn_up_event(struct dns_server *s, struct tcp_conn *c, uint32_t events)
+{
+	ssize_t n;
+
+	if (c->up == UP_CONNECTING) {
+		int err = 0;
+		socklen_t el = sizeof(err);
+
+		if (getsockopt(c->up_fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0 || err) {
+			conn_up_retry(s, c, true);
+			return;
+		}
+		n = send(c->up_fd, c->qbuf + c->up_off, c->qlen + 2 - c->up_off, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && errno != EAGAIN) {
+			conn_up_retry(s, c, true);
+			return;
+		}
+		if (n > 0)
+			c->up_off += (size_t)n;
+		if (c->up_off == c->qlen + 2) {
+			c->up = UP_READING;
+			c->up_off = 0;
+			ep_mod(s, c->up_fd, EPOLLIN, EV(EV_UP_TCP, conn_index(s, c)));
+		}
+		return;
+	}
+	if (c->up != UP_READING)
+		return;
+	/* the answer goes straight into the answer buffer: 2 length bytes then the message */
+	for (;;) {
+		size_t want = c->up_off < 2 ? 2 - c->up_off : 2 + dns_get16(c->wbuf) - c->up_off;
+
+		if (want == 0)
+			break;
+		n = recv(c->up_fd, c->wbuf + c->up_off, want, MSG_DONTWAIT);
+		if (n < 0 && errno == EAGAIN && !(events & EPOLLERR))
+			return;
+		if (n <= 0) {
+			conn_up_retry(s, c, n < 0);
+			return;
+		}
+		c->up_off += (size_t)n;
+		if (c->up_off == 2 && dns_get16(c->wbuf) < DNS_HEADER_LEN) {
+			conn_up_retry(s, c, false);
+			return;
+		}
+	}
+	{
+		size_t len = dns_get16(c->wbuf);
+		uint8_t rcode = c->wbuf[2 + 3] & 0xf;
+		struct dns_query q;
+
+		dns_query_parse(c->qbuf + 2, c->qlen, &q);
+		if (!dns_reply_matches(c->wbuf + 2, len, q.id, q.question, q.question_len)) {
+			conn_up_retry(s, c, false);
+			return;
+		}
+		upstream_mark(s, &c->ups.addr[c->current], false);
+		if (rcode == DNS_RCODE_SERVFAIL || rcode == DNS_RCODE_REFUSED) {
+			uint32_t untried = ((1u << c->ups.count) - 1) & ~c->tried;
+
+			if (untried) {
+				conn_up_retry(s, c, false);
+				return;
+			}
+		}
+		conn_up_close(c);
+		conn_answer(s, c, len);
+		if (c->used) {
+			conn_events(s, c);
+			if (c->wlen == 0)
+				conn_process(s, c);
+		}
+	}
+}
+
+/* Answer every complete query in the read buffer, until one needs to wait. */
+static void conn_process(struct dns_server *s, struct tcp_conn *c)
+{
+	while (c->used && c->up == UP_NONE && c->wlen == 0 && c->rlen >= 2) {
+		size_t mlen = dns_get16(c->rbuf), alen;
+		struct dns_query q;
+		enum dns_action act;
+
+		if (mlen < DNS_HEADER_LEN || mlen > DNS_QUERY_MAX) {
+			conn_close(s, c);
+			return;
+		}
+		if (c->rlen < mlen + 2)
+			break;
+		act = dns_resolve(&s->db, c->net, c->rbuf + 2, mlen, true, &q, c->wbuf + 2,
+				  sizeof(c->wbuf) - 2, &alen);
+		if (act == DNS_ACT_FORWARD) {
+			struct sockaddr_storage peer;
+			socklen_t pl = sizeof(peer);
+
+			memcpy(c->qbuf, c->rbuf, mlen + 2);
+			c->qlen = mlen;
+			if (getpeername(c->fd, (struct sockaddr *)&peer, &pl) < 0)
+				peer.ss_family = AF_UNSPEC;
+			c->ups = *upstreams_for(s, c->net, (struct sockaddr *)&peer);
+			c->tried = 0;
+		}
+		memmove(c->rbuf, c->rbuf + mlen + 2, c->rlen - mlen - 2);
+		c->rlen -= mlen + 2;
+		if (act == DNS_ACT_DROP) {
+			conn_close(s, c); /* a response or a runt on a stream: not a DNS client */
+			return;
+		}
+		if (act == DNS_ACT_REPLY) {
+			conn_answer(s, c, alen);
+			continue;
+		}
+		if (conn_up_start(s, c) < 0) {
+			conn_up_fail(s, c);
+			return;
+		}
+	}
+	if (c->used)
+		conn_events(s, c);
+}
+
+static void conn_event(struct dns_server *s, struct tcp_conn *c, uint32_t events)
+{
+	/* a reset client, or one gone while we wait: nothing more can reach it */
+	if (events & EPOLLERR || (events & EPOLLHUP && (c->up != UP_NONE || c->woff < c->wlen))) {
+		conn_close(s, c);
+		return;
+	}
+	if (events & EPOLLOUT && c->woff < c->wlen) {
+		ssize_t n = send(c->fd, c->wbuf + c->woff, c->wlen - c->woff, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n < 0 && errno != EAGAIN) {
+			conn_close(s, c);
+			return;
+		}
+		if (n > 0)
+			c->woff += (size_t)n;
+		if (c->woff == c->wlen) {
+			c->wlen = c->woff = 0;
+			c->deadline = s->now + s->opt.tcp_idle_ms;
+		}
+	}
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR) && c->up == UP_NONE && c->wlen == 0) {
+		ssize_t n = recv(c->fd, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen, MSG_DONTWAIT);
+
+		if (n == 0 || (n < 0 && errno != EAGAIN)) {
+			conn_close(s, c);
+			return;
+		}
+		if (n > 0)
+			c->rlen += (size_t)n;
+	}
+	conn_process(s, c);
+}
+
+static void tcp_accept(struct dns_server *s, int li)
+{
+	struct listener *l = &s->listeners[li];
+	struct tcp_conn *c = NULL;
+	int fd;
+
+	fd = accept4(l->tcp_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	for (unsigned int i = 0; i < s->opt.tcp_max; i++) {
+		if (!s->conns[i].used) {
+			c = &s->conns[i];
+			break;
+		}
+		if (!c || s->conns[i].deadline < c->deadline)
+			c = &s->conns[i];
+	}
+	if (c->used) {
+		pn_debug("TCP connection limit (%u) reached: closing the stalest", s->opt.tcp_max);
+		conn_close(s, c);
+	}
+	c->used = true;
+	c->fd = fd;
+	c->up_fd = -1;
+	c->up = UP_NONE;
+	c->listener = li;
+	c->net = l->net;
+	c->rlen = c->wlen = c->woff = 0;
+	c->deadline = s->now + s->opt.tcp_idle_ms;
+	s->n_conns++;
+	if (ep_add(s, fd, EPOLLIN, EV(EV_TCP_CONN, conn_index(s, c))) < 0)
+		conn_close(s, c);
+}
+
+static void conn_timeouts(struct dns_server *s)
+{
+	for (unsigned int i = 0; i < s->opt.tcp_max && s->n_conns; i++) {
+		struct tcp_conn *c = &s->conns[i];
+
+		if (!c->used || c->deadline > s->now)
+			continue;
+		if (c->up != UP_NONE)
+			conn_up_retry(s, c, true);
+		else
+			conn_close(s, c);
+	}
+}
+
+/* ---- listeners and reload ---- */
+
+static int open_listen_socket(const struct dns_addr *a, uint16_t port, int type)
+{
+	_cleanup_close_ int fd = -1;
+	struct sockaddr_storage ss;
+	socklen_t sl = dns_addr_to_sockaddr(a, port, &ss);
+	int one = 1, buf = 1 << 20;
+
+	fd = socket(a->family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (a->family == AF_INET6) {
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
+	} else {
+		setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+	}
+	if (type == SOCK_DGRAM)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0)
+		return -errno;
+	if (type == SOCK_STREAM && listen(fd, 64) < 0)
+		return -errno;
+	return steal_fd(&fd);
+}
+
+static void listener_close(struct dns_server *s, int li)
+{
+	struct listener *l = &s->listeners[li];
+
+	if (!l->used)
+		return;
+	close(l->udp_fd);
+	close(l->tcp_fd);
+	l->used = false;
+	/* connections and forwarded queries of this listener have nowhere to answer */
+	for (unsigned int i = 0; i < s->opt.tcp_max; i++)
+		if (s->conns[i].used && s->conns[i].listener == li)
+			conn_close(s, &s->conns[i]);
+	for (int32_t i = 0; i < PENDING_MAX; i++)
+		if (s->pending[i].used && s->pending[i].listener == li)
+			pend_release(s, i);
+}
+
+/* Open a listener for @a serving network @net (@name for the log). Return: its index or -errno. */
+static int listener_open(struct dns_server *s, const struct dns_addr *a, uint16_t net,
+			 const char *name)
+{
+	char buf[INET6_ADDRSTRLEN];
+	struct listener *l;
+	int li, r;
+
+	for (li = 0; li < LISTENERS_MAX && s->listeners[li].used; li++)
+		;
+	if (li == LISTENERS_MAX) {
+		r = -E2BIG;
+		goto fail;
+	}
+	l = &s->listeners[li];
+	l->udp_fd = open_listen_socket(a, s->opt.port, SOCK_DGRAM);
+	if (l->udp_fd < 0) {
+		r = l->udp_fd;
+		goto fail;
+	}
+	l->tcp_fd = open_listen_socket(a, s->opt.port, SOCK_STREAM);
+	if (l->tcp_fd < 0) {
+		r = l->tcp_fd;
+		close(l->udp_fd);
+		goto fail;
+	}
+	if ((r = ep_add(s, l->udp_fd, EPOLLIN, EV(EV_UDP, li))) < 0 ||
+	    (r = ep_add(s, l->tcp_fd, EPOLLIN, EV(EV_TCP_LISTEN, li))) < 0) {
+		close(l->udp_fd);
+		close(l->tcp_fd);
+		goto fail;
+	}
+	l->used = true;
+	l->addr = *a;
+	l->net = net;
+	pn_info("listening on %s port %u for network %s", addr_str(a, buf, sizeof(buf)),
+		s->opt.port, name);
+	return li;
+fail:
+	pn_err("network %s: cannot listen on %s port %u: %s", name, addr_str(a, buf, sizeof(buf)),
+	       s->opt.port, strerror(-r));
+	return r;
+}
+
+/*
+ * Make the listeners match @db: keep those whose address is still a gateway,
+ * open the new ones, close the rest. Return: number of listeners open.
+ */
+static int sync_listeners(struct dns_server *s, const struct dns_db *db)
+{
+	bool keep[LISTENERS_MAX] = { false };
+	char buf[INET6_ADDRSTRLEN];
+	int open = 0;
+
+	for (uint32_t n = 0; n < db->n_nets; n++) {
+		for (unsigned int g = 0; g < db->nets[n].n_gateways; g++) {
+			const struct dns_addr *a = &db->nets[n].gateway[g];
+			int found = -1;
+
+			for (int li = 0; li < LISTENERS_MAX; li++)
+				if (s->listeners[li].used && dns_addr_equal(&s->listeners[li].addr, a))
+					found = li;
+			if (found >= 0 && keep[found]) {
+				pn_warn("network %s: gateway %s already serves network %s, ignored",
+					db->nets[n].name, addr_str(a, buf, sizeof(buf)),
+					db->nets[s->listeners[found].net].name);
+				continue;
+			}
+			if (found < 0) {
+				found = listener_open(s, a, (uint16_t)n, db->nets[n].name);
+				if (found < 0)
+					continue;
+			}
+			keep[found] = true;
+			s->listeners[found].net = (uint16_t)n;
+			for (unsigned int i = 0; i < s->opt.tcp_max; i++)
+				if (s->conns[i].used && s->conns[i].listener == found)
+					s->conns[i].net = (uint16_t)n;
+		}
+	}
+	for (int li = 0; li < LISTENERS_MAX; li++) {
+		if (s->listeners[li].used && !keep[li]) {
+			pn_info("no network uses %s any more: listener closed",
+				addr_str(&s->listeners[li].addr, buf, sizeof(buf)));
+			listener_close(s, li);
+		}
+		if (s->listeners[li].used)
+			open++;
+	}
+	return open;
+}
+
+/* Build a new database from the records directory and switch to it. Return: networks, or -errno. */
+static int reload(struct dns_server *s)
+{
+	struct dns_db db;
+	uint32_t seed;
+	int r;
+
+	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+		seed = (uint32_t)now_ms();
+	dns_db_init(&db, seed);
+	r = dns_db_load_dir(&db, s->opt.config_dir);
+	if (r < 0) {
+		pn_err("reading records in %s: %s; keeping the previous records", s->opt.config_dir,
+		       strerror(-r));
+		dns_db_free(&db);
+		return r;
+	}
+	if (r > 0 && sync_listeners(s, &db) == 0) {
+		pn_err("no listener could be opened");
+		dns_db_free(&db);
+		return -EADDRNOTAVAIL;
+	}
+	if (r == 0)
+		for (int li = 0; li < LISTENERS_MAX; li++)
+			listener_close(s, li);
+	dns_db_free(&s->db);
+	s->db = db;
+	load_defaults(s);
+	pn_info("records loaded: %u networks, %u records, %u upstream servers", s->db.n_nets,
+		s->db.n_recs, s->defaults.count);
+	return r;
+}
+
+/* ---- lifecycle ---- */
+
+int dns_server_new(const struct dns_options *opts, struct dns_server **ret)
+{
+	struct dns_server *s;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->opt = *opts;
+	s->epfd = s->sigfd = s->factory = -1;
+	dns_db_init(&s->db, 0);
+	s->rnd_pos = sizeof(s->rnd);
+	s->pend_head = s->pend_tail = -1;
+	s->pending = calloc(PENDING_MAX, sizeof(*s->pending));
+	s->conns = calloc(s->opt.tcp_max, sizeof(*s->conns));
+	if (!s->pending || !s->conns) {
+		dns_server_free(s);
+		return -ENOMEM;
+	}
+	for (int32_t i = 0; i < PENDING_MAX; i++) {
+		s->pending[i].prev = -1;
+		s->pending[i].next = i + 1 < PENDING_MAX ? i + 1 : -1;
+	}
+	s->pend_free = 0;
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->epfd < 0) {
+		int r = -errno;
+
+		dns_server_free(s);
+		return r;
+	}
+	load_defaults(s);
+	/* upstream sockets now, in H: a resolver on the host's loopback stays reachable */
+	for (int i = 0; i < UPSTREAM_SOCKS; i++) {
+		int fd4 = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		int fd6 = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+		if (fd4 >= 0) {
+			s->up4[s->n_up4] = fd4;
+			ep_add(s, fd4, EPOLLIN, EV(EV_UP_UDP, s->n_up4));
+			s->n_up4++;
+		}
+		if (fd6 >= 0) {
+			s->up6[s->n_up6] = fd6;
+			ep_add(s, fd6, EPOLLIN, EV(EV_UP_UDP, 100 + s->n_up6));
+			s->n_up6++;
+		}
+	}
+	s->factory = hostsock_start();
+	if (s->factory < 0) {
+		int r = s->factory;
+
+		pn_err("cannot start the host socket factory: %s", strerror(-r));
+		dns_server_free(s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
+int dns_server_load(struct dns_server *s)
+{
+	s->now = now_ms();
+	return reload(s);
+}
+
+int dns_server_run(struct dns_server *s, int holder_pidfd)
+{
+	struct epoll_event ev[EPOLL_EVENTS];
+	sigset_t mask;
+	int r;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	s->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (s->sigfd < 0 || (r = ep_add(s, s->sigfd, EPOLLIN, EV(EV_SIGNAL, 0))) < 0) {
+		pn_err("signalfd: %s", strerror(errno));
+		return -errno;
+	}
+	if (holder_pidfd >= 0 && (r = ep_add(s, holder_pidfd, EPOLLIN, EV(EV_HOLDER, 0))) < 0) {
+		pn_err("watching the holder: %s", strerror(-r));
+		return r;
+	}
+	while (!s->quit) {
+		int timeout = -1, n;
+		uint64_t next = UINT64_MAX;
+
+		if (s->pend_head >= 0)
+			next = s->pending[s->pend_head].deadline;
+		for (unsigned int i = 0; i < s->opt.tcp_max && s->n_conns; i++)
+			if (s->conns[i].used && s->conns[i].deadline < next)
+				next = s->conns[i].deadline;
+		if (next != UINT64_MAX) {
+			uint64_t t = now_ms();
+
+			timeout = next > t ? (int)(next - t) + 1 : 0;
+		}
+		n = epoll_wait(s->epfd, ev, EPOLL_EVENTS, timeout);
+		if (n < 0 && errno != EINTR) {
+			pn_err("epoll_wait: %s", strerror(errno));
+			return -errno;
+		}
+		s->now = now_ms();
+		for (int i = 0; i < n && !s->quit; i++) {
+			uint32_t kind = (uint32_t)(ev[i].data.u64 >> 32), idx = (uint32_t)ev[i].data.u64;
+
+			switch (kind) {
+			case EV_UDP:
+				if (s->listeners[idx].used)
+					udp_readable(s, (int)idx);
+				break;
+			case EV_TCP_LISTEN:
+				if (s->listeners[idx].used)
+					tcp_accept(s, (int)idx);
+				break;
+			case EV_TCP_CONN:
+				if (s->conns[idx].used)
+					conn_event(s, &s->conns[idx], ev[i].events);
+				break;
+			case EV_UP_TCP:
+				if (s->conns[idx].used && s->conns[idx].up != UP_NONE)
+					conn_up_event(s, &s->conns[idx], ev[i].events);
+				break;
+			case EV_UP_UDP:
+				upstream_udp_readable(s, idx >= 100 ? s->up6[idx - 100] : s->up4[idx]);
+				break;
+			case EV_HOLDER:
+				pn_info("the holder process exited: stopping");
+				s->quit = true;
+				break;
+			case EV_SIGNAL: {
+				struct signalfd_siginfo si;
+
+				while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
+					if (si.ssi_signo == SIGHUP) {
+						if (reload(s) == 0) {
+							pn_info("no records files left: stopping");
+							s->quit = true;
+						}
+					} else {
+						pn_info("signal %u: stopping", si.ssi_signo);
+						s->quit = true;
+					}
+				}
+				break;
+			}
+			default:
+				break;
+			}
+		}
+		pending_timeouts(s);
+		conn_timeouts(s);
+	}
+	return 0;
+}
+
+void dns_server_free(struct dns_server *s)
+{
+	if (!s)
+		return;
+	for (int li = 0; s->pending && s->conns && li < LISTENERS_MAX; li++)
+		listener_close(s, li);
+	for (unsigned int i = 0; s->conns && i < s->opt.tcp_max; i++)
+		conn_close(s, &s->conns[i]);
+	for (unsigned int i = 0; i < s->n_up4; i++)
+		close(s->up4[i]);
+	for (unsigned int i = 0; i < s->n_up6; i++)
+		close(s->up6[i]);
+	if (s->factory >= 0)
+		close(s->factory);
+	if (s->sigfd >= 0)
+		close(s->sigfd);
+	if (s->epfd >= 0)
+		close(s->epfd);
+	dns_db_free(&s->db);
+	free(s->pending);
+	free(s->conns);
+	free(s);
+}

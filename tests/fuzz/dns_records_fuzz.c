@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * libFuzzer target for the records file parser of podnet-dns (a file a user
+ * can edit): parse the input as a records file and as host-gateway, build the
+ * tables, and look up every name and address the parser accepted. Corpus:
+ * dns_records_corpus/.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "records.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const struct dns_record *out[DNS_LOOKUP_MAX];
+	struct dns_upstreams ups;
+	struct dns_db db;
+	bool elsewhere;
+
+	dns_db_init(&db, 5);
+	dns_db_add_network(&db, "fuzz", (const char *)data, size);
+	dns_db_add_network(&db, "again", (const char *)data, size);
+	dns_db_set_host_gateway(&db, (const char *)data, size);
+	dns_resolv_conf_parse((const char *)data, size, &ups);
+	if (dns_db_build(&db) == 0) {
+		for (uint32_t i = 0; i < db.n_names; i++) {
+			const struct dns_name_entry *e = &db.names[i];
+
+			/* every stored name is found again, on its own network */
+			if (dns_db_find_name(&db, e->net, db.arena + e->name, e->len, out, DNS_LOOKUP_MAX,
+					     &elsewhere) == 0)
+				__builtin_trap();
+		}
+		for (uint32_t i = 0; i < db.n_addrs; i++) {
+			const struct dns_addr_entry *e = &db.addrs[i];
+			const uint8_t *b = e->family == AF_INET ? db.v4[e->idx] : db.v6[e->idx];
+
+			if (dns_db_find_addr(&db, e->net, e->family, b, out, DNS_LOOKUP_MAX, &elsewhere) == 0)
+				__builtin_trap();
+		}
+	}
+	dns_db_free(&db);
+	return 0;
+}

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unit tests of dns/records.c: the records file format (aardvark-dns's),
+ * lookups by name and address with network isolation, skipped lines, the
+ * records directory (which files are records), resolv.conf, and a 10 000
+ * record table.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "fileutil.h"
+#include "records.h"
+
+static const char net1[] =
+	"10.89.0.1,fd00::1\n"
+	"aaaa1111 10.89.0.2 fd00::2 Web,www,web.alias\n"
+	"bbbb2222 10.89.0.3,10.89.0.4  db,shared 192.0.2.53,2001:db8::53#5353\n"
+	"cccc3333  fd00::5 v6only\n"
+	"broken line\n"
+	"dddd4444 not-an-ip  bad\n"
+	"eeee5555 10.89.0.9  bad!name\n"
+	"\n"
+	"ffff6666 10.89.0.10  shared\r\n";
+
+static const char net2[] = "10.89.1.1\nzzzz9999 10.89.1.2  secret,shared\n";
+
+static void load_two(struct dns_db *db)
+{
+	dns_db_init(db, 1234);
+	assert_int_equal(dns_db_add_network(db, "one", net1, strlen(net1)), 0);
+	assert_int_equal(dns_db_add_network(db, "two", net2, strlen(net2)), 0);
+	assert_int_equal(dns_db_build(db), 0);
+}
+
+static void addr4(const char *s, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	assert_int_equal(inet_pton(AF_INET, s, out), 1);
+}
+
+static void test_parse_file(void **state)
+{
+	struct dns_db db;
+
+	(void)state;
+	load_two(&db);
+	assert_int_equal(db.n_nets, 2);
+	assert_string_equal(db.nets[0].name, "one");
+	assert_int_equal(db.nets[0].n_gateways, 2);
+	assert_int_equal(db.nets[0].gateway[0].family, AF_INET);
+	assert_int_equal(db.nets[0].gateway[1].family, AF_INET6);
+	/* aaaa, bbbb, cccc, ffff on one; zzzz on two; three lines skipped */
+	assert_int_equal(db.n_recs, 5);
+	assert_int_equal(db.bad_lines, 3);
+	dns_db_free(&db);
+}
+
+static void test_find_names(void **state)
+{
+	const struct dns_record *r[8];
+	struct dns_db db;
+	bool elsewhere;
+
+	(void)state;
+	load_two(&db);
+	/* names are stored lower-case: the primary "Web" is found as "web" */
+	assert_int_equal(dns_db_find_name(&db, 0, "web", 3, r, 8, &elsewhere), 1);
+	assert_false(elsewhere);
+	assert_int_equal(r[0]->n_v4, 1);
+	assert_int_equal(r[0]->n_v6, 1);
+	assert_memory_equal(db.arena + r[0]->name, "web", 4);
+	assert_memory_equal(db.v4[r[0]->v4], "\x0a\x59\x00\x02", 4);
+	assert_int_equal(dns_db_find_name(&db, 0, "web.alias", 9, r, 8, &elsewhere), 1);
+	assert_int_equal(dns_db_find_name(&db, 0, "www", 3, r, 8, &elsewhere), 1);
+	/* two addresses on one line */
+	assert_int_equal(dns_db_find_name(&db, 0, "db", 2, r, 8, &elsewhere), 1);
+	assert_int_equal(r[0]->n_v4, 2);
+	assert_int_equal(r[0]->n_v6, 0);
+	assert_true(r[0]->upstreams >= 0);
+	assert_int_equal(db.upstreams[r[0]->upstreams].count, 2);
+	assert_int_equal(db.upstreams[r[0]->upstreams].addr[1].port, 5353);
+	/* a shared alias: two records on one, and it also exists on two */
+	assert_int_equal(dns_db_find_name(&db, 0, "shared", 6, r, 8, &elsewhere), 2);
+	assert_true(elsewhere);
+	/* isolation: "secret" is not on one, but exists elsewhere */
+	assert_int_equal(dns_db_find_name(&db, 0, "secret", 6, r, 8, &elsewhere), 0);
+	assert_true(elsewhere);
+	assert_int_equal(dns_db_find_name(&db, 1, "secret", 6, r, 8, &elsewhere), 1);
+	assert_false(elsewhere);
+	/* unknown, prefix, skipped lines */
+	assert_int_equal(dns_db_find_name(&db, 0, "nothere", 7, r, 8, &elsewhere), 0);
+	assert_false(elsewhere);
+	assert_int_equal(dns_db_find_name(&db, 0, "we", 2, r, 8, &elsewhere), 0);
+	assert_int_equal(dns_db_find_name(&db, 0, "bad", 3, r, 8, &elsewhere), 0);
+	assert_int_equal(dns_db_find_name(&db, 0, "v6only", 6, r, 8, &elsewhere), 1);
+	assert_int_equal(r[0]->n_v4, 0);
+	dns_db_free(&db);
+}
+
+static void test_find_addrs(void **state)
+{
+	const struct dns_record *r[8];
+	struct dns_db db;
+	uint8_t a[16];
+	bool elsewhere;
+
+	(void)state;
+	load_two(&db);
+	addr4("10.89.0.4", a);
+	assert_int_equal(dns_db_find_addr(&db, 0, AF_INET, a, r, 8, &elsewhere), 1);
+	assert_memory_equal(db.arena + r[0]->name, "db", 3);
+	addr4("10.89.1.2", a);
+	assert_int_equal(dns_db_find_addr(&db, 0, AF_INET, a, r, 8, &elsewhere), 0);
+	assert_true(elsewhere);
+	assert_int_equal(dns_db_find_addr(&db, 1, AF_INET, a, r, 8, &elsewhere), 1);
+	assert_int_equal(inet_pton(AF_INET6, "fd00::5", a), 1);
+	assert_int_equal(dns_db_find_addr(&db, 0, AF_INET6, a, r, 8, &elsewhere), 1);
+	assert_memory_equal(db.arena + r[0]->name, "v6only", 7);
+	/* the same bytes as IPv4 are another address */
+	assert_int_equal(dns_db_find_addr(&db, 0, AF_INET, a, r, 8, &elsewhere), 0);
+	dns_db_free(&db);
+}
+
+static void test_bad_gateway_line(void **state)
+{
+	struct dns_db db;
+
+	(void)state;
+	dns_db_init(&db, 1);
+	assert_int_equal(dns_db_add_network(&db, "x", "not-an-ip\n", 10), -EINVAL);
+	assert_int_equal(dns_db_add_network(&db, "x", "", 0), -EINVAL);
+	assert_int_equal(dns_db_add_network(&db, "x", "10.0.0.1#53\n", 12), -EINVAL);
+	assert_int_equal(dns_db_add_network(&db, "x", "1.1.1.1,2.2.2.2,3.3.3.3,4.4.4.4,5.5.5.5\n", 40),
+			 -E2BIG);
+	assert_int_equal(db.n_nets, 0);
+	assert_int_equal(dns_db_build(&db), 0);
+	dns_db_free(&db);
+}
+
+static void test_addr_parse(void **state)
+{
+	struct dns_addr a;
+
+	(void)state;
+	assert_int_equal(dns_addr_parse("127.0.0.53", 10, &a), 0);
+	assert_int_equal(a.family, AF_INET);
+	assert_int_equal(a.port, 0);
+	assert_int_equal(dns_addr_parse("::1#5300", 8, &a), 0);
+	assert_int_equal(a.family, AF_INET6);
+	assert_int_equal(a.port, 5300);
+	assert_int_equal(dns_addr_parse("1.2.3.4#0", 9, &a), -EINVAL);
+	assert_int_equal(dns_addr_parse("1.2.3.4#65536", 13, &a), -EINVAL);
+	assert_int_equal(dns_addr_parse("1.2.3.4#", 8, &a), -EINVAL);
+	assert_int_equal(dns_addr_parse("1.2.3", 5, &a), -EINVAL);
+	assert_int_equal(dns_addr_parse("", 0, &a), -EINVAL);
+}
+
+static void test_resolv_conf(void **state)
+{
+	static const char text[] = "# comment\nsearch example.com\nnameserver 127.0.0.53\n"
+				   "  nameserver\t2001:db8::1 # trailing\nnameserver fe80::1%eth0\n"
+				   "nameserver bogus\nnameserver1.2.3.4\noptions edns0\n";
+	struct dns_upstreams u;
+
+	(void)state;
+	assert_int_equal(dns_resolv_conf_parse(text, strlen(text), &u), 3);
+	assert_int_equal(u.addr[0].family, AF_INET);
+	assert_int_equal(u.addr[1].family, AF_INET6);
+	assert_int_equal(u.addr[2].bytes[0], 0xfe);
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(pn_write_atomic(path, text, strlen(text), 0600, 0), 0);
+}
+
+static void test_load_dir(void **state)
+{
+	char dir[] = "/tmp/test_dns_records.XXXXXX";
+	const struct dns_record *r[2];
+	struct dns_db db;
+	bool elsewhere;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "one", net1);
+	write_file(dir, "two", net2);
+	write_file(dir, "three.tmp.123", "10.9.9.1\n");    /* a temporary of pn_write_atomic */
+	write_file(dir, "podnet-dns.pid", "1 2\n");
+	write_file(dir, "host-gateway", "10.0.2.2\nfd00::2:2\n");
+	write_file(dir, "garbage", "hello\n");             /* skipped with a warning */
+	write_file(dir, ".hidden", "10.9.9.2\n");
+	dns_db_init(&db, 7);
+	assert_int_equal(dns_db_load_dir(&db, dir), 2);
+	assert_int_equal(db.n_host4, 1);
+	assert_int_equal(db.n_host6, 1);
+	assert_int_equal(db.host4[0][3], 2);
+	for (uint32_t n = 0; n < db.n_nets; n++) {
+		if (strcmp(db.nets[n].name, "two") == 0)
+			assert_int_equal(dns_db_find_name(&db, (uint16_t)n, "secret", 6, r, 2, &elsewhere), 1);
+		else
+			assert_int_equal(dns_db_find_name(&db, (uint16_t)n, "secret", 6, r, 2, &elsewhere), 0);
+	}
+	dns_db_free(&db);
+	assert_int_equal(pn_rm_rf(dir), 0);
+	dns_db_init(&db, 7);
+	assert_int_equal(dns_db_load_dir(&db, dir), -ENOENT);
+	dns_db_free(&db);
+}
+
+static void test_ten_thousand(void **state)
+{
+	const struct dns_record *r[2];
+	size_t cap = 10000 * 128 + 64, len;
+	char *text = malloc(cap), name[32];
+	struct dns_db db;
+	bool elsewhere;
+
+	(void)state;
+	assert_non_null(text);
+	len = (size_t)snprintf(text, cap, "10.90.0.1\n");
+	for (int i = 0; i < 10000; i++)
+		len += (size_t)snprintf(text + len, cap - len, "%064x 10.90.%d.%d  c%d,a%d\n", i,
+					(i + 2) / 256, (i + 2) % 256, i, i);
+	dns_db_init(&db, 99);
+	assert_int_equal(dns_db_add_network(&db, "big", text, len), 0);
+	assert_int_equal(dns_db_build(&db), 0);
+	assert_int_equal(db.n_recs, 10000);
+	for (int i = 0; i < 10000; i++) {
+		size_t n = (size_t)snprintf(name, sizeof(name), "c%d", i);
+
+		assert_int_equal(dns_db_find_name(&db, 0, name, n, r, 2, &elsewhere), 1);
+		assert_int_equal(db.v4[r[0]->v4][3], (i + 2) % 256);
+	}
+	assert_int_equal(dns_db_find_name(&db, 0, "c10000", 6, r, 2, &elsewhere), 0);
+	/* the tables are at most half full */
+	assert_true(db.name_mask + 1 >= 2 * db.n_names);
+	assert_true(db.addr_mask + 1 >= 2 * db.n_addrs);
+	dns_db_free(&db);
+	free(text);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_file),
+		cmocka_unit_test(test_find_names),
+		cmocka_unit_test(test_find_addrs),
+		cmocka_unit_test(test_bad_gateway_line),
+		cmocka_unit_test(test_addr_parse),
+		cmocka_unit_test(test_resolv_conf),
+		cmocka_unit_test(test_load_dir),
+		cmocka_unit_test(test_ten_thousand),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

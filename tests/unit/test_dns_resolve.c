@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unit tests of dns/resolve.c, the answer rules: names, aliases, case,
+ * NAME.dns.podnet, A/AAAA/ANY/other types, PTR, host.containers.internal,
+ * isolation between networks (NXDOMAIN, never the other address), what is
+ * forwarded, refused types and classes, and truncation. Real dig queries
+ * where we have them, hand-built ones for the rest.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <cmocka.h>
+
+#include "resolve.h"
+#include "testdata/dig_packets.h"
+
+static const char net1[] = "10.89.0.1\n"
+			   "aaaa 10.89.0.2 fd00::2 web,www\n"
+			   "bbbb 10.89.0.3  db 192.0.2.53\n";
+static const char net2[] = "10.89.1.1\n"
+			   "cccc 10.89.1.2  secret\n";
+
+static struct dns_db db;
+static uint8_t out[DNS_TCP_MSG_MAX];
+static size_t out_len;
+static struct dns_query q;
+
+static int setup(void **state)
+{
+	static char many[8192];
+	size_t len;
+
+	(void)state;
+	dns_db_init(&db, 42);
+	assert_int_equal(dns_db_add_network(&db, "one", net1, strlen(net1)), 0);
+	assert_int_equal(dns_db_add_network(&db, "two", net2, strlen(net2)), 0);
+	/* a name with 64 IPv6 addresses on a third network: too big for 512 bytes */
+	len = (size_t)snprintf(many, sizeof(many), "10.89.2.1\nmany  ");
+	for (int i = 0; i < 64; i++)
+		len += (size_t)snprintf(many + len, sizeof(many) - len, "%sfd02::%x", i ? "," : "", i + 2);
+	len += (size_t)snprintf(many + len, sizeof(many) - len, " big\n");
+	assert_int_equal(dns_db_add_network(&db, "three", many, len), 0);
+	assert_int_equal(dns_db_set_host_gateway(&db, "10.0.2.2\n", 9), 0);
+	assert_int_equal(dns_db_build(&db), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	dns_db_free(&db);
+	return 0;
+}
+
+/* A query for @name/@type, with an OPT advertising @edns_udp unless it is 0. */
+static size_t make_query(uint8_t *pkt, const char *name, uint16_t type, uint16_t edns_udp)
+{
+	size_t off = 12, start = 0, n = strlen(name);
+
+	memset(pkt, 0, 12);
+	dns_put16(pkt, 0x1234);
+	pkt[2] = 0x01; /* RD */
+	dns_put16(pkt + 4, 1);
+	for (size_t i = 0; i <= n; i++) {
+		if (i == n || name[i] == '.') {
+			pkt[off++] = (uint8_t)(i - start);
+			memcpy(pkt + off, name + start, i - start);
+			off += i - start;
+			start = i + 1;
+		}
+	}
+	pkt[off++] = 0;
+	dns_put16(pkt + off, type);
+	dns_put16(pkt + off + 2, DNS_CLASS_IN);
+	off += 4;
+	if (edns_udp) {
+		dns_put16(pkt + 10, 1);
+		memset(pkt + off, 0, 11);
+		dns_put16(pkt + off + 1, DNS_TYPE_OPT);
+		dns_put16(pkt + off + 3, edns_udp);
+		off += 11;
+	}
+	return off;
+}
+
+static enum dns_action run(uint16_t net, const uint8_t *pkt, size_t len, bool tcp)
+{
+	return dns_resolve(&db, net, pkt, len, tcp, &q, out, tcp ? sizeof(out) : DNS_UDP_OURS, &out_len);
+}
+
+static int rcode(void)
+{
+	return out[3] & 0xf;
+}
+
+static int ancount(void)
+{
+	return dns_get16(out + 6);
+}
+
+/* The rdata of answer @idx (answers use a 2-byte name pointer). */
+static const uint8_t *answer(int idx, uint16_t *type, uint16_t *rdlen)
+{
+	size_t off = 12;
+
+	while (out[off])
+		off += out[off] + 1u;
+	off += 5;
+	for (int i = 0;; i++) {
+		assert_true(off + 12 <= out_len);
+		assert_int_equal(dns_get16(out + off), 0xc00c);
+		*type = dns_get16(out + off + 2);
+		*rdlen = dns_get16(out + off + 10);
+		if (i == idx)
+			return out + off + 12;
+		off += 12u + *rdlen;
+	}
+}
+
+static void expect_a(int idx, const char *ip)
+{
+	uint16_t type, rdlen;
+	const uint8_t *rd = answer(idx, &type, &rdlen);
+	uint8_t want[16];
+
+	if (strchr(ip, ':')) {
+		assert_int_equal(type, DNS_TYPE_AAAA);
+		assert_int_equal(rdlen, 16);
+		inet_pton(AF_INET6, ip, want);
+	} else {
+		assert_int_equal(type, DNS_TYPE_A);
+		assert_int_equal(rdlen, 4);
+		inet_pton(AF_INET, ip, want);
+	}
+	assert_memory_equal(rd, want, rdlen);
+}
+
+static void test_dig_name(void **state)
+{
+	(void)state;
+	assert_int_equal(run(0, pkt_web_a, sizeof(pkt_web_a), false), DNS_ACT_REPLY);
+	assert_memory_equal(out, pkt_web_a, 2);   /* id */
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_true(out[2] & 0x04);                /* authoritative */
+	assert_true(out[3] & 0x80);                /* RA */
+	assert_int_equal(ancount(), 1);
+	expect_a(0, "10.89.0.2");
+	assert_int_equal(dns_get16(out + 10), 1);  /* OPT echoed */
+	assert_true(out_len <= 1232);
+}
+
+static void test_aaaa_without_edns(void **state)
+{
+	(void)state;
+	assert_int_equal(run(0, pkt_web_aaaa_noedns, sizeof(pkt_web_aaaa_noedns), false), DNS_ACT_REPLY);
+	assert_int_equal(ancount(), 1);
+	expect_a(0, "fd00::2");
+	assert_int_equal(dns_get16(out + 10), 0);  /* no OPT */
+}
+
+static void test_case_and_search_domain(void **state)
+{
+	(void)state;
+	assert_int_equal(run(0, pkt_mixed_case, sizeof(pkt_mixed_case), false), DNS_ACT_REPLY);
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_int_equal(ancount(), 1);
+	expect_a(0, "10.89.0.2");
+	/* the question goes back with the client's own case */
+	assert_memory_equal(out + 12, "\003WeB\003DnS\006PoDnEt", 15);
+}
+
+static void test_alias_and_types(void **state)
+{
+	uint8_t pkt[512];
+	size_t len;
+
+	(void)state;
+	len = make_query(pkt, "WWW", DNS_TYPE_A, 0);
+	assert_int_equal(run(0, pkt, len, false), DNS_ACT_REPLY);
+	expect_a(0, "10.89.0.2");
+	len = make_query(pkt, "www.dns.podnet", DNS_TYPE_ANY, 0);
+	assert_int_equal(run(0, pkt, len, false), DNS_ACT_REPLY);
+	assert_int_equal(ancount(), 2);
+	expect_a(0, "10.89.0.2");
+	expect_a(1, "fd00::2");
+	/* an existing name without that type: NOERROR, no answer */
+	len = make_query(pkt, "web", 15 /* MX */, 0);
+	assert_int_equal(run(0, pkt, len, false), DNS_ACT_REPLY);
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_int_equal(ancount(), 0);
+	len = make_query(pkt, "db", DNS_TYPE_AAAA, 0);
+	assert_int_equal(run(0, pkt, len, false), DNS_ACT_REPLY);
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_int_equal(ancount(), 0);
+	/* the search domain itself */
+	len = make_query(pkt, "dns.podnet", DNS_TYPE_A, 0);
+	assert_int_equal(run(0, pkt, len, false), DNS_ACT_REPLY);
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_int_equal(ancount(), 0);
+}
+
+static void test_isolation(void **state)
+{
+	uint8_t pkt[512];
+	size_t len;
+
+	(void)state;
+	len = make_query(pkt, "secret", DNS_TYPE_A, 1232);
+	assert_int_equal(run(0, pkt, len, false), DNS_ACT_REPLY);
+	assert_int_equal(rcode(), DNS_RCODE_NXDOMAIN);
+	assert_int_equal(ancount(), 0);
+	/* the other network's address appears nowhere in the answer */
+	assert_null(memmem(out, out_len, "\x0a\x59\x01\x02", 4));
+	len = make_query(pkt, "secret.dns.podnet", DNS_TYPE_A, 0);
+	assert_int_equal(run(0, pkt, len, false), DNS_ACT_REPLY);
+	assert_int_equal(rcode(), DNS_RCODE_NXDOMAIN);
+	len = make_query(pkt, "secret", DNS_TYPE_A, 0);
+	assert_int_equal(run(1, pkt, len, false), DNS_ACT_REPLY);
+	expect_a(0, "10.89.1.2");
+	/* and web is not on two */
+	assert_int_equal(run(1, pkt_web_a, sizeof(pkt_web_a), false), DNS_ACT_REPLY);
+	assert_int_equal(rcode(), DNS_RCODE_NXDOMAIN);
+	/* reverse: an address of two is NXDOMAIN from one */
+	len = make_query(pkt, "2.1.89.10.in-addr.arpa", DNS_TYPE_PTR, 0);
+	assert_int_equal(run(0, pkt, len, false), DNS_ACT_REPLY);
+	assert_int_equal(rcode(), DNS_RCODE_NXDOMAIN);
+}
+
+static void test_unknown_names(void **state)
+{
+	uint8_t pkt[512];
+	size_t len;
+
+	(void)state;
+	len = make_query(pkt, "nope.dns.podnet", DNS_TYPE_A, 0);
+	assert_int_equal(run(0, pkt, len, false), DNS_ACT_REPLY);
+	assert_int_equal(rcode(), DNS_RCODE_NXDOMAIN);
+	assert_true(out[2] & 0x04);
+	/* everything else goes upstream */
+	assert_int_equal(run(0, pkt_external, sizeof(pkt_external), false), DNS_ACT_FORWARD);
+	assert_string_equal(q.name, "example.com");
+	len = make_query(pkt, "nope", DNS_TYPE_A, 0);
+	assert_int_equal(run(0, pkt, len, false), DNS_ACT_FORWARD);
+	len = make_query(pkt, "com", DNS_TYPE_NS, 0);
+	assert_int_equal(run(0, pkt, len, false), DNS_ACT_FORWARD);
+	/* reverse names of unknown addresses, and partial ones, too */
+	len = make_query(pkt, "8.8.8.8.in-addr.arpa", DNS_TYPE_PTR, 0);
+	assert_int_equal(run(0, pkt, len, false), DNS_ACT_FORWARD);
+	len = make_query(pkt, "89.10.in-addr.arpa", DNS_TYPE_PTR, 0);
+	assert_int_equal(run(0, pkt, len, false), DNS_ACT_FORWARD);
+	/* odd bytes in our domain never exist */
+	len = make_query(pkt, "a b.dns.podnet", DNS_TYPE_A, 0);
+	assert_int_equal(run(0, pkt, len, false), DNS_ACT_REPLY);
+	assert_int_equal(rcode(), DNS_RCODE_NXDOMAIN);
+}
+
+static void test_ptr(void **state)
+{
+	uint16_t type, rdlen;
+	const uint8_t *rd;
+
+	(void)state;
+	assert_int_equal(run(0, pkt_ptr, sizeof(pkt_ptr), false), DNS_ACT_REPLY);
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_int_equal(ancount(), 1);
+	rd = answer(0, &type, &rdlen);
+	assert_int_equal(type, DNS_TYPE_PTR);
+	assert_int_equal(rdlen, 16);
+	assert_memory_equal(rd, "\003web\003dns\006podnet", 16);
+	assert_int_equal(run(0, pkt_ptr6, sizeof(pkt_ptr6), false), DNS_ACT_REPLY);
+	assert_int_equal(ancount(), 1);
+	rd = answer(0, &type, &rdlen);
+	assert_memory_equal(rd, "\003web\003dns\006podnet", 16);
+}
+
+static void test_reverse_names(void **state)
+{
+	uint8_t b[16];
+	int family;
+
+	(void)state;
+	assert_true(dns_reverse_name("4.3.2.1.in-addr.arpa", 20, &family, b));
+	assert_int_equal(family, AF_INET);
+	assert_memory_equal(b, "\001\002\003\004", 4);
+	assert_false(dns_reverse_name("256.3.2.1.in-addr.arpa", 22, &family, b));
+	assert_false(dns_reverse_name("5.4.3.2.1.in-addr.arpa", 22, &family, b));
+	assert_false(dns_reverse_name("3.2.1.in-addr.arpa", 18, &family, b));
+	assert_false(dns_reverse_name("in-addr.arpa", 12, &family, b));
+	assert_false(dns_reverse_name("x.3.2.1.in-addr.arpa", 20, &family, b));
+	assert_false(dns_reverse_name("1..2.3.in-addr.arpa", 19, &family, b));
+	assert_false(dns_reverse_name("0.0.ip6.arpa", 12, &family, b));
+}
+
+static void test_host_gateway(void **state)
+{
+	uint8_t pkt[512];
+	size_t len;
+
+	(void)state;
+	assert_int_equal(run(1, pkt_host, sizeof(pkt_host), false), DNS_ACT_REPLY);
+	assert_int_equal(ancount(), 1);
+	expect_a(0, "10.0.2.2");
+	len = make_query(pkt, "HOST.podnet.internal", DNS_TYPE_A, 0);
+	assert_int_equal(run(0, pkt, len, false), DNS_ACT_REPLY);
+	expect_a(0, "10.0.2.2");
+	len = make_query(pkt, "host.podnet.internal", DNS_TYPE_AAAA, 0);
+	assert_int_equal(run(0, pkt, len, false), DNS_ACT_REPLY);
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_int_equal(ancount(), 0);
+	len = make_query(pkt, "2.2.0.10.in-addr.arpa", DNS_TYPE_PTR, 0);
+	assert_int_equal(run(0, pkt, len, false), DNS_ACT_REPLY);
+	assert_int_equal(ancount(), 1);
+}
+
+static void test_refused_and_notimp(void **state)
+{
+	uint8_t pkt[512];
+	size_t len;
+
+	(void)state;
+	len = make_query(pkt, "web", DNS_TYPE_AXFR, 0);
+	assert_int_equal(run(0, pkt, len, false), DNS_ACT_REPLY);
+	assert_int_equal(rcode(), DNS_RCODE_REFUSED);
+	len = make_query(pkt, "web", DNS_TYPE_MAILB, 0);
+	assert_int_equal(run(0, pkt, len, false), DNS_ACT_REPLY);
+	assert_int_equal(rcode(), DNS_RCODE_NOTIMP);
+	len = make_query(pkt, "web", DNS_TYPE_A, 0);
+	dns_put16(pkt + len - 2, 3); /* CHAOS */
+	assert_int_equal(run(0, pkt, len, false), DNS_ACT_REPLY);
+	assert_int_equal(rcode(), DNS_RCODE_REFUSED);
+	len = make_query(pkt, "web", DNS_TYPE_A, 0);
+	pkt[2] |= 4 << 3; /* opcode NOTIFY */
+	assert_int_equal(run(0, pkt, len, false), DNS_ACT_REPLY);
+	assert_int_equal(rcode(), DNS_RCODE_NOTIMP);
+	assert_int_equal((out[2] >> 3) & 0xf, 4);
+	assert_int_equal(dns_get16(out), 0x1234);
+	/* FORMERR echoes the id */
+	len = make_query(pkt, "web", DNS_TYPE_A, 0);
+	pkt[7] = 1;
+	assert_int_equal(run(0, pkt, len, false), DNS_ACT_REPLY);
+	assert_int_equal(rcode(), DNS_RCODE_FORMERR);
+	assert_int_equal(dns_get16(out), 0x1234);
+	/* responses and runts: nothing */
+	pkt[2] |= 0x80;
+	assert_int_equal(run(0, pkt, len, false), DNS_ACT_DROP);
+	assert_int_equal(run(0, pkt, 5, false), DNS_ACT_DROP);
+	/* BADVERS */
+	len = make_query(pkt, "web", DNS_TYPE_A, 1232);
+	pkt[len - 5] = 1;
+	assert_int_equal(run(0, pkt, len, false), DNS_ACT_REPLY);
+	assert_int_equal(rcode(), 0);
+	assert_int_equal(out[out_len - 6], 1);
+}
+
+static void test_truncation(void **state)
+{
+	uint8_t pkt[512];
+	size_t len;
+
+	(void)state;
+	/* 64 AAAA records are 1792 bytes of answers */
+	len = make_query(pkt, "big", DNS_TYPE_AAAA, 0);
+	assert_int_equal(run(2, pkt, len, false), DNS_ACT_REPLY);
+	assert_true(out_len <= 512);
+	assert_true(out[2] & 0x02);
+	assert_true(ancount() < 64);
+	len = make_query(pkt, "big", DNS_TYPE_AAAA, 4096);
+	assert_int_equal(run(2, pkt, len, false), DNS_ACT_REPLY);
+	assert_true(out_len <= DNS_UDP_OURS);
+	assert_true(out[2] & 0x02);
+	/* over TCP everything fits */
+	len = make_query(pkt, "big", DNS_TYPE_AAAA, 0);
+	assert_int_equal(run(2, pkt, len, true), DNS_ACT_REPLY);
+	assert_false(out[2] & 0x02);
+	assert_int_equal(ancount(), 64);
+	expect_a(63, "fd02::41");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dig_name),
+		cmocka_unit_test(test_aaaa_without_edns),
+		cmocka_unit_test(test_case_and_search_domain),
+		cmocka_unit_test(test_alias_and_types),
+		cmocka_unit_test(test_isolation),
+		cmocka_unit_test(test_unknown_names),
+		cmocka_unit_test(test_ptr),
+		cmocka_unit_test(test_reverse_names),
+		cmocka_unit_test(test_host_gateway),
+		cmocka_unit_test(test_refused_and_notimp),
+		cmocka_unit_test(test_truncation),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
