@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Shared pieces of the podnet CLI: the context every command gets, error
+ * reporting (the CLI is the only place that prints), and the lifecycle
+ * operations several commands need (tear-down, garbage collection of state
+ * left by killed processes, helper supervision).
+ */
+#ifndef PODNET_CLI_H
+#define PODNET_CLI_H
+
+#include <stdbool.h>
+#include <jansson.h>
+#include "err.h"
+#include "infra.h"
+#include "paths.h"
+
+#define EXIT_PODNET 125  /* podman's code for its own errors */
+
+struct cli {
+	struct pn_paths paths;
+	int lock_fd;
+};
+
+/** cli_fail() - print "Error: <message>" once. Return: EXIT_PODNET. */
+int cli_fail(const struct pn_err *err);
+int cli_failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int cli_lock(struct cli *c, struct pn_err *err);
+void cli_unlock(struct cli *c);
+
+/**
+ * cli_teardown() - undo a sandbox's networking bookkeeping (under the lock)
+ * @remove: drop the state (else keep it as "exited" with @exit_code)
+ *
+ * Frees addresses, DNS records, host access, stops its port forwarder, updates
+ * the pod it belongs to, and stops the infra when nothing runs any more.
+ */
+int cli_teardown(struct cli *c, json_t *doc, bool remove, int exit_code, struct pn_err *err);
+
+/** cli_gc() - tear down every sandbox whose processes are gone (under the lock). Return: count. */
+int cli_gc(struct cli *c, struct pn_err *err);
+
+/** cli_sandbox_stale() - created but its launcher died, or running but its init died. */
+bool cli_sandbox_stale(json_t *doc);
+
+/** cli_infra() - the infra with its helpers running (starting them as needed; under the lock). */
+int cli_infra(struct cli *c, struct netd_infra *inf, struct pn_err *err);
+
+/** cli_helpers_reload() - tell the DNS responder that records changed. */
+void cli_helpers_reload(struct cli *c);
+
+/** cli_print_json() - pretty JSON on stdout. */
+void cli_print_json(json_t *doc);
+
+/** cli_network_used_by() - names of sandboxes attached to @net (caller decrefs). */
+json_t *cli_network_used_by(struct cli *c, const char *net);
+
+int cmd_network(struct cli *c, int argc, char **argv);
+int cmd_run(struct cli *c, int argc, char **argv);
+int cmd_pod(struct cli *c, int argc, char **argv);
+int cmd_ps(struct cli *c, int argc, char **argv);
+int cmd_inspect(struct cli *c, int argc, char **argv);
+int cmd_stop(struct cli *c, int argc, char **argv);
+int cmd_rm(struct cli *c, int argc, char **argv);
+int cmd_exec(struct cli *c, int argc, char **argv);
+int cmd_info(struct cli *c, int argc, char **argv);
+int cmd_system(struct cli *c, int argc, char **argv);
+
+/* shared by run and pod create: the namespace side of starting a sandbox */
+struct launch {
+	json_t *doc;            /* the sandbox (container or pod) */
+	json_t *pod;            /* the pod a container joins, or NULL */
+	struct netd_infra *inf;
+	bool is_pod;            /* start a pause process instead of a command */
+	bool network_host;
+	char **argv;
+	int out_fd;             /* stdout/stderr for the command (-1: inherit) */
+};
+
+/**
+ * launch_sandbox() - create the namespaces, attach networks and start init
+ * @ret_init: the init process (in our PID namespace); it waits on @ret_go_fd
+ *            for one byte before it runs the command
+ *
+ * Return: 0 or -errno with a message; on error nothing runs.
+ */
+int launch_sandbox(struct cli *c, struct launch *l, struct pn_proc_id *ret_init, int *ret_go_fd,
+		   struct pn_err *err);
+
+/** connect_networks() - (worker) apply attachments @names of @doc to its running sandbox. */
+int sandbox_netns_apply(struct cli *c, struct netd_infra *inf, json_t *doc, const char *only_net,
+			bool remove, struct pn_err *err);
+
+/** write_sandbox_files() - hosts, resolv.conf, hostname into $RUN/ctr/<id>/. */
+int write_sandbox_files(struct cli *c, json_t *doc, json_t *pod, struct pn_err *err);
+
+#endif

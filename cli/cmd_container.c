@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* `podnet ps`, `inspect`, `stop`, `rm` and `exec`. */
+#define _GNU_SOURCE
+#include "cli.h"
+#include "cleanup.h"
+#include "helpers.h"
+#include "ns.h"
+#include "state.h"
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *display_state(json_t *doc)
+{
+	const char *s = json_string_value(json_object_get(doc, "state"));
+
+	return s ? s : "unknown";
+}
+
+static void ports_text(json_t *doc, char *buf, size_t len)
+{
+	json_t *ports = json_object_get(doc, "ports"), *p;
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	json_array_foreach(ports, i, p) {
+		const char *hip = json_string_value(json_object_get(p, "host_ip"));
+		json_int_t hp = json_integer_value(json_object_get(p, "host_port"));
+		json_int_t cp = json_integer_value(json_object_get(p, "container_port"));
+		json_int_t range = json_integer_value(json_object_get(p, "range"));
+		const char *proto = json_string_value(json_object_get(p, "protocol"));
+
+		if (used >= len)
+			break;
+		if (range > 1)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s:%lld-%lld->%lld-%lld/%s", i ? ", " : "",
+						 hip && *hip ? hip : "0.0.0.0", (long long)hp, (long long)(hp + range - 1),
+						 (long long)cp, (long long)(cp + range - 1), proto ? proto : "tcp");
+		else
+			used += (size_t)snprintf(buf + used, len - used, "%s%s:%lld->%lld/%s", i ? ", " : "",
+						 hip && *hip ? hip : "0.0.0.0", (long long)hp, (long long)cp,
+						 proto ? proto : "tcp");
+	}
+}
+
+int cmd_ps(struct cli *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "all", no_argument, NULL, 'a' }, { "format", required_argument, NULL, 'f' },
+		{ "quiet", no_argument, NULL, 'q' }, { NULL, 0, NULL, 0 },
+	};
+	_cleanup_json_ json_t *all = NULL;
+	struct pn_err err = { 0 };
+	bool show_all = false, quiet = false;
+	const char *format = "table";
+	json_t *doc, *out;
+	size_t i;
+	int ch;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+aqf:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'a': show_all = true; break;
+		case 'q': quiet = true; break;
+		case 'f': format = optarg; break;
+		default: return cli_failf("ps: unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (strcmp(format, "table") && strcmp(format, "json"))
+		return cli_failf("invalid format \"%s\": want table or json", format);
+	if (cli_lock(c, &err) < 0)
+		return cli_fail(&err);
+	cli_gc(c, NULL);
+	netd_sandbox_list(&c->paths, "container", &all, NULL);
+	helpers_repair(c, all);
+	cli_unlock(c);
+	out = json_array();
+	json_array_foreach(all, i, doc) {
+		if (!show_all && strcmp(display_state(doc), "running") != 0)
+			continue;
+		json_array_append(out, doc);
+	}
+	if (strcmp(format, "json") == 0) {
+		cli_print_json(out);
+		json_decref(out);
+		return 0;
+	}
+	if (!quiet)
+		printf("%-12s  %-20s  %-10s  %-28s  %s\n", "CONTAINER ID", "NAMES", "STATUS", "NETWORKS", "PORTS");
+	json_array_foreach(out, i, doc) {
+		char nets[256] = "", ports[512], status[48];
+		size_t len = 0;
+		const char *k;
+		json_t *att;
+
+		if (quiet) {
+			printf("%.12s\n", json_string_value(json_object_get(doc, "id")));
+			continue;
+		}
+		json_object_foreach(json_object_get(doc, "networks"), k, att)
+			len += (size_t)snprintf(nets + len, len < sizeof(nets) ? sizeof(nets) - len : 0, "%s%s", len ? "," : "", k);
+		if (!len)
+			snprintf(nets, sizeof(nets), "%s", json_string_value(json_object_get(doc, "network_mode")) ?: "");
+		ports_text(doc, ports, sizeof(ports));
+		if (strcmp(display_state(doc), "exited") == 0)
+			snprintf(status, sizeof(status), "exited (%lld)",
+				 (long long)json_integer_value(json_object_get(doc, "exit_code")));
+		else
+			snprintf(status, sizeof(status), "%s", display_state(doc));
+		if (json_is_false(json_object_get(doc, "portfwd_alive")))
+			strncat(status, ",ports down", sizeof(status) - strlen(status) - 1);
+		printf("%-12.12s  %-20s  %-10s  %-28s  %s\n", json_string_value(json_object_get(doc, "id")),
+		       json_string_value(json_object_get(doc, "name")), status, nets, ports);
+	}
+	json_decref(out);
+	return 0;
+}
+
+int cmd_inspect(struct cli *c, int argc, char **argv)
+{
+	_cleanup_json_ json_t *arr = json_array();
+	struct pn_err err = { 0 };
+
+	if (argc < 2)
+		return cli_failf("inspect: give at least one container");
+	for (int i = 1; i < argc; i++) {
+		json_t *doc = NULL;
+
+		if (netd_sandbox_load(&c->paths, "container", argv[i], &doc, &err) < 0 &&
+		    netd_sandbox_load(&c->paths, "pod", argv[i], &doc, NULL) < 0)
+			return cli_fail(&err);
+		if (strcmp(display_state(doc), "running") == 0 && !netd_sandbox_alive(doc))
+			json_object_set_new(doc, "state", json_string("stopped (not yet cleaned)"));
+		json_array_append_new(arr, doc);
+	}
+	cli_print_json(arr);
+	return 0;
+}
+
+/* stop one sandbox: TERM, wait, KILL; then make sure its state is torn down */
+static int stop_one(struct cli *c, const char *kind, const char *ref, int timeout, bool quiet, struct pn_err *err)
+{
+	_cleanup_json_ json_t *doc = NULL;
+	struct pn_proc_id init;
+	char id[NETD_ID_LEN + 1];
+	int r;
+
+	r = netd_sandbox_load(&c->paths, kind, ref, &doc, err);
+	if (r < 0)
+		return r;
+	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(doc, "id")));
+	if (timeout < 0)
+		timeout = (int)json_integer_value(json_object_get(doc, "stop_timeout"));
+	if (netd_sandbox_proc(doc, "init", &init))
+		pn_proc_kill_wait(&init, timeout * 1000);
+	/* the monitor tears down; if it was killed too, we do it now */
+	r = cli_lock(c, err);
+	if (r < 0)
+		return r;
+	json_decref(doc);
+	doc = NULL;
+	if (netd_sandbox_load(&c->paths, kind, id, &doc, NULL) == 0 && cli_sandbox_stale(doc))
+		cli_teardown(c, doc, json_is_true(json_object_get(doc, "rm")), 137, NULL);
+	cli_unlock(c);
+	if (!quiet)
+		printf("%s\n", ref);
+	return 0;
+}
+
+int cmd_stop(struct cli *c, int argc, char **argv)
+{
+	static const struct option longopts[] = { { "time", required_argument, NULL, 't' }, { NULL, 0, NULL, 0 } };
+	struct pn_err err = { 0 };
+	int timeout = -1, ch, rc = 0;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+t:", longopts, NULL)) != -1) {
+		char *end;
+
+		if (ch != 't')
+			return cli_failf("stop: unknown option %s", argv[optind - 1]);
+		timeout = (int)strtol(optarg, &end, 10);
+		if (*end || timeout < 0)
+			return cli_failf("invalid timeout \"%s\"", optarg);
+	}
+	if (optind >= argc)
+		return cli_failf("stop: give at least one container");
+	for (int i = optind; i < argc; i++) {
+		pn_err_clear(&err);
+		if (stop_one(c, "container", argv[i], timeout, false, &err) < 0)
+			rc = cli_fail(&err);
+	}
+	return rc;
+}
+
+int cmd_rm(struct cli *c, int argc, char **argv)
+{
+	struct pn_err err = { 0 };
+	bool force = false;
+	int first = 1, rc = 0;
+
+	if (argc > 1 && (strcmp(argv[1], "-f") == 0 || strcmp(argv[1], "--force") == 0)) {
+		force = true;
+		first = 2;
+	}
+	if (first >= argc)
+		return cli_failf("rm: give at least one container");
+	for (int i = first; i < argc; i++) {
+		json_t *doc = NULL;
+
+		pn_err_clear(&err);
+		if (netd_sandbox_load(&c->paths, "container", argv[i], &doc, &err) < 0) {
+			rc = cli_fail(&err);
+			continue;
+		}
+		if (netd_sandbox_alive(doc)) {
+			if (!force) {
+				json_decref(doc);
+				rc = cli_failf("container %s is running: stop it first or use rm -f", argv[i]);
+				continue;
+			}
+			stop_one(c, "container", argv[i], 0, true, NULL);
+		}
+		json_decref(doc);
+		doc = NULL;
+		if (cli_lock(c, &err) < 0)
+			return cli_fail(&err);
+		if (netd_sandbox_load(&c->paths, "container", argv[i], &doc, NULL) == 0) {
+			cli_teardown(c, doc, true, 137, NULL);
+			json_decref(doc);
+		}
+		cli_unlock(c);
+		printf("%s\n", argv[i]);
+	}
+	return rc;
+}
+
+int cmd_exec(struct cli *c, int argc, char **argv)
+{
+	struct pn_err err = { 0 };
+	struct netd_infra inf = NETD_INFRA_INIT;
+	_cleanup_json_ json_t *doc = NULL;
+	static const char *const types[] = { "ipc", "uts", "net", "pid", "mnt" };
+	static const int flags[] = { CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWNS };
+	int fds[5], argi = 1, status;
+	struct pn_proc_id init;
+	pid_t pid;
+
+	while (argi < argc && argv[argi][0] == '-' && strcmp(argv[argi], "--") != 0) {
+		if (strcmp(argv[argi], "-i") && strcmp(argv[argi], "-t") && strcmp(argv[argi], "-it"))
+			return cli_failf("exec: unknown option %s", argv[argi]);
+		argi++;
+	}
+	if (argi >= argc)
+		return cli_failf("exec: usage: podnet exec CONTAINER -- CMD [ARG...]");
+	if (netd_sandbox_load(&c->paths, "container", argv[argi], &doc, &err) < 0)
+		return cli_fail(&err);
+	argi++;
+	if (argi < argc && strcmp(argv[argi], "--") == 0)
+		argi++;
+	if (argi >= argc)
+		return cli_failf("exec: missing command");
+	if (!netd_sandbox_proc(doc, "init", &init) || !pn_proc_alive(&init))
+		return cli_failf("container %s is not running", json_string_value(json_object_get(doc, "name")));
+	if (c->paths.rootless && netd_infra_open(&c->paths, &inf, &err) < 0)
+		return cli_failf("the infra namespace is gone; run 'podnet ps' to clean up");
+	for (int i = 0; i < 5; i++) {
+		fds[i] = pn_ns_open(init.pid, types[i]);
+		if (fds[i] < 0)
+			return cli_failf("cannot open the container's namespaces: %s", strerror(-fds[i]));
+	}
+	pid = fork();
+	if (pid < 0)
+		return cli_failf("fork: %s", strerror(errno));
+	if (pid == 0) {
+		pid_t child;
+
+		if (pn_ns_join(inf.userns_fd, -1) < 0)
+			_exit(EXIT_PODNET);
+		for (int i = 0; i < 5; i++)
+			if (setns(fds[i], flags[i]) < 0) {
+				fprintf(stderr, "Error: cannot enter the container's %s namespace: %s\n", types[i],
+					strerror(errno));
+				_exit(EXIT_PODNET);
+			}
+		/* entering the PID namespace takes effect for children */
+		child = fork();
+		if (child == 0) {
+			if (chdir("/") < 0)
+				_exit(EXIT_PODNET);
+			execvp(argv[argi], argv + argi);
+			fprintf(stderr, "Error: cannot run %s: %s\n", argv[argi], strerror(errno));
+			_exit(errno == ENOENT ? 127 : 126);
+		}
+		if (child < 0 || waitpid(child, &status, 0) < 0)
+			_exit(EXIT_PODNET);
+		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	}
+	netd_infra_close(&inf);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return cli_failf("wait: %s", strerror(errno));
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}

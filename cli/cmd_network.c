@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * `podnet network ...`: create, ls, inspect, rm, prune, connect, disconnect.
+ * Definitions are persistent files; when the infra namespace runs, bridges
+ * and the nftables table follow every change at once.
+ */
+#define _GNU_SOURCE
+#include "cli.h"
+#include "cleanup.h"
+#include "fileutil.h"
+#include "helpers.h"
+#include "ipam.h"
+#include "link.h"
+#include "netcmd.h"
+#include "opts.h"
+#include "sandbox.h"
+#include "state.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+struct apply_arg {
+	struct cli *c;
+	const char *removed_bridge;
+};
+
+static int apply_cb(void *arg, struct pn_err *err)
+{
+	struct apply_arg *a = arg;
+	struct netd_network *nets = NULL;
+	size_t n = 0;
+	int r;
+
+	if (a->removed_bridge) {
+		struct nl_sock *sk = NULL;
+
+		r = netd_nl_open(&sk, err);
+		if (r == 0)
+			r = netd_link_delete(sk, a->removed_bridge, err);
+		netd_nl_close(sk);
+		if (r < 0)
+			return r;
+	}
+	r = netd_network_list(&a->c->paths, &nets, &n, NULL);
+	if (r == 0)
+		r = netd_infra_apply_networks(nets, n, err);
+	netd_network_list_free(nets, n);
+	return r;
+}
+
+int network_apply_infra(struct cli *c, const char *removed_bridge, struct pn_err *err)
+{
+	struct netd_infra inf = NETD_INFRA_INIT;
+	struct apply_arg a = { c, removed_bridge };
+	int r;
+
+	if (netd_infra_open(&c->paths, &inf, NULL) < 0)
+		return 0; /* applied when the infra starts */
+	r = netd_infra_run(&inf, apply_cb, &a, err);
+	netd_infra_close(&inf);
+	return r;
+}
+
+static int create(struct cli *c, struct netd_network_opts *o, struct netd_network *ret, struct pn_err *err)
+{
+	struct netd_network *nets = NULL, net;
+	struct pn_cidr *routes = NULL;
+	size_t n = 0, nroutes = 0;
+	int r;
+
+	r = netd_network_list(&c->paths, &nets, &n, NULL);
+	if (r < 0)
+		return pn_err_set(err, r, "cannot read networks: %s", strerror(-r));
+	netd_host_routes(&routes, &nroutes);
+	r = netd_network_build(o, nets, n, routes, nroutes, &net, err);
+	free(routes);
+	netd_network_list_free(nets, n);
+	if (r < 0)
+		return r;
+	r = netd_network_save(&c->paths, &net, err);
+	if (r == 0) {
+		r = network_apply_infra(c, NULL, err);
+		if (r < 0) {
+			/* nothing half-created: the definition goes again */
+			netd_network_delete(&c->paths, net.name, NULL);
+			network_apply_infra(c, NULL, NULL);
+		}
+	}
+	if (r == 0 && ret)
+		*ret = net;
+	else
+		netd_network_clear(&net);
+	return r;
+}
+
+int network_ensure_default(struct cli *c, struct pn_err *err)
+{
+	struct netd_network net;
+	struct netd_network_opts o = { .name = NETD_DEFAULT_NETWORK };
+
+	if (netd_network_load(&c->paths, NETD_DEFAULT_NETWORK, &net, NULL) == 0) {
+		netd_network_clear(&net);
+		return 0;
+	}
+	return create(c, &o, NULL, err);
+}
+
+static int net_create(struct cli *c, int argc, char **argv)
+{
+	struct pn_err err = { 0 };
+	struct netd_network_opts o;
+	struct netd_network net;
+	int r;
+
+	r = net_create_opts_parse(argc, argv, &o, &err);
+	if (r == 0)
+		r = cli_lock(c, &err);
+	if (r == 0)
+		r = create(c, &o, &net, &err);
+	json_decref(o.labels);
+	json_decref(o.options);
+	if (r < 0)
+		return cli_fail(&err);
+	printf("%s\n", net.name);
+	netd_network_clear(&net);
+	return 0;
+}
+
+static bool filter_match(const struct netd_network *net, const struct str_list *filters)
+{
+	for (int i = 0; i < filters->n; i++) {
+		const char *f = filters->v[i];
+
+		if (strncmp(f, "name=", 5) == 0) {
+			if (!strstr(net->name, f + 5))
+				return false;
+		} else if (strncmp(f, "label=", 6) == 0) {
+			const char *kv = f + 6, *eq = strchr(kv, '=');
+			char key[128];
+
+			snprintf(key, sizeof(key), "%.*s", eq ? (int)(eq - kv) : (int)strlen(kv), kv);
+			json_t *v = net->labels ? json_object_get(net->labels, key) : NULL;
+
+			if (!v || (eq && strcmp(json_string_value(v) ?: "", eq + 1) != 0))
+				return false;
+		} else if (strncmp(f, "driver=", 7) == 0) {
+			if (strcmp(net->driver, f + 7) != 0)
+				return false;
+		}
+	}
+	return true;
+}
+
+static int net_ls(struct cli *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "quiet", no_argument, NULL, 'q' }, { "format", required_argument, NULL, 'f' },
+		{ "filter", required_argument, NULL, 'F' }, { NULL, 0, NULL, 0 },
+	};
+	struct pn_err err = { 0 };
+	struct str_list filters = { 0 };
+	struct netd_network *nets = NULL;
+	const char *format = "table";
+	bool quiet = false;
+	size_t n = 0;
+	int ch, r;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+qf:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'q': quiet = true; break;
+		case 'f': format = optarg; break;
+		case 'F':
+			if (!strchr(optarg, '=') || (strncmp(optarg, "name=", 5) && strncmp(optarg, "label=", 6) &&
+						    strncmp(optarg, "driver=", 7)))
+				return cli_failf("invalid filter \"%s\": want name=, label= or driver=", optarg);
+			if (str_list_add(&filters, optarg, "filters", &err) < 0)
+				return cli_fail(&err);
+			break;
+		default: return cli_failf("network ls: unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (strcmp(format, "table") && strcmp(format, "json"))
+		return cli_failf("invalid format \"%s\": want table or json", format);
+	r = netd_network_list(&c->paths, &nets, &n, &err);
+	if (r < 0)
+		return cli_fail(&err);
+	if (err.msg[0])
+		fprintf(stderr, "Warning: %s\n", err.msg);
+	if (strcmp(format, "json") == 0 && !quiet) {
+		_cleanup_json_ json_t *arr = json_array();
+
+		for (size_t i = 0; i < n; i++)
+			if (filter_match(&nets[i], &filters))
+				json_array_append_new(arr, netd_network_to_json(&nets[i]));
+		cli_print_json(arr);
+	} else {
+		if (!quiet)
+			printf("%-14s %-24s %s\n", "NETWORK ID", "NAME", "DRIVER");
+		for (size_t i = 0; i < n; i++) {
+			if (!filter_match(&nets[i], &filters))
+				continue;
+			if (quiet)
+				printf("%s\n", nets[i].name);
+			else
+				printf("%-14.12s %-24s %s\n", nets[i].id, nets[i].name, nets[i].driver);
+		}
+	}
+	netd_network_list_free(nets, n);
+	return 0;
+}
+
+static int net_inspect(struct cli *c, int argc, char **argv)
+{
+	_cleanup_json_ json_t *arr = json_array();
+	struct pn_err err = { 0 };
+
+	if (argc < 2)
+		return cli_failf("network inspect: give at least one network name");
+	for (int i = 1; i < argc; i++) {
+		struct netd_network net;
+		json_t *doc;
+
+		if (netd_network_load(&c->paths, argv[i], &net, &err) < 0)
+			return cli_fail(&err);
+		doc = netd_network_to_json(&net);
+		json_object_set_new(doc, "containers", cli_network_used_by(c, net.name));
+		json_array_append_new(arr, doc);
+		netd_network_clear(&net);
+	}
+	cli_print_json(arr);
+	return 0;
+}
+
+/* disconnect @doc from @netname: interface, leases, DNS (under the lock) */
+static int disconnect_one(struct cli *c, json_t *doc, const char *netname, struct pn_err *err)
+{
+	struct netd_infra inf = NETD_INFRA_INIT;
+	int r = 0;
+
+	if (netd_sandbox_alive(doc) && netd_infra_open(&c->paths, &inf, NULL) == 0) {
+		r = sandbox_netns_apply(c, &inf, doc, netname, true, err);
+		netd_infra_close(&inf);
+		if (r < 0)
+			return r;
+	}
+	netd_dns_publish(&c->paths, doc, netname, true);
+	r = netd_attach_release(&c->paths, doc, netname, err);
+	if (r == 0)
+		r = netd_sandbox_save(&c->paths, doc, err);
+	if (r == 0)
+		r = write_sandbox_files(c, doc, NULL, err);
+	/* the remaining networks' records name the remaining addresses */
+	netd_dns_publish(&c->paths, doc, NULL, false);
+	cli_helpers_reload(c);
+	return r;
+}
+
+static int remove_network(struct cli *c, const char *name, bool force, struct pn_err *err)
+{
+	struct netd_network net;
+	_cleanup_json_ json_t *all = NULL;
+	json_t *doc;
+	size_t i;
+	int r;
+
+	r = netd_network_load(&c->paths, name, &net, err);
+	if (r < 0)
+		return r;
+	netd_sandbox_list(&c->paths, NULL, &all, NULL);
+	{
+		_cleanup_json_ json_t *users = cli_network_used_by(c, name);
+
+		if (json_array_size(users) && !force) {
+			char list[256] = "";
+			size_t len = 0;
+			json_t *u;
+
+			json_array_foreach(users, i, u)
+				len += (size_t)snprintf(list + len, sizeof(list) > len ? sizeof(list) - len : 0, "%s%s",
+							i ? ", " : "", json_string_value(u));
+			netd_network_clear(&net);
+			return pn_err_set(err, EBUSY, "network %s is in use by %s (use -f to disconnect them)", name, list);
+		}
+	}
+	json_array_foreach(all, i, doc) {
+		const char *state = json_string_value(json_object_get(doc, "state"));
+
+		if (!state || strcmp(state, "exited") == 0 || !json_object_get(json_object_get(doc, "networks"), name))
+			continue;
+		r = disconnect_one(c, doc, name, err);
+		if (r < 0) {
+			netd_network_clear(&net);
+			return r;
+		}
+	}
+	r = netd_network_delete(&c->paths, name, err);
+	if (r == 0) {
+		char path[PATH_MAX];
+
+		unlink(pn_path(path, "%s/ipam/%s.json", c->paths.runtime, name));
+		netd_dns_records_drop(&c->paths, name);
+		r = network_apply_infra(c, net.bridge, err);
+		cli_helpers_reload(c);
+	}
+	netd_network_clear(&net);
+	return r;
+}
+
+static int net_rm(struct cli *c, int argc, char **argv)
+{
+	struct pn_err err = { 0 };
+	bool force = false;
+	int first = 1, rc = 0;
+
+	if (argc > 1 && (strcmp(argv[1], "-f") == 0 || strcmp(argv[1], "--force") == 0)) {
+		force = true;
+		first = 2;
+	}
+	if (first >= argc)
+		return cli_failf("network rm: give at least one network name");
+	if (cli_lock(c, &err) < 0)
+		return cli_fail(&err);
+	cli_gc(c, NULL);
+	/* all names must exist before anything is removed */
+	for (int i = first; i < argc; i++) {
+		struct netd_network net;
+
+		if (netd_network_load(&c->paths, argv[i], &net, &err) < 0)
+			return cli_fail(&err);
+		netd_network_clear(&net);
+	}
+	for (int i = first; i < argc; i++) {
+		pn_err_clear(&err);
+		if (remove_network(c, argv[i], force, &err) < 0)
+			rc = cli_fail(&err);
+		else
+			printf("%s\n", argv[i]);
+	}
+	return rc;
+}
+
+static int net_prune(struct cli *c, int argc, char **argv)
+{
+	struct pn_err err = { 0 };
+	struct netd_network *nets = NULL;
+	size_t n = 0;
+
+	(void)argc;
+	(void)argv;
+	if (cli_lock(c, &err) < 0)
+		return cli_fail(&err);
+	cli_gc(c, NULL);
+	if (netd_network_list(&c->paths, &nets, &n, &err) < 0)
+		return cli_fail(&err);
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_json_ json_t *users = cli_network_used_by(c, nets[i].name);
+
+		if (json_array_size(users) || strcmp(nets[i].name, NETD_DEFAULT_NETWORK) == 0)
+			continue;
+		pn_err_clear(&err);
+		if (remove_network(c, nets[i].name, false, &err) < 0)
+			cli_fail(&err);
+		else
+			printf("%s\n", nets[i].name);
+	}
+	netd_network_list_free(nets, n);
+	return 0;
+}
+
+/* a container by name, else a pod (connect/disconnect work on both) */
+static int load_target(struct cli *c, const char *ref, json_t **ret, struct pn_err *err)
+{
+	int r = netd_sandbox_load(&c->paths, "container", ref, ret, err);
+
+	if (r == -ENOENT) {
+		struct pn_err e2 = { 0 };
+
+		if (netd_sandbox_load(&c->paths, "pod", ref, ret, &e2) == 0) {
+			pn_err_clear(err);
+			return 0;
+		}
+	}
+	if (r == 0 && json_string_value(json_object_get(*ret, "pod"))[0]) {
+		char pod[NETD_NAME_MAX + 1];
+
+		snprintf(pod, sizeof(pod), "%s", json_string_value(json_object_get(*ret, "pod")));
+		json_decref(*ret);
+		return pn_err_set(err, EINVAL, "container %s is in pod %s: connect the pod instead", ref, pod);
+	}
+	return r;
+}
+
+static int net_connect(struct cli *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "ip", required_argument, NULL, 'i' }, { "alias", required_argument, NULL, 'a' },
+		{ "mac-address", required_argument, NULL, 'm' }, { NULL, 0, NULL, 0 },
+	};
+	struct pn_err err = { 0 };
+	struct str_list aliases = { 0 };
+	const char *ip = NULL, *mac = NULL;
+	struct netd_network net;
+	struct netd_infra inf = NETD_INFRA_INIT;
+	_cleanup_json_ json_t *doc = NULL;
+	_cleanup_json_ json_t *jaliases = json_array();
+	int ch, r;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'i': ip = optarg; break;
+		case 'm': mac = optarg; break;
+		case 'a':
+			if (!netd_name_valid(optarg))
+				return cli_failf("invalid alias \"%s\"", optarg);
+			if (str_list_add(&aliases, optarg, "aliases", &err) < 0)
+				return cli_fail(&err);
+			json_array_append_new(jaliases, json_string(optarg));
+			break;
+		default: return cli_failf("network connect: unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 2)
+		return cli_failf("network connect: usage: podnet network connect [--ip IP] [--alias NAME]... NETWORK CONTAINER");
+	if (cli_lock(c, &err) < 0)
+		return cli_fail(&err);
+	if (netd_network_load(&c->paths, argv[optind], &net, &err) < 0)
+		return cli_fail(&err);
+	r = load_target(c, argv[optind + 1], &doc, &err);
+	if (r == 0 && !netd_sandbox_alive(doc))
+		r = pn_err_set(&err, ESRCH, "%s is not running", argv[optind + 1]);
+	if (r == 0 && strcmp(json_string_value(json_object_get(doc, "network_mode")) ?: "bridge", "bridge") != 0)
+		r = pn_err_set(&err, EINVAL, "%s uses --network %s: it cannot join networks", argv[optind + 1],
+			       json_string_value(json_object_get(doc, "network_mode")));
+	if (r == 0)
+		r = netd_attach_plan(&c->paths, doc, &net, ip, mac, jaliases, &err);
+	if (r == 0) {
+		r = cli_infra(c, &inf, &err);
+		if (r == 0)
+			r = sandbox_netns_apply(c, &inf, doc, net.name, false, &err);
+		if (r < 0) {
+			netd_attach_release(&c->paths, doc, net.name, NULL);
+		} else {
+			r = netd_sandbox_save(&c->paths, doc, &err);
+			if (r == 0)
+				write_sandbox_files(c, doc, NULL, NULL);
+			netd_dns_publish(&c->paths, doc, NULL, false);
+			cli_helpers_reload(c);
+		}
+		netd_infra_close(&inf);
+	}
+	netd_network_clear(&net);
+	return r < 0 ? cli_fail(&err) : 0;
+}
+
+static int net_disconnect(struct cli *c, int argc, char **argv)
+{
+	struct pn_err err = { 0 };
+	_cleanup_json_ json_t *doc = NULL;
+	int first = 1;
+
+	if (argc > 1 && (strcmp(argv[1], "-f") == 0 || strcmp(argv[1], "--force") == 0))
+		first = 2;
+	if (argc - first != 2)
+		return cli_failf("network disconnect: usage: podnet network disconnect [-f] NETWORK CONTAINER");
+	if (cli_lock(c, &err) < 0)
+		return cli_fail(&err);
+	{
+		struct netd_network net;
+
+		if (netd_network_load(&c->paths, argv[first], &net, &err) < 0)
+			return cli_fail(&err);
+		netd_network_clear(&net);
+	}
+	if (load_target(c, argv[first + 1], &doc, &err) < 0)
+		return cli_fail(&err);
+	if (!json_object_get(json_object_get(doc, "networks"), argv[first]))
+		return cli_failf("%s is not connected to network %s", argv[first + 1], argv[first]);
+	if (disconnect_one(c, doc, argv[first], &err) < 0)
+		return cli_fail(&err);
+	return 0;
+}
+
+int cmd_network(struct cli *c, int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(struct cli *, int, char **);
+	} subs[] = {
+		{ "create", net_create }, { "ls", net_ls }, { "list", net_ls }, { "inspect", net_inspect },
+		{ "rm", net_rm }, { "remove", net_rm }, { "prune", net_prune }, { "connect", net_connect },
+		{ "disconnect", net_disconnect },
+	};
+
+	if (argc < 2)
+		return cli_failf("network: missing subcommand (create, ls, inspect, rm, prune, connect, disconnect)");
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+		if (strcmp(argv[1], subs[i].name) == 0)
+			return subs[i].fn(c, argc - 1, argv + 1);
+	return cli_failf("network: unknown subcommand \"%s\"", argv[1]);
+}

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * `podnet pod ...`: a pod is a sandbox whose network, UTS and IPC namespaces
+ * are held by a pause process; its members join them and reach each other on
+ * localhost. Networks and published ports belong to the pod.
+ */
+#define _GNU_SOURCE
+#include "cli.h"
+#include "cleanup.h"
+#include "helpers.h"
+#include "netcmd.h"
+#include "opts.h"
+#include "sandbox.h"
+#include "state.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int pod_create(struct cli *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "name", required_argument, NULL, 'n' }, { "network", required_argument, NULL, 'N' },
+		{ "publish", required_argument, NULL, 'p' }, { "hostname", required_argument, NULL, 'h' },
+		{ "network-alias", required_argument, NULL, 'a' }, { NULL, 0, NULL, 0 },
+	};
+	struct pn_err err = { 0 };
+	struct run_opts o;
+	struct netd_infra inf = NETD_INFRA_INIT;
+	struct netd_network nets[CLI_MAX_LIST];
+	json_t *doc = NULL, *publish = json_array(), *aliases = json_array();
+	char id[NETD_ID_LEN + 1], created[40];
+	struct pn_proc_id self, init;
+	int ch, r, nnets = 0, go = -1;
+	struct launch l;
+
+	memset(&o, 0, sizeof(o));
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+n:p:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'n': o.name = optarg; break;
+		case 'h': o.hostname = optarg; break;
+		case 'N':
+			if (split_csv(optarg, o.netbuf, sizeof(o.netbuf), &o.networks, "networks", &err) < 0)
+				return cli_fail(&err);
+			break;
+		case 'p':
+			if (str_list_add(&o.ports, optarg, "published ports", &err) < 0)
+				return cli_fail(&err);
+			json_array_append_new(publish, json_string(optarg));
+			break;
+		case 'a':
+			if (!netd_name_valid(optarg))
+				return cli_failf("invalid alias \"%s\"", optarg);
+			json_array_append_new(aliases, json_string(optarg));
+			break;
+		default: return cli_failf("pod create: unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (!o.name)
+		return cli_failf("pod create: --name is required");
+	if (!netd_name_valid(o.name))
+		return cli_failf("invalid pod name \"%s\"", o.name);
+	if (optind != argc)
+		return cli_failf("pod create: unexpected argument %s", argv[optind]);
+	if (helpers_validate_ports(c, &o, &err) < 0)
+		return cli_fail(&err);
+	if (cli_lock(c, &err) < 0)
+		return cli_fail(&err);
+	if (o.networks.n == 0) {
+		if (network_ensure_default(c, &err) < 0)
+			return cli_fail(&err);
+		o.networks.v[o.networks.n++] = NETD_DEFAULT_NETWORK;
+	}
+	for (int i = 0; i < o.networks.n; i++) {
+		if (netd_network_load(&c->paths, o.networks.v[i], &nets[i], &err) < 0) {
+			for (int j = 0; j < i; j++)
+				netd_network_clear(&nets[j]);
+			return cli_fail(&err);
+		}
+		nnets++;
+	}
+	netd_id_new(id);
+	r = netd_sandbox_claim(&c->paths, "pod", id, o.name, &err);
+	if (r == -EEXIST) {
+		cli_gc(c, NULL);
+		pn_err_clear(&err);
+		r = netd_sandbox_claim(&c->paths, "pod", id, o.name, &err);
+	}
+	if (r < 0) {
+		for (int j = 0; j < nnets; j++)
+			netd_network_clear(&nets[j]);
+		return cli_fail(&err);
+	}
+	cli_now(created, sizeof(created));
+	pn_proc_self_id(&self);
+	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:[], s:o, s:s}", "id", id, "name", o.name, "kind", "pod",
+			"pod", "", "created", created, "state", "created", "publish", publish, "networks", json_object(),
+			"members", "dns", json_array(), "hostname", o.hostname ? o.hostname : o.name);
+	json_object_set_new(doc, "network_mode", json_string("bridge"));
+	netd_sandbox_set_proc(doc, "monitor", &self);
+	r = netd_sandbox_save(&c->paths, doc, &err);
+	for (int i = 0; r == 0 && i < nnets; i++)
+		r = netd_attach_plan(&c->paths, doc, &nets[i], NULL, NULL, aliases, &err);
+	for (int j = 0; j < nnets; j++)
+		netd_network_clear(&nets[j]);
+	json_decref(aliases);
+	if (r == 0)
+		r = cli_infra(c, &inf, &err);
+	if (r == 0)
+		r = netd_sandbox_save(&c->paths, doc, &err);
+	if (r == 0)
+		r = write_sandbox_files(c, doc, NULL, &err);
+	if (r == 0)
+		cli_mark_live(c, id, true);
+	cli_unlock(c);
+	if (r == 0) {
+		memset(&l, 0, sizeof(l));
+		l.doc = doc;
+		l.inf = &inf;
+		l.is_pod = true;
+		l.out_fd = -1;
+		r = launch_sandbox(c, &l, &init, &go, &err);
+	}
+	cli_lock(c, NULL);
+	if (r == 0) {
+		netd_sandbox_set_proc(doc, "init", &init);
+		json_object_set_new(doc, "state", json_string("running"));
+		r = helpers_sandbox_started(c, &inf, doc, &err);
+		if (r == 0)
+			r = netd_sandbox_save(&c->paths, doc, &err);
+		if (r < 0)
+			pn_proc_kill_wait(&init, 0);
+	}
+	if (r < 0) {
+		json_object_set_new(doc, "rm", json_true());
+		cli_teardown(c, doc, true, 125, NULL);
+	} else {
+		netd_dns_publish(&c->paths, doc, NULL, false);
+		cli_helpers_reload(c);
+	}
+	cli_unlock(c);
+	netd_infra_close(&inf);
+	if (go >= 0) {
+		if (r == 0 && write(go, "g", 1) != 1)
+			r = pn_err_set(&err, EIO, "the pod's pause process died");
+		close(go);
+	}
+	json_decref(doc);
+	if (r < 0)
+		return cli_fail(&err);
+	printf("%s\n", id);
+	return 0;
+}
+
+static int pod_ls(struct cli *c, int argc, char **argv)
+{
+	_cleanup_json_ json_t *all = NULL;
+	struct pn_err err = { 0 };
+	bool json = argc > 2 && strcmp(argv[1], "--format") == 0 && strcmp(argv[2], "json") == 0;
+	json_t *doc;
+	size_t i;
+
+	if (cli_lock(c, &err) < 0)
+		return cli_fail(&err);
+	cli_gc(c, NULL);
+	netd_sandbox_list(&c->paths, "pod", &all, NULL);
+	helpers_repair(c, all);
+	cli_unlock(c);
+	if (json) {
+		cli_print_json(all);
+		return 0;
+	}
+	printf("%-12s  %-20s  %-10s  %s\n", "POD ID", "NAME", "STATUS", "MEMBERS");
+	json_array_foreach(all, i, doc)
+		printf("%-12.12s  %-20s  %-10s  %zu\n", json_string_value(json_object_get(doc, "id")),
+		       json_string_value(json_object_get(doc, "name")),
+		       json_string_value(json_object_get(doc, "state")),
+		       json_array_size(json_object_get(doc, "members")));
+	return 0;
+}
+
+static int pod_inspect(struct cli *c, int argc, char **argv)
+{
+	_cleanup_json_ json_t *arr = json_array();
+	struct pn_err err = { 0 };
+
+	if (argc < 2)
+		return cli_failf("pod inspect: give a pod");
+	for (int i = 1; i < argc; i++) {
+		json_t *doc = NULL;
+
+		if (netd_sandbox_load(&c->paths, "pod", argv[i], &doc, &err) < 0)
+			return cli_fail(&err);
+		json_array_append_new(arr, doc);
+	}
+	cli_print_json(arr);
+	return 0;
+}
+
+static int pod_rm(struct cli *c, int argc, char **argv)
+{
+	struct pn_err err = { 0 };
+	bool force = false;
+	int first = 1;
+
+	if (argc > 1 && (strcmp(argv[1], "-f") == 0 || strcmp(argv[1], "--force") == 0)) {
+		force = true;
+		first = 2;
+	}
+	if (first >= argc)
+		return cli_failf("pod rm: give a pod");
+	for (int i = first; i < argc; i++) {
+		_cleanup_json_ json_t *doc = NULL;
+		json_t *m;
+		struct pn_proc_id init;
+		size_t k;
+		char id[NETD_ID_LEN + 1];
+
+		if (netd_sandbox_load(&c->paths, "pod", argv[i], &doc, &err) < 0)
+			return cli_fail(&err);
+		snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(doc, "id")));
+		if (json_array_size(json_object_get(doc, "members")) && !force)
+			return cli_failf("pod %s has running containers: stop them first or use pod rm -f", argv[i]);
+		json_array_foreach(json_object_get(doc, "members"), k, m) {
+			json_t *ctr = NULL;
+			struct pn_proc_id ci;
+
+			if (netd_sandbox_load(&c->paths, "container", json_string_value(m), &ctr, NULL) < 0)
+				continue;
+			if (netd_sandbox_proc(ctr, "init", &ci))
+				pn_proc_kill_wait(&ci, 0);
+			json_decref(ctr);
+		}
+		if (netd_sandbox_proc(doc, "init", &init))
+			pn_proc_kill_wait(&init, 2000);
+		if (cli_lock(c, &err) < 0)
+			return cli_fail(&err);
+		cli_gc(c, NULL);
+		json_decref(doc);
+		doc = NULL;
+		if (netd_sandbox_load(&c->paths, "pod", id, &doc, NULL) == 0)
+			cli_teardown(c, doc, true, 0, NULL);
+		cli_unlock(c);
+		printf("%s\n", argv[i]);
+	}
+	return 0;
+}
+
+int cmd_pod(struct cli *c, int argc, char **argv)
+{
+	if (argc < 2)
+		return cli_failf("pod: missing subcommand (create, ls, inspect, rm)");
+	if (strcmp(argv[1], "create") == 0)
+		return pod_create(c, argc - 1, argv + 1);
+	if (strcmp(argv[1], "ls") == 0 || strcmp(argv[1], "ps") == 0 || strcmp(argv[1], "list") == 0)
+		return pod_ls(c, argc - 1, argv + 1);
+	if (strcmp(argv[1], "inspect") == 0)
+		return pod_inspect(c, argc - 1, argv + 1);
+	if (strcmp(argv[1], "rm") == 0)
+		return pod_rm(c, argc - 1, argv + 1);
+	return cli_failf("pod: unknown subcommand \"%s\"", argv[1]);
+}

@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * `podnet run`: create a container's state, attach it to its networks (or
+ * join its pod), start it and, in the foreground, wait for it, forwarding
+ * signals, then tear its networking down. With -d a monitor process (like
+ * conmon) does the waiting and the tear-down, and `run` returns the id once the
+ * container runs.
+ */
+#define _GNU_SOURCE
+#include "cli.h"
+#include "cleanup.h"
+#include "fileutil.h"
+#include "helpers.h"
+#include "netcmd.h"
+#include "nft.h"
+#include "opts.h"
+#include "sandbox.h"
+#include "state.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+struct detach_report {
+	int code;
+	char msg[PN_ERR_MSG_MAX];
+	char id[NETD_ID_LEN + 1];
+};
+
+void cli_now(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	char base[24];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%.19s.%09dZ", base, (int)(ts.tv_nsec % 1000000000));
+}
+
+static json_t *str_array(const struct str_list *l)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; i < l->n; i++)
+		json_array_append_new(a, json_string(l->v[i]));
+	return a;
+}
+
+/* undo a prepared but never started container (under the lock) */
+static void abandon(struct cli *c, json_t *doc)
+{
+	json_object_set_new(doc, "rm", json_true());
+	cli_teardown(c, doc, true, 125, NULL);
+}
+
+static int prepare(struct cli *c, const struct run_opts *o, json_t **ret_doc, json_t **ret_pod,
+		   struct netd_infra *inf, struct pn_err *err)
+{
+	_cleanup_json_ json_t *doc = NULL, *pod = NULL;
+	char id[NETD_ID_LEN + 1], name[NETD_NAME_MAX + 1], created[40];
+	const char *netnames[CLI_MAX_LIST];
+	int nnets = 0, r;
+	struct pn_proc_id self;
+	json_t *add_hosts = json_array();
+	bool host_access = false;
+
+	netd_id_new(id);
+	snprintf(name, sizeof(name), "%s", o->name ? o->name : "");
+	if (!name[0])
+		snprintf(name, sizeof(name), "%.12s", id);
+	if (o->pod) {
+		r = netd_sandbox_load(&c->paths, "pod", o->pod, &pod, err);
+		if (r < 0) {
+			json_decref(add_hosts);
+			return r;
+		}
+		if (!netd_sandbox_alive(pod)) {
+			json_decref(add_hosts);
+			return pn_err_set(err, ESRCH, "pod %s is not running", o->pod);
+		}
+	} else if (!o->network_none && !o->network_host) {
+		for (int i = 0; i < o->networks.n; i++)
+			netnames[nnets++] = o->networks.v[i];
+		if (nnets == 0) {
+			r = network_ensure_default(c, err);
+			if (r < 0) {
+				json_decref(add_hosts);
+				return r;
+			}
+			netnames[nnets++] = NETD_DEFAULT_NETWORK;
+		}
+	}
+	for (int i = 0; i < o->add_hosts.n; i++) {
+		const char *colon = strchr(o->add_hosts.v[i], ':');
+		char entry[256];
+
+		if (strcmp(colon + 1, "host-gateway") == 0) {
+			snprintf(entry, sizeof(entry), "%.*s:%s", (int)(colon - o->add_hosts.v[i]), o->add_hosts.v[i],
+				 NETD_HOST_GATEWAY4);
+			host_access = true;
+		} else {
+			struct pn_ip ip;
+
+			if (pn_ip_parse(colon + 1, &ip) < 0) {
+				json_decref(add_hosts);
+				return pn_err_set(err, EINVAL, "invalid --add-host \"%s\": want NAME:IP or NAME:host-gateway",
+						  o->add_hosts.v[i]);
+			}
+			snprintf(entry, sizeof(entry), "%s", o->add_hosts.v[i]);
+		}
+		json_array_append_new(add_hosts, json_string(entry));
+	}
+	/* validate every network before claiming anything */
+	struct netd_network nets[CLI_MAX_LIST];
+
+	for (int i = 0; i < nnets; i++) {
+		r = netd_network_load(&c->paths, netnames[i], &nets[i], err);
+		for (int j = 0; r == 0 && j < i; j++)
+			if (strcmp(netnames[i], netnames[j]) == 0)
+				r = pn_err_set(err, EINVAL, "network %s given twice", netnames[i]);
+		if (r < 0) {
+			for (int j = 0; j < i; j++)
+				netd_network_clear(&nets[j]);
+			json_decref(add_hosts);
+			return r;
+		}
+	}
+	r = netd_sandbox_claim(&c->paths, "container", id, name, err);
+	if (r == -EEXIST) {
+		/* the holder of the name may be a killed container: collect and retry once */
+		cli_gc(c, NULL);
+		pn_err_clear(err);
+		r = netd_sandbox_claim(&c->paths, "container", id, name, err);
+	}
+	if (r < 0) {
+		for (int j = 0; j < nnets; j++)
+			netd_network_clear(&nets[j]);
+		json_decref(add_hosts);
+		return r;
+	}
+	cli_now(created, sizeof(created));
+	pn_proc_self_id(&self);
+	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:b, s:i}", "id", id, "name", name,
+			"kind", "container", "pod", o->pod ? json_string_value(json_object_get(pod, "name")) : "",
+			"created", created, "state", "created", "rm", o->rm, "add_hosts", add_hosts, "dns",
+			str_array(&o->dns), "publish", str_array(&o->ports), "networks", json_object(),
+			"host_access", host_access, "stop_timeout", o->stop_timeout);
+	{
+		json_t *cmd = json_array();
+
+		for (int i = 0; i < o->argc; i++)
+			json_array_append_new(cmd, json_string(o->argv[i]));
+		json_object_set_new(doc, "command", cmd);
+	}
+	json_object_set_new(doc, "hostname",
+			    json_string(o->pod ? json_string_value(json_object_get(pod, "hostname"))
+					       : (o->hostname ? o->hostname : name)));
+	json_object_set_new(doc, "network_mode", json_string(o->network_host ? "host" : o->network_none ? "none" : o->pod ? "pod" : "bridge"));
+	netd_sandbox_set_proc(doc, "monitor", &self);
+	r = netd_sandbox_save(&c->paths, doc, err);
+	for (int i = 0; r == 0 && i < nnets; i++) {
+		json_t *aliases = str_array(&o->aliases);
+
+		r = netd_attach_plan(&c->paths, doc, &nets[i], o->ip, o->mac, aliases, err);
+		json_decref(aliases);
+	}
+	for (int j = 0; j < nnets; j++)
+		netd_network_clear(&nets[j]);
+	if (r == 0 && !o->network_host)
+		r = cli_infra(c, inf, err);
+	if (r == 0 && pod) {
+		json_t *members = json_object_get(pod, "members");
+
+		if (!json_is_array(members)) {
+			members = json_array();
+			json_object_set_new(pod, "members", members);
+		}
+		json_array_append_new(members, json_string(name));
+		r = netd_sandbox_save(&c->paths, pod, err);
+	}
+	if (r == 0)
+		r = netd_sandbox_save(&c->paths, doc, err);
+	if (r == 0)
+		r = write_sandbox_files(c, doc, pod, err);
+	if (r < 0) {
+		abandon(c, doc);
+		return r;
+	}
+	cli_mark_live(c, id, true);
+	*ret_doc = steal_ptr(doc);
+	*ret_pod = steal_ptr(pod);
+	return 0;
+}
+
+/* prepare + launch + mark running; on error everything is undone */
+static int start(struct cli *c, const struct run_opts *o, int out_fd, json_t **ret_doc,
+		 struct pn_proc_id *ret_init, struct pn_err *err)
+{
+	struct netd_infra inf = NETD_INFRA_INIT;
+	json_t *doc = NULL, *pod = NULL;
+	struct launch l;
+	int go = -1, r;
+
+	r = cli_lock(c, err);
+	if (r < 0)
+		return r;
+	r = prepare(c, o, &doc, &pod, &inf, err);
+	cli_unlock(c);
+	if (r < 0)
+		return r;
+	memset(&l, 0, sizeof(l));
+	l.doc = doc;
+	l.pod = pod;
+	l.inf = o->network_host && !c->paths.rootless ? NULL : &inf;
+	l.network_host = o->network_host;
+	l.argv = o->argv;
+	l.out_fd = out_fd;
+	if (out_fd == -2) {
+		/* detached: the command writes to $RUN/ctr/<id>/log */
+		char path[PATH_MAX], dir[PATH_MAX];
+
+		pn_path(path, "%s/log", netd_sandbox_dir(&c->paths, json_string_value(json_object_get(doc, "id")), dir));
+		l.out_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	}
+	if (o->network_host && c->paths.rootless && inf.userns_fd < 0) {
+		/* host network: only U is needed; start the infra for it */
+		r = cli_lock(c, err);
+		if (r == 0)
+			r = cli_infra(c, &inf, err);
+		cli_unlock(c);
+	}
+	if (r == 0)
+		r = launch_sandbox(c, &l, ret_init, &go, err);
+	if (out_fd == -2 && l.out_fd >= 0)
+		close(l.out_fd);
+	if (r == 0) {
+		r = cli_lock(c, err);
+		if (r == 0) {
+			netd_sandbox_set_proc(doc, "init", ret_init);
+			json_object_set_new(doc, "state", json_string("running"));
+			r = helpers_sandbox_started(c, &inf, doc, err);
+			if (r == 0)
+				r = netd_sandbox_save(&c->paths, doc, err);
+			if (r == 0) {
+				netd_dns_publish(&c->paths, doc, NULL, false);
+				if (pod)
+					netd_dns_publish(&c->paths, pod, NULL, false);
+				cli_helpers_reload(c);
+			}
+		}
+		if (r < 0) {
+			pn_proc_kill_wait(ret_init, 0);
+			waitpid(ret_init->pid, NULL, 0);
+		}
+	}
+	if (r < 0) {
+		cli_lock(c, NULL);
+		abandon(c, doc);
+		json_decref(doc);
+		doc = NULL;
+	}
+	cli_unlock(c);
+	netd_infra_close(&inf);
+	if (pod)
+		json_decref(pod);
+	if (r == 0) {
+		char g = 'g';
+
+		if (write(go, &g, 1) != 1) {
+			/* init died: the wait below reports its status */
+		}
+	}
+	if (go >= 0)
+		close(go);
+	*ret_doc = doc;
+	return r;
+}
+
+static volatile sig_atomic_t dummy;
+static void on_signal(int sig)
+{
+	dummy = sig;
+}
+
+/* wait for init, forwarding signals; then tear down. Return: the exit code. */
+static int supervise(struct cli *c, json_t *doc, const struct pn_proc_id *init, bool rm)
+{
+	static const int fwd[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t set;
+	int status = 0, code;
+	char id[NETD_ID_LEN + 1];
+
+	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(doc, "id")));
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaction(SIGCHLD, &sa, NULL);
+	for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++) {
+		sigaction(fwd[i], &sa, NULL);
+		sigaddset(&set, fwd[i]);
+	}
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	for (;;) {
+		pid_t w = waitpid(init->pid, &status, WNOHANG);
+		siginfo_t si;
+		int sig;
+
+		if (w == init->pid)
+			break;
+		if (w < 0 && errno == ECHILD) {
+			status = 137 << 8; /* not ours any more: cannot know */
+			break;
+		}
+		sig = sigwaitinfo(&set, &si);
+		if (sig > 0 && sig != SIGCHLD)
+			pn_proc_kill(init, sig);
+		/* reap anything else that was reparented to us */
+		while (waitpid(-1, NULL, WNOHANG) > 0 && !pn_proc_alive(init))
+			;
+	}
+	code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	if (cli_lock(c, NULL) == 0) {
+		json_t *cur = NULL;
+
+		/* reload: connect/disconnect may have changed the attachments */
+		if (netd_sandbox_load(&c->paths, "container", id, &cur, NULL) == 0) {
+			struct pn_proc_id rec;
+
+			if (netd_sandbox_proc(cur, "init", &rec) && rec.pid == init->pid && rec.starttime == init->starttime)
+				cli_teardown(c, cur, rm, code, NULL);
+			else if (rm && strcmp(json_string_value(json_object_get(cur, "state")) ?: "", "exited") == 0)
+				netd_sandbox_remove(&c->paths, cur);
+			json_decref(cur);
+		}
+		cli_unlock(c);
+	}
+	return code;
+}
+
+static int run_detached(struct cli *c, const struct run_opts *o)
+{
+	struct detach_report rep;
+	int fds[2];
+	pid_t m;
+	ssize_t n;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return cli_failf("pipe: %s", strerror(errno));
+	fflush(NULL);
+	m = fork();
+	if (m < 0)
+		return cli_failf("fork: %s", strerror(errno));
+	if (m == 0) {
+		struct pn_err err = { 0 };
+		struct pn_proc_id init;
+		json_t *doc = NULL;
+		int devnull = open("/dev/null", O_RDWR | O_CLOEXEC), logfd = -1, r;
+		char path[PATH_MAX], dir[PATH_MAX];
+
+		close(fds[0]);
+		setsid();
+		dup2(devnull, 0);
+		memset(&rep, 0, sizeof(rep));
+		/* the monitor takes over: a "created" record now names it */
+		r = start(c, o, -2, &doc, &init, &err);
+		(void)logfd;
+		if (r < 0) {
+			rep.code = err.code ? err.code : EIO;
+			snprintf(rep.msg, sizeof(rep.msg), "%s", err.msg);
+		} else {
+			snprintf(rep.id, sizeof(rep.id), "%s", json_string_value(json_object_get(doc, "id")));
+		}
+		if (write(fds[1], &rep, sizeof(rep)) != (ssize_t)sizeof(rep)) {
+			/* the parent is gone; keep supervising */
+		}
+		close(fds[1]);
+		if (r < 0)
+			_exit(EXIT_PODNET);
+		pn_path(path, "%s/monitor.log", netd_sandbox_dir(&c->paths, rep.id, dir));
+		logfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		dup2(logfd >= 0 ? logfd : devnull, 1);
+		dup2(logfd >= 0 ? logfd : devnull, 2);
+		pn_proc_set_name("podnet-monitor");
+		r = supervise(c, doc, &init, o->rm);
+		json_decref(doc);
+		_exit(r);
+	}
+	close(fds[1]);
+	n = read(fds[0], &rep, sizeof(rep));
+	close(fds[0]);
+	if (n != (ssize_t)sizeof(rep))
+		return cli_failf("the container monitor died while starting the container");
+	if (rep.code)
+		return cli_failf("%s", rep.msg);
+	printf("%s\n", rep.id);
+	return 0;
+}
+
+int cmd_run(struct cli *c, int argc, char **argv)
+{
+	struct pn_err err = { 0 };
+	struct run_opts o;
+	struct pn_proc_id init;
+	json_t *doc = NULL;
+	int r;
+
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0)) {
+		printf("Usage: podnet run [-d] [--rm] [--name NAME] [--pod POD] [--network NET[,NET...]|none|host]\n"
+		       "       [--network-alias A]... [--ip IP] [--mac-address MAC] [--hostname H]\n"
+		       "       [--add-host NAME:IP|NAME:host-gateway]... [--dns IP]... [-p SPEC]... -- CMD [ARG...]\n");
+		return 0;
+	}
+	r = run_opts_parse(argc, argv, &o, &err);
+	if (r < 0)
+		return cli_fail(&err);
+	r = helpers_validate_ports(c, &o, &err);
+	if (r < 0)
+		return cli_fail(&err);
+	if (o.detach)
+		return run_detached(c, &o);
+	r = start(c, &o, -1, &doc, &init, &err);
+	if (r < 0)
+		return cli_fail(&err);
+	r = supervise(c, doc, &init, o.rm);
+	json_decref(doc);
+	return r;
+}

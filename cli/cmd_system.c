@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* `podnet info` and `podnet system check|reset`. */
+#define _GNU_SOURCE
+#include "cli.h"
+#include "cleanup.h"
+#include "fileutil.h"
+#include "helpers.h"
+#include "infra.h"
+#include "ipam.h"
+#include "state.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int cmd_info(struct cli *c, int argc, char **argv)
+{
+	struct netd_infra inf = NETD_INFRA_INIT;
+	_cleanup_json_ json_t *doc = NULL, *all = NULL;
+	struct netd_network *nets = NULL;
+	size_t n = 0, running = 0, i;
+	json_t *s;
+
+	(void)argc;
+	(void)argv;
+	if (cli_lock(c, NULL) == 0) {
+		cli_gc(c, NULL);
+		cli_unlock(c);
+	}
+	netd_network_list(&c->paths, &nets, &n, NULL);
+	netd_sandbox_list(&c->paths, NULL, &all, NULL);
+	json_array_foreach(all, i, s)
+		running += strcmp(json_string_value(json_object_get(s, "state")) ?: "", "running") == 0;
+	doc = json_pack("{s:s, s:b, s:s, s:s, s:I, s:I, s:I}", "version", PODNET_VERSION, "rootless",
+			c->paths.rootless, "data_dir", c->paths.data, "runtime_dir", c->paths.runtime, "networks",
+			(json_int_t)n, "sandboxes", (json_int_t)json_array_size(all), "running", (json_int_t)running);
+	netd_network_list_free(nets, n);
+	if (netd_infra_open(&c->paths, &inf, NULL) == 0) {
+		json_object_set_new(doc, "infra", json_pack("{s:b, s:I, s:b}", "running", 1, "holder_pid",
+							    (json_int_t)inf.holder.pid, "subuid_range_mapped", inf.subids));
+		netd_infra_close(&inf);
+	} else {
+		json_object_set_new(doc, "infra", json_pack("{s:b}", "running", 0));
+	}
+	json_object_set_new(doc, "helpers", helpers_status(c));
+	cli_print_json(doc);
+	return 0;
+}
+
+/* what is left in this runtime directory; Return: number of leftovers */
+static int leftovers(struct cli *c, bool print)
+{
+	_cleanup_json_ json_t *all = NULL;
+	struct netd_infra inf = NETD_INFRA_INIT;
+	_cleanup_closedir_ DIR *d = NULL;
+	char path[PATH_MAX];
+	struct dirent *de;
+	json_t *s;
+	size_t i;
+	int n = 0;
+
+	netd_sandbox_list(&c->paths, NULL, &all, NULL);
+	json_array_foreach(all, i, s) {
+		if (print)
+			printf("%s %s (%s)\n", json_string_value(json_object_get(s, "kind")) ?: "sandbox",
+			       json_string_value(json_object_get(s, "name")) ?: json_string_value(json_object_get(s, "id")),
+			       json_string_value(json_object_get(s, "state")) ?: "corrupt");
+		n++;
+	}
+	if (netd_infra_open(&c->paths, &inf, NULL) == 0) {
+		if (print)
+			printf("namespace holder %d\n", (int)inf.holder.pid);
+		netd_infra_close(&inf);
+		n++;
+	}
+	d = opendir(pn_path(path, "%s/ipam", c->paths.runtime));
+	while (d && (de = readdir(d))) {
+		struct netd_leases l;
+		char net[NAME_MAX + 1];
+		size_t len = strlen(de->d_name);
+
+		if (len < 6 || strcmp(de->d_name + len - 5, ".json"))
+			continue;
+		snprintf(net, sizeof(net), "%.*s", (int)(len - 5), de->d_name);
+		if (netd_ipam_open(&c->paths, net, &l, NULL) == 0) {
+			if (netd_ipam_count(&l)) {
+				if (print)
+					printf("network %s: %zu addresses leased\n", net, netd_ipam_count(&l));
+				n++;
+			}
+			netd_ipam_close(&l);
+		}
+	}
+	return n;
+}
+
+int cmd_system(struct cli *c, int argc, char **argv)
+{
+	struct pn_err err = { 0 };
+
+	if (argc >= 2 && strcmp(argv[1], "check") == 0) {
+		if (cli_lock(c, &err) < 0)
+			return cli_fail(&err);
+		cli_gc(c, NULL);
+		return leftovers(c, true) ? 1 : 0;
+	}
+	if (argc >= 2 && strcmp(argv[1], "reset") == 0) {
+		_cleanup_json_ json_t *all = NULL;
+		json_t *s;
+		size_t i;
+		char path[PATH_MAX];
+
+		if (argc < 3 || (strcmp(argv[2], "-f") && strcmp(argv[2], "--force")))
+			return cli_failf("system reset removes every network, container and pod: confirm with -f");
+		if (cli_lock(c, &err) < 0)
+			return cli_fail(&err);
+		netd_sandbox_list(&c->paths, NULL, &all, NULL);
+		json_array_foreach(all, i, s) {
+			struct pn_proc_id p;
+
+			if (netd_sandbox_proc(s, "init", &p))
+				pn_proc_kill_wait(&p, 0);
+			if (netd_sandbox_proc(s, "monitor", &p))
+				pn_proc_kill_wait(&p, 0);
+			helpers_sandbox_stopped(c, s);
+		}
+		helpers_stop_all(c);
+		netd_infra_stop(&c->paths);
+		const char *sub[] = { "ctr", "names", "podnames", "ipam", "dns", "live", "slirp" };
+
+		for (size_t k = 0; k < sizeof(sub) / sizeof(sub[0]); k++)
+			pn_rm_rf(pn_path(path, "%s/%s", c->paths.runtime, sub[k]));
+		pn_rm_rf(pn_path(path, "%s/networks", c->paths.data));
+		return 0;
+	}
+	return cli_failf("system: want 'check' or 'reset -f'");
+}

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * When the helper daemons run: podnet-dns and podnet-slirp start with the
+ * infra and end with it; a podnet-portfwd runs for each sandbox that
+ * publishes ports, started after its init exists and before the command runs.
+ * A helper found dead by a later command is restarted (helpers_repair).
+ */
+#define _GNU_SOURCE
+#include "helpers.h"
+#include "cleanup.h"
+#include "opts.h"
+#include "podnet_dns.h"
+#include "podnet_slirp.h"
+#include "portfwd.h"
+#include "sandbox.h"
+#include "state.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int helpers_ensure(struct cli *c, struct netd_infra *inf, bool infra_started, struct pn_err *err)
+{
+	struct pn_err serr = { 0 };
+	int r;
+
+	(void)infra_started;
+	r = dns_ensure(&c->paths, &inf->holder, inf->userns_fd, inf->netns_fd, err);
+	if (r < 0)
+		return pn_err_prefix(err, "cannot start the DNS responder");
+	/* without outbound access containers still reach each other: warn, go on */
+	if (slirp_ensure(&c->paths, &inf->holder, inf->userns_fd, inf->netns_fd, &serr) < 0)
+		fprintf(stderr, "Warning: no outbound connectivity: %s\n", serr.msg);
+	return 0;
+}
+
+void helpers_reload(struct cli *c)
+{
+	dns_reload(&c->paths);
+}
+
+void helpers_stop_all(struct cli *c)
+{
+	dns_stop(&c->paths);
+	slirp_stop(&c->paths);
+}
+
+static int parse_all(json_t *publish, struct pn_port_mapping *maps, size_t *ret_n, struct pn_err *err)
+{
+	json_t *v;
+	size_t i, n = 0;
+
+	json_array_foreach(publish, i, v) {
+		size_t got = 0;
+		int r = portspec_parse(json_string_value(v) ?: "", maps + n, PN_PORTFWD_MAX_MAPPINGS - n, &got, err);
+
+		if (r < 0)
+			return r;
+		n += got;
+	}
+	*ret_n = n;
+	return 0;
+}
+
+int helpers_validate_ports(struct cli *c, const struct run_opts *o, struct pn_err *err)
+{
+	struct pn_port_mapping maps[PN_PORTFWD_MAX_MAPPINGS];
+	size_t n = 0;
+
+	(void)c;
+	if (o->ports.n && o->network_none)
+		return pn_err_set(err, EINVAL, "-p needs a network: it cannot be used with --network none");
+	for (int i = 0; i < o->ports.n; i++) {
+		size_t got = 0;
+		int r = portspec_parse(o->ports.v[i], maps + n, PN_PORTFWD_MAX_MAPPINGS - n, &got, err);
+
+		if (r < 0)
+			return r;
+		n += got;
+	}
+	return 0;
+}
+
+static void first_addrs(json_t *doc, char *v4, char *v6)
+{
+	json_t *att, *ip;
+	const char *k;
+	size_t i;
+
+	v4[0] = v6[0] = '\0';
+	json_object_foreach(json_object_get(doc, "networks"), k, att) {
+		json_array_foreach(json_object_get(att, "ips"), i, ip) {
+			const char *s = json_string_value(ip);
+			char *dst;
+
+			if (!s || !strchr(s, '/'))
+				continue;
+			dst = strchr(s, ':') ? v6 : v4;
+			if (!dst[0])
+				snprintf(dst, PN_IPSTR_MAX, "%.*s", (int)(strchr(s, '/') - s), s);
+		}
+	}
+}
+
+static int start_forwarder(struct cli *c, struct netd_infra *inf, json_t *doc, struct pn_err *err)
+{
+	struct pn_port_mapping maps[PN_PORTFWD_MAX_MAPPINGS];
+	struct pn_proc_id init, proc;
+	char v4[PN_IPSTR_MAX], v6[PN_IPSTR_MAX];
+	json_t *ports;
+	size_t n = 0;
+	int r;
+
+	r = parse_all(json_object_get(doc, "publish"), maps, &n, err);
+	if (r < 0 || n == 0)
+		return r;
+	/* after a restart keep the ports that were picked for "-p 80" */
+	ports = json_object_get(doc, "ports");
+	for (size_t i = 0; i < n && json_array_size(ports) == n; i++)
+		maps[i].host_port = (uint16_t)json_integer_value(json_object_get(json_array_get(ports, i), "host_port"));
+	if (!netd_sandbox_proc(doc, "init", &init))
+		return pn_err_set(err, ESRCH, "not running");
+	first_addrs(doc, v4, v6);
+	if (!v4[0] && !v6[0])
+		return pn_err_set(err, EINVAL, "-p needs the container on a network with an address");
+	r = portfwd_start(&c->paths, json_string_value(json_object_get(doc, "id")), &init, inf->userns_fd,
+			  inf->netns_fd, v4, v6, maps, n, &proc, err);
+	if (r < 0)
+		return r;
+	ports = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(ports, json_pack("{s:s, s:i, s:i, s:i, s:s}", "host_ip", maps[i].host_ip,
+						       "host_port", maps[i].host_port, "container_port",
+						       maps[i].container_port, "range", maps[i].range, "protocol",
+						       maps[i].protocol));
+	json_object_set_new(doc, "ports", ports);
+	netd_sandbox_set_proc(doc, "portfwd", &proc);
+	{
+		enum pn_portfwd_mode mode;
+		char reason[256] = "";
+
+		if (portfwd_source_mode(&c->paths, json_string_value(json_object_get(doc, "id")), &mode, reason,
+					sizeof(reason)) == 0)
+			json_object_set_new(doc, "port_source_mode",
+					    json_pack("{s:s, s:s}", "mode", portfwd_mode_name(mode), "reason", reason));
+	}
+	return 0;
+}
+
+int helpers_sandbox_started(struct cli *c, struct netd_infra *inf, json_t *doc, struct pn_err *err)
+{
+	if (!json_array_size(json_object_get(doc, "publish")))
+		return 0;
+	return start_forwarder(c, inf, doc, err);
+}
+
+void helpers_sandbox_stopped(struct cli *c, json_t *doc)
+{
+	const char *id = json_string_value(json_object_get(doc, "id"));
+
+	if (id && json_array_size(json_object_get(doc, "publish")))
+		portfwd_stop(&c->paths, id);
+}
+
+int helpers_repair(struct cli *c, json_t *docs)
+{
+	struct netd_infra inf = NETD_INFRA_INIT;
+	bool have_infra = false;
+	json_t *doc;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(docs, i, doc) {
+		struct pn_proc_id p;
+		bool alive = false;
+		struct pn_err err = { 0 };
+		const char *id = json_string_value(json_object_get(doc, "id"));
+
+		if (!json_array_size(json_object_get(doc, "publish")) || !netd_sandbox_alive(doc))
+			continue;
+		if (portfwd_status(&c->paths, id, &p, &alive) == 0 && alive)
+			continue;
+		if (!have_infra && netd_infra_open(&c->paths, &inf, NULL) < 0)
+			break;
+		have_infra = true;
+		if (start_forwarder(c, &inf, doc, &err) < 0) {
+			fprintf(stderr, "Warning: the port forwarder of %s died and could not be restarted: %s\n",
+				json_string_value(json_object_get(doc, "name")), err.msg);
+			json_object_set_new(doc, "portfwd_alive", json_false());
+			continue;
+		}
+		fprintf(stderr, "Warning: the port forwarder of %s had died; restarted\n",
+			json_string_value(json_object_get(doc, "name")));
+		netd_sandbox_save(&c->paths, doc, NULL);
+		n++;
+	}
+	if (have_infra)
+		netd_infra_close(&inf);
+	return n;
+}
+
+json_t *helpers_status(struct cli *c)
+{
+	json_t *slirp = NULL, *doc = json_object();
+
+	if (slirp_status(&c->paths, &slirp) == 0 && slirp)
+		json_object_set_new(doc, "slirp", slirp);
+	return doc;
+}

@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Starting a sandbox. Theory of operation (process tree, rootless):
+ *
+ *   launcher (host namespaces, child subreaper)
+ *     └─ A: joins U; unshares net (or joins the pod's), mount, uts, ipc, pid;
+ *           creates the veths from I and configures them, bind-mounts
+ *           hosts/resolv.conf, sets the hostname, forks B and exits
+ *           └─ B: PID 1 of the new PID namespace (reparented to the launcher);
+ *                 waits for the launcher's "go", then forks the command C and
+ *                 forwards signals to it, reaping orphans, exiting with C's
+ *                 status. For a pod, B is the pause process.
+ *
+ * Splitting A from B lets the launcher learn B's PID (for state, signals,
+ * exec and the port forwarder) before anything of the user's runs, and lets a
+ * failure leave nothing: if A fails it exits, its new namespaces die with it.
+ * When B exits the kernel kills everything else in its PID namespace, so no
+ * stray process can keep the container's network namespace alive.
+ */
+#define _GNU_SOURCE
+#include "cli.h"
+#include "cleanup.h"
+#include "link.h"
+#include "nft.h"
+#include "ns.h"
+#include "sandbox.h"
+#include "state.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct report {
+	struct pn_err err;
+	pid_t init;
+};
+
+static int read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = read(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EPIPE;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void noop_handler(int sig)
+{
+	(void)sig;
+}
+
+/* B as init: run the command, forward signals, reap, exit with its status */
+static void __attribute__((noreturn)) init_main(char **argv, int out_fd)
+{
+	static const int fwd[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT };
+	struct sigaction sa = { .sa_handler = noop_handler };
+	sigset_t set, old;
+	pid_t child;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	/* a PID 1 only receives signals it has a handler for */
+	sigaction(SIGCHLD, &sa, NULL);
+	for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++) {
+		sigaction(fwd[i], &sa, NULL);
+		sigaddset(&set, fwd[i]);
+	}
+	sigprocmask(SIG_BLOCK, &set, &old);
+	child = fork();
+	if (child < 0)
+		_exit(125);
+	if (child == 0) {
+		struct sigaction dfl = { .sa_handler = SIG_DFL };
+
+		for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++)
+			sigaction(fwd[i], &dfl, NULL);
+		sigaction(SIGCHLD, &dfl, NULL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (out_fd >= 0) {
+			dup2(out_fd, 1);
+			dup2(out_fd, 2);
+		}
+		execvp(argv[0], argv);
+		fprintf(stderr, "podnet: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	if (out_fd >= 0)
+		close(out_fd);
+	pn_proc_set_name("podnet-init");
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&set, &si);
+
+		if (sig < 0)
+			continue;
+		if (sig != SIGCHLD) {
+			kill(child, sig);
+			continue;
+		}
+		for (;;) {
+			int status;
+			pid_t w = waitpid(-1, &status, WNOHANG);
+
+			if (w <= 0)
+				break;
+			if (w == child)
+				_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+		}
+	}
+}
+
+static void __attribute__((noreturn)) pause_main(void)
+{
+	sigset_t set;
+	int sig;
+
+	pn_proc_set_name("podnet-pause");
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	/* as PID 1, signals need a handler to be delivered at all */
+	{
+		struct sigaction sa = { .sa_handler = noop_handler };
+
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	for (;;)
+		if (sigwait(&set, &sig) == 0 && sig != SIGHUP)
+			_exit(0);
+}
+
+struct host_access_arg {
+	json_t *doc;
+};
+
+static int grant_host_access(void *arg)
+{
+	struct host_access_arg *a = arg;
+	json_t *att;
+	const char *k;
+	struct pn_ip ips[8];
+	int n = 0;
+	struct pn_err e = { 0 };
+
+	json_object_foreach(json_object_get(a->doc, "networks"), k, att)
+		n += netd_attach_ips(att, ips + n, 8 - n);
+	return netd_nft_host_access(ips, n, true, &e);
+}
+
+static int bind_file(const char *src, const char *dst)
+{
+	if (access(dst, F_OK) < 0)
+		return 0; /* nothing to cover */
+	if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+/* A: everything that happens inside U before the command starts */
+static int child_setup(struct cli *c, struct launch *l, int pod_fds[3], struct pn_err *err)
+{
+	const char *id = json_string_value(json_object_get(l->doc, "id"));
+	const char *hostname = json_string_value(json_object_get(l->doc, "hostname"));
+	char dir[PATH_MAX], src[PATH_MAX];
+	int flags = CLONE_NEWNS | CLONE_NEWPID;
+	int r;
+
+	if (l->inf && (r = pn_ns_join(l->inf->userns_fd, -1)) < 0)
+		return pn_err_set(err, r, "cannot join the user namespace: %s", strerror(-r));
+	if (l->pod) {
+		static const int types[] = { CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWIPC };
+
+		for (int i = 0; i < 3; i++)
+			if (setns(pod_fds[i], types[i]) < 0)
+				return pn_err_set(err, errno, "cannot join the pod's namespaces: %s", strerror(errno));
+	} else {
+		flags |= CLONE_NEWUTS | CLONE_NEWIPC | (l->network_host ? 0 : CLONE_NEWNET);
+	}
+	if (unshare(flags) < 0)
+		return pn_err_set(err, errno, "cannot create namespaces: %s", strerror(errno));
+
+	if (!l->pod && !l->network_host) {
+		_cleanup_close_ int cfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		struct nl_sock *sk = NULL;
+		json_t *att;
+		const char *k;
+
+		r = netd_nl_open(&sk, err);
+		if (r == 0)
+			r = netd_link_up(sk, "lo", err);
+		netd_nl_close(sk);
+		if (r < 0)
+			return r;
+		/* containers never do router discovery on their links */
+		netd_sysctl("net/ipv6/conf/default/accept_ra", "0");
+		json_object_foreach(json_object_get(l->doc, "networks"), k, att) {
+			struct netd_network net;
+
+			r = netd_network_load(&c->paths, k, &net, err);
+			if (r < 0)
+				return r;
+			r = netd_attach_apply(l->inf->netns_fd, cfd, &net, att, err);
+			netd_network_clear(&net);
+			if (r < 0)
+				return pn_err_prefix(err, "network %s", k);
+		}
+		if (json_is_true(json_object_get(l->doc, "host_access"))) {
+			struct host_access_arg a = { l->doc };
+
+			r = pn_ns_run_in(l->inf->netns_fd, grant_host_access, &a);
+			if (r < 0)
+				return pn_err_set(err, r, "cannot allow host access: %s", strerror(-r));
+		}
+	}
+	if (!l->pod && hostname && *hostname && sethostname(hostname, strlen(hostname)) < 0)
+		return pn_err_set(err, errno, "cannot set hostname: %s", strerror(errno));
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return pn_err_set(err, errno, "cannot make mounts private: %s", strerror(errno));
+	netd_sandbox_dir(&c->paths, id, dir);
+	if (bind_file(pn_path(src, "%s/hosts", dir), "/etc/hosts") < 0 ||
+	    bind_file(pn_path(src, "%s/resolv.conf", dir), "/etc/resolv.conf") < 0 ||
+	    bind_file(pn_path(src, "%s/hostname", dir), "/etc/hostname") < 0)
+		return pn_err_set(err, errno, "cannot mount /etc files: %s", strerror(errno));
+	return 0;
+}
+
+int launch_sandbox(struct cli *c, struct launch *l, struct pn_proc_id *ret_init, int *ret_go_fd,
+		   struct pn_err *err)
+{
+	int rep[2] = { -1, -1 }, go[2] = { -1, -1 };
+	int pod_fds[3] = { -1, -1, -1 };
+	struct report rp;
+	pid_t a;
+	int status, r;
+
+	if (l->pod) {
+		struct pn_proc_id pinit;
+		static const char *const names[] = { "net", "uts", "ipc" };
+
+		if (!netd_sandbox_proc(l->pod, "init", &pinit) || !pn_proc_alive(&pinit))
+			return pn_err_set(err, ESRCH, "pod %s is not running",
+					  json_string_value(json_object_get(l->pod, "name")));
+		for (int i = 0; i < 3; i++)
+			if ((pod_fds[i] = pn_ns_open(pinit.pid, names[i])) < 0) {
+				r = pod_fds[i];
+				for (int j = 0; j < i; j++)
+					close(pod_fds[j]);
+				return pn_err_set(err, r, "cannot open the pod's namespaces: %s", strerror(-r));
+			}
+	}
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	if (pipe2(rep, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0)
+		return pn_err_set(err, errno, "pipe: %s", strerror(errno));
+	a = fork();
+	if (a < 0)
+		return pn_err_set(err, errno, "fork: %s", strerror(errno));
+	if (a == 0) {
+		pid_t b;
+
+		close(rep[0]);
+		close(go[1]);
+		memset(&rp, 0, sizeof(rp));
+		if (child_setup(c, l, pod_fds, &rp.err) < 0)
+			goto report;
+		b = fork();
+		if (b < 0) {
+			pn_err_set(&rp.err, errno, "fork: %s", strerror(errno));
+			goto report;
+		}
+		if (b == 0) {
+			char ch;
+
+			close(rep[1]);
+			/* our own /proc for our own PID namespace; harmless if refused */
+			mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+			if (read_full(go[0], &ch, 1) < 0 || ch != 'g')
+				_exit(125);
+			close(go[0]);
+			if (l->is_pod)
+				pause_main();
+			init_main(l->argv, l->out_fd);
+		}
+		rp.init = b;
+report:
+		if (write(rep[1], &rp, sizeof(rp)) != (ssize_t)sizeof(rp))
+			_exit(2);
+		_exit(rp.err.code ? 1 : 0);
+	}
+	for (int i = 0; i < 3; i++)
+		if (pod_fds[i] >= 0)
+			close(pod_fds[i]);
+	close(rep[1]);
+	close(go[0]);
+	r = read_full(rep[0], &rp, sizeof(rp));
+	close(rep[0]);
+	while (waitpid(a, &status, 0) < 0 && errno == EINTR)
+		;
+	if (r < 0 || rp.err.code || rp.init <= 0) {
+		close(go[1]);
+		if (r < 0 || !rp.err.code)
+			return pn_err_set(err, EIO, "container setup died");
+		*err = rp.err;
+		return -rp.err.code;
+	}
+	ret_init->pid = rp.init;
+	if (pn_proc_starttime(rp.init, &ret_init->starttime) < 0) {
+		close(go[1]);
+		return pn_err_set(err, ESRCH, "container init exited before it started");
+	}
+	*ret_go_fd = go[1];
+	return 0;
+}
+
+struct apply_args {
+	struct cli *c;
+	json_t *doc;
+	const char *only;
+	bool remove;
+	int c_netns_fd;
+	int i_netns_fd;
+};
+
+static int apply_cb(void *arg, struct pn_err *err)
+{
+	struct apply_args *a = arg;
+	json_t *att;
+	const char *k;
+	int r;
+
+	json_object_foreach(json_object_get(a->doc, "networks"), k, att) {
+		struct netd_network net;
+
+		if (a->only && strcmp(k, a->only) != 0)
+			continue;
+		if (a->remove)
+			return netd_attach_remove(a->c_netns_fd, att, err);
+		r = netd_network_load(&a->c->paths, k, &net, err);
+		if (r < 0)
+			return r;
+		r = netd_attach_apply(a->i_netns_fd, a->c_netns_fd, &net, att, err);
+		netd_network_clear(&net);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int sandbox_netns_apply(struct cli *c, struct netd_infra *inf, json_t *doc, const char *only_net,
+			bool remove, struct pn_err *err)
+{
+	struct pn_proc_id init;
+	struct apply_args a = { c, doc, only_net, remove, -1, inf->netns_fd };
+	int r;
+
+	if (!netd_sandbox_proc(doc, "init", &init) || !pn_proc_alive(&init))
+		return pn_err_set(err, ESRCH, "%s is not running", json_string_value(json_object_get(doc, "name")));
+	a.c_netns_fd = pn_ns_open(init.pid, "net");
+	if (a.c_netns_fd < 0)
+		return pn_err_set(err, a.c_netns_fd, "cannot open the container's network namespace: %s",
+				  strerror(-a.c_netns_fd));
+	r = netd_infra_run(inf, apply_cb, &a, err);
+	close(a.c_netns_fd);
+	return r;
+}

@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Lifecycle operations shared by the commands: error output, the lock,
+ * tear-down of a sandbox, garbage collection of state whose processes were
+ * killed, and keeping the infra and its helper daemons running.
+ */
+#define _GNU_SOURCE
+#include "cli.h"
+#include "cleanup.h"
+#include "fileutil.h"
+#include "helpers.h"
+#include "nft.h"
+#include "sandbox.h"
+#include "state.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int cli_fail(const struct pn_err *err)
+{
+	fprintf(stderr, "Error: %s\n", err && err->msg[0] ? err->msg : "unknown error");
+	return EXIT_PODNET;
+}
+
+int cli_failf(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("Error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_PODNET;
+}
+
+int cli_lock(struct cli *c, struct pn_err *err)
+{
+	int fd;
+
+	if (c->lock_fd >= 0)
+		return 0;
+	fd = netd_lock(&c->paths, err);
+	if (fd < 0)
+		return fd;
+	c->lock_fd = fd;
+	return 0;
+}
+
+void cli_unlock(struct cli *c)
+{
+	netd_unlock(c->lock_fd);
+	c->lock_fd = -1;
+}
+
+void cli_print_json(json_t *doc)
+{
+	char *s = json_dumps(doc, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+
+	if (s) {
+		puts(s);
+		free(s);
+	}
+}
+
+static char *live_path(struct cli *c, const char *id, char *buf)
+{
+	if (id)
+		return pn_path(buf, "%s/live/%s", c->paths.runtime, id);
+	return pn_path(buf, "%s/live", c->paths.runtime);
+}
+
+void cli_mark_live(struct cli *c, const char *id, bool live)
+{
+	char path[PATH_MAX];
+
+	if (live) {
+		pn_mkdir_p(live_path(c, NULL, path), 0700);
+		pn_write_atomic(live_path(c, id, path), "", 0, 0600, 0);
+	} else {
+		unlink(live_path(c, id, path));
+	}
+}
+
+static bool anything_live(struct cli *c)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	char path[PATH_MAX];
+	struct dirent *de;
+
+	d = opendir(live_path(c, NULL, path));
+	while (d && (de = readdir(d)))
+		if (de->d_name[0] != '.')
+			return true;
+	return false;
+}
+
+bool cli_sandbox_stale(json_t *doc)
+{
+	const char *state = json_string_value(json_object_get(doc, "state"));
+	struct pn_proc_id mon;
+
+	if (json_object_get(doc, "corrupt"))
+		return true;
+	if (!state || strcmp(state, "exited") == 0)
+		return false;
+	if (strcmp(state, "running") == 0)
+		return !netd_sandbox_alive(doc);
+	/* "created": the launcher is still setting it up, unless it died */
+	return !(netd_sandbox_proc(doc, "monitor", &mon) && pn_proc_alive(&mon));
+}
+
+static int revoke_host_access(void *arg, struct pn_err *err)
+{
+	json_t *doc = arg, *att;
+	const char *k;
+	struct pn_ip ips[8];
+	int n = 0;
+
+	json_object_foreach(json_object_get(doc, "networks"), k, att)
+		n += netd_attach_ips(att, ips + n, 8 - n);
+	return netd_nft_host_access(ips, n, false, err);
+}
+
+int cli_teardown(struct cli *c, json_t *doc, bool remove, int exit_code, struct pn_err *err)
+{
+	const char *id = json_string_value(json_object_get(doc, "id"));
+	const char *state = json_string_value(json_object_get(doc, "state"));
+	const char *kind = json_string_value(json_object_get(doc, "kind"));
+	const char *podname = json_string_value(json_object_get(doc, "pod"));
+	json_t *nets, *att;
+	const char *k;
+	void *tmp;
+	int r = 0;
+
+	if (json_object_get(doc, "corrupt")) {
+		char path[PATH_MAX];
+
+		if (id && strlen(id) == NETD_ID_LEN)
+			pn_rm_rf(netd_sandbox_dir(&c->paths, id, path));
+		return 0;
+	}
+	if (!state || strcmp(state, "exited") != 0) {
+		helpers_sandbox_stopped(c, doc);
+		if (json_is_true(json_object_get(doc, "host_access"))) {
+			struct netd_infra inf = NETD_INFRA_INIT;
+
+			if (netd_infra_open(&c->paths, &inf, NULL) == 0) {
+				netd_infra_run(&inf, revoke_host_access, doc, NULL);
+				netd_infra_close(&inf);
+			}
+		}
+		netd_dns_publish(&c->paths, doc, NULL, true);
+		nets = json_object_get(doc, "networks");
+		json_object_foreach_safe(nets, tmp, k, att) {
+			struct pn_err lerr = { 0 };
+
+			if (netd_attach_release(&c->paths, doc, k, &lerr) < 0 && !r) {
+				r = -lerr.code;
+				if (err)
+					*err = lerr;
+			}
+		}
+		if (podname && *podname && kind && strcmp(kind, "container") == 0) {
+			json_t *pod = NULL;
+
+			if (netd_sandbox_load(&c->paths, "pod", podname, &pod, NULL) == 0) {
+				json_t *members = json_object_get(pod, "members"), *v;
+				size_t i;
+
+				json_array_foreach(members, i, v)
+					if (strcmp(json_string_value(v) ?: "", json_string_value(json_object_get(doc, "name"))) == 0) {
+						json_array_remove(members, i);
+						break;
+					}
+				netd_sandbox_save(&c->paths, pod, NULL);
+				netd_dns_publish(&c->paths, pod, NULL, false);
+				json_decref(pod);
+			}
+		}
+		cli_mark_live(c, id, false);
+		json_object_set_new(doc, "state", json_string("exited"));
+		json_object_set_new(doc, "exit_code", json_integer(exit_code));
+		json_object_del(doc, "init");
+	}
+	if (remove)
+		netd_sandbox_remove(&c->paths, doc);
+	else
+		netd_sandbox_save(&c->paths, doc, NULL);
+	cli_helpers_reload(c);
+	if (!anything_live(c)) {
+		/* nothing runs: U, I and the helpers go; networks stay defined */
+		helpers_stop_all(c);
+		netd_infra_stop(&c->paths);
+	}
+	return r;
+}
+
+int cli_gc(struct cli *c, struct pn_err *err)
+{
+	_cleanup_json_ json_t *all = NULL;
+	json_t *doc;
+	size_t i;
+	int n = 0;
+
+	netd_sandbox_list(&c->paths, NULL, &all, err);
+	json_array_foreach(all, i, doc) {
+		if (!cli_sandbox_stale(doc))
+			continue;
+		/* a killed "run --rm" would have removed itself: so would we */
+		cli_teardown(c, doc, json_is_true(json_object_get(doc, "rm")) || json_object_get(doc, "corrupt") ||
+				     strcmp(json_string_value(json_object_get(doc, "kind")) ?: "", "pod") == 0,
+			     137, NULL);
+		n++;
+	}
+	/* live markers of sandboxes that no longer exist */
+	{
+		_cleanup_closedir_ DIR *d = NULL;
+		char path[PATH_MAX], sd[PATH_MAX];
+		struct dirent *de;
+
+		d = opendir(live_path(c, NULL, path));
+		while (d && (de = readdir(d))) {
+			if (de->d_name[0] == '.')
+				continue;
+			if (access(netd_sandbox_dir(&c->paths, de->d_name, sd), F_OK) < 0)
+				unlinkat(dirfd(d), de->d_name, 0);
+		}
+	}
+	if (!anything_live(c)) {
+		struct netd_infra inf = NETD_INFRA_INIT;
+
+		if (netd_infra_open(&c->paths, &inf, NULL) == 0) {
+			netd_infra_close(&inf);
+			helpers_stop_all(c);
+			netd_infra_stop(&c->paths);
+		}
+	}
+	return n;
+}
+
+int cli_infra(struct cli *c, struct netd_infra *inf, struct pn_err *err)
+{
+	bool started = false;
+	int r;
+
+	r = netd_infra_ensure(&c->paths, inf, &started, err);
+	if (r < 0)
+		return r;
+	return helpers_ensure(c, inf, started, err);
+}
+
+void cli_helpers_reload(struct cli *c)
+{
+	helpers_reload(c);
+}
+
+json_t *cli_network_used_by(struct cli *c, const char *net)
+{
+	_cleanup_json_ json_t *all = NULL;
+	json_t *users = json_array(), *doc;
+	size_t i;
+
+	netd_sandbox_list(&c->paths, NULL, &all, NULL);
+	json_array_foreach(all, i, doc) {
+		const char *state = json_string_value(json_object_get(doc, "state"));
+
+		if (state && strcmp(state, "exited") != 0 && json_object_get(json_object_get(doc, "networks"), net))
+			json_array_append(users, json_object_get(doc, "name"));
+	}
+	return users;
+}
+
+/*
+ * The container bind-mounts these files: replacing them by rename would leave
+ * it looking at the old inode, so they are rewritten in place (as Docker does).
+ */
+static int write_in_place(const char *path, const char *text)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	size_t len = strlen(text);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, len) != (ssize_t)len || ftruncate(fd, (off_t)len) < 0)
+		return -errno;
+	return 0;
+}
+
+int write_sandbox_files(struct cli *c, json_t *doc, json_t *pod, struct pn_err *err)
+{
+	const char *id = json_string_value(json_object_get(doc, "id"));
+	const char *hostname = json_string_value(json_object_get(doc, "hostname"));
+	_cleanup_free_ char *hosts = netd_hosts_text(doc, pod);
+	_cleanup_free_ char *resolv = netd_resolv_text(&c->paths, pod ? pod : doc);
+	char dir[PATH_MAX], path[PATH_MAX], hn[80];
+	int r;
+
+	if (!hosts || !resolv)
+		return pn_err_set(err, ENOMEM, "out of memory");
+	netd_sandbox_dir(&c->paths, id, dir);
+	r = write_in_place(pn_path(path, "%s/hosts", dir), hosts);
+	if (r == 0)
+		r = write_in_place(pn_path(path, "%s/resolv.conf", dir), resolv);
+	snprintf(hn, sizeof(hn), "%s\n", hostname ? hostname : "");
+	if (r == 0)
+		r = write_in_place(pn_path(path, "%s/hostname", dir), hn);
+	if (r < 0)
+		return pn_err_set(err, r, "cannot write files in %s: %s", dir, strerror(-r));
+	return 0;
+}

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * podnet: the command-line front end and launcher. Parses, validates and
+ * dispatches to one file per command group (table below); prints results and
+ * the one error message of a failed command.
+ */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct command {
+	const char *name;
+	int (*fn)(struct cli *c, int argc, char **argv);
+	const char *help;
+};
+
+static const struct command commands[] = {
+	{ "network", cmd_network, "manage networks (create, ls, inspect, rm, prune, connect, disconnect)" },
+	{ "run", cmd_run, "run a command in a new container" },
+	{ "pod", cmd_pod, "manage pods (create, ls, inspect, rm)" },
+	{ "ps", cmd_ps, "list containers" },
+	{ "inspect", cmd_inspect, "show a container as JSON" },
+	{ "exec", cmd_exec, "run a command in a running container" },
+	{ "stop", cmd_stop, "stop containers" },
+	{ "rm", cmd_rm, "remove containers" },
+	{ "info", cmd_info, "show the state of the infrastructure" },
+	{ "system", cmd_system, "check or reset all state (system check, system reset -f)" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: podnet COMMAND [OPTIONS]\n\nRootless container networking.\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (commands[i].help)
+			fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\nSee podnet(1).\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c = { .lock_fd = -1 };
+	int r;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_PODNET;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("podnet version %s\n", PODNET_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	r = pn_paths_init(&c.paths);
+	if (r < 0)
+		return cli_failf("cannot create podnet directories (%s, %s): %s", c.paths.data, c.paths.runtime,
+				 strerror(-r));
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0) {
+			r = commands[i].fn(&c, argc - 1, argv + 1);
+			cli_unlock(&c);
+			return r;
+		}
+	return cli_failf("unknown command \"%s\" (see 'podnet --help')", argv[1]);
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Network operations shared between `network` and `run`. */
+#ifndef PODNET_CLI_NETCMD_H
+#define PODNET_CLI_NETCMD_H
+
+#include "cli.h"
+
+/** network_ensure_default() - create the default network on first use (under the lock). */
+int network_ensure_default(struct cli *c, struct pn_err *err);
+/** network_apply_infra() - if the infra runs, bring bridges and nftables up to date. */
+int network_apply_infra(struct cli *c, const char *removed_bridge, struct pn_err *err);
+void cli_now(char *buf, size_t len);
+
+#endif

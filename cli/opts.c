@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Option parsing for run and network create: see opts.h. */
+#define _GNU_SOURCE
+#include "opts.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int str_list_add(struct str_list *l, const char *v, const char *what, struct pn_err *err)
+{
+	if (l->n >= CLI_MAX_LIST)
+		return pn_err_set(err, EINVAL, "too many %s (at most %d)", what, CLI_MAX_LIST);
+	l->v[l->n++] = v;
+	return 0;
+}
+
+int split_csv(const char *s, char *buf, size_t buflen, struct str_list *l, const char *what, struct pn_err *err)
+{
+	size_t used = 0;
+
+	for (int i = 0; i < l->n; i++)
+		used += strlen(l->v[i]) + 1;
+	if (used + strlen(s) + 1 > buflen)
+		return pn_err_set(err, EINVAL, "%s list too long", what);
+	char *copy = buf + used, *save = NULL;
+
+	strcpy(copy, s);
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		int r = str_list_add(l, t, what, err);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int bad_usage(struct pn_err *err, const char *cmd, int opt, const char *arg)
+{
+	if (opt == ':')
+		return pn_err_set(err, EINVAL, "%s: option %s needs a value", cmd, arg);
+	return pn_err_set(err, EINVAL, "%s: unknown option %s (see 'podnet %s --help')", cmd, arg, cmd);
+}
+
+int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err)
+{
+	enum { O_NAME = 256, O_POD, O_NET, O_ALIAS, O_IP, O_MAC, O_HOSTNAME, O_ADDHOST, O_RM, O_DNS, O_STOPT };
+	static const struct option longopts[] = {
+		{ "detach", no_argument, NULL, 'd' },
+		{ "rm", no_argument, NULL, O_RM },
+		{ "name", required_argument, NULL, O_NAME },
+		{ "pod", required_argument, NULL, O_POD },
+		{ "network", required_argument, NULL, O_NET },
+		{ "net", required_argument, NULL, O_NET },
+		{ "network-alias", required_argument, NULL, O_ALIAS },
+		{ "ip", required_argument, NULL, O_IP },
+		{ "mac-address", required_argument, NULL, O_MAC },
+		{ "hostname", required_argument, NULL, O_HOSTNAME },
+		{ "add-host", required_argument, NULL, O_ADDHOST },
+		{ "publish", required_argument, NULL, 'p' },
+		{ "dns", required_argument, NULL, O_DNS },
+		{ "stop-timeout", required_argument, NULL, O_STOPT },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, r = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->stop_timeout = 10;
+	optind = 0;
+	opterr = 0;
+	while (r == 0 && (c = getopt_long(argc, argv, "+:dp:h:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o->detach = true; break;
+		case O_RM: o->rm = true; break;
+		case O_NAME: o->name = optarg; break;
+		case O_POD: o->pod = optarg; break;
+		case O_NET:
+			if (strcmp(optarg, "none") == 0)
+				o->network_none = true;
+			else if (strcmp(optarg, "host") == 0)
+				o->network_host = true;
+			else
+				r = split_csv(optarg, o->netbuf, sizeof(o->netbuf), &o->networks, "networks", err);
+			break;
+		case O_ALIAS: r = str_list_add(&o->aliases, optarg, "aliases", err); break;
+		case O_IP: o->ip = optarg; break;
+		case O_MAC: o->mac = optarg; break;
+		case 'h':
+		case O_HOSTNAME: o->hostname = optarg; break;
+		case O_ADDHOST:
+			if (!strchr(optarg, ':') || optarg[0] == ':')
+				return pn_err_set(err, EINVAL, "invalid --add-host \"%s\": want NAME:IP", optarg);
+			r = str_list_add(&o->add_hosts, optarg, "--add-host entries", err);
+			break;
+		case 'p': r = str_list_add(&o->ports, optarg, "published ports", err); break;
+		case O_DNS: r = str_list_add(&o->dns, optarg, "DNS servers", err); break;
+		case O_STOPT: {
+			char *end;
+			long t = strtol(optarg, &end, 10);
+
+			if (*optarg == '\0' || *end || t < 0 || t > 3600)
+				return pn_err_set(err, EINVAL, "invalid --stop-timeout \"%s\"", optarg);
+			o->stop_timeout = (int)t;
+			break;
+		}
+		default:
+			return bad_usage(err, "run", c, argv[optind - 1]);
+		}
+	}
+	if (r < 0)
+		return r;
+	if (optind < argc && strcmp(argv[optind], "--") == 0)
+		optind++;
+	if (optind >= argc)
+		return pn_err_set(err, EINVAL, "run: missing command (podnet run [OPTIONS] -- COMMAND [ARG...])");
+	o->argv = argv + optind;
+	o->argc = argc - optind;
+	if ((o->network_none || o->network_host) && o->networks.n)
+		return pn_err_set(err, EINVAL, "--network none/host cannot be combined with other networks");
+	if (o->network_none && o->network_host)
+		return pn_err_set(err, EINVAL, "--network none and host are exclusive");
+	if (o->pod && (o->networks.n || o->network_none || o->network_host || o->ports.n || o->ip || o->mac))
+		return pn_err_set(err, EINVAL, "--network, --ip, --mac-address and -p belong to the pod: give them to 'podnet pod create'");
+	if ((o->ip || o->mac) && o->networks.n > 1)
+		return pn_err_set(err, EINVAL, "--ip and --mac-address need exactly one network");
+	if (o->network_host && (o->ports.n || o->ip || o->mac || o->aliases.n))
+		return pn_err_set(err, EINVAL, "--network host takes no -p, --ip, --mac-address or --network-alias");
+	if (o->name && !netd_name_valid(o->name))
+		return pn_err_set(err, EINVAL,
+				  "invalid container name \"%s\": use letters, digits, '_', '.', '-', starting with a letter or digit",
+				  o->name);
+	for (int i = 0; i < o->networks.n; i++)
+		if (!netd_name_valid(o->networks.v[i]))
+			return pn_err_set(err, EINVAL, "invalid network name \"%s\"", o->networks.v[i]);
+	for (int i = 0; i < o->aliases.n; i++)
+		if (!netd_name_valid(o->aliases.v[i]))
+			return pn_err_set(err, EINVAL, "invalid network alias \"%s\"", o->aliases.v[i]);
+	if (o->hostname && (strlen(o->hostname) > 63 || !netd_name_valid(o->hostname)))
+		return pn_err_set(err, EINVAL, "invalid hostname \"%s\"", o->hostname);
+	return 0;
+}
+
+int net_create_opts_parse(int argc, char **argv, struct netd_network_opts *o, struct pn_err *err)
+{
+	enum { O_SUBNET = 256, O_GW, O_RANGE, O_IPV6, O_INTERNAL, O_NODNS, O_LABEL, O_DRIVER, O_OPT, O_IFNAME };
+	static const struct option longopts[] = {
+		{ "subnet", required_argument, NULL, O_SUBNET },
+		{ "gateway", required_argument, NULL, O_GW },
+		{ "ip-range", required_argument, NULL, O_RANGE },
+		{ "ipv6", no_argument, NULL, O_IPV6 },
+		{ "internal", no_argument, NULL, O_INTERNAL },
+		{ "disable-dns", no_argument, NULL, O_NODNS },
+		{ "label", required_argument, NULL, O_LABEL },
+		{ "driver", required_argument, NULL, O_DRIVER },
+		{ "opt", required_argument, NULL, O_OPT },
+		{ "interface-name", required_argument, NULL, O_IFNAME },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->labels = json_object();
+	o->options = json_object();
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:d:o:", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_SUBNET:
+			if (o->nsubnets >= NETD_MAX_SUBNETS)
+				return pn_err_set(err, EINVAL, "at most %d --subnet", NETD_MAX_SUBNETS);
+			o->subnets[o->nsubnets++] = optarg;
+			break;
+		case O_GW:
+			if (o->ngateways >= NETD_MAX_SUBNETS)
+				return pn_err_set(err, EINVAL, "at most %d --gateway", NETD_MAX_SUBNETS);
+			o->gateways[o->ngateways++] = optarg;
+			break;
+		case O_RANGE: o->ip_range = optarg; break;
+		case O_IPV6: o->ipv6 = true; break;
+		case O_INTERNAL: o->internal = true; break;
+		case O_NODNS: o->disable_dns = true; break;
+		case O_IFNAME: o->bridge = optarg; break;
+		case 'd':
+		case O_DRIVER: o->driver = optarg; break;
+		case O_LABEL:
+		case 'o':
+		case O_OPT: {
+			const char *eq = strchr(optarg, '=');
+			char key[128];
+
+			if (c == O_LABEL && !eq) {
+				json_object_set_new(o->labels, optarg, json_string(""));
+				break;
+			}
+			if (!eq || eq == optarg || (size_t)(eq - optarg) >= sizeof(key))
+				return pn_err_set(err, EINVAL, "invalid %s \"%s\": want KEY=VALUE",
+						  c == O_LABEL ? "--label" : "--opt", optarg);
+			memcpy(key, optarg, (size_t)(eq - optarg));
+			key[eq - optarg] = '\0';
+			json_object_set_new(c == O_LABEL ? o->labels : o->options, key, json_string(eq + 1));
+			break;
+		}
+		default:
+			return bad_usage(err, "network create", c, argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return pn_err_set(err, EINVAL, optind >= argc ? "network create: missing network name"
+							      : "network create: exactly one network name expected");
+	o->name = argv[optind];
+	return 0;
+}

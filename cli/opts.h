@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Command-line parsing for the commands with many options, kept apart from
+ * the commands so that unit tests can drive it: argv in, a struct out, or an
+ * error that names the bad option.
+ */
+#ifndef PODNET_CLI_OPTS_H
+#define PODNET_CLI_OPTS_H
+
+#include <stdbool.h>
+#include <jansson.h>
+#include "err.h"
+#include "network.h"
+
+#define CLI_MAX_LIST 32
+
+struct str_list {
+	const char *v[CLI_MAX_LIST];
+	int n;
+};
+
+struct run_opts {
+	bool detach, rm;
+	const char *name, *pod, *hostname, *ip, *mac;
+	struct str_list networks;   /* split on ',' */
+	struct str_list aliases, add_hosts, ports, dns;
+	bool network_none, network_host;
+	int stop_timeout;
+	char **argv;                /* the command, NULL-terminated */
+	int argc;
+	char netbuf[1024];          /* storage for the split --network values */
+};
+
+/** run_opts_parse() - `run` options (argv[0] is "run"). Return: 0 or -EINVAL with a message. */
+int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err);
+
+/** net_create_opts_parse() - `network create` options. @labels/@options are new objects. */
+int net_create_opts_parse(int argc, char **argv, struct netd_network_opts *o, struct pn_err *err);
+
+/** str_list_add() - append, failing with a message past CLI_MAX_LIST. */
+int str_list_add(struct str_list *l, const char *v, const char *what, struct pn_err *err);
+
+/** split_csv() - split "a,b,c" (copied into @buf) into @l. */
+int split_csv(const char *s, char *buf, size_t buflen, struct str_list *l, const char *what, struct pn_err *err);
+
+#endif

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Unit tests: network names, option validation, subnet choice, JSON round trip. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <string.h>
+
+#include "network.h"
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_true(netd_name_valid("app"));
+	assert_true(netd_name_valid("a.b_c-1"));
+	assert_true(netd_name_valid("0db"));
+	assert_false(netd_name_valid(""));
+	assert_false(netd_name_valid("-app"));
+	assert_false(netd_name_valid(".app"));
+	assert_false(netd_name_valid("a/b"));
+	assert_false(netd_name_valid("a b"));
+	assert_false(netd_name_valid("äpp"));
+	char longname[80];
+
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	assert_false(netd_name_valid(longname));
+	longname[NETD_NAME_MAX] = '\0';
+	assert_true(netd_name_valid(longname));
+}
+
+static int build(struct netd_network_opts *o, struct netd_network *ex, size_t nex, struct netd_network *out,
+		 struct pn_err *err)
+{
+	return netd_network_build(o, ex, nex, NULL, 0, out, err);
+}
+
+static void test_build_defaults(void **state)
+{
+	struct netd_network_opts o = { .name = "app" };
+	struct netd_network a, b;
+	struct pn_err err = { 0 };
+	char buf[PN_CIDRSTR_MAX];
+
+	(void)state;
+	assert_int_equal(build(&o, NULL, 0, &a, &err), 0);
+	assert_string_equal(pn_cidr_format(&a.subnets[0].subnet, buf), "10.89.0.0/24");
+	assert_string_equal(pn_ip_format(&a.subnets[0].gateway, buf), "10.89.0.1");
+	assert_string_equal(a.bridge, "podnet0");
+	assert_true(a.dns);
+	assert_int_equal(strlen(a.id), 64);
+	o.name = "db";
+	assert_int_equal(build(&o, &a, 1, &b, &err), 0);
+	assert_string_equal(pn_cidr_format(&b.subnets[0].subnet, buf), "10.89.1.0/24");
+	assert_string_equal(b.bridge, "podnet1");
+	/* duplicate name */
+	o.name = "app";
+	assert_int_equal(build(&o, &a, 1, &b, &err), -EEXIST);
+	assert_non_null(strstr(err.msg, "already exists"));
+	netd_network_clear(&a);
+	netd_network_clear(&b);
+}
+
+static void test_build_avoids_host_routes(void **state)
+{
+	struct netd_network_opts o = { .name = "app" };
+	struct netd_network a;
+	struct pn_cidr avoid[2];
+	struct pn_err err = { 0 };
+	char buf[PN_CIDRSTR_MAX];
+
+	(void)state;
+	pn_cidr_parse("10.89.0.0/23", true, &avoid[0]);
+	pn_cidr_parse("10.89.2.128/25", true, &avoid[1]);
+	assert_int_equal(netd_network_build(&o, NULL, 0, avoid, 2, &a, &err), 0);
+	assert_string_equal(pn_cidr_format(&a.subnets[0].subnet, buf), "10.89.3.0/24");
+	netd_network_clear(&a);
+}
+
+static void test_build_errors(void **state)
+{
+	struct netd_network_opts o = { .name = "x", .nsubnets = 1 };
+	struct netd_network a, ex;
+	struct pn_err err = { 0 };
+
+	(void)state;
+	o.subnets[0] = "10.99.0.0/33";
+	assert_int_equal(build(&o, NULL, 0, &a, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "invalid subnet"));
+	o.subnets[0] = "10.99.0.1/24";
+	assert_int_equal(build(&o, NULL, 0, &a, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "host bits"));
+	o.subnets[0] = "10.99.0.0/24";
+	o.gateways[0] = "10.98.0.1";
+	o.ngateways = 1;
+	assert_int_equal(build(&o, NULL, 0, &a, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "not in subnet"));
+	o.gateways[0] = "10.99.0.255";
+	assert_int_equal(build(&o, NULL, 0, &a, &err), -EINVAL);
+	o.ngateways = 0;
+	o.ip_range = "10.98.0.0/25";
+	assert_int_equal(build(&o, NULL, 0, &a, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "range"));
+	o.ip_range = NULL;
+	/* overlap with an existing network */
+	{
+		struct netd_network_opts e = { .name = "e", .nsubnets = 1, .subnets = { "10.99.0.0/16" } };
+
+		assert_int_equal(build(&e, NULL, 0, &ex, &err), 0);
+		assert_int_equal(build(&o, &ex, 1, &a, &err), -EEXIST);
+		assert_non_null(strstr(err.msg, "overlaps network e"));
+		netd_network_clear(&ex);
+	}
+	o.name = "-bad";
+	assert_int_equal(build(&o, NULL, 0, &a, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "invalid network name"));
+	o.name = "x";
+	o.driver = "macvlan";
+	assert_int_equal(build(&o, NULL, 0, &a, &err), -EINVAL);
+}
+
+static void test_build_ipv6_and_range(void **state)
+{
+	struct netd_network_opts o = { .name = "v6", .ipv6 = true };
+	struct netd_network a;
+	struct pn_err err = { 0 };
+	char buf[PN_CIDRSTR_MAX];
+
+	(void)state;
+	assert_int_equal(build(&o, NULL, 0, &a, &err), 0);
+	assert_int_equal(a.nsubnets, 2);
+	assert_string_equal(pn_cidr_format(&a.subnets[1].subnet, buf), "fd89:7f3a:e0c1::/64");
+	assert_string_equal(pn_ip_format(&a.subnets[1].gateway, buf), "fd89:7f3a:e0c1::1");
+	netd_network_clear(&a);
+
+	struct netd_network_opts r = { .name = "r", .nsubnets = 1, .subnets = { "10.89.50.0/24" },
+				       .ngateways = 1, .gateways = { "10.89.50.254" }, .ip_range = "10.89.50.128/25" };
+
+	assert_int_equal(build(&r, NULL, 0, &a, &err), 0);
+	assert_true(a.subnets[0].has_range);
+	assert_string_equal(pn_ip_format(&a.subnets[0].range_start, buf), "10.89.50.129");
+	assert_string_equal(pn_ip_format(&a.subnets[0].range_end, buf), "10.89.50.255");
+	netd_network_clear(&a);
+}
+
+static void test_json_round_trip(void **state)
+{
+	struct netd_network_opts o = { .name = "app", .internal = true, .disable_dns = true };
+	struct netd_network a, b;
+	struct pn_err err = { 0 };
+	json_t *doc;
+
+	(void)state;
+	o.labels = json_pack("{s:s}", "tier", "front");
+	o.options = json_pack("{s:s}", "mtu", "1400");
+	assert_int_equal(build(&o, NULL, 0, &a, &err), 0);
+	assert_int_equal(a.mtu, 1400);
+	doc = netd_network_to_json(&a);
+	assert_int_equal(netd_network_from_json(doc, &b, &err), 0);
+	assert_string_equal(a.id, b.id);
+	assert_true(b.internal);
+	assert_false(b.dns);
+	assert_int_equal(b.mtu, 1400);
+	assert_string_equal(json_string_value(json_object_get(b.labels, "tier")), "front");
+	json_decref(doc);
+	netd_network_clear(&a);
+	netd_network_clear(&b);
+	json_decref(o.labels);
+	json_decref(o.options);
+	/* a bad mtu option */
+	o.labels = NULL;
+	o.options = json_pack("{s:s}", "mtu", "12x");
+	assert_int_equal(build(&o, NULL, 0, &a, &err), -EINVAL);
+	json_decref(o.options);
+}
+
+static void test_json_rejects_corrupt(void **state)
+{
+	struct netd_network n;
+	struct pn_err err = { 0 };
+	const char *bad[] = {
+		"[]",
+		"{\"name\": 3}",
+		"{\"name\": \"a\", \"network_interface\": \"podnet0\"}",
+		"{\"name\": \"a\", \"network_interface\": \"podnet0\", \"subnets\": [{\"subnet\": \"10.0.0.1/24\"}]}",
+		"{\"name\": \"a\", \"network_interface\": \"podnet0\", \"subnets\": [{\"subnet\": \"10.0.0.0/24\", \"gateway\": \"11.0.0.1\"}]}",
+		"{\"name\": \"../x\", \"network_interface\": \"podnet0\", \"subnets\": [{\"subnet\": \"10.0.0.0/24\"}]}",
+		"{\"name\": \"a\", \"network_interface\": \"this-is-far-too-long\", \"subnets\": [{\"subnet\": \"10.0.0.0/24\"}]}",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *doc = json_loads(bad[i], 0, NULL);
+
+		assert_non_null(doc);
+		assert_int_equal(netd_network_from_json(doc, &n, &err), -EINVAL);
+		json_decref(doc);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_build_defaults),
+		cmocka_unit_test(test_build_avoids_host_routes),
+		cmocka_unit_test(test_build_errors),
+		cmocka_unit_test(test_build_ipv6_and_range),
+		cmocka_unit_test(test_json_round_trip),
+		cmocka_unit_test(test_json_rejects_corrupt),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Unit tests: sandbox state round trip, names, corrupt files, DNS records files, lock. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <errno.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "fileutil.h"
+#include "state.h"
+
+static struct pn_paths P;
+static char dir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/podnet-state-test.XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	memset(&P, 0, sizeof(P));
+	snprintf(P.runtime, sizeof(P.runtime), "%s", dir);
+	snprintf(P.data, sizeof(P.data), "%s", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	pn_rm_rf(dir);
+	return 0;
+}
+
+static json_t *make(const char *id, const char *name)
+{
+	return json_pack("{s:s, s:s, s:s, s:s}", "id", id, "name", name, "kind", "container", "state", "running");
+}
+
+static void test_round_trip_and_lookup(void **state)
+{
+	char id[NETD_ID_LEN + 1], id2[NETD_ID_LEN + 1];
+	struct pn_err err = { 0 };
+	json_t *doc, *got = NULL;
+
+	(void)state;
+	netd_id_new(id);
+	netd_id_new(id2);
+	assert_int_equal(strlen(id), 64);
+	assert_string_not_equal(id, id2);
+	assert_int_equal(netd_sandbox_claim(&P, "container", id, "web", &err), 0);
+	doc = make(id, "web");
+	netd_sandbox_set_proc(doc, "init", &(struct pn_proc_id){ .pid = 42, .starttime = 7 });
+	assert_int_equal(netd_sandbox_save(&P, doc, &err), 0);
+	assert_int_equal(netd_sandbox_load(&P, "container", "web", &got, &err), 0);
+	assert_true(json_equal(doc, got));
+	json_decref(got);
+	{
+		char prefix[8];
+
+		snprintf(prefix, sizeof(prefix), "%.6s", id);
+		assert_int_equal(netd_sandbox_load(&P, "container", prefix, &got, &err), 0);
+		json_decref(got);
+	}
+	{
+		struct pn_proc_id p;
+
+		assert_true(netd_sandbox_proc(doc, "init", &p));
+		assert_int_equal(p.pid, 42);
+		assert_int_equal(p.starttime, 7);
+		/* PID 42 with start time 7 is not a live process of ours */
+		assert_false(netd_sandbox_alive(doc));
+	}
+	/* names are unique */
+	assert_int_equal(netd_sandbox_claim(&P, "container", id2, "web", &err), -EEXIST);
+	assert_non_null(strstr(err.msg, "already in use"));
+	/* pods have their own names */
+	assert_int_equal(netd_sandbox_claim(&P, "pod", id2, "web", &err), 0);
+	{
+		json_t *pod = json_pack("{s:s, s:s, s:s}", "id", id2, "name", "web", "kind", "pod");
+
+		assert_int_equal(netd_sandbox_remove(&P, pod), 0);
+		json_decref(pod);
+	}
+	assert_int_equal(netd_sandbox_load(&P, "container", "nope", &got, &err), -ENOENT);
+	assert_string_equal(err.msg, "no such container: nope");
+	assert_int_equal(netd_sandbox_remove(&P, doc), 0);
+	assert_int_equal(netd_sandbox_load(&P, "container", "web", &got, &err), -ENOENT);
+	json_decref(doc);
+}
+
+static void test_corrupt_files(void **state)
+{
+	char id[NETD_ID_LEN + 1], path[PATH_MAX], d[PATH_MAX];
+	struct pn_err err = { 0 };
+	json_t *got = NULL, *all = NULL;
+
+	(void)state;
+	netd_id_new(id);
+	assert_int_equal(netd_sandbox_claim(&P, "container", id, "broken", &err), 0);
+	snprintf(path, sizeof(path), "%s/state.json", netd_sandbox_dir(&P, id, d));
+	assert_int_equal(pn_write_atomic(path, "{\"id\": \"x\"", 10, 0600, 0), 0);
+	assert_int_equal(netd_sandbox_load(&P, "container", "broken", &got, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "invalid JSON"));
+	/* valid JSON with a wrong id is refused too */
+	assert_int_equal(pn_write_atomic(path, "{\"id\":\"ab\",\"name\":\"x\",\"kind\":\"container\"}", 40, 0600, 0), 0);
+	assert_int_equal(netd_sandbox_load(&P, "container", "broken", &got, &err), -EINVAL);
+	/* the listing reports it for clean-up instead of failing */
+	assert_int_equal(netd_sandbox_list(&P, NULL, &all, &err), 0);
+	assert_int_equal(json_array_size(all), 1);
+	assert_non_null(json_object_get(json_array_get(all, 0), "corrupt"));
+	json_decref(all);
+	pn_rm_rf(d);
+}
+
+static void test_dns_records(void **state)
+{
+	char path[PATH_MAX];
+	char *buf = NULL;
+
+	(void)state;
+	assert_int_equal(netd_dns_records_set(&P, "app", "10.89.0.1", "aaa", "aaa 10.89.0.2  web,www"), 0);
+	assert_int_equal(netd_dns_records_set(&P, "app", "10.89.0.1", "bbb", "bbb 10.89.0.3  db"), 0);
+	assert_int_equal(netd_dns_records_set(&P, "app", "10.89.0.1", "aaa", "aaa 10.89.0.2  web"), 0);
+	snprintf(path, sizeof(path), "%s/dns/app", dir);
+	assert_int_equal(pn_read_file(path, 4096, &buf, NULL), 0);
+	assert_string_equal(buf, "10.89.0.1\nbbb 10.89.0.3  db\naaa 10.89.0.2  web\n");
+	free(buf);
+	/* an id that is a prefix of another must not remove it */
+	assert_int_equal(netd_dns_records_set(&P, "app", "10.89.0.1", "bb", NULL), 0);
+	assert_int_equal(netd_dns_records_set(&P, "app", "10.89.0.1", "bbb", NULL), 0);
+	assert_int_equal(pn_read_file(path, 4096, &buf, NULL), 0);
+	assert_string_equal(buf, "10.89.0.1\naaa 10.89.0.2  web\n");
+	free(buf);
+	assert_int_equal(netd_dns_records_drop(&P, "app"), 0);
+	assert_int_not_equal(access(path, F_OK), 0);
+}
+
+static void test_lock_excludes(void **state)
+{
+	struct pn_err err = { 0 };
+	char path[PATH_MAX];
+	int fd = netd_lock(&P, &err), other;
+
+	(void)state;
+	assert_true(fd >= 0);
+	snprintf(path, sizeof(path), "%s/lock", dir);
+	other = open(path, O_RDWR);
+	assert_true(other >= 0);
+	assert_int_equal(flock(other, LOCK_EX | LOCK_NB), -1);
+	netd_unlock(fd);
+	assert_int_equal(flock(other, LOCK_EX | LOCK_NB), 0);
+	close(other);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip_and_lookup),
+		cmocka_unit_test(test_corrupt_files),
+		cmocka_unit_test(test_dns_records),
+		cmocka_unit_test(test_lock_excludes),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
