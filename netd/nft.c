@@ -73,7 +73,15 @@ static void input_rule(json_t *cmds, const struct netd_network *net, int family)
 
 json_t *netd_nft_ruleset(const struct netd_network *nets, size_t n)
 {
+	return netd_nft_ruleset_uplink(nets, n, NULL);
+}
+
+json_t *netd_nft_ruleset_uplink(const struct netd_network *nets, size_t n, const char *uplink)
+{
 	json_t *cmds = json_array();
+
+	if (!uplink)
+		uplink = NETD_TAP_IFNAME;
 
 	json_array_append_new(cmds, cmd("add", "table", json_object()));
 	json_array_append_new(cmds, cmd("flush", "table", json_object()));
@@ -100,12 +108,12 @@ json_t *netd_nft_ruleset(const struct netd_network *nets, size_t n)
 		if (!net->internal)
 			json_array_append_new(cmds, rule("forward", json_pack("[o, o, o]",
 				match("==", meta("iifname"), json_string(net->bridge)),
-				match("==", meta("oifname"), json_string(NETD_TAP_IFNAME)), verdict("accept"))));
+				match("==", meta("oifname"), json_string(uplink)), verdict("accept"))));
 		input_rule(cmds, net, AF_INET);
 		input_rule(cmds, net, AF_INET6);
 	}
 	json_array_append_new(cmds, rule("postrouting", json_pack("[o, o]",
-		match("==", meta("oifname"), json_string(NETD_TAP_IFNAME)),
+		match("==", meta("oifname"), json_string(uplink)),
 		json_pack("{s:n}", "masquerade"))));
 	return json_pack("{s:o}", "nftables", cmds);
 }
@@ -144,7 +152,22 @@ static int run_json(json_t *doc, struct pn_err *err)
 
 int netd_nft_apply(const struct netd_network *nets, size_t n, struct pn_err *err)
 {
-	_cleanup_json_ json_t *doc = netd_nft_ruleset(nets, n);
+	return netd_nft_apply_uplink(nets, n, NULL, err);
+}
+
+int netd_nft_apply_uplink(const struct netd_network *nets, size_t n, const char *uplink,
+			  struct pn_err *err)
+{
+	_cleanup_json_ json_t *doc = netd_nft_ruleset_uplink(nets, n, uplink);
+
+	return run_json(doc, err);
+}
+
+int netd_nft_remove(struct pn_err *err)
+{
+	/* "add" first so that deleting an absent table is not an error */
+	_cleanup_json_ json_t *doc = json_pack("{s:[o, o]}", "nftables", cmd("add", "table", json_object()),
+					       cmd("delete", "table", json_object()));
 
 	return run_json(doc, err);
 }

@@ -22,8 +22,32 @@
 /** netd_nft_ruleset() - the JSON commands for @nets (for tests and `podnet info`). */
 json_t *netd_nft_ruleset(const struct netd_network *nets, size_t n);
 
+/**
+ * netd_nft_ruleset_uplink() - the JSON commands for @nets with another uplink
+ * @uplink: interface towards the outside (forward accept, masquerade); NULL
+ *          means NETD_TAP_IFNAME. Podman's rootless netns calls it tap0.
+ *
+ * Return: the document (caller owns it).
+ */
+json_t *netd_nft_ruleset_uplink(const struct netd_network *nets, size_t n, const char *uplink);
+
 /** netd_nft_apply() - replace the table's rules in the current netns (must be I). */
 int netd_nft_apply(const struct netd_network *nets, size_t n, struct pn_err *err);
+
+/**
+ * netd_nft_apply_uplink() - netd_nft_apply() with the uplink named @uplink (NULL: NETD_TAP_IFNAME)
+ *
+ * Return: 0 or -errno with a message.
+ */
+int netd_nft_apply_uplink(const struct netd_network *nets, size_t n, const char *uplink,
+			  struct pn_err *err);
+
+/**
+ * netd_nft_remove() - delete the table (and its sets) from the current netns; absent is fine
+ *
+ * Return: 0 or -errno with a message.
+ */
+int netd_nft_remove(struct pn_err *err);
 
 /** netd_nft_host_access() - allow or revoke @ips reaching the host gateway. */
 int netd_nft_host_access(const struct pn_ip *ips, int nips, bool allow, struct pn_err *err);

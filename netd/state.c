@@ -248,20 +248,38 @@ bool netd_sandbox_alive(json_t *doc)
 	return netd_sandbox_proc(doc, "init", &id) && pn_proc_alive(&id);
 }
 
+static int records_set(const char *dir, const char *network, const char *header, const char *id,
+		       const char *line, bool drop_empty);
+
 int netd_dns_records_set(const struct pn_paths *p, const char *network, const char *header,
 			 const char *id, const char *line)
 {
-	_cleanup_free_ char *old = NULL;
-	_cleanup_free_ char *out = NULL;
-	char dir[PATH_MAX], path[PATH_MAX];
-	size_t oldlen = 0, idlen = strlen(id), cap, len = 0;
-	char *cur, *next;
+	char dir[PATH_MAX];
 	int r;
 
 	pn_path(dir, "%s/dns", p->runtime);
 	r = pn_mkdir_p(dir, 0700);
 	if (r < 0)
 		return r;
+	return records_set(dir, network, header, id, line, false);
+}
+
+int netd_dns_records_set_dir(const char *dir, const char *network, const char *header,
+			     const char *id, const char *line)
+{
+	return records_set(dir, network, header, id, line, true);
+}
+
+static int records_set(const char *dir, const char *network, const char *header, const char *id,
+		       const char *line, bool drop_empty)
+{
+	_cleanup_free_ char *old = NULL;
+	_cleanup_free_ char *out = NULL;
+	char path[PATH_MAX];
+	size_t oldlen = 0, idlen = strlen(id), cap, len = 0, headlen;
+	char *cur, *next;
+	int r;
+
 	pn_path(path, "%s/%s", dir, network);
 	r = pn_read_file(path, PN_FILE_MAX, &old, &oldlen);
 	if (r < 0 && r != -ENOENT)
@@ -274,6 +292,7 @@ int netd_dns_records_set(const struct pn_paths *p, const char *network, const ch
 		return -ENOMEM;
 	/* line 1 is always the current header: gateways may have been re-added */
 	len += (size_t)snprintf(out, cap, "%s\n", header);
+	headlen = len;
 	cur = old;
 	if (cur) {
 		next = strchr(cur, '\n');
@@ -294,6 +313,12 @@ int netd_dns_records_set(const struct pn_paths *p, const char *network, const ch
 	}
 	if (line)
 		len += (size_t)snprintf(out + len, cap - len, "%s\n", line);
+	if (drop_empty && len == headlen) {
+		/* aardvark-dns: a network without containers has no file */
+		if (unlink(path) < 0 && errno != ENOENT)
+			return -errno;
+		return 0;
+	}
 	return pn_write_atomic(path, out, len, 0644, 0);
 }
 

@@ -70,6 +70,16 @@ bool netd_sandbox_alive(json_t *doc);
  */
 int netd_dns_records_set(const struct pn_paths *p, const char *network, const char *header,
 			 const char *id, const char *line);
+/**
+ * netd_dns_records_set_dir() - netd_dns_records_set() on the file @dir/@network
+ *
+ * For writers of aardvark-dns's config directory (the netavark front). @dir must exist.
+ * A file left with its header only is removed when @line is NULL.
+ *
+ * Return: 0 or -errno.
+ */
+int netd_dns_records_set_dir(const char *dir, const char *network, const char *header,
+			     const char *id, const char *line);
 int netd_dns_records_drop(const struct pn_paths *p, const char *network);
 
 #endif
