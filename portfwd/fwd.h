@@ -130,16 +130,18 @@ void udp_expire(struct fwd_ctx *ctx);
 void udp_close_all(struct fwd_ctx *ctx);
 
 /* tproxy.c */
-#define TPROXY_FWMARK 0x1
-#define TPROXY_TABLE 100
-#define TPROXY_RULE_PRIORITY 100
+/* distinct from podnet-slirp's fast path (0x504e, table 20558): "PF" */
+#define TPROXY_FWMARK_STR "0x5046"
+#define TPROXY_FWMARK 0x5046
+#define TPROXY_TABLE 20550
+#define TPROXY_RULE_PRIORITY 20550
 
 /**
  * tproxy_setup() - make replies to foreign source addresses reach our sockets in I
  * @reason: receives why transparent mode is unavailable (when it returns < 0)
  *
- * Idempotent: nft table inet podnet_portfwd, ip rule fwmark -> table 100,
- * local default route in table 100, for each family that works.
+ * Idempotent: nft table inet podnet_portfwd, ip rule fwmark TPROXY_FWMARK ->
+ * table TPROXY_TABLE, local default route there, for each family that works.
  * Return: 0 when at least one family works, or -errno.
  */
 int tproxy_setup(struct fwd_ctx *ctx, char *reason, size_t reason_size);

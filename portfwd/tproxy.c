@@ -10,9 +10,9 @@
  * those answers to our socket instead of routing them away:
  *
  *   nft:    table inet podnet_portfwd, chain prerouting (mangle priority):
- *           packets that belong to a transparent socket get mark 0x1
- *   rule:   fwmark 0x1/0x1 lookup 100 (IPv4 and IPv6, priority 100)
- *   route:  local 0.0.0.0/0 dev lo table 100, local ::/0 dev lo table 100
+ *           packets that belong to a transparent socket get mark 0x5046
+ *   rule:   fwmark 0x5046/0x5046 lookup 20550 (IPv4 and IPv6, priority 20550)
+ *   route:  local 0.0.0.0/0 dev lo table 20550, local ::/0 dev lo table 20550
  *
  * A loopback client (127.0.0.0/8, ::1) cannot be shown as itself: the
  * container would answer its own loopback. It appears as the host gateway
@@ -52,7 +52,7 @@ static const char nft_rules[] =
 	"	}\n"
 	"}\n"
 	"flush chain inet podnet_portfwd prerouting\n"
-	"add rule inet podnet_portfwd prerouting meta l4proto { tcp, udp } socket transparent 1 meta mark set 0x1\n";
+	"add rule inet podnet_portfwd prerouting meta l4proto { tcp, udp } socket transparent 1 meta mark set " TPROXY_FWMARK_STR "\n";
 
 /* Child side: load libnftables, apply the rules, report errors on @fd. */
 static __attribute__((noreturn)) void nft_child(int fd)

@@ -31,13 +31,14 @@ _wait_ns() {
 in_infra() { nsenter -t "$HOLDER" -U -n --preserve-credentials -- "$@"; }
 in_ctr() { nsenter -t "$CTR" -U -n --preserve-credentials -- "$@"; }
 
-# ports_env_up: sets HOLDER, CTR, SERVER
+# ports_env_up: sets HOLDER, CTR, SERVER. Call it directly, not in $(...) or expect_ok:
+# it starts background processes and sets variables.
 ports_env_up() {
-  unshare --user --map-root-user --net -- sleep 3600 &
+  unshare --user --map-root-user --net -- sleep 3600 </dev/null >/dev/null 2>&1 &
   HOLDER=$!
   t_on_exit "kill $HOLDER"
   _wait_ns "$HOLDER" net || { echo "holder did not start" >&2; return 1; }
-  nsenter -t "$HOLDER" -U --preserve-credentials -- unshare --net -- sleep 3600 &
+  nsenter -t "$HOLDER" -U --preserve-credentials -- unshare --net -- sleep 3600 </dev/null >/dev/null 2>&1 &
   CTR=$!
   t_on_exit "kill $CTR"
   for ((i = 0; i < 100; i++)); do
@@ -63,7 +64,7 @@ ports_env_up() {
 
 # ports_server_start PORT: peer.py serve in C (sets SERVER)
 ports_server_start() {
-  nsenter -t "$CTR" -U -n --preserve-credentials -- python3 "$PORTS_DIR/peer.py" serve "$1" &
+  nsenter -t "$CTR" -U -n --preserve-credentials -- python3 "$PORTS_DIR/peer.py" serve "$1" </dev/null >/dev/null 2>&1 &
   SERVER=$!
   t_on_exit "kill $SERVER"
   wait_for 10 in_ctr python3 "$PORTS_DIR/peer.py" who 127.0.0.1 "$1"

@@ -10,6 +10,7 @@ Server (runs in the container namespace), dual-stack on one port:
                       SOURCE N     reply "SHA256\n" then N bytes, close
                       RST          close with SO_LINGER 0 (a reset)
                       HOLD         reply "ok\n", then echo until EOF
+                      LASTEND      how the last HOLD connection ended: eof or reset
                     UDP: reply "ADDR PORT PAYLOAD" to each datagram
 Clients (run on the host) exit 0 on success and print what they saw.
 """
@@ -22,6 +23,7 @@ import threading
 import time
 
 TIMEOUT = 30
+last_end = "none"
 
 
 def norm(addr):
@@ -76,12 +78,19 @@ def handle(c, peer):
         elif cmd[0] == "RST":
             c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         elif cmd[0] == "HOLD":
+            global last_end
             c.sendall(b"ok\n")
-            while True:
-                d = c.recv(1 << 16)
-                if not d:
-                    break
-                c.sendall(d)
+            try:
+                while True:
+                    d = c.recv(1 << 16)
+                    if not d:
+                        last_end = "eof"
+                        break
+                    c.sendall(d)
+            except ConnectionResetError:
+                last_end = "reset"
+        elif cmd[0] == "LASTEND":
+            c.sendall(f"{last_end}\n".encode())
     except OSError:
         pass
     finally:

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Published ports through podnet-portfwd, from the host's loopback, as an
+# unprivileged user: TCP and UDP from 127.0.0.1 and ::1, what source address
+# the container sees, 100 MB each way with checksums, half-close, reset
+# propagation, 200 concurrent connections. The namespaces are built by hand
+# (portfwd/tests/env.sh) and the forwarder is started through the client
+# library (podnet-portfwd-testctl), so this runs without the CLI.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../../portfwd/tests/env.sh"
+
+t_case "namespaces for a container with a server"
+ports_env_up || t_fail "could not build the namespaces"
+
+t_case "podnet-portfwd starts and publishes TCP and UDP ports"
+expect_ok pf_start web 18080:80 18081:80/udp
+t_on_exit "$TESTCTL stop --owner web"
+expect_match "map tcp \* 18080 80 1" "$T_LAST"
+expect_match "map udp \* 18081 80 1" "$T_LAST"
+expect_ok "$TESTCTL" status --owner web
+expect_match "^alive [0-9]+$" "$T_LAST"
+expect_ok "$TESTCTL" mode --owner web
+expect_eq "transparent" "$T_LAST" "source-address mode"
+
+t_case "TCP from 127.0.0.1: the container sees the host gateway for a loopback client"
+expect_ok $PEER who 127.0.0.1 18080
+expect_match "^10\.0\.2\.2 [0-9]+$" "$T_LAST"
+
+t_case "TCP from ::1 reaches the container over IPv6"
+expect_ok $PEER who ::1 18080
+expect_match "^fd00::2 [0-9]+$" "$T_LAST"
+
+t_case "the container sees the client's port too"
+expect_ok python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", 18080)); s.sendall(b"WHO\n")
+seen = s.recv(100).decode().split()
+sys.exit(0 if int(seen[1]) == s.getsockname()[1] else 1)'
+
+t_case "UDP from 127.0.0.1: reply comes back from the address the client sent to"
+expect_ok $PEER udp 127.0.0.1 18081
+expect_match "^10\.0\.2\.2 [0-9]+ 127\.0\.0\.1$" "$T_LAST"
+
+t_case "UDP from ::1"
+expect_ok $PEER udp ::1 18081
+expect_match "^fd00::2 [0-9]+ ::1$" "$T_LAST"
+
+t_case "UDP: two clients get their own replies"
+expect_ok bash -c "$PEER udp 127.0.0.1 18081 & a=\$!; $PEER udp 127.0.0.1 18081 & b=\$!; $PEER udp ::1 18081 & c=\$!; wait \$a && wait \$b && wait \$c"
+
+t_case "100 MB host -> container, checksum matches"
+expect_ok $PEER sink 127.0.0.1 18080 100000000
+
+t_case "100 MB container -> host, checksum matches"
+expect_ok $PEER source 127.0.0.1 18080 100000000
+
+t_case "100 MB both ways over IPv6"
+expect_ok $PEER sink ::1 18080 100000000
+expect_ok $PEER source ::1 18080 100000000
+
+t_case "half-close: the client shuts down writes and still gets the reply"
+expect_ok $PEER halfclose 127.0.0.1 18080
+expect_eq "hello half-close" "$T_LAST"
+
+t_case "a reset from the container reaches the client as a reset"
+expect_ok $PEER rst 127.0.0.1 18080
+expect_eq "reset" "$T_LAST"
+
+t_case "a reset from the client reaches the container"
+# the client resets a HOLD connection; the server must see a reset, not an EOF
+expect_ok python3 -c '
+import socket, struct
+s = socket.create_connection(("127.0.0.1", 18080)); s.sendall(b"HOLD\n"); assert s.recv(3) == b"ok\n"
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); s.close()'
+sleep 0.3
+expect_ok bash -c "echo LASTEND | timeout 5 nc -N 127.0.0.1 18080"
+expect_eq "reset" "$T_LAST" "how the container saw the connection end"
+
+t_case "a FIN from the client reaches the container as an EOF"
+expect_ok python3 -c '
+import socket
+s = socket.create_connection(("127.0.0.1", 18080)); s.sendall(b"HOLD\n"); assert s.recv(3) == b"ok\n"; s.close()'
+sleep 0.3
+expect_ok bash -c "echo LASTEND | timeout 5 nc -N 127.0.0.1 18080"
+expect_eq "eof" "$T_LAST" "how the container saw the connection end"
+
+t_case "200 concurrent connections each get their own data back"
+expect_ok $PEER concurrent 127.0.0.1 18080 200
+expect_eq "200/200 connections echoed their own data" "$T_LAST"
+
+t_case "a connection to a container port with no server is reset"
+expect_ok pf_start nosrv 18082:81
+t_on_exit "$TESTCTL stop --owner nosrv"
+expect_ok $PEER refused 127.0.0.1 18082
+expect_match "ConnectionResetError|ConnectionRefusedError" "$T_LAST"
+
+t_case "the forwarder holds no capabilities in the host namespace"
+pid=$("$TESTCTL" status --owner web | awk '{print $2}')
+expect_match "^CapEff:[[:space:]]+0000000000001000$" "$(grep CapEff /proc/$pid/status)" "CapEff (CAP_NET_ADMIN over U only)"
+expect_eq "$(readlink /proc/$HOLDER/ns/user)" "$(readlink /proc/$pid/ns/user)" "forwarder's user namespace"
+expect_eq "$(readlink /proc/$HOLDER/ns/net)" "$(readlink /proc/$pid/ns/net)" "forwarder's network namespace"
+
+t_case "stop ends the forwarder and frees the ports"
+expect_ok "$TESTCTL" stop --owner web
+expect_ok "$TESTCTL" status --owner web
+expect_eq "none" "$T_LAST"
+expect_ok python3 -c 'import socket; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", 18080))'
+
+t_done

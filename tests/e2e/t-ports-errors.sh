@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Published ports that cannot be published, and the ones chosen for the user:
+# a port in use (TCP and UDP) fails with the port named and nothing left
+# behind, a port below net.ipv4.ip_unprivileged_port_start names the sysctl,
+# bad -p specs are refused with the defect named, host port 0 is replaced by
+# the port actually bound, ranges map one to one.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../../portfwd/tests/env.sh"
+
+t_case "namespaces for a container with a server"
+ports_env_up || t_fail "could not build the namespaces"
+
+t_case "a TCP port in use: clear error, no forwarder left"
+python3 -c 'import socket, time; s = socket.socket(); s.bind(("0.0.0.0", 18180)); s.listen(); time.sleep(60)' </dev/null >/dev/null 2>&1 &
+busy=$!
+t_on_exit "kill $busy"
+wait_for 5 python3 -c 'import socket; socket.create_connection(("127.0.0.1", 18180))'
+expect_fail 1 pf_start busy 18180:80
+expect_match "port 18180/tcp on 0\.0\.0\.0 is already in use" "$T_ERR"
+expect_ok "$TESTCTL" status --owner busy
+expect_eq "none" "$T_LAST" "forwarder state after the failure"
+expect_eq "" "$(pgrep -u "$(id -u)" -f -- '--owner=busy' || true)" "forwarder processes left"
+
+t_case "a conflict on a later mapping releases the earlier ones"
+expect_fail 1 pf_start busy2 18181:80 18180:80
+expect_match "18180/tcp" "$T_ERR"
+expect_ok python3 -c 'import socket; s = socket.socket(); s.bind(("0.0.0.0", 18181))'
+
+t_case "a UDP port in use"
+python3 -c 'import socket, time; s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.bind(("::", 18182)); time.sleep(60)' </dev/null >/dev/null 2>&1 &
+t_on_exit "kill $!"
+sleep 0.3
+expect_fail 1 pf_start busyu 18182:80/udp
+# that program bound :: dual-stack, so 0.0.0.0 (bound first) is the one in use
+expect_match "port 18182/udp on 0\.0\.0\.0 is already in use" "$T_ERR"
+
+t_case "a privileged port names the sysctl to change"
+start=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
+if ((start > 80)); then
+  expect_fail 1 pf_start low 80:80
+  expect_match "port 80/tcp on 0\.0\.0\.0 is below net\.ipv4\.ip_unprivileged_port_start \($start\)" "$T_ERR"
+  expect_match "sysctl net\.ipv4\.ip_unprivileged_port_start=80" "$T_ERR"
+else
+  echo "    (ip_unprivileged_port_start is $start here: nothing to refuse)"
+fi
+
+t_case "bad specs are refused with the defect named"
+expect_fail 1 "$TESTCTL" parse 8080:80/sctp
+expect_match "sctp is not supported" "$T_ERR"
+expect_fail 1 "$TESTCTL" parse ::1:8080:80
+expect_match "write an IPv6 host IP as \[ADDR\]" "$T_ERR"
+expect_fail 1 "$TESTCTL" parse 8080-8081:80
+expect_match "host range has 2 ports, container range has 1" "$T_ERR"
+
+t_case "host port 0 becomes a free port, the same for tcp and udp"
+expect_ok pf_start auto 80/tcp,udp
+t_on_exit "$TESTCTL stop --owner auto"
+tcp_port=$(awk '$1 == "map" && $2 == "tcp" {print $4}' <<<"$T_LAST")
+udp_port=$(awk '$1 == "map" && $2 == "udp" {print $4}' <<<"$T_LAST")
+expect_match "^[1-9][0-9]+$" "$tcp_port" "chosen tcp port"
+expect_eq "$tcp_port" "$udp_port" "udp port chosen with tcp"
+expect_ok $PEER who 127.0.0.1 "$tcp_port"
+expect_ok $PEER udp ::1 "$udp_port"
+
+t_case "a range maps one to one"
+ports_server_start 81
+ports_server_start 82
+expect_ok pf_start range 18190-18192:80-82
+t_on_exit "$TESTCTL stop --owner range"
+for i in 0 1 2; do
+  expect_ok $PEER who 127.0.0.1 $((18190 + i))
+done
+# each host port reaches its own container port: stop the server on 82 and only 18192 breaks
+kill "$SERVER"
+sleep 0.3
+expect_ok $PEER who 127.0.0.1 18190
+expect_ok $PEER refused 127.0.0.1 18192
+expect_ok $PEER who 127.0.0.1 18191
+
+t_case "an automatic range is contiguous"
+expect_ok pf_start autorange 80-82
+t_on_exit "$TESTCTL stop --owner autorange"
+expect_match "map tcp \* [0-9]+ 80 3 [0-9]+-[0-9]+:80-82/tcp" "$T_LAST"
+
+t_done
