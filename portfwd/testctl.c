@@ -2,7 +2,7 @@
 /*
  * podnet-portfwd-testctl: drives the client library (portfwd.h) from the
  * black-box tests and the benchmark before, and independently of, the CLI.
- *   start --owner ID --watch PID --holder PID [--no-userns] [--target4 A] [--target6 A] SPEC...
+ *   start --owner ID --watch PID[:STARTTIME] --holder PID [--no-userns] [--target4 A] [--target6 A] SPEC...
  *   stop|status|mode --owner ID
  *   parse SPEC...
  * U and I are the holder's /proc/PID/ns/{user,net}; the watched process is
@@ -59,7 +59,12 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 'o': owner = optarg; break;
-		case 'w': watch.pid = atoi(optarg); break;
+		case 'w':
+			/* PID, or PID:STARTTIME to hand over a stale identity on purpose */
+			watch.pid = atoi(optarg);
+			if (strchr(optarg, ':'))
+				watch.starttime = strtoull(strchr(optarg, ':') + 1, NULL, 10);
+			break;
 		case 'h': holder = atoi(optarg); break;
 		case '4': t4 = optarg; break;
 		case '6': t6 = optarg; break;
@@ -114,7 +119,7 @@ int main(int argc, char **argv)
 		}
 		n += got;
 	}
-	if (pn_proc_starttime(watch.pid, &watch.starttime) < 0 || holder <= 0) {
+	if ((!watch.starttime && pn_proc_starttime(watch.pid, &watch.starttime) < 0) || holder <= 0) {
 		fprintf(stderr, "error: --watch and --holder must name running processes\n");
 		return 2;
 	}
