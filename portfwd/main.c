@@ -411,7 +411,7 @@ static void run_loop(int watch_fd, int sig_fd, int timer_fd)
 
 int main(int argc, char **argv)
 {
-	char reason[PN_ERR_MSG_MAX] = "", msg[PN_ERR_MSG_MAX], buf[128], ports[PN_PORTFWD_MAX_MAPPINGS * 7 + 1];
+	char reason[PN_ERR_MSG_MAX] = "", msg[PN_ERR_MSG_MAX + 32], buf[128], ports[PN_PORTFWD_MAX_MAPPINGS * 7 + 1];
 	_cleanup_close_ int watch_fd = -1, sig_fd = -1, timer_fd = -1;
 	struct pn_err err = { 0 };
 	struct pn_proc_id self;

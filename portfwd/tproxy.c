@@ -158,7 +158,7 @@ static int rule_add(struct mnl_socket *nl, int family)
 	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
 	frh->family = (unsigned char)family;
 	frh->action = FR_ACT_TO_TBL;
-	frh->table = TPROXY_TABLE;
+	frh->table = RT_TABLE_UNSPEC; /* > 255: FRA_TABLE carries it */
 	mnl_attr_put_u32(nlh, FRA_FWMARK, TPROXY_FWMARK);
 	mnl_attr_put_u32(nlh, FRA_FWMASK, TPROXY_FWMARK);
 	mnl_attr_put_u32(nlh, FRA_PRIORITY, TPROXY_RULE_PRIORITY);
@@ -181,7 +181,7 @@ static int local_route_add(struct mnl_socket *nl, int family)
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = (unsigned char)family;
 	rtm->rtm_dst_len = 0;
-	rtm->rtm_table = TPROXY_TABLE;
+	rtm->rtm_table = RT_TABLE_UNSPEC; /* > 255: RTA_TABLE carries it */
 	rtm->rtm_protocol = RTPROT_STATIC;
 	rtm->rtm_scope = RT_SCOPE_HOST;
 	rtm->rtm_type = RTN_LOCAL;
