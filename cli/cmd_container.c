@@ -160,7 +160,13 @@ static int stop_one(struct cli *c, const char *kind, const char *ref, int timeou
 		timeout = (int)json_integer_value(json_object_get(doc, "stop_timeout"));
 	if (netd_sandbox_proc(doc, "init", &init))
 		pn_proc_kill_wait(&init, timeout * 1000);
-	/* the monitor tears down; if it was killed too, we do it now */
+	/* the monitor tears down and exits; if it was killed too, we do it now */
+	{
+		struct pn_proc_id mon;
+
+		if (netd_sandbox_proc(doc, "monitor", &mon) && mon.pid != getpid())
+			pn_proc_wait_exit(&mon, 5000);
+	}
 	r = cli_lock(c, err);
 	if (r < 0)
 		return r;

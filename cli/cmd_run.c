@@ -365,7 +365,13 @@ static int run_detached(struct cli *c, const struct run_opts *o)
 
 		close(fds[0]);
 		setsid();
+		/*
+		 * Nothing started from here may hold the caller's stdout: a caller
+		 * reading `$(podnet run -d ...)` waits for it to close. Warnings
+		 * still reach the caller's stderr until the container runs.
+		 */
 		dup2(devnull, 0);
+		dup2(devnull, 1);
 		memset(&rep, 0, sizeof(rep));
 		/* the monitor takes over: a "created" record now names it */
 		r = start(c, o, -2, &doc, &init, &err);

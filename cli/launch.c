@@ -98,8 +98,16 @@ static void __attribute__((noreturn)) init_main(char **argv, int out_fd)
 		fprintf(stderr, "podnet: cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(errno == ENOENT ? 127 : 126);
 	}
-	if (out_fd >= 0)
+	if (out_fd >= 0) {
+		/* detached: init keeps nothing of the launcher's stdio either */
+		int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		if (devnull >= 0)
+			dup2(devnull, 0);
+		dup2(out_fd, 1);
+		dup2(out_fd, 2);
 		close(out_fd);
+	}
 	pn_proc_set_name("podnet-init");
 	for (;;) {
 		siginfo_t si;
@@ -294,8 +302,14 @@ int launch_sandbox(struct cli *c, struct launch *l, struct pn_proc_id *ret_init,
 			if (read_full(go[0], &ch, 1) < 0 || ch != 'g')
 				_exit(125);
 			close(go[0]);
-			if (l->is_pod)
+			if (l->is_pod) {
+				int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+				dup2(devnull, 0);
+				dup2(devnull, 1);
+				dup2(devnull, 2);
 				pause_main();
+			}
 			init_main(l->argv, l->out_fd);
 		}
 		rp.init = b;

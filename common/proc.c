@@ -127,6 +127,20 @@ int pn_proc_kill_wait(const struct pn_proc_id *id, int timeout_ms)
 	return wait_gone(pfd, 5000);
 }
 
+int pn_proc_wait_exit(const struct pn_proc_id *id, int timeout_ms)
+{
+	_cleanup_close_ int pfd = -1;
+
+	if (!id || id->pid <= 0)
+		return 0;
+	pfd = pidfd_open_compat(id->pid);
+	if (pfd < 0)
+		return errno == ESRCH ? 0 : -errno;
+	if (!pn_proc_alive(id))
+		return 0;
+	return wait_gone(pfd, timeout_ms);
+}
+
 void pn_proc_set_name(const char *name)
 {
 	prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);

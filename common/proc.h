@@ -44,6 +44,13 @@ int pn_proc_kill(const struct pn_proc_id *id, int sig);
  */
 int pn_proc_kill_wait(const struct pn_proc_id *id, int timeout_ms);
 
+/**
+ * pn_proc_wait_exit() - wait up to @timeout_ms for the recorded process to exit
+ *
+ * Return: 0 once it is gone, -ETIMEDOUT, or -errno.
+ */
+int pn_proc_wait_exit(const struct pn_proc_id *id, int timeout_ms);
+
 /** pn_proc_set_name() - set the comm name shown by ps. */
 void pn_proc_set_name(const char *name);
 

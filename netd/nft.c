@@ -104,6 +104,14 @@ json_t *netd_nft_ruleset_uplink(const struct netd_network *nets, size_t n, const
 	for (size_t i = 0; i < n; i++) {
 		const struct netd_network *net = &nets[i];
 
+		/*
+		 * Frames bridged between two ports of one network reach this hook when
+		 * the host has br_netfilter loaded (its per-netns sysctls are not ours
+		 * to change): in and out device are then both the bridge.
+		 */
+		json_array_append_new(cmds, rule("forward", json_pack("[o, o, o]",
+			match("==", meta("iifname"), json_string(net->bridge)),
+			match("==", meta("oifname"), json_string(net->bridge)), verdict("accept"))));
 		/* only the uplink is reachable by routing: other bridges fall to the drop policy */
 		if (!net->internal)
 			json_array_append_new(cmds, rule("forward", json_pack("[o, o, o]",

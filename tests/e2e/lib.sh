@@ -68,3 +68,19 @@ t_done() {
   echo "$T_PASS $T_FAIL" >"${T_RESULT_FILE:-/dev/null}"
   ((T_FAIL == 0))
 }
+
+# t_podnet_procs: podnet processes (and containers) of this test's runtime
+# directory only; other tests of the same user may run at the same time.
+t_podnet_procs() {
+  local pid
+  for pid in $(pgrep -u "$(id -u)" 2>/dev/null); do
+    [[ $pid == $$ ]] && continue
+    if tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qx "PODNET_RUNTIME_DIR=$PODNET_RUNTIME_DIR" ||
+       tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q -- "$PODNET_RUNTIME_DIR/"; then
+      case "$(cat /proc/$pid/comm 2>/dev/null)" in
+        podnet-*|sleep|socat|nc|python3) echo "$pid $(tr '\0' ' ' </proc/$pid/cmdline 2>/dev/null)";;
+      esac
+    fi
+  done
+}
+t_no_podnet_procs() { [[ -z "$(t_podnet_procs)" ]]; }

@@ -49,8 +49,8 @@ static void test_rules(void **state)
 	assert_int_equal(netd_network_build(&a, NULL, 0, NULL, 0, &nets[0], &err), 0);
 	assert_int_equal(netd_network_build(&b, nets, 1, NULL, 0, &nets[1], &err), 0);
 	doc = netd_nft_ruleset(nets, 2);
-	/* forward: established + 2 host-gateway guards + one uplink accept (db is internal) */
-	assert_int_equal(count_rules(doc, "forward"), 4);
+	/* forward: established + 2 host-gateway guards + same-bridge per network + one uplink accept (db is internal) */
+	assert_int_equal(count_rules(doc, "forward"), 6);
 	assert_true(has_accept_to_tap(doc, "podnet0"));
 	assert_false(has_accept_to_tap(doc, "podnet1"));
 	/* input: one rule per network and family */
