@@ -1,0 +1,544 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Attach/detach through netd and the state of one infra namespace: see front.h. */
+#define _GNU_SOURCE
+#include "front.h"
+#include "cleanup.h"
+#include "fileutil.h"
+#include "link.h"
+#include "nft.h"
+
+#include <ctype.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/route.h>
+
+#define PF_FALLBACK_UPLINK "tap0"
+
+int pf_read_fd(int fd, size_t max, char **ret, size_t *ret_len, struct pn_err *err)
+{
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap + 1);
+
+	if (!buf)
+		return pn_err_set(err, ENOMEM, "out of memory");
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			char *nb;
+
+			if (cap > max) {
+				free(buf);
+				return pn_err_set(err, EFBIG, "input is larger than %zu bytes", max);
+			}
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			nb = realloc(buf, cap + 1);
+			if (!nb) {
+				free(buf);
+				return pn_err_set(err, ENOMEM, "out of memory");
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+
+			free(buf);
+			return pn_err_set(err, e, "cannot read input: %s", strerror(e));
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > max) {
+		free(buf);
+		return pn_err_set(err, EFBIG, "input is larger than %zu bytes", max);
+	}
+	buf[len] = '\0';
+	*ret = buf;
+	if (ret_len)
+		*ret_len = len;
+	return 0;
+}
+
+bool pf_id_valid(const char *s, size_t max)
+{
+	size_t len = s ? strlen(s) : 0;
+
+	if (len == 0 || len > max || s[0] == '.' || s[0] == '-')
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!isalnum(c) && c != '_' && c != '.' && c != '-')
+			return false;
+	}
+	return true;
+}
+
+bool pf_ifname_valid(const char *s)
+{
+	size_t len = s ? strlen(s) : 0;
+
+	if (len == 0 || len >= IFNAMSIZ || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == '/' || s[i] == ':' || isspace((unsigned char)s[i]) || !isprint((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+void pf_host_ifname(const char *id, const char *netname, char buf[IFNAMSIZ])
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	const char *parts[2] = { id, netname };
+
+	for (int p = 0; p < 2; p++) {
+		for (const unsigned char *c = (const unsigned char *)parts[p]; *c; c++) {
+			h ^= *c;
+			h *= 0x100000001b3ull;
+		}
+		h ^= 0xff; /* separator that cannot occur in either part */
+		h *= 0x100000001b3ull;
+	}
+	snprintf(buf, IFNAMSIZ, "pn%012llx", (unsigned long long)(h & 0xffffffffffffull));
+}
+
+size_t pf_dns_header(const struct netd_network *net, char *buf, size_t len)
+{
+	size_t l = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < net->nsubnets; i++) {
+		char b[PN_IPSTR_MAX];
+		int w;
+
+		if (!net->subnets[i].gateway.family)
+			continue;
+		w = snprintf(buf + l, len - l, "%s%s", l ? "," : "", pn_ip_format(&net->subnets[i].gateway, b));
+		if (w < 0 || (size_t)w >= len - l) {
+			buf[l] = '\0';
+			break;
+		}
+		l += (size_t)w;
+	}
+	return l;
+}
+
+static int append(char *buf, size_t len, size_t *at, const char *s)
+{
+	size_t l = strlen(s);
+
+	if (*at + l >= len)
+		return -ENAMETOOLONG;
+	memcpy(buf + *at, s, l + 1);
+	*at += l;
+	return 0;
+}
+
+int pf_dns_line(const char *id, const struct pn_ip *ips, int nips, json_t *names, char *buf,
+		size_t len)
+{
+	size_t at = 0, i;
+	json_t *v;
+	int r;
+
+	if (!pf_id_valid(id, PF_ID_MAX) || !json_array_size(names) || len == 0)
+		return -EINVAL;
+	buf[0] = '\0';
+	r = append(buf, len, &at, id);
+	for (int fam = 0; r == 0 && fam < 2; fam++) {
+		bool first = true;
+
+		r = append(buf, len, &at, " ");
+		for (int k = 0; r == 0 && k < nips; k++) {
+			char b[PN_IPSTR_MAX];
+
+			if (ips[k].family != (fam == 0 ? AF_INET : AF_INET6))
+				continue;
+			if (!first)
+				r = append(buf, len, &at, ",");
+			if (r == 0)
+				r = append(buf, len, &at, pn_ip_format(&ips[k], b));
+			first = false;
+		}
+	}
+	if (r == 0)
+		r = append(buf, len, &at, " ");
+	json_array_foreach(names, i, v) {
+		const char *s = json_string_value(v);
+
+		if (r < 0)
+			break;
+		if (!pf_id_valid(s, PF_DNS_NAME_MAX))
+			return -EINVAL;
+		if (i)
+			r = append(buf, len, &at, ",");
+		if (r == 0)
+			r = append(buf, len, &at, s);
+	}
+	return r;
+}
+
+/* ---- state ---- */
+
+static void netns_identity(char *buf, size_t len)
+{
+	struct stat sb;
+
+	if (stat("/proc/self/ns/net", &sb) == 0)
+		snprintf(buf, len, "%llu:%llu", (unsigned long long)sb.st_dev, (unsigned long long)sb.st_ino);
+	else
+		snprintf(buf, len, "unknown");
+}
+
+static json_t *state_networks(struct pf_state *st)
+{
+	json_t *n = json_object_get(st->doc, "networks");
+
+	if (!json_is_object(n)) {
+		n = json_object();
+		json_object_set_new(st->doc, "networks", n);
+	}
+	return n;
+}
+
+int pf_state_open(const char *dir, const char *uplink, struct pf_state *st, struct pn_err *err)
+{
+	char path[PATH_MAX], ident[64];
+	json_t *doc = NULL;
+	struct pn_err lerr = { 0 };
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	st->lock_fd = -1;
+	if (snprintf(st->dir, sizeof(st->dir), "%s", dir) >= (int)sizeof(st->dir))
+		return pn_err_set(err, ENAMETOOLONG, "state directory name too long");
+	r = pn_mkdir_p(dir, 0700);
+	if (r < 0)
+		return pn_err_set(err, r, "cannot create %s: %s", dir, strerror(-r));
+	if (!pn_path(path, "%s/podnet.lock", dir))
+		return pn_err_set(err, ENAMETOOLONG, "state directory name too long");
+	st->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (st->lock_fd < 0)
+		return pn_err_set(err, errno, "cannot open %s: %s", path, strerror(errno));
+	while (flock(st->lock_fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			r = pn_err_set(err, errno, "cannot lock %s: %s", path, strerror(errno));
+			pf_state_close(st);
+			return r;
+		}
+	}
+	netns_identity(ident, sizeof(ident));
+	pn_path(path, "%s/state.json", dir);
+	r = pn_json_load(path, &doc, &lerr);
+	if (r == 0 && json_is_object(doc) &&
+	    strcmp(json_string_value(json_object_get(doc, "netns")) ?: "", ident) == 0) {
+		st->doc = doc;
+	} else {
+		/* none yet, unreadable, or describing a namespace that is gone: start afresh */
+		if (doc)
+			json_decref(doc);
+		st->doc = json_pack("{s:s, s:{}}", "netns", ident, "networks");
+	}
+	if (uplink && *uplink) {
+		snprintf(st->uplink, sizeof(st->uplink), "%s", uplink);
+	} else {
+		struct nl_sock *sk = NULL;
+
+		if (netd_nl_open(&sk, NULL) < 0 || pf_default_ifname(sk, st->uplink) < 0)
+			snprintf(st->uplink, sizeof(st->uplink), "%s", PF_FALLBACK_UPLINK);
+		netd_nl_close(sk);
+	}
+	return 0;
+}
+
+int pf_state_save(struct pf_state *st, struct pn_err *err)
+{
+	char path[PATH_MAX];
+	int r;
+
+	pn_path(path, "%s/state.json", st->dir);
+	r = pn_json_save(path, st->doc, 0);
+	if (r < 0)
+		return pn_err_set(err, r, "cannot write %s: %s", path, strerror(-r));
+	return 0;
+}
+
+void pf_state_close(struct pf_state *st)
+{
+	if (st->doc)
+		json_decref(st->doc);
+	st->doc = NULL;
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);
+	st->lock_fd = -1;
+}
+
+json_t *pf_state_attachment(struct pf_state *st, const char *netname, const char *id)
+{
+	json_t *net = json_object_get(state_networks(st), netname);
+
+	return json_object_get(json_object_get(net, "attachments"), id);
+}
+
+/* ---- attach / detach ---- */
+
+int pf_net_ip_prefix(const struct netd_network *net, const struct pn_ip *ip)
+{
+	for (int i = 0; i < net->nsubnets; i++)
+		if (pn_cidr_contains(&net->subnets[i].subnet, ip))
+			return net->subnets[i].subnet.prefix;
+	return -EINVAL;
+}
+
+int pf_attach(struct pf_state *st, struct nl_sock *sk_i, struct nl_sock *sk_c, int c_netns_fd,
+	      const struct pf_attach_req *rq, struct pf_attach_res *res, struct pn_err *err)
+{
+	json_t *nets = state_networks(st), *entry, *ips;
+	struct netd_veth_spec spec;
+	char macs[18];
+	bool new_net = false;
+	int r;
+
+	memset(&spec, 0, sizeof(spec));
+	pf_host_ifname(rq->id, rq->net->name, res->host_ifname);
+	if (rq->has_mac)
+		memcpy(res->mac, rq->mac, 6);
+	else
+		netd_mac_random(res->mac);
+
+	entry = json_object_get(nets, rq->net->name);
+	if (!entry) {
+		new_net = true;
+	} else {
+		r = netd_link_exists(sk_i, rq->net->bridge);
+		if (r < 0)
+			return pn_err_set(err, -r, "cannot look up bridge %s: %s", rq->net->bridge, strerror(-r));
+		new_net = r == 0;
+	}
+	r = netd_bridge_ensure(sk_i, rq->net, err);
+	if (r < 0)
+		return r;
+
+	spec.host_ifname = res->host_ifname;
+	spec.ifname = rq->ifname;
+	memcpy(spec.mac, res->mac, 6);
+	spec.nips = rq->nips;
+	for (int i = 0; i < rq->nips; i++) {
+		spec.ips[i] = rq->ips[i];
+		spec.prefixes[i] = rq->prefixes[i];
+	}
+	spec.route_metric = rq->metric;
+	r = netd_link_up(sk_c, "lo", err);
+	if (r == 0) {
+		r = netd_veth_attach(sk_i, sk_c, c_netns_fd, rq->net, &spec, err);
+		if (r == -EEXIST && netd_link_exists(sk_i, res->host_ifname) == 1 &&
+		    netd_link_exists(sk_c, rq->ifname) == 0) {
+			/* a host end left by a killed earlier call for this very owner: replace it */
+			pn_err_clear(err);
+			netd_link_delete(sk_i, res->host_ifname, NULL);
+			r = netd_veth_attach(sk_i, sk_c, c_netns_fd, rq->net, &spec, err);
+		}
+	}
+	if (r < 0) {
+		if (!entry || !json_object_size(json_object_get(entry, "attachments")))
+			netd_link_delete(sk_i, rq->net->bridge, NULL);
+		return r;
+	}
+
+	if (!entry) {
+		entry = json_pack("{s:o, s:{}}", "network", netd_network_to_json(rq->net), "attachments");
+		json_object_set_new(nets, rq->net->name, entry);
+	} else {
+		json_object_set_new(entry, "network", netd_network_to_json(rq->net));
+	}
+	ips = json_array();
+	for (int i = 0; i < rq->nips; i++) {
+		char b[PN_IPSTR_MAX], cb[PN_IPSTR_MAX + 8];
+
+		snprintf(cb, sizeof(cb), "%s/%d", pn_ip_format(&rq->ips[i], b), rq->prefixes[i]);
+		json_array_append_new(ips, json_string(cb));
+	}
+	netd_mac_format(res->mac, macs);
+	json_object_set_new(json_object_get(entry, "attachments"), rq->id,
+			    json_pack("{s:s, s:s, s:s, s:o}", "interface", rq->ifname, "host_interface",
+				      res->host_ifname, "mac", macs, "ips", ips));
+	if (new_net)
+		st->nft_dirty = true;
+	return 0;
+}
+
+int pf_detach(struct pf_state *st, struct nl_sock *sk_i, struct nl_sock *sk_c, const char *netname,
+	      const char *id, const char *ifname, struct pn_err *err)
+{
+	json_t *nets = state_networks(st), *entry = json_object_get(nets, netname), *atts;
+	char host_if[IFNAMSIZ];
+	int r, r2 = 0;
+
+	pf_host_ifname(id, netname, host_if);
+	/* deleting one end of a veth pair deletes both */
+	r = netd_link_delete(sk_i, host_if, err);
+	if (r == 0 && sk_c && ifname && netd_link_exists(sk_c, ifname) == 1)
+		r = netd_link_delete(sk_c, ifname, err);
+	atts = json_object_get(entry, "attachments");
+	json_object_del(atts, id);
+	if (entry && !json_object_size(atts)) {
+		struct netd_network net;
+		struct pn_err lerr = { 0 };
+
+		if (netd_network_from_json(json_object_get(entry, "network"), &net, &lerr) == 0) {
+			r2 = netd_link_delete(sk_i, net.bridge, r < 0 ? NULL : err);
+			netd_network_clear(&net);
+		}
+		json_object_del(nets, netname);
+		st->nft_dirty = true;
+	}
+	return r < 0 ? r : r2;
+}
+
+int pf_firewall_sync(struct pf_state *st, struct pn_err *err)
+{
+	json_t *nets = state_networks(st), *entry;
+	struct netd_network *list = NULL;
+	const char *k;
+	size_t n = 0;
+	bool v6 = false;
+	int r = 0;
+
+	if (!st->nft_dirty)
+		return 0;
+	if (json_object_size(nets) == 0) {
+		r = netd_nft_remove(err);
+		if (r == 0)
+			st->nft_dirty = false;
+		return r;
+	}
+	list = calloc(json_object_size(nets), sizeof(*list));
+	if (!list)
+		return pn_err_set(err, ENOMEM, "out of memory");
+	json_object_foreach(nets, k, entry) {
+		if (netd_network_from_json(json_object_get(entry, "network"), &list[n], NULL) < 0)
+			continue;
+		v6 |= list[n].ipv6;
+		for (int i = 0; i < list[n].nsubnets; i++)
+			v6 |= list[n].subnets[i].subnet.addr.family == AF_INET6;
+		n++;
+	}
+	r = netd_sysctl("net/ipv4/ip_forward", "1");
+	if (r == 0 && v6)
+		r = netd_sysctl("net/ipv6/conf/all/forwarding", "1");
+	if (r < 0)
+		r = pn_err_set(err, -r, "cannot enable forwarding: %s", strerror(-r));
+	if (r == 0)
+		r = netd_nft_apply_uplink(list, n, st->uplink, err);
+	for (size_t i = 0; i < n; i++)
+		netd_network_clear(&list[i]);
+	free(list);
+	if (r == 0)
+		st->nft_dirty = false;
+	return r;
+}
+
+/* ---- link queries ---- */
+
+int pf_link_mac(struct nl_sock *sk, const char *ifname, unsigned char mac[6])
+{
+	struct rtnl_link *l = NULL;
+	struct nl_addr *a;
+	int r = rtnl_link_get_kernel(sk, 0, ifname, &l);
+
+	if (r < 0)
+		return -ENODEV;
+	a = rtnl_link_get_addr(l);
+	if (!a || nl_addr_get_len(a) != 6) {
+		rtnl_link_put(l);
+		return -EINVAL;
+	}
+	memcpy(mac, nl_addr_get_binary_addr(a), 6);
+	rtnl_link_put(l);
+	return 0;
+}
+
+int pf_link_master_is(struct nl_sock *sk, const char *ifname, const char *bridge)
+{
+	struct rtnl_link *l = NULL, *b = NULL;
+	int r = rtnl_link_get_kernel(sk, 0, ifname, &l);
+
+	if (r < 0)
+		return -ENODEV;
+	r = rtnl_link_get_kernel(sk, 0, bridge, &b);
+	if (r < 0) {
+		rtnl_link_put(l);
+		return -ENODEV;
+	}
+	r = rtnl_link_get_master(l) == rtnl_link_get_ifindex(b);
+	rtnl_link_put(l);
+	rtnl_link_put(b);
+	return r;
+}
+
+int pf_link_has_addr(struct nl_sock *sk, const char *ifname, const struct pn_ip *ip, int prefix)
+{
+	struct rtnl_link *l = NULL;
+	struct nl_cache *cache = NULL;
+	struct nl_object *obj;
+	int ifindex, found = 0, r;
+
+	r = rtnl_link_get_kernel(sk, 0, ifname, &l);
+	if (r < 0)
+		return -ENODEV;
+	ifindex = rtnl_link_get_ifindex(l);
+	rtnl_link_put(l);
+	if (rtnl_addr_alloc_cache(sk, &cache) < 0)
+		return -EIO;
+	for (obj = nl_cache_get_first(cache); obj && !found; obj = nl_cache_get_next(obj)) {
+		struct rtnl_addr *a = (struct rtnl_addr *)obj;
+		struct nl_addr *local = rtnl_addr_get_local(a);
+
+		if (rtnl_addr_get_ifindex(a) != ifindex || !local || rtnl_addr_get_family(a) != ip->family)
+			continue;
+		if (nl_addr_get_len(local) == (unsigned)pn_ip_bits(ip) / 8 &&
+		    memcmp(nl_addr_get_binary_addr(local), ip->b, nl_addr_get_len(local)) == 0 &&
+		    (int)nl_addr_get_prefixlen(local) == prefix)
+			found = 1;
+	}
+	nl_cache_free(cache);
+	return found;
+}
+
+int pf_default_ifname(struct nl_sock *sk, char buf[IFNAMSIZ])
+{
+	struct nl_cache *cache = NULL;
+	struct nl_object *obj;
+	int ifindex = 0;
+
+	if (rtnl_route_alloc_cache(sk, AF_INET, 0, &cache) < 0)
+		return -EIO;
+	for (obj = nl_cache_get_first(cache); obj && !ifindex; obj = nl_cache_get_next(obj)) {
+		struct rtnl_route *rt = (struct rtnl_route *)obj;
+		struct nl_addr *dst = rtnl_route_get_dst(rt);
+		struct rtnl_nexthop *nh;
+
+		if (rtnl_route_get_table(rt) != RT_TABLE_MAIN || (dst && nl_addr_get_prefixlen(dst) != 0))
+			continue;
+		if (rtnl_route_get_nnexthops(rt) < 1)
+			continue;
+		nh = rtnl_route_nexthop_n(rt, 0);
+		ifindex = rtnl_route_nh_get_ifindex(nh);
+	}
+	nl_cache_free(cache);
+	if (!ifindex)
+		return -ENOENT;
+	if (!if_indextoname((unsigned)ifindex, buf))
+		return -errno;
+	return 0;
+}
