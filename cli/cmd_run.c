@@ -242,7 +242,11 @@ static int start(struct cli *c, const struct run_opts *o, int out_fd, json_t **r
 	if (r == 0) {
 		r = cli_lock(c, err);
 		if (r == 0) {
+			char path[PATH_MAX], dir[PATH_MAX];
+
 			netd_sandbox_set_proc(doc, "init", ret_init);
+			netd_pidfile_write(pn_path(path, "%s/init.pid", netd_sandbox_dir(&c->paths,
+				json_string_value(json_object_get(doc, "id")), dir)), ret_init);
 			json_object_set_new(doc, "state", json_string("running"));
 			r = helpers_sandbox_started(c, &inf, doc, err);
 			if (r == 0)
@@ -307,22 +311,29 @@ static int supervise(struct cli *c, json_t *doc, const struct pn_proc_id *init, 
 	}
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	for (;;) {
-		pid_t w = waitpid(init->pid, &status, WNOHANG);
 		siginfo_t si;
-		int sig;
+		bool done = false;
+		pid_t w;
+		int st, sig;
 
-		if (w == init->pid)
+		/*
+		 * As child subreaper we also inherit orphans of helpers that
+		 * daemonised: reap them all, keeping init's status.
+		 */
+		while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+			if (w == init->pid) {
+				status = st;
+				done = true;
+			}
+		if (done)
 			break;
 		if (w < 0 && errno == ECHILD) {
-			status = 137 << 8; /* not ours any more: cannot know */
+			status = 137 << 8; /* init is not ours any more: its status is unknown */
 			break;
 		}
 		sig = sigwaitinfo(&set, &si);
 		if (sig > 0 && sig != SIGCHLD)
 			pn_proc_kill(init, sig);
-		/* reap anything else that was reparented to us */
-		while (waitpid(-1, NULL, WNOHANG) > 0 && !pn_proc_alive(init))
-			;
 	}
 	code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	if (cli_lock(c, NULL) == 0) {

@@ -153,6 +153,11 @@ int helpers_sandbox_started(struct cli *c, struct netd_infra *inf, json_t *doc, 
 	return start_forwarder(c, inf, doc, err);
 }
 
+void portfwd_stop_by_id(struct cli *c, const char *id)
+{
+	portfwd_stop(&c->paths, id);
+}
+
 void helpers_sandbox_stopped(struct cli *c, json_t *doc)
 {
 	const char *id = json_string_value(json_object_get(doc, "id"));

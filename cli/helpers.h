@@ -19,6 +19,8 @@ void helpers_stop_all(struct cli *c);
 /** helpers_sandbox_started() - start the sandbox's port forwarder (ports in doc). */
 int helpers_sandbox_started(struct cli *c, struct netd_infra *inf, json_t *doc, struct pn_err *err);
 void helpers_sandbox_stopped(struct cli *c, json_t *doc);
+/** portfwd_stop_by_id() - stop a forwarder knowing only the sandbox id. */
+void portfwd_stop_by_id(struct cli *c, const char *id);
 /** helpers_repair() - restart forwarders of running sandboxes that died. Return: count. */
 int helpers_repair(struct cli *c, json_t *docs);
 /** helpers_status() - JSON for `podnet info`. */

@@ -138,10 +138,20 @@ int cli_teardown(struct cli *c, json_t *doc, bool remove, int exit_code, struct 
 	int r = 0;
 
 	if (json_object_get(doc, "corrupt")) {
-		char path[PATH_MAX];
+		char path[PATH_MAX], dir[PATH_MAX];
+		struct pn_proc_id init;
 
-		if (id && strlen(id) == NETD_ID_LEN)
-			pn_rm_rf(netd_sandbox_dir(&c->paths, id, path));
+		if (!id || strlen(id) != NETD_ID_LEN)
+			return 0;
+		/* all we know is the id, and the init recorded beside the state */
+		netd_sandbox_dir(&c->paths, id, dir);
+		if (netd_pidfile_read(pn_path(path, "%s/init.pid", dir), &init) == 0)
+			pn_proc_kill_wait(&init, 0);
+		portfwd_stop_by_id(c, id);
+		netd_forget_owner(&c->paths, id);
+		cli_mark_live(c, id, false);
+		pn_rm_rf(dir);
+		cli_helpers_reload(c);
 		return 0;
 	}
 	if (!state || strcmp(state, "exited") != 0) {

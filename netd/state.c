@@ -4,6 +4,7 @@
 #include "state.h"
 #include "cleanup.h"
 #include "fileutil.h"
+#include "ipam.h"
 #include "network.h"
 
 #include <dirent.h>
@@ -328,5 +329,72 @@ int netd_dns_records_drop(const struct pn_paths *p, const char *network)
 
 	if (unlink(pn_path(path, "%s/dns/%s", p->runtime, network)) < 0 && errno != ENOENT)
 		return -errno;
+	return 0;
+}
+
+int netd_forget_owner(const struct pn_paths *p, const char *id)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	char path[PATH_MAX];
+	struct dirent *de;
+	int r = 0;
+
+	d = opendir(pn_path(path, "%s/ipam", p->runtime));
+	while (d && (de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		char net[NAME_MAX + 1];
+		struct netd_leases l;
+
+		if (len < 6 || strcmp(de->d_name + len - 5, ".json") != 0)
+			continue;
+		snprintf(net, sizeof(net), "%.*s", (int)(len - 5), de->d_name);
+		if (netd_ipam_open(p, net, &l, NULL) < 0)
+			continue;
+		if (netd_ipam_release(&l, id) > 0 && netd_ipam_save(&l, NULL) < 0)
+			r = -EIO;
+		netd_ipam_close(&l);
+	}
+	if (d)
+		closedir(d);
+	d = opendir(pn_path(path, "%s/dns", p->runtime));
+	while (d && (de = readdir(d))) {
+		_cleanup_free_ char *buf = NULL;
+		char file[PATH_MAX], *nl;
+
+		if (de->d_name[0] == '.' || !netd_name_valid(de->d_name))
+			continue;
+		if (pn_read_file(pn_path(file, "%s/%s", path, de->d_name), PN_FILE_MAX, &buf, NULL) < 0)
+			continue;
+		nl = strchr(buf, '\n');
+		if (nl)
+			*nl = '\0';
+		netd_dns_records_set(p, de->d_name, buf, id, NULL);
+	}
+	return r;
+}
+
+int netd_pidfile_write(const char *path, const struct pn_proc_id *id)
+{
+	char buf[64];
+	int n = snprintf(buf, sizeof(buf), "%d %llu\n", (int)id->pid, (unsigned long long)id->starttime);
+
+	return pn_write_atomic(path, buf, (size_t)n, 0600, 0);
+}
+
+int netd_pidfile_read(const char *path, struct pn_proc_id *ret)
+{
+	_cleanup_free_ char *buf = NULL;
+	int pid;
+	unsigned long long st;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	r = pn_read_file(path, 256, &buf, NULL);
+	if (r < 0)
+		return r;
+	if (sscanf(buf, "%d %llu", &pid, &st) != 2 || pid <= 0)
+		return -EINVAL;
+	ret->pid = pid;
+	ret->starttime = st;
 	return 0;
 }

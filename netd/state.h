@@ -80,6 +80,18 @@ int netd_dns_records_set(const struct pn_paths *p, const char *network, const ch
  */
 int netd_dns_records_set_dir(const char *dir, const char *network, const char *header,
 			     const char *id, const char *line);
+/**
+ * netd_forget_owner() - remove every lease and DNS record of @id, on all networks
+ *
+ * For a sandbox whose state file is unreadable: its id (the directory name)
+ * is all that is known. Return: 0 or -errno.
+ */
+int netd_forget_owner(const struct pn_paths *p, const char *id);
+
+/** netd_pidfile_write()/netd_pidfile_read() - "PID STARTTIME\n" files. */
+int netd_pidfile_write(const char *path, const struct pn_proc_id *id);
+int netd_pidfile_read(const char *path, struct pn_proc_id *ret);
+
 int netd_dns_records_drop(const struct pn_paths *p, const char *network);
 
 #endif

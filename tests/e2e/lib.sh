@@ -37,7 +37,8 @@ t_fail() { T_CASE_FAILED=1; echo "    FAIL: $*" >&2; }
 # expect_ok CMD...: CMD exits 0. Output is kept in $T_LAST.
 expect_ok() {
   if T_LAST=$("$@" 2>"$T_OUT/err"); then return 0; fi
-  t_fail "expected success: $* (exit $?) stderr: $(head -c 600 "$T_OUT/err")"
+  local rc=$?
+  t_fail "expected success: $* (exit $rc) stdout: $(head -c 300 <<<"$T_LAST") stderr: $(head -c 600 "$T_OUT/err")"
   return 1
 }
 # expect_fail CODE CMD...: CMD exits with CODE (or any non-zero if CODE is '!')
@@ -78,7 +79,7 @@ t_podnet_procs() {
     if tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qx "PODNET_RUNTIME_DIR=$PODNET_RUNTIME_DIR" ||
        tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q -- "$PODNET_RUNTIME_DIR/"; then
       case "$(cat /proc/$pid/comm 2>/dev/null)" in
-        podnet-*|sleep|socat|nc|python3) echo "$pid $(tr '\0' ' ' </proc/$pid/cmdline 2>/dev/null)";;
+        podnet-*|sleep|socat|nc|python3) echo "$pid $(tr '\0' ' ' 2>/dev/null </proc/$pid/cmdline)";;
       esac
     fi
   done

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The launcher as a user drives it: foreground runs return the command's
+# status and pass signals, --rm removes, exec runs inside, private /etc files
+# and hostname; kill -9 of a container, of its monitor and of a foreground
+# launcher are recognised and cleaned by the next command; the holder and
+# helpers go away when nothing runs.
+. "$(dirname "$0")/lib.sh"
+t_on_exit "$PODNET system reset -f"
+
+state_of() { $PODNET inspect "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["state"])'; }
+proc_of() { $PODNET inspect "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['$2']['pid'])"; }
+
+t_case "foreground run returns the command's exit status"
+expect_ok $PODNET run --rm -- true
+expect_fail 3 $PODNET run --rm -- sh -c 'exit 3'
+expect_fail 127 $PODNET run --rm -- /no/such/program
+expect_ok $PODNET run --rm -- sh -c 'echo out; echo err >&2'
+expect_eq "out" "$T_LAST"
+
+t_case "the container sees its own hostname, /etc/hosts and resolv.conf"
+expect_ok $PODNET run --rm --name lc1 --hostname box --add-host db.example:10.1.2.3 -- sh -c 'hostname; cat /etc/hosts; cat /etc/resolv.conf'
+expect_match "^box" "$T_LAST" "hostname"
+expect_match "10\.1\.2\.3[[:space:]]+db\.example" "$T_LAST" "--add-host entry"
+expect_match "10\.89\.[0-9]+\.[0-9]+[[:space:]]+box lc1" "$T_LAST" "own name in /etc/hosts"
+expect_match "nameserver 10\.89\.[0-9]+\.1" "$T_LAST" "resolver is the gateway"
+expect_match "search dns\.podnet" "$T_LAST" "search domain"
+# the host's files are untouched
+expect_nomatch "db\.example" "$(cat /etc/hosts)" "host /etc/hosts"
+
+t_case "signals reach the command of a foreground run"
+$PODNET run --name sig1 -- sh -c 'trap "exit 42" TERM; while :; do sleep 0.1; done' &
+launcher=$!
+wait_for 5 $PODNET exec sig1 -- true
+kill -TERM $launcher
+rc=0; wait $launcher || rc=$?
+expect_eq 42 "$rc" "exit status after SIGTERM"
+expect_ok $PODNET ps -a --format json
+expect_match '"exit_code": 42' "$T_LAST" "recorded exit code"
+expect_ok $PODNET rm sig1
+
+t_case "exec runs in the container's namespaces and returns its status"
+expect_ok $PODNET run -d --name ex1 -- sleep 60
+expect_ok $PODNET exec ex1 -- hostname
+expect_eq "ex1" "$T_LAST"
+expect_fail 5 $PODNET exec ex1 -- sh -c 'exit 5'
+expect_ok $PODNET exec ex1 -- cat /proc/1/cmdline
+expect_match "podnet" "$T_LAST" "PID 1 is podnet's init"
+expect_fail 125 $PODNET exec nosuch -- true
+expect_match "no such container: nosuch" "$T_ERR"
+expect_ok $PODNET rm -f ex1
+
+t_case "run -d returns at once; stop and rm"
+start=$SECONDS
+expect_ok $PODNET run -d --name d1 -- sleep 60
+expect_match '^[0-9a-f]{64}$' "$T_LAST" "id printed"
+((SECONDS - start < 5)) || t_fail "run -d took $((SECONDS - start))s"
+expect_eq running "$(state_of d1)"
+expect_ok $PODNET stop -t 1 d1
+expect_eq exited "$(state_of d1)"
+expect_fail 125 $PODNET run -d --name d1 -- sleep 1
+expect_match "already in use" "$T_ERR"
+expect_ok $PODNET rm d1
+expect_fail 125 $PODNET inspect d1
+
+t_case "kill -9 of a container is cleaned by the next command"
+expect_ok $PODNET run -d --name k1 -- sleep 60
+ip=$($PODNET inspect k1 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["networks"]["podnet"]["ips"][0].split("/")[0])')
+kill -9 "$(proc_of k1 init)" "$(proc_of k1 monitor)"
+expect_ok $PODNET ps -a
+expect_match "k1 +exited" "$T_LAST" "ps after kill -9"
+# its address is free again: a static run on it succeeds
+expect_ok $PODNET run --rm --ip "$ip" -- true
+expect_ok $PODNET rm k1
+
+t_case "kill -9 of a foreground launcher"
+$PODNET run --name k2 -- sleep 60 &
+launcher=$!
+wait_for 5 $PODNET exec k2 -- true
+kill -9 $launcher; wait $launcher 2>/dev/null
+# the container itself still runs, owned by nobody: podnet still knows it
+expect_eq running "$(state_of k2)"
+expect_ok $PODNET stop -t 0 k2
+expect_ok $PODNET ps -a
+expect_match "k2 +exited" "$T_LAST"
+expect_ok $PODNET rm k2
+
+t_case "kill -9 of the launcher while it sets up is recognised"
+# a state file claiming a launcher that is gone: as if killed mid-setup
+expect_ok $PODNET run -d --name k3 -- sleep 60
+kill -9 "$(proc_of k3 monitor)" "$(proc_of k3 init)"
+python3 - "$PODNET_RUNTIME_DIR" <<'PY'
+import json, glob, sys
+for f in glob.glob(sys.argv[1] + "/ctr/*/state.json"):
+    d = json.load(open(f))
+    if d["name"] == "k3":
+        d["state"] = "created"; d.pop("init", None)
+        json.dump(d, open(f, "w"))
+PY
+expect_fail 125 $PODNET run --rm --name k3 -- true
+expect_match "already in use" "$T_ERR"
+expect_ok $PODNET ps -a -q
+expect_ok $PODNET run --rm --name k3b -- true
+expect_ok $PODNET rm k3
+
+t_case "a corrupt state file is reported and cleaned, not fatal"
+expect_ok $PODNET run -d --name c1 -- sleep 60
+f=$(grep -l '"name": "c1"' "$PODNET_RUNTIME_DIR"/ctr/*/state.json)
+init=$(proc_of c1 init)
+echo '{ broken' >"$f"
+expect_ok $PODNET ps -a
+# its init was stopped and its address freed, from what survives beside the state
+wait_for 5 bash -c "! kill -0 $init 2>/dev/null"
+kill -0 "$init" 2>/dev/null && t_fail "the corrupt container's init still runs"
+expect_ok $PODNET run --rm -- true
+
+t_case "when nothing runs, no podnet process remains"
+expect_ok $PODNET ps -a
+wait_for 5 t_no_podnet_procs
+expect_eq "" "$(t_podnet_procs)" "processes left"
+expect_ok $PODNET system check
+t_done
