@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Many commands at once: 20 concurrent `podnet run` on one network get 20
+# distinct addresses; concurrent network creation yields distinct subnets;
+# a create/remove loop leaves nothing behind.
+. "$(dirname "$0")/lib.sh"
+t_on_exit "$PODNET system reset -f"
+
+t_case "20 concurrent runs get 20 distinct addresses"
+expect_ok $PODNET network create busy
+pids=()
+for i in $(seq 1 20); do
+  $PODNET run -d --name "c$i" --network busy -- sleep 60 >"$T_OUT/run$i" 2>&1 &
+  pids+=($!)
+done
+fails=0
+for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
+expect_eq 0 "$fails" "failed runs"
+expect_ok $PODNET ps --format json
+addrs=$(python3 -c 'import json,sys; print("\n".join(sorted(c["networks"]["busy"]["ips"][0] for c in json.loads(sys.argv[1]))))' "$T_LAST")
+expect_eq 20 "$(wc -l <<<"$addrs")" "containers listed"
+expect_eq 20 "$(sort -u <<<"$addrs" | wc -l)" "distinct addresses"
+# and they are real: the first reaches the last
+last=$(tail -1 <<<"$addrs"); last=${last%/*}
+expect_ok $PODNET exec c1 -- ping -c1 -W2 "$last"
+expect_eq 20 "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["leases"]))' "$PODNET_RUNTIME_DIR/ipam/busy.json")" "leases"
+
+t_case "concurrent removal"
+pids=()
+for i in $(seq 1 20); do $PODNET rm -f "c$i" >/dev/null 2>&1 & pids+=($!); done
+fails=0
+for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
+expect_eq 0 "$fails" "failed removals"
+expect_eq 0 "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["leases"]))' "$PODNET_RUNTIME_DIR/ipam/busy.json")" "leases left"
+
+t_case "concurrent network create gives distinct subnets"
+pids=()
+for i in $(seq 1 8); do $PODNET network create "n$i" >/dev/null 2>&1 & pids+=($!); done
+for p in "${pids[@]}"; do wait "$p"; done
+expect_ok $PODNET network ls --format json
+subnets=$(python3 -c 'import json,sys; print("\n".join(n["subnets"][0]["subnet"] for n in json.loads(sys.argv[1])))' "$T_LAST")
+expect_eq 9 "$(sort -u <<<"$subnets" | wc -l)" "distinct subnets"
+
+t_case "a create/run/remove loop leaves nothing"
+for i in $(seq 1 10); do
+  $PODNET network create loopnet >/dev/null && $PODNET run --rm --network loopnet -- true &&
+    $PODNET network rm loopnet >/dev/null || t_fail "iteration $i"
+done
+expect_ok $PODNET network rm n1 n2 n3 n4 n5 n6 n7 n8 busy
+wait_for 5 t_no_podnet_procs
+expect_eq "" "$(t_podnet_procs)" "processes left"
+expect_ok $PODNET system check
+t_done

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Bad input: a clear one-line error, exit code 125, and no state lost or
+# half-created.
+. "$(dirname "$0")/lib.sh"
+t_on_exit "$PODNET system reset -f"
+
+fails_with() { # regex command...
+  local re=$1; shift
+  expect_fail 125 "$@" || return
+  expect_match "^Error: .*($re)" "$T_ERR" "message of: $*"
+  [[ $(wc -l <<<"$T_ERR") -eq 1 ]] || t_fail "more than one line of error for $*: $T_ERR"
+}
+snapshot() { (cd "$PODNET_DATA_DIR" && find . -type f | sort | xargs -r md5sum); ls "$PODNET_RUNTIME_DIR/ctr" 2>/dev/null; }
+
+t_case "network create rejects bad input"
+expect_ok $PODNET network create good
+before=$(snapshot)
+fails_with "invalid network name" $PODNET network create -- -bad
+fails_with "invalid network name" $PODNET network create 'a/b'
+fails_with "already exists" $PODNET network create good
+fails_with "invalid subnet" $PODNET network create --subnet 10.1.2.3 x1
+fails_with "invalid subnet" $PODNET network create --subnet 300.1.2.0/24 x1
+fails_with "host bits" $PODNET network create --subnet 10.1.2.3/24 x1
+fails_with "overlaps network good" $PODNET network create --subnet 10.89.0.0/16 x1
+fails_with "not in subnet" $PODNET network create --subnet 10.5.0.0/24 --gateway 10.6.0.1 x1
+fails_with "needs a matching --subnet" $PODNET network create --gateway 10.6.0.1 x1
+fails_with "not inside subnet" $PODNET network create --subnet 10.5.0.0/24 --ip-range 10.6.0.0/25 x1
+fails_with "invalid mtu" $PODNET network create --opt mtu=abc x1
+fails_with "unsupported option" $PODNET network create --opt foo=1 x1
+fails_with "unsupported driver" $PODNET network create --driver macvlan x1
+fails_with "unknown option" $PODNET network create --bogus x1
+expect_eq "$before" "$(snapshot)" "state after failed creates"
+
+t_case "unknown things are named"
+fails_with "network nope not found" $PODNET network inspect nope
+fails_with "network nope not found" $PODNET network rm nope
+fails_with "network nope not found" $PODNET run --network nope -- true
+fails_with "no such container: nope" $PODNET stop nope
+fails_with "no such container: nope" $PODNET rm nope
+fails_with "no such container: nope" $PODNET network connect good nope
+fails_with "unknown command" $PODNET frobnicate
+expect_eq "$before" "$(snapshot)" "state after unknown names"
+
+t_case "run rejects bad input and creates nothing"
+fails_with "invalid container name" $PODNET run --name 'bad name' -- true
+fails_with "missing command" $PODNET run --name x
+fails_with "invalid IP address|not in subnet|does not match" $PODNET run --network good --ip 999.1.1.1 -- true
+fails_with "invalid MAC" $PODNET run --network good --mac-address zz:zz -- true
+fails_with "invalid MAC" $PODNET run --network good --mac-address 01:00:5e:00:00:01 -- true
+fails_with "given twice" $PODNET run --network good,good -- true
+fails_with "invalid --add-host" $PODNET run --add-host foo:notanip -- true
+expect_eq "" "$(ls "$PODNET_RUNTIME_DIR/ctr" 2>/dev/null)" "containers after failed runs"
+expect_eq 0 "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["leases"]))' "$PODNET_RUNTIME_DIR/ipam/good.json" 2>/dev/null || echo 0)" "leases after failed runs"
+
+t_case "connect and disconnect errors"
+expect_ok $PODNET run -d --name c1 --network good -- sleep 60
+fails_with "already connected" $PODNET network connect good c1
+fails_with "is not connected" $PODNET network disconnect podnet c1
+expect_ok $PODNET network create other
+fails_with "invalid IP address" $PODNET network connect --ip nope other c1
+expect_ok $PODNET inspect c1
+expect_nomatch '"other"' "$T_LAST" "no half attachment"
+expect_ok $PODNET rm -f c1
+expect_ok $PODNET network rm good other
+expect_ok $PODNET system check
+t_done

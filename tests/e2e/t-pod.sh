@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Pods: members share one network namespace and reach each other on
+# localhost; a port can be bound by only one member; the pod's networks and
+# name belong to all of them; pod rm cleans everything.
+. "$(dirname "$0")/lib.sh"
+t_on_exit "$PODNET system reset -f"
+
+t_case "pod create and members sharing localhost"
+expect_ok $PODNET pod create --name mypod
+expect_match '^[0-9a-f]{64}$' "$T_LAST" "pod id"
+expect_ok $PODNET run -d --pod mypod --name mydb -- socat -T5 TCP-LISTEN:5432,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo db-here'
+expect_ok $PODNET run -d --pod mypod --name myapi -- sleep 60
+wait_for 5 bash -c "$PODNET exec myapi -- socat -T2 - TCP:127.0.0.1:5432 </dev/null | grep -q db-here"
+expect_ok $PODNET exec myapi -- socat -T2 - TCP:127.0.0.1:5432
+expect_eq "db-here" "$T_LAST" "myapi -> localhost:5432"
+
+t_case "members see one set of interfaces and one address"
+a=$($PODNET exec mydb -- ip -o -4 addr show eth0)
+b=$($PODNET exec myapi -- ip -o -4 addr show eth0)
+expect_match "inet 10\.89\." "$a"
+expect_eq "$a" "$b" "eth0 of both members"
+
+t_case "a port is bound by only one member"
+expect_fail 1 $PODNET exec myapi -- socat -T1 TCP-LISTEN:5432,bind=127.0.0.1 -
+expect_match "Address already in use|EADDRINUSE" "$T_ERR"
+
+t_case "the pod name and its members' names are in the pod's records"
+f="$PODNET_RUNTIME_DIR/dns/podnet"
+expect_match "mypod.*mydb" "$(cat "$f")" "records"
+expect_match "myapi" "$(cat "$f")" "records"
+
+t_case "a member cannot take its own networks"
+expect_fail 125 $PODNET run --pod mypod --network podnet -- true
+expect_match "belong to the pod" "$T_ERR"
+expect_fail 125 $PODNET run --pod nopod -- true
+expect_match "no such pod: nopod" "$T_ERR"
+
+t_case "pod rm refuses with members, -f stops them"
+expect_fail 125 $PODNET pod rm mypod
+expect_match "has running containers" "$T_ERR"
+expect_ok $PODNET pod rm -f mypod
+expect_fail 125 $PODNET pod inspect mypod
+expect_ok $PODNET ps -a
+expect_nomatch "running" "$T_LAST" "members after pod rm -f"
+expect_ok $PODNET rm mydb myapi
+
+t_case "killing the pause process is recognised"
+expect_ok $PODNET pod create --name p2
+pause=$($PODNET pod inspect p2 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["init"]["pid"])')
+kill -9 "$pause"
+expect_ok $PODNET pod ls
+expect_nomatch "p2" "$T_LAST" "pod list after kill -9"
+expect_ok $PODNET pod create --name p2
+expect_ok $PODNET pod rm p2
+
+t_case "nothing left"
+expect_ok $PODNET ps -a
+wait_for 5 t_no_podnet_procs
+expect_eq "" "$(t_podnet_procs)" "processes left"
+expect_ok $PODNET system check
+t_done
