@@ -12,7 +12,7 @@ build_pkgs=(build-essential cmake pkg-config clang
 test_pkgs=(uidmap iproute2 nftables iputils-ping dnsutils socat curl netcat-openbsd
   procps psmisc python3 util-linux)
 bench_pkgs=(iperf3 hyperfine dnsperf podman netavark aardvark-dns slirp4netns passt
-  golang-github-containernetworking-plugins runc busybox-static)
+  containernetworking-plugins iptables runc busybox-static golang-go golang-github-appc-cni-dev)
 
 want=("${build_pkgs[@]}" "${test_pkgs[@]}")
 if [[ "${1:-}" == "--bench" ]]; then want+=("${bench_pkgs[@]}"); fi
