@@ -72,6 +72,21 @@ static bool systemd_booted(const char **ret_systemd_run)
 	return false;
 }
 
+/*
+ * Podman passes RUST_LOG=netavark=<level>; netavark gives aardvark-dns the bare
+ * level (aardvark-dns rejects the filter syntax).
+ */
+static void rust_log_level(void)
+{
+	const char *v = getenv("RUST_LOG"), *eq = v ? strrchr(v, '=') : NULL;
+	char level[32];
+
+	if (!eq)
+		return;
+	snprintf(level, sizeof(level), "%s", eq + 1);
+	setenv("RUST_LOG", level, 1);
+}
+
 static int spawn(const char *const argv[], struct pn_err *err)
 {
 	int status;
@@ -86,6 +101,7 @@ static int spawn(const char *const argv[], struct pn_err *err)
 		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0)
 			_exit(127);
 		pn_close_fds_from(3, NULL, 0);
+		rust_log_level();
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
