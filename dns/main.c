@@ -110,14 +110,15 @@ static int parse_args(int argc, char **argv, struct cmdline *c)
 			*(o == O_USERNS ? &c->userns_fd : o == O_NETNS ? &c->netns_fd : &c->ready_fd) = (int)v;
 			break;
 		case O_HOLDER: {
-			char *colon = strchr(optarg, ':');
+			char pidtext[16], *colon = strchr(optarg, ':');
 			unsigned long pid;
 			char *end;
 
-			if (!colon)
+			if (!colon || (size_t)(colon - optarg) >= sizeof(pidtext))
 				goto bad;
-			*colon = '\0';
-			if (parse_uint(optarg, INT_MAX, &pid) < 0 || pid == 0)
+			memcpy(pidtext, optarg, (size_t)(colon - optarg));
+			pidtext[colon - optarg] = '\0';
+			if (parse_uint(pidtext, INT_MAX, &pid) < 0 || pid == 0)
 				goto bad;
 			errno = 0;
 			c->holder.starttime = strtoull(colon + 1, &end, 10);

@@ -92,18 +92,20 @@ t_case "live update: a new container resolves within 100 ms of SIGHUP, while que
 # a steady stream of queries for an existing name during the reload
 in_ctr "$DB" bash -c 'fails=0; for i in $(seq 40); do [[ "$(dig +short +tries=1 +time=1 @10.89.0.1 web)" == 10.89.0.2 ]] || fails=$((fails+1)); done; echo $fails' >"$T_OUT/stream" &
 stream=$!
+in_ctr "$WEB" python3 "$DNS_TESTING/dnsclient.py" waitfor 10.89.0.1 newbie 10.89.0.4 3 >"$T_OUT/seen" &
+poller=$!
+sleep 0.3 # the poller is asking (and getting NXDOMAIN) before the change
 dns_record red "dddd 10.89.0.4  newbie"
 start=$(date +%s%N)
 dns_reload
-got=""
-while (( ($(date +%s%N) - start) < 2000000000 )); do
-  got=$(in_ctr "$WEB" dig +short +tries=1 +time=1 @10.89.0.1 newbie)
-  [[ "$got" == "10.89.0.4" ]] && break
-done
-elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
-expect_eq "10.89.0.4" "$got" "new record"
-# nsenter+dig alone take tens of ms: the bound is generous to that, the log shows the reload time
-(( elapsed_ms < 500 )) || t_fail "new record visible after ${elapsed_ms} ms"
+wait "$poller"
+seen=$(cat "$T_OUT/seen")
+expect_match '^[0-9]+$' "$seen" "new record seen"
+if [[ "$seen" =~ ^[0-9]+$ ]]; then
+  elapsed_ms=$(( (seen - start) / 1000000 ))
+  echo "    new record answered ${elapsed_ms} ms after SIGHUP"
+  (( elapsed_ms <= 100 )) || t_fail "new record visible after ${elapsed_ms} ms"
+fi
 wait "$stream"
 expect_eq "0" "$(cat "$T_OUT/stream")" "queries failed during the reload"
 
@@ -125,7 +127,7 @@ expect_eq "10.89.2.2" "$T_LAST" "new network"
 rm "$DNS_DIR/green"
 dns_reload
 sleep 0.1
-expect_ok in_infra dig +tries=1 +time=1 @10.89.2.1 leaf
+expect_fail '!' in_infra dig +tries=1 +time=1 @10.89.2.1 leaf
 expect_match 'connection refused|timed out|no servers' "$T_LAST" "listener of a removed network"
 expect_ok in_ctr "$WEB" dig +short +tries=1 +time=2 @10.89.0.1 web
 expect_eq "10.89.0.2" "$T_LAST" "red still served"
