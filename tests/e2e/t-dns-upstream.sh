@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# podnet-dns, forwarding: fake upstream servers on the host's loopback (so the
+# upstream sockets must live in the host namespace while the responder lives
+# in I), UDP and TCP forwarding, several forwarded queries on one TCP
+# connection, TC relayed so the client retries over TCP, failover past a dead
+# server and past SERVFAIL, SERVFAIL when none answers, a container's own
+# --dns servers, and the exit when the last records file goes.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../../dns/testing/e2e-env.sh"
+
+restart() { # ARGS...: stop the running podnet-dns, start a new one
+  kill "$DNS_PID" 2>/dev/null; wait "$DNS_PID" 2>/dev/null
+  dns_start "$@" || t_fail "podnet-dns did not start with $*"
+}
+queries() { # TAG: how many queries that upstream received
+  [[ -f "$T_OUT/upstream-$1.log" ]] && wc -l <"$T_OUT/upstream-$1.log" || echo 0
+}
+
+t_case "set up: infra namespace, network red, two containers, four fake upstreams"
+dns_infra_up || t_fail "dns_infra_up failed"
+dns_network red pnred 10.89.0.1 || t_fail "dns_network failed"
+fake_upstream UP_A 1
+fake_upstream UP_B 2
+fake_upstream UP_DEAD 3 blackhole
+fake_upstream UP_FAIL 4 servfail
+dns_container WEB pnred 10.89.0.2 || t_fail "dns_container failed"
+dns_container DB pnred 10.89.0.3 || t_fail "dns_container failed"
+dns_record red "aaaa 10.89.0.2  web" "bbbb 10.89.0.3  db 127.0.0.1#$UP_B"
+dns_start --upstream "127.0.0.1#$UP_A" --upstream-timeout-ms 300 || t_fail "dns_start failed"
+
+t_case "other names are forwarded over UDP to a resolver on the host's loopback"
+expect_ok in_ctr "$WEB" dig +tries=1 +time=2 @10.89.0.1 Example.ORG
+expect_match 'status: NOERROR' "$T_LAST"
+expect_match 'Example\.ORG\.[[:space:]]+60[[:space:]]+IN[[:space:]]+A[[:space:]]+192\.0\.2\.1' "$T_LAST" "answer of upstream 1 over UDP, question case kept"
+expect_match 'udp example.org' "$(cat "$T_OUT/upstream-1.log")" "upstream log"
+# the id on the wire upstream is ours, not the client's (dig checks the one it gets back)
+expect_match 'flags: qr rd ra' "$T_LAST"
+
+t_case "a local name never goes upstream"
+before=$(queries 1)
+expect_ok in_ctr "$WEB" dig +short +tries=1 +time=2 @10.89.0.1 db
+expect_eq "10.89.0.3" "$T_LAST"
+expect_eq "$before" "$(queries 1)" "queries upstream"
+
+t_case "TCP queries are forwarded over TCP, several on one connection"
+expect_ok in_ctr "$WEB" dig +tcp +short +tries=1 +time=2 @10.89.0.1 example.net
+expect_eq "198.51.100.1" "$T_LAST" "TCP answer"
+expect_ok in_ctr "$WEB" python3 "$DNS_TESTING/dnsclient.py" pipeline 10.89.0.1 4 one.example web two.example db
+expect_eq "100 0 198.51.100.1
+101 0 10.89.0.2
+102 0 198.51.100.1
+103 0 10.89.0.3" "$T_LAST" "mixed forwarded and local answers, in order"
+expect_match 'tcp one\.example' "$(cat "$T_OUT/upstream-1.log")"
+
+t_case "a truncated upstream answer is relayed with TC and the client retries over TCP"
+expect_ok in_ctr "$WEB" dig +tries=1 +time=2 @10.89.0.1 tc.example.com
+expect_match 'Truncated, retrying in TCP mode' "$T_LAST" "dig saw TC"
+expect_match '198\.51\.100\.1' "$T_LAST" "answer over TCP"
+
+t_case "a container's own --dns servers are its upstreams"
+expect_ok in_ctr "$DB" dig +short +tries=1 +time=2 @10.89.0.1 own.example
+expect_eq "192.0.2.2" "$T_LAST" "db asks upstream 2"
+expect_ok in_ctr "$WEB" dig +short +tries=1 +time=2 @10.89.0.1 own.example
+expect_eq "192.0.2.1" "$T_LAST" "web asks the default"
+
+t_case "failover: the first upstream is dead; the second answers, and the dead one is then skipped"
+restart --upstream "127.0.0.1#$UP_DEAD" --upstream "127.0.0.1#$UP_A" --upstream-timeout-ms 300
+expect_ok in_ctr "$WEB" dig +short +tries=1 +time=3 @10.89.0.1 first.example
+expect_eq "192.0.2.1" "$T_LAST" "answer despite a dead first server"
+expect_eq "1" "$(queries 3)" "queries to the dead server"
+t0=$(date +%s%N)
+expect_ok in_ctr "$WEB" dig +short +tries=1 +time=3 @10.89.0.1 second.example
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+expect_eq "192.0.2.1" "$T_LAST"
+expect_eq "1" "$(queries 3)" "the dead server is not asked again"
+(( ms < 250 )) || t_fail "second query took ${ms} ms: the dead server was waited for"
+expect_ok in_ctr "$WEB" dig +tcp +short +tries=1 +time=3 @10.89.0.1 third.example
+expect_eq "198.51.100.1" "$T_LAST" "TCP skips the dead server too"
+
+t_case "failover past SERVFAIL"
+restart --upstream "127.0.0.1#$UP_FAIL" --upstream "127.0.0.1#$UP_B"
+expect_ok in_ctr "$WEB" dig +short +tries=1 +time=3 @10.89.0.1 sf.example
+expect_eq "192.0.2.2" "$T_LAST"
+expect_match 'udp sf\.example' "$(cat "$T_OUT/upstream-4.log")" "the failing server was asked"
+
+t_case "SERVFAIL when no upstream answers, over UDP and TCP"
+restart --upstream "127.0.0.1#$UP_DEAD" --upstream-timeout-ms 200
+expect_ok in_ctr "$WEB" dig +tries=1 +time=3 @10.89.0.1 nobody.example
+expect_match 'status: SERVFAIL' "$T_LAST"
+expect_ok in_ctr "$WEB" dig +tcp +tries=1 +time=3 @10.89.0.1 nobody.example
+expect_match 'status: SERVFAIL' "$T_LAST"
+
+t_case "the responder exits when the last records file is removed"
+rm "$DNS_DIR/red"
+dns_reload
+wait_for 3 bash -c "! kill -0 $DNS_PID 2>/dev/null"
+if kill -0 "$DNS_PID" 2>/dev/null; then t_fail "podnet-dns still runs"; fi
+expect_match 'no records files left' "$(cat "$DNS_LOG")"
+
+t_done
