@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# podnet's netavark front, driven the way Podman drives it, in namespaces of
+# our own (unprivileged: a user namespace where we are uid 0, an "I" netns
+# standing for Podman's rootless netns with a tap0 uplink, container netns
+# inside it): setup with the captured NetworkOptions, the StatusBlock, traffic
+# within a network and not across, DNS records and aardvark-dns, errors,
+# rollback and idempotent teardown. The full Podman run is scripts/test-podman.sh.
+source "$(dirname "$0")/lib.sh"
+NVK=$PODNET_BUILD/bin/podman-backend/netavark
+DATA=$(cd "$(dirname "$0")/../unit/plugins-data" && pwd)
+AARDVARK=/usr/lib/podman/aardvark-dns
+CFG=$T_OUT/cfg
+
+in_i() { nsenter --preserve-credentials -t "$IPID" -U -n -- "$@"; }
+in_c() { local pid=$1; shift; nsenter --preserve-credentials -t "$IPID" -U -- nsenter -t "$pid" -n -- "$@"; }
+new_ctr() { nsenter --preserve-credentials -t "$IPID" -U -n -- unshare -n sleep 120 >/dev/null 2>&1 & echo $!; }
+nvk() { in_i "$NVK" --config "$CFG" --rootless=true --aardvark-binary="$AARDVARK" "$@"; }
+opts() { # id name net ip ifname -> one-network NetworkOptions from the captured document
+  jq -c --arg id "$1" --arg name "$2" --arg net "$3" --arg ip "$4" --arg ifn "$5" \
+    '.container_id=$id | .container_name=$name | del(.port_mappings)
+     | .networks={($net): {static_ips:[$ip], aliases:[$id[0:12]], interface_name:$ifn}}
+     | .network_info={($net): .network_info[$net]}' "$DATA/nvk-multi.json"
+}
+
+t_case "set up: an infra namespace with a tap0 uplink, container namespaces in it"
+unshare -rn sleep 120 & IPID=$!
+t_on_exit "kill $IPID"
+wait_for 5 test -e /proc/$IPID/ns/net
+expect_ok in_i sh -c 'ip link set lo up && ip link add tap0 type veth peer name tap0-peer &&
+  ip addr add 10.0.2.100/24 dev tap0 && ip link set tap0 up && ip link set tap0-peer up &&
+  ip route add default via 10.0.2.2'
+A=$(new_ctr); B=$(new_ctr); X=$(new_ctr)
+t_on_exit "kill $A $B $X"
+wait_for 5 test -e /proc/$X/ns/net
+
+t_case "version, --version and usage errors"
+expect_ok "$NVK" version
+expect_match '"version"' "$T_LAST"
+expect_ok "$NVK" --version
+expect_match '^netavark ' "$T_LAST"
+expect_fail 2 "$NVK" frobnicate
+expect_eq "error" "$(jq -r 'keys[0]' <<<"$T_LAST")" "error object"
+
+t_case "setup with Podman's two-network document: one StatusBlock per network"
+expect_ok nvk setup /proc/$A/ns/net <"$DATA/nvk-multi.json"
+STATUS=$T_LAST
+expect_eq "if-net1 if-net2" "$(jq -r 'keys|join(" ")' <<<"$STATUS")" "networks"
+expect_eq "10.89.0.3/24 10.89.0.1" "$(jq -r '."if-net1".interfaces.eth0.subnets[0]|"\(.ipnet) \(.gateway)"' <<<"$STATUS")"
+expect_eq "10.89.1.2/24" "$(jq -r '."if-net2".interfaces.eth1.subnets[0].ipnet' <<<"$STATUS")"
+expect_eq '["dns.podman"] ["10.89.0.1"]' "$(jq -c '."if-net1"|.dns_search_domains, .dns_server_ips' <<<"$STATUS" | paste -sd' ')"
+expect_ok in_c "$A" ip -o addr show eth0
+expect_match '10\.89\.0\.3/24' "$T_LAST"
+expect_ok in_c "$A" ip -o link show eth0
+expect_match "link/ether $(jq -r '."if-net1".interfaces.eth0.mac_address' <<<"$STATUS") " "$T_LAST" "reported MAC is the real one"
+expect_ok in_c "$A" ip route show default
+expect_match 'via 10\.89\.0\.1 dev eth0' "$T_LAST"
+
+t_case "a second container on if-net1 reaches the first; one on if-net2 only cannot reach if-net1"
+expect_ok nvk setup /proc/$B/ns/net < <(opts bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb ctr-b if-net1 10.89.0.4 eth0)
+expect_ok nvk setup /proc/$X/ns/net < <(opts cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc ctr-x if-net2 10.89.1.5 eth0)
+expect_ok in_c "$B" busybox ping -c1 -W2 10.89.0.3
+expect_fail '!' in_c "$X" busybox ping -c1 -W1 10.89.0.4
+expect_fail '!' in_c "$X" busybox ping -c1 -W1 10.89.0.1
+expect_ok in_c "$X" busybox ping -c1 -W2 10.89.1.2
+
+t_case "DNS: aardvark-format records, and aardvark-dns answers names on the network"
+expect_ok cat "$CFG/aardvark-dns/if-net1"
+expect_eq "10.89.0.1
+3ca05e326cd5d46372209b0156e9827c33a47ebaeadf9cf33469579a34fd8abe 10.89.0.3  if-multi,if-alias-a,3ca05e326cd5
+bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb 10.89.0.4  ctr-b,bbbbbbbbbbbb" "$T_LAST"
+if [[ -x $AARDVARK ]]; then
+  wait_for 5 in_c "$B" timeout 2 busybox nslookup if-alias-a 10.89.0.1
+  expect_ok in_c "$B" timeout 3 busybox nslookup if-alias-a 10.89.0.1
+  expect_match 'Address: 10\.89\.0\.3' "$T_LAST"
+  expect_fail "!" in_c "$X" timeout 3 busybox nslookup ctr-b 10.89.1.1
+fi
+
+t_case "the firewall: one nftables table, masquerade out of tap0, no iptables chains"
+expect_ok in_i nft list table inet podnet
+expect_match 'oifname "tap0" masquerade' "$T_LAST"
+expect_match 'iifname "podman2" oifname "tap0" accept' "$T_LAST"
+
+t_case "static MAC and mtu from the network options; DNS off gives empty arrays"
+D=$(new_ctr); t_on_exit "kill $D"; wait_for 5 test -e /proc/$D/ns/net
+expect_ok nvk setup /proc/$D/ns/net <"$DATA/nvk-opts.json"
+expect_eq "$(jq -S . "$DATA/nvk-opts-status.json")" "$(jq -S . <<<"$T_LAST")" "StatusBlock equals netavark's"
+expect_ok in_c "$D" ip -o link show eth0
+expect_match 'mtu 1400 .* link/ether 02:11:22:33:44:55 ' "$T_LAST"
+expect_ok nvk teardown /proc/$D/ns/net <"$DATA/nvk-opts.json"
+
+t_case "errors: JSON error object on stdout, exit 1, nothing left behind"
+expect_fail 1 nvk setup /proc/$D/ns/net <<<'{"container_id":'
+expect_match '^\{"error":"cannot parse' "$T_LAST"
+expect_fail 1 nvk setup /nonexistent/netns <"$DATA/nvk-opts.json"
+expect_match 'invalid namespace path' "$T_LAST"
+expect_fail 1 nvk setup /proc/$D/ns/net < <(head -c 2000000 /dev/zero | tr '\0' ' ')
+expect_match 'larger than' "$T_LAST"
+# the second network asks for an interface name that exists: the first is rolled back
+expect_fail 1 nvk setup /proc/$D/ns/net < <(jq -c '.networks."if-net2".interface_name="lo"' "$DATA/nvk-multi.json")
+expect_ok in_c "$D" ip -o link
+expect_nomatch 'eth0' "$T_LAST" "rolled back"
+expect_ok in_i ip -o link
+expect_nomatch 'podman5' "$T_LAST" "no bridge of a failed setup"
+
+t_case "teardown: no output, idempotent, fine when the namespace is gone; nothing left"
+expect_ok nvk teardown /proc/$A/ns/net <"$DATA/nvk-multi.json"
+expect_eq "" "$T_LAST" "teardown prints nothing"
+expect_ok nvk teardown /proc/$A/ns/net <"$DATA/nvk-multi.json"
+expect_ok nvk teardown /proc/$B/ns/net < <(opts bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb ctr-b if-net1 10.89.0.4 eth0)
+kill "$X"; wait "$X" 2>/dev/null
+expect_ok nvk teardown /nonexistent/netns < <(opts cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc ctr-x if-net2 10.89.1.5 eth0)
+expect_ok in_i ip -o link
+expect_nomatch 'pn[0-9a-f]{12}|podman[0-9]' "$T_LAST" "veths and bridges"
+expect_fail '!' in_i nft list table inet podnet
+expect_eq "" "$(ls "$CFG/aardvark-dns" | grep -v '^aardvark' || true)" "records files"
+expect_eq "0" "$(jq '.networks|length' "$CFG/podnet/state.json")" "state"
+if [[ -f $CFG/aardvark-dns/aardvark.pid ]]; then
+  wait_for 5 test ! -f "$CFG/aardvark-dns/aardvark.pid"
+  expect_fail '!' test -f "$CFG/aardvark-dns/aardvark.pid"
+fi
+t_done
