@@ -46,6 +46,9 @@ bool cli_sandbox_stale(json_t *doc);
 /** cli_infra() - the infra with its helpers running (starting them as needed; under the lock). */
 int cli_infra(struct cli *c, struct netd_infra *inf, struct pn_err *err);
 
+/** cli_repair() - if sandboxes run but the infra was killed, rebuild it and reattach them. */
+int cli_repair(struct cli *c, struct pn_err *err);
+
 /** cli_helpers_reload() - tell the DNS responder that records changed. */
 void cli_helpers_reload(struct cli *c);
 

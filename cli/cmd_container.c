@@ -78,6 +78,8 @@ int cmd_ps(struct cli *c, int argc, char **argv)
 	if (cli_lock(c, &err) < 0)
 		return cli_fail(&err);
 	cli_gc(c, NULL);
+	if (cli_repair(c, &err) < 0)
+		fprintf(stderr, "Warning: %s\n", err.msg);
 	netd_sandbox_list(&c->paths, "container", &all, NULL);
 	helpers_repair(c, all);
 	cli_unlock(c);

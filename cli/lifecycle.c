@@ -10,6 +10,7 @@
 #include "fileutil.h"
 #include "helpers.h"
 #include "nft.h"
+#include "ns.h"
 #include "sandbox.h"
 #include "state.h"
 
@@ -253,15 +254,96 @@ int cli_gc(struct cli *c, struct pn_err *err)
 	return n;
 }
 
+/*
+ * The holder was killed while sandboxes still run: their user namespace lives
+ * on in them, their infra namespace is gone or orphaned. Build a new I inside
+ * that U and re-attach every running sandbox with its recorded addresses.
+ */
+static int recover_infra(struct cli *c, json_t *live, struct netd_infra *inf, struct pn_err *err)
+{
+	json_t *doc;
+	size_t i;
+	int ufd = -1, r;
+
+	json_array_foreach(live, i, doc) {
+		struct pn_proc_id init;
+
+		if (netd_sandbox_proc(doc, "init", &init) && (ufd = pn_ns_open(init.pid, "user")) >= 0)
+			break;
+	}
+	if (c->paths.rootless && ufd < 0)
+		return -ENOENT;
+	r = netd_infra_adopt(&c->paths, ufd, inf, err);
+	if (ufd >= 0)
+		close(ufd);
+	if (r < 0)
+		return r;
+	json_array_foreach(live, i, doc) {
+		struct pn_err e = { 0 };
+
+		/* pod members share the pod's namespace: the pod is re-attached */
+		if (json_string_value(json_object_get(doc, "pod")) && json_string_value(json_object_get(doc, "pod"))[0])
+			continue;
+		if (!json_object_size(json_object_get(doc, "networks")))
+			continue;
+		helpers_sandbox_stopped(c, doc);
+		if (sandbox_netns_apply(c, inf, doc, NULL, true, &e) < 0 ||
+		    sandbox_netns_apply(c, inf, doc, NULL, false, &e) < 0) {
+			fprintf(stderr, "Warning: could not reconnect %s: %s\n",
+				json_string_value(json_object_get(doc, "name")), e.msg);
+			continue;
+		}
+		if (json_array_size(json_object_get(doc, "publish")) &&
+		    helpers_sandbox_started(c, inf, doc, &e) == 0)
+			netd_sandbox_save(&c->paths, doc, NULL);
+	}
+	return 0;
+}
+
 int cli_infra(struct cli *c, struct netd_infra *inf, struct pn_err *err)
 {
 	bool started = false;
 	int r;
 
-	r = netd_infra_ensure(&c->paths, inf, &started, err);
-	if (r < 0)
-		return r;
+	if (netd_infra_open(&c->paths, inf, NULL) < 0 && anything_live(c)) {
+		_cleanup_json_ json_t *all = NULL;
+		json_t *live = json_array(), *doc;
+		size_t i;
+
+		netd_sandbox_list(&c->paths, NULL, &all, NULL);
+		json_array_foreach(all, i, doc)
+			if (strcmp(json_string_value(json_object_get(doc, "state")) ?: "", "running") == 0 &&
+			    netd_sandbox_alive(doc))
+				json_array_append(live, doc);
+		r = json_array_size(live) ? recover_infra(c, live, inf, err) : -ENOENT;
+		json_decref(live);
+		if (r == 0) {
+			started = true;
+			return helpers_ensure(c, inf, started, err);
+		}
+		if (r != -ENOENT)
+			return r;
+		pn_err_clear(err);
+	}
+	if (inf->netns_fd < 0) {
+		r = netd_infra_ensure(&c->paths, inf, &started, err);
+		if (r < 0)
+			return r;
+	}
 	return helpers_ensure(c, inf, started, err);
+}
+
+int cli_repair(struct cli *c, struct pn_err *err)
+{
+	struct netd_infra inf = NETD_INFRA_INIT;
+	int r = 0;
+
+	if (!anything_live(c))
+		return 0;
+	if (netd_infra_open(&c->paths, &inf, NULL) < 0)
+		r = cli_infra(c, &inf, err);
+	netd_infra_close(&inf);
+	return r;
 }
 
 void cli_helpers_reload(struct cli *c)

@@ -236,7 +236,7 @@ static int read_full(int fd, void *buf, size_t len)
 	return 0;
 }
 
-static int start_holder(const struct pn_paths *p, struct netd_infra *ret, struct pn_err *err)
+static int start_holder(const struct pn_paths *p, int adopt_userns_fd, struct netd_infra *ret, struct pn_err *err)
 {
 	struct netd_network *nets = NULL;
 	size_t n = 0;
@@ -266,7 +266,15 @@ static int start_holder(const struct pn_paths *p, struct netd_infra *ret, struct
 
 		close(to_child[1]);
 		close(to_parent[0]);
-		if (p->rootless) {
+		if (p->rootless && adopt_userns_fd >= 0) {
+			/* U lives on in running containers: build the new I inside it */
+			if (setns(adopt_userns_fd, CLONE_NEWUSER) < 0) {
+				rc = pn_err_set(&e, errno, "cannot join the existing user namespace: %s", strerror(errno));
+				goto report;
+			}
+			(void)!setresgid(0, 0, 0);
+			(void)!setresuid(0, 0, 0);
+		} else if (p->rootless) {
 			if (unshare(CLONE_NEWUSER) < 0) {
 				rc = pn_err_set(&e, errno, "cannot create a user namespace: %s (is kernel.unprivileged_userns_clone or user.max_user_namespaces 0?)",
 						strerror(errno));
@@ -292,7 +300,7 @@ report:
 	close(to_parent[1]);
 	netd_network_list_free(nets, n);
 	r = 0;
-	if (p->rootless) {
+	if (p->rootless && adopt_userns_fd < 0) {
 		if (read_full(to_parent[0], &c, 1) < 0 || c != 'u') {
 			r = pn_err_set(err, EIO, "the namespace holder failed to start");
 		} else {
@@ -346,11 +354,24 @@ int netd_infra_ensure(const struct pn_paths *p, struct netd_infra *ret, bool *re
 		*ret_started = false;
 	if (netd_infra_open(p, ret, err) == 0)
 		return 0;
-	r = start_holder(p, ret, err);
+	r = start_holder(p, -1, ret, err);
 	if (r < 0)
 		return r;
 	if (ret_started)
 		*ret_started = true;
+	r = netd_infra_open(p, ret, err);
+	if (r < 0)
+		return pn_err_set(err, EIO, "the namespace holder exited right after starting");
+	return 0;
+}
+
+int netd_infra_adopt(const struct pn_paths *p, int userns_fd, struct netd_infra *ret, struct pn_err *err)
+{
+	int r = start_holder(p, userns_fd, ret, err);
+
+	if (r < 0)
+		return r;
+	/* the id mapping of the adopted U is whatever it was */
 	r = netd_infra_open(p, ret, err);
 	if (r < 0)
 		return pn_err_set(err, EIO, "the namespace holder exited right after starting");

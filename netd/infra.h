@@ -37,6 +37,14 @@ int netd_infra_open(const struct pn_paths *p, struct netd_infra *ret, struct pn_
 /** netd_infra_ensure() - open the infra, starting the holder if needed (call under the lock). */
 int netd_infra_ensure(const struct pn_paths *p, struct netd_infra *ret, bool *ret_started,
 		      struct pn_err *err);
+/**
+ * netd_infra_adopt() - start a new holder inside an existing user namespace
+ * @userns_fd: U, opened from a process that still lives in it (a container's init)
+ *
+ * For a holder that was killed while containers still run in U: their U is
+ * kept and a fresh I is built in it (call under the lock). As root, pass -1.
+ */
+int netd_infra_adopt(const struct pn_paths *p, int userns_fd, struct netd_infra *ret, struct pn_err *err);
 void netd_infra_close(struct netd_infra *inf);
 /** netd_infra_stop() - end the holder (U and I go with it and with their last user). */
 int netd_infra_stop(const struct pn_paths *p);

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Killing the helpers with SIGKILL: the namespace holder, podnet-dns and
+# podnet-slirp. The next command recognises it and repairs: running
+# containers are reconnected with their addresses, names resolve again.
+. "$(dirname "$0")/lib.sh"
+t_on_exit "$PODNET system reset -f"
+
+holder() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' "$PODNET_RUNTIME_DIR/holder.json"; }
+ip_of() { $PODNET inspect "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['networks']['$2']['ips'][0].split('/')[0])"; }
+tcp() { $PODNET exec "$1" -- socat -T2 - TCP:"$2":7000,connect-timeout=2 </dev/null 2>/dev/null; }
+
+t_case "setup: two containers on one network"
+expect_ok $PODNET network create rec
+expect_ok $PODNET run -d --name r1 --network rec -- socat -T5 TCP-LISTEN:7000,reuseaddr,fork SYSTEM:'echo r1-here'
+expect_ok $PODNET run -d --name r2 --network rec -- sleep 120
+ip1=$(ip_of r1 rec)
+wait_for 5 tcp r2 "$ip1"
+expect_eq "r1-here" "$(tcp r2 "$ip1")"
+
+t_case "kill -9 of the namespace holder is repaired by the next command"
+old=$(holder)
+kill -9 "$old"
+wait_for 5 bash -c "! kill -0 $old 2>/dev/null"
+expect_ok $PODNET ps
+expect_match "r1 +running" "$T_LAST"
+new=$(holder)
+[[ "$new" != "$old" ]] || t_fail "holder not replaced"
+expect_eq "$ip1" "$(ip_of r1 rec)" "address kept"
+wait_for 5 tcp r2 "$ip1"
+expect_eq "r1-here" "$(tcp r2 "$ip1")" "r2 -> r1 after repair"
+expect_ok $PODNET run --rm --network rec -- socat -T2 - TCP:"$ip1":7000,connect-timeout=2
+expect_eq "r1-here" "$T_LAST" "a new container reaches an old one"
+
+t_case "names resolve again after the repair"
+wait_for 5 $PODNET exec r2 -- getent hosts r1
+expect_ok $PODNET exec r2 -- getent hosts r1
+expect_match "^$ip1 " "$T_LAST"
+
+t_case "kill -9 of podnet-dns is repaired by the next command that needs it"
+dnspid=$(cut -d' ' -f1 "$PODNET_RUNTIME_DIR/dns/podnet-dns.pid")
+kill -9 "$dnspid"
+expect_ok $PODNET run --rm --network rec -- true
+wait_for 5 $PODNET exec r2 -- getent hosts r1
+expect_ok $PODNET exec r2 -- getent hosts r1
+
+t_case "clean up"
+expect_ok $PODNET rm -f r1 r2
+expect_ok $PODNET network rm rec
+wait_for 5 t_no_podnet_procs
+expect_eq "" "$(t_podnet_procs)" "processes left"
+expect_ok $PODNET system check
+t_done
