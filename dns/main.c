@@ -23,6 +23,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -302,6 +303,8 @@ int main(int argc, char **argv)
 	int r, keep[4], nkeep = 0;
 
 	pn_log_ident = "podnet-dns";
+	/* a fixed threshold: large tables are mmap()ed and really freed on reload */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	if (getenv("PODNET_DNS_DEBUG"))
 		pn_log_max = PN_LOG_DEBUG;
 	if (parse_args(argc, argv, &c) < 0)

@@ -5,7 +5,8 @@
  * Theory of operation: loading appends to growable arrays (networks, records,
  * addresses, a string arena for names, name and address entries, upstream
  * lists); dns_db_build() then sizes each hash table to the next power of two
- * at least twice its entry count and inserts with linear probing. Slots hold
+ * at least 1.5 times its entry count (load <= 2/3) and inserts with linear
+ * probing. Slots hold
  * entry index + 1. The tables are never modified after build: a reload builds
  * a complete new database and the daemon swaps it in between two packets, so
  * queries see either the old or the new records, never a mix.
@@ -476,11 +477,12 @@ int dns_db_set_host_gateway(struct dns_db *db, const char *text, size_t len)
 	return 0;
 }
 
+/* A power of two with the load at most 2/3: linear probing stays a few probes long. */
 static uint32_t table_size(uint32_t n)
 {
 	uint32_t size = 16;
 
-	while (size < 2 * n)
+	while (size < n + n / 2)
 		size *= 2;
 	return size;
 }

@@ -41,6 +41,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -61,6 +62,9 @@
 #define DOWN_MAX 16
 #define DOWN_MS 30000             /* an upstream that timed out is avoided this long */
 #define EPOLL_EVENTS 64
+#define UDP_QUERY_MAX 2048        /* a larger UDP query would be fragmented: not one we serve */
+#define CONN_RBUF (DNS_QUERY_MAX + 2)
+#define CONN_WBUF (DNS_TCP_MSG_MAX + 2)
 
 enum ev_kind { EV_SIGNAL = 1, EV_HOLDER, EV_UDP, EV_TCP_LISTEN, EV_TCP_CONN, EV_UP_UDP, EV_UP_TCP };
 #define EV(kind, idx) ((uint64_t)(kind) << 32 | (uint32_t)(idx))
@@ -85,7 +89,7 @@ struct pending {
 	uint32_t tried;            /* bit per server of ups */
 	int current;
 	size_t len, question_len;
-	uint8_t query[DNS_QUERY_MAX];
+	uint8_t *query;            /* DNS_QUERY_MAX bytes of s->pend_buf, touched only when used */
 };
 
 enum up_state { UP_NONE, UP_CONNECTING, UP_READING };
@@ -105,9 +109,10 @@ struct tcp_conn {
 	uint32_t tried;
 	int current;
 	size_t qlen, up_off;
-	uint8_t rbuf[DNS_QUERY_MAX + 2];
-	uint8_t qbuf[DNS_QUERY_MAX + 2];
-	uint8_t wbuf[DNS_TCP_MSG_MAX + 2];
+	/* in s->conn_buf: memory is touched only by connections that happen */
+	uint8_t *rbuf;             /* CONN_RBUF */
+	uint8_t *qbuf;             /* CONN_RBUF */
+	uint8_t *wbuf;             /* CONN_WBUF */
 };
 
 struct down_entry {
@@ -129,16 +134,18 @@ struct dns_server {
 	struct listener listeners[LISTENERS_MAX];
 	/* forwarding */
 	struct pending *pending;
-	int32_t pend_head, pend_tail, pend_free;
+	uint8_t *pend_buf;
+	int32_t pend_head, pend_tail, pend_free, pend_fresh;
 	uint16_t id_slot[65536];   /* wire id -> slot + 1 */
 	/* TCP */
 	struct tcp_conn *conns;
+	uint8_t *conn_buf;
 	unsigned int n_conns;
 	/* randomness, refilled in blocks */
 	uint8_t rnd[512];
 	size_t rnd_pos;
 	/* UDP batch buffers */
-	uint8_t rx[UDP_BATCH][DNS_QUERY_MAX];
+	uint8_t rx[UDP_BATCH][UDP_QUERY_MAX];
 	uint8_t tx[UDP_BATCH][DNS_UDP_OURS];
 	uint8_t relay[UDP_BATCH][RELAY_MAX];
 	struct sockaddr_storage rx_addr[UDP_BATCH];
@@ -387,7 +394,7 @@ static void forward_udp(struct dns_server *s, int listener, const struct dns_que
 	int32_t i;
 	int tries;
 
-	if (s->pend_free < 0 || ups->count == 0) {
+	if ((s->pend_free < 0 && s->pend_fresh >= PENDING_MAX) || ups->count == 0) {
 		uint8_t out[DNS_UDP_OURS];
 		size_t n = dns_reply_rcode(q, DNS_RCODE_SERVFAIL, out, sizeof(out));
 
@@ -403,9 +410,14 @@ static void forward_udp(struct dns_server *s, int listener, const struct dns_que
 	}
 	if (tries == 16)
 		return; /* the table is that full only under attack: let the client retry */
-	i = s->pend_free;
+	if (s->pend_free >= 0) {
+		i = s->pend_free;
+		s->pend_free = s->pending[i].next;
+	} else {
+		i = s->pend_fresh++; /* never used before: its memory is touched now */
+	}
 	p = &s->pending[i];
-	s->pend_free = p->next;
+	p->query = s->pend_buf + (size_t)i * DNS_QUERY_MAX;
 	p->used = true;
 	p->prev = p->next = -1;
 	p->client_id = q->id;
@@ -503,7 +515,7 @@ static void udp_readable(struct dns_server *s, int li)
 
 	for (int i = 0; i < UDP_BATCH; i++) {
 		s->rx_iov[i].iov_base = s->rx[i];
-		s->rx_iov[i].iov_len = DNS_QUERY_MAX;
+		s->rx_iov[i].iov_len = UDP_QUERY_MAX;
 		memset(&s->rx_msg[i].msg_hdr, 0, sizeof(s->rx_msg[i].msg_hdr));
 		s->rx_msg[i].msg_hdr.msg_iov = &s->rx_iov[i];
 		s->rx_msg[i].msg_hdr.msg_iovlen = 1;
@@ -650,7 +662,7 @@ static void conn_up_fail(struct dns_server *s, struct tcp_conn *c)
 
 	conn_up_close(c);
 	dns_query_parse(c->qbuf + 2, c->qlen, &q);
-	n = dns_reply_rcode(&q, DNS_RCODE_SERVFAIL, c->wbuf + 2, sizeof(c->wbuf) - 2);
+	n = dns_reply_rcode(&q, DNS_RCODE_SERVFAIL, c->wbuf + 2, CONN_WBUF - 2);
 	if (n == 0) {
 		conn_close(s, c);
 		return;
@@ -763,7 +775,7 @@ static void conn_process(struct dns_server *s, struct tcp_conn *c)
 		if (c->rlen < mlen + 2)
 			break;
 		act = dns_resolve(&s->db, c->net, c->rbuf + 2, mlen, true, &q, c->wbuf + 2,
-				  sizeof(c->wbuf) - 2, &alen);
+				  CONN_WBUF - 2, &alen);
 		if (act == DNS_ACT_FORWARD) {
 			struct sockaddr_storage peer;
 			socklen_t pl = sizeof(peer);
@@ -816,7 +828,7 @@ static void conn_event(struct dns_server *s, struct tcp_conn *c, uint32_t events
 		}
 	}
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR) && c->up == UP_NONE && c->wlen == 0) {
-		ssize_t n = recv(c->fd, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen, MSG_DONTWAIT);
+		ssize_t n = recv(c->fd, c->rbuf + c->rlen, CONN_RBUF - c->rlen, MSG_DONTWAIT);
 
 		if (n == 0 || (n < 0 && errno != EAGAIN)) {
 			conn_close(s, c);
@@ -917,7 +929,7 @@ static void listener_close(struct dns_server *s, int li)
 	for (unsigned int i = 0; i < s->opt.tcp_max; i++)
 		if (s->conns[i].used && s->conns[i].listener == li)
 			conn_close(s, &s->conns[i]);
-	for (int32_t i = 0; i < PENDING_MAX; i++)
+	for (int32_t i = 0; i < s->pend_fresh; i++)
 		if (s->pending[i].used && s->pending[i].listener == li)
 			pend_release(s, i);
 }
@@ -1041,6 +1053,7 @@ static int reload(struct dns_server *s)
 			listener_close(s, li);
 	dns_db_free(&s->db);
 	s->db = db;
+	malloc_trim(0); /* the old tables and the file buffers go back to the kernel */
 	load_defaults(s);
 	pn_info("records loaded: %u networks, %u records, %u upstream servers", s->db.n_nets,
 		s->db.n_recs, s->defaults.count);
@@ -1061,17 +1074,24 @@ int dns_server_new(const struct dns_options *opts, struct dns_server **ret)
 	dns_db_init(&s->db, 0);
 	s->rnd_pos = sizeof(s->rnd);
 	s->pend_head = s->pend_tail = -1;
+	/* sized at start, touched as used: big calloc()s are fresh zero pages */
 	s->pending = calloc(PENDING_MAX, sizeof(*s->pending));
+	s->pend_buf = calloc(PENDING_MAX, DNS_QUERY_MAX);
 	s->conns = calloc(s->opt.tcp_max, sizeof(*s->conns));
-	if (!s->pending || !s->conns) {
+	s->conn_buf = calloc(s->opt.tcp_max, 2 * CONN_RBUF + CONN_WBUF);
+	if (!s->pending || !s->pend_buf || !s->conns || !s->conn_buf) {
 		dns_server_free(s);
 		return -ENOMEM;
 	}
-	for (int32_t i = 0; i < PENDING_MAX; i++) {
-		s->pending[i].prev = -1;
-		s->pending[i].next = i + 1 < PENDING_MAX ? i + 1 : -1;
+	for (unsigned int i = 0; i < s->opt.tcp_max; i++) {
+		uint8_t *b = s->conn_buf + (size_t)i * (2 * CONN_RBUF + CONN_WBUF);
+
+		s->conns[i].rbuf = b;
+		s->conns[i].qbuf = b + CONN_RBUF;
+		s->conns[i].wbuf = b + 2 * CONN_RBUF;
 	}
-	s->pend_free = 0;
+	s->pend_free = -1;
+	s->pend_fresh = 0;
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (s->epfd < 0) {
 		int r = -errno;
@@ -1226,6 +1246,8 @@ void dns_server_free(struct dns_server *s)
 		close(s->epfd);
 	dns_db_free(&s->db);
 	free(s->pending);
+	free(s->pend_buf);
 	free(s->conns);
+	free(s->conn_buf);
 	free(s);
 }

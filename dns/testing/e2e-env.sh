@@ -92,7 +92,7 @@ dns_start() { # ARGS...: podnet-dns into U and I; DNS_PID, DNS_LOG
   DNS_PID=$!
   t_on_exit "kill $DNS_PID"
   local i
-  for ((i = 0; i < 500; i++)); do
+  for ((i = 0; i < 1000; i++)); do
     [[ -s "$T_OUT/ready" ]] && break
     kill -0 "$DNS_PID" 2>/dev/null || break
     sleep 0.01
@@ -108,7 +108,8 @@ fake_upstream() { # VAR TAG [MODE]: start a fake upstream on 127.0.0.1; its port
     --log "$T_OUT/upstream-$tag.log" </dev/null >/dev/null 2>&1 &
   pid=$!
   t_on_exit "kill $pid"
-  for ((i = 0; i < 300; i++)); do [[ -s "$pf" ]] && break; sleep 0.01; done
+  for ((i = 0; i < 1000; i++)); do [[ -s "$pf" ]] && break; sleep 0.01; done
+  [[ -s "$pf" ]] || { echo "fake upstream $tag did not start" >&2; return 1; }
   printf -v "$var" '%s' "$(cat "$pf")"
 }
 

@@ -20,10 +20,10 @@ queries() { # TAG: how many queries that upstream received
 t_case "set up: infra namespace, network red, two containers, four fake upstreams"
 dns_infra_up || t_fail "dns_infra_up failed"
 dns_network red pnred 10.89.0.1 || t_fail "dns_network failed"
-fake_upstream UP_A 1
-fake_upstream UP_B 2
-fake_upstream UP_DEAD 3 blackhole
-fake_upstream UP_FAIL 4 servfail
+fake_upstream UP_A 1 || t_fail "fake upstream"
+fake_upstream UP_B 2 || t_fail "fake upstream"
+fake_upstream UP_DEAD 3 blackhole || t_fail "fake upstream"
+fake_upstream UP_FAIL 4 servfail || t_fail "fake upstream"
 dns_container WEB pnred 10.89.0.2 || t_fail "dns_container failed"
 dns_container DB pnred 10.89.0.3 || t_fail "dns_container failed"
 dns_record red "aaaa 10.89.0.2  web" "bbbb 10.89.0.3  db 127.0.0.1#$UP_B"
