@@ -11,6 +11,8 @@ DD=$T_OUT/data
 
 in_i() { nsenter --preserve-credentials -t "$IPID" -U -n -- "$@"; }
 in_c() { local pid=$1; shift; nsenter --preserve-credentials -t "$IPID" -U -- nsenter -t "$pid" -n -- "$@"; }
+# a container namespace is ready once unshare has become sleep (before, /proc/PID/ns/net is I)
+ready() { local p; for p; do wait_for 5 bash -c "[[ \$(readlink /proc/$p/exe) == */sleep ]]"; done; }
 new_ctr() { nsenter --preserve-credentials -t "$IPID" -U -n -- unshare -n sleep 120 >/dev/null 2>&1 & echo $!; }
 conf() { # name bridge subnet [extra json]
   jq -nc --arg n "$1" --arg b "$2" --arg s "$3" --arg dd "$DD" --argjson x "${4:-{\}}" \
@@ -25,11 +27,12 @@ cni() { # COMMAND ID NETNS IFNAME ARGS <conf
 t_case "set up: an infra namespace with an uplink, container namespaces"
 unshare -rn sleep 120 >/dev/null 2>&1 & IPID=$!
 t_on_exit "kill $IPID"
-wait_for 5 test -e /proc/$IPID/ns/net
+# unshare has mapped the ids and become sleep only once its exe is sleep
+wait_for 5 bash -c "[[ \$(readlink /proc/$IPID/exe) == */sleep ]]"
 expect_ok in_i sh -c 'ip link set lo up && ip link add tap0 type veth peer name tap0-peer && ip link set tap0 up'
 A=$(new_ctr); B=$(new_ctr); X=$(new_ctr)
 t_on_exit "kill $A $B $X"
-wait_for 5 test -e /proc/$X/ns/net
+ready "$A" "$B" "$X"
 
 t_case "VERSION as Podman sends it"
 expect_ok env CNI_COMMAND=VERSION CNI_NETNS=dummy CNI_IFNAME=dummy CNI_PATH=dummy CNI_CONTAINERID= CNI_ARGS= \

@@ -14,6 +14,8 @@ CFG=$T_OUT/cfg
 
 in_i() { nsenter --preserve-credentials -t "$IPID" -U -n -- "$@"; }
 in_c() { local pid=$1; shift; nsenter --preserve-credentials -t "$IPID" -U -- nsenter -t "$pid" -n -- "$@"; }
+# a container namespace is ready once unshare has become sleep (before, /proc/PID/ns/net is I)
+ready() { local p; for p; do wait_for 5 bash -c "[[ \$(readlink /proc/$p/exe) == */sleep ]]"; done; }
 new_ctr() { nsenter --preserve-credentials -t "$IPID" -U -n -- unshare -n sleep 120 >/dev/null 2>&1 & echo $!; }
 nvk() { in_i "$NVK" --config "$CFG" --rootless=true --aardvark-binary="$AARDVARK" "$@"; }
 opts() { # id name net ip ifname -> one-network NetworkOptions from the captured document
@@ -26,13 +28,14 @@ opts() { # id name net ip ifname -> one-network NetworkOptions from the captured
 t_case "set up: an infra namespace with a tap0 uplink, container namespaces in it"
 unshare -rn sleep 120 & IPID=$!
 t_on_exit "kill $IPID"
-wait_for 5 test -e /proc/$IPID/ns/net
+# unshare has mapped the ids and become sleep only once its exe is sleep
+wait_for 5 bash -c "[[ \$(readlink /proc/$IPID/exe) == */sleep ]]"
 expect_ok in_i sh -c 'ip link set lo up && ip link add tap0 type veth peer name tap0-peer &&
   ip addr add 10.0.2.100/24 dev tap0 && ip link set tap0 up && ip link set tap0-peer up &&
   ip route add default via 10.0.2.2'
 A=$(new_ctr); B=$(new_ctr); X=$(new_ctr)
 t_on_exit "kill $A $B $X"
-wait_for 5 test -e /proc/$X/ns/net
+ready "$A" "$B" "$X"
 
 t_case "version, --version and usage errors"
 expect_ok "$NVK" version
@@ -82,7 +85,7 @@ expect_match 'oifname "tap0" masquerade' "$T_LAST"
 expect_match 'iifname "podman2" oifname "tap0" accept' "$T_LAST"
 
 t_case "static MAC and mtu from the network options; DNS off gives empty arrays"
-D=$(new_ctr); t_on_exit "kill $D"; wait_for 5 test -e /proc/$D/ns/net
+D=$(new_ctr); t_on_exit "kill $D"; ready "$D"
 expect_ok nvk setup /proc/$D/ns/net <"$DATA/nvk-opts.json"
 expect_eq "$(jq -S . "$DATA/nvk-opts-status.json")" "$(jq -S . <<<"$T_LAST")" "StatusBlock equals netavark's"
 expect_ok in_c "$D" ip -o link show eth0
