@@ -344,6 +344,7 @@ static int parse_record_line(struct dns_db *db, uint16_t net, const char *line, 
 	memset(rec, 0, sizeof(*rec));
 	rec->net = net;
 	rec->upstreams = -1;
+	rec->owner = hash_bytes(db->seed, f[0], fl[0]);
 	rec->v4 = db->n_v4;
 	rec->v6 = db->n_v6;
 
@@ -572,6 +573,35 @@ size_t dns_db_find_addr(const struct dns_db *db, uint16_t net, int family, const
 			n = collect(out, n, max, &db->recs[e->rec]);
 		else
 			*elsewhere = true;
+	}
+	return n;
+}
+
+size_t dns_db_asker_networks(const struct dns_db *db, uint16_t net, const struct dns_addr *client,
+			     uint16_t *out, size_t max)
+{
+	const struct dns_record *me[DNS_LOOKUP_MAX], *there[DNS_LOOKUP_MAX];
+	bool elsewhere;
+	size_t n = 0, nme;
+
+	if (!client || (client->family != AF_INET && client->family != AF_INET6))
+		return 0;
+	nme = dns_db_find_addr(db, net, client->family, client->bytes, me, DNS_LOOKUP_MAX, &elsewhere);
+	if (nme == 0)
+		return 0;
+	for (uint32_t i = 0; i < db->n_nets && n < max; i++) {
+		size_t nt;
+
+		if (i == net)
+			continue;
+		nt = dns_db_find_name(db, (uint16_t)i, db->arena + me[0]->name, me[0]->name_len, there,
+				      DNS_LOOKUP_MAX, &elsewhere);
+		for (size_t k = 0; k < nt; k++)
+			if (there[k]->owner == me[0]->owner && there[k]->name_len == me[0]->name_len &&
+			    memcmp(db->arena + there[k]->name, db->arena + me[0]->name, me[0]->name_len) == 0) {
+				out[n++] = (uint16_t)i;
+				break;
+			}
 	}
 	return n;
 }

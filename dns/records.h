@@ -49,6 +49,7 @@ struct dns_record {
 	uint16_t name_len;
 	uint16_t net;
 	int32_t upstreams;     /* index into db->upstreams, or -1: the defaults */
+	uint32_t owner;        /* hash of the record's id (first field): one container or pod */
 };
 
 struct dns_name_entry {
@@ -160,6 +161,22 @@ size_t dns_db_find_addr(const struct dns_db *db, uint16_t net, int family, const
  *
  * Return: 0 or -EINVAL.
  */
+/**
+ * dns_db_asker_networks() - the other networks the asker is attached to
+ * @net: the network whose listener received the query
+ * @client: the asker's address on @net
+ * @out: receives network indexes other than @net
+ *
+ * The asker is the record holding @client on @net; it is the same container
+ * or pod on another network when a record there has the same id and name.
+ * A container on several networks resolves the names of all of them, through
+ * whichever listener it asks; a container never sees networks it is not on.
+ *
+ * Return: the number of networks written.
+ */
+size_t dns_db_asker_networks(const struct dns_db *db, uint16_t net, const struct dns_addr *client,
+			     uint16_t *out, size_t max);
+
 int dns_addr_parse(const char *s, size_t len, struct dns_addr *out);
 
 /** dns_addr_to_sockaddr() - @a as a sockaddr (@port used when @a has none). Return: its length. */

@@ -135,8 +135,8 @@ static enum dns_action reply(struct dns_msg *m, size_t *out_len)
 }
 
 /* Reverse lookups: PTR for addresses of this network and the host gateway. */
-static enum dns_action resolve_reverse(const struct dns_db *db, uint16_t net,
-				       const struct dns_query *q, struct dns_msg *m,
+static enum dns_action resolve_reverse(const struct dns_db *db, uint16_t net, const uint16_t *others,
+				       size_t n_others, const struct dns_query *q, struct dns_msg *m,
 				       uint8_t *out, size_t cap, size_t limit, size_t *out_len)
 {
 	const struct dns_record *recs[DNS_LOOKUP_MAX];
@@ -148,6 +148,11 @@ static enum dns_action resolve_reverse(const struct dns_db *db, uint16_t net,
 	if (!dns_reverse_name(q->name, q->name_len, &family, bytes))
 		return DNS_ACT_FORWARD;
 	n = dns_db_find_addr(db, net, family, bytes, recs, DNS_LOOKUP_MAX, &elsewhere);
+	for (size_t i = 0; n == 0 && i < n_others; i++) {
+		bool ignored;
+
+		n = dns_db_find_addr(db, others[i], family, bytes, recs, DNS_LOOKUP_MAX, &ignored);
+	}
 	if (n > 0) {
 		dns_msg_begin(m, out, cap, limit, q, DNS_RCODE_NOERROR, true);
 		if (q->qtype == DNS_TYPE_PTR || q->qtype == DNS_TYPE_ANY)
@@ -169,12 +174,13 @@ static enum dns_action resolve_reverse(const struct dns_db *db, uint16_t net,
 	return DNS_ACT_FORWARD;
 }
 
-enum dns_action dns_resolve(const struct dns_db *db, uint16_t net, const uint8_t *pkt, size_t len,
-			    bool tcp, struct dns_query *q, uint8_t *out, size_t out_cap,
+enum dns_action dns_resolve(const struct dns_db *db, uint16_t net, const struct dns_addr *client,
+			    const uint8_t *pkt, size_t len, bool tcp, struct dns_query *q, uint8_t *out, size_t out_cap,
 			    size_t *out_len)
 {
 	const struct dns_record *recs[DNS_LOOKUP_MAX];
-	size_t limit, key_len, n;
+	uint16_t others[DNS_ASKER_NETS_MAX];
+	size_t limit, key_len, n, n_others = 0;
 	bool elsewhere, in_domain;
 	struct dns_msg m;
 	int rcode;
@@ -243,6 +249,14 @@ enum dns_action dns_resolve(const struct dns_db *db, uint16_t net, const uint8_t
 		return reply(&m, out_len);
 	}
 	n = dns_db_find_name(db, net, q->name, key_len, recs, DNS_LOOKUP_MAX, &elsewhere);
+	if (n == 0 && elsewhere)
+		n_others = dns_db_asker_networks(db, net, client, others, DNS_ASKER_NETS_MAX);
+	/* the listener's own network first: its addresses are the ones the asker reaches from here */
+	for (size_t i = 0; n == 0 && i < n_others; i++) {
+		bool ignored;
+
+		n = dns_db_find_name(db, others[i], q->name, key_len, recs, DNS_LOOKUP_MAX, &ignored);
+	}
 	if (n > 0) {
 		dns_msg_begin(&m, out, out_cap, limit, q, DNS_RCODE_NOERROR, true);
 		answer_addrs(db, &m, q->qtype, recs, n);
@@ -253,7 +267,9 @@ enum dns_action dns_resolve(const struct dns_db *db, uint16_t net, const uint8_t
 		dns_msg_begin(&m, out, out_cap, limit, q, DNS_RCODE_NXDOMAIN, true);
 		return reply(&m, out_len);
 	}
-	return resolve_reverse(db, net, q, &m, out, out_cap, limit, out_len);
+	if (n_others == 0)
+		n_others = dns_db_asker_networks(db, net, client, others, DNS_ASKER_NETS_MAX);
+	return resolve_reverse(db, net, others, n_others, q, &m, out, out_cap, limit, out_len);
 
 rcode_only:
 	*out_len = dns_reply_rcode(q, rcode, out, out_cap);

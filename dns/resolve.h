@@ -12,6 +12,7 @@
 #include "wire.h"
 
 #define DNS_SEARCH_DOMAIN "dns.podnet"
+#define DNS_ASKER_NETS_MAX 32 /* networks of one container searched for a name */
 #define DNS_LOCAL_TTL 0 /* records change live; nobody should cache them */
 
 enum dns_action {
@@ -24,6 +25,8 @@ enum dns_action {
  * dns_resolve() - decide what to do with one query from network @net
  * @db: the current records
  * @net: index of the network whose listener received the packet
+ * @client: the asker's address, or NULL; names of the asker's other networks
+ *          are answered too (dns_db_asker_networks())
  * @pkt: the packet
  * @len: its length
  * @tcp: it came over TCP (the answer may use up to 65535 bytes)
@@ -34,8 +37,8 @@ enum dns_action {
  *
  * Return: the action.
  */
-enum dns_action dns_resolve(const struct dns_db *db, uint16_t net, const uint8_t *pkt, size_t len,
-			    bool tcp, struct dns_query *q, uint8_t *out, size_t out_cap,
+enum dns_action dns_resolve(const struct dns_db *db, uint16_t net, const struct dns_addr *client,
+			    const uint8_t *pkt, size_t len, bool tcp, struct dns_query *q, uint8_t *out, size_t out_cap,
 			    size_t *out_len);
 
 /**

@@ -95,6 +95,8 @@ struct pending {
 enum up_state { UP_NONE, UP_CONNECTING, UP_READING };
 
 struct tcp_conn {
+	struct dns_addr peer;   /* the asker: scopes answers to its networks */
+	bool have_peer;
 	bool used;
 	int fd;
 	int listener;
@@ -530,8 +532,11 @@ static void udp_readable(struct dns_server *s, int li)
 
 		if (s->rx_msg[i].msg_hdr.msg_flags & MSG_TRUNC)
 			continue; /* larger than any query we accept */
-		act = dns_resolve(&s->db, l->net, s->rx[i], len, false, &q, s->tx[out],
-				  sizeof(s->tx[out]), &alen);
+		struct dns_addr peer;
+		bool have_peer = dns_addr_from_sockaddr((struct sockaddr *)&s->rx_addr[i], &peer) == 0;
+
+		act = dns_resolve(&s->db, l->net, have_peer ? &peer : NULL, s->rx[i], len, false, &q,
+				  s->tx[out], sizeof(s->tx[out]), &alen);
 		if (act == DNS_ACT_REPLY) {
 			s->tx_iov[out].iov_base = s->tx[out];
 			s->tx_iov[out].iov_len = alen;
@@ -774,8 +779,8 @@ static void conn_process(struct dns_server *s, struct tcp_conn *c)
 		}
 		if (c->rlen < mlen + 2)
 			break;
-		act = dns_resolve(&s->db, c->net, c->rbuf + 2, mlen, true, &q, c->wbuf + 2,
-				  CONN_WBUF - 2, &alen);
+		act = dns_resolve(&s->db, c->net, c->have_peer ? &c->peer : NULL, c->rbuf + 2, mlen, true, &q,
+				  c->wbuf + 2, CONN_WBUF - 2, &alen);
 		if (act == DNS_ACT_FORWARD) {
 			struct sockaddr_storage peer;
 			socklen_t pl = sizeof(peer);
@@ -846,7 +851,10 @@ static void tcp_accept(struct dns_server *s, int li)
 	struct tcp_conn *c = NULL;
 	int fd;
 
-	fd = accept4(l->tcp_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	struct sockaddr_storage peer;
+	socklen_t peer_len = sizeof(peer);
+
+	fd = accept4(l->tcp_fd, (struct sockaddr *)&peer, &peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
 	for (unsigned int i = 0; i < s->opt.tcp_max; i++) {
@@ -867,6 +875,7 @@ static void tcp_accept(struct dns_server *s, int li)
 	c->up = UP_NONE;
 	c->listener = li;
 	c->net = l->net;
+	c->have_peer = dns_addr_from_sockaddr((struct sockaddr *)&peer, &c->peer) == 0;
 	c->rlen = c->wlen = c->woff = 0;
 	c->deadline = s->now + s->opt.tcp_idle_ms;
 	s->n_conns++;

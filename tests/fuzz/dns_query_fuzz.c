@@ -36,10 +36,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dns_db_build(&db);
 		ready = 1;
 	}
-	if (dns_resolve(&db, 0, data, size, false, &q, out, DNS_UDP_OURS, &len) == DNS_ACT_REPLY &&
+	if (dns_resolve(&db, 0, NULL, data, size, false, &q, out, DNS_UDP_OURS, &len) == DNS_ACT_REPLY &&
 	    len > q.udp_max)
 		__builtin_trap(); /* a UDP answer larger than the client accepts */
-	if (dns_resolve(&db, 1, data, size, true, &q, out, sizeof(out), &len) == DNS_ACT_REPLY &&
+	if (dns_resolve(&db, 1, NULL, data, size, true, &q, out, sizeof(out), &len) == DNS_ACT_REPLY &&
 	    len < DNS_HEADER_LEN)
 		__builtin_trap();
 	if (dns_reply_matches(data, size, size >= 2 ? dns_get16(data) : 0, question, sizeof(question))) {

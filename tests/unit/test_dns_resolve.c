@@ -21,9 +21,13 @@
 
 static const char net1[] = "10.89.0.1\n"
 			   "aaaa 10.89.0.2 fd00::2 web,www\n"
-			   "bbbb 10.89.0.3  db 192.0.2.53\n";
+			   "bbbb 10.89.0.3  db 192.0.2.53\n"
+			   "dddd 10.89.0.9  both\n"
+			   "eeee 10.89.0.10  impostor\n";
 static const char net2[] = "10.89.1.1\n"
-			   "cccc 10.89.1.2  secret\n";
+			   "cccc 10.89.1.2  secret\n"
+			   "dddd 10.89.1.9  both\n"
+			   "ffff 10.89.1.10  impostor\n";
 
 static struct dns_db db;
 static uint8_t out[DNS_TCP_MSG_MAX];
@@ -90,7 +94,17 @@ static size_t make_query(uint8_t *pkt, const char *name, uint16_t type, uint16_t
 
 static enum dns_action run(uint16_t net, const uint8_t *pkt, size_t len, bool tcp)
 {
-	return dns_resolve(&db, net, pkt, len, tcp, &q, out, tcp ? sizeof(out) : DNS_UDP_OURS, &out_len);
+	return dns_resolve(&db, net, NULL, pkt, len, tcp, &q, out, tcp ? sizeof(out) : DNS_UDP_OURS, &out_len);
+}
+
+static enum dns_action run_from(uint16_t net, const char *client, const uint8_t *pkt, size_t len)
+{
+	struct dns_addr a;
+
+	memset(&a, 0, sizeof(a));
+	a.family = AF_INET;
+	inet_pton(AF_INET, client, a.bytes);
+	return dns_resolve(&db, net, &a, pkt, len, false, &q, out, DNS_UDP_OURS, &out_len);
 }
 
 static int rcode(void)
@@ -381,9 +395,45 @@ static void test_truncation(void **state)
 	expect_a(63, "fd02::41");
 }
 
+/*
+ * A container on two networks asks through the listener of one of them for a
+ * name that lives only on the other: it is answered. A container that is on
+ * one network only, asking the same listener, gets NXDOMAIN; so does one whose
+ * name (but not id) matches a record on the other network.
+ */
+static void test_asker_networks(void **state)
+{
+	uint8_t pkt[512];
+	size_t len = make_query(pkt, "secret", DNS_TYPE_A, 0);
+	uint16_t nets[4];
+
+	(void)state;
+	assert_int_equal(run_from(0, "10.89.0.9", pkt, len), DNS_ACT_REPLY);
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_int_equal(ancount(), 1);
+	assert_int_equal(run_from(0, "10.89.0.2", pkt, len), DNS_ACT_REPLY);
+	assert_int_equal(rcode(), DNS_RCODE_NXDOMAIN);
+	assert_int_equal(run_from(0, "10.89.0.10", pkt, len), DNS_ACT_REPLY);
+	assert_int_equal(rcode(), DNS_RCODE_NXDOMAIN);
+	assert_int_equal(run(0, pkt, len, false), DNS_ACT_REPLY);
+	assert_int_equal(rcode(), DNS_RCODE_NXDOMAIN);
+	/* the asker's own name on the listener's network wins over the other one */
+	len = make_query(pkt, "both", DNS_TYPE_A, 0);
+	assert_int_equal(run_from(1, "10.89.1.9", pkt, len), DNS_ACT_REPLY);
+	assert_int_equal(ancount(), 1);
+	assert_int_equal(memcmp(out + out_len - 4, (uint8_t[]){ 10, 89, 1, 9 }, 4), 0);
+	{
+		struct dns_addr a = { .family = AF_INET, .bytes = { 10, 89, 0, 9 } };
+
+		assert_int_equal(dns_db_asker_networks(&db, 0, &a, nets, 4), 1);
+		assert_int_equal(nets[0], 1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_asker_networks),
 		cmocka_unit_test(test_dig_name),
 		cmocka_unit_test(test_aaaa_without_edns),
 		cmocka_unit_test(test_case_and_search_domain),
