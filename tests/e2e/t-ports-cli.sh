@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Published ports through the podnet CLI: `run -p` and `pod create -p`,
+# loopback IPv4/IPv6, automatic host ports, conflicts that leave nothing
+# behind, the client address seen in the container, a killed forwarder
+# restarted by the next `podnet ps`.
+. "$(dirname "$0")/lib.sh"
+t_on_exit "$PODNET system reset -f"
+base=$((20000 + RANDOM % 20000))
+get() { socat -T3 - "TCP:$1,connect-timeout=3" </dev/null 2>/dev/null; }
+
+t_case "run -p publishes a TCP port on 127.0.0.1 and ::1"
+expect_ok $PODNET run -d --name web -p "$base:7000" -- socat -T5 TCP-LISTEN:7000,reuseaddr,fork SYSTEM:'echo "web from $SOCAT_PEERADDR"'
+wait_for 5 get "127.0.0.1:$base"
+out=$(get "127.0.0.1:$base"); expect_match "^web from " "$out" "IPv4 loopback"
+out6=$(get "[::1]:$base"); expect_match "^web from " "$out6" "IPv6 loopback"
+expect_ok $PODNET ps
+expect_match "0\.0\.0\.0:$base->7000/tcp" "$T_LAST" "ps shows the port"
+expect_ok $PODNET inspect web
+expect_match '"mode": "(transparent|fallback)"' "$T_LAST" "source mode reported"
+
+t_case "the container sees a real client address, not the forwarder's"
+# a loopback client shows up as the host gateway (docs/ports.md); never as the
+# container's own gateway, which is what a plain userspace proxy would show
+gw=$($PODNET inspect web | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["networks"]["podnet"]["gateways"][0])')
+expect_nomatch "from $gw\$" "$out" "peer seen by the container"
+
+t_case "an automatic host port is chosen and shown"
+expect_ok $PODNET run -d --name auto -p 7000 -- socat -T5 TCP-LISTEN:7000,reuseaddr,fork SYSTEM:'echo auto-here'
+port=$($PODNET inspect auto | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["ports"][0]["host_port"])')
+[[ "$port" -gt 0 ]] || t_fail "no port chosen"
+wait_for 5 get "127.0.0.1:$port"
+expect_eq "auto-here" "$(get "127.0.0.1:$port")"
+
+t_case "a port in use is a clear error and nothing is left"
+expect_fail 125 $PODNET run -d --name clash -p "$base:7000" -- sleep 60
+expect_match "$base.*already in use" "$T_ERR"
+expect_fail 125 $PODNET inspect clash
+expect_ok $PODNET ps -a -q
+expect_eq 2 "$(wc -l <<<"$T_LAST")" "containers after the failed run"
+expect_fail 125 $PODNET run --name bad -p 99999:80 -- true
+expect_fail 125 $PODNET run --name low -p 80:80 -- true
+expect_match "ip_unprivileged_port_start" "$T_ERR"
+
+t_case "a pod publishes ports for its members"
+expect_ok $PODNET pod create --name mypod -p "$((base + 1)):8000"
+expect_ok $PODNET run -d --pod mypod --name api -- socat -T5 TCP-LISTEN:8000,reuseaddr,fork SYSTEM:'echo api-in-pod'
+wait_for 5 get "127.0.0.1:$((base + 1))"
+expect_eq "api-in-pod" "$(get "127.0.0.1:$((base + 1))")"
+
+t_case "kill -9 of a forwarder: ps reports and restarts it"
+pf=$(cut -d' ' -f1 "$PODNET_RUNTIME_DIR"/ctr/$($PODNET inspect web | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')/portfwd.pid)
+kill -9 "$pf"
+wait_for 5 bash -c "! kill -0 $pf 2>/dev/null"
+expect_ok $PODNET ps
+expect_match "forwarder of web had died; restarted" "$(cat "$T_OUT/err")" "warning"
+wait_for 5 get "127.0.0.1:$base"
+expect_match "^web from " "$(get "127.0.0.1:$base")" "port works again"
+
+t_case "stopping the container closes its port"
+expect_ok $PODNET rm -f web auto api
+expect_ok $PODNET pod rm -f mypod
+wait_for 5 bash -c "! socat -T1 - TCP:127.0.0.1:$base,connect-timeout=1 </dev/null >/dev/null 2>&1"
+get "127.0.0.1:$base" >/dev/null && t_fail "port still answers"
+wait_for 5 t_no_podnet_procs
+expect_eq "" "$(t_podnet_procs)" "processes left"
+expect_ok $PODNET system check
+t_done
