@@ -129,4 +129,11 @@ runuser -u "$TUSER" -- env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin 
   bash "$0" --as-user
 rc=$?
 [[ -f $conf.podnet-saved ]] && mv "$conf.podnet-saved" "$conf"
+# rootless Podman leaves its pause process (catatonit -P) running: stop it by
+# its pid file, so the suite leaves no process of the test user behind
+pause=/run/user/$(id -u "$TUSER")/libpod/tmp/pause.pid
+if [[ -s $pause ]]; then
+  pid=$(cat "$pause")
+  [[ "$(cat /proc/"$pid"/comm 2>/dev/null)" == catatonit ]] && kill "$pid" 2>/dev/null
+fi
 exit $rc
