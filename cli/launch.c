@@ -242,6 +242,13 @@ static int child_setup(struct cli *c, struct launch *l, int pod_fds[3], struct p
 		return pn_err_set(err, errno, "cannot set hostname: %s", strerror(errno));
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return pn_err_set(err, errno, "cannot make mounts private: %s", strerror(errno));
+	/*
+	 * sysfs shows the network namespace it was mounted in: a fresh one makes
+	 * /sys/class/net the container's own interfaces (best effort: the host's
+	 * /sys stays if the kernel refuses).
+	 */
+	if (!l->network_host)
+		mount("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	netd_sandbox_dir(&c->paths, id, dir);
 	if (bind_file(pn_path(src, "%s/hosts", dir), "/etc/hosts") < 0 ||
 	    bind_file(pn_path(src, "%s/resolv.conf", dir), "/etc/resolv.conf") < 0 ||

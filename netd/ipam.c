@@ -170,6 +170,24 @@ int netd_ipam_alloc(struct netd_leases *l, const char *network, const struct net
 			  pn_cidr_format(&s->subnet, c));
 }
 
+int netd_ipam_reserve_mac(struct netd_leases *l, const char *network, const char *mac, const char *owner,
+			  struct pn_err *err)
+{
+	json_t *macs = json_object_get(l->doc, "macs");
+	const char *holder;
+
+	if (!json_is_object(macs)) {
+		macs = json_object();
+		json_object_set_new(l->doc, "macs", macs);
+	}
+	holder = json_string_value(json_object_get(macs, mac));
+	if (holder && strcmp(holder, owner) != 0)
+		return pn_err_set(err, EADDRINUSE, "MAC address %s is already in use on network %s", mac, network);
+	json_object_set_new(macs, mac, json_string(owner));
+	l->dirty = 1;
+	return 0;
+}
+
 int netd_ipam_release(struct netd_leases *l, const char *owner)
 {
 	json_t *o = json_object_get(l->doc, "leases"), *v;
@@ -181,6 +199,13 @@ int netd_ipam_release(struct netd_leases *l, const char *owner)
 		if (json_is_string(v) && strcmp(json_string_value(v), owner) == 0) {
 			json_object_del(o, k);
 			n++;
+		}
+	}
+	o = json_object_get(l->doc, "macs");
+	json_object_foreach_safe(o, tmp, k, v) {
+		if (json_is_string(v) && strcmp(json_string_value(v), owner) == 0) {
+			json_object_del(o, k);
+			l->dirty = 1;
 		}
 	}
 	if (n)

@@ -44,7 +44,15 @@ int netd_ipam_save(struct netd_leases *l, struct pn_err *err);
 int netd_ipam_alloc(struct netd_leases *l, const char *network, const struct netd_subnet *subnet,
 		    const char *owner, const struct pn_ip *want, struct pn_ip *ret, struct pn_err *err);
 
-/** netd_ipam_release() - drop every lease of @owner. Return: number released. */
+/**
+ * netd_ipam_reserve_mac() - record @mac for @owner on this network
+ *
+ * Return: 0, or -EADDRINUSE with a message when another owner has it.
+ */
+int netd_ipam_reserve_mac(struct netd_leases *l, const char *network, const char *mac, const char *owner,
+			  struct pn_err *err);
+
+/** netd_ipam_release() - drop every lease (and MAC) of @owner. Return: number released. */
 int netd_ipam_release(struct netd_leases *l, const char *owner);
 /** netd_ipam_count() - number of leases. */
 size_t netd_ipam_count(const struct netd_leases *l);

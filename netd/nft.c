@@ -3,7 +3,7 @@
 #include "nft.h"
 #include "cleanup.h"
 
-#include <nftables/libnftables.h>
+#include "nftrun.h"
 #include <string.h>
 
 #define TABLE "podnet"
@@ -129,32 +129,14 @@ json_t *netd_nft_ruleset_uplink(const struct netd_network *nets, size_t n, const
 static int run_json(json_t *doc, struct pn_err *err)
 {
 	_cleanup_free_ char *text = json_dumps(doc, JSON_COMPACT);
-	struct nft_ctx *ctx;
+	char msg[256];
 	int r;
 
 	if (!text)
 		return pn_err_set(err, ENOMEM, "out of memory");
-	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
-	if (!ctx)
-		return pn_err_set(err, ENOMEM, "cannot create nftables context");
-	nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_JSON);
-	nft_ctx_buffer_output(ctx);
-	nft_ctx_buffer_error(ctx);
-	r = nft_run_cmd_from_buffer(ctx, text);
-	if (r != 0) {
-		const char *msg = nft_ctx_get_error_buffer(ctx);
-		char line[256];
-		size_t len;
-
-		snprintf(line, sizeof(line), "%s", msg && *msg ? msg : "unknown error");
-		len = strlen(line);
-		while (len && (line[len - 1] == '\n'))
-			line[--len] = '\0';
-		pn_err_set(err, EIO, "nftables: %s", line);
-		nft_ctx_free(ctx);
-		return -EIO;
-	}
-	nft_ctx_free(ctx);
+	r = pn_nft_run(text, true, msg, sizeof(msg));
+	if (r < 0)
+		return pn_err_set(err, -r, "nftables: %s", msg);
 	return 0;
 }
 

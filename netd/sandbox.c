@@ -99,6 +99,11 @@ int netd_attach_plan(const struct pn_paths *p, json_t *doc, const struct netd_ne
 	}
 	if (r == 0 && static_ip && !static_used)
 		r = pn_err_set(err, EINVAL, "address %s does not match any subnet of network %s", static_ip, net->name);
+	if (r == 0) {
+		/* a MAC twice on one bridge breaks both containers: refuse it */
+		netd_mac_format(mac, macs);
+		r = netd_ipam_reserve_mac(&leases, net->name, macs, id, err);
+	}
 	if (r == 0)
 		r = netd_ipam_save(&leases, err);
 	netd_ipam_close(&leases);
@@ -109,7 +114,6 @@ int netd_attach_plan(const struct pn_paths *p, json_t *doc, const struct netd_ne
 	}
 	pick_ifname(nets, ifname, sizeof(ifname));
 	snprintf(host_if, sizeof(host_if), "pn%.8s-%.3s", id, ifname + 3);
-	netd_mac_format(mac, macs);
 	json_object_set_new(nets, net->name,
 			    json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "interface", ifname, "host_interface", host_if,
 				      "mac", macs, "ips", ips, "gateways", gws, "aliases",

@@ -183,6 +183,22 @@ static void test_file_round_trip_and_corrupt(void **state)
 	pn_rm_rf(dir);
 }
 
+static void test_mac_reservation(void **state)
+{
+	struct netd_leases l;
+	struct pn_err err = { 0 };
+
+	(void)state;
+	netd_ipam_open_mem(&l);
+	assert_int_equal(netd_ipam_reserve_mac(&l, "n", "02:11:22:33:44:55", "a", &err), 0);
+	assert_int_equal(netd_ipam_reserve_mac(&l, "n", "02:11:22:33:44:55", "a", &err), 0);
+	assert_int_equal(netd_ipam_reserve_mac(&l, "n", "02:11:22:33:44:55", "b", &err), -EADDRINUSE);
+	assert_non_null(strstr(err.msg, "already in use"));
+	netd_ipam_release(&l, "a");
+	assert_int_equal(netd_ipam_reserve_mac(&l, "n", "02:11:22:33:44:55", "b", &err), 0);
+	netd_ipam_close(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +208,7 @@ int main(void)
 		cmocka_unit_test(test_range),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_file_round_trip_and_corrupt),
+		cmocka_unit_test(test_mac_reservation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

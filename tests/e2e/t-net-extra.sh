@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# More of the network surface: dual-stack networks, static MAC, mtu, labels
+# and filters, prune, info, and the default network.
+. "$(dirname "$0")/lib.sh"
+t_on_exit "$PODNET system reset -f"
+insp() { $PODNET inspect "$1" | python3 -c "import json,sys; d=json.load(sys.stdin)[0]; print($2)"; }
+
+t_case "an --ipv6 network gives containers both families, and they talk over IPv6"
+expect_ok $PODNET network create --ipv6 dual
+expect_ok $PODNET network inspect dual
+expect_match '"subnet": "fd89:7f3a:e0c1:[0-9a-f:]*/64"' "$T_LAST" "IPv6 subnet"
+expect_ok $PODNET run -d --name v6a --network dual -- socat -T5 TCP6-LISTEN:7000,reuseaddr,fork SYSTEM:'echo v6-here'
+expect_ok $PODNET run -d --name v6b --network dual -- sleep 60
+a6=$(insp v6a "[i for i in d['networks']['dual']['ips'] if ':' in i][0].split('/')[0]")
+expect_match "^fd89:" "$a6" "IPv6 address"
+expect_ok $PODNET exec v6b -- ping -6 -c1 -W2 "$a6"
+expect_ok $PODNET exec v6b -- socat -T2 - "TCP6:[$a6]:7000"
+expect_eq "v6-here" "$T_LAST" "TCP over IPv6"
+expect_ok $PODNET exec v6b -- ip -6 route show default
+expect_match "default via fd89:" "$T_LAST" "IPv6 default route"
+
+t_case "--mac-address and --opt mtu are applied"
+expect_ok $PODNET network create --opt mtu=1400 --label tier=back --label team=db small
+expect_ok $PODNET run -d --name m1 --network small --mac-address 02:11:22:33:44:55 -- sleep 60
+expect_ok $PODNET exec m1 -- cat /sys/class/net/eth0/address
+expect_eq "02:11:22:33:44:55" "$T_LAST" "MAC"
+expect_ok $PODNET exec m1 -- cat /sys/class/net/eth0/mtu
+expect_eq "1400" "$T_LAST" "MTU"
+expect_fail 125 $PODNET run --network small --mac-address 02:11:22:33:44:55 -- true
+expect_match "MAC address 02:11:22:33:44:55 is already in use" "$T_ERR"
+expect_fail 125 $PODNET run --network small --mac-address 02:11:22:33:44:5 -- true
+
+t_case "ls filters and formats"
+expect_ok $PODNET network ls -q --filter label=tier=back
+expect_eq "small" "$T_LAST"
+expect_ok $PODNET network ls -q --filter name=dua
+expect_eq "dual" "$T_LAST"
+expect_ok $PODNET network ls --format json
+expect_eq 2 "$(python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])))' "$T_LAST")" "json entries"
+expect_fail 125 $PODNET network ls --filter colour=red
+
+t_case "the default network is created on first use"
+expect_ok $PODNET run --rm -- true
+expect_ok $PODNET network ls -q
+expect_match "podnet" "$T_LAST"
+
+t_case "info describes the infrastructure"
+expect_ok $PODNET info
+expect_match '"rootless": true' "$T_LAST"
+expect_match '"running": 3' "$T_LAST" "running sandboxes"
+expect_match '"holder_pid"' "$T_LAST"
+
+t_case "prune removes unused networks only"
+expect_ok $PODNET network create unused1
+expect_ok $PODNET network create unused2
+expect_ok $PODNET network prune
+expect_match "unused1" "$T_LAST"
+expect_match "unused2" "$T_LAST"
+expect_nomatch "dual|small" "$T_LAST" "networks in use are kept"
+expect_ok $PODNET network ls -q
+expect_nomatch "unused" "$T_LAST"
+
+t_case "clean up"
+expect_ok $PODNET rm -f v6a v6b m1
+expect_ok $PODNET network rm dual small podnet
+wait_for 5 t_no_podnet_procs
+expect_eq "" "$(t_podnet_procs)" "processes left"
+expect_ok $PODNET system check
+t_done
