@@ -8,6 +8,7 @@
 #ifndef PODNET_CLI_H
 #define PODNET_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <jansson.h>
 #include "err.h"
@@ -89,6 +90,13 @@ struct launch {
  */
 int launch_sandbox(struct cli *c, struct launch *l, struct pn_proc_id *ret_init, int *ret_go_fd,
 		   struct pn_err *err);
+
+/**
+ * cli_signals_catch() - give @sigs a no-op handler and block them, for sigwaitinfo()
+ *
+ * A handler matters for a PID 1: signals it has none for are never delivered.
+ */
+void cli_signals_catch(const int *sigs, size_t n, sigset_t *ret_set, sigset_t *ret_old);
 
 /** connect_networks() - (worker) apply attachments @names of @doc to its running sandbox. */
 int sandbox_netns_apply(struct cli *c, struct netd_infra *inf, json_t *doc, const char *only_net,

@@ -2,6 +2,7 @@
 /* `podnet ps`, `inspect`, `stop`, `rm` and `exec`. */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "opts.h"
 #include "cleanup.h"
 #include "helpers.h"
 #include "ns.h"
@@ -212,13 +213,8 @@ int cmd_stop(struct cli *c, int argc, char **argv)
 int cmd_rm(struct cli *c, int argc, char **argv)
 {
 	struct pn_err err = { 0 };
-	bool force = false;
-	int first = 1, rc = 0;
-
-	if (argc > 1 && (strcmp(argv[1], "-f") == 0 || strcmp(argv[1], "--force") == 0)) {
-		force = true;
-		first = 2;
-	}
+	bool force;
+	int first = opts_force(argc, argv, &force), rc = 0;
 	if (first >= argc)
 		return cli_failf("rm: give at least one container");
 	for (int i = first; i < argc; i++) {

@@ -313,13 +313,8 @@ static int remove_network(struct cli *c, const char *name, bool force, struct pn
 static int net_rm(struct cli *c, int argc, char **argv)
 {
 	struct pn_err err = { 0 };
-	bool force = false;
-	int first = 1, rc = 0;
-
-	if (argc > 1 && (strcmp(argv[1], "-f") == 0 || strcmp(argv[1], "--force") == 0)) {
-		force = true;
-		first = 2;
-	}
+	bool force;
+	int first = opts_force(argc, argv, &force), rc = 0;
 	if (first >= argc)
 		return cli_failf("network rm: give at least one network name");
 	if (cli_lock(c, &err) < 0)
@@ -462,10 +457,8 @@ static int net_disconnect(struct cli *c, int argc, char **argv)
 {
 	struct pn_err err = { 0 };
 	_cleanup_json_ json_t *doc = NULL;
-	int first = 1;
-
-	if (argc > 1 && (strcmp(argv[1], "-f") == 0 || strcmp(argv[1], "--force") == 0))
-		first = 2;
+	bool force;
+	int first = opts_force(argc, argv, &force);
 	if (argc - first != 2)
 		return cli_failf("network disconnect: usage: podnet network disconnect [-f] NETWORK CONTAINER");
 	if (cli_lock(c, &err) < 0)

@@ -95,7 +95,7 @@ static int pod_create(struct cli *c, int argc, char **argv)
 			netd_network_clear(&nets[j]);
 		return cli_fail(&err);
 	}
-	cli_now(created, sizeof(created));
+	netd_now_rfc3339(created, sizeof(created));
 	pn_proc_self_id(&self);
 	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:[], s:o, s:s}", "id", id, "name", o.name, "kind", "pod",
 			"pod", "", "created", created, "state", "created", "publish", publish, "networks", json_object(),
@@ -207,13 +207,8 @@ static int pod_inspect(struct cli *c, int argc, char **argv)
 static int pod_rm(struct cli *c, int argc, char **argv)
 {
 	struct pn_err err = { 0 };
-	bool force = false;
-	int first = 1;
-
-	if (argc > 1 && (strcmp(argv[1], "-f") == 0 || strcmp(argv[1], "--force") == 0)) {
-		force = true;
-		first = 2;
-	}
+	bool force;
+	int first = opts_force(argc, argv, &force);
 	if (first >= argc)
 		return cli_failf("pod rm: give a pod");
 	for (int i = first; i < argc; i++) {

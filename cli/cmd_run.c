@@ -31,17 +31,6 @@ struct detach_report {
 	char id[NETD_ID_LEN + 1];
 };
 
-void cli_now(char *buf, size_t len)
-{
-	struct timespec ts;
-	struct tm tm;
-	char base[24];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%.19s.%09dZ", base, (int)(ts.tv_nsec % 1000000000));
-}
 
 static json_t *str_array(const struct str_list *l)
 {
@@ -144,7 +133,7 @@ static int prepare(struct cli *c, const struct run_opts *o, json_t **ret_doc, js
 		json_decref(add_hosts);
 		return r;
 	}
-	cli_now(created, sizeof(created));
+	netd_now_rfc3339(created, sizeof(created));
 	pn_proc_self_id(&self);
 	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:b, s:i}", "id", id, "name", name,
 			"kind", "container", "pod", o->pod ? json_string_value(json_object_get(pod, "name")) : "",
@@ -286,30 +275,17 @@ static int start(struct cli *c, const struct run_opts *o, int out_fd, json_t **r
 	return r;
 }
 
-static volatile sig_atomic_t dummy;
-static void on_signal(int sig)
-{
-	dummy = sig;
-}
 
 /* wait for init, forwarding signals; then tear down. Return: the exit code. */
 static int supervise(struct cli *c, json_t *doc, const struct pn_proc_id *init, bool rm)
 {
-	static const int fwd[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
-	struct sigaction sa = { .sa_handler = on_signal };
+	static const int fwd[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD };
 	sigset_t set;
 	int status = 0, code;
 	char id[NETD_ID_LEN + 1];
 
 	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(doc, "id")));
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaction(SIGCHLD, &sa, NULL);
-	for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++) {
-		sigaction(fwd[i], &sa, NULL);
-		sigaddset(&set, fwd[i]);
-	}
-	sigprocmask(SIG_BLOCK, &set, NULL);
+	cli_signals_catch(fwd, sizeof(fwd) / sizeof(fwd[0]), &set, NULL);
 	for (;;) {
 		siginfo_t si;
 		bool done = false;

@@ -20,6 +20,7 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "cleanup.h"
+#include "fileutil.h"
 #include "link.h"
 #include "nft.h"
 #include "ns.h"
@@ -41,45 +42,33 @@ struct report {
 	pid_t init;
 };
 
-static int read_full(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = read(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -EPIPE;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 static void noop_handler(int sig)
 {
 	(void)sig;
 }
 
+void cli_signals_catch(const int *sigs, size_t n, sigset_t *ret_set, sigset_t *ret_old)
+{
+	struct sigaction sa = { .sa_handler = noop_handler };
+
+	sigemptyset(ret_set);
+	for (size_t i = 0; i < n; i++) {
+		sigaction(sigs[i], &sa, NULL);
+		sigaddset(ret_set, sigs[i]);
+	}
+	sigprocmask(SIG_BLOCK, ret_set, ret_old);
+}
+
 /* B as init: run the command, forward signals, reap, exit with its status */
 static void __attribute__((noreturn)) init_main(char **argv, int out_fd)
 {
-	static const int fwd[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT };
-	struct sigaction sa = { .sa_handler = noop_handler };
+	static const int fwd[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGCHLD };
 	sigset_t set, old;
 	pid_t child;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
 	/* a PID 1 only receives signals it has a handler for */
-	sigaction(SIGCHLD, &sa, NULL);
-	for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++) {
-		sigaction(fwd[i], &sa, NULL);
-		sigaddset(&set, fwd[i]);
-	}
-	sigprocmask(SIG_BLOCK, &set, &old);
+	cli_signals_catch(fwd, sizeof(fwd) / sizeof(fwd[0]), &set, &old);
 	child = fork();
 	if (child < 0)
 		_exit(125);
@@ -133,23 +122,13 @@ static void __attribute__((noreturn)) init_main(char **argv, int out_fd)
 
 static void __attribute__((noreturn)) pause_main(void)
 {
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
 	sigset_t set;
 	int sig;
 
 	pn_proc_set_name("podnet-pause");
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
 	/* as PID 1, signals need a handler to be delivered at all */
-	{
-		struct sigaction sa = { .sa_handler = noop_handler };
-
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGHUP, &sa, NULL);
-	}
-	sigprocmask(SIG_BLOCK, &set, NULL);
+	cli_signals_catch(sigs, sizeof(sigs) / sizeof(sigs[0]), &set, NULL);
 	for (;;)
 		if (sigwait(&set, &sig) == 0 && sig != SIGHUP)
 			_exit(0);
@@ -306,7 +285,7 @@ int launch_sandbox(struct cli *c, struct launch *l, struct pn_proc_id *ret_init,
 			close(rep[1]);
 			/* our own /proc for our own PID namespace; harmless if refused */
 			mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-			if (read_full(go[0], &ch, 1) < 0 || ch != 'g')
+			if (pn_read_full(go[0], &ch, 1) < 0 || ch != 'g')
 				_exit(125);
 			close(go[0]);
 			if (l->is_pod) {
@@ -330,7 +309,7 @@ report:
 			close(pod_fds[i]);
 	close(rep[1]);
 	close(go[0]);
-	r = read_full(rep[0], &rp, sizeof(rp));
+	r = pn_read_full(rep[0], &rp, sizeof(rp));
 	close(rep[0]);
 	while (waitpid(a, &status, 0) < 0 && errno == EINTR)
 		;

@@ -228,6 +228,7 @@ int cli_gc(struct cli *c, struct pn_err *err)
 			     137, NULL);
 		n++;
 	}
+	netd_names_gc(&c->paths);
 	/* live markers of sandboxes that no longer exist */
 	{
 		_cleanup_closedir_ DIR *d = NULL;

@@ -9,6 +9,5 @@
 int network_ensure_default(struct cli *c, struct pn_err *err);
 /** network_apply_infra() - if the infra runs, bring bridges and nftables up to date. */
 int network_apply_infra(struct cli *c, const char *removed_bridge, struct pn_err *err);
-void cli_now(char *buf, size_t len);
 
 #endif

@@ -36,6 +36,12 @@ int split_csv(const char *s, char *buf, size_t buflen, struct str_list *l, const
 	return 0;
 }
 
+int opts_force(int argc, char **argv, bool *force)
+{
+	*force = argc > 1 && (strcmp(argv[1], "-f") == 0 || strcmp(argv[1], "--force") == 0);
+	return *force ? 2 : 1;
+}
+
 static int bad_usage(struct pn_err *err, const char *cmd, int opt, const char *arg)
 {
 	if (opt == ':')

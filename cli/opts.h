@@ -37,6 +37,12 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 /** net_create_opts_parse() - `network create` options. @labels/@options are new objects. */
 int net_create_opts_parse(int argc, char **argv, struct netd_network_opts *o, struct pn_err *err);
 
+/**
+ * opts_force() - a leading -f/--force
+ * Return: the index of the first argument after it.
+ */
+int opts_force(int argc, char **argv, bool *force);
+
 /** str_list_add() - append, failing with a message past CLI_MAX_LIST. */
 int str_list_add(struct str_list *l, const char *v, const char *what, struct pn_err *err);
 

@@ -30,6 +30,23 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+int pn_read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = read(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EPIPE;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 int pn_write_atomic(const char *path, const void *data, size_t len, mode_t mode, int fsync_data)
 {
 	char tmp[PATH_MAX];

@@ -30,6 +30,9 @@ int pn_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
  */
 int pn_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len);
 
+/** pn_read_full() - read exactly @len bytes. Return: 0, or -EPIPE on EOF/error. */
+int pn_read_full(int fd, void *buf, size_t len);
+
 /** pn_mkdir_p() - create @path and its parents with @mode. Return: 0 or -errno. */
 int pn_mkdir_p(const char *path, mode_t mode);
 

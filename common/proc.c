@@ -77,18 +77,30 @@ static int pidfd_open_compat(pid_t pid)
 	return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
-int pn_proc_kill(const struct pn_proc_id *id, int sig)
+/* a pidfd of the recorded process: -ESRCH when it is gone (or another one) */
+static int pidfd_of(const struct pn_proc_id *id)
 {
-	_cleanup_close_ int pfd = -1;
+	int pfd;
 
 	if (!id || id->pid <= 0)
 		return -ESRCH;
 	pfd = pidfd_open_compat(id->pid);
 	if (pfd < 0)
-		return -errno;
+		return errno == ESRCH ? -ESRCH : -errno;
 	/* the pidfd pins the process: check identity after opening it */
-	if (!pn_proc_alive(id))
+	if (!pn_proc_alive(id)) {
+		close(pfd);
 		return -ESRCH;
+	}
+	return pfd;
+}
+
+int pn_proc_kill(const struct pn_proc_id *id, int sig)
+{
+	_cleanup_close_ int pfd = pidfd_of(id);
+
+	if (pfd < 0)
+		return pfd;
 	if (syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0) < 0)
 		return -errno;
 	return 0;
@@ -107,15 +119,10 @@ static int wait_gone(int pfd, int timeout_ms)
 
 int pn_proc_kill_wait(const struct pn_proc_id *id, int timeout_ms)
 {
-	_cleanup_close_ int pfd = -1;
+	_cleanup_close_ int pfd = pidfd_of(id);
 
-	if (!id || id->pid <= 0)
-		return 0;
-	pfd = pidfd_open_compat(id->pid);
 	if (pfd < 0)
-		return errno == ESRCH ? 0 : -errno;
-	if (!pn_proc_alive(id))
-		return 0;
+		return pfd == -ESRCH ? 0 : pfd;
 	if (timeout_ms > 0) {
 		syscall(SYS_pidfd_send_signal, pfd, SIGTERM, NULL, 0);
 		if (wait_gone(pfd, timeout_ms) == 0)
@@ -129,15 +136,10 @@ int pn_proc_kill_wait(const struct pn_proc_id *id, int timeout_ms)
 
 int pn_proc_wait_exit(const struct pn_proc_id *id, int timeout_ms)
 {
-	_cleanup_close_ int pfd = -1;
+	_cleanup_close_ int pfd = pidfd_of(id);
 
-	if (!id || id->pid <= 0)
-		return 0;
-	pfd = pidfd_open_compat(id->pid);
 	if (pfd < 0)
-		return errno == ESRCH ? 0 : -errno;
-	if (!pn_proc_alive(id))
-		return 0;
+		return pfd == -ESRCH ? 0 : pfd;
 	return wait_gone(pfd, timeout_ms);
 }
 

@@ -219,22 +219,6 @@ static void holder_loop(void)
 	}
 }
 
-static int read_full(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = read(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -EPIPE;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 static int start_holder(const struct pn_paths *p, int adopt_userns_fd, struct netd_infra *ret, struct pn_err *err)
 {
@@ -281,7 +265,7 @@ static int start_holder(const struct pn_paths *p, int adopt_userns_fd, struct ne
 				goto report;
 			}
 			c = 'u';
-			if (write(to_parent[1], &c, 1) != 1 || read_full(to_child[0], &c, 1) < 0 || c != 'm')
+			if (write(to_parent[1], &c, 1) != 1 || pn_read_full(to_child[0], &c, 1) < 0 || c != 'm')
 				_exit(1);
 			(void)!setresgid(0, 0, 0);
 			(void)!setresuid(0, 0, 0);
@@ -301,7 +285,7 @@ report:
 	netd_network_list_free(nets, n);
 	r = 0;
 	if (p->rootless && adopt_userns_fd < 0) {
-		if (read_full(to_parent[0], &c, 1) < 0 || c != 'u') {
+		if (pn_read_full(to_parent[0], &c, 1) < 0 || c != 'u') {
 			r = pn_err_set(err, EIO, "the namespace holder failed to start");
 		} else {
 			r = map_ids(pid, &subids);
@@ -312,7 +296,7 @@ report:
 				r = pn_err_set(err, EIO, "the namespace holder died");
 		}
 	}
-	if (r == 0 && read_full(to_parent[0], &cerr, sizeof(cerr)) < 0)
+	if (r == 0 && pn_read_full(to_parent[0], &cerr, sizeof(cerr)) < 0)
 		r = pn_err_set(err, EIO, "the namespace holder died while starting");
 	if (r == 0 && cerr.code) {
 		*err = cerr;
@@ -422,7 +406,7 @@ int netd_infra_run(const struct netd_infra *inf, int (*fn)(void *arg, struct pn_
 		_exit(r < 0 ? 1 : 0);
 	}
 	close(fds[1]);
-	r = read_full(fds[0], &cerr, sizeof(cerr));
+	r = pn_read_full(fds[0], &cerr, sizeof(cerr));
 	close(fds[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;

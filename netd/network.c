@@ -265,7 +265,7 @@ static void random_hex(char *buf, size_t nbytes)
 		sprintf(buf + 2 * i, "%02x", raw[i]);
 }
 
-static void now_rfc3339(char *buf, size_t len)
+void netd_now_rfc3339(char *buf, size_t len)
 {
 	struct timespec ts;
 	struct tm tm;
@@ -443,7 +443,7 @@ int netd_network_build(const struct netd_network_opts *o, const struct netd_netw
 		}
 	}
 	random_hex(net.id, 32);
-	now_rfc3339(net.created, sizeof(net.created));
+	netd_now_rfc3339(net.created, sizeof(net.created));
 	*ret = net;
 	return 0;
 }

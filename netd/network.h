@@ -56,6 +56,8 @@ struct netd_network_opts {
 bool netd_name_valid(const char *name);
 
 void netd_network_clear(struct netd_network *net);
+/** netd_now_rfc3339() - the current UTC time with nanoseconds, as Podman writes it. */
+void netd_now_rfc3339(char *buf, size_t len);
 /** netd_network_from_json() - validate a definition. Return: 0 or -EINVAL with a message. */
 int netd_network_from_json(json_t *doc, struct netd_network *net, struct pn_err *err);
 json_t *netd_network_to_json(const struct netd_network *net);

@@ -78,29 +78,65 @@ json_t *netd_nft_ruleset(const struct netd_network *nets, size_t n)
 
 json_t *netd_nft_ruleset_uplink(const struct netd_network *nets, size_t n, const char *uplink)
 {
-	json_t *cmds = json_array();
+	const struct netd_nft_opts o = { .uplink = uplink };
 
-	if (!uplink)
-		uplink = NETD_TAP_IFNAME;
+	return netd_nft_ruleset_opts(nets, n, &o);
+}
 
+static json_t *bridge_set(const struct netd_network *nets, size_t n)
+{
+	json_t *set = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(set, json_string(nets[i].bridge));
+	return json_pack("{s:o}", "set", set);
+}
+
+static bool any_v6(const struct netd_nft_dnat *dnat, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (dnat[i].addr.family == AF_INET6)
+			return true;
+	return false;
+}
+
+json_t *netd_nft_ruleset_opts(const struct netd_network *nets, size_t n, const struct netd_nft_opts *opts)
+{
+	static const struct netd_nft_opts defaults = { 0 };
+	const struct netd_nft_opts *o = opts ? opts : &defaults;
+	const char *uplink = o->uplink ? o->uplink : NETD_TAP_IFNAME;
+	bool ports = o->ndnat > 0;
+	json_t *cmds = json_array(), *hostports;
+
+	hostports = ports ? netd_nft_dnat_ruleset(o->dnat, o->ndnat) : NULL;
+	if (ports && !hostports) {
+		json_decref(cmds);
+		return NULL;
+	}
 	json_array_append_new(cmds, cmd("add", "table", json_object()));
 	json_array_append_new(cmds, cmd("flush", "table", json_object()));
 	/* sets survive a table flush: per-container elements are kept */
 	json_array_append_new(cmds, cmd("add", "set", json_pack("{s:s, s:s}", "name", "host_allowed4", "type", "ipv4_addr")));
 	json_array_append_new(cmds, cmd("add", "set", json_pack("{s:s, s:s}", "name", "host_allowed6", "type", "ipv6_addr")));
-	json_array_append_new(cmds, base_chain("forward", "filter", "forward", 0, "drop"));
+	json_array_append_new(cmds, base_chain("forward", "filter", "forward", 0, o->host_netns ? "accept" : "drop"));
 	json_array_append_new(cmds, base_chain("input", "filter", "input", 0, "accept"));
 	json_array_append_new(cmds, base_chain("postrouting", "nat", "postrouting", 100, "accept"));
 
 	json_array_append_new(cmds, rule("forward", json_pack("[o, o]",
 		match("in", json_pack("{s:{s:s}}", "ct", "key", "state"), json_pack("[s, s]", "established", "related")),
 		verdict("accept"))));
-	json_array_append_new(cmds, rule("forward", json_pack("[o, o, o]",
-		match("==", payload("ip", "daddr"), json_string(NETD_HOST_GATEWAY4)),
-		match("!=", payload("ip", "saddr"), json_string("@host_allowed4")), verdict("drop"))));
-	json_array_append_new(cmds, rule("forward", json_pack("[o, o, o]",
-		match("==", payload("ip6", "daddr"), json_string(NETD_HOST_GATEWAY6)),
-		match("!=", payload("ip6", "saddr"), json_string("@host_allowed6")), verdict("drop"))));
+	if (ports)
+		json_array_append_new(cmds, rule("forward", json_pack("[o, o]",
+			match("in", json_pack("{s:{s:s}}", "ct", "key", "status"), json_string("dnat")),
+			verdict("accept"))));
+	if (!o->host_netns) {
+		json_array_append_new(cmds, rule("forward", json_pack("[o, o, o]",
+			match("==", payload("ip", "daddr"), json_string(NETD_HOST_GATEWAY4)),
+			match("!=", payload("ip", "saddr"), json_string("@host_allowed4")), verdict("drop"))));
+		json_array_append_new(cmds, rule("forward", json_pack("[o, o, o]",
+			match("==", payload("ip6", "daddr"), json_string(NETD_HOST_GATEWAY6)),
+			match("!=", payload("ip6", "saddr"), json_string("@host_allowed6")), verdict("drop"))));
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct netd_network *net = &nets[i];
 
@@ -113,16 +149,118 @@ json_t *netd_nft_ruleset_uplink(const struct netd_network *nets, size_t n, const
 			match("==", meta("iifname"), json_string(net->bridge)),
 			match("==", meta("oifname"), json_string(net->bridge)), verdict("accept"))));
 		/* only the uplink is reachable by routing: other bridges fall to the drop policy */
-		if (!net->internal)
+		if (!net->internal && !o->host_netns)
 			json_array_append_new(cmds, rule("forward", json_pack("[o, o, o]",
 				match("==", meta("iifname"), json_string(net->bridge)),
 				match("==", meta("oifname"), json_string(uplink)), verdict("accept"))));
+		/* host namespace, policy accept: an internal network does not leave its bridge */
+		if (net->internal && o->host_netns)
+			json_array_append_new(cmds, rule("forward", json_pack("[o, o]",
+				match("==", meta("iifname"), json_string(net->bridge)), verdict("drop"))));
 		input_rule(cmds, net, AF_INET);
 		input_rule(cmds, net, AF_INET6);
 	}
+	/* host namespace: nothing new enters a bridge but from itself or by a published port */
+	if (o->host_netns && n > 0)
+		json_array_append_new(cmds, rule("forward", json_pack("[o, o]",
+			match("==", meta("oifname"), bridge_set(nets, n)), verdict("drop"))));
 	json_array_append_new(cmds, rule("postrouting", json_pack("[o, o]",
 		match("==", meta("oifname"), json_string(uplink)),
 		json_pack("{s:n}", "masquerade"))));
+	if (ports) {
+		json_t *local = match("==", json_pack("{s:{s:s, s:[s]}}", "fib", "result", "type", "flags", "daddr"),
+				      json_string("local"));
+
+		json_array_append_new(cmds, rule("postrouting", json_pack("[o, o, o]",
+			match("in", json_pack("{s:{s:s}}", "ct", "key", "status"), json_string("dnat")),
+			match("==", payload("ip", "saddr"), json_pack("{s:{s:s, s:i}}", "prefix", "addr", "127.0.0.0", "len", 8)),
+			json_pack("{s:n}", "masquerade"))));
+		if (any_v6(o->dnat, o->ndnat))
+			json_array_append_new(cmds, rule("postrouting", json_pack("[o, o, o]",
+				match("in", json_pack("{s:{s:s}}", "ct", "key", "status"), json_string("dnat")),
+				match("==", payload("ip6", "saddr"), json_string("::1")),
+				json_pack("{s:n}", "masquerade"))));
+		json_array_append_new(cmds, base_chain("dstnat", "nat", "prerouting", -100, "accept"));
+		json_array_append_new(cmds, base_chain("dstnat_out", "nat", "output", -100, "accept"));
+		json_array_append_new(cmds, cmd("add", "chain", json_pack("{s:s}", "name", "hostports")));
+		json_array_append_new(cmds, rule("dstnat", json_pack("[o, {s:{s:s}}]", json_deep_copy(local),
+									"jump", "target", "hostports")));
+		json_array_append_new(cmds, rule("dstnat_out", json_pack("[o, {s:{s:s}}]", local,
+									    "jump", "target", "hostports")));
+		/* hostports' own rules, without its add/flush (already created and flushed above) */
+		for (size_t i = 2; i < json_array_size(json_object_get(hostports, "nftables")); i++)
+			json_array_append(cmds, json_array_get(json_object_get(hostports, "nftables"), i));
+	}
+	json_decref(hostports);
+	return json_pack("{s:o}", "nftables", cmds);
+}
+
+bool netd_nft_dnat_valid(const struct netd_nft_dnat *d)
+{
+	if (strcmp(d->protocol, "tcp") != 0 && strcmp(d->protocol, "udp") != 0 && strcmp(d->protocol, "sctp") != 0)
+		return false;
+	if (d->addr.family != AF_INET && d->addr.family != AF_INET6)
+		return false;
+	if (d->host_ip.family && d->host_ip.family != d->addr.family)
+		return false;
+	return d->range >= 1 && d->host_port >= 1 && d->container_port >= 1 &&
+	       d->host_port + d->range - 1 <= 65535 && d->container_port + d->range - 1 <= 65535;
+}
+
+/* one rule: [ip daddr HOST] l4proto dport[-range] dnat ADDR[:port | : dport map {...}] */
+static json_t *dnat_rule(const struct netd_nft_dnat *d)
+{
+	const char *fam = d->addr.family == AF_INET ? "ip" : "ip6";
+	json_t *expr = json_array(), *port, *dnat;
+	char b[PN_IPSTR_MAX];
+
+	if (d->host_ip.family)
+		json_array_append_new(expr, match("==", payload(fam, "daddr"), json_string(pn_ip_format(&d->host_ip, b))));
+	else
+		json_array_append_new(expr, match("==", meta("nfproto"), json_string(d->addr.family == AF_INET ? "ipv4" : "ipv6")));
+	json_array_append_new(expr, match("==", meta("l4proto"), json_string(d->protocol)));
+	if (d->range == 1)
+		json_array_append_new(expr, match("==", payload(d->protocol, "dport"), json_integer(d->host_port)));
+	else
+		json_array_append_new(expr, match("==", payload(d->protocol, "dport"),
+						  json_pack("{s:[I, I]}", "range", (json_int_t)d->host_port,
+							    (json_int_t)(d->host_port + d->range - 1))));
+	if (d->range == 1 || d->host_port != d->container_port) {
+		if (d->range == 1) {
+			port = json_integer(d->container_port);
+		} else {
+			json_t *pairs = json_array();
+
+			for (unsigned k = 0; k < d->range; k++)
+				json_array_append_new(pairs, json_pack("[I, I]", (json_int_t)(d->host_port + k),
+								       (json_int_t)(d->container_port + k)));
+			port = json_pack("{s:{s:o, s:{s:o}}}", "map", "key", payload(d->protocol, "dport"), "data",
+					 "set", pairs);
+		}
+		dnat = json_pack("{s:{s:s, s:s, s:o}}", "dnat", "family", fam, "addr", pn_ip_format(&d->addr, b),
+				 "port", port);
+	} else {
+		/* the same ports on both sides: only the address changes */
+		dnat = json_pack("{s:{s:s, s:s}}", "dnat", "family", fam, "addr", pn_ip_format(&d->addr, b));
+	}
+	json_array_append_new(expr, dnat);
+	return rule("hostports", expr);
+}
+
+json_t *netd_nft_dnat_ruleset(const struct netd_nft_dnat *dnat, size_t n)
+{
+	json_t *cmds;
+
+	if (n > NETD_DNAT_MAX)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!netd_nft_dnat_valid(&dnat[i]))
+			return NULL;
+	cmds = json_array();
+	json_array_append_new(cmds, cmd("add", "chain", json_pack("{s:s}", "name", "hostports")));
+	json_array_append_new(cmds, cmd("flush", "chain", json_pack("{s:s}", "name", "hostports")));
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(cmds, dnat_rule(&dnat[i]));
 	return json_pack("{s:o}", "nftables", cmds);
 }
 
@@ -176,4 +314,23 @@ int netd_nft_host_access(const struct pn_ip *ips, int nips, bool allow, struct p
 	}
 	doc = json_pack("{s:o}", "nftables", cmds);
 	return json_array_size(cmds) ? run_json(doc, err) : 0;
+}
+
+int netd_nft_apply_opts(const struct netd_network *nets, size_t n, const struct netd_nft_opts *opts,
+			struct pn_err *err)
+{
+	_cleanup_json_ json_t *doc = netd_nft_ruleset_opts(nets, n, opts);
+
+	if (!doc)
+		return pn_err_set(err, EINVAL, "invalid port mapping");
+	return run_json(doc, err);
+}
+
+int netd_nft_dnat_sync(const struct netd_nft_dnat *dnat, size_t n, struct pn_err *err)
+{
+	_cleanup_json_ json_t *doc = netd_nft_dnat_ruleset(dnat, n);
+
+	if (!doc)
+		return pn_err_set(err, EINVAL, "invalid port mapping");
+	return run_json(doc, err);
 }

@@ -52,4 +52,71 @@ int netd_nft_remove(struct pn_err *err);
 /** netd_nft_host_access() - allow or revoke @ips reaching the host gateway. */
 int netd_nft_host_access(const struct pn_ip *ips, int nips, bool allow, struct pn_err *err);
 
+/*
+ * Published ports (DNAT) and the host's own namespace
+ *
+ * netd_nft_ruleset_opts() adds, on request, what a backend needs when the
+ * infra namespace is the host's (rootful Podman) or when host ports are
+ * DNATed to containers inside it (netavark's port mappings):
+ *  - host_netns: the forward chain keeps policy accept, so forwarding between
+ *    the host's other interfaces is never touched; traffic into one of our
+ *    bridges is dropped unless it is a reply, DNATed, or from the same bridge;
+ *    internal networks cannot leave their bridge; the 10.0.2.2 guards of the
+ *    slirp uplink are left out.
+ *  - dnat: chains `dstnat` (prerouting) and `dstnat_out` (output) jump to
+ *    `hostports` for local destinations; `hostports` holds one rule per
+ *    mapping. DNATed connections are accepted in forward, and those from
+ *    127.0.0.0/8 are masqueraded (the bridge needs route_localnet=1).
+ * netd_nft_dnat_sync() replaces only the `hostports` rules, so publishing a
+ * container's ports costs one small transaction, never a table rebuild.
+ */
+#define NETD_DNAT_MAX 4096
+
+struct netd_nft_dnat {
+	struct pn_ip host_ip;        /* family 0: any local address */
+	struct pn_ip addr;           /* the container's address (the rule's family) */
+	unsigned host_port, container_port, range; /* range >= 1 consecutive ports */
+	char protocol[8];            /* tcp, udp or sctp */
+};
+
+struct netd_nft_opts {
+	const char *uplink;          /* NULL: NETD_TAP_IFNAME */
+	bool host_netns;             /* see above */
+	const struct netd_nft_dnat *dnat;
+	size_t ndnat;                /* <= NETD_DNAT_MAX */
+};
+
+/**
+ * netd_nft_dnat_valid() - is @d usable (ports, range, protocol, families)?
+ *
+ * Return: true when a rule can be built for it.
+ */
+bool netd_nft_dnat_valid(const struct netd_nft_dnat *d);
+
+/**
+ * netd_nft_ruleset_opts() - the JSON commands for @nets with @opts (NULL: defaults)
+ *
+ * Return: the document (caller owns it); NULL when a DNAT entry is invalid.
+ */
+json_t *netd_nft_ruleset_opts(const struct netd_network *nets, size_t n, const struct netd_nft_opts *opts);
+
+/**
+ * netd_nft_apply_opts() - replace the table's rules with netd_nft_ruleset_opts()
+ *
+ * Return: 0 or -errno with a message.
+ */
+int netd_nft_apply_opts(const struct netd_network *nets, size_t n, const struct netd_nft_opts *opts,
+			struct pn_err *err);
+
+/** netd_nft_dnat_ruleset() - the commands of netd_nft_dnat_sync(). Return: document or NULL. */
+json_t *netd_nft_dnat_ruleset(const struct netd_nft_dnat *dnat, size_t n);
+
+/**
+ * netd_nft_dnat_sync() - replace the `hostports` rules with @dnat; the table
+ * must have been applied with a DNAT-capable netd_nft_apply_opts() before.
+ *
+ * Return: 0 or -errno with a message.
+ */
+int netd_nft_dnat_sync(const struct netd_nft_dnat *dnat, size_t n, struct pn_err *err);
+
 #endif

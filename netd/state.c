@@ -102,12 +102,14 @@ int netd_sandbox_load(const struct pn_paths *p, const char *kind, const char *re
 	n = readlink(pn_path(path, "%s/%s/%s", p->runtime, names_dir(kind), ref), target, sizeof(target) - 1);
 	if (n > 0) {
 		target[n] = '\0';
+		/*
+		 * Lookups run without the lock and never change anything: a name
+		 * whose state is not written yet (or was lost) is simply not found
+		 * here; netd_names_gc() removes dangling names under the lock.
+		 */
 		r = load_by_id(p, target, ret, err);
-		if (r == -ENOENT) {
-			/* a name whose state is gone (killed between the two writes): drop it */
-			unlink(path);
+		if (r == -ENOENT)
 			return pn_err_set(err, ENOENT, "no such %s: %s", what, ref);
-		}
 		return r;
 	}
 	if (is_hex_id(ref, 3)) {
@@ -135,6 +137,34 @@ int netd_sandbox_load(const struct pn_paths *p, const char *kind, const char *re
 			return load_by_id(p, found, ret, err);
 	}
 	return pn_err_set(err, ENOENT, "no such %s: %s", what, ref);
+}
+
+int netd_names_gc(const struct pn_paths *p)
+{
+	static const char *const dirs[] = { "names", "podnames" };
+	char path[PATH_MAX], target[NETD_ID_LEN + 2], dir[PATH_MAX];
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		_cleanup_closedir_ DIR *d = opendir(pn_path(path, "%s/%s", p->runtime, dirs[i]));
+		struct dirent *de;
+
+		while (d && (de = readdir(d))) {
+			ssize_t len;
+
+			if (de->d_name[0] == '.')
+				continue;
+			len = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
+			if (len <= 0)
+				continue;
+			target[len] = '\0';
+			if (!is_hex_id(target, NETD_ID_LEN) || access(netd_sandbox_dir(p, target, dir), F_OK) < 0) {
+				unlinkat(dirfd(d), de->d_name, 0);
+				n++;
+			}
+		}
+	}
+	return n;
 }
 
 int netd_sandbox_save(const struct pn_paths *p, json_t *doc, struct pn_err *err)

@@ -38,6 +38,13 @@ void netd_id_new(char id[NETD_ID_LEN + 1]);
  */
 int netd_sandbox_load(const struct pn_paths *p, const char *kind, const char *ref, json_t **ret,
 		      struct pn_err *err);
+/**
+ * netd_names_gc() - remove names whose sandbox directory is gone (under the lock)
+ *
+ * Return: the number removed.
+ */
+int netd_names_gc(const struct pn_paths *p);
+
 /** netd_sandbox_save() - write the document atomically. */
 int netd_sandbox_save(const struct pn_paths *p, json_t *doc, struct pn_err *err);
 /** netd_sandbox_claim() - create the directory and the name (fails with -EEXIST if taken). */

@@ -142,6 +142,27 @@ static void test_dns_records(void **state)
 	assert_int_not_equal(access(path, F_OK), 0);
 }
 
+static void test_names_gc(void **state)
+{
+	char id[NETD_ID_LEN + 1], d[PATH_MAX];
+	struct pn_err err = { 0 };
+	json_t *got = NULL;
+
+	(void)state;
+	netd_id_new(id);
+	assert_int_equal(netd_sandbox_claim(&P, "container", id, "half", &err), 0);
+	/* claimed, state not written yet: a lookup fails but must not drop the name */
+	assert_int_equal(netd_sandbox_load(&P, "container", "half", &got, &err), -ENOENT);
+	assert_int_equal(netd_names_gc(&P), 0);
+	assert_int_equal(netd_sandbox_claim(&P, "container", id, "half", &err), -EEXIST);
+	/* the directory gone: the name is dangling and collected */
+	pn_rm_rf(netd_sandbox_dir(&P, id, d));
+	assert_int_equal(netd_names_gc(&P), 1);
+	assert_int_equal(netd_sandbox_claim(&P, "container", id, "half", &err), 0);
+	pn_rm_rf(netd_sandbox_dir(&P, id, d));
+	netd_names_gc(&P);
+}
+
 static void test_lock_excludes(void **state)
 {
 	struct pn_err err = { 0 };
@@ -165,6 +186,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip_and_lookup),
 		cmocka_unit_test(test_corrupt_files),
 		cmocka_unit_test(test_dns_records),
+		cmocka_unit_test(test_names_gc),
 		cmocka_unit_test(test_lock_excludes),
 	};
 
