@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -93,7 +94,7 @@ int slirp_ensure(const struct pn_paths *paths, const struct pn_proc_id *holder, 
 	char exe[PATH_MAX], logpath[PATH_MAX], dir[PATH_MAX], holder_arg[64], buf[512];
 	char netns_arg[16], userns_arg[16], ready_arg[16];
 	_cleanup_close_ int log_fd = -1, null_fd = -1, ready_r = -1, ready_w = -1;
-	const char *argv[16];
+	const char *argv[16], *fastpath;
 	int argc = 0, fds[2], r, hi[3] = { -1, -1, -1 }, wstatus;
 	pid_t pid;
 
@@ -104,8 +105,19 @@ int slirp_ensure(const struct pn_paths *paths, const struct pn_proc_id *holder, 
 	r = is_alive(paths, NULL);
 	if (r < 0)
 		return pn_err_set(err, r, "runtime directory path too long");
-	if (r > 0)
-		return 0;
+	if (r > 0) {
+		struct pn_proc_id served;
+
+		/* alive and serving this holder: done. Serving another (stale) one: replace it */
+		if (pn_path(dir, "%s/%s", paths->runtime, SLIRP_HOLDERFILE) &&
+		    slirp_read_pidfile(dir, &served) == 0 && served.pid == holder->pid &&
+		    served.starttime == holder->starttime)
+			return 0;
+		r = slirp_stop(paths);
+		if (r < 0)
+			return pn_err_set(err, r, "cannot stop the podnet-slirp of an old holder: %s",
+					  strerror(-r));
+	}
 
 	if (!pn_path(exe, "%s/podnet-slirp", paths->libexec) ||
 	    !pn_path(dir, "%s/%s", paths->runtime, SLIRP_DIR) ||
@@ -145,6 +157,12 @@ int slirp_ensure(const struct pn_paths *paths, const struct pn_proc_id *holder, 
 	argv[argc++] = ready_arg;
 	argv[argc++] = "--runtime-dir";
 	argv[argc++] = paths->runtime;
+	/* an escape hatch, documented in podnet-slirp(8): benchmarks compare both paths */
+	fastpath = getenv("PODNET_SLIRP_TCP_FASTPATH");
+	if (fastpath && (!strcmp(fastpath, "on") || !strcmp(fastpath, "off"))) {
+		argv[argc++] = "--tcp-fastpath";
+		argv[argc++] = fastpath;
+	}
 	argv[argc] = NULL;
 
 	/* copies above the targets first, so no dup2() overwrites a source */

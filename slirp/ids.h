@@ -15,6 +15,7 @@
 /* Runtime files, relative to $RUN. */
 #define SLIRP_DIR "slirp"
 #define SLIRP_PIDFILE "slirp/podnet-slirp.pid"
+#define SLIRP_HOLDERFILE "slirp/holder"   /* the holder this podnet-slirp serves */
 #define SLIRP_LOCKFILE "slirp/podnet-slirp.lock"
 #define SLIRP_LOGFILE "slirp/podnet-slirp.log"
 #define SLIRP_STATUSFILE "slirp/status.json"

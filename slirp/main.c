@@ -328,7 +328,11 @@ int main(int argc, char **argv)
 		d.fastpath = true;
 	}
 
-	r = slirp_format_proc_id(&d.self, text, sizeof(text));
+	r = slirp_format_proc_id(&o.holder, text, sizeof(text));
+	if (r >= 0)
+		r = write_text(d.run, SLIRP_HOLDERFILE, text);
+	if (r >= 0)
+		r = slirp_format_proc_id(&d.self, text, sizeof(text));
 	if (r >= 0)
 		r = write_text(d.run, SLIRP_PIDFILE, text);
 	if (r < 0) {

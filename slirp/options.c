@@ -61,7 +61,7 @@ int slirp_options_parse(int argc, char **argv, struct slirp_options *o, char *er
 	o->mtu = PN_SLIRP_MTU;
 	o->ipv6 = SLIRP_AUTO;
 	o->host_loopback = true;
-	o->tcp_fastpath = false;
+	o->tcp_fastpath = true;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];

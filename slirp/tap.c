@@ -266,7 +266,7 @@ static int transparent_listener(int family, int *ret_fd)
 			return -errno;
 		s->sin_family = AF_INET;
 		s->sin_port = htons(PN_SLIRP_FASTPATH_PORT);
-		s->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		s->sin_addr.s_addr = htonl(INADDR_ANY);
 		len = sizeof(*s);
 	} else {
 		struct sockaddr_in6 *s = (struct sockaddr_in6 *)&ss;
@@ -285,6 +285,28 @@ static int transparent_listener(int family, int *ret_fd)
 	return 0;
 }
 
+/*
+ * With br_netfilter active, IP packets entering a bridge run the inet
+ * prerouting hook at bridge level; the socket tproxy assigns there is dropped
+ * before the IP layer sees the packet, and TCP answers with a reset. Routed
+ * traffic (all that podnet filters) still passes the IP hooks with this off.
+ */
+static int bridge_nf_off(void)
+{
+	static const char *const knobs[] = { "/proc/sys/net/bridge/bridge-nf-call-iptables",
+					     "/proc/sys/net/bridge/bridge-nf-call-ip6tables" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(knobs); i++) {
+		_cleanup_close_ int fd = open(knobs[i], O_WRONLY | O_CLOEXEC);
+
+		if (fd < 0 && errno == ENOENT)
+			continue; /* no br_netfilter: nothing to turn off */
+		if (fd < 0 || write(fd, "0\n", 2) != 2)
+			return -errno;
+	}
+	return 0;
+}
+
 int slirp_fastpath_listen(bool ipv6, int *ret_fd4, int *ret_fd6)
 {
 	_cleanup_close_ int nl = -1, fd4 = -1, fd6 = -1;
@@ -293,7 +315,9 @@ int slirp_fastpath_listen(bool ipv6, int *ret_fd4, int *ret_fd6)
 	nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (nl < 0)
 		return -errno;
-	r = link_up(nl, 1, 0); /* lo: 127.0.0.1 and the local table need it */
+	r = bridge_nf_off();
+	if (r == 0)
+		r = link_up(nl, 1, 0); /* lo: the local table needs it */
 	if (r == 0)
 		r = rule_add(nl, AF_INET, PN_SLIRP_FASTPATH_MARK, PN_SLIRP_FASTPATH_TABLE);
 	if (r == 0)

@@ -219,6 +219,51 @@ static void test_ensure_errors(void **state)
 	close(fd);
 }
 
+/* A live podnet-slirp serving this holder is kept; one serving another holder is replaced. */
+static void test_ensure_checks_holder(void **state)
+{
+	struct fixture *f = *state;
+	struct pn_proc_id self, daemon = { 0 }, other;
+	struct pn_err err = { 0 };
+	char text[64];
+	int fd, status;
+
+	assert_int_equal(pn_proc_self_id(&self), 0);
+	daemon.pid = fork();
+	assert_true(daemon.pid >= 0);
+	if (daemon.pid == 0) {
+		pause();
+		_exit(0);
+	}
+	while (pn_proc_starttime(daemon.pid, &daemon.starttime) < 0)
+		usleep(1000);
+	write_pid(f, &daemon);
+	assert_true(slirp_format_proc_id(&self, text, sizeof(text)) > 0);
+	write_file(f, SLIRP_HOLDERFILE, text);
+	fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	/* same holder: nothing is started (there is no binary to start) */
+	assert_int_equal(slirp_ensure(&f->paths, &self, -1, fd, &err), 0);
+	assert_int_equal(kill(daemon.pid, 0), 0);
+
+	/* another holder: the old daemon is stopped, then the (missing) binary is looked for */
+	other = self;
+	other.starttime++;
+	assert_true(slirp_format_proc_id(&other, text, sizeof(text)) > 0);
+	write_file(f, SLIRP_HOLDERFILE, text);
+	{
+		pid_t tester = fork();
+
+		if (tester == 0)
+			_exit(slirp_ensure(&f->paths, &self, -1, fd, &err) == -ENOENT ? 0 : 1);
+		assert_int_equal(waitpid(tester, &status, 0), tester);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	assert_int_equal(waitpid(daemon.pid, &status, 0), daemon.pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,6 +272,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stale_pidfile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_kills_live_process, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ensure_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ensure_checks_holder, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

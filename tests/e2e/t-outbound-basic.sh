@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Outbound connectivity through podnet-slirp, as an unprivileged user, before
+# the CLI drives it: bench/outbound-lib.sh builds what netd would (holder of U
+# and I, a bridge, one container netns C, the nftables rules of
+# docs/internals.md), podnet-slirp-ctl calls slirp_ensure() like the CLI does.
+# The outside world is the pn-outside namespace that root brings up first
+# (bench/outbound-outside.sh up; scripts/test.sh does it).
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../../bench/outbound-lib.sh"
+: "${PODNET_RUNTIME_DIR:=$T_OUT/run}"
+export PODNET_RUNTIME_DIR
+t_on_exit ob_down
+t_on_exit '"$OB_CTL" stop'
+RUN=$PODNET_RUNTIME_DIR
+
+t_case "the outside test namespace is reachable from the host"
+expect_ok curl -s --max-time 5 "http://$OB_OUT4:8080/blob.sha256" || {
+  echo "    (run 'bench/outbound-outside.sh up' as root first)" >&2; t_done; exit 1; }
+BLOB_SHA=$T_LAST
+
+t_case "podnet-slirp comes up: tap in I with address, MTU 65520, default route"
+ob_up
+expect_ok "$OB_CTL" ensure "$OB_HOLDER"
+expect_ok ob_i ip -o addr show dev podnet-tap0
+expect_match 'inet 10\.0\.2\.100/24' "$T_LAST" "tap address"
+expect_ok ob_i ip -o link show dev podnet-tap0
+expect_match 'mtu 65520' "$T_LAST" "tap mtu"
+expect_match 'state UP|,UP' "$T_LAST" "tap up"
+expect_ok ob_i ip route show default
+expect_match '^default via 10\.0\.2\.2 dev podnet-tap0 ' "$T_LAST" "default route"
+expect_ok ob_c ip -o link show dev eth0
+expect_match 'mtu 1500' "$T_LAST" "container link keeps 1500"
+expect_eq "10.0.2.2" "$(head -1 "$RUN/dns/host-gateway")" "host-gateway file"
+SPID=$(ob_slirp_pid)
+expect_match '^[0-9]+$' "$SPID" "pid file"
+
+t_case "podnet-slirp lives in the host netns and holds no capabilities there"
+expect_eq "$(readlink /proc/self/ns/net)" "$(readlink /proc/$SPID/ns/net)" "netns of podnet-slirp"
+expect_eq "$(readlink /proc/self/ns/user)" "$(readlink /proc/$SPID/ns/user)" "userns of podnet-slirp"
+expect_eq "0000000000000000" "$(awk '/^CapEff/ {print $2}' /proc/$SPID/status)" "CapEff"
+expect_eq "0000000000000000" "$(awk '/^CapPrm/ {print $2}' /proc/$SPID/status)" "CapPrm"
+expect_eq "1" "$(awk '/^NoNewPrivs/ {print $2}' /proc/$SPID/status)" "NoNewPrivs"
+
+t_case "a second ensure keeps the running podnet-slirp"
+expect_ok "$OB_CTL" ensure "$OB_HOLDER"
+expect_eq "$SPID" "$(ob_slirp_pid)" "same pid"
+
+t_case "TCP from the container to the outside"
+expect_ok ob_c socat -T5 - "TCP:$OB_OUT4:7070,connect-timeout=5"
+expect_eq "outside-tcp-ok" "$T_LAST"
+
+t_case "UDP from the container to the outside"
+word="pn-udp-$RANDOM$RANDOM"
+T_LAST=$(echo "$word" | ob_c socat -T5 - "UDP:$OB_OUT4:7007" 2>"$T_OUT/err")
+expect_eq "$word" "$T_LAST" "udp echo"
+
+t_case "100 MB download with matching checksum"
+got=$(ob_c curl -sf --max-time 120 "http://$OB_OUT4:8080/blob" | sha256sum | cut -d' ' -f1)
+expect_eq "$BLOB_SHA" "$got" "sha256 of /blob"
+
+t_case "outbound TCP takes the fast path (spliced host sockets), UDP libslirp"
+sleep 5.5 # status is rewritten every 5 s
+expect_ok "$OB_CTL" status
+st=$T_LAST
+expect_match '"tcp_fastpath":true' "$st"
+fp_bytes=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["counters"]["tcp_fastpath_bytes_in"])' "$st")
+(( fp_bytes >= 100 * 1024 * 1024 )) || t_fail "fast path carried only $fp_bytes bytes in"
+rx=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["counters"]["rx_frames"])' "$st")
+(( rx >= 1 )) || t_fail "libslirp saw no frames (UDP)"
+
+t_case "host loopback is not reachable from the container by default"
+socat TCP-LISTEN:18080,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo host-loopback-ok' &
+hl=$!
+t_on_exit "kill $hl"
+wait_for 5 ss -ltn 'sport = :18080' -H | grep -q 18080
+expect_fail '!' ob_c socat -T3 - TCP:10.0.2.2:18080,connect-timeout=3
+
+t_case "host loopback is reachable at 10.0.2.2 once the container is in host_allowed"
+expect_ok ob_i nft add element inet podnet host_allowed4 "{ $OB_CTR_ADDR }"
+expect_ok ob_c socat -T5 - TCP:10.0.2.2:18080,connect-timeout=5
+expect_eq "host-loopback-ok" "$T_LAST"
+
+t_case "and unreachable again once removed"
+expect_ok ob_i nft delete element inet podnet host_allowed4 "{ $OB_CTR_ADDR }"
+expect_fail '!' ob_c socat -T3 - TCP:10.0.2.2:18080,connect-timeout=3
+
+t_case "a burst of 64 parallel connections and a UDP flood leave it working"
+for i in $(seq 64); do ob_c socat -T10 - "TCP:$OB_OUT4:7070,connect-timeout=10" >"$T_OUT/burst.$i" 2>"$T_OUT/burst-err.$i" & done
+head -c 20000000 /dev/zero | ob_c socat -u -b 1400 - "UDP:$OB_OUT4:7009" 2>/dev/null
+wait_for 30 bash -c "[[ \$(cat $T_OUT/burst.* | grep -c outside-tcp-ok) -eq 64 ]]"
+expect_eq 64 "$(cat "$T_OUT"/burst.* | grep -c outside-tcp-ok)" "burst connections answered (errors: $(cat "$T_OUT"/burst-err.* | sort | uniq -c | head -3))"
+expect_ok ob_c socat -T5 - "TCP:$OB_OUT4:7070,connect-timeout=5"
+expect_eq "outside-tcp-ok" "$T_LAST"
+expect_eq "$SPID" "$(ob_slirp_pid)" "same podnet-slirp"
+
+t_case "kill -9 of podnet-slirp: outbound fails, then slirp_ensure restarts it"
+kill -9 "$SPID"
+wait_for 5 bash -c "! kill -0 $SPID"
+expect_fail '!' ob_c socat -T2 - "TCP:$OB_OUT4:7070,connect-timeout=2"
+expect_ok "$OB_CTL" status
+expect_match '"running":false' "$T_LAST"
+expect_ok "$OB_CTL" ensure "$OB_HOLDER"
+NPID=$(ob_slirp_pid)
+[[ -n "$NPID" && "$NPID" != "$SPID" ]] || t_fail "no new podnet-slirp (pid $NPID)"
+expect_ok ob_c socat -T5 - "TCP:$OB_OUT4:7070,connect-timeout=5"
+expect_eq "outside-tcp-ok" "$T_LAST"
+
+t_case "podnet-slirp exits when the holder exits"
+kill "$hl"; wait "$hl" 2>/dev/null
+ob_down
+wait_for 5 bash -c "! kill -0 $NPID"
+kill -0 "$NPID" 2>/dev/null && t_fail "podnet-slirp $NPID still running"
+expect_ok "$OB_CTL" status
+expect_match '"running":false' "$T_LAST"
+
+t_done
