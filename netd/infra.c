@@ -183,6 +183,7 @@ static int holder_setup(const struct netd_network *nets, size_t n, struct pn_err
 	if (r < 0)
 		return r;
 	netd_sysctl("net/ipv4/ip_forward", "1");
+	netd_no_link_local();
 	netd_sysctl("net/ipv6/conf/all/forwarding", "1");
 	/* answers for the gateways must not depend on reverse-path heuristics */
 	netd_sysctl("net/ipv4/conf/all/rp_filter", "0");

@@ -190,6 +190,20 @@ int netd_bridge_ensure(struct nl_sock *sk, const struct netd_network *net, struc
 		return pn_err_set(err, ENOMEM, "out of memory");
 	rtnl_link_set_name(br, net->bridge);
 	rtnl_link_set_flags(br, IFF_UP);
+	{
+		/*
+		 * A bridge without an address of its own takes the lowest of its
+		 * ports' and changes it as ports come and go: every container's ARP
+		 * entry for the gateway would go stale. Give it a fixed one.
+		 */
+		unsigned char mac[6];
+		struct nl_addr *a;
+
+		netd_mac_random(mac);
+		a = nl_addr_build(AF_LLC, mac, 6);
+		rtnl_link_set_addr(br, a);
+		nl_addr_put(a);
+	}
 	if (net->mtu)
 		rtnl_link_set_mtu(br, (unsigned)net->mtu);
 	r = rtnl_link_add(sk, br, NLM_F_CREATE | NLM_F_EXCL);
@@ -236,8 +250,10 @@ int netd_veth_attach(struct nl_sock *sk_i, struct nl_sock *sk_c, int c_netns_fd,
 	rtnl_link_set_name(veth, spec->host_ifname);
 	rtnl_link_set_master(veth, br_index);
 	rtnl_link_set_flags(veth, IFF_UP);
+
 	rtnl_link_set_name(peer, spec->ifname);
 	rtnl_link_set_ns_fd(peer, c_netns_fd);
+
 	mac = nl_addr_build(AF_LLC, spec->mac, 6);
 	rtnl_link_set_addr(peer, mac);
 	if (net->mtu) {
@@ -327,6 +343,11 @@ int netd_sysctl(const char *key, const char *value)
 	if (write(fd, value, len) != (ssize_t)len)
 		return -errno;
 	return 0;
+}
+
+void netd_no_link_local(void)
+{
+	netd_sysctl("net/ipv6/conf/default/addr_gen_mode", "1");
 }
 
 void netd_mac_random(unsigned char mac[6])

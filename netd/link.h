@@ -57,6 +57,17 @@ int netd_host_routes(struct pn_cidr **ret, size_t *ret_n);
 /** netd_sysctl() - write @value to /proc/sys/@key for the current netns. */
 int netd_sysctl(const char *key, const char *value);
 
+/**
+ * netd_no_link_local() - new interfaces of the current netns get no IPv6
+ * link-local address (addr_gen_mode none)
+ *
+ * Every link-local address means DAD and MLD multicast when a port comes up,
+ * which the bridge floods to every container: attaching would cost CPU in
+ * proportion to the containers already there. Global addresses (set without
+ * DAD) and neighbour discovery with them work without it.
+ */
+void netd_no_link_local(void);
+
 /** netd_mac_random() - a random locally administered unicast MAC. */
 void netd_mac_random(unsigned char mac[6]);
 int netd_mac_parse(const char *s, unsigned char mac[6]);

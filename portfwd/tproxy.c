@@ -27,11 +27,11 @@
  */
 #define _GNU_SOURCE
 #include "fwd.h"
+#include "nftrun.h"
 #include "cleanup.h"
 #include "log.h"
 
 #include <arpa/inet.h>
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -54,38 +54,13 @@ static const char nft_rules[] =
 	"flush chain inet podnet_portfwd prerouting\n"
 	"add rule inet podnet_portfwd prerouting meta l4proto { tcp, udp } socket transparent 1 meta mark set " TPROXY_FWMARK_STR "\n";
 
-/* Child side: load libnftables, apply the rules, report errors on @fd. */
+/* Child side: apply the rules, report errors on @fd. */
 static __attribute__((noreturn)) void nft_child(int fd)
 {
-	void *(*ctx_new)(unsigned);
-	int (*buffer_error)(void *);
-	int (*run)(void *, const char *);
-	const char *(*get_error)(void *);
-	void *h = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
-	void *ctx;
+	char msg[256];
 
-	if (!h) {
-		dprintf(fd, "cannot load libnftables: %s", dlerror());
-		_exit(1);
-	}
-	*(void **)&ctx_new = dlsym(h, "nft_ctx_new");
-	*(void **)&buffer_error = dlsym(h, "nft_ctx_buffer_error");
-	*(void **)&run = dlsym(h, "nft_run_cmd_from_buffer");
-	*(void **)&get_error = dlsym(h, "nft_ctx_get_error_buffer");
-	if (!ctx_new || !buffer_error || !run || !get_error) {
-		dprintf(fd, "libnftables lacks a symbol we need");
-		_exit(1);
-	}
-	ctx = ctx_new(0);
-	if (!ctx) {
-		dprintf(fd, "nft_ctx_new failed");
-		_exit(1);
-	}
-	buffer_error(ctx);
-	if (run(ctx, nft_rules) != 0) {
-		const char *e = get_error(ctx);
-
-		dprintf(fd, "nft: %s", e && *e ? e : "failed");
+	if (pn_nft_run(nft_rules, false, msg, sizeof(msg)) < 0) {
+		dprintf(fd, "nft: %s", msg);
 		_exit(1);
 	}
 	_exit(0);
