@@ -30,6 +30,9 @@ int pn_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
  */
 int pn_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len);
 
+/** pn_path() - snprintf into @buf (PATH_MAX). Return: @buf, or NULL if truncated. */
+char *pn_path(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /** pn_read_full() - read exactly @len bytes. Return: 0, or -EPIPE on EOF/error. */
 int pn_read_full(int fd, void *buf, size_t len);
 

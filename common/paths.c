@@ -12,16 +12,6 @@
 #include <unistd.h>
 #include <pwd.h>
 
-char *pn_path(char *buf, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, PATH_MAX, fmt, ap);
-	va_end(ap);
-	return n < 0 || n >= PATH_MAX ? NULL : buf;
-}
 
 static const char *home_dir(void)
 {

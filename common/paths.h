@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <limits.h>
+#include "fileutil.h" /* pn_path() */
 
 struct pn_paths {
 	bool rootless;
@@ -21,7 +22,5 @@ struct pn_paths {
 /** pn_paths_init() - resolve directories and create them (0700). Return: 0 or -errno. */
 int pn_paths_init(struct pn_paths *p);
 
-/** pn_path() - snprintf into @buf (PATH_MAX). Return: @buf, or NULL if truncated. */
-char *pn_path(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif
