@@ -86,9 +86,9 @@ expect_ok ob_i nft delete element inet podnet host_allowed4 "{ $OB_CTR_ADDR }"
 expect_fail '!' ob_c socat -T3 - TCP:10.0.2.2:18080,connect-timeout=3
 
 t_case "a burst of 64 parallel connections and a UDP flood leave it working"
-for i in $(seq 64); do ob_c socat -T10 - "TCP:$OB_OUT4:7070,connect-timeout=10" >"$T_OUT/burst.$i" 2>"$T_OUT/burst-err.$i" & done
+for i in $(seq 64); do ob_c socat -T30 - "TCP:$OB_OUT4:7070,connect-timeout=30" >"$T_OUT/burst.$i" 2>"$T_OUT/burst-err.$i" & done
 head -c 20000000 /dev/zero | ob_c socat -u -b 1400 - "UDP:$OB_OUT4:7009" 2>/dev/null
-wait_for 30 bash -c "[[ \$(cat $T_OUT/burst.* | grep -c outside-tcp-ok) -eq 64 ]]"
+wait_for 60 bash -c "[[ \$(cat $T_OUT/burst.* | grep -c outside-tcp-ok) -eq 64 ]]"
 expect_eq 64 "$(cat "$T_OUT"/burst.* | grep -c outside-tcp-ok)" "burst connections answered (errors: $(cat "$T_OUT"/burst-err.* | sort | uniq -c | head -3))"
 expect_ok ob_c socat -T5 - "TCP:$OB_OUT4:7070,connect-timeout=5"
 expect_eq "outside-tcp-ok" "$T_LAST"
