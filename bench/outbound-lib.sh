@@ -23,7 +23,7 @@ table inet podnet {
   chain prerouting {
     type filter hook prerouting priority mangle; policy accept;
     meta l4proto tcp socket transparent 1 meta mark set 0x504e accept
-    iifname "pnbr0" meta l4proto tcp ip daddr != 10.0.2.0/24 fib daddr oifname "podnet-tap0" tproxy ip to :16001 meta mark set 0x504e accept
+    iifname "pnbr0" meta l4proto tcp ip daddr != 10.0.2.0/24 fib daddr oifname "podnet-tap0" tproxy ip to 127.0.0.1:16001 meta mark set 0x504e accept
   }
   chain input {
     type filter hook input priority filter; policy accept;

@@ -266,7 +266,7 @@ static int transparent_listener(int family, int *ret_fd)
 			return -errno;
 		s->sin_family = AF_INET;
 		s->sin_port = htons(PN_SLIRP_FASTPATH_PORT);
-		s->sin_addr.s_addr = htonl(INADDR_ANY);
+		s->sin_addr.s_addr = htonl(INADDR_LOOPBACK); /* not reachable from bridges but by tproxy */
 		len = sizeof(*s);
 	} else {
 		struct sockaddr_in6 *s = (struct sockaddr_in6 *)&ss;

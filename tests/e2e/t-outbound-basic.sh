@@ -69,6 +69,9 @@ fp_bytes=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["counters"
 rx=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["counters"]["rx_frames"])' "$st")
 (( rx >= 1 )) || t_fail "libslirp saw no frames (UDP)"
 
+t_case "the fast path's listener cannot be reached directly from the container"
+expect_fail '!' ob_c socat -T2 - TCP:10.89.0.1:16001,connect-timeout=2
+
 t_case "host loopback is not reachable from the container by default"
 socat TCP-LISTEN:18080,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo host-loopback-ok' &
 hl=$!
