@@ -103,12 +103,27 @@ static void answer_addrs(const struct dns_db *db, struct dns_msg *m, uint16_t qt
 	}
 }
 
-static void answer_host(const struct dns_db *db, struct dns_msg *m, uint16_t qtype)
+/* does network @net have IPv6 (an IPv6 gateway)? */
+static bool net_has_ipv6(const struct dns_db *db, uint16_t net)
+{
+	if (net >= db->n_nets)
+		return false;
+	for (unsigned int k = 0; k < db->nets[net].n_gateways; k++)
+		if (db->nets[net].gateway[k].family == AF_INET6)
+			return true;
+	return false;
+}
+
+/*
+ * The host gateway: its IPv6 address only on networks with IPv6, so that an
+ * IPv4-only container is not handed an address it has no route to.
+ */
+static void answer_host(const struct dns_db *db, uint16_t net, struct dns_msg *m, uint16_t qtype)
 {
 	if (qtype == DNS_TYPE_A || qtype == DNS_TYPE_ANY)
 		for (unsigned int k = 0; k < db->n_host4; k++)
 			dns_msg_add_addr(m, DNS_TYPE_A, db->host4[k], 4, DNS_LOCAL_TTL);
-	if (qtype == DNS_TYPE_AAAA || qtype == DNS_TYPE_ANY)
+	if ((qtype == DNS_TYPE_AAAA || qtype == DNS_TYPE_ANY) && net_has_ipv6(db, net))
 		for (unsigned int k = 0; k < db->n_host6; k++)
 			dns_msg_add_addr(m, DNS_TYPE_AAAA, db->host6[k], 16, DNS_LOCAL_TTL);
 }
@@ -235,7 +250,7 @@ enum dns_action dns_resolve(const struct dns_db *db, uint16_t net, const struct 
 	for (size_t i = 0; i < sizeof(host_names) / sizeof(host_names[0]); i++) {
 		if (strcmp(q->name, host_names[i]) == 0) {
 			dns_msg_begin(&m, out, out_cap, limit, q, DNS_RCODE_NOERROR, true);
-			answer_host(db, &m, q->qtype);
+			answer_host(db, net, &m, q->qtype);
 			return reply(&m, out_len);
 		}
 	}

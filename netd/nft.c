@@ -4,6 +4,7 @@
 #include "cleanup.h"
 
 #include "nftrun.h"
+#include "podnet_slirp.h"
 #include <string.h>
 
 #define TABLE "podnet"
@@ -100,12 +101,34 @@ static bool any_v6(const struct netd_nft_dnat *dnat, size_t n)
 	return false;
 }
 
+/*
+ * The outbound TCP fast path of podnet-slirp (docs/outbound.md): new TCP
+ * connections from a bridge towards the uplink are diverted with tproxy to
+ * podnet-slirp's transparent listener in I, which splices them to sockets in
+ * the host namespace. Connections to the slirp network itself (host gateway,
+ * slirp DNS) are left to libslirp, so host access stays gated by host_allowed.
+ */
+static void fastpath_rule(json_t *cmds, const char *bridge, int family, const char *uplink)
+{
+	bool v4 = family == AF_INET;
+
+	json_array_append_new(cmds, rule("prerouting", json_pack("[o, o, o, o, {s:{s:s, s:s, s:i}}, o, o]",
+		match("==", meta("iifname"), json_string(bridge)),
+		match("==", meta("l4proto"), json_string("tcp")),
+		match("!=", payload(v4 ? "ip" : "ip6", "daddr"),
+		      json_pack("{s:{s:s, s:i}}", "prefix", "addr", v4 ? "10.0.2.0" : "fd00::", "len", v4 ? 24 : 64)),
+		match("==", json_pack("{s:{s:s, s:[s]}}", "fib", "result", "oifname", "flags", "daddr"), json_string(uplink)),
+		"tproxy", "family", v4 ? "ip" : "ip6", "addr", v4 ? "127.0.0.1" : "::1", "port", PN_SLIRP_FASTPATH_PORT,
+		json_pack("{s:{s:o, s:i}}", "mangle", "key", meta("mark"), "value", PN_SLIRP_FASTPATH_MARK),
+		verdict("accept"))));
+}
+
 json_t *netd_nft_ruleset_opts(const struct netd_network *nets, size_t n, const struct netd_nft_opts *opts)
 {
 	static const struct netd_nft_opts defaults = { 0 };
 	const struct netd_nft_opts *o = opts ? opts : &defaults;
 	const char *uplink = o->uplink ? o->uplink : NETD_TAP_IFNAME;
-	bool ports = o->ndnat > 0;
+	bool ports = o->ndnat > 0, fastpath;
 	json_t *cmds = json_array(), *hostports;
 
 	hostports = ports ? netd_nft_dnat_ruleset(o->dnat, o->ndnat) : NULL;
@@ -121,6 +144,17 @@ json_t *netd_nft_ruleset_opts(const struct netd_network *nets, size_t n, const s
 	json_array_append_new(cmds, base_chain("forward", "filter", "forward", 0, o->host_netns ? "accept" : "drop"));
 	json_array_append_new(cmds, base_chain("input", "filter", "input", 0, "accept"));
 	json_array_append_new(cmds, base_chain("postrouting", "nat", "postrouting", 100, "accept"));
+	/* podnet's own uplink has podnet-slirp's TCP fast path behind it */
+	fastpath = !o->uplink && !o->host_netns;
+	if (fastpath) {
+		json_array_append_new(cmds, base_chain("prerouting", "filter", "prerouting", -150, "accept"));
+		/* replies of diverted connections belong to the transparent socket */
+		json_array_append_new(cmds, rule("prerouting", json_pack("[o, o, o, o]",
+			match("==", meta("l4proto"), json_string("tcp")),
+			match("==", json_pack("{s:{s:s}}", "socket", "key", "transparent"), json_integer(1)),
+			json_pack("{s:{s:o, s:i}}", "mangle", "key", meta("mark"), "value", PN_SLIRP_FASTPATH_MARK),
+			verdict("accept"))));
+	}
 
 	json_array_append_new(cmds, rule("forward", json_pack("[o, o]",
 		match("in", json_pack("{s:{s:s}}", "ct", "key", "state"), json_pack("[s, s]", "established", "related")),
@@ -148,6 +182,10 @@ json_t *netd_nft_ruleset_opts(const struct netd_network *nets, size_t n, const s
 		json_array_append_new(cmds, rule("forward", json_pack("[o, o, o]",
 			match("==", meta("iifname"), json_string(net->bridge)),
 			match("==", meta("oifname"), json_string(net->bridge)), verdict("accept"))));
+		if (fastpath && !net->internal) {
+			fastpath_rule(cmds, net->bridge, AF_INET, uplink);
+			fastpath_rule(cmds, net->bridge, AF_INET6, uplink);
+		}
 		/* only the uplink is reachable by routing: other bridges fall to the drop policy */
 		if (!net->internal && !o->host_netns)
 			json_array_append_new(cmds, rule("forward", json_pack("[o, o, o]",

@@ -46,8 +46,10 @@ if command -v clang >/dev/null && [[ -x scripts/fuzz.sh ]]; then
   if scripts/fuzz.sh 30; then add 1 0; echo "ok - fuzz"; else add 0 1; echo "not ok - fuzz"; fi
 fi
 
-# Black-box tests as an unprivileged user.
+# Black-box tests as an unprivileged user. The "outside world" for the
+# outbound tests is a namespace of ours (documentation addresses only).
 $SUDO tests/e2e/setup-user.sh
+$SUDO bench/outbound-outside.sh up >/dev/null || echo "warning: could not set up the outside namespace"
 TUSER=${PODNET_TEST_USER:-podnet-test}
 chmod o+rx "$top" "$top/build" "$top/build/bin" 2>/dev/null || true
 out=$($SUDO runuser -u "$TUSER" -- env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
@@ -60,6 +62,8 @@ if [[ -n "$line" ]]; then
 else
   add 0 1
 fi
+$SUDO bench/outbound-outside.sh down >/dev/null 2>&1 || true
+
 # The same commands as root (no user namespace step): a subset is enough.
 out=$($SUDO env PODNET_BUILD="$top/build" bash "$top/tests/e2e/run.sh" t-net-basic.sh t-lifecycle.sh 2>&1)
 echo "$out" | sed 's/^\(ok\|not ok\) - /\1 - (root) /'

@@ -331,6 +331,33 @@ static void test_host_gateway(void **state)
 	assert_int_equal(ancount(), 1);
 }
 
+/* the host gateway's IPv6 address is offered only on networks with IPv6 */
+static void test_host_gateway_ipv6_only_with_ipv6(void **state)
+{
+	static const char v4only[] = "10.89.0.1\n";
+	static const char dual[] = "10.89.5.1,fd00:5::1\n";
+	struct dns_db db2;
+	uint8_t pkt[512], o[DNS_UDP_OURS];
+	size_t len, olen;
+	struct dns_query qq;
+
+	(void)state;
+	dns_db_init(&db2, 7);
+	assert_int_equal(dns_db_add_network(&db2, "v4only", v4only, strlen(v4only)), 0);
+	assert_int_equal(dns_db_add_network(&db2, "dual", dual, strlen(dual)), 0);
+	assert_int_equal(dns_db_set_host_gateway(&db2, "10.0.2.2\nfd00::2\n", 17), 0);
+	assert_int_equal(dns_db_build(&db2), 0);
+	len = make_query(pkt, "host.containers.internal", DNS_TYPE_AAAA, 0);
+	assert_int_equal(dns_resolve(&db2, 0, NULL, pkt, len, false, &qq, o, sizeof(o), &olen), DNS_ACT_REPLY);
+	assert_int_equal(dns_get16(o + 6), 0);
+	assert_int_equal(dns_resolve(&db2, 1, NULL, pkt, len, false, &qq, o, sizeof(o), &olen), DNS_ACT_REPLY);
+	assert_int_equal(dns_get16(o + 6), 1);
+	len = make_query(pkt, "host.containers.internal", DNS_TYPE_A, 0);
+	assert_int_equal(dns_resolve(&db2, 0, NULL, pkt, len, false, &qq, o, sizeof(o), &olen), DNS_ACT_REPLY);
+	assert_int_equal(dns_get16(o + 6), 1);
+	dns_db_free(&db2);
+}
+
 static void test_refused_and_notimp(void **state)
 {
 	uint8_t pkt[512];
@@ -443,6 +470,7 @@ int main(void)
 		cmocka_unit_test(test_ptr),
 		cmocka_unit_test(test_reverse_names),
 		cmocka_unit_test(test_host_gateway),
+		cmocka_unit_test(test_host_gateway_ipv6_only_with_ipv6),
 		cmocka_unit_test(test_refused_and_notimp),
 		cmocka_unit_test(test_truncation),
 	};

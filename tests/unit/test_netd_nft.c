@@ -56,6 +56,8 @@ static void test_rules(void **state)
 	/* input: one rule per network and family */
 	assert_int_equal(count_rules(doc, "input"), 4);
 	assert_int_equal(count_rules(doc, "postrouting"), 1);
+	/* the slirp fast path: the transparent-socket mark, then IPv4 and IPv6 per outgoing network */
+	assert_int_equal(count_rules(doc, "prerouting"), 1 + 2);
 	/* the forward chain drops by default: bridge to bridge is never accepted */
 	chain_cmd = json_object_get(json_object_get(json_array_get(json_object_get(doc, "nftables"), 4), "add"), "chain");
 	assert_string_equal(json_string_value(json_object_get(chain_cmd, "name")), "forward");

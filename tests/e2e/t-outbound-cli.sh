@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Outbound through the CLI: containers reach "the outside world" (the
+# namespace pn-outside that scripts/test.sh sets up as root with
+# bench/outbound-outside.sh: 198.51.100.2) over TCP and UDP, a 100 MB download
+# arrives intact, --internal networks cannot get out, the host's loopback is
+# reachable only when allowed, and a killed podnet-slirp comes back.
+. "$(dirname "$0")/lib.sh"
+t_on_exit "$PODNET system reset -f"
+OUT=198.51.100.2
+
+t_case "the outside world is there (bench/outbound-outside.sh up, as root)"
+[[ -e /run/netns/pn-outside ]] || t_fail "no pn-outside namespace: run 'sudo bench/outbound-outside.sh up' first"
+
+t_case "TCP and UDP to the outside"
+expect_ok $PODNET network create out
+expect_ok $PODNET run --rm --network out -- socat -T5 - TCP:$OUT:7070,connect-timeout=5
+expect_eq "outside-tcp-ok" "$T_LAST" "TCP"
+expect_ok $PODNET run --rm --network out -- sh -c "echo ping-udp | socat -T3 - UDP:$OUT:7007"
+expect_eq "ping-udp" "$T_LAST" "UDP echo"
+
+t_case "a 100 MB download arrives intact"
+want=$(cat /var/tmp/pn-outside/www/blob.sha256 2>/dev/null)
+expect_ok $PODNET run --rm --network out -- sh -c "curl -sf --max-time 60 http://$OUT:8080/blob | sha256sum"
+expect_eq "$want" "${T_LAST%% *}" "sha256"
+
+t_case "an --internal network has no way out"
+expect_ok $PODNET network create --internal closed
+expect_fail '!' $PODNET run --rm --network closed -- socat -T3 - TCP:$OUT:7070,connect-timeout=3
+
+t_case "the host's loopback only when allowed"
+port=$((40000 + RANDOM % 10000))
+socat -T5 TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo host-service' &
+srv=$!; t_on_exit "kill $srv"
+wait_for 5 socat -T1 - TCP:127.0.0.1:$port
+expect_fail '!' $PODNET run --rm --network out -- socat -T3 - TCP:10.0.2.2:$port,connect-timeout=3
+expect_ok $PODNET run --rm --network out --add-host host.containers.internal:host-gateway -- \
+  sh -c "getent hosts host.containers.internal; socat -T3 - TCP:host.containers.internal:$port,connect-timeout=3"
+expect_match "^10\.0\.2\.2 " "$T_LAST" "host.containers.internal"
+expect_match "host-service" "$T_LAST" "allowed container reaches the host service"
+expect_fail '!' $PODNET run --rm --network out -- socat -T3 - TCP:10.0.2.2:$port,connect-timeout=3
+
+t_case "kill -9 of podnet-slirp: the next command brings outbound back"
+expect_ok $PODNET run -d --name keep --network out -- sleep 60
+slirp=$(cut -d' ' -f1 "$PODNET_RUNTIME_DIR/slirp/podnet-slirp.pid")
+kill -9 "$slirp"
+wait_for 5 bash -c "! kill -0 $slirp 2>/dev/null"
+expect_ok $PODNET run --rm --network out -- socat -T5 - TCP:$OUT:7070,connect-timeout=5
+expect_eq "outside-tcp-ok" "$T_LAST" "TCP after restart"
+expect_ok $PODNET info
+expect_match '"slirp"' "$T_LAST" "info shows the uplink"
+
+t_case "clean up"
+kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null
+expect_ok $PODNET rm -f keep
+expect_ok $PODNET network rm out closed
+wait_for 5 t_no_podnet_procs
+expect_eq "" "$(t_podnet_procs)" "processes left"
+t_done
