@@ -301,7 +301,7 @@ static int remove_network(struct cli *c, const char *name, bool force, struct pn
 	if (r == 0) {
 		char path[PATH_MAX];
 
-		unlink(pn_path(path, "%s/ipam/%s.json", c->paths.runtime, name));
+		pn_rm_rf(pn_path(path, "%s/ipam/%s", c->paths.runtime, name));
 		netd_dns_records_drop(&c->paths, name);
 		r = network_apply_infra(c, net.bridge, err);
 		cli_helpers_reload(c);

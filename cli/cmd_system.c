@@ -77,16 +77,13 @@ static int leftovers(struct cli *c, bool print)
 	d = opendir(pn_path(path, "%s/ipam", c->paths.runtime));
 	while (d && (de = readdir(d))) {
 		struct netd_leases l;
-		char net[NAME_MAX + 1];
-		size_t len = strlen(de->d_name);
 
-		if (len < 6 || strcmp(de->d_name + len - 5, ".json"))
+		if (de->d_name[0] == '.' || !netd_name_valid(de->d_name))
 			continue;
-		snprintf(net, sizeof(net), "%.*s", (int)(len - 5), de->d_name);
-		if (netd_ipam_open(&c->paths, net, &l, NULL) == 0) {
+		if (netd_ipam_open(&c->paths, de->d_name, &l, NULL) == 0) {
 			if (netd_ipam_count(&l)) {
 				if (print)
-					printf("network %s: %zu addresses leased\n", net, netd_ipam_count(&l));
+					printf("network %s: %zu addresses leased\n", de->d_name, netd_ipam_count(&l));
 				n++;
 			}
 			netd_ipam_close(&l);

@@ -49,6 +49,12 @@ int pn_json_load(const char *path, json_t **ret, struct pn_err *err);
 /** pn_json_save() - atomically write @doc (indented) to @path. Return: 0 or -errno. */
 int pn_json_save(const char *path, const json_t *doc, int fsync_data);
 
+/**
+ * pn_json_save_compact() - the same, on one line without sorting keys: for
+ * runtime files that only programs read (leases, state), written on every change
+ */
+int pn_json_save_compact(const char *path, const json_t *doc);
+
 /** pn_rm_rf() - remove a directory tree (no symlink following). Return: 0 or -errno. */
 int pn_rm_rf(const char *path);
 

@@ -30,6 +30,15 @@ int pn_json_load(const char *path, json_t **ret, struct pn_err *err)
 	return 0;
 }
 
+int pn_json_save_compact(const char *path, const json_t *doc)
+{
+	_cleanup_free_ char *text = json_dumps(doc, JSON_COMPACT);
+
+	if (!text)
+		return -ENOMEM;
+	return pn_write_atomic(path, text, strlen(text), 0644, 0);
+}
+
 int pn_json_save(const char *path, const json_t *doc, int fsync_data)
 {
 	_cleanup_free_ char *text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);

@@ -129,7 +129,16 @@ int netd_attach_release(const struct pn_paths *p, json_t *doc, const char *netna
 
 	r = netd_ipam_open(p, netname, &leases, err);
 	if (r == 0) {
-		netd_ipam_release(&leases, id);
+		json_t *att = json_object_get(networks_of(doc), netname);
+		const char *mac = json_string_value(json_object_get(att, "mac"));
+		struct pn_ip ips[NETD_MAX_SUBNETS];
+		int n = netd_attach_ips(att, ips, NETD_MAX_SUBNETS);
+
+		/* the attachment names its leases: no scan of the others */
+		for (int i = 0; i < n; i++)
+			netd_ipam_release_ip(&leases, &ips[i], id);
+		if (mac)
+			netd_ipam_release_mac(&leases, mac, id);
 		r = netd_ipam_save(&leases, err);
 		netd_ipam_close(&leases);
 	}

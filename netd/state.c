@@ -173,7 +173,7 @@ int netd_sandbox_save(const struct pn_paths *p, json_t *doc, struct pn_err *err)
 	const char *id = json_string_value(json_object_get(doc, "id"));
 	int r;
 
-	r = pn_json_save(pn_path(path, "%s/state.json", netd_sandbox_dir(p, id, dir)), doc, 0);
+	r = pn_json_save_compact(pn_path(path, "%s/state.json", netd_sandbox_dir(p, id, dir)), doc);
 	if (r < 0)
 		return pn_err_set(err, r, "cannot write %s: %s", path, strerror(-r));
 	return 0;
@@ -371,16 +371,14 @@ int netd_forget_owner(const struct pn_paths *p, const char *id)
 
 	d = opendir(pn_path(path, "%s/ipam", p->runtime));
 	while (d && (de = readdir(d))) {
-		size_t len = strlen(de->d_name);
-		char net[NAME_MAX + 1];
 		struct netd_leases l;
 
-		if (len < 6 || strcmp(de->d_name + len - 5, ".json") != 0)
+		if (de->d_name[0] == '.' || !netd_name_valid(de->d_name))
 			continue;
-		snprintf(net, sizeof(net), "%.*s", (int)(len - 5), de->d_name);
-		if (netd_ipam_open(p, net, &l, NULL) < 0)
+		if (netd_ipam_open(p, de->d_name, &l, NULL) < 0)
 			continue;
-		if (netd_ipam_release(&l, id) > 0 && netd_ipam_save(&l, NULL) < 0)
+		netd_ipam_release(&l, id);
+		if (netd_ipam_save(&l, NULL) < 0)
 			r = -EIO;
 		netd_ipam_close(&l);
 	}

@@ -23,7 +23,8 @@ expect_eq 20 "$(sort -u <<<"$addrs" | wc -l)" "distinct addresses"
 # and they are real: the first reaches the last
 last=$(tail -1 <<<"$addrs"); last=${last%/*}
 expect_ok $PODNET exec c1 -- ping -c1 -W2 "$last"
-expect_eq 20 "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["leases"]))' "$PODNET_RUNTIME_DIR/ipam/busy.json")" "leases"
+leases() { find "$PODNET_RUNTIME_DIR/ipam/busy" -name '10.*' | wc -l; }
+expect_eq 20 "$(leases)" "leases"
 
 t_case "concurrent removal"
 pids=()
@@ -31,7 +32,7 @@ for i in $(seq 1 20); do $PODNET rm -f "c$i" >/dev/null 2>&1 & pids+=($!); done
 fails=0
 for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
 expect_eq 0 "$fails" "failed removals"
-expect_eq 0 "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["leases"]))' "$PODNET_RUNTIME_DIR/ipam/busy.json")" "leases left"
+expect_eq 0 "$(leases)" "leases left"
 
 t_case "concurrent network create gives distinct subnets"
 pids=()

@@ -51,7 +51,7 @@ fails_with "invalid MAC" $PODNET run --network good --mac-address 01:00:5e:00:00
 fails_with "given twice" $PODNET run --network good,good -- true
 fails_with "invalid --add-host" $PODNET run --add-host foo:notanip -- true
 expect_eq "" "$(ls "$PODNET_RUNTIME_DIR/ctr" 2>/dev/null)" "containers after failed runs"
-expect_eq 0 "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["leases"]))' "$PODNET_RUNTIME_DIR/ipam/good.json" 2>/dev/null || echo 0)" "leases after failed runs"
+expect_eq 0 "$(find "$PODNET_RUNTIME_DIR/ipam/good" -name '10.*' 2>/dev/null | wc -l)" "leases after failed runs"
 
 t_case "connect and disconnect errors"
 expect_ok $PODNET run -d --name c1 --network good -- sleep 60

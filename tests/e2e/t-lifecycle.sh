@@ -105,7 +105,7 @@ expect_ok $PODNET rm k3
 
 t_case "a corrupt state file is reported and cleaned, not fatal"
 expect_ok $PODNET run -d --name c1 -- sleep 60
-f=$(grep -l '"name": "c1"' "$PODNET_RUNTIME_DIR"/ctr/*/state.json)
+f=$(grep -lE '"name": ?"c1"' "$PODNET_RUNTIME_DIR"/ctr/*/state.json)
 init=$(proc_of c1 init)
 echo '{ broken' >"$f"
 expect_ok $PODNET ps -a
