@@ -163,6 +163,11 @@ json_t *netd_nft_ruleset_opts(const struct netd_network *nets, size_t n, const s
 		json_array_append_new(cmds, rule("forward", json_pack("[o, o]",
 			match("in", json_pack("{s:{s:s}}", "ct", "key", "status"), json_string("dnat")),
 			verdict("accept"))));
+	/* replies to connections the host opened to a published port */
+	if (ports)
+		json_array_append_new(cmds, rule("input", json_pack("[o, o]",
+			match("in", json_pack("{s:{s:s}}", "ct", "key", "state"), json_pack("[s, s]", "established", "related")),
+			verdict("accept"))));
 	if (!o->host_netns) {
 		json_array_append_new(cmds, rule("forward", json_pack("[o, o, o]",
 			match("==", payload("ip", "daddr"), json_string(NETD_HOST_GATEWAY4)),
