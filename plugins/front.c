@@ -405,26 +405,191 @@ int pf_detach(struct pf_state *st, struct nl_sock *sk_i, struct nl_sock *sk_c, c
 	return r < 0 ? r : r2;
 }
 
+/* ---- published ports ---- */
+
+static json_t *state_ports(struct pf_state *st)
+{
+	json_t *p = json_object_get(st->doc, "ports");
+
+	if (!json_is_object(p)) {
+		p = json_object();
+		json_object_set_new(st->doc, "ports", p);
+	}
+	return p;
+}
+
+json_t *pf_port_entry(const char *netname, const char *host_ip, const struct pn_ip *addr,
+		      unsigned host_port, unsigned container_port, unsigned range, const char *protocol)
+{
+	char b[PN_IPSTR_MAX];
+
+	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:s}", "network", netname, "host_ip",
+			 host_ip ? host_ip : "", "addr", pn_ip_format(addr, b), "host_port",
+			 (json_int_t)host_port, "container_port", (json_int_t)container_port, "range",
+			 (json_int_t)range, "protocol", protocol);
+}
+
+/* An entry of the state into netd's form. Return: 0 or -EINVAL. */
+static int port_from_json(json_t *e, struct netd_nft_dnat *d)
+{
+	const char *host_ip = NULL, *addr = NULL, *proto = NULL, *net = NULL;
+	json_int_t hp = 0, cp = 0, range = 0;
+
+	memset(d, 0, sizeof(*d));
+	if (json_unpack(e, "{s:s, s:s, s:s, s:I, s:I, s:I, s:s}", "network", &net, "host_ip", &host_ip, "addr",
+			&addr, "host_port", &hp, "container_port", &cp, "range", &range, "protocol", &proto) < 0)
+		return -EINVAL;
+	if (hp < 1 || hp > 65535 || cp < 1 || cp > 65535 || range < 1 || range > 65535 ||
+	    snprintf(d->protocol, sizeof(d->protocol), "%s", proto) >= (int)sizeof(d->protocol))
+		return -EINVAL;
+	if (pn_ip_parse(addr, &d->addr) < 0 || (*host_ip && pn_ip_parse(host_ip, &d->host_ip) < 0))
+		return -EINVAL;
+	d->host_port = (unsigned)hp;
+	d->container_port = (unsigned)cp;
+	d->range = (unsigned)range;
+	return netd_nft_dnat_valid(d) ? 0 : -EINVAL;
+}
+
+int pf_ports_add(struct pf_state *st, const char *owner, json_t *entries)
+{
+	json_t *ports = state_ports(st), *e;
+	struct netd_nft_dnat d;
+	size_t i, total = 0;
+	const char *k;
+	json_t *v;
+
+	json_array_foreach(entries, i, e) {
+		if (port_from_json(e, &d) < 0) {
+			json_decref(entries);
+			return -EINVAL;
+		}
+	}
+	json_object_foreach(ports, k, v)
+		total += json_array_size(v);
+	if (json_array_size(json_object_get(ports, owner)) || !json_array_size(entries)) {
+		json_decref(entries);
+		return 0;
+	}
+	if (total + json_array_size(entries) > NETD_DNAT_MAX) {
+		json_decref(entries);
+		return -E2BIG;
+	}
+	json_object_set_new(ports, owner, entries);
+	st->ports_dirty = true;
+	return 0;
+}
+
+void pf_ports_drop(struct pf_state *st, const char *owner, const char *netname)
+{
+	json_t *ports = state_ports(st), *list = json_object_get(ports, owner);
+	size_t i = 0;
+
+	if (!list)
+		return;
+	while (i < json_array_size(list)) {
+		const char *n = json_string_value(json_object_get(json_array_get(list, i), "network"));
+
+		if (!netname || !n || strcmp(n, netname) == 0) {
+			json_array_remove(list, i);
+			st->ports_dirty = true;
+		} else {
+			i++;
+		}
+	}
+	if (!json_array_size(list))
+		json_object_del(ports, owner);
+}
+
+/* netd's DNAT list from the state (invalid entries, e.g. edited by hand, skipped). */
+static int ports_collect(struct pf_state *st, struct netd_nft_dnat **ret, size_t *ret_n)
+{
+	json_t *ports = state_ports(st), *list, *e;
+	struct netd_nft_dnat *d;
+	const char *k;
+	size_t total = 0, n = 0, i;
+
+	*ret = NULL;
+	*ret_n = 0;
+	json_object_foreach(ports, k, list)
+		total += json_array_size(list);
+	if (total == 0)
+		return 0;
+	if (total > NETD_DNAT_MAX)
+		total = NETD_DNAT_MAX;
+	d = calloc(total, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	json_object_foreach(ports, k, list)
+		json_array_foreach(list, i, e)
+			if (n < total && port_from_json(e, &d[n]) == 0)
+				n++;
+	*ret = d;
+	*ret_n = n;
+	return 0;
+}
+
+/* route_localnet on the bridges that published ports lead to: DNAT from 127.0.0.1 */
+static void ports_localnet(struct pf_state *st)
+{
+	json_t *ports = state_ports(st), *list, *e, *nets = state_networks(st);
+	const char *k;
+	size_t i;
+
+	json_object_foreach(ports, k, list) {
+		json_array_foreach(list, i, e) {
+			const char *br = json_string_value(json_object_get(json_object_get(json_object_get(
+				nets, json_string_value(json_object_get(e, "network"))), "network"), "network_interface"));
+			char key[64];
+
+			if (br && pf_ifname_valid(br) &&
+			    snprintf(key, sizeof(key), "net/ipv4/conf/%s/route_localnet", br) < (int)sizeof(key))
+				netd_sysctl(key, "1");
+		}
+	}
+}
+
 int pf_firewall_sync(struct pf_state *st, struct pn_err *err)
 {
 	json_t *nets = state_networks(st), *entry;
 	struct netd_network *list = NULL;
+	struct netd_nft_dnat *dnat = NULL;
+	struct netd_nft_opts opts = { .uplink = st->uplink, .host_netns = st->host_netns };
+	bool had_dnat = json_is_true(json_object_get(st->doc, "nft_hostports"));
 	const char *k;
-	size_t n = 0;
+	size_t n = 0, ndnat = 0;
 	bool v6 = false;
 	int r = 0;
 
-	if (!st->nft_dirty)
+	if (!st->nft_dirty && !st->ports_dirty)
 		return 0;
 	if (json_object_size(nets) == 0) {
 		r = netd_nft_remove(err);
+		if (r == 0) {
+			st->nft_dirty = st->ports_dirty = false;
+			json_object_del(st->doc, "nft_hostports");
+		}
+		return r;
+	}
+	r = ports_collect(st, &dnat, &ndnat);
+	if (r < 0)
+		return pn_err_set(err, -r, "out of memory");
+	opts.dnat = dnat;
+	opts.ndnat = ndnat;
+	if (!st->nft_dirty && had_dnat == (ndnat > 0)) {
+		/* only ports changed, and the table has the chains they need (or needs none) */
+		r = ndnat ? netd_nft_dnat_sync(dnat, ndnat, err) : 0;
+		if (r == 0 && ndnat)
+			ports_localnet(st);
 		if (r == 0)
-			st->nft_dirty = false;
+			st->ports_dirty = false;
+		free(dnat);
 		return r;
 	}
 	list = calloc(json_object_size(nets), sizeof(*list));
-	if (!list)
+	if (!list) {
+		free(dnat);
 		return pn_err_set(err, ENOMEM, "out of memory");
+	}
 	json_object_foreach(nets, k, entry) {
 		if (netd_network_from_json(json_object_get(entry, "network"), &list[n], NULL) < 0)
 			continue;
@@ -439,12 +604,17 @@ int pf_firewall_sync(struct pf_state *st, struct pn_err *err)
 	if (r < 0)
 		r = pn_err_set(err, -r, "cannot enable forwarding: %s", strerror(-r));
 	if (r == 0)
-		r = netd_nft_apply_uplink(list, n, st->uplink, err);
+		r = netd_nft_apply_opts(list, n, &opts, err);
+	if (r == 0 && ndnat)
+		ports_localnet(st);
 	for (size_t i = 0; i < n; i++)
 		netd_network_clear(&list[i]);
 	free(list);
-	if (r == 0)
-		st->nft_dirty = false;
+	free(dnat);
+	if (r == 0) {
+		st->nft_dirty = st->ports_dirty = false;
+		json_object_set_new(st->doc, "nft_hostports", json_boolean(ndnat > 0));
+	}
 	return r;
 }
 

@@ -81,6 +81,8 @@ struct pf_state {
 	char dir[PATH_MAX];
 	int lock_fd;
 	bool nft_dirty;       /* the set of networks changed: the table must be regenerated */
+	bool ports_dirty;     /* published ports changed: the hostports rules must be replaced */
+	bool host_netns;      /* I is the host's namespace (rootful): forward policy accept */
 	char uplink[IFNAMSIZ];
 };
 
@@ -145,6 +147,37 @@ int pf_detach(struct pf_state *st, struct nl_sock *sk_i, struct nl_sock *sk_c, c
  * Return: 0 or -errno with a message.
  */
 int pf_firewall_sync(struct pf_state *st, struct pn_err *err);
+
+/*
+ * Published ports, kept in the state as {"ports": {owner id: [entry, ...]}}, an
+ * entry being {"network", "host_ip", "addr", "host_port", "container_port",
+ * "range", "protocol"}: DNAT from a local host port to the owner's address on
+ * that network. pf_firewall_sync() turns them into netd's hostports rules.
+ */
+
+/**
+ * pf_ports_add() - publish @owner's ports (a JSON array of entries, stolen)
+ * unless the owner has published ports already (Podman resends all ports when
+ * it connects a container to one more network: the first target stays).
+ *
+ * Return: 0, or -EINVAL when an entry is not usable (nothing recorded).
+ */
+int pf_ports_add(struct pf_state *st, const char *owner, json_t *entries);
+
+/**
+ * pf_ports_drop() - unpublish the ports of @owner that lead to network @netname
+ * (NULL: all of the owner's ports).
+ */
+void pf_ports_drop(struct pf_state *st, const char *owner, const char *netname);
+
+/**
+ * pf_port_entry() - one entry of pf_ports_add()
+ * @host_ip: NULL or "" for any local address
+ *
+ * Return: new reference.
+ */
+json_t *pf_port_entry(const char *netname, const char *host_ip, const struct pn_ip *addr,
+		      unsigned host_port, unsigned container_port, unsigned range, const char *protocol);
 
 /** pf_link_mac() - MAC address of @ifname. Return: 0 or -errno. */
 int pf_link_mac(struct nl_sock *sk, const char *ifname, unsigned char mac[6]);

@@ -187,6 +187,56 @@ static int metric_of(const struct nvk_netreq *nr)
 	return 100;
 }
 
+/*
+ * Port mappings, as netavark does them (rootful: the only way host ports reach
+ * the container; rootless: inside the rootless netns, next to rootlessport):
+ * DNAT from the host port to the container's first address of the family on
+ * the first network (in interface order) that has one.
+ */
+static const struct nvk_netreq *port_target(const struct ctx *c, int family, const struct pn_ip **ret_ip)
+{
+	for (size_t i = 0; i < c->opts.nnets; i++)
+		for (int k = 0; k < c->opts.nets[i].nips; k++)
+			if (c->opts.nets[i].ips[k].family == family) {
+				*ret_ip = &c->opts.nets[i].ips[k];
+				return &c->opts.nets[i];
+			}
+	return NULL;
+}
+
+static int publish_ports(struct ctx *c, struct pn_err *err)
+{
+	json_t *entries;
+	int r;
+
+	if (!c->opts.nports)
+		return 0;
+	entries = json_array();
+	for (size_t i = 0; i < c->opts.nports; i++) {
+		const struct nvk_port *pm = &c->opts.ports[i];
+		char hb[PN_IPSTR_MAX];
+		const char *host_ip = pm->host_ip.family ? pn_ip_format(&pm->host_ip, hb) : NULL;
+
+		for (int fam = AF_INET; fam; fam = fam == AF_INET ? AF_INET6 : 0) {
+			const struct pn_ip *ip = NULL;
+			const struct nvk_netreq *nr;
+
+			if (pm->host_ip.family && pm->host_ip.family != fam)
+				continue;
+			nr = port_target(c, fam, &ip);
+			if (!nr)
+				continue;
+			json_array_append_new(entries, pf_port_entry(nr->net.name, host_ip, ip, pm->host_port,
+								     pm->container_port, pm->range, pm->protocol));
+		}
+	}
+	r = pf_ports_add(&c->st, c->opts.container_id, entries);
+	if (r < 0)
+		return pn_err_set(err, -r, "cannot publish the port mappings: %s",
+				  r == -E2BIG ? "too many published ports in this namespace" : "invalid mapping");
+	return 0;
+}
+
 static int do_setup(struct ctx *c)
 {
 	struct pn_err err = { 0 };
@@ -194,11 +244,10 @@ static int do_setup(struct ctx *c)
 	size_t done = 0;
 	int r;
 
-	if (!c->args.rootless && c->opts.nports)
-		return fail("podnet: port mappings are not supported when Podman runs as root yet (rootless Podman publishes ports with rootlessport)", 1);
 	r = open_ns(c, true, &err);
 	if (r == 0)
 		r = pf_state_open(c->state_dir, getenv("PODNET_UPLINK"), &c->st, &err);
+	c->st.host_netns = !c->args.rootless;
 	if (r == 0)
 		r = netd_nl_open(&c->sk_i, &err);
 	for (; r == 0 && done < c->opts.nnets; done++) {
@@ -223,6 +272,8 @@ static int do_setup(struct ctx *c)
 		}
 	}
 	if (r == 0)
+		r = publish_ports(c, &err);
+	if (r == 0)
 		r = pf_firewall_sync(&c->st, &err);
 	if (r == 0 && any_dns(c)) {
 		r = pf_aardvark_notify(c->args.aardvark, c->dns_dir, dns_port(), c->args.rootless, &err);
@@ -232,6 +283,7 @@ static int do_setup(struct ctx *c)
 	if (r < 0 && c->st.doc) {
 		/* undo this call's networks; Podman frees the addresses itself */
 		for (size_t i = 0; i < done; i++) {
+			pf_ports_drop(&c->st, c->opts.container_id, c->opts.nets[i].net.name);
 			dns_record(c, &c->opts.nets[i], true, NULL);
 			pf_detach(&c->st, c->sk_i, c->sk_c, c->opts.nets[i].net.name, c->opts.container_id,
 				  c->opts.nets[i].ifname, NULL);
@@ -258,6 +310,7 @@ static int do_teardown(struct ctx *c)
 	r = pf_state_open(c->state_dir, getenv("PODNET_UPLINK"), &c->st, &err);
 	if (r < 0)
 		return fail(err.msg, 1);
+	c->st.host_netns = !c->args.rootless;
 	r = netd_nl_open(&c->sk_i, &err);
 	if (r < 0) {
 		pf_state_close(&c->st);
@@ -267,6 +320,7 @@ static int do_teardown(struct ctx *c)
 		const struct nvk_netreq *nr = &c->opts.nets[i];
 
 		pn_err_clear(&err);
+		pf_ports_drop(&c->st, c->opts.container_id, nr->net.name);
 		if (pf_detach(&c->st, c->sk_i, c->sk_c, nr->net.name, c->opts.container_id, nr->ifname, &err) < 0)
 			errlist_add(&el, err.msg);
 		pn_err_clear(&err);
