@@ -25,6 +25,7 @@
 #include "state.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,47 @@ static int dns_update(struct ctx *c, const struct pn_ip *ips, int nips, bool rem
 	return 0;
 }
 
+/* runtimeConfig.portMappings as DNAT to the container's first address of each family */
+static int publish_ports(struct ctx *c, const struct pn_ip *ips, int nips, struct pn_err *err)
+{
+	json_t *entries;
+	int r;
+
+	if (!c->conf.nports)
+		return 0;
+	entries = json_array();
+	for (size_t i = 0; i < c->conf.nports; i++) {
+		const struct cni_port *p = &c->conf.ports[i];
+		char hb[PN_IPSTR_MAX];
+		bool done[2] = { false, false };
+
+		for (int k = 0; k < nips; k++) {
+			int f = ips[k].family == AF_INET ? 0 : 1;
+
+			if (done[f] || (p->host_ip.family && p->host_ip.family != ips[k].family))
+				continue;
+			done[f] = true;
+			json_array_append_new(entries, pf_port_entry(c->conf.name, p->host_ip.family ?
+								     pn_ip_format(&p->host_ip, hb) : NULL,
+								     &ips[k], p->host_port, p->container_port, 1,
+								     p->protocol));
+		}
+	}
+	r = pf_ports_add(&c->st, c->env.containerid, entries);
+	if (r < 0)
+		return pn_err_set(err, -r, "cannot publish the port mappings");
+	return 0;
+}
+
+/* The runtime's namespace is the host's (rootful): keep the host's forwarding alone. */
+static bool in_host_netns(void)
+{
+	struct stat a, b;
+
+	return stat("/proc/self/ns/net", &a) == 0 && stat("/proc/1/ns/net", &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
 static int do_add(struct ctx *c)
 {
 	struct pn_err err = { 0 };
@@ -167,6 +209,8 @@ static int do_add(struct ctx *c)
 	if (r == 0)
 		r = dns_update(c, rq.ips, rq.nips, false, &err);
 	if (r == 0)
+		r = publish_ports(c, rq.ips, rq.nips, &err);
+	if (r == 0)
 		r = pf_firewall_sync(&c->st, &err);
 	if (r == 0 && c->conf.dns)
 		r = pf_aardvark_notify(c->conf.aardvark, c->dns_dir, c->conf.dns_port, geteuid() != 0, &err);
@@ -183,6 +227,7 @@ static int do_add(struct ctx *c)
 	}
 	if (r < 0) {
 		if (attached) {
+			pf_ports_drop(&c->st, c->env.containerid, c->conf.name);
 			dns_update(c, NULL, 0, true, NULL);
 			pf_detach(&c->st, c->sk_i, c->sk_c, c->conf.name, c->env.containerid, c->env.ifname, NULL);
 			pf_firewall_sync(&c->st, NULL);
@@ -207,6 +252,7 @@ static int do_del(struct ctx *c)
 	int r;
 
 	open_ns(c, false, &err);
+	pf_ports_drop(&c->st, c->env.containerid, c->conf.name);
 	r = netd_nl_open(&c->sk_i, &err);
 	if (r == 0)
 		r = pf_detach(&c->st, c->sk_i, c->sk_c, c->conf.name, c->env.containerid, c->env.ifname, &err);
@@ -321,6 +367,7 @@ int main(void)
 		cni_conf_free(&c.conf);
 		return rc;
 	}
+	c.st.host_netns = in_host_netns();
 	switch (c.env.command) {
 	case CNI_CMD_ADD:
 		rc = do_add(&c);

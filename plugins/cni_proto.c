@@ -156,6 +156,7 @@ void cni_conf_free(struct cni_conf *c)
 	netd_network_clear(&c->net);
 	if (c->aliases)
 		json_decref(c->aliases);
+	free(c->ports);
 	if (c->prev_result)
 		json_decref(c->prev_result);
 	memset(c, 0, sizeof(*c));
@@ -232,6 +233,42 @@ static int ipam_subnets(json_t *ipam, bool gateway_wanted, json_t *out, struct p
 	return 0;
 }
 
+/* runtimeConfig.portMappings: [{hostPort, containerPort, protocol?, hostIP?}] (CNI conventions) */
+static int port_mappings(json_t *pm, struct cni_conf *c, struct pn_err *err)
+{
+	json_t *v;
+	size_t i;
+
+	if (!json_is_array(pm) || json_array_size(pm) > CNI_MAX_PORTS)
+		return CNI_FAIL(err, CNI_ERR_CONFIG, "runtimeConfig.portMappings: want an array of at most %d mappings",
+				CNI_MAX_PORTS);
+	c->ports = calloc(json_array_size(pm) + 1, sizeof(*c->ports));
+	if (!c->ports)
+		return set(err, CNI_ERR_GENERIC, "out of memory");
+	json_array_foreach(pm, i, v) {
+		struct cni_port *p = &c->ports[c->nports];
+		const char *proto = "tcp", *host_ip = NULL;
+		json_int_t hp = 0, cp = 0;
+		json_error_t jerr;
+
+		if (json_unpack_ex(v, &jerr, 0, "{s:I, s:I, s?s, s?s}", "hostPort", &hp, "containerPort", &cp,
+				   "protocol", &proto, "hostIP", &host_ip) < 0)
+			return CNI_FAIL(err, CNI_ERR_CONFIG, "runtimeConfig.portMappings: %s", jerr.text);
+		if (hp < 1 || hp > 65535 || cp < 1 || cp > 65535)
+			return CNI_FAIL(err, CNI_ERR_CONFIG, "runtimeConfig.portMappings: invalid ports %lld:%lld",
+					(long long)hp, (long long)cp);
+		if (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0 && strcmp(proto, "sctp") != 0)
+			return CNI_FAIL(err, CNI_ERR_CONFIG, "runtimeConfig.portMappings: invalid protocol \"%.20s\"", proto);
+		if (host_ip && *host_ip && pn_ip_parse(host_ip, &p->host_ip) < 0)
+			return CNI_FAIL(err, CNI_ERR_CONFIG, "runtimeConfig.portMappings: invalid hostIP \"%.60s\"", host_ip);
+		p->host_port = (unsigned)hp;
+		p->container_port = (unsigned)cp;
+		snprintf(p->protocol, sizeof(p->protocol), "%s", proto);
+		c->nports++;
+	}
+	return 0;
+}
+
 static int runtime_config(json_t *rc, struct cni_conf *c, struct pn_err *err)
 {
 	json_t *ips = json_object_get(rc, "ips"), *aliases = json_object_get(rc, "aliases"), *v;
@@ -270,6 +307,8 @@ static int runtime_config(json_t *rc, struct cni_conf *c, struct pn_err *err)
 		if (mine)
 			c->aliases = json_incref(mine);
 	}
+	if (json_object_get(rc, "portMappings"))
+		return port_mappings(json_object_get(rc, "portMappings"), c, err);
 	return 0;
 }
 

@@ -22,7 +22,9 @@
  *                gateway as name server and dns.podman as search domain
  *   aardvarkBinary  responder to start/SIGHUP on dataDir/dns (aardvark-dns or
  *                a compatible one), dnsPort (default 53)
- *   capabilities ips, mac, aliases (runtimeConfig)
+ *   capabilities ips, mac, aliases, portMappings (runtimeConfig); published
+ *                ports are DNAT rules in podnet's table (netd), like
+ *                netavark's, not the stock portmap plugin's iptables chains
  */
 #ifndef PODNET_PLUGINS_CNI_PROTO_H
 #define PODNET_PLUGINS_CNI_PROTO_H
@@ -83,6 +85,14 @@ struct cni_args {
  */
 int cni_args_parse(const char *args, struct cni_args *ret, struct pn_err *err);
 
+#define CNI_MAX_PORTS 1024
+
+struct cni_port {
+	struct pn_ip host_ip;      /* family 0: any local address */
+	unsigned host_port, container_port;
+	char protocol[8];          /* tcp, udp, sctp */
+};
+
 struct cni_conf {
 	char version[16];
 	char name[NETD_NAME_MAX + 1];
@@ -97,6 +107,8 @@ struct cni_conf {
 	bool rt_has_mac;                          /* runtimeConfig.mac */
 	unsigned char rt_mac[6];
 	json_t *aliases;                          /* runtimeConfig.aliases[name], owned, may be NULL */
+	struct cni_port *ports;                   /* runtimeConfig.portMappings, owned */
+	size_t nports;
 	json_t *prev_result;                      /* owned, may be NULL */
 };
 
