@@ -88,9 +88,56 @@ podman_transcript() {
   if [[ -n $dpid ]]; then wait_for 5 bash -c "! kill -0 $dpid"; expect_fail '!' kill -0 "$dpid"; fi
 }
 
+# Podman with network_backend = "cni" and a conflist of podnet-bridge alone
+# (rootless: the plugin runs in Podman's rootless netns; host ports are
+# rootlessport's, dialing the address of our ADD result).
+cni_transcript() {
+  local img=localhost/podnet-busybox:latest net=pncni-net web=pncni-web port=18481 webip out
+  cd "$HOME" || return
+  export CONTAINERS_CONF=$PODNET_CNI_CONF
+  t_on_exit "CONTAINERS_CONF=$PODNET_CNI_CONF podman rm -f -t0 $web"
+  t_on_exit "rm -f $HOME/.config/cni/net.d/$net.conflist"
+  mkdir -p "$HOME/.config/cni/net.d"
+  jq -n --arg n "$net" '{cniVersion:"1.0.0", name:$n, plugins:[{type:"podnet-bridge", bridge:"pncni9",
+      isGateway:true, ipMasq:true, ipam:{type:"host-local", ranges:[[{subnet:"10.89.209.0/24"}]]},
+      capabilities:{ips:true, aliases:true, portMappings:true}}]}' >"$HOME/.config/cni/net.d/$net.conflist"
+
+  t_case "cni backend: podman sees the conflist of podnet-bridge (VERSION answered)"
+  expect_ok podman info --format '{{.Host.NetworkBackend}}'
+  expect_eq "cni" "$T_LAST"
+  expect_ok podman network inspect $net
+  expect_eq "podnet-bridge" "$(jq -r '.[0].driver' <<<"$T_LAST")" "driver shown"
+
+  t_case "cni backend: podman run --network N gets its address from podnet-bridge"
+  expect_ok podman run -d --network $net --name $web -p $port:80 "$img" httpd -f -p 80 -h /www
+  webip=$(podman inspect -f "{{(index .NetworkSettings.Networks \"$net\").IPAddress}}" $web)
+  expect_match '^10\.89\.209\.[0-9]+$' "$webip" "web's address"
+  expect_ok podman exec $web ip -o addr show eth0
+  expect_match "inet $webip/24" "$T_LAST"
+
+  t_case "cni backend: a second container reaches the first by IP; the host port answers"
+  expect_ok podman run --rm --network $net "$img" timeout 5 wget -qO- "http://$webip/"
+  expect_eq "hello from podnet" "$T_LAST" "by IP"
+  wait_for 10 wget -T 2 -qO- "http://127.0.0.1:$port/"
+  expect_ok wget -T 5 -qO- "http://127.0.0.1:$port/"
+  expect_eq "hello from podnet" "$T_LAST" "host port (rootlessport)"
+
+  t_case "cni backend: podman rm leaves nothing (veths, bridge, leases, libcni cache)"
+  expect_ok podman rm -f -t0 $web
+  if compgen -G "$XDG_RUNTIME_DIR/netns/rootless-netns-*" >/dev/null; then
+    expect_ok podman unshare --rootless-netns ip -o link
+    expect_nomatch ' (pn[0-9a-f]{12}|pncni9)[@:]' "$T_LAST" "veths and bridge"
+  fi
+  out=$(ls "$XDG_RUNTIME_DIR/libpod/tmp/rootless-netns/var/lib/cni/podnet/ipam/$net" 2>/dev/null | grep -E '^10\.' || true)
+  expect_eq "" "$out" "leases"
+  out=$(ls "$XDG_RUNTIME_DIR/libpod/tmp/rootless-netns/var/lib/cni/results" 2>/dev/null | grep "^$net-" || true)
+  expect_eq "" "$out" "libcni result cache"
+}
+
 if [[ ${1:-} == --as-user ]]; then
   source "$top/tests/e2e/lib.sh"
   podman_transcript
+  cni_transcript
   t_done
   exit
 fi
@@ -104,11 +151,21 @@ done
 "$top/tests/e2e/setup-user.sh"
 [[ -x $build/bin/podman-backend/netavark ]] || { echo "build the plugins first (cmake --build $build --target plugins)"; exit 1; }
 
+total_pass=0 total_fail=0
+count() { local p f; read -r p f <"$1" 2>/dev/null || { p=0 f=1; }; total_pass=$((total_pass + p)); total_fail=$((total_fail + f)); }
+
+# podnet-bridge under libcni, as root in private namespaces (tests/cni/)
+res=$(mktemp)
+PODNET_BUILD="$build" T_RESULT_FILE="$res" timeout 300 "$top/tests/cni/t-libcni.sh"
+count "$res"
+
 # podnet's helper directory: readable by the test user wherever the build lives
 helpers=$(mktemp -d /tmp/podnet-helpers.XXXXXX)
 install -m 0755 "$build/bin/podman-backend/netavark" "$helpers/netavark"
+install -d -m 0755 "$helpers/cni"
+install -m 0755 "$build/bin/cni/podnet-bridge" "$helpers/cni/podnet-bridge"
 chmod 0755 "$helpers"
-trap 'rm -rf "$helpers"' EXIT
+trap 'rm -rf "$helpers" "$res"' EXIT
 home=$(getent passwd "$TUSER" | cut -d: -f6)
 install -d -o "$TUSER" -g "$TUSER" "$home/.config" "$home/.config/containers"
 conf=$home/.config/containers/containers.conf
@@ -123,11 +180,18 @@ helper_binaries_dir = ["$helpers", "/usr/local/libexec/podman", "/usr/local/lib/
 network_backend = "netavark"
 CONF
 chown "$TUSER:$TUSER" "$conf"
+# the same with the CNI backend, for cni_transcript (CONTAINERS_CONF)
+cniconf=$helpers/containers-cni.conf
+sed -e 's/^network_backend = .*/network_backend = "cni"/' "$conf" >"$cniconf"
+echo "cni_plugin_dirs = [\"$helpers/cni\", \"/usr/lib/cni\"]" >>"$cniconf"
+chmod 0644 "$cniconf"
+install -m 0644 -o "$TUSER" /dev/null "$helpers/user-result"
 
 runuser -u "$TUSER" -- env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME="$home" USER="$TUSER" \
   XDG_RUNTIME_DIR="/run/user/$(id -u "$TUSER")" PODNET_BUILD="$build" PODNET_HELPERS="$helpers" \
-  bash "$0" --as-user
-rc=$?
+  PODNET_CNI_CONF="$cniconf" T_RESULT_FILE="$helpers/user-result" bash "$0" --as-user
+count "$helpers/user-result"
+rc=$(( total_fail == 0 ? 0 : 1 ))
 [[ -f $conf.podnet-saved ]] && mv "$conf.podnet-saved" "$conf"
 # rootless Podman leaves its pause process (catatonit -P) running: stop it by
 # its pid file, so the suite leaves no process of the test user behind
@@ -136,4 +200,5 @@ if [[ -s $pause ]]; then
   pid=$(cat "$pause")
   [[ "$(cat /proc/"$pid"/comm 2>/dev/null)" == catatonit ]] && kill "$pid" 2>/dev/null
 fi
+echo "podman e2e: $total_pass passed, $total_fail failed"
 exit $rc
