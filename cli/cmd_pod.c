@@ -130,7 +130,7 @@ static int pod_create(struct cli *c, int argc, char **argv)
 		char path[PATH_MAX], dir[PATH_MAX];
 
 		netd_sandbox_set_proc(doc, "init", &init);
-		netd_pidfile_write(pn_path(path, "%s/init.pid", netd_sandbox_dir(&c->paths, id, dir)), &init);
+		pn_pidfile_write(pn_path(path, "%s/init.pid", netd_sandbox_dir(&c->paths, id, dir)), &init);
 		json_object_set_new(doc, "state", json_string("running"));
 		r = helpers_sandbox_started(c, &inf, doc, &err);
 		if (r == 0)

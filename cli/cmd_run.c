@@ -234,7 +234,7 @@ static int start(struct cli *c, const struct run_opts *o, int out_fd, json_t **r
 			char path[PATH_MAX], dir[PATH_MAX];
 
 			netd_sandbox_set_proc(doc, "init", ret_init);
-			netd_pidfile_write(pn_path(path, "%s/init.pid", netd_sandbox_dir(&c->paths,
+			pn_pidfile_write(pn_path(path, "%s/init.pid", netd_sandbox_dir(&c->paths,
 				json_string_value(json_object_get(doc, "id")), dir)), ret_init);
 			json_object_set_new(doc, "state", json_string("running"));
 			r = helpers_sandbox_started(c, &inf, doc, err);

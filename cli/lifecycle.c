@@ -146,7 +146,7 @@ int cli_teardown(struct cli *c, json_t *doc, bool remove, int exit_code, struct 
 			return 0;
 		/* all we know is the id, and the init recorded beside the state */
 		netd_sandbox_dir(&c->paths, id, dir);
-		if (netd_pidfile_read(pn_path(path, "%s/init.pid", dir), &init) == 0)
+		if (pn_pidfile_read(pn_path(path, "%s/init.pid", dir), &init) == 0)
 			pn_proc_kill_wait(&init, 0);
 		portfwd_stop_by_id(c, id);
 		netd_forget_owner(&c->paths, id);

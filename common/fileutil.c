@@ -42,6 +42,23 @@ char *pn_path(char *buf, const char *fmt, ...)
 	return n < 0 || n >= PATH_MAX ? NULL : buf;
 }
 
+void pn_file_last_line(const char *path, char *buf, size_t size)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	char *end, *start;
+
+	buf[0] = '\0';
+	if (pn_read_file(path, PN_FILE_MAX, &text, &len) < 0 || len == 0)
+		return;
+	end = text + len;
+	while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
+		end--;
+	*end = '\0';
+	start = strrchr(text, '\n');
+	snprintf(buf, size, "%s", start ? start + 1 : text);
+}
+
 int pn_read_full(int fd, void *buf, size_t len)
 {
 	char *p = buf;

@@ -33,6 +33,9 @@ int pn_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len);
 /** pn_path() - snprintf into @buf (PATH_MAX). Return: @buf, or NULL if truncated. */
 char *pn_path(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/** pn_file_last_line() - the last non-empty line of a (log) file, for an error message. */
+void pn_file_last_line(const char *path, char *buf, size_t size);
+
 /** pn_read_full() - read exactly @len bytes. Return: 0, or -EPIPE on EOF/error. */
 int pn_read_full(int fd, void *buf, size_t len);
 

@@ -5,6 +5,9 @@
 #include "cleanup.h"
 #include "fileutil.h"
 
+#include <limits.h>
+#include <stdint.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -166,4 +169,70 @@ void pn_close_fds_from(int first, const int *keep, int nkeep)
 		if (!kept)
 			close(fd);
 	}
+}
+
+/* Parse decimal digits at *p into *ret, advancing *p; reject empty and overflow. */
+static int parse_u64(const char **p, uint64_t *ret)
+{
+	uint64_t v = 0;
+	const char *s = *p;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		unsigned d = (unsigned)(*s - '0');
+
+		if (v > (UINT64_MAX - d) / 10)
+			return -EINVAL;
+		v = v * 10 + d;
+	}
+	*p = s;
+	*ret = v;
+	return 0;
+}
+
+int pn_proc_id_parse(const char *s, char sep, struct pn_proc_id *ret)
+{
+	uint64_t pid, st;
+
+	if (!s || parse_u64(&s, &pid) < 0 || *s++ != sep || parse_u64(&s, &st) < 0)
+		return -EINVAL;
+	if (*s == '\n')
+		s++;
+	if (*s != '\0' || pid == 0 || pid > INT_MAX)
+		return -EINVAL;
+	ret->pid = (pid_t)pid;
+	ret->starttime = st;
+	return 0;
+}
+
+int pn_proc_id_format(const struct pn_proc_id *id, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%d %llu\n", (int)id->pid, (unsigned long long)id->starttime);
+
+	return n < 0 || (size_t)n >= size ? -ENOSPC : n;
+}
+
+int pn_pidfile_read(const char *path, struct pn_proc_id *ret)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r;
+
+	r = pn_read_file(path, 64, &buf, &len);
+	if (r == -EFBIG)
+		return -EINVAL;
+	if (r < 0)
+		return r;
+	if (strlen(buf) != len)
+		return -EINVAL;
+	return pn_proc_id_parse(buf, ' ', ret);
+}
+
+int pn_pidfile_write(const char *path, const struct pn_proc_id *id)
+{
+	char buf[48];
+	int n = pn_proc_id_format(id, buf, sizeof(buf));
+
+	return n < 0 ? n : pn_write_atomic(path, buf, (size_t)n, 0600, 0);
 }

@@ -8,6 +8,7 @@
 #define PODNET_PROC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -50,6 +51,26 @@ int pn_proc_kill_wait(const struct pn_proc_id *id, int timeout_ms);
  * Return: 0 once it is gone, -ETIMEDOUT, or -errno.
  */
 int pn_proc_wait_exit(const struct pn_proc_id *id, int timeout_ms);
+
+/**
+ * pn_proc_id_parse() - parse "PID<sep>STARTTIME" (decimal, an optional final newline)
+ *
+ * Strict: no sign, no spaces, no overflow, nothing after. Return: 0 or -EINVAL.
+ */
+int pn_proc_id_parse(const char *s, char sep, struct pn_proc_id *ret);
+
+/** pn_proc_id_format() - "PID STARTTIME\n" into @buf. Return: its length or -ENOSPC. */
+int pn_proc_id_format(const struct pn_proc_id *id, char *buf, size_t size);
+
+/**
+ * pn_pidfile_read() - read a pid file written by pn_pidfile_write()
+ *
+ * Return: 0, -ENOENT, or -EINVAL for anything that is not exactly one identity.
+ */
+int pn_pidfile_read(const char *path, struct pn_proc_id *ret);
+
+/** pn_pidfile_write() - write "PID STARTTIME\n" atomically. Return: 0 or -errno. */
+int pn_pidfile_write(const char *path, const struct pn_proc_id *id);
 
 /** pn_proc_set_name() - set the comm name shown by ps. */
 void pn_proc_set_name(const char *name);

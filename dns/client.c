@@ -27,40 +27,11 @@
 
 static int read_pid_file(const struct pn_paths *paths, struct pn_proc_id *id)
 {
-	_cleanup_free_ char *text = NULL;
 	char path[PATH_MAX];
-	unsigned long long st;
-	size_t len;
-	int pid, r;
 
 	if (!pn_path(path, "%s/dns/podnet-dns.pid", paths->runtime))
 		return -ENAMETOOLONG;
-	r = pn_read_file(path, 128, &text, &len);
-	if (r < 0)
-		return r;
-	if (sscanf(text, "%d %llu", &pid, &st) != 2 || pid <= 0)
-		return -EINVAL;
-	id->pid = pid;
-	id->starttime = st;
-	return 0;
-}
-
-/* The last non-empty line of the daemon's log, for an error message. */
-static void last_log_line(const char *log, char *buf, size_t size)
-{
-	_cleanup_free_ char *text = NULL;
-	size_t len;
-	char *end, *start;
-
-	buf[0] = '\0';
-	if (pn_read_file(log, 1 << 20, &text, &len) < 0 || len == 0)
-		return;
-	end = text + len;
-	while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
-		end--;
-	*end = '\0';
-	start = strrchr(text, '\n');
-	snprintf(buf, size, "%s", start ? start + 1 : text);
+	return pn_pidfile_read(path, id);
 }
 
 /* In the grandchild: put @fd at @target without close-on-exec. */
@@ -167,13 +138,13 @@ int dns_ensure(const struct pn_paths *paths, const struct pn_proc_id *holder, in
 		r = poll(&pfd, 1, READY_TIMEOUT_MS);
 	while (r < 0 && errno == EINTR);
 	if (r == 0) {
-		last_log_line(log, line, sizeof(line));
+		pn_file_last_line(log, line, sizeof(line));
 		return pn_err_set(err, ETIMEDOUT, "podnet-dns did not start within %d ms%s%s",
 				  READY_TIMEOUT_MS, line[0] ? ": " : "", line);
 	}
 	if (read(ready_r, &what, 1) == 1 && (what == 'R' || what == 'N'))
 		return 0;
-	last_log_line(log, line, sizeof(line));
+	pn_file_last_line(log, line, sizeof(line));
 	return pn_err_set(err, EIO, "podnet-dns failed to start%s%s (see %s)", line[0] ? ": " : "",
 			  line, log);
 }

@@ -400,29 +400,3 @@ int netd_forget_owner(const struct pn_paths *p, const char *id)
 	}
 	return r;
 }
-
-int netd_pidfile_write(const char *path, const struct pn_proc_id *id)
-{
-	char buf[64];
-	int n = snprintf(buf, sizeof(buf), "%d %llu\n", (int)id->pid, (unsigned long long)id->starttime);
-
-	return pn_write_atomic(path, buf, (size_t)n, 0600, 0);
-}
-
-int netd_pidfile_read(const char *path, struct pn_proc_id *ret)
-{
-	_cleanup_free_ char *buf = NULL;
-	int pid;
-	unsigned long long st;
-	int r;
-
-	memset(ret, 0, sizeof(*ret));
-	r = pn_read_file(path, 256, &buf, NULL);
-	if (r < 0)
-		return r;
-	if (sscanf(buf, "%d %llu", &pid, &st) != 2 || pid <= 0)
-		return -EINVAL;
-	ret->pid = pid;
-	ret->starttime = st;
-	return 0;
-}

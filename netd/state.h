@@ -95,9 +95,6 @@ int netd_dns_records_set_dir(const char *dir, const char *network, const char *h
  */
 int netd_forget_owner(const struct pn_paths *p, const char *id);
 
-/** netd_pidfile_write()/netd_pidfile_read() - "PID STARTTIME\n" files. */
-int netd_pidfile_write(const char *path, const struct pn_proc_id *id);
-int netd_pidfile_read(const char *path, struct pn_proc_id *ret);
 
 int netd_dns_records_drop(const struct pn_paths *p, const char *network);
 

@@ -178,22 +178,6 @@ static int read_ready(int fd, char *buf, size_t size, pid_t *early_pid)
 	}
 }
 
-/* Last non-empty line of the log, to explain a forwarder that died silently. */
-static void log_tail(const char *path, char *out, size_t size)
-{
-	_cleanup_free_ char *buf = NULL;
-	size_t len;
-	char *end, *start;
-
-	out[0] = '\0';
-	if (pn_read_file(path, PN_FILE_MAX, &buf, &len) < 0 || !len)
-		return;
-	end = buf + len;
-	while (end > buf && end[-1] == '\n')
-		*--end = '\0';
-	start = strrchr(buf, '\n');
-	snprintf(out, size, "%s", start ? start + 1 : buf);
-}
 
 int portfwd_start(const struct pn_paths *paths, const char *owner_id, const struct pn_proc_id *watch,
 		  int userns_fd, int netns_fd, const char *target_ipv4, const char *target_ipv6,
@@ -339,7 +323,7 @@ int portfwd_start(const struct pn_paths *paths, const char *owner_id, const stru
 	{
 		char tail[256];
 
-		log_tail(logpath, tail, sizeof(tail));
+		pn_file_last_line(logpath, tail, sizeof(tail));
 		return pn_err_set(err, EIO, "podnet-portfwd exited during start%s%s", tail[0] ? ": " : "", tail);
 	}
 }

@@ -81,7 +81,7 @@ static int is_alive(const struct pn_paths *paths, struct pn_proc_id *ret)
 
 	if (!pn_path(path, "%s/%s", paths->runtime, SLIRP_PIDFILE))
 		return -ENAMETOOLONG;
-	if (slirp_read_pidfile(path, &id) < 0 || !pn_proc_alive(&id))
+	if (pn_pidfile_read(path, &id) < 0 || !pn_proc_alive(&id))
 		return 0;
 	if (ret)
 		*ret = id;
@@ -110,7 +110,7 @@ int slirp_ensure(const struct pn_paths *paths, const struct pn_proc_id *holder, 
 
 		/* alive and serving this holder: done. Serving another (stale) one: replace it */
 		if (pn_path(dir, "%s/%s", paths->runtime, SLIRP_HOLDERFILE) &&
-		    slirp_read_pidfile(dir, &served) == 0 && served.pid == holder->pid &&
+		    pn_pidfile_read(dir, &served) == 0 && served.pid == holder->pid &&
 		    served.starttime == holder->starttime)
 			return 0;
 		r = slirp_stop(paths);
@@ -231,7 +231,7 @@ int slirp_stop(const struct pn_paths *paths)
 
 	if (!pn_path(path, "%s/%s", paths->runtime, SLIRP_PIDFILE))
 		return -ENAMETOOLONG;
-	r = slirp_read_pidfile(path, &id);
+	r = pn_pidfile_read(path, &id);
 	if (r == -ENOENT)
 		return 0;
 	if (r == 0 && pn_proc_alive(&id)) {

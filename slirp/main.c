@@ -181,7 +181,7 @@ static void remove_pidfile(const struct daemon_state *d)
 
 	if (!pn_path(path, "%s/%s", d->run, SLIRP_PIDFILE))
 		return;
-	if (slirp_read_pidfile(path, &id) == 0 && id.pid == d->self.pid &&
+	if (pn_pidfile_read(path, &id) == 0 && id.pid == d->self.pid &&
 	    id.starttime == d->self.starttime) {
 		unlink(path);
 		if (pn_path(path, "%s/%s", d->run, SLIRP_STATUSFILE))
@@ -328,11 +328,11 @@ int main(int argc, char **argv)
 		d.fastpath = true;
 	}
 
-	r = slirp_format_proc_id(&o.holder, text, sizeof(text));
+	r = pn_proc_id_format(&o.holder, text, sizeof(text));
 	if (r >= 0)
 		r = write_text(d.run, SLIRP_HOLDERFILE, text);
 	if (r >= 0)
-		r = slirp_format_proc_id(&d.self, text, sizeof(text));
+		r = pn_proc_id_format(&d.self, text, sizeof(text));
 	if (r >= 0)
 		r = write_text(d.run, SLIRP_PIDFILE, text);
 	if (r < 0) {

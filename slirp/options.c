@@ -91,7 +91,7 @@ int slirp_options_parse(int argc, char **argv, struct slirp_options *o, char *er
 				o->ready_fd = (int)n;
 			i++;
 		} else if (!strcmp(a, "--holder")) {
-			if (slirp_parse_proc_id(v, ':', &o->holder) < 0)
+			if (pn_proc_id_parse(v, ':', &o->holder) < 0)
 				FAIL("--holder wants PID:STARTTIME");
 			have_holder = true;
 			i++;

@@ -65,7 +65,7 @@ static void write_pid(const struct fixture *f, const struct pn_proc_id *id)
 {
 	char text[64];
 
-	assert_true(slirp_format_proc_id(id, text, sizeof(text)) > 0);
+	assert_true(pn_proc_id_format(id, text, sizeof(text)) > 0);
 	write_file(f, SLIRP_PIDFILE, text);
 }
 
@@ -238,7 +238,7 @@ static void test_ensure_checks_holder(void **state)
 	while (pn_proc_starttime(daemon.pid, &daemon.starttime) < 0)
 		usleep(1000);
 	write_pid(f, &daemon);
-	assert_true(slirp_format_proc_id(&self, text, sizeof(text)) > 0);
+	assert_true(pn_proc_id_format(&self, text, sizeof(text)) > 0);
 	write_file(f, SLIRP_HOLDERFILE, text);
 	fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	assert_true(fd >= 0);
@@ -249,7 +249,7 @@ static void test_ensure_checks_holder(void **state)
 	/* another holder: the old daemon is stopped, then the (missing) binary is looked for */
 	other = self;
 	other.starttime++;
-	assert_true(slirp_format_proc_id(&other, text, sizeof(text)) > 0);
+	assert_true(pn_proc_id_format(&other, text, sizeof(text)) > 0);
 	write_file(f, SLIRP_HOLDERFILE, text);
 	{
 		pid_t tester = fork();

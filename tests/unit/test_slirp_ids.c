@@ -18,10 +18,10 @@ static void test_parse_good(void **state)
 	struct pn_proc_id id;
 
 	(void)state;
-	assert_int_equal(slirp_parse_proc_id("123:456", ':', &id), 0);
+	assert_int_equal(pn_proc_id_parse("123:456", ':', &id), 0);
 	assert_int_equal(id.pid, 123);
 	assert_int_equal(id.starttime, 456);
-	assert_int_equal(slirp_parse_proc_id("1 18446744073709551615\n", ' ', &id), 0);
+	assert_int_equal(pn_proc_id_parse("1 18446744073709551615\n", ' ', &id), 0);
 	assert_true(id.starttime == UINT64_MAX);
 }
 
@@ -35,10 +35,10 @@ static void test_parse_bad(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		if (slirp_parse_proc_id(bad[i], ':', &id) != -EINVAL)
+		if (pn_proc_id_parse(bad[i], ':', &id) != -EINVAL)
 			fail_msg("accepted '%s'", bad[i]);
 	}
-	assert_int_equal(slirp_parse_proc_id(NULL, ':', &id), -EINVAL);
+	assert_int_equal(pn_proc_id_parse(NULL, ':', &id), -EINVAL);
 }
 
 static void test_pidfile_roundtrip(void **state)
@@ -50,15 +50,15 @@ static void test_pidfile_roundtrip(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/pid", dir);
-	assert_int_equal(slirp_read_pidfile(path, &out), -ENOENT);
-	assert_int_equal(slirp_format_proc_id(&in, text, sizeof(text)), (int)strlen("4242 987654321\n"));
-	assert_int_equal(slirp_format_proc_id(&in, text, 5), -ENOSPC);
-	assert_int_equal(slirp_format_proc_id(&in, text, sizeof(text)), 15);
+	assert_int_equal(pn_pidfile_read(path, &out), -ENOENT);
+	assert_int_equal(pn_proc_id_format(&in, text, sizeof(text)), (int)strlen("4242 987654321\n"));
+	assert_int_equal(pn_proc_id_format(&in, text, 5), -ENOSPC);
+	assert_int_equal(pn_proc_id_format(&in, text, sizeof(text)), 15);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs(text, f);
 	fclose(f);
-	assert_int_equal(slirp_read_pidfile(path, &out), 0);
+	assert_int_equal(pn_pidfile_read(path, &out), 0);
 	assert_int_equal(out.pid, in.pid);
 	assert_true(out.starttime == in.starttime);
 
@@ -67,13 +67,13 @@ static void test_pidfile_roundtrip(void **state)
 	assert_non_null(f);
 	fwrite("12 34\0junk", 1, 10, f);
 	fclose(f);
-	assert_int_equal(slirp_read_pidfile(path, &out), -EINVAL);
+	assert_int_equal(pn_pidfile_read(path, &out), -EINVAL);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	for (int i = 0; i < 100; i++)
 		fputc('1', f);
 	fclose(f);
-	assert_int_equal(slirp_read_pidfile(path, &out), -EINVAL);
+	assert_int_equal(pn_pidfile_read(path, &out), -EINVAL);
 	unlink(path);
 	rmdir(dir);
 }
