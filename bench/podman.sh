@@ -2,7 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # podnet's netavark front against netavark 1.4, in one run (as root):
 #  1. one setup/teardown pair driven directly with the same NetworkOptions,
-#     in a scratch infra netns with a tap0 uplink (ip netns add), N times each;
+#     in a scratch infra netns with a tap0 uplink (ip netns add), N times each,
+#     entered with nsenter --net (as Podman does: setns, then exec; `ip netns
+#     exec` would add a mount namespace and a sysfs remount to every call);
+#     the two backends alternate in blocks of 10 pairs, so a load change on a
+#     shared machine hits both; setup and teardown are also timed apart;
 #  2. rootless `podman run --rm --network N IMAGE true` wall time as the test
 #     user, with podnet (CONTAINERS_HELPER_BINARY_DIR) and with netavark.
 # Usage: bench/podman.sh [BUILD_DIR] [N]      Prints a table and the ratios.
@@ -35,27 +39,37 @@ jq -c '.container_name="bench" | del(.port_mappings)
             | .subnets=[{subnet:"10.89.7.0/24", gateway:"10.89.7.1"}] | .dns_enabled=false)}' \
   "$top/tests/unit/plugins-data/nvk-multi.json" >"$work/opts.json"
 
-pair() { # binary config-dir
-  ip netns exec "$I" "$1" --config "$2" --rootless=false --aardvark-binary= setup "/run/netns/$C" <"$work/opts.json" >/dev/null
-  ip netns exec "$I" "$1" --config "$2" --rootless=false --aardvark-binary= teardown "/run/netns/$C" <"$work/opts.json" >/dev/null
-}
-time_pairs() { # binary config-dir -> ms per pair
-  local t0 t1
-  pair "$1" "$2" # warm-up (first setup creates the table or chains)
+in_i() { nsenter --net="/run/netns/$I" -- "$@"; }
+declare -A SETUP_NS TEARDOWN_NS
+pair() { # binary config-dir label: one pair, setup and teardown times added to the label's totals
+  local t0 t1 t2
   t0=$(date +%s%N)
-  for ((i = 0; i < N; i++)); do pair "$1" "$2"; done
+  in_i "$1" --config "$2" --rootless=false --aardvark-binary= setup "/run/netns/$C" <"$work/opts.json" >/dev/null
   t1=$(date +%s%N)
-  echo "scale=2; ($t1 - $t0) / 1000000 / $N" | bc
+  in_i "$1" --config "$2" --rootless=false --aardvark-binary= teardown "/run/netns/$C" <"$work/opts.json" >/dev/null
+  t2=$(date +%s%N)
+  SETUP_NS[$3]=$(( ${SETUP_NS[$3]:-0} + t1 - t0 ))
+  TEARDOWN_NS[$3]=$(( ${TEARDOWN_NS[$3]:-0} + t2 - t1 ))
 }
+ms() { echo "scale=2; $1 / 1000000 / $N" | bc; }
+# warm-up (first setup creates the table or chains), then alternating blocks of 10
+pair "$PODNET_NVK" "$work/cfg-podnet" warm; pair "$REAL_NVK" "$work/cfg-netavark" warm
+for ((done = 0; done < N; done += 10)); do
+  blk=$(( N - done < 10 ? N - done : 10 ))
+  for ((i = 0; i < blk; i++)); do pair "$PODNET_NVK" "$work/cfg-podnet" pn; done
+  for ((i = 0; i < blk; i++)); do pair "$REAL_NVK" "$work/cfg-netavark" nv; done
+done
 iptables_forks() { # count iptables processes one pair starts (strace), if strace exists
   command -v strace >/dev/null || { echo "-"; return; }
-  ip netns exec "$I" strace -f -qq -e trace=execve -o "$work/trace" "$1" --config "$2" --rootless=false --aardvark-binary= \
+  in_i strace -f -qq -e trace=execve -o "$work/trace" "$1" --config "$2" --rootless=false --aardvark-binary= \
     setup "/run/netns/$C" <"$work/opts.json" >/dev/null
-  ip netns exec "$I" "$1" --config "$2" --rootless=false --aardvark-binary= teardown "/run/netns/$C" <"$work/opts.json" >/dev/null
+  in_i "$1" --config "$2" --rootless=false --aardvark-binary= teardown "/run/netns/$C" <"$work/opts.json" >/dev/null
   grep -E 'execve\("[^"]*ip6?tables' "$work/trace" | grep -c ' = 0$' || true
 }
-pn_ms=$(time_pairs "$PODNET_NVK" "$work/cfg-podnet")
-nv_ms=$(time_pairs "$REAL_NVK" "$work/cfg-netavark")
+pn_setup=$(ms "${SETUP_NS[pn]}") pn_down=$(ms "${TEARDOWN_NS[pn]}")
+nv_setup=$(ms "${SETUP_NS[nv]}") nv_down=$(ms "${TEARDOWN_NS[nv]}")
+pn_ms=$(echo "$pn_setup + $pn_down" | bc) nv_ms=$(echo "$nv_setup + $nv_down" | bc)
+load_before=$(cut -d' ' -f1 /proc/loadavg)
 pn_forks=$(iptables_forks "$PODNET_NVK" "$work/cfg-podnet")
 nv_forks=$(iptables_forks "$REAL_NVK" "$work/cfg-netavark")
 
@@ -96,7 +110,10 @@ fi
 printf '| %-46s | %12s | %12s | %7s |\n' "measure" "podnet" "netavark 1.4" "ratio"
 printf '|%s|%s|%s|%s|\n' "------------------------------------------------" "--------------" "--------------" "---------"
 printf '| %-46s | %9s ms | %9s ms | %6sx |\n' "setup+teardown pair, same JSON (mean of $N)" "$pn_ms" "$nv_ms" "$(echo "scale=1; $nv_ms / $pn_ms" | bc)"
+printf '| %-46s | %9s ms | %9s ms | %6sx |\n' "  setup alone" "$pn_setup" "$nv_setup" "$(echo "scale=1; $nv_setup / $pn_setup" | bc)"
+printf '| %-46s | %9s ms | %9s ms | %6sx |\n' "  teardown alone" "$pn_down" "$nv_down" "$(echo "scale=1; $nv_down / $pn_down" | bc)"
 printf '| %-46s | %12s | %12s | %7s |\n' "iptables processes per setup" "$pn_forks" "$nv_forks" ""
 if [[ $run_pn != - ]]; then
   printf '| %-46s | %9s ms | %9s ms | %6sx |\n' "rootless podman run --rm --network N true" "$run_pn" "$run_nv" "$(echo "scale=2; $run_nv / $run_pn" | bc)"
 fi
+echo "(1-minute load average: $load_before after the pairs, $(cut -d' ' -f1 /proc/loadavg) at the end; $(nproc) CPUs)"
