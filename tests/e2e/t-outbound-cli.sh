@@ -14,7 +14,7 @@ t_case "the outside world is there (bench/outbound-outside.sh up, as root)"
 
 t_case "TCP and UDP to the outside"
 expect_ok $PODNET network create out
-expect_ok $PODNET run --rm --network out -- socat -T5 - TCP:$OUT:7070,connect-timeout=5
+expect_ok $PODNET run --rm --network out -- socat -T10 - TCP:$OUT:7070,connect-timeout=10
 expect_eq "outside-tcp-ok" "$T_LAST" "TCP"
 expect_ok $PODNET run --rm --network out -- sh -c "echo ping-udp | socat -T3 - UDP:$OUT:7007"
 expect_eq "ping-udp" "$T_LAST" "UDP echo"
@@ -35,7 +35,7 @@ srv=$!; t_on_exit "kill $srv"
 wait_for 5 socat -T1 - TCP:127.0.0.1:$port
 expect_fail '!' $PODNET run --rm --network out -- socat -T3 - TCP:10.0.2.2:$port,connect-timeout=3
 expect_ok $PODNET run --rm --network out --add-host host.containers.internal:host-gateway -- \
-  sh -c "getent hosts host.containers.internal; socat -T3 - TCP:host.containers.internal:$port,connect-timeout=3"
+  sh -c "getent hosts host.containers.internal; socat -T10 - TCP:host.containers.internal:$port,connect-timeout=10"
 expect_match "^10\.0\.2\.2 " "$T_LAST" "host.containers.internal"
 expect_match "host-service" "$T_LAST" "allowed container reaches the host service"
 expect_fail '!' $PODNET run --rm --network out -- socat -T3 - TCP:10.0.2.2:$port,connect-timeout=3
@@ -45,7 +45,7 @@ expect_ok $PODNET run -d --name keep --network out -- sleep 60
 slirp=$(cut -d' ' -f1 "$PODNET_RUNTIME_DIR/slirp/podnet-slirp.pid")
 kill -9 "$slirp"
 wait_for 5 bash -c "! kill -0 $slirp 2>/dev/null"
-expect_ok $PODNET run --rm --network out -- socat -T5 - TCP:$OUT:7070,connect-timeout=5
+expect_ok $PODNET run --rm --network out -- socat -T10 - TCP:$OUT:7070,connect-timeout=10
 expect_eq "outside-tcp-ok" "$T_LAST" "TCP after restart"
 expect_ok $PODNET info
 expect_match '"slirp"' "$T_LAST" "info shows the uplink"
