@@ -198,6 +198,39 @@ static void test_conf_malformed(void **state)
 	expect_conf("{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"prevResult\":[]," IPAM "}", CNI_ERR_DECODE, "prevResult");
 }
 
+/* runtimeConfig.portMappings as Podman and libcni send it, and what is refused */
+static void test_conf_ports(void **state)
+{
+	static const char ok[] = "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"runtimeConfig\":{\"portMappings\":["
+				 "{\"hostPort\":18400,\"containerPort\":80,\"protocol\":\"tcp\"},"
+				 "{\"hostPort\":18401,\"containerPort\":81,\"protocol\":\"udp\",\"hostIP\":\"127.0.0.1\"},"
+				 "{\"hostPort\":18402,\"containerPort\":82}]}," IPAM "}";
+	struct pn_err err = { 0 };
+	struct cni_conf c;
+
+	(void)state;
+	assert_int_equal(cni_conf_parse(ok, strlen(ok), true, &c, &err), 0);
+	assert_int_equal(c.nports, 3);
+	assert_int_equal(c.ports[0].host_port, 18400);
+	assert_int_equal(c.ports[0].container_port, 80);
+	assert_string_equal(c.ports[0].protocol, "tcp");
+	assert_int_equal(c.ports[0].host_ip.family, 0);
+	assert_string_equal(c.ports[1].protocol, "udp");
+	assert_int_equal(c.ports[1].host_ip.family, AF_INET);
+	assert_string_equal(c.ports[2].protocol, "tcp"); /* the CNI default */
+	cni_conf_free(&c);
+	expect_conf("{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"runtimeConfig\":{\"portMappings\":{}}," IPAM "}",
+		    CNI_ERR_CONFIG, "portMappings");
+	expect_conf("{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":0,"
+		    "\"containerPort\":80}]}," IPAM "}", CNI_ERR_CONFIG, "ports");
+	expect_conf("{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":80,"
+		    "\"containerPort\":65536}]}," IPAM "}", CNI_ERR_CONFIG, "ports");
+	expect_conf("{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":80,"
+		    "\"containerPort\":80,\"protocol\":\"icmp\"}]}," IPAM "}", CNI_ERR_CONFIG, "protocol");
+	expect_conf("{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":80,"
+		    "\"containerPort\":80,\"hostIP\":\"localhost\"}]}," IPAM "}", CNI_ERR_CONFIG, "hostIP");
+}
+
 static void test_result(void **state)
 {
 	struct cni_conf c;
@@ -288,7 +321,7 @@ int main(void)
 		cmocka_unit_test(test_env),           cmocka_unit_test(test_args),
 		cmocka_unit_test(test_conf_podman),   cmocka_unit_test(test_conf_variants),
 		cmocka_unit_test(test_conf_malformed), cmocka_unit_test(test_result),
-		cmocka_unit_test(test_version_error),
+		cmocka_unit_test(test_version_error), cmocka_unit_test(test_conf_ports),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -153,6 +153,46 @@ static void test_state(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+/* published ports in the state: validated, first publication kept, dropped per network */
+static void test_ports_state(void **state)
+{
+	struct pf_state st;
+	struct pn_ip a, b;
+	json_t *ports;
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	st.doc = json_object();
+	assert_int_equal(pn_ip_parse("10.89.0.3", &a), 0);
+	assert_int_equal(pn_ip_parse("10.89.1.3", &b), 0);
+	/* an unusable entry refuses the whole set */
+	assert_int_equal(pf_ports_add(&st, "c1", json_pack("[o]", pf_port_entry("n1", NULL, &a, 65535, 80, 2, "tcp"))),
+			 -EINVAL);
+	assert_int_equal(pf_ports_add(&st, "c1", json_pack("[o]", pf_port_entry("n1", "::1", &a, 80, 80, 1, "tcp"))),
+			 -EINVAL);
+	assert_int_equal(pf_ports_add(&st, "c1", json_pack("[o]", pf_port_entry("n1", NULL, &a, 80, 80, 1, "icmp"))),
+			 -EINVAL);
+	assert_false(st.ports_dirty);
+	assert_int_equal(pf_ports_add(&st, "c1", json_pack("[o, o]", pf_port_entry("n1", NULL, &a, 8080, 80, 1, "tcp"),
+							   pf_port_entry("n1", "127.0.0.1", &a, 18100, 8100, 3, "udp"))), 0);
+	assert_true(st.ports_dirty);
+	ports = json_object_get(json_object_get(st.doc, "ports"), "c1");
+	assert_int_equal(json_array_size(ports), 2);
+	/* network connect resends all ports for the new network: the first target stays */
+	assert_int_equal(pf_ports_add(&st, "c1", json_pack("[o]", pf_port_entry("n2", NULL, &b, 8080, 80, 1, "tcp"))), 0);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(st.doc, "ports"), "c1")), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(ports, 0), "addr")), "10.89.0.3");
+	/* disconnecting another network keeps them; the target network's teardown drops them */
+	st.ports_dirty = false;
+	pf_ports_drop(&st, "c1", "n2");
+	assert_false(st.ports_dirty);
+	pf_ports_drop(&st, "c1", "n1");
+	assert_true(st.ports_dirty);
+	assert_null(json_object_get(json_object_get(st.doc, "ports"), "c1"));
+	pf_ports_drop(&st, "nobody", NULL);
+	json_decref(st.doc);
+}
+
 static void test_aardvark_dir(void **state)
 {
 	char dir[] = "/tmp/pf-aardvark-XXXXXX", path[256];
@@ -184,7 +224,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read_bounded), cmocka_unit_test(test_names),
 		cmocka_unit_test(test_records_line), cmocka_unit_test(test_state),
-		cmocka_unit_test(test_aardvark_dir),
+		cmocka_unit_test(test_aardvark_dir), cmocka_unit_test(test_ports_state),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
