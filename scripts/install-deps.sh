@@ -12,8 +12,9 @@ build_pkgs=(build-essential cmake pkg-config clang
 # the default suite includes Podman end to end (issue 6): its stack is a test dependency
 test_pkgs=(uidmap iproute2 nftables iputils-ping dnsutils socat curl netcat-openbsd
   procps psmisc python3 util-linux jq bc strace iperf3
-  podman netavark aardvark-dns slirp4netns runc busybox-static iptables containernetworking-plugins)
-bench_pkgs=(hyperfine dnsperf passt golang-go golang-github-appc-cni-dev)
+  podman netavark aardvark-dns slirp4netns runc busybox-static iptables containernetworking-plugins
+  golang-go golang-github-appc-cni-dev)
+bench_pkgs=(hyperfine dnsperf passt)
 
 want=("${build_pkgs[@]}" "${test_pkgs[@]}")
 if [[ "${1:-}" == "--bench" ]]; then want+=("${bench_pkgs[@]}"); fi
