@@ -51,8 +51,11 @@ t_case "rootful setup with -p: accepted, the container gets its address"
 expect_ok nvk setup /proc/$A/ns/net < <(opts "$PORTS")
 expect_eq "10.89.0.3/24" "$(jq -r '."if-net1".interfaces.eth0.subnets[0].ipnet' <<<"$T_LAST")"
 mkdir -p "$T_OUT/www" && echo "hello via dnat" >"$T_OUT/www/index.html"
-in_n "$A" busybox httpd -f -p 80 -h "$T_OUT/www" >/dev/null 2>&1 & HTTPD=$!
-in_n "$A" socat -T5 UDP-RECVFROM:8101,fork SYSTEM:'echo udp-8101' >/dev/null 2>&1 & UDPD=$!
+# not through the in_n function: $! must be the server itself (nsenter execs), so it can be killed
+nsenter --preserve-credentials -t "$HPID" -U -- nsenter -t "$A" -n -- \
+  busybox httpd -f -p 80 -h "$T_OUT/www" >/dev/null 2>&1 & HTTPD=$!
+nsenter --preserve-credentials -t "$HPID" -U -- nsenter -t "$A" -n -- \
+  socat -T5 UDP-RECVFROM:8101,fork SYSTEM:'echo udp-8101' >/dev/null 2>&1 & UDPD=$!
 t_on_exit "kill $HTTPD $UDPD"
 wait_for 5 in_n "$A" curl -sf -m1 http://10.89.0.3/
 
@@ -105,8 +108,14 @@ expect_ok nvk teardown /proc/$A/ns/net < <(opts "$PORTS")
 expect_fail '!' in_h nft list table inet podnet
 
 t_case "bad mappings are refused with an error object and exit 1"
+kill "$HTTPD" "$UDPD"
 expect_fail 1 nvk setup /proc/$A/ns/net < <(opts '[{"host_ip":"","container_port":80,"host_port":65535,"range":2,"protocol":"tcp"}]')
 expect_eq "error" "$(jq -r 'keys[0]' <<<"$T_LAST")"
 expect_fail '!' in_h nft list table inet podnet
+
+t_case "the servers started in the container namespace are gone"
+wait_for 5 bash -c "! kill -0 $HTTPD 2>/dev/null && ! kill -0 $UDPD 2>/dev/null"
+expect_fail '!' kill -0 "$HTTPD"
+expect_fail '!' kill -0 "$UDPD"
 
 t_done
