@@ -163,11 +163,10 @@ json_t *netd_nft_ruleset_opts(const struct netd_network *nets, size_t n, const s
 		json_array_append_new(cmds, rule("forward", json_pack("[o, o]",
 			match("in", json_pack("{s:{s:s}}", "ct", "key", "status"), json_string("dnat")),
 			verdict("accept"))));
-	/* replies to connections the host opened to a published port */
-	if (ports)
-		json_array_append_new(cmds, rule("input", json_pack("[o, o]",
-			match("in", json_pack("{s:{s:s}}", "ct", "key", "state"), json_pack("[s, s]", "established", "related")),
-			verdict("accept"))));
+	/* replies to connections this namespace opened itself (forwarders, helpers, the host to a published port) */
+	json_array_append_new(cmds, rule("input", json_pack("[o, o]",
+		match("in", json_pack("{s:{s:s}}", "ct", "key", "state"), json_pack("[s, s]", "established", "related")),
+		verdict("accept"))));
 	if (!o->host_netns) {
 		json_array_append_new(cmds, rule("forward", json_pack("[o, o, o]",
 			match("==", payload("ip", "daddr"), json_string(NETD_HOST_GATEWAY4)),
