@@ -13,6 +13,9 @@ podman_transcript() {
   local img=localhost/podnet-busybox:latest rundir=$XDG_RUNTIME_DIR/containers/networks
   local web=pnp-web c2=pnp-c2 n1=pnp-n1 n2=pnp-n2 port=18480 webip state
   cd "$HOME" || return
+  # a run that was killed may have left its fixed names behind: start clean
+  podman rm -f -t0 $web $c2 >/dev/null 2>&1
+  podman network rm -f $n1 $n2 >/dev/null 2>&1
   t_on_exit "podman network rm -f $n1 $n2"
   t_on_exit "podman rm -f -t0 $web $c2"
 
@@ -95,6 +98,7 @@ cni_transcript() {
   local img=localhost/podnet-busybox:latest net=pncni-net web=pncni-web port=18481 webip out
   cd "$HOME" || return
   export CONTAINERS_CONF=$PODNET_CNI_CONF
+  podman rm -f -t0 $web >/dev/null 2>&1
   t_on_exit "CONTAINERS_CONF=$PODNET_CNI_CONF podman rm -f -t0 $web"
   t_on_exit "rm -f $HOME/.config/cni/net.d/$net.conflist"
   mkdir -p "$HOME/.config/cni/net.d"

@@ -84,8 +84,9 @@ if [[ "${PODNET_SKIP_PODMAN:-}" != 1 ]]; then
   fi
 fi
 
-# Nothing of the test user may be left running.
-left=$(pgrep -u "$TUSER" || true)
+# Nothing of the test user may be left running (zombies reparented to a PID 1
+# that does not reap them are not running: they are left out).
+left=$(ps -u "$TUSER" -o pid=,stat= 2>/dev/null | awk '$2 !~ /^Z/ {print $1}' | tr '\n' ' ')
 if [[ -n "$left" ]]; then
   echo "not ok - processes of $TUSER left running:"; ps -o pid,cmd -p $(echo $left | tr ' ' ,) || true
   for pid in $left; do $SUDO kill -9 "$pid" 2>/dev/null || true; done
