@@ -251,6 +251,7 @@ int pf_state_open(const char *dir, const char *uplink, struct pf_state *st, stru
 		st->doc = doc;
 	} else {
 		/* none yet, unreadable, or describing a namespace that is gone: start afresh */
+		st->netns_changed = r == 0 && json_is_object(doc);
 		if (doc)
 			json_decref(doc);
 		st->doc = json_pack("{s:s, s:{}}", "netns", ident, "networks");

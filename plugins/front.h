@@ -83,6 +83,7 @@ struct pf_state {
 	bool nft_dirty;       /* the set of networks changed: the table must be regenerated */
 	bool ports_dirty;     /* published ports changed: the hostports rules must be replaced */
 	bool host_netns;      /* I is the host's namespace (rootful): forward policy accept */
+	bool netns_changed;   /* the state described a namespace that is gone: its containers are too */
 	char uplink[IFNAMSIZ];
 };
 

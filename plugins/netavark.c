@@ -23,6 +23,7 @@
 #include "state.h"
 
 #include <fcntl.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,20 @@ static int dns_record(struct ctx *c, const struct nvk_netreq *nr, bool remove, s
 	r = dns_lock(c, err);
 	if (r < 0)
 		return r;
+	{
+		/*
+		 * The records file follows our state: when no other container of
+		 * ours is on the network, any other line in it is a leftover of a
+		 * container that was never torn down (a killed run), so start afresh.
+		 */
+		json_t *atts = json_object_get(json_object_get(json_object_get(c->st.doc, "networks"), nr->net.name),
+					       "attachments");
+		size_t others = json_object_size(atts) - (json_object_get(atts, c->opts.container_id) ? 1 : 0);
+		char path[PATH_MAX];
+
+		if (others == 0 && pn_path(path, "%s/%s", c->dns_dir, nr->net.name))
+			unlink(path);
+	}
 	if (!remove) {
 		r = pf_dns_line(c->opts.container_id, nr->ips, nr->nips, nr->names, line, sizeof(line));
 		if (r < 0)
@@ -237,6 +252,23 @@ static int publish_ports(struct ctx *c, struct pn_err *err)
 	return 0;
 }
 
+/*
+ * Podman recreated its rootless network namespace since our state was written:
+ * every container attached then is gone with it, and so must its DNS records
+ * be (a run that was killed may have left lines that no teardown will remove).
+ */
+static void drop_stale_records(const char *dns_dir)
+{
+	_cleanup_closedir_ DIR *d = opendir(dns_dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.' || !netd_name_valid(de->d_name) || strcmp(de->d_name, "aardvark.pid") == 0)
+			continue;
+		unlinkat(dirfd(d), de->d_name, 0);
+	}
+}
+
 static int do_setup(struct ctx *c)
 {
 	struct pn_err err = { 0 };
@@ -247,6 +279,8 @@ static int do_setup(struct ctx *c)
 	r = open_ns(c, true, &err);
 	if (r == 0)
 		r = pf_state_open(c->state_dir, getenv("PODNET_UPLINK"), &c->st, &err);
+	if (r == 0 && c->st.netns_changed)
+		drop_stale_records(c->dns_dir);
 	c->st.host_netns = !c->args.rootless;
 	if (r == 0)
 		r = netd_nl_open(&c->sk_i, &err);
@@ -308,6 +342,8 @@ static int do_teardown(struct ctx *c)
 
 	open_ns(c, false, &err);
 	r = pf_state_open(c->state_dir, getenv("PODNET_UPLINK"), &c->st, &err);
+	if (r == 0 && c->st.netns_changed)
+		drop_stale_records(c->dns_dir);
 	if (r < 0)
 		return fail(err.msg, 1);
 	c->st.host_netns = !c->args.rootless;
