@@ -186,14 +186,10 @@ static int child_setup(struct cli *c, struct launch *l, int pod_fds[3], struct p
 
 	if (!l->pod && !l->network_host) {
 		_cleanup_close_ int cfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-		struct nl_sock *sk = NULL;
 		json_t *att;
 		const char *k;
 
-		r = netd_nl_open(&sk, err);
-		if (r == 0)
-			r = netd_link_up(sk, "lo", err);
-		netd_nl_close(sk);
+		r = netd_lo_up(err);
 		if (r < 0)
 			return r;
 		/* containers never do router discovery on their links */

@@ -171,15 +171,11 @@ int netd_infra_apply_networks(const struct netd_network *nets, size_t n, struct 
 
 static int holder_setup(const struct netd_network *nets, size_t n, struct pn_err *err)
 {
-	struct nl_sock *sk = NULL;
 	int r;
 
 	if (unshare(CLONE_NEWNET) < 0)
 		return pn_err_set(err, errno, "cannot create the infra network namespace: %s", strerror(errno));
-	r = netd_nl_open(&sk, err);
-	if (r == 0)
-		r = netd_link_up(sk, "lo", err);
-	netd_nl_close(sk);
+	r = netd_lo_up(err);
 	if (r < 0)
 		return r;
 	netd_sysctl("net/ipv4/ip_forward", "1");

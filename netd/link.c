@@ -116,6 +116,17 @@ int netd_link_up(struct nl_sock *sk, const char *ifname, struct pn_err *err)
 	return r < 0 ? NLE(err, r, "cannot set %s up", ifname) : 0;
 }
 
+int netd_lo_up(struct pn_err *err)
+{
+	struct nl_sock *sk = NULL;
+	int r = netd_nl_open(&sk, err);
+
+	if (r == 0)
+		r = netd_link_up(sk, "lo", err);
+	netd_nl_close(sk);
+	return r;
+}
+
 int netd_link_delete(struct nl_sock *sk, const char *ifname, struct pn_err *err)
 {
 	struct rtnl_link *l = rtnl_link_alloc();

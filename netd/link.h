@@ -23,6 +23,9 @@ void netd_nl_close(struct nl_sock *sk);
 
 /** netd_link_up() - set an existing interface up (e.g. "lo"). */
 int netd_link_up(struct nl_sock *sk, const char *ifname, struct pn_err *err);
+/** netd_lo_up() - set lo up in the current network namespace. */
+int netd_lo_up(struct pn_err *err);
+
 /** netd_link_exists() - Return: 1 if @ifname exists, 0 if not, or -errno. */
 int netd_link_exists(struct nl_sock *sk, const char *ifname);
 /** netd_link_delete() - delete @ifname; a missing interface is not an error. */

@@ -31,24 +31,12 @@
 #include <string.h>
 #include <unistd.h>
 
-static int print_json(json_t *doc)
-{
-	char *text = json_dumps(doc, JSON_COMPACT);
-	int r = 0;
-
-	if (!text)
-		return -ENOMEM;
-	if (printf("%s\n", text) < 0 || fflush(stdout) != 0)
-		r = -EIO;
-	free(text);
-	return r;
-}
 
 static int fail(const char *version, int code, const char *msg, const char *details)
 {
 	_cleanup_json_ json_t *doc = cni_error_doc(version, code, msg, details);
 
-	print_json(doc);
+	pf_print_json(doc);
 	fprintf(stderr, "podnet-bridge: %s\n", msg);
 	return 1;
 }
@@ -242,7 +230,7 @@ static int do_add(struct ctx *c)
 		r = -EIO;
 	if (r < 0)
 		return fail(c->conf.version, CNI_ERR_GENERIC, err.msg, NULL);
-	return print_json(result) < 0 ? 1 : 0;
+	return pf_print_json(result) < 0 ? 1 : 0;
 }
 
 static int do_del(struct ctx *c)
@@ -348,7 +336,7 @@ int main(void)
 		cni_conf_parse(text, len, false, &c.conf, NULL);
 		v = cni_version_doc(c.conf.version);
 		cni_conf_free(&c.conf);
-		return print_json(v) < 0 ? 1 : 0;
+		return pf_print_json(v) < 0 ? 1 : 0;
 	}
 	code = cni_conf_parse(text, len, true, &c.conf, &err);
 	if (code == 0)

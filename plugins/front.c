@@ -217,6 +217,19 @@ static json_t *state_networks(struct pf_state *st)
 	return n;
 }
 
+int pf_print_json(json_t *doc)
+{
+	char *text = json_dumps(doc, JSON_COMPACT);
+	int r = 0;
+
+	if (!text)
+		return -ENOMEM;
+	if (printf("%s\n", text) < 0 || fflush(stdout) != 0)
+		r = -EIO;
+	free(text);
+	return r;
+}
+
 int pf_state_open(const char *dir, const char *uplink, struct pf_state *st, struct pn_err *err)
 {
 	char path[PATH_MAX], ident[64];

@@ -94,6 +94,9 @@ struct pf_state {
  *
  * Return: 0 or -errno with a message. Close with pf_state_close().
  */
+/** pf_print_json() - one compact JSON document and a newline on stdout. Return: 0 or -errno. */
+int pf_print_json(json_t *doc);
+
 int pf_state_open(const char *dir, const char *uplink, struct pf_state *st, struct pn_err *err);
 /** pf_state_save() - write state.json atomically. Return: 0 or -errno with a message. */
 int pf_state_save(struct pf_state *st, struct pn_err *err);

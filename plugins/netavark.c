@@ -32,24 +32,12 @@
 
 #define NVK_ERRORS_MAX 4096
 
-static int print_json(json_t *doc)
-{
-	char *text = json_dumps(doc, JSON_COMPACT);
-	int r = 0;
-
-	if (!text)
-		return -ENOMEM;
-	if (printf("%s\n", text) < 0 || fflush(stdout) != 0)
-		r = -EIO;
-	free(text);
-	return r;
-}
 
 static int fail(const char *msg, int code)
 {
 	_cleanup_json_ json_t *doc = nvk_error_doc(msg);
 
-	print_json(doc);
+	pf_print_json(doc);
 	return code;
 }
 
@@ -331,7 +319,7 @@ static int do_setup(struct ctx *c)
 		r = pf_state_save(&c->st, &err);
 	if (r < 0)
 		return fail(err.msg, 1);
-	return print_json(status) < 0 ? 1 : 0;
+	return pf_print_json(status) < 0 ? 1 : 0;
 }
 
 static int do_teardown(struct ctx *c)
@@ -408,7 +396,7 @@ int main(int argc, char **argv)
 	if (c.args.command == NVK_VERSION) {
 		_cleanup_json_ json_t *v = nvk_version_doc();
 
-		return print_json(v) < 0 ? 1 : 0;
+		return pf_print_json(v) < 0 ? 1 : 0;
 	}
 	if (c.args.command == NVK_UPDATE)
 		return fail("podnet: the update command is not supported", 1);
