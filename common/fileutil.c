@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <ftw.h>
+#include <poll.h>
+#include <time.h>
 
 static int write_all(int fd, const void *data, size_t len)
 {
@@ -57,6 +59,46 @@ void pn_file_last_line(const char *path, char *buf, size_t size)
 	*end = '\0';
 	start = strrchr(text, '\n');
 	snprintf(buf, size, "%s", start ? start + 1 : text);
+}
+
+uint64_t pn_monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int pn_read_line_until(int fd, char *buf, size_t size, size_t *len, uint64_t deadline_ms)
+{
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		uint64_t now;
+		ssize_t n;
+		int r;
+
+		if (memchr(buf, '\n', *len) || *len >= size - 1)
+			return 0;
+		now = pn_monotonic_ms();
+		if (now >= deadline_ms)
+			return -ETIMEDOUT;
+		r = poll(&p, 1, (int)(deadline_ms - now));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -ETIMEDOUT;
+		n = read(fd, buf + *len, size - 1 - *len);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0)
+			return -errno;
+		*len += (size_t)n;
+		buf[*len] = '\0';
+		if (n == 0)
+			return 1;
+	}
 }
 
 int pn_read_full(int fd, void *buf, size_t len)

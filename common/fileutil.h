@@ -8,6 +8,7 @@
 #define PODNET_FILEUTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <jansson.h>
 #include "err.h"
@@ -35,6 +36,20 @@ char *pn_path(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 
 
 /** pn_file_last_line() - the last non-empty line of a (log) file, for an error message. */
 void pn_file_last_line(const char *path, char *buf, size_t size);
+
+/** pn_monotonic_ms() - CLOCK_MONOTONIC in milliseconds, for deadlines. */
+uint64_t pn_monotonic_ms(void);
+
+/**
+ * pn_read_line_until() - read from @fd into @buf until it holds a line
+ * @buf: NUL-terminated; *@len bytes are already there and new bytes are appended
+ * @deadline_ms: a pn_monotonic_ms() value
+ *
+ * For a helper's ready pipe: returns as soon as @buf holds a newline or is full,
+ * without reading when it already does.
+ * Return: 0, 1 at end of file, -ETIMEDOUT past the deadline, or -errno.
+ */
+int pn_read_line_until(int fd, char *buf, size_t size, size_t *len, uint64_t deadline_ms);
 
 /** pn_read_full() - read exactly @len bytes. Return: 0, or -EPIPE on EOF/error. */
 int pn_read_full(int fd, void *buf, size_t len);

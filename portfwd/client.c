@@ -20,13 +20,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define READY_TIMEOUT_MS 20000
@@ -137,47 +135,33 @@ static int spawn_add(struct spawn *s, const char *fmt, ...)
 	return 0;
 }
 
-/* Read the ready pipe until OK/ERR, EOF or the deadline. */
+
+
+/*
+ * Read the ready pipe until its OK/ERR line, EOF or the deadline. A leading
+ * "PID n" line (the forwarder, before it binds) is consumed into @early_pid.
+ */
 static int read_ready(int fd, char *buf, size_t size, pid_t *early_pid)
 {
-	struct timespec start, now;
+	uint64_t deadline = pn_monotonic_ms() + READY_TIMEOUT_MS;
 	size_t len = 0;
+	char *nl;
+	int r;
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	buf[0] = '\0';
 	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		long left;
-		ssize_t n;
-		char *nl;
-
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left = READY_TIMEOUT_MS - ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000);
-		if (left <= 0)
-			return -ETIMEDOUT;
-		if (poll(&p, 1, (int)left) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		n = read(fd, buf + len, size - 1 - len);
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -errno;
-		}
-		buf[len + (size_t)n] = '\0';
-		len += (size_t)n;
-		/* consume a leading "PID n" line */
+		r = pn_read_line_until(fd, buf, size, &len, deadline);
+		if (r < 0)
+			return r;
 		while (!strncmp(buf, "PID ", 4) && (nl = strchr(buf, '\n'))) {
 			*early_pid = (pid_t)atoi(buf + 4);
 			len -= (size_t)(nl + 1 - buf);
 			memmove(buf, nl + 1, len + 1);
 		}
-		if (strchr(buf, '\n') || n == 0 || len == size - 1)
+		if (r == 1 || strchr(buf, '\n') || len == size - 1)
 			return 0;
 	}
 }
-
 
 int portfwd_start(const struct pn_paths *paths, const char *owner_id, const struct pn_proc_id *watch,
 		  int userns_fd, int netns_fd, const char *target_ipv4, const char *target_ipv6,

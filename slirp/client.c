@@ -14,14 +14,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define READY_TIMEOUT_MS 10000
@@ -30,41 +28,6 @@
 /* Descriptor numbers in the daemon. */
 enum { CHILD_READY_FD = 3, CHILD_NETNS_FD = 4, CHILD_USERNS_FD = 5 };
 
-static int read_ready(int fd, char *buf, size_t size)
-{
-	struct timespec start, now;
-	size_t len = 0;
-
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		long left;
-		ssize_t n;
-		int r;
-
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left = READY_TIMEOUT_MS - ((now.tv_sec - start.tv_sec) * 1000 +
-					   (now.tv_nsec - start.tv_nsec) / 1000000);
-		if (left <= 0)
-			return -ETIMEDOUT;
-		r = poll(&p, 1, (int)left);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			return -ETIMEDOUT;
-		n = read(fd, buf + len, size - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		len += (size_t)n;
-		buf[len] = '\0';
-		if (n == 0 || len == size - 1 || memchr(buf, '\n', len))
-			return (int)len;
-	}
-}
 
 /* In the grandchild: put @fd at @target without O_CLOEXEC. Async-signal-safe. */
 static int place_fd(int fd, int target)
@@ -203,7 +166,12 @@ int slirp_ensure(const struct pn_paths *paths, const struct pn_proc_id *holder, 
 	close(steal_fd(&ready_w));
 	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
 		;
-	r = read_ready(ready_r, buf, sizeof(buf));
+	{
+		size_t len = 0;
+
+		buf[0] = '\0';
+		r = pn_read_line_until(ready_r, buf, sizeof(buf), &len, pn_monotonic_ms() + READY_TIMEOUT_MS);
+	}
 	if (r == -ETIMEDOUT) {
 		r = pn_err_set(err, ETIMEDOUT, "podnet-slirp did not come up within %d s (see %s)",
 			       READY_TIMEOUT_MS / 1000, logpath);
