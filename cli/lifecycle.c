@@ -156,6 +156,13 @@ int cli_teardown(struct cli *c, json_t *doc, bool remove, int exit_code, struct 
 		return 0;
 	}
 	if (!state || strcmp(state, "exited") != 0) {
+		struct pn_proc_id init;
+
+		/* a killed init may still be emptying its pid namespace, its
+		 * network namespace holding the addresses: let it finish
+		 * before they are given to anyone else */
+		if (netd_sandbox_proc(doc, "init", &init))
+			pn_proc_wait_exit(&init, 2000);
 		helpers_sandbox_stopped(c, doc);
 		if (json_is_true(json_object_get(doc, "host_access"))) {
 			struct netd_infra inf = NETD_INFRA_INIT;

@@ -19,7 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
-static int read_stat(pid_t pid, uint64_t *starttime, char *state)
+/* the kernel's PF_EXITING task flag (include/linux/sched.h), field 9 of stat */
+#define PN_PF_EXITING 0x00000004u
+
+static int read_stat(pid_t pid, uint64_t *starttime, char *state, unsigned *flags)
 {
 	char path[64], buf[1024];
 	_cleanup_close_ int fd = -1;
@@ -41,12 +44,14 @@ static int read_stat(pid_t pid, uint64_t *starttime, char *state)
 	p += 2;
 	if (state)
 		*state = *p;
-	/* p points at field 3; starttime is field 22 */
+	/* p points at field 3; flags is field 9, starttime field 22 */
 	for (int field = 3; field < 22; field++) {
 		p = strchr(p, ' ');
 		if (!p)
 			return -EINVAL;
 		p++;
+		if (field + 1 == 9 && flags)
+			*flags = (unsigned)strtoul(p, NULL, 10);
 	}
 	*starttime = strtoull(p, NULL, 10);
 	return 0;
@@ -54,7 +59,7 @@ static int read_stat(pid_t pid, uint64_t *starttime, char *state)
 
 int pn_proc_starttime(pid_t pid, uint64_t *ret)
 {
-	return read_stat(pid, ret, NULL);
+	return read_stat(pid, ret, NULL, NULL);
 }
 
 int pn_proc_self_id(struct pn_proc_id *ret)
@@ -67,10 +72,25 @@ bool pn_proc_alive(const struct pn_proc_id *id)
 {
 	uint64_t st;
 	char state = 0;
+	unsigned flags = 0;
 
 	if (!id || id->pid <= 0)
 		return false;
-	if (read_stat(id->pid, &st, &state) < 0)
+	if (read_stat(id->pid, &st, &state, &flags) < 0)
+		return false;
+	/* a process that is exiting (a killed pid-namespace init waits in
+	 * the kernel for its namespace to empty) is as good as gone */
+	return st == id->starttime && state != 'Z' && state != 'X' &&
+	       !(flags & PN_PF_EXITING);
+}
+
+/* the recorded process, not yet a zombie (it may be exiting) */
+static bool same_process(const struct pn_proc_id *id)
+{
+	uint64_t st;
+	char state = 0;
+
+	if (!id || id->pid <= 0 || read_stat(id->pid, &st, &state, NULL) < 0)
 		return false;
 	return st == id->starttime && state != 'Z' && state != 'X';
 }
@@ -90,8 +110,9 @@ static int pidfd_of(const struct pn_proc_id *id)
 	pfd = pidfd_open_compat(id->pid);
 	if (pfd < 0)
 		return errno == ESRCH ? -ESRCH : -errno;
-	/* the pidfd pins the process: check identity after opening it */
-	if (!pn_proc_alive(id)) {
+	/* the pidfd pins the process: check identity after opening it (an
+	 * exiting process still counts here, so kill_wait waits it out) */
+	if (!same_process(id)) {
 		close(pfd);
 		return -ESRCH;
 	}

@@ -44,7 +44,7 @@ expect_ok $PODNET run -d --name ex1 -- sleep 60
 expect_ok $PODNET exec ex1 -- hostname
 expect_eq "ex1" "$T_LAST"
 expect_fail 5 $PODNET exec ex1 -- sh -c 'exit 5'
-expect_ok $PODNET exec ex1 -- cat /proc/1/cmdline
+expect_ok $PODNET exec ex1 -- sh -c 'tr "\\0" " " </proc/1/cmdline'
 expect_match "podnet" "$T_LAST" "PID 1 is podnet's init"
 expect_fail 125 $PODNET exec nosuch -- true
 expect_match "no such container: nosuch" "$T_ERR"
