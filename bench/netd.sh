@@ -16,8 +16,12 @@ while (($#)); do case $1 in --sizes) sizes=$2; shift 2;; --reps) reps=$2; shift 
 "$top/tests/e2e/setup-user.sh"
 U=${PODNET_TEST_USER:-podnet-test}; uid=$(id -u "$U")
 mkdir -p "$top/bench/results"; out="$top/bench/results/netd.json"; : >"$out"
-scratch=$(mktemp -d /tmp/podnet-bench.XXXXXX); chown "$U" "$scratch"
-trap 'runuser -u "$U" -- env PODNET_DATA_DIR=$scratch/data PODNET_RUNTIME_DIR=$scratch/run "$top/build/bin/podnet" system reset -f >/dev/null 2>&1; rm -rf "$scratch"' EXIT
+# podnet's runtime state goes where it lives on a real system: on a tmpfs
+# (/run/user/UID is one wherever systemd-logind runs; netavark gets a tmpfs
+# /run below). The scratch directory is a tmpfs of its own, unmounted at exit.
+scratch=$(mktemp -d /tmp/podnet-bench.XXXXXX)
+mount -t tmpfs -o size=256m,mode=0755 podnet-bench "$scratch"; chown "$U" "$scratch"
+trap 'runuser -u "$U" -- env PODNET_DATA_DIR=$scratch/data PODNET_RUNTIME_DIR=$scratch/run "$top/build/bin/podnet" system reset -f >/dev/null 2>&1; umount "$scratch"; rmdir "$scratch"' EXIT
 chmod o+rx "$top" "$top/build" "$top/build/bin" "$top/bench" 2>/dev/null || true
 echo "podnet: sizes $sizes, $reps repetitions each" >&2
 runuser -u "$U" -- env -i PATH=/usr/bin:/bin:/usr/sbin:/sbin HOME=/tmp XDG_RUNTIME_DIR=/run/user/$uid \

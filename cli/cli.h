@@ -20,6 +20,10 @@
 struct cli {
 	struct pn_paths paths;
 	int lock_fd;
+	/* set by commands whose work after the netns change needs nothing of
+	 * the host's namespaces (connect, disconnect): the namespace work then
+	 * runs in this process, which joins U and I, instead of a worker */
+	bool stay_in_infra;
 };
 
 /** cli_fail() - print "Error: <message>" once. Return: EXIT_PODNET. */

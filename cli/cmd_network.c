@@ -422,6 +422,7 @@ static int net_connect(struct cli *c, int argc, char **argv)
 	}
 	if (argc - optind != 2)
 		return cli_failf("network connect: usage: podnet network connect [--ip IP] [--alias NAME]... NETWORK CONTAINER");
+	c->stay_in_infra = true;
 	if (cli_lock(c, &err) < 0)
 		return cli_fail(&err);
 	if (netd_network_load(&c->paths, argv[optind], &net, &err) < 0)
@@ -461,6 +462,7 @@ static int net_disconnect(struct cli *c, int argc, char **argv)
 	int first = opts_force(argc, argv, &force);
 	if (argc - first != 2)
 		return cli_failf("network disconnect: usage: podnet network disconnect [-f] NETWORK CONTAINER");
+	c->stay_in_infra = true;
 	if (cli_lock(c, &err) < 0)
 		return cli_fail(&err);
 	{

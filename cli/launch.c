@@ -373,7 +373,9 @@ int sandbox_netns_apply(struct cli *c, struct netd_infra *inf, json_t *doc, cons
 	if (a.c_netns_fd < 0)
 		return pn_err_set(err, a.c_netns_fd, "cannot open the container's network namespace: %s",
 				  strerror(-a.c_netns_fd));
-	r = netd_infra_run(inf, apply_cb, &a, err);
+	r = c->stay_in_infra ? netd_infra_enter(inf, err) : 0;
+	if (r == 0)
+		r = netd_infra_run(inf, apply_cb, &a, err);
 	close(a.c_netns_fd);
 	return r;
 }

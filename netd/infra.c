@@ -373,6 +373,26 @@ int netd_infra_stop(const struct pn_paths *p)
 	return r;
 }
 
+static bool infra_entered;
+
+bool netd_infra_entered(void)
+{
+	return infra_entered;
+}
+
+int netd_infra_enter(const struct netd_infra *inf, struct pn_err *err)
+{
+	int r;
+
+	if (infra_entered)
+		return 0;
+	r = pn_ns_join(inf->userns_fd, inf->netns_fd);
+	if (r < 0)
+		return pn_err_set(err, r, "cannot join the infra namespaces: %s", strerror(-r));
+	infra_entered = true;
+	return 0;
+}
+
 int netd_infra_run(const struct netd_infra *inf, int (*fn)(void *arg, struct pn_err *err), void *arg,
 		   struct pn_err *err)
 {
@@ -380,6 +400,18 @@ int netd_infra_run(const struct netd_infra *inf, int (*fn)(void *arg, struct pn_
 	struct pn_err cerr = { 0 };
 	pid_t pid;
 	int status, r;
+
+	if (infra_entered) {
+		r = fn(arg, &cerr);
+		if (r < 0 && !cerr.code)
+			pn_err_set(&cerr, r, "%s", strerror(-r));
+		if (cerr.code) {
+			if (err)
+				*err = cerr;
+			return -cerr.code;
+		}
+		return 0;
+	}
 
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return pn_err_set(err, errno, "pipe: %s", strerror(errno));
