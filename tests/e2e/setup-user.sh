@@ -6,6 +6,10 @@
 #   - /run/user/UID owned by it (no logind session here, so we make it)
 #   - /dev/net/tun mode 0666 if this VM ships it 0600 (real distributions ship 0666;
 #     the slirp tap needs it). We say so when we change it.
+#   - net.ipv4.ping_group_range "0 2147483647" if ping sockets are off (the
+#     kernel's default "1 0"; systemd's 50-default.conf on Debian, Fedora and
+#     others sets this range, and libslirp forwards ICMP echo through them).
+#     We say so when we change it.
 set -euo pipefail
 USER_NAME=${PODNET_TEST_USER:-podnet-test}
 if ! id "$USER_NAME" >/dev/null 2>&1; then
@@ -26,5 +30,13 @@ if [[ -e /dev/net/tun ]]; then
   if [[ "$mode" != "666" ]]; then
     chmod 0666 /dev/net/tun
     echo "setup-user: /dev/net/tun was $mode, set to 0666 as on standard distributions"
+  fi
+fi
+if [[ -e /proc/sys/net/ipv4/ping_group_range ]]; then
+  read -r lo hi </proc/sys/net/ipv4/ping_group_range
+  gid=$(id -g "$USER_NAME")
+  if (( gid < lo || gid > hi )); then
+    echo "0 2147483647" >/proc/sys/net/ipv4/ping_group_range
+    echo "setup-user: net.ipv4.ping_group_range was '$lo $hi', set to '0 2147483647' as systemd does on standard distributions"
   fi
 fi

@@ -4,10 +4,12 @@
 # namespace pn-outside that scripts/test.sh sets up as root with
 # bench/outbound-outside.sh: 198.51.100.2) over TCP and UDP, a 100 MB download
 # arrives intact, --internal networks cannot get out, the host's loopback is
-# reachable only when allowed, and a killed podnet-slirp comes back.
+# reachable only when allowed, ICMP echo leaves through the host's ping
+# sockets, an --ipv6 network reaches the outside over IPv6 (2001:db8:51::2),
+# and a killed podnet-slirp comes back.
 . "$(dirname "$0")/lib.sh"
 t_on_exit "$PODNET system reset -f"
-OUT=198.51.100.2
+OUT=198.51.100.2 OUT6=2001:db8:51::2
 
 t_case "the outside world is there (bench/outbound-outside.sh up, as root)"
 [[ -e /run/netns/pn-outside ]] || t_fail "no pn-outside namespace: run 'sudo bench/outbound-outside.sh up' first"
@@ -18,6 +20,21 @@ expect_ok $PODNET run --rm --network out -- socat -T10 - TCP:$OUT:7070,connect-t
 expect_eq "outside-tcp-ok" "$T_LAST" "TCP"
 expect_ok $PODNET run --rm --network out -- sh -c "echo ping-udp | socat -T3 - UDP:$OUT:7007"
 expect_eq "ping-udp" "$T_LAST" "UDP echo"
+
+t_case "ICMP echo to the outside (the host allows ping sockets: tests/e2e/setup-user.sh)"
+read -r lo hi </proc/sys/net/ipv4/ping_group_range
+(( $(id -g) >= lo && $(id -g) <= hi )) || t_fail "ping sockets are off for this user (ping_group_range '$lo $hi')"
+expect_ok $PODNET run --rm --network out -- ping -c 2 -W 3 $OUT
+expect_match "2 received" "$T_LAST" "echo replies"
+
+t_case "IPv6 outbound: TCP and UDP from an --ipv6 network"
+expect_ok $PODNET network create --ipv6 out6
+expect_ok $PODNET run --rm --network out6 -- socat -T10 - "TCP6:[$OUT6]:7070,connect-timeout=10"
+expect_eq "outside-tcp-ok" "$T_LAST" "TCP over IPv6"
+expect_ok $PODNET run --rm --network out6 -- sh -c "echo ping-udp6 | socat -T3 - 'UDP6:[$OUT6]:7007'"
+expect_eq "ping-udp6" "$T_LAST" "UDP echo over IPv6"
+# the container's own source is its ULA address: it left through I's masquerade
+expect_ok $PODNET network rm out6
 
 t_case "a 100 MB download arrives intact"
 want=$(cat /var/tmp/pn-outside/www/blob.sha256 2>/dev/null)
