@@ -49,7 +49,10 @@ up() {
   in_ns runuser -u "$u" -- python3 -m http.server --bind :: --directory "$DIR/www" 8080 \
     >"$DIR/http.log" 2>&1 &
   echo $! >"$DIR/http.pid"
-  in_ns runuser -u "$u" -- socat TCP6-LISTEN:7070,ipv6only=0,reuseaddr,backlog=256,fork SYSTEM:'echo outside-tcp-ok' \
+  # -t 20: a client that half-closes at once (stdin at EOF) must still get the
+  # line; socat's default 0.5 s after the first EOF lost it when the machine was
+  # so loaded that the forked shell took longer to start
+  in_ns runuser -u "$u" -- socat -t 20 TCP6-LISTEN:7070,ipv6only=0,reuseaddr,backlog=256,fork SYSTEM:'echo outside-tcp-ok' \
     >/dev/null 2>&1 &
   echo $! >"$DIR/tcp.pid"
   in_ns runuser -u "$u" -- socat TCP6-LISTEN:7071,ipv6only=0,reuseaddr,backlog=256,fork PIPE >/dev/null 2>&1 &

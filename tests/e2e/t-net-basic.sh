@@ -13,7 +13,7 @@ serve() { # container port: a TCP server that answers "pong-<container>"
   $PODNET run -d --name "$1" --network "$2" -- socat -T5 TCP-LISTEN:7000,reuseaddr,fork SYSTEM:"echo pong-$1" >/dev/null
 }
 tcp() { # from-container ip -> output
-  $PODNET exec "$1" -- socat -T2 - TCP:"$2":7000,connect-timeout=2 </dev/null 2>/dev/null
+  $PODNET exec "$1" -- socat -t2 -T2 - TCP:"$2":7000,connect-timeout=2 </dev/null 2>/dev/null
 }
 pingok() { $PODNET exec "$1" -- ping -c1 -W1 "$2" >/dev/null 2>&1; }
 

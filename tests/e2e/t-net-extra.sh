@@ -15,7 +15,7 @@ expect_ok $PODNET run -d --name v6b --network dual -- sleep 60
 a6=$(insp v6a "[i for i in d['networks']['dual']['ips'] if ':' in i][0].split('/')[0]")
 expect_match "^fd89:" "$a6" "IPv6 address"
 expect_ok $PODNET exec v6b -- ping -6 -c1 -W2 "$a6"
-expect_ok $PODNET exec v6b -- socat -T2 - "TCP6:[$a6]:7000"
+expect_ok $PODNET exec v6b -- socat -t2 -T2 - "TCP6:[$a6]:7000"
 expect_eq "v6-here" "$T_LAST" "TCP over IPv6"
 expect_ok $PODNET exec v6b -- ip -6 route show default
 expect_match "default via fd89:" "$T_LAST" "IPv6 default route"

@@ -47,7 +47,7 @@ expect_ok "$OB_CTL" ensure "$OB_HOLDER"
 expect_eq "$SPID" "$(ob_slirp_pid)" "same pid"
 
 t_case "TCP from the container to the outside"
-expect_ok ob_c socat -T5 - "TCP:$OB_OUT4:7070,connect-timeout=5"
+expect_ok ob_c socat -t5 -T5 - "TCP:$OB_OUT4:7070,connect-timeout=5"
 expect_eq "outside-tcp-ok" "$T_LAST"
 
 t_case "UDP from the container to the outside"
@@ -70,43 +70,45 @@ rx=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["counters"]["rx_
 (( rx >= 1 )) || t_fail "libslirp saw no frames (UDP)"
 
 t_case "the fast path's listener cannot be reached directly from the container"
-expect_fail '!' ob_c socat -T2 - TCP:10.89.0.1:16001,connect-timeout=2
+expect_fail '!' ob_c socat -t2 -T2 - TCP:10.89.0.1:16001,connect-timeout=2
 
 t_case "host loopback is not reachable from the container by default"
 socat TCP-LISTEN:18080,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo host-loopback-ok' &
 hl=$!
 t_on_exit "kill $hl"
 wait_for 5 ss -ltn 'sport = :18080' -H | grep -q 18080
-expect_fail '!' ob_c socat -T3 - TCP:10.0.2.2:18080,connect-timeout=3
+expect_fail '!' ob_c socat -t3 -T3 - TCP:10.0.2.2:18080,connect-timeout=3
 
 t_case "host loopback is reachable at 10.0.2.2 once the container is in host_allowed"
 expect_ok ob_i nft add element inet podnet host_allowed4 "{ $OB_CTR_ADDR }"
-expect_ok ob_c socat -T5 - TCP:10.0.2.2:18080,connect-timeout=5
+expect_ok ob_c socat -t5 -T5 - TCP:10.0.2.2:18080,connect-timeout=5
 expect_eq "host-loopback-ok" "$T_LAST"
 
 t_case "and unreachable again once removed"
 expect_ok ob_i nft delete element inet podnet host_allowed4 "{ $OB_CTR_ADDR }"
-expect_fail '!' ob_c socat -T3 - TCP:10.0.2.2:18080,connect-timeout=3
+expect_fail '!' ob_c socat -t3 -T3 - TCP:10.0.2.2:18080,connect-timeout=3
 
 t_case "a burst of 64 parallel connections and a UDP flood leave it working"
-for i in $(seq 64); do ob_c socat -T30 - "TCP:$OB_OUT4:7070,connect-timeout=30" >"$T_OUT/burst.$i" 2>"$T_OUT/burst-err.$i" & done
+# -t30: each client half-closes at once (stdin is at EOF) and must wait for the
+# answer; socat's default 0.5 s gave up under load and read as a lost reply
+for i in $(seq 64); do ob_c socat -t30 -T30 - "TCP:$OB_OUT4:7070,connect-timeout=30" >"$T_OUT/burst.$i" 2>"$T_OUT/burst-err.$i" & done
 head -c 20000000 /dev/zero | ob_c socat -u -b 1400 - "UDP:$OB_OUT4:7009" 2>/dev/null
 wait_for 60 bash -c "[[ \$(cat $T_OUT/burst.* | grep -c outside-tcp-ok) -eq 64 ]]"
 expect_eq 64 "$(cat "$T_OUT"/burst.* | grep -c outside-tcp-ok)" "burst connections answered (errors: $(cat "$T_OUT"/burst-err.* | sort | uniq -c | head -3))"
-expect_ok ob_c socat -T5 - "TCP:$OB_OUT4:7070,connect-timeout=5"
+expect_ok ob_c socat -t5 -T5 - "TCP:$OB_OUT4:7070,connect-timeout=5"
 expect_eq "outside-tcp-ok" "$T_LAST"
 expect_eq "$SPID" "$(ob_slirp_pid)" "same podnet-slirp"
 
 t_case "kill -9 of podnet-slirp: outbound fails, then slirp_ensure restarts it"
 kill -9 "$SPID"
 wait_for 5 bash -c "! kill -0 $SPID"
-expect_fail '!' ob_c socat -T2 - "TCP:$OB_OUT4:7070,connect-timeout=2"
+expect_fail '!' ob_c socat -t2 -T2 - "TCP:$OB_OUT4:7070,connect-timeout=2"
 expect_ok "$OB_CTL" status
 expect_match '"running":false' "$T_LAST"
 expect_ok "$OB_CTL" ensure "$OB_HOLDER"
 NPID=$(ob_slirp_pid)
 [[ -n "$NPID" && "$NPID" != "$SPID" ]] || t_fail "no new podnet-slirp (pid $NPID)"
-expect_ok ob_c socat -T5 - "TCP:$OB_OUT4:7070,connect-timeout=5"
+expect_ok ob_c socat -t5 -T5 - "TCP:$OB_OUT4:7070,connect-timeout=5"
 expect_eq "outside-tcp-ok" "$T_LAST"
 
 t_case "podnet-slirp exits when the holder exits"

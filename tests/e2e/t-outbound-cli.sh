@@ -16,7 +16,7 @@ t_case "the outside world is there (bench/outbound-outside.sh up, as root)"
 
 t_case "TCP and UDP to the outside"
 expect_ok $PODNET network create out
-expect_ok $PODNET run --rm --network out -- socat -T10 - TCP:$OUT:7070,connect-timeout=10
+expect_ok $PODNET run --rm --network out -- socat -t10 -T10 - TCP:$OUT:7070,connect-timeout=10
 expect_eq "outside-tcp-ok" "$T_LAST" "TCP"
 expect_ok $PODNET run --rm --network out -- sh -c "echo ping-udp | socat -T3 - UDP:$OUT:7007"
 expect_eq "ping-udp" "$T_LAST" "UDP echo"
@@ -29,7 +29,7 @@ expect_match "2 received" "$T_LAST" "echo replies"
 
 t_case "IPv6 outbound: TCP and UDP from an --ipv6 network"
 expect_ok $PODNET network create --ipv6 out6
-expect_ok $PODNET run --rm --network out6 -- socat -T10 - "TCP6:[$OUT6]:7070,connect-timeout=10"
+expect_ok $PODNET run --rm --network out6 -- socat -t10 -T10 - "TCP6:[$OUT6]:7070,connect-timeout=10"
 expect_eq "outside-tcp-ok" "$T_LAST" "TCP over IPv6"
 expect_ok $PODNET run --rm --network out6 -- sh -c "echo ping-udp6 | socat -T3 - 'UDP6:[$OUT6]:7007'"
 expect_eq "ping-udp6" "$T_LAST" "UDP echo over IPv6"
@@ -43,26 +43,26 @@ expect_eq "$want" "${T_LAST%% *}" "sha256"
 
 t_case "an --internal network has no way out"
 expect_ok $PODNET network create --internal closed
-expect_fail '!' $PODNET run --rm --network closed -- socat -T3 - TCP:$OUT:7070,connect-timeout=3
+expect_fail '!' $PODNET run --rm --network closed -- socat -t3 -T3 - TCP:$OUT:7070,connect-timeout=3
 
 t_case "the host's loopback only when allowed"
 port=$((40000 + RANDOM % 10000))
 socat -T5 TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo host-service' &
 srv=$!; t_on_exit "kill $srv"
-wait_for 5 socat -T1 - TCP:127.0.0.1:$port
-expect_fail '!' $PODNET run --rm --network out -- socat -T3 - TCP:10.0.2.2:$port,connect-timeout=3
+wait_for 5 socat -t1 -T1 - TCP:127.0.0.1:$port
+expect_fail '!' $PODNET run --rm --network out -- socat -t3 -T3 - TCP:10.0.2.2:$port,connect-timeout=3
 expect_ok $PODNET run --rm --network out --add-host host.containers.internal:host-gateway -- \
-  sh -c "getent hosts host.containers.internal; socat -T10 - TCP:host.containers.internal:$port,connect-timeout=10"
+  sh -c "getent hosts host.containers.internal; socat -t10 -T10 - TCP:host.containers.internal:$port,connect-timeout=10"
 expect_match "^10\.0\.2\.2 " "$T_LAST" "host.containers.internal"
 expect_match "host-service" "$T_LAST" "allowed container reaches the host service"
-expect_fail '!' $PODNET run --rm --network out -- socat -T3 - TCP:10.0.2.2:$port,connect-timeout=3
+expect_fail '!' $PODNET run --rm --network out -- socat -t3 -T3 - TCP:10.0.2.2:$port,connect-timeout=3
 
 t_case "kill -9 of podnet-slirp: the next command brings outbound back"
 expect_ok $PODNET run -d --name keep --network out -- sleep 60
 slirp=$(cut -d' ' -f1 "$PODNET_RUNTIME_DIR/slirp/podnet-slirp.pid")
 kill -9 "$slirp"
 wait_for 5 bash -c "! kill -0 $slirp 2>/dev/null"
-expect_ok $PODNET run --rm --network out -- socat -T10 - TCP:$OUT:7070,connect-timeout=10
+expect_ok $PODNET run --rm --network out -- socat -t10 -T10 - TCP:$OUT:7070,connect-timeout=10
 expect_eq "outside-tcp-ok" "$T_LAST" "TCP after restart"
 expect_ok $PODNET info
 expect_match '"slirp"' "$T_LAST" "info shows the uplink"

@@ -11,8 +11,8 @@ expect_ok $PODNET pod create --name mypod
 expect_match '^[0-9a-f]{64}$' "$T_LAST" "pod id"
 expect_ok $PODNET run -d --pod mypod --name mydb -- socat -T5 TCP-LISTEN:5432,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo db-here'
 expect_ok $PODNET run -d --pod mypod --name myapi -- sleep 60
-wait_for 5 bash -c "$PODNET exec myapi -- socat -T2 - TCP:127.0.0.1:5432 </dev/null | grep -q db-here"
-expect_ok $PODNET exec myapi -- socat -T2 - TCP:127.0.0.1:5432
+wait_for 5 bash -c "$PODNET exec myapi -- socat -t2 -T2 - TCP:127.0.0.1:5432 </dev/null | grep -q db-here"
+expect_ok $PODNET exec myapi -- socat -t2 -T2 - TCP:127.0.0.1:5432
 expect_eq "db-here" "$T_LAST" "myapi -> localhost:5432"
 
 t_case "members see one set of interfaces and one address"

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 t_on_exit "$PODNET system reset -f"
 base=$((20000 + RANDOM % 20000))
-get() { socat -T3 - "TCP:$1,connect-timeout=3" </dev/null 2>/dev/null; }
+get() { socat -t3 -T3 - "TCP:$1,connect-timeout=3" </dev/null 2>/dev/null; }
 
 t_case "run -p publishes a TCP port on 127.0.0.1 and ::1"
 expect_ok $PODNET run -d --name web -p "$base:7000" -- socat -T5 TCP-LISTEN:7000,reuseaddr,fork SYSTEM:'echo "web from $SOCAT_PEERADDR"'
@@ -60,7 +60,7 @@ expect_match "^web from " "$(get "127.0.0.1:$base")" "port works again"
 t_case "stopping the container closes its port"
 expect_ok $PODNET rm -f web auto api
 expect_ok $PODNET pod rm -f mypod
-wait_for 5 bash -c "! socat -T1 - TCP:127.0.0.1:$base,connect-timeout=1 </dev/null >/dev/null 2>&1"
+wait_for 5 bash -c "! socat -t1 -T1 - TCP:127.0.0.1:$base,connect-timeout=1 </dev/null >/dev/null 2>&1"
 get "127.0.0.1:$base" >/dev/null && t_fail "port still answers"
 wait_for 5 t_no_podnet_procs
 expect_eq "" "$(t_podnet_procs)" "processes left"

@@ -8,7 +8,7 @@ t_on_exit "$PODNET system reset -f"
 
 holder() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' "$PODNET_RUNTIME_DIR/holder.json"; }
 ip_of() { $PODNET inspect "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['networks']['$2']['ips'][0].split('/')[0])"; }
-tcp() { $PODNET exec "$1" -- socat -T2 - TCP:"$2":7000,connect-timeout=2 </dev/null 2>/dev/null; }
+tcp() { $PODNET exec "$1" -- socat -t2 -T2 - TCP:"$2":7000,connect-timeout=2 </dev/null 2>/dev/null; }
 
 t_case "setup: two containers on one network"
 expect_ok $PODNET network create rec
@@ -29,7 +29,7 @@ new=$(holder)
 expect_eq "$ip1" "$(ip_of r1 rec)" "address kept"
 wait_for 5 tcp r2 "$ip1"
 expect_eq "r1-here" "$(tcp r2 "$ip1")" "r2 -> r1 after repair"
-expect_ok $PODNET run --rm --network rec -- socat -T2 - TCP:"$ip1":7000,connect-timeout=2
+expect_ok $PODNET run --rm --network rec -- socat -t2 -T2 - TCP:"$ip1":7000,connect-timeout=2
 expect_eq "r1-here" "$T_LAST" "a new container reaches an old one"
 
 t_case "names resolve again after the repair"
