@@ -2,7 +2,8 @@
 /*
  * When the helper daemons run: podnet-dns and podnet-slirp start with the
  * infra and end with it; a podnet-portfwd runs for each sandbox that
- * publishes ports, started after its init exists and before the command runs.
+ * publishes ports, started after its init exists and before the command runs,
+ * once the transparent-source plumbing in I is in place (netd/tproxy.c).
  * A helper found dead by a later command is restarted (helpers_repair).
  */
 #define _GNU_SOURCE
@@ -14,6 +15,7 @@
 #include "portfwd.h"
 #include "sandbox.h"
 #include "state.h"
+#include "tproxy.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -104,6 +106,7 @@ static void first_addrs(json_t *doc, char *v4, char *v6)
 static int start_forwarder(struct cli *c, struct netd_infra *inf, json_t *doc, struct pn_err *err)
 {
 	struct pn_port_mapping maps[PN_PORTFWD_MAX_MAPPINGS];
+	struct pn_portfwd_source src;
 	struct pn_proc_id init, proc;
 	char v4[PN_IPSTR_MAX], v6[PN_IPSTR_MAX];
 	json_t *ports;
@@ -122,8 +125,10 @@ static int start_forwarder(struct cli *c, struct netd_infra *inf, json_t *doc, s
 	first_addrs(doc, v4, v6);
 	if (!v4[0] && !v6[0])
 		return pn_err_set(err, EINVAL, "-p needs the container on a network with an address");
+	/* the forwarder shows the container real client addresses where this works; else fallback */
+	netd_tproxy_setup(inf, &src);
 	r = portfwd_start(&c->paths, json_string_value(json_object_get(doc, "id")), &init, inf->userns_fd,
-			  inf->netns_fd, v4, v6, maps, n, &proc, err);
+			  inf->netns_fd, v4, v6, maps, n, &src, &proc, err);
 	if (r < 0)
 		return r;
 	ports = json_array();

@@ -396,6 +396,12 @@ int netd_infra_enter(const struct netd_infra *inf, struct pn_err *err)
 int netd_infra_run(const struct netd_infra *inf, int (*fn)(void *arg, struct pn_err *err), void *arg,
 		   struct pn_err *err)
 {
+	return netd_infra_run_out(inf, fn, arg, NULL, 0, err);
+}
+
+int netd_infra_run_out(const struct netd_infra *inf, int (*fn)(void *arg, struct pn_err *err), void *arg,
+		       void *out, size_t out_size, struct pn_err *err)
+{
 	int fds[2];
 	struct pn_err cerr = { 0 };
 	pid_t pid;
@@ -432,10 +438,15 @@ int netd_infra_run(const struct netd_infra *inf, int (*fn)(void *arg, struct pn_
 			pn_err_set(&cerr, r, "%s", strerror(-r));
 		if (write(fds[1], &cerr, sizeof(cerr)) != (ssize_t)sizeof(cerr))
 			_exit(2);
+		/* @out lives in our copy of the caller's memory: send it back */
+		if (out_size && write(fds[1], out, out_size) != (ssize_t)out_size)
+			_exit(2);
 		_exit(r < 0 ? 1 : 0);
 	}
 	close(fds[1]);
 	r = pn_read_full(fds[0], &cerr, sizeof(cerr));
+	if (r == 0 && out_size)
+		r = pn_read_full(fds[0], out, out_size);
 	close(fds[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;

@@ -17,6 +17,7 @@
 #define PODNET_INFRA_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include "err.h"
 #include "network.h"
 #include "paths.h"
@@ -69,6 +70,16 @@ int netd_infra_stop(const struct pn_paths *p);
  */
 int netd_infra_run(const struct netd_infra *inf, int (*fn)(void *arg, struct pn_err *err), void *arg,
 		   struct pn_err *err);
+
+/**
+ * netd_infra_run_out() - netd_infra_run() that also brings back a result
+ * @out: @fn fills it (in the child's copy of memory); its @out_size bytes are
+ *       copied back to the caller's @out, also when @fn fails
+ *
+ * Return: what @fn returned, or -EIO when the worker died before reporting.
+ */
+int netd_infra_run_out(const struct netd_infra *inf, int (*fn)(void *arg, struct pn_err *err), void *arg,
+		       void *out, size_t out_size, struct pn_err *err);
 
 /** netd_infra_apply_networks() - (in I) create bridges and reload nftables for @nets. */
 int netd_infra_apply_networks(const struct netd_network *nets, size_t n, struct pn_err *err);

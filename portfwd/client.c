@@ -111,7 +111,7 @@ static int fd_above_stdio(int fd, int *owned)
 }
 
 struct spawn {
-	char args[ARG_MAX_COUNT][128];
+	char args[ARG_MAX_COUNT][PN_PORTFWD_REASON_MAX + 64];
 	char *argv[ARG_MAX_COUNT + 1];
 	int argc;
 };
@@ -165,8 +165,8 @@ static int read_ready(int fd, char *buf, size_t size, pid_t *early_pid)
 
 int portfwd_start(const struct pn_paths *paths, const char *owner_id, const struct pn_proc_id *watch,
 		  int userns_fd, int netns_fd, const char *target_ipv4, const char *target_ipv6,
-		  struct pn_port_mapping *maps, size_t n, struct pn_proc_id *ret_proc,
-		  struct pn_err *err)
+		  struct pn_port_mapping *maps, size_t n, const struct pn_portfwd_source *src,
+		  struct pn_proc_id *ret_proc, struct pn_err *err)
 {
 	char dir[PATH_MAX], exe[PATH_MAX], logpath[PATH_MAX], gw4[46], gw6[46], reply[PN_ERR_MSG_MAX + 64];
 	_cleanup_close_ int rd = -1, wr = -1, logfd = -1, devnull = -1, u_owned = -1, i_owned = -1;
@@ -233,6 +233,12 @@ int portfwd_start(const struct pn_paths *paths, const char *owner_id, const stru
 		r = spawn_add(s, "--target4=%s", target_ipv4);
 	if (!r && target_ipv6 && *target_ipv6)
 		r = spawn_add(s, "--target6=%s", target_ipv6);
+	/* what the CLI set up in I for transparent source addresses (netd/tproxy.c) */
+	if (!r && src && (src->transparent4 || src->transparent6))
+		r = spawn_add(s, "--transparent=%s%s%s", src->transparent4 ? "4" : "",
+			      src->transparent4 && src->transparent6 ? "," : "", src->transparent6 ? "6" : "");
+	if (!r && src && src->reason[0])
+		r = spawn_add(s, "--fallback-reason=%.*s", (int)strcspn(src->reason, "\n"), src->reason);
 	for (size_t i = 0; i < n && !r; i++)
 		r = spawn_add(s, "--map=%s,%s,%u,%u,%u", maps[i].protocol, maps[i].host_ip, maps[i].host_port,
 			      maps[i].container_port, maps[i].range);

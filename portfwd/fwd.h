@@ -2,7 +2,7 @@
 /*
  * Private to podnet-portfwd: the forwarder's context shared by its modules
  * (listen.c binds host listeners, splice.c carries TCP, udp.c carries UDP,
- * tproxy.c sets up transparent source addresses in I, main.c runs the loop).
+ * tproxy.c binds transparent source addresses in I, main.c runs the loop).
  */
 #ifndef PODNET_PORTFWD_FWD_H
 #define PODNET_PORTFWD_FWD_H
@@ -75,7 +75,7 @@ struct fwd_listener {
 	socklen_t target_len;
 };
 
-/* Source-address policy, decided by tproxy_setup() in I. */
+/* Source-address policy: the families the CLI set up in I (--transparent), and the host gateways. */
 struct fwd_source {
 	bool transparent4, transparent6; /* IP(V6)_TRANSPARENT works for that family in I */
 	struct in_addr host4;            /* what a loopback (or other-family) client appears as */
@@ -130,22 +130,6 @@ void udp_expire(struct fwd_ctx *ctx);
 void udp_close_all(struct fwd_ctx *ctx);
 
 /* tproxy.c */
-/* distinct from podnet-slirp's fast path (0x504e, table 20558): "PF" */
-#define TPROXY_FWMARK_STR "0x5046"
-#define TPROXY_FWMARK 0x5046
-#define TPROXY_TABLE 20550
-#define TPROXY_RULE_PRIORITY 20550
-
-/**
- * tproxy_setup() - make replies to foreign source addresses reach our sockets in I
- * @reason: receives why transparent mode is unavailable (when it returns < 0)
- *
- * Idempotent: nft table inet podnet_portfwd, ip rule fwmark TPROXY_FWMARK ->
- * table TPROXY_TABLE, local default route there, for each family that works.
- * Return: 0 when at least one family works, or -errno.
- */
-int tproxy_setup(struct fwd_ctx *ctx, char *reason, size_t reason_size);
-
 /**
  * tproxy_source() - the address an inner socket should bind for @client
  * @target_family: family of the inner socket

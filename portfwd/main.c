@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * podnet-portfwd: publishes a container's ports on the host. Started in H by
- * portfwd_start() (client.c) with U and I as inherited descriptors. In order:
- * bind every host listener in H; join U and I; set up transparent source
- * addresses in I (tproxy.c); drop every capability but CAP_NET_ADMIN (needed
+ * portfwd_start() (client.c) with U and I as inherited descriptors, and told
+ * by it which address families have transparent-source plumbing in I (set up
+ * by the CLI, netd/tproxy.c: this process needs no nftables or netlink and is
+ * linked statically). In order: bind every host listener in H; join U and I;
+ * decide the source mode; drop every capability but CAP_NET_ADMIN (needed
  * per connection for IP_TRANSPARENT, and held over U's namespaces only when
  * rootless); write the pid and mode files; report "OK ..." (or "ERR ...")
  * on the ready pipe; then run one epoll loop until the watched container
@@ -51,6 +53,7 @@ struct options {
 	struct fwd_map_spec maps[PN_PORTFWD_MAX_MAPPINGS];
 	size_t nmaps;
 	bool no_transparent;
+	const char *fallback_reason; /* why the CLI could not set up a family (--fallback-reason) */
 };
 
 static struct fwd_ctx ctx;
@@ -62,8 +65,8 @@ static void usage(void)
 		"usage: podnet-portfwd --state-dir DIR --watch PID:STARTTIME --netns-fd N [--userns-fd N]\n"
 		"         --ready-fd N [--target4 ADDR] [--target6 ADDR] [--host-gateway ADDR]...\n"
 		"         --map PROTO,HOSTIP,HOSTPORT,CTRPORT,RANGE... [--owner ID] [--max-conns N]\n"
-		"         [--max-flows N] [--udp-timeout SECONDS] [--pipe-size BYTES] [--no-transparent]\n"
-		"         [--debug]\n");
+		"         [--max-flows N] [--udp-timeout SECONDS] [--pipe-size BYTES] [--transparent=4|6|4,6]\n"
+		"         [--fallback-reason TEXT] [--no-transparent] [--debug]\n");
 }
 
 /* Report to portfwd_start() once; later calls are no-ops. */
@@ -187,10 +190,24 @@ static int parse_host_gateway(const char *s)
 	return -EINVAL;
 }
 
+/* "4", "6" or "4,6": the families whose transparent plumbing is in place in I */
+static int parse_transparent(const char *s)
+{
+	for (const char *p = s; *p; p++) {
+		if (*p == '4')
+			ctx.src.transparent4 = true;
+		else if (*p == '6')
+			ctx.src.transparent6 = true;
+		else if (*p != ',' || p == s || !p[1])
+			return -EINVAL;
+	}
+	return *s ? 0 : -EINVAL;
+}
+
 static int parse_args(int argc, char **argv)
 {
 	enum { O_OWNER = 256, O_STATE, O_WATCH, O_USERNS, O_NETNS, O_READY, O_T4, O_T6, O_HOSTGW,
-	       O_MAP, O_MAXCONN, O_MAXFLOW, O_UDPTO, O_PIPE, O_NOTP, O_DEBUG };
+	       O_MAP, O_MAXCONN, O_MAXFLOW, O_UDPTO, O_PIPE, O_TP, O_FBREASON, O_NOTP, O_DEBUG };
 	static const struct option lo[] = {
 		{ "owner", required_argument, NULL, O_OWNER },
 		{ "state-dir", required_argument, NULL, O_STATE },
@@ -206,6 +223,8 @@ static int parse_args(int argc, char **argv)
 		{ "max-flows", required_argument, NULL, O_MAXFLOW },
 		{ "udp-timeout", required_argument, NULL, O_UDPTO },
 		{ "pipe-size", required_argument, NULL, O_PIPE },
+		{ "transparent", required_argument, NULL, O_TP },
+		{ "fallback-reason", required_argument, NULL, O_FBREASON },
 		{ "no-transparent", no_argument, NULL, O_NOTP },
 		{ "debug", no_argument, NULL, O_DEBUG },
 		{ NULL, 0, NULL, 0 },
@@ -262,6 +281,16 @@ static int parse_args(int argc, char **argv)
 			if (parse_uint(optarg, 64u << 20, &v) < 0)
 				return -EINVAL;
 			ctx.pipe_size = (int)v;
+			break;
+		case O_TP:
+			if (parse_transparent(optarg) < 0)
+				return -EINVAL;
+			break;
+		case O_FBREASON:
+			/* one line in portfwd.mode */
+			if (strlen(optarg) >= PN_PORTFWD_REASON_MAX || strchr(optarg, '\n'))
+				return -EINVAL;
+			opt.fallback_reason = optarg;
 			break;
 		case O_NOTP: opt.no_transparent = true; break;
 		case O_DEBUG: pn_log_max = PN_LOG_DEBUG; break;
@@ -455,18 +484,19 @@ int main(int argc, char **argv)
 		close(opt.userns_fd);
 	close(opt.netns_fd);
 
-	/* 3. transparent source addresses */
+	/* 3. transparent source addresses: every family we connect in must have its plumbing */
 	for (size_t i = 0; i < ctx.nlisteners; i++) {
 		need4 |= ctx.listeners[i].target.sa.sa_family == AF_INET;
 		need6 |= ctx.listeners[i].target.sa.sa_family == AF_INET6;
 	}
-	if (opt.no_transparent) {
+	if (opt.no_transparent)
 		snprintf(reason, sizeof(reason), "disabled with --no-transparent");
-	} else if (tproxy_setup(&ctx, reason, sizeof(reason)) == 0) {
-		transparent = (!need4 || ctx.src.transparent4) && (!need6 || ctx.src.transparent6);
-		if (transparent)
-			reason[0] = '\0';
-	}
+	else
+		transparent = (ctx.src.transparent4 || ctx.src.transparent6) && (!need4 || ctx.src.transparent4) &&
+			      (!need6 || ctx.src.transparent6);
+	if (!transparent && !reason[0])
+		snprintf(reason, sizeof(reason), "%s",
+			 opt.fallback_reason ? opt.fallback_reason : "transparent sources are not set up in I");
 	if (!transparent) {
 		ctx.src.transparent4 = ctx.src.transparent6 = false;
 		pn_warn("source addresses: fallback (%s); the container sees the forwarder's address", reason);

@@ -32,6 +32,32 @@ struct pn_port_mapping {
 	char protocol[4];        /* "tcp" or "udp" */
 };
 
+/*
+ * Transparent source addresses (docs/ports.md): the forwarder binds the
+ * client's address in I with IP(V6)_TRANSPARENT; three idempotent pieces in I
+ * route the container's answers to its sockets. The CLI sets them up
+ * (netd_tproxy_setup(), netd/tproxy.h) and tells the forwarder the outcome;
+ * the forwarder itself needs no nftables or netlink. The mark and table differ
+ * from podnet-slirp's fast path (0x504e, table 20558): 0x5046 is "PF".
+ *   nft:   table inet podnet_portfwd, chain prerouting (mangle priority):
+ *          packets of a transparent socket get mark PN_PORTFWD_FWMARK
+ *   rule:  fwmark PN_PORTFWD_FWMARK/PN_PORTFWD_FWMARK lookup PN_PORTFWD_TABLE
+ *          (IPv4 and IPv6, priority PN_PORTFWD_RULE_PRIORITY)
+ *   route: local 0.0.0.0/0 and local ::/0 dev lo in PN_PORTFWD_TABLE
+ */
+#define PN_PORTFWD_FWMARK 0x5046
+#define PN_PORTFWD_FWMARK_STR "0x5046"
+#define PN_PORTFWD_TABLE 20550
+#define PN_PORTFWD_RULE_PRIORITY 20550
+/* Longest fallback reason passed to the forwarder (and reported by inspect). */
+#define PN_PORTFWD_REASON_MAX 256
+
+/* What the transparent-source setup in I achieved, per address family. */
+struct pn_portfwd_source {
+	bool transparent4, transparent6;     /* that family's rule and route (and the nft table) are in place */
+	char reason[PN_PORTFWD_REASON_MAX]; /* why a family is missing, one line; "" when both work */
+};
+
 enum pn_portfwd_mode {
 	PN_PORTFWD_MODE_UNKNOWN = 0,
 	PN_PORTFWD_MODE_TRANSPARENT, /* the container sees the client's address */
@@ -76,6 +102,9 @@ int portspec_format(const struct pn_port_mapping *m, char *buf, size_t size);
  * @target_ipv6: the container's IPv6 address in I, or NULL/""
  * @maps: mappings to publish; host_port 0 is rewritten to the port bound
  * @n: number of @maps
+ * @src: the transparent-source plumbing set up in I for this forwarder
+ *       (netd_tproxy_setup()); NULL when none was set up: the forwarder then
+ *       connects from its own address and reports fallback
  * @ret_proc: receives the forwarder's identity (may be NULL)
  * @err: receives a message (a port in use, a port below
  *       net.ipv4.ip_unprivileged_port_start, a forwarder that died)
@@ -88,8 +117,8 @@ int portspec_format(const struct pn_port_mapping *m, char *buf, size_t size);
  */
 int portfwd_start(const struct pn_paths *paths, const char *owner_id, const struct pn_proc_id *watch,
 		  int userns_fd, int netns_fd, const char *target_ipv4, const char *target_ipv6,
-		  struct pn_port_mapping *maps, size_t n, struct pn_proc_id *ret_proc,
-		  struct pn_err *err);
+		  struct pn_port_mapping *maps, size_t n, const struct pn_portfwd_source *src,
+		  struct pn_proc_id *ret_proc, struct pn_err *err);
 
 /**
  * portfwd_stop() - stop the forwarder of @owner_id (if any) and remove its pid file

@@ -2,16 +2,19 @@
 /*
  * podnet-portfwd-testctl: drives the client library (portfwd.h) from the
  * black-box tests and the benchmark before, and independently of, the CLI.
- *   start --owner ID --watch PID[:STARTTIME] --holder PID [--no-userns] [--target4 A] [--target6 A] SPEC...
+ *   start --owner ID --watch PID[:STARTTIME] --holder PID [--no-userns] [--no-tproxy-setup]
+ *         [--target4 A] [--target6 A] SPEC...
  *   stop|status|mode --owner ID
  *   parse SPEC...
  * U and I are the holder's /proc/PID/ns/{user,net}; the watched process is
- * the container's init.
+ * the container's init. Like the CLI, start sets up the transparent-source
+ * plumbing in I first (netd_tproxy_setup); --no-tproxy-setup skips it.
  */
 #define _GNU_SOURCE
 #include "portfwd.h"
 #include "cleanup.h"
 #include "ns.h"
+#include "tproxy.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -37,6 +40,7 @@ int main(int argc, char **argv)
 		{ "owner", required_argument, NULL, 'o' }, { "watch", required_argument, NULL, 'w' },
 		{ "holder", required_argument, NULL, 'h' }, { "target4", required_argument, NULL, '4' },
 		{ "target6", required_argument, NULL, '6' }, { "no-userns", no_argument, NULL, 'n' },
+		{ "no-tproxy-setup", no_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pn_port_mapping maps[PN_PORTFWD_MAX_MAPPINGS];
@@ -46,7 +50,8 @@ int main(int argc, char **argv)
 	struct pn_paths paths;
 	_cleanup_close_ int userns = -1, netns = -1;
 	pid_t holder = 0;
-	bool no_userns = false, alive;
+	struct pn_portfwd_source src;
+	bool no_userns = false, no_tproxy = false, alive;
 	size_t n = 0, got;
 	int c, r;
 
@@ -69,6 +74,7 @@ int main(int argc, char **argv)
 		case '4': t4 = optarg; break;
 		case '6': t6 = optarg; break;
 		case 'n': no_userns = true; break;
+		case 'T': no_tproxy = true; break;
 		default: return 2;
 		}
 	}
@@ -130,7 +136,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "error: cannot open the holder's namespaces\n");
 		return 2;
 	}
-	r = portfwd_start(&paths, owner, &watch, userns, netns, t4, t6, maps, n, &proc, &err);
+	if (!no_tproxy) {
+		struct netd_infra inf = { .userns_fd = userns, .netns_fd = netns };
+
+		netd_tproxy_setup(&inf, &src);
+	}
+	r = portfwd_start(&paths, owner, &watch, userns, netns, t4, t6, maps, n, no_tproxy ? NULL : &src, &proc,
+			  &err);
 	if (r < 0) {
 		fprintf(stderr, "error: %s\n", err.msg);
 		return 1;

@@ -8,7 +8,7 @@ set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config clang
   libnl-3-dev libnl-route-3-dev libnftables-dev libjansson-dev libslirp-dev libglib2.0-dev
-  libcap-dev libmnl-dev libcmocka-dev)
+  libcap-dev libcmocka-dev)
 # the default suite includes Podman end to end (issue 6): its stack is a test dependency
 test_pkgs=(uidmap iproute2 nftables iputils-ping dnsutils socat curl netcat-openbsd
   procps psmisc python3 util-linux jq bc strace iperf3

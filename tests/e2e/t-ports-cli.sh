@@ -57,8 +57,36 @@ expect_match "forwarder of web had died; restarted" "$(cat "$T_OUT/err")" "warni
 wait_for 5 get "127.0.0.1:$base"
 expect_match "^web from " "$(get "127.0.0.1:$base")" "port works again"
 
+t_case "inspect reports transparent source addresses"
+expect_ok $PODNET inspect web
+expect_match '"mode": "transparent"' "$T_LAST" "source mode of web"
+
+t_case "a transparent setup that cannot be made: fallback with the reason, the port still works"
+holder=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' "$PODNET_RUNTIME_DIR/holder.json")
+in_i() { nsenter --preserve-credentials -t "$holder" -U -n -- "$@"; }
+# a table of that name whose chain has another type: the CLI cannot load the forwarder's table in I
+expect_ok in_i sh -ec 'nft delete table inet podnet_portfwd
+  nft add table inet podnet_portfwd
+  nft "add chain inet podnet_portfwd prerouting { type nat hook prerouting priority -100; }"'
+expect_ok $PODNET run -d --name plain -p "$((base + 2)):7000" -- socat -T5 TCP-LISTEN:7000,reuseaddr,fork SYSTEM:'echo "plain from $SOCAT_PEERADDR"'
+wait_for 5 get "127.0.0.1:$((base + 2))"
+expect_eq "plain from $gw" "$(get "127.0.0.1:$((base + 2))")" "a fallback forwarder connects from its address in I"
+expect_ok $PODNET inspect plain
+expect_match '"mode": "fallback"' "$T_LAST" "source mode of plain"
+expect_match '"reason": "nft: [^"]+' "$T_LAST" "fallback reason"
+
+t_case "the next forwarder start repairs the setup in I"
+expect_ok in_i nft delete table inet podnet_portfwd
+expect_ok $PODNET run -d --name again -p "$((base + 3)):7000" -- socat -T5 TCP-LISTEN:7000,reuseaddr,fork SYSTEM:'echo "again from $SOCAT_PEERADDR"'
+wait_for 5 get "127.0.0.1:$((base + 3))"
+expect_ok $PODNET inspect again
+expect_match '"mode": "transparent"' "$T_LAST" "source mode of again"
+expect_nomatch "from $gw\$" "$(get "127.0.0.1:$((base + 3))")" "peer seen by again"
+expect_match "^web from " "$(get "127.0.0.1:$base")" "web works again"
+expect_nomatch "from $gw\$" "$(get "127.0.0.1:$base")" "peer seen by web"
+
 t_case "stopping the container closes its port"
-expect_ok $PODNET rm -f web auto api
+expect_ok $PODNET rm -f web auto api plain again
 expect_ok $PODNET pod rm -f mypod
 wait_for 5 bash -c "! socat -t1 -T1 - TCP:127.0.0.1:$base,connect-timeout=1 </dev/null >/dev/null 2>&1"
 get "127.0.0.1:$base" >/dev/null && t_fail "port still answers"

@@ -83,4 +83,28 @@ expect_ok pf_start autorange 80-82
 t_on_exit "$TESTCTL stop --owner autorange"
 expect_match "map tcp \* [0-9]+ 80 3 [0-9]+-[0-9]+:80-82/tcp" "$T_LAST"
 
+t_case "without the transparent setup in I the forwarder falls back and says why"
+expect_ok pf_start plainfwd --no-tproxy-setup 18195:80
+t_on_exit "$TESTCTL stop --owner plainfwd"
+expect_ok "$TESTCTL" mode --owner plainfwd
+expect_eq "fallback transparent sources are not set up in I" "$T_LAST" "source-address mode"
+expect_ok $PEER who 127.0.0.1 18195
+expect_match "^10\.77\.0\.1 [0-9]+$" "$T_LAST" "a fallback forwarder connects from its own address in I"
+
+t_case "an address family whose setup fails is named; a forwarder that does not need it stays transparent"
+# IPv6 disabled on lo in I: the IPv6 local route of the setup cannot be made, IPv4 can
+expect_ok in_infra sysctl -qw net.ipv6.conf.lo.disable_ipv6=1
+t_on_exit "nsenter -t $HOLDER -U -n --preserve-credentials -- sysctl -qw net.ipv6.conf.lo.disable_ipv6=0"
+expect_ok pf_start dualfwd 18196:80
+t_on_exit "$TESTCTL stop --owner dualfwd"
+expect_ok "$TESTCTL" mode --owner dualfwd
+expect_match "^fallback IPv6 policy routing in I: " "$T_LAST" "source-address mode with IPv6 needed"
+expect_ok "$TESTCTL" start --owner v4fwd --watch "$CTR" --holder "$HOLDER" --target4 "$C4" 18197:80
+t_on_exit "$TESTCTL stop --owner v4fwd"
+expect_ok "$TESTCTL" mode --owner v4fwd
+expect_eq "transparent" "$T_LAST" "source-address mode of an IPv4-only container"
+expect_ok $PEER who 127.0.0.1 18197
+expect_match "^10\.0\.2\.2 [0-9]+$" "$T_LAST"
+expect_ok in_infra sysctl -qw net.ipv6.conf.lo.disable_ipv6=0
+
 t_done
