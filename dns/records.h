@@ -52,21 +52,27 @@ struct dns_record {
 	uint32_t owner;        /* hash of the record's id (first field): one container or pod */
 };
 
+/* A name of a record: the network is the record's; the name is NUL-terminated in the arena. */
 struct dns_name_entry {
-	uint32_t hash;
 	uint32_t name;   /* arena offset */
-	uint16_t len;
-	uint16_t net;
 	uint32_t rec;
 };
 
+#define DNS_ADDR_IDX_V6 0x80000000u /* set in dns_addr_entry.idx: an index into db->v6 */
+
+/* An address of a record: the network is the record's. */
 struct dns_addr_entry {
-	uint32_t hash;
 	uint32_t rec;
-	uint32_t idx;    /* index into db->v4 or db->v6 */
-	uint16_t net;
-	uint8_t family;
+	uint32_t idx;    /* index into db->v4, or into db->v6 with DNS_ADDR_IDX_V6 */
 };
+
+/*
+ * A hash table slot: 0 is empty, else the entry index + 1 in the low
+ * DNS_SLOT_INDEX_BITS and the top bits of the key's hash above them, so that
+ * a probe skips other keys without reading their entries.
+ */
+#define DNS_SLOT_INDEX_BITS 23
+#define DNS_SLOT_INDEX_MASK ((1u << DNS_SLOT_INDEX_BITS) - 1)
 
 struct dns_db {
 	uint32_t seed;
@@ -86,7 +92,7 @@ struct dns_db {
 	uint32_t n_addrs, cap_addrs;
 	struct dns_upstreams *upstreams;
 	uint32_t n_upstreams, cap_upstreams;
-	uint32_t *name_slots, name_mask;   /* entry index + 1; 0 is empty */
+	uint32_t *name_slots, name_mask;   /* see DNS_SLOT_INDEX_BITS */
 	uint32_t *addr_slots, addr_mask;
 	unsigned int n_host4, n_host6;
 	uint8_t host4[DNS_HOST_GW_MAX][4];
