@@ -86,6 +86,7 @@ struct dns_db {
 	uint32_t n_v6, cap_v6;
 	char *arena;
 	uint32_t arena_len, arena_cap;
+	uint32_t arena_ready;              /* loading: arena bytes below this were prefaulted */
 	struct dns_name_entry *names;
 	uint32_t n_names, cap_names;
 	struct dns_addr_entry *addrs;
