@@ -13,10 +13,10 @@
 # (a window of 128 outstanding queries over 4 sockets, 2 s, every answer's id,
 # question and rcode checked), the server's CPU time per answer in that run,
 # dnsperf's own saturation q/s (one dnsperf process is the limit near 110 000),
-# latency median and p99 at a fixed 5 000 queries/s (dnsperf -v, 1 s), RSS
+# latency median and p99 at a fixed 5 000 queries/s (dnsperf -v, 2 s), RSS
 # after the runs, and the time from exec to the first answer (bench/dns-first.c:
 # from the child's clock reading just before execve, already pinned to CPU 0,
-# to the first UDP answer, polling every 0.2 ms). Prints a markdown table and
+# to the first UDP answer, polling every 0.2 ms; median of FIRST_RUNS starts). Prints a markdown table and
 # the ratios; docs/dns.md holds a copy of a run.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +24,9 @@ build=$(cd "${1:-$top/build}" && pwd)
 DNS_BIN=$build/bin/podnet-dns
 AARDVARK=${AARDVARK:-/usr/lib/podman/aardvark-dns}
 QPS_SECS=${QPS_SECS:-2}
+LAT_SECS=${LAT_SECS:-2}
 SIZES=${SIZES:-10 1000 10000}
+FIRST_RUNS=${FIRST_RUNS:-5}   # starts per server and size; the median is reported
 SERVERS=${SERVERS:-podnet aardvark}
 PY=/usr/bin/python3
 [[ -x $PY ]] || PY=python3
@@ -99,7 +101,22 @@ first_answer() { # PORT CMD...: start CMD on CPU 0, print "MS PID": ms from exec
   taskset -c 1 "$FIRST" -s $GW -p "$port" -a $CLIENT -c 0 -- "$@"
 }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-stop_server() { kill "$SERVER_PID" 2>/dev/null || true; sleep 0.2; }
+stop_server() { # wait until it is gone, so that the next start finds the port free
+  local i
+  kill "$SERVER_PID" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.02; done
+  sleep 0.05
+}
+start_server() { # SERVER: start it FIRST_RUNS times (the last one stays); FIRST_MED = median ms to first answer
+  local i all=()
+  for ((i = 0; i < FIRST_RUNS; i++)); do
+    ((i == 0)) || stop_server
+    if [[ $1 == podnet ]]; then start_podnet; else start_aardvark; fi
+    all+=("$FIRST_MS")
+  done
+  FIRST_MED=$(printf '%s\n' "${all[@]}" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
+  FIRST_ALL=${all[*]}
+}
 
 qps() { # PORT FILE RCODE: "QPS CPU_US_PER_QUERY LOST" at saturation (dns-flood; server CPU time / answers)
   local c0 c1 out
@@ -115,7 +132,7 @@ dnsperf_qps() { # PORT FILE: dnsperf's own saturation q/s (one dnsperf process)
     awk '/Queries per second/ {printf "%d", $4}'
 }
 latency() { # PORT FILE: "median p99" in microseconds at 5000 qps
-  taskset -c 1 dnsperf -s $GW -p "$1" -a $CLIENT -d "$2" -l 1 -Q 5000 -c 4 -t 1 -v 2>/dev/null |
+  taskset -c 1 dnsperf -s $GW -p "$1" -a $CLIENT -d "$2" -l "$LAT_SECS" -Q 5000 -c 4 -t 1 -v 2>/dev/null |
     awk '/^> / {print $NF * 1e6}' | sort -n |
     awk '{v[NR]=$1} END {if (NR==0) {print "- -"; exit} m=v[int((NR+1)/2)]; p=v[int(NR*0.99)>0?int(NR*0.99):1]; printf "%d %d", m, p}'
 }
@@ -124,13 +141,15 @@ rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 mkdir -p "$work/podnet" "$work/aardvark"
 rows=()
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)   $(date -u '+%Y-%m-%d %H:%M UTC')"
-printf '%-7s %-8s %-8s %8s %8s %5s %8s %8s %8s %8s %9s\n' records server query "flood q/s" "cpu us/q" bad "dnsperf" "p50 us" "p99 us" "RSS KiB" "first ms"
+printf '%-7s %-8s %-8s %8s %8s %5s %8s %8s %8s %8s %9s\n' records server query "flood q/s" "cpu us/q" lost "dnsperf" "p50 us" "p99 us" "RSS KiB" "first ms"
 for n in $SIZES; do
   gen "$n"
   for server in $SERVERS; do
-    if [[ $server == podnet ]]; then start_podnet; port=$PORT_PODNET; nx=q-nx-podnet
-    else start_aardvark; port=$PORT_AARDVARK; nx=q-nx-podman; fi
-    first=$FIRST_MS
+    start_server $server
+    if [[ $server == podnet ]]; then port=$PORT_PODNET; nx=q-nx-podnet
+    else port=$PORT_AARDVARK; nx=q-nx-podman; fi
+    first=$FIRST_MED
+    echo "# $n records, $server: first answer ms of $FIRST_RUNS starts: $FIRST_ALL (median $FIRST_MED)" >&2
     for kind in names nxdomain ptr; do
       case $kind in names) f=q-names rc=NOERROR ;; nxdomain) f=$nx rc=NXDOMAIN ;; ptr) f=q-ptr rc=NOERROR ;; esac
       read -r q cpu bad <<<"$(qps $port "$work/$f" $rc)"
@@ -147,7 +166,7 @@ echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 [[ $SERVERS == *podnet*aardvark* ]] || exit 0
 echo
-echo "| records | query | q/s podnet-dns | q/s aardvark-dns | ratio | CPU µs/query (podnet / aardvark) | cost ratio | lost+bad (podnet / aardvark) | dnsperf q/s (podnet / aardvark) | p50 µs (podnet / aardvark) | p99 µs (podnet / aardvark) | RSS KiB (podnet / aardvark) | first answer ms (podnet / aardvark) |"
+echo "| records | query | q/s podnet-dns | q/s aardvark-dns | ratio | CPU µs/query (podnet / aardvark) | cost ratio | unanswered (podnet / aardvark) | dnsperf q/s (podnet / aardvark) | p50 µs (podnet / aardvark) | p99 µs (podnet / aardvark) | RSS KiB (podnet / aardvark) | first answer ms (podnet / aardvark) |"
 echo "|---:|---|---:|---:|---:|---|---:|---|---|---|---|---|---|"
 for n in $SIZES; do
   for kind in names nxdomain ptr; do
