@@ -37,6 +37,8 @@
 
 _Static_assert((uint64_t)DNS_RECORDS_MAX * 4 < (1u << DNS_SLOT_INDEX_BITS),
 	       "entry indexes must fit below the hash bits of a slot");
+_Static_assert(DNS_RECORDS_MAX <= (1u << 24) && DNS_NAME_LEN_MAX < 256,
+	       "a record index and a name length share a name entry's second word");
 
 void dns_db_init(struct dns_db *db, uint32_t seed)
 {
@@ -305,7 +307,7 @@ static bool valid_name(const char *s, size_t *len)
 
 	if (*len > 0 && s[*len - 1] == '.')
 		(*len)--;
-	if (*len == 0 || *len > 253)
+	if (*len == 0 || *len > DNS_NAME_LEN_MAX)
 		return false;
 	for (size_t i = 0; i < *len; i++) {
 		char c = s[i];
@@ -363,7 +365,8 @@ static int add_name(struct dns_db *db, const char *s, size_t len, uint32_t rec, 
 	db->arena_len += (uint32_t)len + 1;
 	e = &db->names[db->n_names++];
 	e->name = off;
-	e->rec = rec;
+	e->rec = rec & 0xffffffu;
+	e->len = (uint8_t)len;
 	if (ret_off)
 		*ret_off = off;
 	return 0;
@@ -615,9 +618,9 @@ static uint32_t table_size(uint32_t n)
 
 static uint32_t name_hash(const struct dns_db *db, uint32_t entry)
 {
-	const char *name = db->arena + db->names[entry].name;
+	const struct dns_name_entry *e = &db->names[entry];
 
-	return hash_bytes(db->seed, name, strlen(name));
+	return hash_bytes(db->seed, db->arena + e->name, e->len);
 }
 
 static uint32_t addr_hash(const struct dns_db *db, uint32_t entry)
@@ -703,13 +706,11 @@ size_t dns_db_find_name(const struct dns_db *db, uint16_t net, const char *name,
 	tag = slot_tag(h);
 	for (s = h & db->name_mask; (slot = db->name_slots[s]); s = (s + 1) & db->name_mask) {
 		const struct dns_name_entry *e;
-		const char *stored;
 
 		if ((slot & ~DNS_SLOT_INDEX_MASK) != tag)
 			continue;
 		e = &db->names[(slot & DNS_SLOT_INDEX_MASK) - 1];
-		stored = db->arena + e->name;
-		if (memcmp(stored, name, len) != 0 || stored[len] != '\0')
+		if (e->len != len || memcmp(db->arena + e->name, name, len) != 0)
 			continue;
 		if (db->recs[e->rec].net == net)
 			n = collect(out, n, max, &db->recs[e->rec]);

@@ -23,6 +23,7 @@
 #define DNS_RECORDS_MAX (1u << 20)
 #define DNS_HOST_GW_MAX 8
 #define DNS_LOOKUP_MAX 64        /* records returned by one lookup */
+#define DNS_NAME_LEN_MAX 253     /* a record name, dotted, without a trailing dot */
 
 /* An IPv4 or IPv6 address with an optional port (0: the default). */
 struct dns_addr {
@@ -52,10 +53,11 @@ struct dns_record {
 	uint32_t owner;        /* hash of the record's id (first field): one container or pod */
 };
 
-/* A name of a record: the network is the record's; the name is NUL-terminated in the arena. */
+/* A name of a record: the network is the record's; the name is also NUL-terminated in the arena. */
 struct dns_name_entry {
-	uint32_t name;   /* arena offset */
-	uint32_t rec;
+	uint32_t name;     /* arena offset */
+	uint32_t rec : 24; /* < DNS_RECORDS_MAX */
+	uint32_t len : 8;  /* <= 253 */
 };
 
 #define DNS_ADDR_IDX_V6 0x80000000u /* set in dns_addr_entry.idx: an index into db->v6 */
