@@ -4,10 +4,15 @@
  *
  * Theory of operation: loading appends to growable arrays (networks, records,
  * addresses, a string arena for names, name and address entries, upstream
- * lists); dns_db_build() then sizes each hash table to the next power of two
- * at least 1.5 times its entry count (load <= 2/3) and inserts with linear
- * probing. Slots hold
- * entry index + 1. The tables are never modified after build: a reload builds
+ * lists); before a file is parsed, the arrays are grown once to hold as many
+ * records as it has lines, so that loading does not copy them again and
+ * again. dns_db_build() cuts every array to its length (no slack stays
+ * resident), then sizes each hash table to the next power of two at least 1.5
+ * times its entry count (load <= 2/3) and inserts with linear probing. Entries
+ * are 8 bytes (the network, the name's length and the address family come
+ * from the record, the arena and a flag bit); a slot holds the entry index + 1
+ * and the top bits of the key's hash, so a probe compares keys only when those
+ * bits match. The tables are never modified after build: a reload builds
  * a complete new database and the daemon swaps it in between two packets, so
  * queries see either the old or the new records, never a mix.
  */
@@ -19,12 +24,21 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+_Static_assert((uint64_t)DNS_RECORDS_MAX * 4 < (1u << DNS_SLOT_INDEX_BITS),
+	       "entry indexes must fit below the hash bits of a slot");
+_Static_assert(DNS_RECORDS_MAX <= (1u << 24) && DNS_NAME_LEN_MAX < 256,
+	       "a record index and a name length share a name entry's second word");
 
 void dns_db_init(struct dns_db *db, uint32_t seed)
 {
@@ -45,6 +59,29 @@ void dns_db_free(struct dns_db *db)
 	free(db->name_slots);
 	free(db->addr_slots);
 	dns_db_init(db, db->seed);
+}
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+
+/*
+ * Fault in the pages of [@p, @p + @len) that are about to be written, in one
+ * call: one fault per page costs several microseconds in some VMs, and a
+ * large records file touches hundreds of fresh pages while loading. Only
+ * memory that is written right after is populated, so nothing extra stays
+ * resident. Older kernels say EINVAL: the pages are then faulted one by one.
+ */
+static void prefault(void *p, size_t len)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), start, end;
+
+	if (len < 16 * page)
+		return;
+	start = ((uintptr_t)p + page - 1) & ~(page - 1);
+	end = ((uintptr_t)p + len) & ~(page - 1);
+	if (end > start)
+		(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
 }
 
 /* Make room for one more element in a growable array. Return: 0 or -ENOMEM/-E2BIG. */
@@ -71,6 +108,54 @@ static int grow(void **arr, uint32_t *cap, uint32_t n, size_t elem, uint32_t max
 #define GROW(db, field, count, cap, max) \
 	grow((void **)&(db)->field, &(db)->cap, (db)->count, sizeof(*(db)->field), (max))
 
+/* Make room for @want elements at once (capped at @max). Return: 0 or -ENOMEM. */
+static int reserve(void **arr, uint32_t *cap, uint64_t want, size_t elem, uint32_t max)
+{
+	void *p;
+
+	if (want > max)
+		want = max;
+	if (want <= *cap)
+		return 0;
+	p = reallocarray(*arr, (size_t)want, elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = (uint32_t)want;
+	return 0;
+}
+
+/* reserve() for elements that will all be written: their pages faulted in at once. */
+static int reserve_filled(void **arr, uint32_t *cap, uint32_t n, uint64_t want, size_t elem,
+			  uint32_t max)
+{
+	int r = reserve(arr, cap, want, elem, max);
+
+	if (r == 0 && *cap > n)
+		prefault((char *)*arr + (size_t)n * elem, (size_t)(*cap - n) * elem);
+	return r;
+}
+
+#define RESERVE(db, field, count, cap, want, max) \
+	reserve_filled((void **)&(db)->field, &(db)->cap, (db)->count, (want), sizeof(*(db)->field), (max))
+
+/* Cut an array to its @n elements: the slack of doubling is given back. */
+static void shrink(void **arr, uint32_t *cap, uint32_t n, size_t elem)
+{
+	void *p;
+
+	if (!*arr || n >= *cap)
+		return;
+	p = realloc(*arr, (n ? n : 1) * elem);
+	if (p) {
+		*arr = p;
+		*cap = n ? n : 1;
+	}
+}
+
+#define SHRINK(db, field, count, cap) \
+	shrink((void **)&(db)->field, &(db)->cap, (db)->count, sizeof(*(db)->field))
+
 static uint32_t hash_bytes(uint32_t seed, const void *data, size_t len)
 {
 	const uint8_t *p = data;
@@ -85,6 +170,27 @@ static uint32_t hash_bytes(uint32_t seed, const void *data, size_t len)
 	h *= 0x7feb352du;
 	h ^= h >> 15;
 	return h;
+}
+
+/*
+ * The owner of a record (its id, 64 hex digits from Podman): compared, never
+ * looked up, so a word-at-a-time mix serves and costs a fraction of FNV-1a.
+ */
+static uint32_t hash_id(uint32_t seed, const char *data, size_t len)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ seed ^ len, w;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, data + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, data + i, len - i);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 29;
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 static uint32_t hash_addr(uint32_t seed, int family, const uint8_t *bytes)
@@ -201,7 +307,7 @@ static bool valid_name(const char *s, size_t *len)
 
 	if (*len > 0 && s[*len - 1] == '.')
 		(*len)--;
-	if (*len == 0 || *len > 253)
+	if (*len == 0 || *len > DNS_NAME_LEN_MAX)
 		return false;
 	for (size_t i = 0; i < *len; i++) {
 		char c = s[i];
@@ -221,8 +327,7 @@ static bool valid_name(const char *s, size_t *len)
 	return label > 0;
 }
 
-static int add_name(struct dns_db *db, const char *s, size_t len, uint16_t net, uint32_t rec,
-		    uint32_t *ret_off)
+static int add_name(struct dns_db *db, const char *s, size_t len, uint32_t rec, uint32_t *ret_off)
 {
 	struct dns_name_entry *e;
 	uint32_t off;
@@ -238,6 +343,14 @@ static int add_name(struct dns_db *db, const char *s, size_t len, uint16_t net, 
 			return -ENOMEM;
 		db->arena = p;
 		db->arena_cap = ncap;
+		db->arena_ready = db->arena_len;
+	}
+	if (db->arena_len + len + 1 > db->arena_ready) {
+		/* the arena is reserved generously (see dns_db_add_network()): populate as it fills */
+		uint32_t step = db->arena_cap - db->arena_ready < 65536 ? db->arena_cap - db->arena_ready : 65536;
+
+		prefault(db->arena + db->arena_ready, step);
+		db->arena_ready += step;
 	}
 	r = GROW(db, names, n_names, cap_names, DNS_RECORDS_MAX * 4);
 	if (r < 0)
@@ -252,16 +365,14 @@ static int add_name(struct dns_db *db, const char *s, size_t len, uint16_t net, 
 	db->arena_len += (uint32_t)len + 1;
 	e = &db->names[db->n_names++];
 	e->name = off;
-	e->len = (uint16_t)len;
-	e->net = net;
-	e->rec = rec;
-	e->hash = hash_bytes(db->seed, db->arena + off, len);
+	e->rec = rec & 0xffffffu;
+	e->len = (uint8_t)len;
 	if (ret_off)
 		*ret_off = off;
 	return 0;
 }
 
-static int add_addr(struct dns_db *db, const struct dns_addr *a, uint16_t net, uint32_t rec)
+static int add_addr(struct dns_db *db, const struct dns_addr *a, uint32_t rec)
 {
 	struct dns_addr_entry *e;
 	int r;
@@ -282,10 +393,7 @@ static int add_addr(struct dns_db *db, const struct dns_addr *a, uint16_t net, u
 	}
 	e = &db->addrs[db->n_addrs++];
 	e->rec = rec;
-	e->net = net;
-	e->family = a->family;
-	e->idx = a->family == AF_INET ? db->n_v4++ : db->n_v6++;
-	e->hash = hash_addr(db->seed, a->family, a->bytes);
+	e->idx = a->family == AF_INET ? db->n_v4++ : (db->n_v6++ | DNS_ADDR_IDX_V6);
 	return 0;
 }
 
@@ -344,7 +452,7 @@ static int parse_record_line(struct dns_db *db, uint16_t net, const char *line, 
 	memset(rec, 0, sizeof(*rec));
 	rec->net = net;
 	rec->upstreams = -1;
-	rec->owner = hash_bytes(db->seed, f[0], fl[0]);
+	rec->owner = hash_id(db->seed, f[0], fl[0]);
 	rec->v4 = db->n_v4;
 	rec->v6 = db->n_v6;
 
@@ -361,7 +469,7 @@ static int parse_record_line(struct dns_db *db, uint16_t net, const char *line, 
 				db->arena_len = arena;
 				return -EINVAL;
 			}
-			r = add_name(db, nm, nlen, net, rec_idx, first ? &rec->name : NULL);
+			r = add_name(db, nm, nlen, rec_idx, first ? &rec->name : NULL);
 			if (r < 0)
 				return r;
 			if (first)
@@ -372,12 +480,12 @@ static int parse_record_line(struct dns_db *db, uint16_t net, const char *line, 
 			return -EINVAL;
 	}
 	for (int i = 0; i < n4; i++) {
-		r = add_addr(db, &a4[i], net, rec_idx);
+		r = add_addr(db, &a4[i], rec_idx);
 		if (r < 0)
 			return r;
 	}
 	for (int i = 0; i < n6; i++) {
-		r = add_addr(db, &a6[i], net, rec_idx);
+		r = add_addr(db, &a6[i], rec_idx);
 		if (r < 0)
 			return r;
 	}
@@ -413,11 +521,31 @@ int dns_db_add_network(struct dns_db *db, const char *name, const char *text, si
 	const char *p = text, *end = text + len, *line;
 	struct dns_network *net;
 	struct dns_db saved = *db;
+	uint64_t lines = 0;
 	size_t llen;
 	int n, r;
 
 	if (strlen(name) >= sizeof(net->name))
 		return -EINVAL;
+	/* room for a record per line (a name and an alias, an address): grown once, not doubled */
+	for (const char *nl = text; (nl = memchr(nl, '\n', (size_t)(end - nl))); nl++)
+		lines++;
+	lines++;
+	if (RESERVE(db, recs, n_recs, cap_recs, (uint64_t)db->n_recs + lines, DNS_RECORDS_MAX) < 0 ||
+	    RESERVE(db, names, n_names, cap_names, (uint64_t)db->n_names + 2 * lines, DNS_RECORDS_MAX * 4) < 0 ||
+	    RESERVE(db, addrs, n_addrs, cap_addrs, (uint64_t)db->n_addrs + lines, DNS_RECORDS_MAX * 4) < 0 ||
+	    RESERVE(db, v4, n_v4, cap_v4, (uint64_t)db->n_v4 + lines, DNS_RECORDS_MAX * 4) < 0)
+		return -ENOMEM;
+	/* the names are copied from the text: it is a bound of the arena's growth */
+	if (db->arena_len + (uint64_t)len + 1 <= UINT32_MAX / 2 && db->arena_len + len + 1 > db->arena_cap) {
+		char *a = realloc(db->arena, db->arena_len + len + 1);
+
+		if (!a)
+			return -ENOMEM;
+		db->arena = a;
+		db->arena_cap = db->arena_len + (uint32_t)len + 1;
+		db->arena_ready = db->arena_len;
+	}
 	r = GROW(db, nets, n_nets, cap_nets, DNS_NETWORKS_MAX);
 	if (r < 0)
 		return r;
@@ -488,35 +616,70 @@ static uint32_t table_size(uint32_t n)
 	return size;
 }
 
+static uint32_t name_hash(const struct dns_db *db, uint32_t entry)
+{
+	const struct dns_name_entry *e = &db->names[entry];
+
+	return hash_bytes(db->seed, db->arena + e->name, e->len);
+}
+
+static uint32_t addr_hash(const struct dns_db *db, uint32_t entry)
+{
+	uint32_t idx = db->addrs[entry].idx;
+
+	if (idx & DNS_ADDR_IDX_V6)
+		return hash_addr(db->seed, AF_INET6, db->v6[idx & ~DNS_ADDR_IDX_V6]);
+	return hash_addr(db->seed, AF_INET, db->v4[idx]);
+}
+
+static inline uint32_t slot_tag(uint32_t hash)
+{
+	return hash & ~DNS_SLOT_INDEX_MASK;
+}
+
+/* Insert entries 0..@n-1 into a new table. Return: 0 or -ENOMEM. */
+static int build_table(const struct dns_db *db, uint32_t n, uint32_t (*hash)(const struct dns_db *, uint32_t),
+		       uint32_t **ret_slots, uint32_t *ret_mask)
+{
+	uint32_t size = table_size(n), mask = size - 1;
+	uint32_t *slots = calloc(size, sizeof(uint32_t));
+
+	if (!slots)
+		return -ENOMEM;
+	prefault(slots, size * sizeof(uint32_t)); /* inserts land all over it */
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t h = hash(db, i), s = h & mask;
+
+		while (slots[s])
+			s = (s + 1) & mask;
+		slots[s] = slot_tag(h) | (i + 1);
+	}
+	*ret_slots = slots;
+	*ret_mask = mask;
+	return 0;
+}
+
 int dns_db_build(struct dns_db *db)
 {
-	uint32_t size;
+	int r;
 
 	free(db->name_slots);
 	free(db->addr_slots);
-	size = table_size(db->n_names);
-	db->name_slots = calloc(size, sizeof(uint32_t));
-	db->name_mask = size - 1;
-	size = table_size(db->n_addrs);
-	db->addr_slots = calloc(size, sizeof(uint32_t));
-	db->addr_mask = size - 1;
-	if (!db->name_slots || !db->addr_slots)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < db->n_names; i++) {
-		uint32_t s = db->names[i].hash & db->name_mask;
-
-		while (db->name_slots[s])
-			s = (s + 1) & db->name_mask;
-		db->name_slots[s] = i + 1;
-	}
-	for (uint32_t i = 0; i < db->n_addrs; i++) {
-		uint32_t s = db->addrs[i].hash & db->addr_mask;
-
-		while (db->addr_slots[s])
-			s = (s + 1) & db->addr_mask;
-		db->addr_slots[s] = i + 1;
-	}
-	return 0;
+	db->name_slots = db->addr_slots = NULL;
+	/* loading is over: no slack stays allocated */
+	SHRINK(db, nets, n_nets, cap_nets);
+	SHRINK(db, recs, n_recs, cap_recs);
+	SHRINK(db, v4, n_v4, cap_v4);
+	SHRINK(db, v6, n_v6, cap_v6);
+	SHRINK(db, arena, arena_len, arena_cap);
+	db->arena_ready = db->arena_cap; /* nothing more to prefault after the cut */
+	SHRINK(db, names, n_names, cap_names);
+	SHRINK(db, addrs, n_addrs, cap_addrs);
+	SHRINK(db, upstreams, n_upstreams, cap_upstreams);
+	r = build_table(db, db->n_names, name_hash, &db->name_slots, &db->name_mask);
+	if (r == 0)
+		r = build_table(db, db->n_addrs, addr_hash, &db->addr_slots, &db->addr_mask);
+	return r;
 }
 
 /* Add @rec to @out unless it is already there (a name listed twice on one line). */
@@ -533,19 +696,23 @@ static size_t collect(const struct dns_record **out, size_t n, size_t max, const
 size_t dns_db_find_name(const struct dns_db *db, uint16_t net, const char *name, size_t len,
 			const struct dns_record **out, size_t max, bool *elsewhere)
 {
-	uint32_t h, s;
+	uint32_t h, s, tag, slot;
 	size_t n = 0;
 
 	*elsewhere = false;
 	if (!db->name_slots || len > UINT16_MAX)
 		return 0;
 	h = hash_bytes(db->seed, name, len);
-	for (s = h & db->name_mask; db->name_slots[s]; s = (s + 1) & db->name_mask) {
-		const struct dns_name_entry *e = &db->names[db->name_slots[s] - 1];
+	tag = slot_tag(h);
+	for (s = h & db->name_mask; (slot = db->name_slots[s]); s = (s + 1) & db->name_mask) {
+		const struct dns_name_entry *e;
 
-		if (e->hash != h || e->len != len || memcmp(db->arena + e->name, name, len) != 0)
+		if ((slot & ~DNS_SLOT_INDEX_MASK) != tag)
 			continue;
-		if (e->net == net)
+		e = &db->names[(slot & DNS_SLOT_INDEX_MASK) - 1];
+		if (e->len != len || memcmp(db->arena + e->name, name, len) != 0)
+			continue;
+		if (db->recs[e->rec].net == net)
 			n = collect(out, n, max, &db->recs[e->rec]);
 		else
 			*elsewhere = true;
@@ -556,20 +723,25 @@ size_t dns_db_find_name(const struct dns_db *db, uint16_t net, const char *name,
 size_t dns_db_find_addr(const struct dns_db *db, uint16_t net, int family, const uint8_t *bytes,
 			const struct dns_record **out, size_t max, bool *elsewhere)
 {
-	size_t alen = family == AF_INET ? 4 : 16, n = 0;
-	uint32_t h, s;
+	uint32_t h, s, tag, slot;
+	size_t n = 0;
 
 	*elsewhere = false;
-	if (!db->addr_slots)
+	if (!db->addr_slots || (family != AF_INET && family != AF_INET6))
 		return 0;
 	h = hash_addr(db->seed, family, bytes);
-	for (s = h & db->addr_mask; db->addr_slots[s]; s = (s + 1) & db->addr_mask) {
-		const struct dns_addr_entry *e = &db->addrs[db->addr_slots[s] - 1];
-		const uint8_t *stored = family == AF_INET ? db->v4[e->idx] : db->v6[e->idx];
+	tag = slot_tag(h);
+	for (s = h & db->addr_mask; (slot = db->addr_slots[s]); s = (s + 1) & db->addr_mask) {
+		const struct dns_addr_entry *e;
 
-		if (e->hash != h || e->family != family || memcmp(stored, bytes, alen) != 0)
+		if ((slot & ~DNS_SLOT_INDEX_MASK) != tag)
 			continue;
-		if (e->net == net)
+		e = &db->addrs[(slot & DNS_SLOT_INDEX_MASK) - 1];
+		if (family == AF_INET ? (e->idx & DNS_ADDR_IDX_V6) || memcmp(db->v4[e->idx], bytes, 4) != 0
+				      : !(e->idx & DNS_ADDR_IDX_V6) ||
+					memcmp(db->v6[e->idx & ~DNS_ADDR_IDX_V6], bytes, 16) != 0)
+			continue;
+		if (db->recs[e->rec].net == net)
 			n = collect(out, n, max, &db->recs[e->rec]);
 		else
 			*elsewhere = true;
@@ -620,6 +792,60 @@ static bool skip_entry(const char *name)
 	return false;
 }
 
+/*
+ * Read a whole file into one buffer sized from fstat (no doubling and copying
+ * for a large records file); a file that grows meanwhile is still read whole.
+ * Return: 0 or a negative errno (-EFBIG past @max).
+ */
+static int read_records_file(const char *path, size_t max, char **ret_buf, size_t *ret_len)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap;
+	struct stat st;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if ((uint64_t)st.st_size > max)
+		return -EFBIG;
+	cap = (size_t)st.st_size + 1; /* one more byte: reading 0 there proves the end */
+	buf = malloc(cap + 1);
+	if (!buf)
+		return -ENOMEM;
+	prefault(buf, cap + 1);
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			char *nb;
+
+			if (cap > max)
+				return -EFBIG;
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			nb = realloc(buf, cap + 1);
+			if (!nb)
+				return -ENOMEM;
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > max)
+		return -EFBIG;
+	buf[len] = '\0';
+	*ret_buf = steal_ptr(buf);
+	*ret_len = len;
+	return 0;
+}
+
 int dns_db_load_dir(struct dns_db *db, const char *dir)
 {
 	_cleanup_closedir_ DIR *d = opendir(dir);
@@ -631,7 +857,7 @@ int dns_db_load_dir(struct dns_db *db, const char *dir)
 		return -errno;
 	while ((de = readdir(d))) {
 		_cleanup_free_ char *text = NULL;
-		size_t len;
+		size_t len = 0;
 
 		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
 			continue;
@@ -639,7 +865,7 @@ int dns_db_load_dir(struct dns_db *db, const char *dir)
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path))
 			continue;
-		r = pn_read_file(path, PN_FILE_MAX, &text, &len);
+		r = read_records_file(path, PN_FILE_MAX, &text, &len);
 		if (r == -ENOENT) /* removed while we read the directory */
 			continue;
 		if (r < 0) {

@@ -23,6 +23,7 @@
 #define DNS_RECORDS_MAX (1u << 20)
 #define DNS_HOST_GW_MAX 8
 #define DNS_LOOKUP_MAX 64        /* records returned by one lookup */
+#define DNS_NAME_LEN_MAX 253     /* a record name, dotted, without a trailing dot */
 
 /* An IPv4 or IPv6 address with an optional port (0: the default). */
 struct dns_addr {
@@ -52,21 +53,28 @@ struct dns_record {
 	uint32_t owner;        /* hash of the record's id (first field): one container or pod */
 };
 
+/* A name of a record: the network is the record's; the name is also NUL-terminated in the arena. */
 struct dns_name_entry {
-	uint32_t hash;
-	uint32_t name;   /* arena offset */
-	uint16_t len;
-	uint16_t net;
-	uint32_t rec;
+	uint32_t name;     /* arena offset */
+	uint32_t rec : 24; /* < DNS_RECORDS_MAX */
+	uint32_t len : 8;  /* <= 253 */
 };
 
+#define DNS_ADDR_IDX_V6 0x80000000u /* set in dns_addr_entry.idx: an index into db->v6 */
+
+/* An address of a record: the network is the record's. */
 struct dns_addr_entry {
-	uint32_t hash;
 	uint32_t rec;
-	uint32_t idx;    /* index into db->v4 or db->v6 */
-	uint16_t net;
-	uint8_t family;
+	uint32_t idx;    /* index into db->v4, or into db->v6 with DNS_ADDR_IDX_V6 */
 };
+
+/*
+ * A hash table slot: 0 is empty, else the entry index + 1 in the low
+ * DNS_SLOT_INDEX_BITS and the top bits of the key's hash above them, so that
+ * a probe skips other keys without reading their entries.
+ */
+#define DNS_SLOT_INDEX_BITS 23
+#define DNS_SLOT_INDEX_MASK ((1u << DNS_SLOT_INDEX_BITS) - 1)
 
 struct dns_db {
 	uint32_t seed;
@@ -80,13 +88,14 @@ struct dns_db {
 	uint32_t n_v6, cap_v6;
 	char *arena;
 	uint32_t arena_len, arena_cap;
+	uint32_t arena_ready;              /* loading: arena bytes below this were prefaulted */
 	struct dns_name_entry *names;
 	uint32_t n_names, cap_names;
 	struct dns_addr_entry *addrs;
 	uint32_t n_addrs, cap_addrs;
 	struct dns_upstreams *upstreams;
 	uint32_t n_upstreams, cap_upstreams;
-	uint32_t *name_slots, name_mask;   /* entry index + 1; 0 is empty */
+	uint32_t *name_slots, name_mask;   /* see DNS_SLOT_INDEX_BITS */
 	uint32_t *addr_slots, addr_mask;
 	unsigned int n_host4, n_host6;
 	uint8_t host4[DNS_HOST_GW_MAX][4];

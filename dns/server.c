@@ -13,7 +13,12 @@
  * ever closed, so no query is dropped.
  *
  * UDP queries are read in batches (recvmmsg), answered through the pure query
- * path (resolve.c) into preallocated buffers and sent in one sendmmsg. A query
+ * path (resolve.c) into preallocated buffers and sent in one sendmmsg; while
+ * batches come back full the listener is read again (up to UDP_ROUNDS times)
+ * before epoll is asked. Each batch slot receives into UDP_RX_SMALL bytes of a
+ * compact area, with a second iovec for the rest of a larger query, so that
+ * only a few pages are touched by ordinary queries. The clock is read only
+ * when something needs it (forwarding, TCP), not per UDP batch. A query
  * that must be forwarded takes a slot from a fixed pool: the query is copied,
  * its id replaced by a random one (id -> slot table), and sent from one of a
  * few unconnected UDP sockets created in H at start. Slots sit on a FIFO list
@@ -57,6 +62,8 @@
 #define LISTENERS_MAX 256
 #define PENDING_MAX 1024
 #define UDP_BATCH 32
+#define UDP_ROUNDS 8              /* full batches read per readiness event */
+#define UDP_RX_SMALL 512          /* first part of each receive slot; the rest only for larger queries */
 #define UPSTREAM_SOCKS 4          /* per address family */
 #define RELAY_MAX 4096            /* largest UDP reply relayed from upstream */
 #define DOWN_MAX 16
@@ -126,6 +133,7 @@ struct dns_server {
 	struct dns_options opt;
 	int epfd, sigfd, factory;
 	uint64_t now;
+	bool now_stale;            /* s->now must be read again before use (see server_now()) */
 	bool quit;
 	int exit_code;
 	struct dns_db db;
@@ -146,13 +154,15 @@ struct dns_server {
 	/* randomness, refilled in blocks */
 	uint8_t rnd[512];
 	size_t rnd_pos;
-	/* UDP batch buffers */
-	uint8_t rx[UDP_BATCH][UDP_QUERY_MAX];
+	/* UDP batch buffers: headers set up once (udp_batch_init()) */
+	uint8_t rx_small[UDP_BATCH][UDP_RX_SMALL];
+	uint8_t rx_rest[UDP_BATCH][UDP_QUERY_MAX - UDP_RX_SMALL]; /* touched by large queries only */
+	uint8_t rx_join[UDP_QUERY_MAX];                          /* a large query made contiguous */
 	uint8_t tx[UDP_BATCH][DNS_UDP_OURS];
 	uint8_t relay[UDP_BATCH][RELAY_MAX];
 	struct sockaddr_storage rx_addr[UDP_BATCH];
-	struct iovec rx_iov[UDP_BATCH], tx_iov[UDP_BATCH];
-	struct mmsghdr rx_msg[UDP_BATCH], tx_msg[UDP_BATCH];
+	struct iovec rx_iov[UDP_BATCH][2], tx_iov[UDP_BATCH], up_iov[UDP_BATCH];
+	struct mmsghdr rx_msg[UDP_BATCH], tx_msg[UDP_BATCH], up_msg[UDP_BATCH];
 };
 
 static uint64_t now_ms(void)
@@ -161,6 +171,16 @@ static uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* The time of the current event loop turn, read on first use. */
+static uint64_t server_now(struct dns_server *s)
+{
+	if (s->now_stale) {
+		s->now = now_ms();
+		s->now_stale = false;
+	}
+	return s->now;
 }
 
 static uint16_t rand16(struct dns_server *s)
@@ -227,7 +247,7 @@ static void load_defaults(struct dns_server *s)
 static bool upstream_down(struct dns_server *s, const struct dns_addr *a)
 {
 	for (int i = 0; i < DOWN_MAX; i++)
-		if (s->down[i].until > s->now && dns_addr_equal(&s->down[i].addr, a))
+		if (s->down[i].until > server_now(s) && dns_addr_equal(&s->down[i].addr, a))
 			return true;
 	return false;
 }
@@ -238,7 +258,7 @@ static void upstream_mark(struct dns_server *s, const struct dns_addr *a, bool d
 
 	for (int i = 0; i < DOWN_MAX; i++) {
 		if (dns_addr_equal(&s->down[i].addr, a)) {
-			s->down[i].until = down ? s->now + DOWN_MS : 0;
+			s->down[i].until = down ? server_now(s) + DOWN_MS : 0;
 			return;
 		}
 		if (s->down[i].until < s->down[slot].until)
@@ -250,7 +270,7 @@ static void upstream_mark(struct dns_server *s, const struct dns_addr *a, bool d
 		pn_info("upstream %s does not answer; trying the others first for %d s",
 			addr_str(a, buf, sizeof(buf)), DOWN_MS / 1000);
 		s->down[slot].addr = *a;
-		s->down[slot].until = s->now + DOWN_MS;
+		s->down[slot].until = server_now(s) + DOWN_MS;
 	}
 }
 
@@ -351,7 +371,7 @@ static int pend_send(struct dns_server *s, int32_t i)
 		sl = dns_addr_to_sockaddr(a, 53, &ss);
 		if (sendto(fd, p->query, p->len, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&ss, sl) < 0)
 			continue;
-		p->deadline = s->now + s->opt.upstream_timeout_ms;
+		p->deadline = server_now(s) + s->opt.upstream_timeout_ms;
 		pend_unlink(s, i);
 		pend_append(s, i);
 		return 0;
@@ -480,24 +500,24 @@ static void upstream_udp_reply(struct dns_server *s, uint8_t *buf, size_t len, b
 static void upstream_udp_readable(struct dns_server *s, int fd)
 {
 	for (int i = 0; i < UDP_BATCH; i++) {
-		s->rx_iov[i].iov_base = s->relay[i];
-		s->rx_iov[i].iov_len = RELAY_MAX;
-		memset(&s->rx_msg[i].msg_hdr, 0, sizeof(s->rx_msg[i].msg_hdr));
-		s->rx_msg[i].msg_hdr.msg_iov = &s->rx_iov[i];
-		s->rx_msg[i].msg_hdr.msg_iovlen = 1;
-		s->rx_msg[i].msg_hdr.msg_name = &s->rx_addr[i];
-		s->rx_msg[i].msg_hdr.msg_namelen = sizeof(s->rx_addr[i]);
+		s->up_iov[i].iov_base = s->relay[i];
+		s->up_iov[i].iov_len = RELAY_MAX;
+		memset(&s->up_msg[i].msg_hdr, 0, sizeof(s->up_msg[i].msg_hdr));
+		s->up_msg[i].msg_hdr.msg_iov = &s->up_iov[i];
+		s->up_msg[i].msg_hdr.msg_iovlen = 1;
+		s->up_msg[i].msg_hdr.msg_name = &s->rx_addr[i];
+		s->up_msg[i].msg_hdr.msg_namelen = sizeof(s->rx_addr[i]);
 	}
-	int n = recvmmsg(fd, s->rx_msg, UDP_BATCH, MSG_DONTWAIT, NULL);
+	int n = recvmmsg(fd, s->up_msg, UDP_BATCH, MSG_DONTWAIT, NULL);
 
 	for (int i = 0; i < n; i++)
-		upstream_udp_reply(s, s->relay[i], s->rx_msg[i].msg_len,
-				   s->rx_msg[i].msg_hdr.msg_flags & MSG_TRUNC, &s->rx_addr[i]);
+		upstream_udp_reply(s, s->relay[i], s->up_msg[i].msg_len,
+				   s->up_msg[i].msg_hdr.msg_flags & MSG_TRUNC, &s->rx_addr[i]);
 }
 
 static void pending_timeouts(struct dns_server *s)
 {
-	while (s->pend_head >= 0 && s->pending[s->pend_head].deadline <= s->now) {
+	while (s->pend_head >= 0 && s->pending[s->pend_head].deadline <= server_now(s)) {
 		int32_t i = s->pend_head;
 		struct pending *p = &s->pending[i];
 
@@ -509,46 +529,62 @@ static void pending_timeouts(struct dns_server *s)
 
 /* ---- UDP listeners ---- */
 
-static void udp_readable(struct dns_server *s, int li)
+/* The fixed parts of the UDP batch headers: buffers, address slots, no control data. */
+static void udp_batch_init(struct dns_server *s)
+{
+	for (int i = 0; i < UDP_BATCH; i++) {
+		struct msghdr *h = &s->rx_msg[i].msg_hdr;
+
+		s->rx_iov[i][0] = (struct iovec){ s->rx_small[i], UDP_RX_SMALL };
+		s->rx_iov[i][1] = (struct iovec){ s->rx_rest[i], UDP_QUERY_MAX - UDP_RX_SMALL };
+		memset(h, 0, sizeof(*h));
+		h->msg_iov = s->rx_iov[i];
+		h->msg_iovlen = 2;
+		h->msg_name = &s->rx_addr[i];
+		s->tx_iov[i].iov_base = s->tx[i];
+		h = &s->tx_msg[i].msg_hdr;
+		memset(h, 0, sizeof(*h));
+		h->msg_iov = &s->tx_iov[i];
+		h->msg_iovlen = 1;
+	}
+}
+
+/* One batch from listener @li: answer what we can, forward the rest. Return: packets read. */
+static int udp_batch(struct dns_server *s, int li)
 {
 	struct listener *l = &s->listeners[li];
 	unsigned int out = 0;
 	int n;
 
-	for (int i = 0; i < UDP_BATCH; i++) {
-		s->rx_iov[i].iov_base = s->rx[i];
-		s->rx_iov[i].iov_len = UDP_QUERY_MAX;
-		memset(&s->rx_msg[i].msg_hdr, 0, sizeof(s->rx_msg[i].msg_hdr));
-		s->rx_msg[i].msg_hdr.msg_iov = &s->rx_iov[i];
-		s->rx_msg[i].msg_hdr.msg_iovlen = 1;
-		s->rx_msg[i].msg_hdr.msg_name = &s->rx_addr[i];
+	for (int i = 0; i < UDP_BATCH; i++)
 		s->rx_msg[i].msg_hdr.msg_namelen = sizeof(s->rx_addr[i]);
-	}
 	n = recvmmsg(l->udp_fd, s->rx_msg, UDP_BATCH, MSG_DONTWAIT, NULL);
 	for (int i = 0; i < n; i++) {
 		struct dns_query q;
 		size_t len = s->rx_msg[i].msg_len, alen;
+		const uint8_t *pkt = s->rx_small[i];
 		enum dns_action act;
+		struct dns_addr peer;
+		bool have_peer;
 
 		if (s->rx_msg[i].msg_hdr.msg_flags & MSG_TRUNC)
 			continue; /* larger than any query we accept */
-		struct dns_addr peer;
-		bool have_peer = dns_addr_from_sockaddr((struct sockaddr *)&s->rx_addr[i], &peer) == 0;
-
-		act = dns_resolve(&s->db, l->net, have_peer ? &peer : NULL, s->rx[i], len, false, &q,
+		if (len > UDP_RX_SMALL) {
+			/* a large query arrived in two parts: one buffer for the parser */
+			memcpy(s->rx_join, s->rx_small[i], UDP_RX_SMALL);
+			memcpy(s->rx_join + UDP_RX_SMALL, s->rx_rest[i], len - UDP_RX_SMALL);
+			pkt = s->rx_join;
+		}
+		have_peer = dns_addr_from_sockaddr((struct sockaddr *)&s->rx_addr[i], &peer) == 0;
+		act = dns_resolve(&s->db, l->net, have_peer ? &peer : NULL, pkt, len, false, &q,
 				  s->tx[out], sizeof(s->tx[out]), &alen);
 		if (act == DNS_ACT_REPLY) {
-			s->tx_iov[out].iov_base = s->tx[out];
 			s->tx_iov[out].iov_len = alen;
-			memset(&s->tx_msg[out].msg_hdr, 0, sizeof(s->tx_msg[out].msg_hdr));
-			s->tx_msg[out].msg_hdr.msg_iov = &s->tx_iov[out];
-			s->tx_msg[out].msg_hdr.msg_iovlen = 1;
 			s->tx_msg[out].msg_hdr.msg_name = &s->rx_addr[i];
 			s->tx_msg[out].msg_hdr.msg_namelen = s->rx_msg[i].msg_hdr.msg_namelen;
 			out++;
 		} else if (act == DNS_ACT_FORWARD) {
-			forward_udp(s, li, &q, s->rx[i], len, &s->rx_addr[i],
-				    s->rx_msg[i].msg_hdr.msg_namelen);
+			forward_udp(s, li, &q, pkt, len, &s->rx_addr[i], s->rx_msg[i].msg_hdr.msg_namelen);
 		}
 	}
 	for (unsigned int sent = 0; sent < out;) {
@@ -558,6 +594,15 @@ static void udp_readable(struct dns_server *s, int li)
 			break; /* a full socket buffer drops answers, as UDP may */
 		sent += (unsigned int)r;
 	}
+	return n;
+}
+
+static void udp_readable(struct dns_server *s, int li)
+{
+	/* full batches mean more is queued: read on without asking epoll, a bounded number of times */
+	for (int round = 0; round < UDP_ROUNDS && s->listeners[li].used; round++)
+		if (udp_batch(s, li) < UDP_BATCH)
+			break;
 }
 
 /* ---- TCP ---- */
@@ -611,7 +656,7 @@ static void conn_answer(struct dns_server *s, struct tcp_conn *c, size_t len)
 		c->woff = (size_t)n;
 	if (c->woff == c->wlen) {
 		c->wlen = c->woff = 0;
-		c->deadline = s->now + s->opt.tcp_idle_ms;
+		c->deadline = server_now(s) + s->opt.tcp_idle_ms;
 	}
 }
 
@@ -655,7 +700,7 @@ static int conn_up_start(struct dns_server *s, struct tcp_conn *c)
 		c->up_fd = fd;
 		c->up = UP_CONNECTING;
 		c->up_off = 0;
-		c->deadline = s->now + s->opt.upstream_timeout_ms;
+		c->deadline = server_now(s) + s->opt.upstream_timeout_ms;
 		return 0;
 	}
 }
@@ -829,7 +874,7 @@ static void conn_event(struct dns_server *s, struct tcp_conn *c, uint32_t events
 			c->woff += (size_t)n;
 		if (c->woff == c->wlen) {
 			c->wlen = c->woff = 0;
-			c->deadline = s->now + s->opt.tcp_idle_ms;
+			c->deadline = server_now(s) + s->opt.tcp_idle_ms;
 		}
 	}
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR) && c->up == UP_NONE && c->wlen == 0) {
@@ -877,7 +922,7 @@ static void tcp_accept(struct dns_server *s, int li)
 	c->net = l->net;
 	c->have_peer = dns_addr_from_sockaddr((struct sockaddr *)&peer, &c->peer) == 0;
 	c->rlen = c->wlen = c->woff = 0;
-	c->deadline = s->now + s->opt.tcp_idle_ms;
+	c->deadline = server_now(s) + s->opt.tcp_idle_ms;
 	s->n_conns++;
 	if (ep_add(s, fd, EPOLLIN, EV(EV_TCP_CONN, conn_index(s, c))) < 0)
 		conn_close(s, c);
@@ -888,7 +933,7 @@ static void conn_timeouts(struct dns_server *s)
 	for (unsigned int i = 0; i < s->opt.tcp_max && s->n_conns; i++) {
 		struct tcp_conn *c = &s->conns[i];
 
-		if (!c->used || c->deadline > s->now)
+		if (!c->used || c->deadline > server_now(s))
 			continue;
 		if (c->up != UP_NONE)
 			conn_up_retry(s, c, true);
@@ -1080,6 +1125,7 @@ int dns_server_new(const struct dns_options *opts, struct dns_server **ret)
 		return -ENOMEM;
 	s->opt = *opts;
 	s->epfd = s->sigfd = s->factory = -1;
+	s->now_stale = true;
 	dns_db_init(&s->db, 0);
 	s->rnd_pos = sizeof(s->rnd);
 	s->pend_head = s->pend_tail = -1;
@@ -1101,6 +1147,7 @@ int dns_server_new(const struct dns_options *opts, struct dns_server **ret)
 	}
 	s->pend_free = -1;
 	s->pend_fresh = 0;
+	udp_batch_init(s);
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (s->epfd < 0) {
 		int r = -errno;
@@ -1139,7 +1186,7 @@ int dns_server_new(const struct dns_options *opts, struct dns_server **ret)
 
 int dns_server_load(struct dns_server *s)
 {
-	s->now = now_ms();
+	s->now_stale = true;
 	return reload(s);
 }
 
@@ -1181,7 +1228,7 @@ int dns_server_run(struct dns_server *s, int holder_pidfd)
 			pn_err("epoll_wait: %s", strerror(errno));
 			return -errno;
 		}
-		s->now = now_ms();
+		s->now_stale = true;
 		for (int i = 0; i < n && !s->quit; i++) {
 			uint32_t kind = (uint32_t)(ev[i].data.u64 >> 32), idx = (uint32_t)ev[i].data.u64;
 

@@ -31,15 +31,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const struct dns_name_entry *e = &db.names[i];
 
 			/* every stored name is found again, on its own network */
-			if (dns_db_find_name(&db, e->net, db.arena + e->name, e->len, out, DNS_LOOKUP_MAX,
-					     &elsewhere) == 0)
+			if (dns_db_find_name(&db, db.recs[e->rec].net, db.arena + e->name, e->len, out,
+					     DNS_LOOKUP_MAX, &elsewhere) == 0)
 				__builtin_trap();
+			/* and a longer name that starts with it is not that name */
+			if (e->len < DNS_NAME_LEN_MAX) {
+				char longer[DNS_NAME_LEN_MAX + 1];
+				size_t n;
+
+				memcpy(longer, db.arena + e->name, e->len);
+				longer[e->len] = 'x';
+				n = dns_db_find_name(&db, db.recs[e->rec].net, longer, e->len + 1u, out,
+						     DNS_LOOKUP_MAX, &elsewhere);
+				for (size_t k = 0; k < n; k++)
+					if (out[k]->name_len == e->len + 1u &&
+					    memcmp(db.arena + out[k]->name, longer, e->len + 1u) != 0)
+						__builtin_trap();
+			}
 		}
 		for (uint32_t i = 0; i < db.n_addrs; i++) {
 			const struct dns_addr_entry *e = &db.addrs[i];
-			const uint8_t *b = e->family == AF_INET ? db.v4[e->idx] : db.v6[e->idx];
+			bool v6 = e->idx & DNS_ADDR_IDX_V6;
+			const uint8_t *b = v6 ? db.v6[e->idx & ~DNS_ADDR_IDX_V6] : db.v4[e->idx];
 
-			if (dns_db_find_addr(&db, e->net, e->family, b, out, DNS_LOOKUP_MAX, &elsewhere) == 0)
+			if (dns_db_find_addr(&db, db.recs[e->rec].net, v6 ? AF_INET6 : AF_INET, b, out,
+					     DNS_LOOKUP_MAX, &elsewhere) == 0)
 				__builtin_trap();
 		}
 	}

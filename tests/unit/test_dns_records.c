@@ -252,6 +252,77 @@ static void test_ten_thousand(void **state)
 	free(text);
 }
 
+/*
+ * Many records on two networks, with the same names on both and IPv4 and IPv6
+ * addresses: the compact entries (network from the record, family in a flag
+ * bit, hash bits in the slots) must still tell every key and network apart,
+ * prefixes of names must not match, and a network added after a build (the
+ * arrays were cut to length) must load and be found too.
+ */
+static void test_two_networks_compact(void **state)
+{
+	const struct dns_record *r[4];
+	size_t cap = 3000 * 128 + 64, len[2];
+	char *text[2], name[32];
+	uint8_t a[16];
+	struct dns_db db;
+	bool elsewhere;
+
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		text[k] = malloc(cap);
+		assert_non_null(text[k]);
+		len[k] = (size_t)snprintf(text[k], cap, "10.%d.0.1,fd0%d::1\n", 80 + k, k);
+		for (int i = 0; i < 3000; i++)
+			len[k] += (size_t)snprintf(text[k] + len[k], cap - len[k],
+						   "%08x%d 10.%d.%d.%d fd0%d::%x n%d,only%d-%d\n", i, k, 80 + k,
+						   (i + 2) / 256, (i + 2) % 256, k, i + 2, i, k, i);
+	}
+	dns_db_init(&db, 7);
+	assert_int_equal(dns_db_add_network(&db, "a", text[0], len[0]), 0);
+	assert_int_equal(dns_db_build(&db), 0);
+	/* after the cut to length: one more network, then build again */
+	assert_int_equal(dns_db_add_network(&db, "b", text[1], len[1]), 0);
+	assert_int_equal(dns_db_build(&db), 0);
+	assert_int_equal(db.n_recs, 6000);
+	for (int i = 0; i < 3000; i += 7) {
+		for (uint16_t k = 0; k < 2; k++) {
+			size_t n = (size_t)snprintf(name, sizeof(name), "n%d", i);
+
+			assert_int_equal(dns_db_find_name(&db, k, name, n, r, 4, &elsewhere), 1);
+			assert_int_equal(r[0]->net, k);
+			assert_true(elsewhere); /* the same name on the other network */
+			assert_int_equal(db.v4[r[0]->v4][1], 80 + k);
+			n = (size_t)snprintf(name, sizeof(name), "only%d-%d", k, i);
+			assert_int_equal(dns_db_find_name(&db, k, name, n, r, 4, &elsewhere), 1);
+			assert_false(elsewhere);
+			assert_int_equal(dns_db_find_name(&db, (uint16_t)(1 - k), name, n, r, 4, &elsewhere), 0);
+			assert_true(elsewhere);
+			/* a prefix of a name is another name */
+			assert_int_equal(dns_db_find_name(&db, k, name, n - 1, r, 4, &elsewhere), i >= 10 ? 1 : 0);
+
+			memset(a, 0, sizeof(a));
+			a[0] = 10;
+			a[1] = (uint8_t)(80 + k);
+			a[2] = (uint8_t)((i + 2) / 256);
+			a[3] = (uint8_t)((i + 2) % 256);
+			assert_int_equal(dns_db_find_addr(&db, k, AF_INET, a, r, 4, &elsewhere), 1);
+			assert_int_equal(r[0]->net, k);
+			assert_int_equal(dns_db_find_addr(&db, (uint16_t)(1 - k), AF_INET, a, r, 4, &elsewhere), 0);
+			assert_true(elsewhere);
+			snprintf(name, sizeof(name), "fd0%d::%x", k, i + 2);
+			assert_int_equal(inet_pton(AF_INET6, name, a), 1);
+			assert_int_equal(dns_db_find_addr(&db, k, AF_INET6, a, r, 4, &elsewhere), 1);
+			assert_int_equal(db.v6[r[0]->v6][15], (uint8_t)(i + 2));
+			/* the same first bytes as an IPv4 address are not that address */
+			assert_int_equal(dns_db_find_addr(&db, k, AF_INET, a, r, 4, &elsewhere), 0);
+		}
+	}
+	dns_db_free(&db);
+	free(text[0]);
+	free(text[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_resolv_conf),
 		cmocka_unit_test(test_load_dir),
 		cmocka_unit_test(test_ten_thousand),
+		cmocka_unit_test(test_two_networks_compact),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
