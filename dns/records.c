@@ -846,6 +846,29 @@ static int read_records_file(const char *path, size_t max, char **ret_buf, size_
 	return 0;
 }
 
+bool dns_db_networks_differ(const struct dns_db *db, const char *dir)
+{
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	struct dirent *de;
+	uint32_t files = 0;
+
+	if (!d)
+		return true;
+	while ((de = readdir(d))) {
+		bool known = false;
+
+		if ((de->d_type != DT_REG && de->d_type != DT_UNKNOWN) || skip_entry(de->d_name))
+			continue;
+		for (uint32_t i = 0; i < db->n_nets && !known; i++)
+			known = strcmp(db->nets[i].name, de->d_name) == 0;
+		if (!known)
+			return true;
+		files++;
+	}
+	/* every file is a known network: the same set unless one went away */
+	return files != db->n_nets;
+}
+
 int dns_db_load_dir(struct dns_db *db, const char *dir)
 {
 	_cleanup_closedir_ DIR *d = opendir(dir);

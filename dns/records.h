@@ -148,6 +148,15 @@ int dns_db_build(struct dns_db *db);
 int dns_db_load_dir(struct dns_db *db, const char *dir);
 
 /**
+ * dns_db_networks_differ() - whether @dir's records files name other networks than @db
+ *
+ * A cheap look (one readdir, no file read) telling a reload that must open or
+ * close listeners from one that only changes records. Return: true when a
+ * file has no network in @db, a network of @db has no file, or @dir cannot be read.
+ */
+bool dns_db_networks_differ(const struct dns_db *db, const char *dir);
+
+/**
  * dns_db_find_name() - records named @name (lower-case dotted) on network @net
  * @out: up to @max records
  * @elsewhere: set when the name exists on another network

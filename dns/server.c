@@ -68,6 +68,7 @@
 #define RELAY_MAX 4096            /* largest UDP reply relayed from upstream */
 #define DOWN_MAX 16
 #define DOWN_MS 30000             /* an upstream that timed out is avoided this long */
+#define RELOAD_DEFER_MS 2         /* a records-only change is loaded this much later (request_reload) */
 #define EPOLL_EVENTS 64
 #define UDP_QUERY_MAX 2048        /* a larger UDP query would be fragmented: not one we serve */
 #define CONN_RBUF (DNS_QUERY_MAX + 2)
@@ -135,6 +136,7 @@ struct dns_server {
 	uint64_t now;
 	bool now_stale;            /* s->now must be read again before use (see server_now()) */
 	bool quit;
+	uint64_t reload_at;        /* a deferred reload is due at this now_ms(), 0: none */
 	int exit_code;
 	struct dns_db db;
 	struct dns_upstreams defaults;
@@ -1114,6 +1116,33 @@ static int reload(struct dns_server *s)
 	return r;
 }
 
+static void reload_now(struct dns_server *s)
+{
+	s->reload_at = 0;
+	if (reload(s) == 0) {
+		pn_info("no records files left: stopping");
+		s->quit = true;
+	}
+}
+
+/*
+ * SIGHUP. A change that adds or removes a network (listeners to open or
+ * close) is loaded at once: a new network's first container may ask at once.
+ * A change of records only is loaded RELOAD_DEFER_MS later, so that the
+ * command that signalled us exits before we take a CPU to re-read everything
+ * (on a 2-CPU machine the woken server would otherwise often run on the
+ * signaller's CPU first), and a burst of changes costs one reload.
+ */
+static void request_reload(struct dns_server *s)
+{
+	if (dns_db_networks_differ(&s->db, s->opt.config_dir)) {
+		reload_now(s);
+		return;
+	}
+	if (!s->reload_at)
+		s->reload_at = now_ms() + RELOAD_DEFER_MS;
+}
+
 /* ---- lifecycle ---- */
 
 int dns_server_new(const struct dns_options *opts, struct dns_server **ret)
@@ -1215,6 +1244,8 @@ int dns_server_run(struct dns_server *s, int holder_pidfd)
 
 		if (s->pend_head >= 0)
 			next = s->pending[s->pend_head].deadline;
+		if (s->reload_at && s->reload_at < next)
+			next = s->reload_at;
 		for (unsigned int i = 0; i < s->opt.tcp_max && s->n_conns; i++)
 			if (s->conns[i].used && s->conns[i].deadline < next)
 				next = s->conns[i].deadline;
@@ -1261,10 +1292,7 @@ int dns_server_run(struct dns_server *s, int holder_pidfd)
 
 				while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
 					if (si.ssi_signo == SIGHUP) {
-						if (reload(s) == 0) {
-							pn_info("no records files left: stopping");
-							s->quit = true;
-						}
+						request_reload(s);
 					} else {
 						pn_info("signal %u: stopping", si.ssi_signo);
 						s->quit = true;
@@ -1276,6 +1304,8 @@ int dns_server_run(struct dns_server *s, int holder_pidfd)
 				break;
 			}
 		}
+		if (s->reload_at && !s->quit && now_ms() >= s->reload_at)
+			reload_now(s);
 		pending_timeouts(s);
 		conn_timeouts(s);
 	}

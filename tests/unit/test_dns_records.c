@@ -220,6 +220,42 @@ static void test_load_dir(void **state)
 	dns_db_free(&db);
 }
 
+/* what tells a reload that opens or closes listeners from a records-only one */
+static void test_networks_differ(void **state)
+{
+	char dir[] = "/tmp/test_dns_records.XXXXXX", path[4096];
+	struct dns_db db;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "one", net1);
+	write_file(dir, "two", net2);
+	write_file(dir, "host-gateway", "10.0.2.2\n");
+	dns_db_init(&db, 7);
+	assert_int_equal(dns_db_load_dir(&db, dir), 2);
+	assert_false(dns_db_networks_differ(&db, dir));
+	/* new records of a known network, temporaries and the pid file: no change of networks */
+	write_file(dir, "one", net2);
+	write_file(dir, "two.tmp.99", net1);
+	write_file(dir, "podnet-dns.pid", "1 2\n");
+	assert_false(dns_db_networks_differ(&db, dir));
+	/* a new network */
+	write_file(dir, "three", net1);
+	assert_true(dns_db_networks_differ(&db, dir));
+	snprintf(path, sizeof(path), "%s/three", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_false(dns_db_networks_differ(&db, dir));
+	/* a network gone */
+	snprintf(path, sizeof(path), "%s/two", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_true(dns_db_networks_differ(&db, dir));
+	dns_db_free(&db);
+	assert_int_equal(pn_rm_rf(dir), 0);
+	dns_db_init(&db, 7);
+	assert_true(dns_db_networks_differ(&db, dir)); /* unreadable: reload at once */
+	dns_db_free(&db);
+}
+
 static void test_ten_thousand(void **state)
 {
 	const struct dns_record *r[2];
@@ -333,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_addr_parse),
 		cmocka_unit_test(test_resolv_conf),
 		cmocka_unit_test(test_load_dir),
+		cmocka_unit_test(test_networks_differ),
 		cmocka_unit_test(test_ten_thousand),
 		cmocka_unit_test(test_two_networks_compact),
 	};
