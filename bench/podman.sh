@@ -3,8 +3,8 @@
 # podnet's netavark front against netavark 1.4, in one run (as root):
 #  1. one setup/teardown pair driven directly with the same NetworkOptions,
 #     in a scratch infra netns with a tap0 uplink (ip netns add), N times each,
-#     entered with nsenter --net (as Podman does: setns, then exec; `ip netns
-#     exec` would add a mount namespace and a sysfs remount to every call);
+#     by bench/podman_pairs.py, which joins that netns once and times each call
+#     as one fork+exec of the backend, as Podman runs it (setns, then exec);
 #     the two backends alternate in blocks of 10 pairs, so a load change on a
 #     shared machine hits both; setup and teardown are also timed apart;
 #  2. rootless `podman run --rm --network N IMAGE true` wall time as the test
@@ -40,32 +40,12 @@ jq -c '.container_name="bench" | del(.port_mappings)
   "$top/tests/unit/plugins-data/nvk-multi.json" >"$work/opts.json"
 
 in_i() { nsenter --net="/run/netns/$I" -- "$@"; }
-declare -A SETUP_NS TEARDOWN_NS
-pair() { # binary config-dir label: one pair, setup and teardown times added to the label's totals
-  local t0 t1 t2
-  t0=$(date +%s%N)
-  in_i "$1" --config "$2" --rootless=false --aardvark-binary= setup "/run/netns/$C" <"$work/opts.json" >/dev/null
-  t1=$(date +%s%N)
-  in_i "$1" --config "$2" --rootless=false --aardvark-binary= teardown "/run/netns/$C" <"$work/opts.json" >/dev/null
-  t2=$(date +%s%N)
-  SETUP_NS[$3]=$(( ${SETUP_NS[$3]:-0} + t1 - t0 ))
-  TEARDOWN_NS[$3]=$(( ${TEARDOWN_NS[$3]:-0} + t2 - t1 ))
-}
-# the harness itself: the same date forks and nsenter, running /bin/true, so that
-# the times net of the harness can be printed too (both backends pay it alike)
-base() {
-  local t0 t1
-  t0=$(date +%s%N); in_i /bin/true </dev/null >/dev/null; t1=$(date +%s%N)
-  SETUP_NS[base]=$(( ${SETUP_NS[base]:-0} + t1 - t0 ))
-}
-ms() { echo "scale=2; $1 / 1000000 / $N" | bc; }
-# warm-up (first setup creates the table or chains), then alternating blocks of 10
-pair "$PODNET_NVK" "$work/cfg-podnet" warm; pair "$REAL_NVK" "$work/cfg-netavark" warm
-for ((done = 0; done < N; done += 10)); do
-  blk=$(( N - done < 10 ? N - done : 10 ))
-  for ((i = 0; i < blk; i++)); do pair "$PODNET_NVK" "$work/cfg-podnet" pn; base; done
-  for ((i = 0; i < blk; i++)); do pair "$REAL_NVK" "$work/cfg-netavark" nv; done
-done
+# the pairs: bench/podman_pairs.py joins I once and times each call as one
+# fork+exec of the backend (what Podman pays), no shell or nsenter inside the
+# interval; warm-up pair each, then the backends alternate in blocks of 10
+mkdir -p "$work/cfg-podnet" "$work/cfg-netavark"
+pairs=$(python3 "$top/bench/podman_pairs.py" "/run/netns/$I" "/run/netns/$C" "$work/opts.json" "$N" \
+  "pn=$PODNET_NVK:$work/cfg-podnet" "nv=$REAL_NVK:$work/cfg-netavark")
 iptables_forks() { # count iptables processes one pair starts (strace), if strace exists
   command -v strace >/dev/null || { echo "-"; return; }
   in_i strace -f -qq -e trace=execve -o "$work/trace" "$1" --config "$2" --rootless=false --aardvark-binary= \
@@ -73,11 +53,9 @@ iptables_forks() { # count iptables processes one pair starts (strace), if strac
   in_i "$1" --config "$2" --rootless=false --aardvark-binary= teardown "/run/netns/$C" <"$work/opts.json" >/dev/null
   grep -E 'execve\("[^"]*ip6?tables' "$work/trace" | grep -c ' = 0$' || true
 }
-pn_setup=$(ms "${SETUP_NS[pn]}") pn_down=$(ms "${TEARDOWN_NS[pn]}")
-nv_setup=$(ms "${SETUP_NS[nv]}") nv_down=$(ms "${TEARDOWN_NS[nv]}")
+pn_setup=$(jq -r .pn.setup_ms <<<"$pairs") pn_down=$(jq -r .pn.teardown_ms <<<"$pairs")
+nv_setup=$(jq -r .nv.setup_ms <<<"$pairs") nv_down=$(jq -r .nv.teardown_ms <<<"$pairs")
 pn_ms=$(echo "$pn_setup + $pn_down" | bc) nv_ms=$(echo "$nv_setup + $nv_down" | bc)
-base_ms=$(ms "${SETUP_NS[base]}")
-pn_setup_net=$(echo "$pn_setup - $base_ms" | bc) nv_setup_net=$(echo "$nv_setup - $base_ms" | bc)
 load_before=$(cut -d' ' -f1 /proc/loadavg)
 pn_forks=$(iptables_forks "$PODNET_NVK" "$work/cfg-podnet")
 nv_forks=$(iptables_forks "$REAL_NVK" "$work/cfg-netavark")
@@ -120,8 +98,6 @@ printf '| %-46s | %12s | %12s | %7s |\n' "measure" "podnet" "netavark 1.4" "rati
 printf '|%s|%s|%s|%s|\n' "------------------------------------------------" "--------------" "--------------" "---------"
 printf '| %-46s | %9s ms | %9s ms | %6sx |\n' "setup+teardown pair, same JSON (mean of $N)" "$pn_ms" "$nv_ms" "$(echo "scale=1; $nv_ms / $pn_ms" | bc)"
 printf '| %-46s | %9s ms | %9s ms | %6sx |\n' "  setup alone" "$pn_setup" "$nv_setup" "$(echo "scale=1; $nv_setup / $pn_setup" | bc)"
-printf '| %-46s | %9s ms | %9s ms | %6sx |\n' "  setup alone, net of the harness" "$pn_setup_net" "$nv_setup_net" "$(echo "scale=1; $nv_setup_net / $pn_setup_net" | bc)"
-printf '| %-46s | %9s ms | %12s | %7s |\n' "  the harness (date, nsenter, /bin/true)" "$base_ms" "" ""
 printf '| %-46s | %9s ms | %9s ms | %6sx |\n' "  teardown alone" "$pn_down" "$nv_down" "$(echo "scale=1; $nv_down / $pn_down" | bc)"
 printf '| %-46s | %12s | %12s | %7s |\n' "iptables processes per setup" "$pn_forks" "$nv_forks" ""
 if [[ $run_pn != - ]]; then
