@@ -181,7 +181,10 @@ static int child_setup(struct cli *c, struct launch *l, int pod_fds[3], struct p
 	} else {
 		flags |= CLONE_NEWUTS | CLONE_NEWIPC | (l->network_host ? 0 : CLONE_NEWNET);
 	}
-	if (unshare(flags) < 0)
+	/* the pid namespace last: the first process forked after it would become
+	 * its init, and a helper forked for the network setup (podnet-nft, as
+	 * the static CLI runs nftables) would leave it dead when it exits */
+	if (unshare(flags & ~CLONE_NEWPID) < 0)
 		return pn_err_set(err, errno, "cannot create namespaces: %s", strerror(errno));
 
 	if (!l->pod && !l->network_host) {
@@ -230,6 +233,8 @@ static int child_setup(struct cli *c, struct launch *l, int pod_fds[3], struct p
 	    bind_file(pn_path(src, "%s/resolv.conf", dir), "/etc/resolv.conf") < 0 ||
 	    bind_file(pn_path(src, "%s/hostname", dir), "/etc/hostname") < 0)
 		return pn_err_set(err, errno, "cannot mount /etc files: %s", strerror(errno));
+	if (unshare(CLONE_NEWPID) < 0)
+		return pn_err_set(err, errno, "cannot create namespaces: %s", strerror(errno));
 	return 0;
 }
 

@@ -5,7 +5,10 @@
  * the one error message of a failed command.
  */
 #include "cli.h"
+#include "fileutil.h"
+#include "nftrun.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -58,6 +61,15 @@ int main(int argc, char **argv)
 	if (r < 0)
 		return cli_failf("cannot create podnet directories (%s, %s): %s", c.paths.data, c.paths.runtime,
 				 strerror(-r));
+#ifdef PODNET_CLI_STATIC
+	{
+		/* linked statically: libnftables runs in podnet-nft, beside us */
+		char nft[PATH_MAX];
+
+		if (pn_path(nft, "%s/podnet-nft", c.paths.libexec))
+			pn_nft_use_helper(nft);
+	}
+#endif
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0) {
 			r = commands[i].fn(&c, argc - 1, argv + 1);

@@ -21,4 +21,21 @@
  */
 int pn_nft_run(const char *cmds, bool json, char *errbuf, size_t errlen);
 
+/**
+ * pn_nft_use_helper() - run nftables commands through the program @path
+ *
+ * For a statically linked caller (the podnet CLI), which must not dlopen():
+ * pn_nft_run() then forks and execs @path (podnet-nft, beside the caller)
+ * in the current namespaces, with the commands on its standard input.
+ */
+void pn_nft_use_helper(const char *path);
+
+/**
+ * pn_nft_helper_main() - podnet-nft: the commands from standard input (JSON
+ * when argv[1] is "--json"), through libnftables; the error on stderr.
+ *
+ * Return: the exit status: 0, 2 without libnftables, 1 on an nftables error.
+ */
+int pn_nft_helper_main(int argc, char **argv);
+
 #endif

@@ -130,7 +130,8 @@ static int write_proc(pid_t pid, const char *file, const char *text)
 static int map_ids(pid_t pid, bool *ret_subids)
 {
 	struct passwd *pw = getpwuid(getuid());
-	const char *user = pw ? pw->pw_name : NULL;
+	/* /etc/subuid names the user (or its uid, which netd_subid_range also takes) */
+	const char *user = pw ? pw->pw_name : getenv("USER");
 	unsigned long us, uc, gs, gc;
 	char map[64];
 	int r;
