@@ -43,10 +43,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				longer[e->len] = 'x';
 				n = dns_db_find_name(&db, db.recs[e->rec].net, longer, e->len + 1u, out,
 						     DNS_LOOKUP_MAX, &elsewhere);
-				for (size_t k = 0; k < n; k++)
-					if (out[k]->name_len == e->len + 1u &&
-					    memcmp(db.arena + out[k]->name, longer, e->len + 1u) != 0)
+				/* what it finds holds that longer name, as its primary name or an alias */
+				for (size_t k = 0; k < n; k++) {
+					bool holds = false;
+
+					for (uint32_t j = 0; j < db.n_names && !holds; j++)
+						holds = &db.recs[db.names[j].rec] == out[k] &&
+							db.names[j].len == e->len + 1u &&
+							memcmp(db.arena + db.names[j].name, longer, e->len + 1u) == 0;
+					if (!holds)
 						__builtin_trap();
+				}
 			}
 		}
 		for (uint32_t i = 0; i < db.n_addrs; i++) {
