@@ -8,7 +8,9 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <ftw.h>
@@ -158,27 +160,54 @@ int pn_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 	return 0;
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+
+void pn_prefault(void *p, size_t len)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), start, end;
+
+	if (len < 16 * page)
+		return;
+	start = ((uintptr_t)p + page - 1) & ~(page - 1);
+	end = ((uintptr_t)p + len) & ~(page - 1);
+	if (end > start)
+		(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+}
+
 int pn_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, cap = 4096;
+	struct stat st;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	/* a regular file: one buffer of its size (one more byte: reading 0
+	 * there proves the end); a file that grows meanwhile is still read whole.
+	 * /proc and /sys files say size 0 and some (sysctls) must be read in one
+	 * read() of enough bytes: those keep the 4096-byte start */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+		if ((uint64_t)st.st_size > max)
+			return -EFBIG;
+		cap = (size_t)st.st_size + 1;
+	}
 	buf = malloc(cap + 1);
 	if (!buf)
 		return -ENOMEM;
+	pn_prefault(buf, cap + 1);
 	for (;;) {
 		ssize_t n;
 
 		if (len == cap) {
 			char *nb;
 
-			if (cap >= max)
+			if (cap > max)
 				return -EFBIG;
-			cap = cap * 2 > max ? max : cap * 2;
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
 			nb = realloc(buf, cap + 1);
 			if (!nb)
 				return -ENOMEM;
@@ -193,9 +222,9 @@ int pn_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len)
 		if (n == 0)
 			break;
 		len += (size_t)n;
-		if (len > max)
-			return -EFBIG;
 	}
+	if (len > max)
+		return -EFBIG;
 	buf[len] = '\0';
 	if (ret_len)
 		*ret_len = len;

@@ -61,28 +61,6 @@ void dns_db_free(struct dns_db *db)
 	dns_db_init(db, db->seed);
 }
 
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
-#endif
-
-/*
- * Fault in the pages of [@p, @p + @len) that are about to be written, in one
- * call: one fault per page costs several microseconds in some VMs, and a
- * large records file touches hundreds of fresh pages while loading. Only
- * memory that is written right after is populated, so nothing extra stays
- * resident. Older kernels say EINVAL: the pages are then faulted one by one.
- */
-static void prefault(void *p, size_t len)
-{
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), start, end;
-
-	if (len < 16 * page)
-		return;
-	start = ((uintptr_t)p + page - 1) & ~(page - 1);
-	end = ((uintptr_t)p + len) & ~(page - 1);
-	if (end > start)
-		(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
-}
 
 /* Make room for one more element in a growable array. Return: 0 or -ENOMEM/-E2BIG. */
 static int grow(void **arr, uint32_t *cap, uint32_t n, size_t elem, uint32_t max)
@@ -132,7 +110,7 @@ static int reserve_filled(void **arr, uint32_t *cap, uint32_t n, uint64_t want, 
 	int r = reserve(arr, cap, want, elem, max);
 
 	if (r == 0 && *cap > n)
-		prefault((char *)*arr + (size_t)n * elem, (size_t)(*cap - n) * elem);
+		pn_prefault((char *)*arr + (size_t)n * elem, (size_t)(*cap - n) * elem);
 	return r;
 }
 
@@ -349,7 +327,7 @@ static int add_name(struct dns_db *db, const char *s, size_t len, uint32_t rec, 
 		/* the arena is reserved generously (see dns_db_add_network()): populate as it fills */
 		uint32_t step = db->arena_cap - db->arena_ready < 65536 ? db->arena_cap - db->arena_ready : 65536;
 
-		prefault(db->arena + db->arena_ready, step);
+		pn_prefault(db->arena + db->arena_ready, step);
 		db->arena_ready += step;
 	}
 	r = GROW(db, names, n_names, cap_names, DNS_RECORDS_MAX * 4);
@@ -646,7 +624,7 @@ static int build_table(const struct dns_db *db, uint32_t n, uint32_t (*hash)(con
 
 	if (!slots)
 		return -ENOMEM;
-	prefault(slots, size * sizeof(uint32_t)); /* inserts land all over it */
+	pn_prefault(slots, size * sizeof(uint32_t)); /* inserts land all over it */
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t h = hash(db, i), s = h & mask;
 
@@ -792,60 +770,6 @@ static bool skip_entry(const char *name)
 	return false;
 }
 
-/*
- * Read a whole file into one buffer sized from fstat (no doubling and copying
- * for a large records file); a file that grows meanwhile is still read whole.
- * Return: 0 or a negative errno (-EFBIG past @max).
- */
-static int read_records_file(const char *path, size_t max, char **ret_buf, size_t *ret_len)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap;
-	struct stat st;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if ((uint64_t)st.st_size > max)
-		return -EFBIG;
-	cap = (size_t)st.st_size + 1; /* one more byte: reading 0 there proves the end */
-	buf = malloc(cap + 1);
-	if (!buf)
-		return -ENOMEM;
-	prefault(buf, cap + 1);
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap) {
-			char *nb;
-
-			if (cap > max)
-				return -EFBIG;
-			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
-			nb = realloc(buf, cap + 1);
-			if (!nb)
-				return -ENOMEM;
-			buf = nb;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len > max)
-		return -EFBIG;
-	buf[len] = '\0';
-	*ret_buf = steal_ptr(buf);
-	*ret_len = len;
-	return 0;
-}
-
 bool dns_db_networks_differ(const struct dns_db *db, const char *dir)
 {
 	_cleanup_closedir_ DIR *d = opendir(dir);
@@ -888,7 +812,7 @@ int dns_db_load_dir(struct dns_db *db, const char *dir)
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path))
 			continue;
-		r = read_records_file(path, PN_FILE_MAX, &text, &len);
+		r = pn_read_file(path, PN_FILE_MAX, &text, &len);
 		if (r == -ENOENT) /* removed while we read the directory */
 			continue;
 		if (r < 0) {

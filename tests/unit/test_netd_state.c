@@ -181,6 +181,40 @@ static void test_lock_excludes(void **state)
 	close(other);
 }
 
+/* pn_read_file: a file in one buffer of its size; /proc files (size 0) in one read */
+static void test_read_file(void **state)
+{
+	char path[4096], *text = NULL;
+	size_t len = 0, want = 100000;
+	char *big = malloc(want);
+	int fd;
+
+	(void)state;
+	assert_non_null(big);
+	for (size_t i = 0; i < want; i++)
+		big[i] = (char)('a' + i % 26);
+	snprintf(path, sizeof(path), "%s/big", dir);
+	assert_int_equal(pn_write_atomic(path, big, want, 0600, 0), 0);
+	assert_int_equal(pn_read_file(path, want, &text, &len), 0);
+	assert_int_equal(len, want);
+	assert_memory_equal(text, big, want);
+	free(text);
+	assert_int_equal(pn_read_file(path, want - 1, &text, &len), -EFBIG);
+	/* a sysctl answers only a read at offset 0: it must come whole */
+	fd = open("/proc/sys/kernel/pid_max", O_RDONLY);
+	if (fd >= 0) {
+		char direct[64] = "";
+		ssize_t n = read(fd, direct, sizeof(direct) - 1);
+
+		close(fd);
+		assert_true(n > 1);
+		assert_int_equal(pn_read_file("/proc/sys/kernel/pid_max", 64, &text, &len), 0);
+		assert_string_equal(text, direct);
+		free(text);
+	}
+	free(big);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -189,6 +223,7 @@ int main(void)
 		cmocka_unit_test(test_dns_records),
 		cmocka_unit_test(test_names_gc),
 		cmocka_unit_test(test_lock_excludes),
+		cmocka_unit_test(test_read_file),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
