@@ -68,31 +68,26 @@ int pn_proc_self_id(struct pn_proc_id *ret)
 	return pn_proc_starttime(ret->pid, &ret->starttime);
 }
 
-bool pn_proc_alive(const struct pn_proc_id *id)
+/* the recorded process, not yet a zombie; @exiting: it is on its way out */
+static bool same_process(const struct pn_proc_id *id, bool *exiting)
 {
 	uint64_t st;
 	char state = 0;
 	unsigned flags = 0;
 
-	if (!id || id->pid <= 0)
+	if (!id || id->pid <= 0 || read_stat(id->pid, &st, &state, &flags) < 0)
 		return false;
-	if (read_stat(id->pid, &st, &state, &flags) < 0)
-		return false;
-	/* a process that is exiting (a killed pid-namespace init waits in
-	 * the kernel for its namespace to empty) is as good as gone */
-	return st == id->starttime && state != 'Z' && state != 'X' &&
-	       !(flags & PN_PF_EXITING);
+	*exiting = flags & PN_PF_EXITING;
+	return st == id->starttime && state != 'Z' && state != 'X';
 }
 
-/* the recorded process, not yet a zombie (it may be exiting) */
-static bool same_process(const struct pn_proc_id *id)
+bool pn_proc_alive(const struct pn_proc_id *id)
 {
-	uint64_t st;
-	char state = 0;
+	bool exiting = false;
 
-	if (!id || id->pid <= 0 || read_stat(id->pid, &st, &state, NULL) < 0)
-		return false;
-	return st == id->starttime && state != 'Z' && state != 'X';
+	/* a process that is exiting (a killed pid-namespace init waits in
+	 * the kernel for its namespace to empty) is as good as gone */
+	return same_process(id, &exiting) && !exiting;
 }
 
 static int pidfd_open_compat(pid_t pid)
@@ -103,6 +98,7 @@ static int pidfd_open_compat(pid_t pid)
 /* a pidfd of the recorded process: -ESRCH when it is gone (or another one) */
 static int pidfd_of(const struct pn_proc_id *id)
 {
+	bool exiting;
 	int pfd;
 
 	if (!id || id->pid <= 0)
@@ -112,7 +108,7 @@ static int pidfd_of(const struct pn_proc_id *id)
 		return errno == ESRCH ? -ESRCH : -errno;
 	/* the pidfd pins the process: check identity after opening it (an
 	 * exiting process still counts here, so kill_wait waits it out) */
-	if (!same_process(id)) {
+	if (!same_process(id, &exiting)) {
 		close(pfd);
 		return -ESRCH;
 	}
