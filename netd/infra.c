@@ -376,22 +376,30 @@ int netd_infra_stop(const struct pn_paths *p)
 
 static bool infra_entered;
 
-bool netd_infra_entered(void)
+static int join_infra(const struct netd_infra *inf, struct pn_err *err)
 {
-	return infra_entered;
+	int r = pn_ns_join(inf->userns_fd, inf->netns_fd);
+
+	return r < 0 ? pn_err_set(err, r, "cannot join the infra namespaces: %s", strerror(-r)) : 0;
+}
+
+/* @fn, its failure always described in @cerr */
+static int call_fn(int (*fn)(void *arg, struct pn_err *err), void *arg, struct pn_err *cerr)
+{
+	int r = fn(arg, cerr);
+
+	if (r < 0 && !cerr->code)
+		pn_err_set(cerr, r, "%s", strerror(-r));
+	return r;
 }
 
 int netd_infra_enter(const struct netd_infra *inf, struct pn_err *err)
 {
-	int r;
+	int r = infra_entered ? 0 : join_infra(inf, err);
 
-	if (infra_entered)
-		return 0;
-	r = pn_ns_join(inf->userns_fd, inf->netns_fd);
-	if (r < 0)
-		return pn_err_set(err, r, "cannot join the infra namespaces: %s", strerror(-r));
-	infra_entered = true;
-	return 0;
+	if (r == 0)
+		infra_entered = true;
+	return r;
 }
 
 int netd_infra_run(const struct netd_infra *inf, int (*fn)(void *arg, struct pn_err *err), void *arg,
@@ -409,15 +417,11 @@ int netd_infra_run_out(const struct netd_infra *inf, int (*fn)(void *arg, struct
 	int status, r;
 
 	if (infra_entered) {
-		r = fn(arg, &cerr);
-		if (r < 0 && !cerr.code)
-			pn_err_set(&cerr, r, "%s", strerror(-r));
-		if (cerr.code) {
-			if (err)
-				*err = cerr;
-			return -cerr.code;
-		}
-		return 0;
+		/* in this process: the same error reporting as from a worker */
+		call_fn(fn, arg, &cerr);
+		if (cerr.code && err)
+			*err = cerr;
+		return -cerr.code;
 	}
 
 	if (pipe2(fds, O_CLOEXEC) < 0)
@@ -430,13 +434,9 @@ int netd_infra_run_out(const struct netd_infra *inf, int (*fn)(void *arg, struct
 	}
 	if (pid == 0) {
 		close(fds[0]);
-		r = pn_ns_join(inf->userns_fd, inf->netns_fd);
-		if (r < 0)
-			pn_err_set(&cerr, r, "cannot join the infra namespaces: %s", strerror(-r));
-		else
-			r = fn(arg, &cerr);
-		if (r < 0 && !cerr.code)
-			pn_err_set(&cerr, r, "%s", strerror(-r));
+		r = join_infra(inf, &cerr);
+		if (r == 0)
+			r = call_fn(fn, arg, &cerr);
 		if (write(fds[1], &cerr, sizeof(cerr)) != (ssize_t)sizeof(cerr))
 			_exit(2);
 		/* @out lives in our copy of the caller's memory: send it back */

@@ -57,8 +57,6 @@ void netd_infra_close(struct netd_infra *inf);
  * or a negative errno.
  */
 int netd_infra_enter(const struct netd_infra *inf, struct pn_err *err);
-/** netd_infra_entered() - whether this process has joined U and I */
-bool netd_infra_entered(void);
 /** netd_infra_stop() - end the holder (U and I go with it and with their last user). */
 int netd_infra_stop(const struct pn_paths *p);
 
