@@ -17,7 +17,7 @@
 #include <poll.h>
 #include <time.h>
 
-static int write_all(int fd, const void *data, size_t len)
+int pn_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
@@ -131,7 +131,7 @@ int pn_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return -errno;
-	r = write_all(fd, data, len);
+	r = pn_write_all(fd, data, len);
 	if (r == 0 && fsync_data && fsync(fd) < 0)
 		r = -errno;
 	if (r == 0 && close(steal_fd(&fd)) < 0)

@@ -60,6 +60,9 @@ uint64_t pn_monotonic_ms(void);
  */
 int pn_read_line_until(int fd, char *buf, size_t size, size_t *len, uint64_t deadline_ms);
 
+/** pn_write_all() - write all @len bytes (again after EINTR and short writes). Return: 0 or -errno. */
+int pn_write_all(int fd, const void *data, size_t len);
+
 /** pn_read_full() - read exactly @len bytes. Return: 0, or -EPIPE on EOF/error. */
 int pn_read_full(int fd, void *buf, size_t len);
 

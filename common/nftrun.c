@@ -111,14 +111,7 @@ static int run_helper(const char *cmds, bool json, char *errbuf, size_t errlen)
 	/* the helper reads all of its input before it writes anything; one that
 	 * died early must not kill us with SIGPIPE */
 	sigaction(SIGPIPE, &(struct sigaction){ .sa_handler = SIG_IGN }, &old_pipe);
-	for (size_t off = 0, len = strlen(cmds); off < len;) {
-		n = write(in[1], cmds + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
+	(void)pn_write_all(in[1], cmds, strlen(cmds));
 	close(in[1]);
 	sigaction(SIGPIPE, &old_pipe, NULL);
 	while (got < (ssize_t)sizeof(msg) - 1 && (n = read(err[0], msg + got, sizeof(msg) - 1 - (size_t)got)) != 0) {
