@@ -501,16 +501,11 @@ static void upstream_udp_reply(struct dns_server *s, uint8_t *buf, size_t len, b
 
 static void upstream_udp_readable(struct dns_server *s, int fd)
 {
-	for (int i = 0; i < UDP_BATCH; i++) {
-		s->up_iov[i].iov_base = s->relay[i];
-		s->up_iov[i].iov_len = RELAY_MAX;
-		memset(&s->up_msg[i].msg_hdr, 0, sizeof(s->up_msg[i].msg_hdr));
-		s->up_msg[i].msg_hdr.msg_iov = &s->up_iov[i];
-		s->up_msg[i].msg_hdr.msg_iovlen = 1;
-		s->up_msg[i].msg_hdr.msg_name = &s->rx_addr[i];
+	int n;
+
+	for (int i = 0; i < UDP_BATCH; i++)
 		s->up_msg[i].msg_hdr.msg_namelen = sizeof(s->rx_addr[i]);
-	}
-	int n = recvmmsg(fd, s->up_msg, UDP_BATCH, MSG_DONTWAIT, NULL);
+	n = recvmmsg(fd, s->up_msg, UDP_BATCH, MSG_DONTWAIT, NULL);
 
 	for (int i = 0; i < n; i++)
 		upstream_udp_reply(s, s->relay[i], s->up_msg[i].msg_len,
@@ -531,7 +526,8 @@ static void pending_timeouts(struct dns_server *s)
 
 /* ---- UDP listeners ---- */
 
-/* The fixed parts of the UDP batch headers: buffers, address slots, no control data. */
+/* The fixed parts of the UDP batch headers (queries, answers, upstream
+ * replies): buffers, address slots, no control data. */
 static void udp_batch_init(struct dns_server *s)
 {
 	for (int i = 0; i < UDP_BATCH; i++) {
@@ -548,6 +544,13 @@ static void udp_batch_init(struct dns_server *s)
 		memset(h, 0, sizeof(*h));
 		h->msg_iov = &s->tx_iov[i];
 		h->msg_iovlen = 1;
+		/* upstream replies: into the relay buffers */
+		s->up_iov[i] = (struct iovec){ s->relay[i], RELAY_MAX };
+		h = &s->up_msg[i].msg_hdr;
+		memset(h, 0, sizeof(*h));
+		h->msg_iov = &s->up_iov[i];
+		h->msg_iovlen = 1;
+		h->msg_name = &s->rx_addr[i];
 	}
 }
 
@@ -1140,7 +1143,7 @@ static void request_reload(struct dns_server *s)
 		return;
 	}
 	if (!s->reload_at)
-		s->reload_at = now_ms() + RELOAD_DEFER_MS;
+		s->reload_at = server_now(s) + RELOAD_DEFER_MS;
 }
 
 /* ---- lifecycle ---- */
@@ -1304,7 +1307,7 @@ int dns_server_run(struct dns_server *s, int holder_pidfd)
 				break;
 			}
 		}
-		if (s->reload_at && !s->quit && now_ms() >= s->reload_at)
+		if (s->reload_at && !s->quit && server_now(s) >= s->reload_at)
 			reload_now(s);
 		pending_timeouts(s);
 		conn_timeouts(s);
