@@ -24,16 +24,12 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
-#include <fcntl.h>
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 _Static_assert((uint64_t)DNS_RECORDS_MAX * 4 < (1u << DNS_SLOT_INDEX_BITS),
 	       "entry indexes must fit below the hash bits of a slot");
@@ -61,31 +57,6 @@ void dns_db_free(struct dns_db *db)
 	dns_db_init(db, db->seed);
 }
 
-
-/* Make room for one more element in a growable array. Return: 0 or -ENOMEM/-E2BIG. */
-static int grow(void **arr, uint32_t *cap, uint32_t n, size_t elem, uint32_t max)
-{
-	uint32_t ncap;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	if (n >= max)
-		return -E2BIG;
-	ncap = *cap ? *cap * 2 : 16;
-	if (ncap > max)
-		ncap = max;
-	p = reallocarray(*arr, ncap, elem);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
-
-#define GROW(db, field, count, cap, max) \
-	grow((void **)&(db)->field, &(db)->cap, (db)->count, sizeof(*(db)->field), (max))
-
 /* Make room for @want elements at once (capped at @max). Return: 0 or -ENOMEM. */
 static int reserve(void **arr, uint32_t *cap, uint64_t want, size_t elem, uint32_t max)
 {
@@ -102,6 +73,19 @@ static int reserve(void **arr, uint32_t *cap, uint64_t want, size_t elem, uint32
 	*cap = (uint32_t)want;
 	return 0;
 }
+
+/* Make room for one more element in a growable array (doubling). Return: 0 or -ENOMEM/-E2BIG. */
+static int grow(void **arr, uint32_t *cap, uint32_t n, size_t elem, uint32_t max)
+{
+	if (n < *cap)
+		return 0;
+	if (n >= max)
+		return -E2BIG;
+	return reserve(arr, cap, *cap ? (uint64_t)*cap * 2 : 16, elem, max);
+}
+
+#define GROW(db, field, count, cap, max) \
+	grow((void **)&(db)->field, &(db)->cap, (db)->count, sizeof(*(db)->field), (max))
 
 /* reserve() for elements that will all be written: their pages faulted in at once. */
 static int reserve_filled(void **arr, uint32_t *cap, uint32_t n, uint64_t want, size_t elem,
@@ -685,7 +669,7 @@ size_t dns_db_find_name(const struct dns_db *db, uint16_t net, const char *name,
 	for (s = h & db->name_mask; (slot = db->name_slots[s]); s = (s + 1) & db->name_mask) {
 		const struct dns_name_entry *e;
 
-		if ((slot & ~DNS_SLOT_INDEX_MASK) != tag)
+		if (slot_tag(slot) != tag)
 			continue;
 		e = &db->names[(slot & DNS_SLOT_INDEX_MASK) - 1];
 		if (e->len != len || memcmp(db->arena + e->name, name, len) != 0)
@@ -712,7 +696,7 @@ size_t dns_db_find_addr(const struct dns_db *db, uint16_t net, int family, const
 	for (s = h & db->addr_mask; (slot = db->addr_slots[s]); s = (s + 1) & db->addr_mask) {
 		const struct dns_addr_entry *e;
 
-		if ((slot & ~DNS_SLOT_INDEX_MASK) != tag)
+		if (slot_tag(slot) != tag)
 			continue;
 		e = &db->addrs[(slot & DNS_SLOT_INDEX_MASK) - 1];
 		if (family == AF_INET ? (e->idx & DNS_ADDR_IDX_V6) || memcmp(db->v4[e->idx], bytes, 4) != 0
