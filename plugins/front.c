@@ -206,15 +206,16 @@ static void netns_identity(char *buf, size_t len)
 		snprintf(buf, len, "unknown");
 }
 
-static json_t *state_networks(struct pf_state *st)
+/* the object @key of the state document, created empty if missing */
+static json_t *state_object(struct pf_state *st, const char *key)
 {
-	json_t *n = json_object_get(st->doc, "networks");
+	json_t *o = json_object_get(st->doc, key);
 
-	if (!json_is_object(n)) {
-		n = json_object();
-		json_object_set_new(st->doc, "networks", n);
+	if (!json_is_object(o)) {
+		o = json_object();
+		json_object_set_new(st->doc, key, o);
 	}
-	return n;
+	return o;
 }
 
 int pf_print_json(json_t *doc)
@@ -305,7 +306,7 @@ void pf_state_close(struct pf_state *st)
 
 json_t *pf_state_attachment(struct pf_state *st, const char *netname, const char *id)
 {
-	json_t *net = json_object_get(state_networks(st), netname);
+	json_t *net = json_object_get(state_object(st, "networks"), netname);
 
 	return json_object_get(json_object_get(net, "attachments"), id);
 }
@@ -323,7 +324,7 @@ int pf_net_ip_prefix(const struct netd_network *net, const struct pn_ip *ip)
 int pf_attach(struct pf_state *st, struct nl_sock *sk_i, struct nl_sock *sk_c, int c_netns_fd,
 	      const struct pf_attach_req *rq, struct pf_attach_res *res, struct pn_err *err)
 {
-	json_t *nets = state_networks(st), *entry, *ips;
+	json_t *nets = state_object(st, "networks"), *entry, *ips;
 	struct netd_veth_spec spec;
 	char macs[18];
 	bool new_net = false;
@@ -400,7 +401,7 @@ int pf_attach(struct pf_state *st, struct nl_sock *sk_i, struct nl_sock *sk_c, i
 int pf_detach(struct pf_state *st, struct nl_sock *sk_i, struct nl_sock *sk_c, const char *netname,
 	      const char *id, const char *ifname, struct pn_err *err)
 {
-	json_t *nets = state_networks(st), *entry = json_object_get(nets, netname), *atts;
+	json_t *nets = state_object(st, "networks"), *entry = json_object_get(nets, netname), *atts;
 	char host_if[IFNAMSIZ];
 	int r, r2 = 0;
 
@@ -426,17 +427,6 @@ int pf_detach(struct pf_state *st, struct nl_sock *sk_i, struct nl_sock *sk_c, c
 }
 
 /* ---- published ports ---- */
-
-static json_t *state_ports(struct pf_state *st)
-{
-	json_t *p = json_object_get(st->doc, "ports");
-
-	if (!json_is_object(p)) {
-		p = json_object();
-		json_object_set_new(st->doc, "ports", p);
-	}
-	return p;
-}
 
 json_t *pf_port_entry(const char *netname, const char *host_ip, const struct pn_ip *addr,
 		      unsigned host_port, unsigned container_port, unsigned range, const char *protocol)
@@ -472,7 +462,7 @@ static int port_from_json(json_t *e, struct netd_nft_dnat *d)
 
 int pf_ports_add(struct pf_state *st, const char *owner, json_t *entries)
 {
-	json_t *ports = state_ports(st), *e;
+	json_t *ports = state_object(st, "ports"), *e;
 	struct netd_nft_dnat d;
 	size_t i, total = 0;
 	const char *k;
@@ -501,7 +491,7 @@ int pf_ports_add(struct pf_state *st, const char *owner, json_t *entries)
 
 void pf_ports_drop(struct pf_state *st, const char *owner, const char *netname)
 {
-	json_t *ports = state_ports(st), *list = json_object_get(ports, owner);
+	json_t *ports = state_object(st, "ports"), *list = json_object_get(ports, owner);
 	size_t i = 0;
 
 	if (!list)
@@ -523,7 +513,7 @@ void pf_ports_drop(struct pf_state *st, const char *owner, const char *netname)
 /* netd's DNAT list from the state (invalid entries, e.g. edited by hand, skipped). */
 static int ports_collect(struct pf_state *st, struct netd_nft_dnat **ret, size_t *ret_n)
 {
-	json_t *ports = state_ports(st), *list, *e;
+	json_t *ports = state_object(st, "ports"), *list, *e;
 	struct netd_nft_dnat *d;
 	const char *k;
 	size_t total = 0, n = 0, i;
@@ -551,7 +541,7 @@ static int ports_collect(struct pf_state *st, struct netd_nft_dnat **ret, size_t
 /* route_localnet on the bridges that published ports lead to: DNAT from 127.0.0.1 */
 static void ports_localnet(struct pf_state *st)
 {
-	json_t *ports = state_ports(st), *list, *e, *nets = state_networks(st);
+	json_t *ports = state_object(st, "ports"), *list, *e, *nets = state_object(st, "networks");
 	const char *k;
 	size_t i;
 
@@ -658,7 +648,7 @@ static int nft_delete_table_raw(void)
 
 int pf_firewall_sync(struct pf_state *st, struct pn_err *err)
 {
-	json_t *nets = state_networks(st), *entry;
+	json_t *nets = state_object(st, "networks"), *entry;
 	struct netd_network *list = NULL;
 	struct netd_nft_dnat *dnat = NULL;
 	struct netd_nft_opts opts = { .uplink = st->uplink, .host_netns = st->host_netns };
