@@ -196,7 +196,7 @@ static int child_setup(struct cli *c, struct launch *l, int pod_fds[3], struct p
 		if (r < 0)
 			return r;
 		/* containers never do router discovery on their links */
-		netd_sysctl("net/ipv6/conf/default/accept_ra", "0");
+		pn_sysctl_write("net/ipv6/conf/default/accept_ra", "0");
 		netd_no_link_local();
 		json_object_foreach(json_object_get(l->doc, "networks"), k, att) {
 			struct netd_network net;

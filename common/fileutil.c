@@ -35,6 +35,23 @@ int pn_write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+int pn_sysctl_write(const char *key, const char *value)
+{
+	char path[256];
+	_cleanup_close_ int fd = -1;
+	size_t len = strlen(value);
+
+	if ((size_t)snprintf(path, sizeof(path), "/proc/sys/%s", key) >= sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* one write at offset 0: a sysctl takes nothing else */
+	if (write(fd, value, len) != (ssize_t)len)
+		return -errno;
+	return 0;
+}
+
 char *pn_path(char *buf, const char *fmt, ...)
 {
 	va_list ap;

@@ -63,6 +63,13 @@ int pn_read_line_until(int fd, char *buf, size_t size, size_t *len, uint64_t dea
 /** pn_write_all() - write all @len bytes (again after EINTR and short writes). Return: 0 or -errno. */
 int pn_write_all(int fd, const void *data, size_t len);
 
+/**
+ * pn_sysctl_write() - write @value to /proc/sys/@key ("net/ipv4/ip_forward")
+ * Network sysctls are those of the netns the caller is in when it opens the file.
+ * Return: 0 or -errno.
+ */
+int pn_sysctl_write(const char *key, const char *value);
+
 /** pn_read_full() - read exactly @len bytes. Return: 0, or -EPIPE on EOF/error. */
 int pn_read_full(int fd, void *buf, size_t len);
 

@@ -179,12 +179,21 @@ static int holder_setup(const struct netd_network *nets, size_t n, struct pn_err
 	r = netd_lo_up(err);
 	if (r < 0)
 		return r;
-	netd_sysctl("net/ipv4/ip_forward", "1");
+	pn_sysctl_write("net/ipv4/ip_forward", "1");
 	netd_no_link_local();
-	netd_sysctl("net/ipv6/conf/all/forwarding", "1");
+	/*
+	 * Bridge ports (the I end of every veth) need no IPv6 of their own: with
+	 * it, each port that comes up adds a multicast route next to every other
+	 * port's in one fib6 node, and each removal walks the fib, so attaching
+	 * and detaching grow with the containers on the network. Interfaces that
+	 * carry addresses enable it (netd_bridge_ensure(), podnet-slirp's tap);
+	 * lo exists already and keeps it.
+	 */
+	pn_sysctl_write("net/ipv6/conf/default/disable_ipv6", "1");
+	pn_sysctl_write("net/ipv6/conf/all/forwarding", "1");
 	/* answers for the gateways must not depend on reverse-path heuristics */
-	netd_sysctl("net/ipv4/conf/all/rp_filter", "0");
-	netd_sysctl("net/ipv4/conf/default/rp_filter", "0");
+	pn_sysctl_write("net/ipv4/conf/all/rp_filter", "0");
+	pn_sysctl_write("net/ipv4/conf/default/rp_filter", "0");
 	return netd_infra_apply_networks(nets, n, err);
 }
 

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "link.h"
 #include "cleanup.h"
+#include "fileutil.h"
 #include "ns.h"
 
 #include <fcntl.h>
@@ -192,6 +193,29 @@ static int route_default(struct nl_sock *sk, int ifindex, const struct pn_ip *gw
 	return 0;
 }
 
+/*
+ * I's default is IPv6 off (bridge ports need none, see holder_setup()); a
+ * bridge of an IPv6 network carries the gateway, so it is turned on there.
+ * Elsewhere (Podman's or a CNI runtime's namespace) it is on already, and a
+ * namespace where the sysctl cannot be written is fine if it reads 0.
+ */
+static int ipv6_enable(const char *ifname, struct pn_err *err)
+{
+	char key[64], path[80];
+	_cleanup_free_ char *cur = NULL;
+	size_t len;
+	int r;
+
+	snprintf(key, sizeof(key), "net/ipv6/conf/%s/disable_ipv6", ifname);
+	r = pn_sysctl_write(key, "0");
+	if (r == 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/sys/%s", key);
+	if (pn_read_file(path, 16, &cur, &len) == 0 && cur[0] == '0')
+		return 0;
+	return pn_err_set(err, -r, "cannot enable IPv6 on bridge %s: %s", ifname, strerror(-r));
+}
+
 int netd_bridge_ensure(struct nl_sock *sk, const struct netd_network *net, struct pn_err *err)
 {
 	struct rtnl_link *br = rtnl_link_bridge_alloc();
@@ -224,6 +248,14 @@ int netd_bridge_ensure(struct nl_sock *sk, const struct netd_network *net, struc
 	r = link_index(sk, net->bridge, &ifindex, err);
 	if (r < 0)
 		return r;
+	for (int i = 0; i < net->nsubnets; i++) {
+		if (net->subnets[i].subnet.addr.family == AF_INET6) {
+			r = ipv6_enable(net->bridge, err);
+			if (r < 0)
+				return r;
+			break;
+		}
+	}
 	for (int i = 0; i < net->nsubnets; i++) {
 		const struct netd_subnet *s = &net->subnets[i];
 
@@ -341,24 +373,9 @@ int netd_host_routes(struct pn_cidr **ret, size_t *ret_n)
 	return out ? 0 : -ENOMEM;
 }
 
-int netd_sysctl(const char *key, const char *value)
-{
-	char path[256];
-	_cleanup_close_ int fd = -1;
-	size_t len = strlen(value);
-
-	snprintf(path, sizeof(path), "/proc/sys/%s", key);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, value, len) != (ssize_t)len)
-		return -errno;
-	return 0;
-}
-
 void netd_no_link_local(void)
 {
-	netd_sysctl("net/ipv6/conf/default/addr_gen_mode", "1");
+	pn_sysctl_write("net/ipv6/conf/default/addr_gen_mode", "1");
 }
 
 void netd_mac_random(unsigned char mac[6])

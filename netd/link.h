@@ -57,9 +57,6 @@ int netd_veth_attach(struct nl_sock *sk_i, struct nl_sock *sk_c, int c_netns_fd,
 /** netd_host_routes() - prefixes of the main routing table (to avoid when choosing subnets). */
 int netd_host_routes(struct pn_cidr **ret, size_t *ret_n);
 
-/** netd_sysctl() - write @value to /proc/sys/@key for the current netns. */
-int netd_sysctl(const char *key, const char *value);
-
 /**
  * netd_no_link_local() - new interfaces of the current netns get no IPv6
  * link-local address (addr_gen_mode none)

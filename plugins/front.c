@@ -553,7 +553,7 @@ static void ports_localnet(struct pf_state *st)
 
 			if (br && pf_ifname_valid(br) &&
 			    snprintf(key, sizeof(key), "net/ipv4/conf/%s/route_localnet", br) < (int)sizeof(key))
-				netd_sysctl(key, "1");
+				pn_sysctl_write(key, "1");
 		}
 	}
 }
@@ -698,9 +698,9 @@ int pf_firewall_sync(struct pf_state *st, struct pn_err *err)
 			v6 |= list[n].subnets[i].subnet.addr.family == AF_INET6;
 		n++;
 	}
-	r = netd_sysctl("net/ipv4/ip_forward", "1");
+	r = pn_sysctl_write("net/ipv4/ip_forward", "1");
 	if (r == 0 && v6)
-		r = netd_sysctl("net/ipv6/conf/all/forwarding", "1");
+		r = pn_sysctl_write("net/ipv6/conf/all/forwarding", "1");
 	if (r < 0)
 		r = pn_err_set(err, -r, "cannot enable forwarding: %s", strerror(-r));
 	if (r == 0)

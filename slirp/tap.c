@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "tap.h"
+#include "fileutil.h"
 #include "cleanup.h"
 #include "ns.h"
 #include "podnet_slirp.h"
@@ -191,6 +192,11 @@ int slirp_tap_create(const struct slirp_tap_config *cfg, int *ret_fd)
 	if (r == 0)
 		r = default_route_add(nl, ifindex, AF_INET, &cfg->gateway, sizeof(cfg->gateway));
 	if (r == 0 && cfg->ipv6) {
+		char key[64];
+
+		/* podnet's I turns IPv6 off for new interfaces (bridge ports); the tap needs it */
+		snprintf(key, sizeof(key), "net/ipv6/conf/%s/disable_ipv6", cfg->name);
+		(void)pn_sysctl_write(key, "0");
 		r = addr_add(nl, ifindex, AF_INET6, &cfg->addr6, sizeof(cfg->addr6),
 			     cfg->prefixlen6);
 		if (r == 0)

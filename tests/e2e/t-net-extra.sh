@@ -20,6 +20,22 @@ expect_eq "v6-here" "$T_LAST" "TCP over IPv6"
 expect_ok $PODNET exec v6b -- ip -6 route show default
 expect_match "default via fd89:" "$T_LAST" "IPv6 default route"
 
+t_case "bridge ports in I have no IPv6 of their own (attach cost stays flat); the IPv6 bridge has it"
+hp=$($PODNET info | python3 -c 'import json,sys; print(json.load(sys.stdin)["infra"]["holder_pid"])')
+in_i() { nsenter -t "$hp" -U -n --preserve-credentials -- "$@"; }
+br=$($PODNET network inspect dual | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["network_interface"])')
+expect_ok in_i ip -o link show master "$br"
+ports=$(awk -F': ' '{print $2}' <<<"$T_LAST" | cut -d@ -f1)
+expect_eq 2 "$(wc -w <<<"$ports")" "ports on $br"
+for p in $ports; do
+  expect_eq 1 "$(in_i cat "/proc/sys/net/ipv6/conf/$p/disable_ipv6")" "disable_ipv6 on port $p"
+  expect_ok in_i ip -6 route show table local dev "$p"
+  expect_eq "" "$T_LAST" "IPv6 routes of port $p"
+done
+expect_eq 0 "$(in_i cat "/proc/sys/net/ipv6/conf/$br/disable_ipv6")" "disable_ipv6 on bridge $br"
+expect_ok in_i ip -6 addr show dev "$br"
+expect_match "inet6 fd89:" "$T_LAST" "the bridge holds the IPv6 gateway"
+
 t_case "--mac-address and --opt mtu are applied"
 expect_ok $PODNET network create --opt mtu=1400 --label tier=back --label team=db small
 expect_ok $PODNET run -d --name m1 --network small --mac-address 02:11:22:33:44:55 -- sleep 60
