@@ -137,7 +137,42 @@ int pn_read_full(int fd, void *buf, size_t len)
 	return 0;
 }
 
+/* writev() until all of @iov is written; @iov is not modified */
+static int writev_all(int fd, const struct iovec *iov, int iovcnt)
+{
+	for (int i = 0; i < iovcnt;) {
+		ssize_t n;
+
+		/* whole vectors while the kernel takes them whole, the rest by pn_write_all() */
+		n = writev(fd, iov + i, iovcnt - i > IOV_MAX ? IOV_MAX : iovcnt - i);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		while (i < iovcnt && (size_t)n >= iov[i].iov_len)
+			n -= (ssize_t)iov[i++].iov_len;
+		if (i < iovcnt && n > 0) {
+			int r = pn_write_all(fd, (const char *)iov[i].iov_base + n,
+					     iov[i].iov_len - (size_t)n);
+
+			if (r < 0)
+				return r;
+			i++;
+		}
+	}
+	return 0;
+}
+
 int pn_write_atomic(const char *path, const void *data, size_t len, mode_t mode, int fsync_data)
+{
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+
+	return pn_write_atomicv(path, &iov, 1, mode, fsync_data);
+}
+
+int pn_write_atomicv(const char *path, const struct iovec *iov, int iovcnt, mode_t mode,
+		     int fsync_data)
 {
 	char tmp[PATH_MAX];
 	_cleanup_close_ int fd = -1;
@@ -148,7 +183,7 @@ int pn_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return -errno;
-	r = pn_write_all(fd, data, len);
+	r = writev_all(fd, iov, iovcnt);
 	if (r == 0 && fsync_data && fsync(fd) < 0)
 		r = -errno;
 	if (r == 0 && close(steal_fd(&fd)) < 0)

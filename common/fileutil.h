@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <jansson.h>
 #include "err.h"
 
@@ -23,6 +24,10 @@
  * Return: 0 or a negative errno.
  */
 int pn_write_atomic(const char *path, const void *data, size_t len, mode_t mode, int fsync_data);
+
+/** pn_write_atomicv() - pn_write_atomic() of the concatenation of @iov[0..@iovcnt) */
+int pn_write_atomicv(const char *path, const struct iovec *iov, int iovcnt, mode_t mode,
+		     int fsync_data);
 
 /**
  * pn_read_file() - read a whole file of at most @max bytes, NUL-terminated

@@ -142,6 +142,44 @@ static void test_dns_records(void **state)
 	assert_int_not_equal(access(path, F_OK), 0);
 }
 
+/* the rewrite keeps every other line byte for byte, wherever the removed ones are */
+static void test_dns_records_pieces(void **state)
+{
+	char path[PATH_MAX];
+	char *buf = NULL;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/dns/pieces", dir);
+	/* written by hand: a duplicate id, an id that is another's name, no final newline */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("10.89.0.1\naaa 10.89.0.2  x\nccc 10.89.0.4  aaa\naaa 10.89.0.9  y\nddd 10.89.0.5  d", f);
+	fclose(f);
+	/* first, duplicate and the header replaced; the unterminated last line is ended */
+	assert_int_equal(netd_dns_records_set(&P, "pieces", "10.89.0.1,fd00::1", "aaa", "aaa 10.89.0.7  z"), 0);
+	assert_int_equal(pn_read_file(path, 4096, &buf, NULL), 0);
+	assert_string_equal(buf, "10.89.0.1,fd00::1\nccc 10.89.0.4  aaa\nddd 10.89.0.5  d\naaa 10.89.0.7  z\n");
+	free(buf);
+	/* a middle line, then the last one */
+	assert_int_equal(netd_dns_records_set(&P, "pieces", "10.89.0.1", "ddd", NULL), 0);
+	assert_int_equal(netd_dns_records_set(&P, "pieces", "10.89.0.1", "aaa", NULL), 0);
+	assert_int_equal(pn_read_file(path, 4096, &buf, NULL), 0);
+	assert_string_equal(buf, "10.89.0.1\nccc 10.89.0.4  aaa\n");
+	free(buf);
+	/* the plugins' form drops a file left without records; ours keeps the header */
+	snprintf(path, sizeof(path), "%s/dns", dir);
+	assert_int_equal(netd_dns_records_set_dir(path, "pieces", "10.89.0.1", "ccc", NULL), 0);
+	snprintf(path, sizeof(path), "%s/dns/pieces", dir);
+	assert_int_not_equal(access(path, F_OK), 0);
+	assert_int_equal(netd_dns_records_set(&P, "pieces", "10.89.0.1", "eee", "eee 10.89.0.6  e"), 0);
+	assert_int_equal(netd_dns_records_set(&P, "pieces", "10.89.0.1", "eee", NULL), 0);
+	assert_int_equal(pn_read_file(path, 4096, &buf, NULL), 0);
+	assert_string_equal(buf, "10.89.0.1\n");
+	free(buf);
+	assert_int_equal(netd_dns_records_drop(&P, "pieces"), 0);
+}
+
 static void test_names_gc(void **state)
 {
 	char id[NETD_ID_LEN + 1], d[PATH_MAX];
@@ -221,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip_and_lookup),
 		cmocka_unit_test(test_corrupt_files),
 		cmocka_unit_test(test_dns_records),
+		cmocka_unit_test(test_dns_records_pieces),
 		cmocka_unit_test(test_names_gc),
 		cmocka_unit_test(test_lock_excludes),
 		cmocka_unit_test(test_read_file),
