@@ -20,7 +20,7 @@ expect_eq "v6-here" "$T_LAST" "TCP over IPv6"
 expect_ok $PODNET exec v6b -- ip -6 route show default
 expect_match "default via fd89:" "$T_LAST" "IPv6 default route"
 
-t_case "bridge ports in I have no IPv6 of their own (attach cost stays flat); the IPv6 bridge has it"
+t_case "bridge ports in I have no IPv6 of their own (attach cost stays flat); the IPv6 bridge has it; no multicast snooping"
 hp=$($PODNET info | python3 -c 'import json,sys; print(json.load(sys.stdin)["infra"]["holder_pid"])')
 in_i() { nsenter -t "$hp" -U -n --preserve-credentials -- "$@"; }
 br=$($PODNET network inspect dual | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["network_interface"])')
@@ -35,6 +35,8 @@ done
 expect_eq 0 "$(in_i cat "/proc/sys/net/ipv6/conf/$br/disable_ipv6")" "disable_ipv6 on bridge $br"
 expect_ok in_i ip -6 addr show dev "$br"
 expect_match "inet6 fd89:" "$T_LAST" "the bridge holds the IPv6 gateway"
+expect_ok in_i ip -d link show "$br"
+expect_match "mcast_snooping 0" "$T_LAST" "multicast snooping off (no querier: memberships would expire)"
 
 t_case "--mac-address and --opt mtu are applied"
 expect_ok $PODNET network create --opt mtu=1400 --label tier=back --label team=db small
