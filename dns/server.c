@@ -1148,15 +1148,18 @@ static void request_reload(struct dns_server *s)
 
 /* ---- lifecycle ---- */
 
-int dns_server_new(const struct dns_options *opts, struct dns_server **ret)
+int dns_server_new(const struct dns_options *opts, int factory, struct dns_server **ret)
 {
 	struct dns_server *s;
 
 	s = calloc(1, sizeof(*s));
-	if (!s)
+	if (!s) {
+		close(factory);
 		return -ENOMEM;
+	}
 	s->opt = *opts;
-	s->epfd = s->sigfd = s->factory = -1;
+	s->epfd = s->sigfd = -1;
+	s->factory = factory;
 	s->now_stale = true;
 	dns_db_init(&s->db, 0);
 	s->rnd_pos = sizeof(s->rnd);
@@ -1203,14 +1206,6 @@ int dns_server_new(const struct dns_options *opts, struct dns_server **ret)
 			ep_add(s, fd6, EPOLLIN, EV(EV_UP_UDP, 100 + s->n_up6));
 			s->n_up6++;
 		}
-	}
-	s->factory = hostsock_start();
-	if (s->factory < 0) {
-		int r = s->factory;
-
-		pn_err("cannot start the host socket factory: %s", strerror(-r));
-		dns_server_free(s);
-		return r;
 	}
 	*ret = s;
 	return 0;
