@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -464,6 +465,15 @@ static int parse_record_line(struct dns_db *db, uint16_t net, const char *line, 
 	uint32_t rec_idx;
 	bool first = true;
 
+	/* the id (64 hex digits from Podman) is most of a line: memchr() for it */
+	{
+		const char *sp = memchr(p, ' ', len);
+
+		f[0] = p;
+		fl[0] = (size_t)((sp ? sp : end) - p);
+		p = sp ? sp + 1 : end;
+		nf = 1;
+	}
 	while (p < end && nf < 6) {
 		next_field(&p, end, ' ', &f[nf], &fl[nf]);
 		nf++;
@@ -905,8 +915,8 @@ static int load_file(struct dns_db *db, const char *path, const char *name, char
 				r = -EFBIG;
 				goto fail;
 			}
-			nb = realloc(*buf, *cap * 2);
-			if (!nb) {
+			nb = mremap(*buf, *cap, *cap * 2, MREMAP_MAYMOVE);
+			if (nb == MAP_FAILED) {
 				r = -ENOMEM;
 				goto fail;
 			}
@@ -971,18 +981,18 @@ fail:
 int dns_db_load_dir(struct dns_db *db, const char *dir)
 {
 	_cleanup_closedir_ DIR *d = opendir(dir);
-	_cleanup_free_ char *buf = NULL;
 	size_t cap = LOAD_CHUNK;
 	char path[PATH_MAX];
 	struct dirent *de;
-	int r;
+	char *buf;
+	int r = 0;
 
 	if (!d)
 		return -errno;
-	buf = malloc(cap);
-	if (!buf)
+	/* its own mapping, populated at once and unmapped after: no heap page stays resident */
+	buf = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (buf == MAP_FAILED)
 		return -ENOMEM;
-	pn_prefault(buf, cap);
 	while ((de = readdir(d))) {
 		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
 			continue;
@@ -1000,12 +1010,13 @@ int dns_db_load_dir(struct dns_db *db, const char *dir)
 			continue;
 		}
 		if (r == -ENOMEM)
-			return r;
-		if (r < 0) {
+			break;
+		if (r < 0)
 			pn_warn("records file %s: %s", path, strerror(-r));
-			continue;
-		}
 	}
+	munmap(buf, cap);
+	if (r == -ENOMEM)
+		return r;
 	if (snprintf(path, sizeof(path), "%s/host-gateway", dir) < (int)sizeof(path)) {
 		_cleanup_free_ char *text = NULL;
 		size_t len;

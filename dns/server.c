@@ -1089,6 +1089,7 @@ static int sync_listeners(struct dns_server *s, const struct dns_db *db)
 static int reload(struct dns_server *s)
 {
 	struct dns_db db;
+	bool first;
 	uint32_t seed;
 	int r;
 
@@ -1110,9 +1111,12 @@ static int reload(struct dns_server *s)
 	if (r == 0)
 		for (int li = 0; li < LISTENERS_MAX; li++)
 			listener_close(s, li);
+	first = s->db.n_nets == 0 && !s->db.recs;
 	dns_db_free(&s->db);
 	s->db = db;
-	malloc_trim(0); /* the old tables and the file buffers go back to the kernel */
+	/* the old tables go back to the kernel; the first load has none (and is on the way to the first answer) */
+	if (!first)
+		malloc_trim(0);
 	load_defaults(s);
 	pn_info("records loaded: %u networks, %u records, %u upstream servers", s->db.n_nets,
 		s->db.n_recs, s->defaults.count);
