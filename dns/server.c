@@ -53,6 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -131,6 +132,7 @@ struct down_entry {
 };
 
 struct dns_server {
+	size_t map_len;            /* the state and its pools are one mapping (dns_server_new()) */
 	struct dns_options opt;
 	int epfd, sigfd, factory;
 	uint64_t now;
@@ -1152,15 +1154,41 @@ static void request_reload(struct dns_server *s)
 
 /* ---- lifecycle ---- */
 
+static size_t page_round(size_t n)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	return (n + page - 1) / page * page;
+}
+
 int dns_server_new(const struct dns_options *opts, int factory, struct dns_server **ret)
 {
+	size_t at_pending = page_round(sizeof(struct dns_server)),
+	       at_conns = at_pending + page_round((size_t)PENDING_MAX * sizeof(struct pending)),
+	       at_pend_buf = at_conns + page_round((size_t)opts->tcp_max * sizeof(struct tcp_conn)),
+	       at_conn_buf = at_pend_buf + (size_t)PENDING_MAX * DNS_QUERY_MAX,
+	       len = page_round(at_conn_buf + (size_t)opts->tcp_max * (2 * CONN_RBUF + CONN_WBUF));
 	struct dns_server *s;
+	uint8_t *map;
 
-	s = calloc(1, sizeof(*s));
-	if (!s) {
+	/*
+	 * The state and its pools (forwarding slots and buffers, TCP connections
+	 * and buffers) in one anonymous mapping of zero pages, sized at start and
+	 * touched as used. calloc() would map each pool apart and write a chunk
+	 * header into it: a system call and a page fault apiece before the first
+	 * answer.
+	 */
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED) {
 		close(factory);
 		return -ENOMEM;
 	}
+	s = (struct dns_server *)map;
+	s->map_len = len;
+	s->pending = (struct pending *)(map + at_pending);
+	s->conns = (struct tcp_conn *)(map + at_conns);
+	s->pend_buf = map + at_pend_buf;
+	s->conn_buf = map + at_conn_buf;
 	s->opt = *opts;
 	s->epfd = s->sigfd = -1;
 	s->factory = factory;
@@ -1168,15 +1196,6 @@ int dns_server_new(const struct dns_options *opts, int factory, struct dns_serve
 	dns_db_init(&s->db, 0);
 	s->rnd_pos = sizeof(s->rnd);
 	s->pend_head = s->pend_tail = -1;
-	/* sized at start, touched as used: big calloc()s are fresh zero pages */
-	s->pending = calloc(PENDING_MAX, sizeof(*s->pending));
-	s->pend_buf = calloc(PENDING_MAX, DNS_QUERY_MAX);
-	s->conns = calloc(s->opt.tcp_max, sizeof(*s->conns));
-	s->conn_buf = calloc(s->opt.tcp_max, 2 * CONN_RBUF + CONN_WBUF);
-	if (!s->pending || !s->pend_buf || !s->conns || !s->conn_buf) {
-		dns_server_free(s);
-		return -ENOMEM;
-	}
 	for (unsigned int i = 0; i < s->opt.tcp_max; i++) {
 		uint8_t *b = s->conn_buf + (size_t)i * (2 * CONN_RBUF + CONN_WBUF);
 
@@ -1333,9 +1352,5 @@ void dns_server_free(struct dns_server *s)
 	if (s->epfd >= 0)
 		close(s->epfd);
 	dns_db_free(&s->db);
-	free(s->pending);
-	free(s->pend_buf);
-	free(s->conns);
-	free(s->conn_buf);
-	free(s);
+	munmap(s, s->map_len);
 }
