@@ -11,7 +11,10 @@
  *   MS PID
  * MS: milliseconds from the child's clock reading just before execve() to the
  * arrival of the first answer; PID: the child (a server that daemonizes
- * reports its own pid elsewhere). Gives up after 10 s (exit 1).
+ * reports its own pid elsewhere). The first answer must be a right one
+ * (NOERROR with at least one record, the question echoed): a server that
+ * answered before its records are loaded (NXDOMAIN, SERVFAIL) fails the run
+ * ("- PID", exit 1). Gives up after 10 s (exit 1).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -120,7 +123,16 @@ int main(int argc, char **argv)
 			/* an answer to any of our queries: the server serves */
 			if (n >= 12 && (a[2] & 0x80)) {
 				uint64_t t_answer = now_ns();
+				uint16_t aid = (uint16_t)(a[0] << 8 | a[1]);
 
+				/* it must be the right one: NOERROR, at least one record, our question */
+				if (aid == 0 || aid > id || (a[3] & 0x0f) != 0 || (a[6] << 8 | a[7]) == 0 ||
+				    n < (ssize_t)sizeof(q) || memcmp(a + 12, question, sizeof(question)) != 0) {
+					fprintf(stderr, "dns-first: the first answer is wrong (rcode %d, %d answers)\n",
+						a[3] & 0x0f, a[6] << 8 | a[7]);
+					printf("- %d\n", (int)pid);
+					return 1;
+				}
 				printf("%.2f %d\n", (double)(t_answer - *t_exec) / 1e6, (int)pid);
 				return 0;
 			}

@@ -16,7 +16,8 @@
 # latency median and p99 at a fixed 5 000 queries/s (dnsperf -v, 2 s), RSS
 # after the runs, and the time from exec to the first answer (bench/dns-first.c:
 # from the child's clock reading just before execve, already pinned to CPU 0,
-# to the first UDP answer, polling every 0.2 ms; median of FIRST_RUNS starts). Prints a markdown table and
+# to the first UDP answer, polling every 0.2 ms, which must be a right one:
+# NOERROR with a record; median of FIRST_RUNS starts). Prints a markdown table and
 # the ratios; docs/dns.md holds a copy of a run.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)

@@ -14,9 +14,10 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/capability.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static int send_fd(int sock, uint8_t status, int fd)
@@ -43,22 +44,53 @@ static int send_fd(int sock, uint8_t status, int fd)
 	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
+/*
+ * Give up every capability (effective, permitted, inheritable) with one
+ * capset(2): what cap_set_proc(cap_init()) does, without libcap's heap.
+ */
+static int drop_all_caps(void)
+{
+	struct __user_cap_header_struct head = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	memset(data, 0, sizeof(data));
+	return syscall(SYS_capset, &head, data) < 0 ? -errno : 0;
+}
+
+/* Close every descriptor from 3 up but @keep. */
+static void close_others(int keep)
+{
+	int r;
+
+	if (keep < 3)
+		r = close_range(3, ~0u, 0);
+	else if (keep == 3 || (r = close_range(3, (unsigned int)keep - 1, 0)) == 0)
+		r = close_range((unsigned int)keep + 1, ~0u, 0);
+	if (r < 0)
+		pn_close_fds_from(3, &keep, 1); /* a kernel without close_range() */
+}
+
+/*
+ * The factory's start is short on purpose: it runs on the daemon's CPU while
+ * the daemon is still starting, and every page it writes is a copy-on-write
+ * fault. A few system calls, no heap, then it sleeps in recv().
+ */
 static void __attribute__((noreturn)) factory_loop(int sock, pid_t parent)
 {
-	cap_t none = cap_init();
+	int r;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(0);
-	pn_close_fds_from(3, &sock, 1);
+	close_others(sock);
 	pn_proc_set_name("podnet-dns-h");
 	/* nothing here needs a capability: creating sockets is unprivileged */
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	if (!none || cap_set_proc(none) < 0) {
-		pn_err("socket factory: cannot drop capabilities: %s", strerror(errno));
+	r = drop_all_caps();
+	if (r < 0) {
+		pn_err("socket factory: cannot drop capabilities: %s", strerror(-r));
 		_exit(1);
 	}
-	cap_free(none);
 	for (;;) {
 		uint8_t req[2];
 		ssize_t n = recv(sock, req, sizeof(req), 0);

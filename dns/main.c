@@ -2,8 +2,9 @@
 /*
  * podnet-dns: the embedded DNS responder, one per user (per infra namespace).
  * This file orders the start-up so that every privilege is used once and
- * given up: in H, read the upstream servers and create the upstream sockets
- * and the host socket factory; watch the holder; join U and I; load the
+ * given up: in H, fork the host socket factory (first, while the process is
+ * small), read the upstream servers and create the upstream sockets; watch
+ * the holder; write the pid file; join U and I; load the
  * records and bind the listeners; let unprivileged code bind the DNS port in I
  * (ip_unprivileged_port_start, a sysctl of I only) so that later reloads need
  * no capability; drop every capability; tell the starter we serve; loop.
@@ -12,6 +13,7 @@
 #define _GNU_SOURCE
 #include "cleanup.h"
 #include "fileutil.h"
+#include "hostsock.h"
 #include "log.h"
 #include "ns.h"
 #include "paths.h"
@@ -300,7 +302,7 @@ int main(int argc, char **argv)
 	struct dns_server *s = NULL;
 	bool pid_written = false;
 	sigset_t mask;
-	int r, keep[4], nkeep = 0;
+	int r, factory, keep[4], nkeep = 0;
 
 	pn_log_ident = "podnet-dns";
 	/* a fixed threshold: large tables are mmap()ed and really freed on reload */
@@ -326,16 +328,29 @@ int main(int argc, char **argv)
 	keep[nkeep++] = c.ready_fd;
 	pn_close_fds_from(3, keep, nkeep);
 
+	/*
+	 * The host socket factory first, while this process is small: fork()
+	 * then copies few page tables, and the pages written later (the server's
+	 * state, its buffers) are not shared with the child, so they take no
+	 * copy-on-write fault on the way to the first answer.
+	 */
+	factory = hostsock_start();
+	if (factory < 0) {
+		pn_err("cannot start the host socket factory: %s", strerror(-factory));
+		return 1;
+	}
+
 	if (c.holder.pid > 0) {
 		holder_pidfd = (int)syscall(SYS_pidfd_open, c.holder.pid, 0);
 		if (holder_pidfd < 0 || !pn_proc_alive(&c.holder)) {
 			pn_err("holder %d is not running", (int)c.holder.pid);
+			close(factory);
 			return 1;
 		}
 		fcntl(holder_pidfd, F_SETFD, FD_CLOEXEC);
 	}
 
-	r = dns_server_new(&c.opt, &s);
+	r = dns_server_new(&c.opt, factory, &s);
 	if (r < 0)
 		return 1;
 	r = write_pid_file(c.pid_file);

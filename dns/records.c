@@ -5,8 +5,11 @@
  * Theory of operation: loading appends to growable arrays (networks, records,
  * addresses, a string arena for names, name and address entries, upstream
  * lists); before a file is parsed, the arrays are grown once to hold as many
- * records as it has lines, so that loading does not copy them again and
- * again. dns_db_build() cuts every array to its length (no slack stays
+ * records as it has lines (dns_db_load_dir() reads a file in chunks through
+ * one small buffer and predicts its lines from the first chunk), so that
+ * loading does not copy them again and again. A line is parsed in one pass
+ * per field, without copies: IPv4 addresses without inet_pton(), names
+ * checked and lower-cased at once. dns_db_build() cuts every array to its length (no slack stays
  * resident), then sizes each hash table to the next power of two at least 1.5
  * times its entry count (load <= 2/3) and inserts with linear probing. Entries
  * are 8 bytes (the network, the name's length and the address family come
@@ -24,12 +27,16 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 _Static_assert((uint64_t)DNS_RECORDS_MAX * 4 < (1u << DNS_SLOT_INDEX_BITS),
 	       "entry indexes must fit below the hash bits of a slot");
@@ -160,6 +167,48 @@ static uint32_t hash_addr(uint32_t seed, int family, const uint8_t *bytes)
 	return hash_bytes(seed ^ (uint32_t)family, bytes, family == AF_INET ? 4 : 16);
 }
 
+/*
+ * inet_pton(AF_INET) of exactly [@s, @s + @len), without copying it: four
+ * decimal octets of at most 255, no leading zero, nothing else; the rules of
+ * glibc's inet_pton4(), step for step. Return: whether it is one.
+ */
+static bool parse_ipv4(const char *s, size_t len, uint8_t out[4])
+{
+	unsigned int octets = 0, val = 0;
+	bool digit = false;
+	uint8_t tmp[4];
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= '0' && c <= '9') {
+			if (digit && val == 0)
+				return false; /* a leading zero */
+			val = val * 10 + (c - '0');
+			if (val > 255)
+				return false;
+			if (!digit) {
+				if (++octets > 4)
+					return false;
+				digit = true;
+			}
+		} else if (c == '.' && digit) {
+			if (octets == 4)
+				return false;
+			tmp[octets - 1] = (uint8_t)val;
+			val = 0;
+			digit = false;
+		} else {
+			return false;
+		}
+	}
+	if (octets < 4)
+		return false;
+	tmp[3] = (uint8_t)val;
+	memcpy(out, tmp, 4);
+	return true;
+}
+
 int dns_addr_parse(const char *s, size_t len, struct dns_addr *out)
 {
 	char buf[INET6_ADDRSTRLEN + 8];
@@ -167,7 +216,13 @@ int dns_addr_parse(const char *s, size_t len, struct dns_addr *out)
 	size_t alen = len;
 
 	memset(out, 0, sizeof(*out));
-	if (len == 0 || len >= sizeof(buf))
+	/* the common case (every address of a records file): no copy, no inet_pton() */
+	if (parse_ipv4(s, len, out->bytes)) {
+		out->family = AF_INET;
+		return 0;
+	}
+	/* a NUL would end the copy early: "1.2.3.4<NUL>junk" is not an address */
+	if (len == 0 || len >= sizeof(buf) || memchr(s, '\0', len))
 		return -EINVAL;
 	memcpy(buf, s, len);
 	buf[len] = '\0';
@@ -250,50 +305,71 @@ bool dns_addr_equal(const struct dns_addr *a, const struct dns_addr *b)
 	       memcmp(a->bytes, b->bytes, a->family == AF_INET ? 4 : 16) == 0;
 }
 
-/* Split the next @sep-separated field off [*p, end). Empty fields are kept. */
-static void next_field(const char **p, const char *end, char sep, const char **f, size_t *flen)
+/*
+ * Split the next @sep-separated field off [*p, end). Empty fields are kept.
+ * Fields are short (an address, a name): a byte loop beats memchr()'s set-up.
+ */
+static inline void next_field(const char **p, const char *end, char sep, const char **f,
+			      size_t *flen)
 {
-	const char *s = *p, *e = memchr(s, sep, (size_t)(end - s));
+	const char *s = *p, *e = s;
 
-	if (!e)
-		e = end;
+	while (e < end && *e != sep)
+		e++;
 	*f = s;
 	*flen = (size_t)(e - s);
 	*p = e < end ? e + 1 : end;
 }
 
-/* A record name: [A-Za-z0-9_.-], labels of 1..63, at most 253 chars; one trailing dot allowed. */
-static bool valid_name(const char *s, size_t *len)
+/* Split the next line off [*p, end), without its '\n' (memchr: lines are long). */
+static void next_line(const char **p, const char *end, const char **line, size_t *llen)
 {
-	size_t label = 0;
+	const char *s = *p, *e = memchr(s, '\n', (size_t)(end - s));
 
-	if (*len > 0 && s[*len - 1] == '.')
-		(*len)--;
-	if (*len == 0 || *len > DNS_NAME_LEN_MAX)
-		return false;
-	for (size_t i = 0; i < *len; i++) {
-		char c = s[i];
+	if (!e)
+		e = end;
+	*line = s;
+	*llen = (size_t)(e - s);
+	*p = e < end ? e + 1 : end;
+}
+
+/*
+ * Add name @s of record @rec, lower-cased, to the arena and the name entries.
+ * A record name: [A-Za-z0-9_.-], labels of 1..63, at most 253 chars; one
+ * trailing dot allowed (dropped). Checked and lower-cased in one pass.
+ * Return: 0, -EINVAL (not a name: nothing added), -E2BIG or -ENOMEM.
+ */
+static int add_name(struct dns_db *db, const char *s, size_t len, uint32_t rec, uint32_t *ret_off)
+{
+	char lower[DNS_NAME_LEN_MAX];
+	struct dns_name_entry *e;
+	size_t label = 0;
+	uint32_t off;
+	int r;
+
+	if (len > 0 && s[len - 1] == '.')
+		len--;
+	if (len == 0 || len > DNS_NAME_LEN_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
 
 		if (c == '.') {
 			if (label == 0)
-				return false;
+				return -EINVAL;
 			label = 0;
-			continue;
+		} else {
+			if (c >= 'A' && c <= 'Z')
+				c = (unsigned char)(c + 'a' - 'A');
+			else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+				return -EINVAL;
+			if (++label > 63)
+				return -EINVAL;
 		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '_'))
-			return false;
-		if (++label > 63)
-			return false;
+		lower[i] = (char)c;
 	}
-	return label > 0;
-}
-
-static int add_name(struct dns_db *db, const char *s, size_t len, uint32_t rec, uint32_t *ret_off)
-{
-	struct dns_name_entry *e;
-	uint32_t off;
-	int r;
+	if (label == 0)
+		return -EINVAL;
 
 	if ((size_t)db->arena_len + len + 1 > UINT32_MAX / 2)
 		return -E2BIG;
@@ -318,11 +394,7 @@ static int add_name(struct dns_db *db, const char *s, size_t len, uint32_t rec, 
 	if (r < 0)
 		return r;
 	off = db->arena_len;
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-
-		db->arena[off + i] = (c >= 'A' && c <= 'Z') ? (char)(c + 'a' - 'A') : c;
-	}
+	memcpy(db->arena + off, lower, len);
 	db->arena[off + len] = '\0';
 	db->arena_len += (uint32_t)len + 1;
 	e = &db->names[db->n_names++];
@@ -393,6 +465,15 @@ static int parse_record_line(struct dns_db *db, uint16_t net, const char *line, 
 	uint32_t rec_idx;
 	bool first = true;
 
+	/* the id (64 hex digits from Podman) is most of a line: memchr() for it */
+	{
+		const char *sp = memchr(p, ' ', len);
+
+		f[0] = p;
+		fl[0] = (size_t)((sp ? sp : end) - p);
+		p = sp ? sp + 1 : end;
+		nf = 1;
+	}
 	while (p < end && nf < 6) {
 		next_field(&p, end, ' ', &f[nf], &fl[nf]);
 		nf++;
@@ -426,16 +507,15 @@ static int parse_record_line(struct dns_db *db, uint16_t net, const char *line, 
 
 		while (q < qend) {
 			next_field(&q, qend, ',', &nm, &nlen);
-			if (!valid_name(nm, &nlen)) {
+			r = add_name(db, nm, nlen, rec_idx, first ? &rec->name : NULL);
+			if (r == -EINVAL) {
 				db->n_names = first_names;
 				db->arena_len = arena;
-				return -EINVAL;
 			}
-			r = add_name(db, nm, nlen, rec_idx, first ? &rec->name : NULL);
 			if (r < 0)
 				return r;
 			if (first)
-				rec->name_len = (uint16_t)nlen;
+				rec->name_len = (uint16_t)db->names[db->n_names - 1].len;
 			first = false;
 		}
 		if (first)
@@ -478,34 +558,33 @@ static void rollback(struct dns_db *db, const struct dns_db *saved)
 	db->bad_lines = saved->bad_lines;
 }
 
-int dns_db_add_network(struct dns_db *db, const char *name, const char *text, size_t len)
+/*
+ * Start network @name: room for about @lines records (a name and an alias
+ * and an address each) and @text_len bytes of names, grown once and not
+ * doubled, then its gateway line. The network counts once net_end() ran.
+ * Return: 0, -EINVAL if @line is not a list of addresses, -E2BIG, -ENOMEM.
+ */
+static int net_begin(struct dns_db *db, const char *name, uint64_t lines, uint64_t text_len,
+		     const char *line, size_t llen)
 {
-	const char *p = text, *end = text + len, *line;
 	struct dns_network *net;
-	struct dns_db saved = *db;
-	uint64_t lines = 0;
-	size_t llen;
 	int n, r;
 
 	if (strlen(name) >= sizeof(net->name))
 		return -EINVAL;
-	/* room for a record per line (a name and an alias, an address): grown once, not doubled */
-	for (const char *nl = text; (nl = memchr(nl, '\n', (size_t)(end - nl))); nl++)
-		lines++;
-	lines++;
 	if (RESERVE(db, recs, n_recs, cap_recs, (uint64_t)db->n_recs + lines, DNS_RECORDS_MAX) < 0 ||
 	    RESERVE(db, names, n_names, cap_names, (uint64_t)db->n_names + 2 * lines, DNS_RECORDS_MAX * 4) < 0 ||
 	    RESERVE(db, addrs, n_addrs, cap_addrs, (uint64_t)db->n_addrs + lines, DNS_RECORDS_MAX * 4) < 0 ||
 	    RESERVE(db, v4, n_v4, cap_v4, (uint64_t)db->n_v4 + lines, DNS_RECORDS_MAX * 4) < 0)
 		return -ENOMEM;
 	/* the names are copied from the text: it is a bound of the arena's growth */
-	if (db->arena_len + (uint64_t)len + 1 <= UINT32_MAX / 2 && db->arena_len + len + 1 > db->arena_cap) {
-		char *a = realloc(db->arena, db->arena_len + len + 1);
+	if (db->arena_len + text_len + 1 <= UINT32_MAX / 2 && db->arena_len + text_len + 1 > db->arena_cap) {
+		char *a = realloc(db->arena, db->arena_len + text_len + 1);
 
 		if (!a)
 			return -ENOMEM;
 		db->arena = a;
-		db->arena_cap = db->arena_len + (uint32_t)len + 1;
+		db->arena_cap = db->arena_len + (uint32_t)text_len + 1;
 		db->arena_ready = db->arena_len;
 	}
 	r = GROW(db, nets, n_nets, cap_nets, DNS_NETWORKS_MAX);
@@ -515,7 +594,6 @@ int dns_db_add_network(struct dns_db *db, const char *name, const char *text, si
 	memset(net, 0, sizeof(*net));
 	snprintf(net->name, sizeof(net->name), "%s", name);
 
-	next_field(&p, end, '\n', &line, &llen);
 	if (llen > 0 && line[llen - 1] == '\r')
 		llen--;
 	n = parse_addr_list(line, llen, 0, net->gateway, DNS_GATEWAYS_MAX, false);
@@ -524,18 +602,43 @@ int dns_db_add_network(struct dns_db *db, const char *name, const char *text, si
 	if (n == 0)
 		return -EINVAL;
 	net->n_gateways = (unsigned int)n;
+	return 0;
+}
 
+/* A line after the gateway line. Return: 0 (added or counted as bad) or a fatal negative errno. */
+static int net_line(struct dns_db *db, const char *line, size_t llen)
+{
+	int r;
+
+	if (llen > 0 && line[llen - 1] == '\r')
+		llen--;
+	if (llen == 0)
+		return 0;
+	r = parse_record_line(db, (uint16_t)db->n_nets, line, llen);
+	if (r == -EINVAL) {
+		db->bad_lines++;
+		return 0;
+	}
+	return r;
+}
+
+int dns_db_add_network(struct dns_db *db, const char *name, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len, *line;
+	struct dns_db saved = *db;
+	uint64_t lines = 1;
+	size_t llen;
+	int r;
+
+	for (const char *nl = text; (nl = memchr(nl, '\n', (size_t)(end - nl))); nl++)
+		lines++;
+	next_line(&p, end, &line, &llen);
+	r = net_begin(db, name, lines, len, line, llen);
+	if (r < 0)
+		return r;
 	while (p < end) {
-		next_field(&p, end, '\n', &line, &llen);
-		if (llen > 0 && line[llen - 1] == '\r')
-			llen--;
-		if (llen == 0)
-			continue;
-		r = parse_record_line(db, (uint16_t)db->n_nets, line, llen);
-		if (r == -EINVAL) {
-			db->bad_lines++;
-			continue;
-		}
+		next_line(&p, end, &line, &llen);
+		r = net_line(db, line, llen);
 		if (r < 0) {
 			rollback(db, &saved);
 			return r;
@@ -553,7 +656,7 @@ int dns_db_set_host_gateway(struct dns_db *db, const char *text, size_t len)
 
 	db->n_host4 = db->n_host6 = 0;
 	while (p < end) {
-		next_field(&p, end, '\n', &line, &llen);
+		next_line(&p, end, &line, &llen);
 		while (llen > 0 && (line[llen - 1] == '\r' || line[llen - 1] == ' '))
 			llen--;
 		if (llen == 0)
@@ -777,42 +880,143 @@ bool dns_db_networks_differ(const struct dns_db *db, const char *dir)
 	return files != db->n_nets;
 }
 
+/*
+ * Load the records file @path as network @name, streamed through *@buf
+ * (*@cap bytes, doubled for a line longer than that): the file is copied a
+ * chunk at a time into the same few pages instead of into a buffer of its
+ * size, each fresh page of which costs a fault (several µs in some VMs).
+ * Return: 0, as dns_db_add_network() (-EINVAL, -E2BIG, -ENOMEM), or a
+ * negative errno from opening or reading (-EFBIG past PN_FILE_MAX).
+ */
+static int load_file(struct dns_db *db, const char *path, const char *name, char **buf, size_t *cap)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct dns_db saved = *db;
+	uint64_t size = 0, total = 0;
+	bool begun = false, eof = false;
+	size_t have = 0;
+	struct stat st;
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		size = (uint64_t)st.st_size;
+	if (size > PN_FILE_MAX)
+		return -EFBIG;
+	while (!eof) {
+		const char *p, *end, *nl;
+		ssize_t n;
+
+		if (have == *cap) { /* one line fills the buffer */
+			char *nb;
+
+			if (*cap > PN_FILE_MAX) {
+				r = -EFBIG;
+				goto fail;
+			}
+			nb = mremap(*buf, *cap, *cap * 2, MREMAP_MAYMOVE);
+			if (nb == MAP_FAILED) {
+				r = -ENOMEM;
+				goto fail;
+			}
+			*buf = nb;
+			*cap *= 2;
+		}
+		n = read(fd, *buf + have, *cap - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			goto fail;
+		}
+		eof = n == 0;
+		total += (uint64_t)n;
+		if (total > PN_FILE_MAX) {
+			r = -EFBIG;
+			goto fail;
+		}
+		have += (size_t)n;
+		p = *buf;
+		end = *buf + have;
+		/* complete lines; at the end of the file also the last one without '\n' */
+		while ((nl = memchr(p, '\n', (size_t)(end - p))) || (eof && (p < end || !begun))) {
+			const char *line = p;
+			size_t llen = (size_t)((nl ? nl : end) - p);
+
+			p = nl ? nl + 1 : end;
+			if (!begun) {
+				/* the lines of the file, from those of the first chunk */
+				uint64_t lines = 1, known = total > size ? total : size;
+
+				for (const char *q = *buf; (q = memchr(q, '\n', (size_t)(end - q))); q++)
+					lines++;
+				if (!eof && known > total)
+					lines = lines * known / total + 16;
+				r = net_begin(db, name, lines, known, line, llen);
+				if (r < 0)
+					return r; /* nothing was added */
+				begun = true;
+			} else {
+				r = net_line(db, line, llen);
+				if (r < 0)
+					goto fail;
+			}
+			if (!nl)
+				break;
+		}
+		have = (size_t)(end - p);
+		memmove(*buf, p, have);
+	}
+	db->n_nets++;
+	return 0;
+fail:
+	if (begun)
+		rollback(db, &saved);
+	return r;
+}
+
+#define LOAD_CHUNK (64u * 1024) /* read buffer of a load: a few pages, reused per chunk */
+
 int dns_db_load_dir(struct dns_db *db, const char *dir)
 {
 	_cleanup_closedir_ DIR *d = opendir(dir);
+	size_t cap = LOAD_CHUNK;
 	char path[PATH_MAX];
 	struct dirent *de;
-	int r;
+	char *buf;
+	int r = 0;
 
 	if (!d)
 		return -errno;
+	/* its own mapping, populated at once and unmapped after: no heap page stays resident */
+	buf = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (buf == MAP_FAILED)
+		return -ENOMEM;
 	while ((de = readdir(d))) {
-		_cleanup_free_ char *text = NULL;
-		size_t len = 0;
-
 		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
 			continue;
 		if (skip_entry(de->d_name))
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path))
 			continue;
-		r = pn_read_file(path, PN_FILE_MAX, &text, &len);
+		r = load_file(db, path, de->d_name, &buf, &cap);
 		if (r == -ENOENT) /* removed while we read the directory */
 			continue;
-		if (r < 0) {
-			pn_warn("records file %s: %s", path, strerror(-r));
-			continue;
-		}
-		r = dns_db_add_network(db, de->d_name, text, len);
 		if (r == -EINVAL || r == -E2BIG) {
 			pn_warn("records file %s: %s, skipped", path,
 				r == -EINVAL ? "line 1 is not a list of gateway addresses"
 					     : "more gateways or records than podnet-dns serves");
 			continue;
 		}
+		if (r == -ENOMEM)
+			break;
 		if (r < 0)
-			return r;
+			pn_warn("records file %s: %s", path, strerror(-r));
 	}
+	munmap(buf, cap);
+	if (r == -ENOMEM)
+		return r;
 	if (snprintf(path, sizeof(path), "%s/host-gateway", dir) < (int)sizeof(path)) {
 		_cleanup_free_ char *text = NULL;
 		size_t len;
@@ -837,7 +1041,7 @@ int dns_resolv_conf_parse(const char *text, size_t len, struct dns_upstreams *up
 	while (p < end) {
 		size_t i = 0, start;
 
-		next_field(&p, end, '\n', &line, &llen);
+		next_line(&p, end, &line, &llen);
 		while (i < llen && (line[i] == ' ' || line[i] == '\t'))
 			i++;
 		if (llen - i < 11 || memcmp(line + i, "nameserver", 10) != 0 ||

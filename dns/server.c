@@ -53,6 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -131,6 +132,7 @@ struct down_entry {
 };
 
 struct dns_server {
+	size_t map_len;            /* the state and its pools are one mapping (dns_server_new()) */
 	struct dns_options opt;
 	int epfd, sigfd, factory;
 	uint64_t now;
@@ -1089,6 +1091,7 @@ static int sync_listeners(struct dns_server *s, const struct dns_db *db)
 static int reload(struct dns_server *s)
 {
 	struct dns_db db;
+	bool first;
 	uint32_t seed;
 	int r;
 
@@ -1110,9 +1113,12 @@ static int reload(struct dns_server *s)
 	if (r == 0)
 		for (int li = 0; li < LISTENERS_MAX; li++)
 			listener_close(s, li);
+	first = s->db.n_nets == 0 && !s->db.recs;
 	dns_db_free(&s->db);
 	s->db = db;
-	malloc_trim(0); /* the old tables and the file buffers go back to the kernel */
+	/* the old tables go back to the kernel; the first load has none (and is on the way to the first answer) */
+	if (!first)
+		malloc_trim(0);
 	load_defaults(s);
 	pn_info("records loaded: %u networks, %u records, %u upstream servers", s->db.n_nets,
 		s->db.n_recs, s->defaults.count);
@@ -1148,28 +1154,48 @@ static void request_reload(struct dns_server *s)
 
 /* ---- lifecycle ---- */
 
-int dns_server_new(const struct dns_options *opts, struct dns_server **ret)
+static size_t page_round(size_t n)
 {
-	struct dns_server *s;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
-	s = calloc(1, sizeof(*s));
-	if (!s)
+	return (n + page - 1) / page * page;
+}
+
+int dns_server_new(const struct dns_options *opts, int factory, struct dns_server **ret)
+{
+	size_t at_pending = page_round(sizeof(struct dns_server)),
+	       at_conns = at_pending + page_round((size_t)PENDING_MAX * sizeof(struct pending)),
+	       at_pend_buf = at_conns + page_round((size_t)opts->tcp_max * sizeof(struct tcp_conn)),
+	       at_conn_buf = at_pend_buf + (size_t)PENDING_MAX * DNS_QUERY_MAX,
+	       len = page_round(at_conn_buf + (size_t)opts->tcp_max * (2 * CONN_RBUF + CONN_WBUF));
+	struct dns_server *s;
+	uint8_t *map;
+
+	/*
+	 * The state and its pools (forwarding slots and buffers, TCP connections
+	 * and buffers) in one anonymous mapping of zero pages, sized at start and
+	 * touched as used. calloc() would map each pool apart and write a chunk
+	 * header into it: a system call and a page fault apiece before the first
+	 * answer.
+	 */
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED) {
+		close(factory);
 		return -ENOMEM;
+	}
+	s = (struct dns_server *)map;
+	s->map_len = len;
+	s->pending = (struct pending *)(map + at_pending);
+	s->conns = (struct tcp_conn *)(map + at_conns);
+	s->pend_buf = map + at_pend_buf;
+	s->conn_buf = map + at_conn_buf;
 	s->opt = *opts;
-	s->epfd = s->sigfd = s->factory = -1;
+	s->epfd = s->sigfd = -1;
+	s->factory = factory;
 	s->now_stale = true;
 	dns_db_init(&s->db, 0);
 	s->rnd_pos = sizeof(s->rnd);
 	s->pend_head = s->pend_tail = -1;
-	/* sized at start, touched as used: big calloc()s are fresh zero pages */
-	s->pending = calloc(PENDING_MAX, sizeof(*s->pending));
-	s->pend_buf = calloc(PENDING_MAX, DNS_QUERY_MAX);
-	s->conns = calloc(s->opt.tcp_max, sizeof(*s->conns));
-	s->conn_buf = calloc(s->opt.tcp_max, 2 * CONN_RBUF + CONN_WBUF);
-	if (!s->pending || !s->pend_buf || !s->conns || !s->conn_buf) {
-		dns_server_free(s);
-		return -ENOMEM;
-	}
 	for (unsigned int i = 0; i < s->opt.tcp_max; i++) {
 		uint8_t *b = s->conn_buf + (size_t)i * (2 * CONN_RBUF + CONN_WBUF);
 
@@ -1203,14 +1229,6 @@ int dns_server_new(const struct dns_options *opts, struct dns_server **ret)
 			ep_add(s, fd6, EPOLLIN, EV(EV_UP_UDP, 100 + s->n_up6));
 			s->n_up6++;
 		}
-	}
-	s->factory = hostsock_start();
-	if (s->factory < 0) {
-		int r = s->factory;
-
-		pn_err("cannot start the host socket factory: %s", strerror(-r));
-		dns_server_free(s);
-		return r;
 	}
 	*ret = s;
 	return 0;
@@ -1334,9 +1352,5 @@ void dns_server_free(struct dns_server *s)
 	if (s->epfd >= 0)
 		close(s->epfd);
 	dns_db_free(&s->db);
-	free(s->pending);
-	free(s->pend_buf);
-	free(s->conns);
-	free(s->conn_buf);
-	free(s);
+	munmap(s, s->map_len);
 }

@@ -27,11 +27,14 @@ struct dns_server;
 /**
  * dns_server_new() - allocate the daemon state and do the host-side setup
  *
- * Reads the upstream servers, creates the upstream UDP sockets and forks the
- * host socket factory. Call in H, before joining U and I.
+ * @factory: the daemon's end of the host socket factory (hostsock_start()),
+ *	owned by the server from here on, also when this fails
+ *
+ * Reads the upstream servers and creates the upstream UDP sockets. Call in H,
+ * before joining U and I.
  * Return: 0 with *@ret, or a negative errno (logged).
  */
-int dns_server_new(const struct dns_options *opts, struct dns_server **ret);
+int dns_server_new(const struct dns_options *opts, int factory, struct dns_server **ret);
 
 /**
  * dns_server_load() - load the records and bind every listener (call in I)

@@ -2,10 +2,12 @@
 /*
  * Unit tests of dns/records.c: the records file format (aardvark-dns's),
  * lookups by name and address with network isolation, skipped lines, the
- * records directory (which files are records), resolv.conf, and a 10 000
- * record table.
+ * records directory (which files are records), resolv.conf, a 10 000
+ * record table, the IPv4 fast path against inet_pton(), and a file read in
+ * chunks against the same text parsed whole.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -359,6 +361,200 @@ static void test_two_networks_compact(void **state)
 	free(text[1]);
 }
 
+/*
+ * dns_addr_parse() reads a plain IPv4 address without inet_pton(): it must
+ * accept and reject exactly what inet_pton(AF_INET) does (leading zeros,
+ * octets past 255, missing or extra parts, stray dots), on chosen strings and
+ * on many random strings of digits and dots.
+ */
+static void check_ipv4_like_inet_pton(const char *s)
+{
+	uint8_t want[4];
+	struct dns_addr a;
+	int ok = inet_pton(AF_INET, s, want) == 1;
+	int r = dns_addr_parse(s, strlen(s), &a);
+
+	if (ok != (r == 0 && a.family == AF_INET && a.port == 0))
+		fail_msg("\"%s\": inet_pton says %d, dns_addr_parse %d (family %d)", s, ok, r, a.family);
+	if (ok)
+		assert_memory_equal(a.bytes, want, 4);
+}
+
+static void test_ipv4_like_inet_pton(void **state)
+{
+	static const char *const chosen[] = {
+		"0.0.0.0", "255.255.255.255", "256.1.1.1", "1.2.3.256", "01.2.3.4", "1.2.3.04",
+		"1.2.3.0", "1.2.3.00", "10.90.39.13", "1.2.3", "1.2.3.4.", ".1.2.3.4", "1..2.3",
+		"1.2.3.4.5", "1234.1.1.1", "1.2.3.4 ", " 1.2.3.4", "1.2.3.-4", "1.2.3.4a",
+		"0x1.2.3.4", "1.2.3.4#53", "::1", "::ffff:1.2.3.4", "1", "", ".", "999.999.999.999",
+	};
+	char s[24];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(chosen) / sizeof(chosen[0]); i++)
+		check_ipv4_like_inet_pton(chosen[i]);
+	srandom(42);
+	for (int i = 0; i < 200000; i++) {
+		size_t len = (size_t)random() % 17;
+
+		for (size_t k = 0; k < len; k++) {
+			long c = random() % 13;
+
+			s[k] = c < 10 ? (char)('0' + c) : '.';
+		}
+		s[len] = '\0';
+		check_ipv4_like_inet_pton(s);
+	}
+	/* a NUL ends no address early */
+	{
+		struct dns_addr a;
+
+		assert_int_equal(dns_addr_parse("1.2.3.4\0junk", 12, &a), -EINVAL);
+		assert_int_equal(dns_addr_parse("::1\0junk", 8, &a), -EINVAL);
+	}
+}
+
+/* Record names: checked and lower-cased in one pass, with the old rules. */
+static void test_record_names(void **state)
+{
+	char label63[64], label64[65], long253[254], long254[255], text[1024];
+	const struct dns_record *r[2];
+	struct dns_db db;
+	bool elsewhere;
+
+	(void)state;
+	memset(label63, 'a', 63);
+	label63[63] = '\0';
+	memset(label64, 'b', 64);
+	label64[64] = '\0';
+	/* 253 characters: four labels of 62 and a dot between each, and "x" */
+	memset(long253, 'c', 253);
+	for (int i = 62; i < 253; i += 63)
+		long253[i] = '.';
+	long253[253] = '\0';
+	snprintf(long254, sizeof(long254), "%sd", long253);
+	snprintf(text, sizeof(text),
+		 "10.0.0.1\n"
+		 "1 10.0.0.2  UPPER.Case_x-y.\n"  /* lower-cased, trailing dot dropped */
+		 "2 10.0.0.3  %s\n"               /* a label of 63: kept */
+		 "3 10.0.0.4  %s\n"               /* a label of 64: skipped */
+		 "4 10.0.0.5  %s\n"               /* 253 characters: kept */
+		 "5 10.0.0.6  %s\n"               /* 254: skipped */
+		 "6 10.0.0.7  good,bad..name\n"   /* one bad name skips the line */
+		 "7 10.0.0.8  sp ace\n"           /* six fields */
+		 "8 10.0.0.9  .\n"                /* only the dot */
+		 "9 10.0.0.10  a.b.\n",
+		 label63, label64, long253, long254);
+	dns_db_init(&db, 3);
+	assert_int_equal(dns_db_add_network(&db, "n", text, strlen(text)), 0);
+	assert_int_equal(dns_db_build(&db), 0);
+	assert_int_equal(db.n_recs, 4);
+	assert_int_equal(db.bad_lines, 5);
+	assert_int_equal(dns_db_find_name(&db, 0, "upper.case_x-y", 14, r, 2, &elsewhere), 1);
+	assert_int_equal(r[0]->name_len, 14);
+	assert_string_equal(db.arena + r[0]->name, "upper.case_x-y");
+	assert_int_equal(dns_db_find_name(&db, 0, label63, 63, r, 2, &elsewhere), 1);
+	assert_int_equal(dns_db_find_name(&db, 0, long253, 253, r, 2, &elsewhere), 1);
+	assert_int_equal(dns_db_find_name(&db, 0, "good", 4, r, 2, &elsewhere), 0);
+	assert_int_equal(dns_db_find_name(&db, 0, "a.b", 3, r, 2, &elsewhere), 1);
+	dns_db_free(&db);
+}
+
+/* Two databases hold the same records, addresses and names in the same order. */
+static void assert_same_db(const struct dns_db *a, const struct dns_db *b)
+{
+	assert_int_equal(a->n_nets, b->n_nets);
+	assert_int_equal(a->n_recs, b->n_recs);
+	assert_int_equal(a->n_names, b->n_names);
+	assert_int_equal(a->n_addrs, b->n_addrs);
+	assert_int_equal(a->n_v4, b->n_v4);
+	assert_int_equal(a->n_v6, b->n_v6);
+	assert_int_equal(a->arena_len, b->arena_len);
+	assert_int_equal(a->n_upstreams, b->n_upstreams);
+	assert_int_equal(a->bad_lines, b->bad_lines);
+	for (uint32_t i = 0; i < a->n_nets; i++) {
+		assert_string_equal(a->nets[i].name, b->nets[i].name);
+		assert_int_equal(a->nets[i].n_gateways, b->nets[i].n_gateways);
+	}
+	assert_memory_equal(a->recs, b->recs, a->n_recs * sizeof(*a->recs));
+	assert_memory_equal(a->names, b->names, a->n_names * sizeof(*a->names));
+	assert_memory_equal(a->addrs, b->addrs, a->n_addrs * sizeof(*a->addrs));
+	if (a->n_v4)
+		assert_memory_equal(a->v4, b->v4, a->n_v4 * 4);
+	if (a->n_v6)
+		assert_memory_equal(a->v6, b->v6, a->n_v6 * 16);
+	assert_memory_equal(a->arena, b->arena, a->arena_len);
+	for (uint32_t i = 0; i < a->n_upstreams; i++) {
+		assert_int_equal(a->upstreams[i].count, b->upstreams[i].count);
+		for (unsigned int k = 0; k < a->upstreams[i].count; k++)
+			assert_true(dns_addr_equal(&a->upstreams[i].addr[k], &b->upstreams[i].addr[k]));
+	}
+}
+
+/*
+ * dns_db_load_dir() reads a file a chunk at a time: lines cut by a chunk's
+ * end, CRLF, empty and bad lines, a line longer than a chunk and a last line
+ * without '\n' must load as dns_db_add_network() loads the whole text.
+ */
+static void test_load_streamed(void **state)
+{
+	char dir[] = "/tmp/test_dns_records.XXXXXX", path[4096];
+	size_t cap = 4u << 20, len = 0;
+	char *text = malloc(cap);
+	struct dns_db whole, streamed;
+
+	(void)state;
+	assert_non_null(text);
+	assert_non_null(mkdtemp(dir));
+	len += (size_t)snprintf(text + len, cap - len, "10.77.0.1,fd77::1\r\n");
+	for (int i = 0; i < 6000; i++) {
+		/* line lengths vary, so chunk ends fall at every place in a line */
+		len += (size_t)snprintf(text + len, cap - len, "%0*x 10.77.%d.%d%s %s n%d,Alias%d%s%s\n",
+					8 + i % 57, i, (i + 2) / 256, (i + 2) % 256,
+					i % 7 ? "" : ",10.78.0.1", i % 5 ? "" : "fd77::2",
+					i, i, i % 11 ? "" : " 192.0.2.1#5353", i % 13 ? "" : "\r");
+		if (i % 97 == 0)
+			len += (size_t)snprintf(text + len, cap - len, "\nbad line %d\n", i);
+		if (i == 3000) {
+			/* one record with 12 000 aliases: a line of ~100 KB, longer than a chunk */
+			len += (size_t)snprintf(text + len, cap - len, "long 10.77.250.1  first");
+			for (int k = 0; k < 12000; k++)
+				len += (size_t)snprintf(text + len, cap - len, ",al%d", k);
+			text[len++] = '\n';
+		}
+	}
+	len += (size_t)snprintf(text + len, cap - len, "last 10.77.251.1  the-end");
+	snprintf(path, sizeof(path), "%s/net", dir);
+	assert_int_equal(pn_write_atomic(path, text, len, 0600, 0), 0);
+
+	dns_db_init(&whole, 11);
+	assert_int_equal(dns_db_add_network(&whole, "net", text, len), 0);
+	assert_int_equal(dns_db_build(&whole), 0);
+	dns_db_init(&streamed, 11);
+	assert_int_equal(dns_db_load_dir(&streamed, dir), 1);
+	assert_int_equal(streamed.n_recs, 6002);
+	assert_true(streamed.bad_lines > 60);
+	assert_same_db(&whole, &streamed);
+	dns_db_free(&whole);
+	dns_db_free(&streamed);
+
+	/* an empty file is no network; a file of one line without '\n' has no records */
+	assert_int_equal(pn_write_atomic(path, "", 0, 0600, 0), 0);
+	dns_db_init(&streamed, 11);
+	assert_int_equal(dns_db_load_dir(&streamed, dir), 0);
+	dns_db_free(&streamed);
+	assert_int_equal(pn_write_atomic(path, "10.1.1.1", 8, 0600, 0), 0);
+	dns_db_init(&streamed, 11);
+	assert_int_equal(dns_db_load_dir(&streamed, dir), 1);
+	assert_int_equal(streamed.n_recs, 0);
+	assert_int_equal(streamed.nets[0].n_gateways, 1);
+	dns_db_free(&streamed);
+
+	unlink(path);
+	rmdir(dir);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +568,9 @@ int main(void)
 		cmocka_unit_test(test_networks_differ),
 		cmocka_unit_test(test_ten_thousand),
 		cmocka_unit_test(test_two_networks_compact),
+		cmocka_unit_test(test_ipv4_like_inet_pton),
+		cmocka_unit_test(test_record_names),
+		cmocka_unit_test(test_load_streamed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
