@@ -8,6 +8,8 @@
 #   podnet-slirp podnet-slirp with libslirp only (PODNET_SLIRP_TCP_FASTPATH=off)
 #   slirp4netns  Debian's, as rootless Podman uses it (--mtu=65520)
 #   pasta        Debian's passt package (pasta --config-net)
+#   slirp4netns-br  slirp4netns behind a bridge in a rootless namespace, as
+#                rootless Podman's named networks use it (podnet's topology)
 # The outside is bench/outbound-outside.sh's namespace. Run as root (it brings
 # the outside up and runs the rest as the unprivileged test user) or as the
 # test user with the outside already up. Needs a build: PODNET_BUILD (default build/).
@@ -88,6 +90,30 @@ measure slirp4netns run_s4
 run_pasta() { pasta --config-net -q -- "$@"; }
 measure pasta run_pasta
 
+# slirp4netns the way rootless Podman's named (bridge) networks use it, the same
+# topology as podnet's: the container on a bridge in a rootless namespace R,
+# routed and masqueraded (nftables) in R to slirp4netns's tap. netavark builds
+# R the same way (it uses iptables for the NAT).
+unshare --user --map-root-user --net sleep infinity & r=$!
+PIDS+=("$r")
+sleep 0.2
+slirp4netns --configure --mtu=65520 --disable-host-loopback "$r" tap0 >/dev/null 2>&1 & PIDS+=("$!")
+for _ in $(seq 100); do "$OB_CTL" exec "$r" ip -br addr show tap0 2>/dev/null | grep -q 10.0.2.100 && break; sleep 0.05; done
+cb=$("$OB_CTL" exec "$r" sh -c 'unshare --net sleep infinity >/dev/null 2>&1 & echo $!')
+PIDS+=("$cb")
+sleep 0.2
+"$OB_CTL" exec "$r" sh -ec "
+  ip link add br0 type bridge; ip addr add 10.99.0.1/24 dev br0; ip link set br0 up
+  ip link add vb0 type veth peer name eth0 netns $cb; ip link set vb0 master br0 up
+  sysctl -qw net.ipv4.ip_forward=1
+  nft -f - <<NFT
+table ip bench_nat { chain post { type nat hook postrouting priority srcnat; ip saddr 10.99.0.0/24 oifname tap0 masquerade; }; }
+NFT
+  nsenter -t $cb -n sh -ec 'ip addr add 10.99.0.2/24 dev eth0; ip link set eth0 up; ip link set lo up; ip route add default via 10.99.0.1'
+" || echo "bench: could not build the slirp4netns bridge topology" >&2
+run_s4b() { "$OB_CTL" exec "$cb" "$@"; }
+measure slirp4netns-br run_s4b
+
 ratio() { python3 -c 'import sys
 a, b = sys.argv[1], sys.argv[2]
 try: print("%.2f" % (float(a) / float(b)))
@@ -95,7 +121,7 @@ except Exception: print("-")' "$1" "$2"; }
 echo
 echo "| path | upload Gbit/s | download Gbit/s | RR latency us | upload vs slirp4netns | upload vs pasta | upload vs direct |"
 echo "|---|---|---|---|---|---|---|"
-for n in direct podnet podnet-slirp slirp4netns pasta; do
+for n in direct podnet podnet-slirp slirp4netns pasta slirp4netns-br; do
   echo "| $n | ${UP[$n]} | ${DOWN[$n]} | ${RR[$n]} | $(ratio "${UP[$n]}" "${UP[slirp4netns]}") | $(ratio "${UP[$n]}" "${UP[pasta]}") | $(ratio "${UP[$n]}" "${UP[direct]}") |"
 done
 echo
