@@ -254,6 +254,7 @@ out:
 int netd_bridge_ensure(struct nl_sock *sk, const struct netd_network *net, struct pn_err *err)
 {
 	struct rtnl_link *br = rtnl_link_bridge_alloc();
+	bool created;
 	int ifindex, r;
 
 	if (!br)
@@ -280,12 +281,16 @@ int netd_bridge_ensure(struct nl_sock *sk, const struct netd_network *net, struc
 	rtnl_link_put(br);
 	if (r < 0 && r != -NLE_EXIST)
 		return NLE(err, r, "cannot create bridge %s for network %s", net->bridge, net->name);
+	created = r == 0;
 	r = link_index(sk, net->bridge, &ifindex, err);
 	if (r < 0)
 		return r;
-	r = bridge_no_snooping(sk, ifindex, net->bridge, err);
-	if (r < 0)
-		return r;
+	/* a bridge that was there already (a CNI config's, a user's) keeps its settings */
+	if (created) {
+		r = bridge_no_snooping(sk, ifindex, net->bridge, err);
+		if (r < 0)
+			return r;
+	}
 	for (int i = 0; i < net->nsubnets; i++) {
 		if (net->subnets[i].subnet.addr.family == AF_INET6) {
 			r = ipv6_enable(net->bridge, err);

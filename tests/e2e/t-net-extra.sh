@@ -37,6 +37,14 @@ expect_ok in_i ip -6 addr show dev "$br"
 expect_match "inet6 fd89:" "$T_LAST" "the bridge holds the IPv6 gateway"
 expect_ok in_i ip -d link show "$br"
 expect_match "mcast_snooping 0" "$T_LAST" "multicast snooping off (no querier: memberships would expire)"
+# a bridge that was there before its network (made by hand here) keeps its own settings
+expect_ok in_i ip link add handbr type bridge mcast_snooping 1
+expect_ok $PODNET network create --interface-name handbr handnet
+expect_ok $PODNET run --rm --network handnet -- true
+expect_ok in_i ip -d link show handbr
+expect_match "mcast_snooping 1" "$T_LAST" "a bridge podnet did not create is left as it was"
+expect_ok $PODNET network rm handnet
+in_i ip link del handbr 2>/dev/null
 
 t_case "--mac-address and --opt mtu are applied"
 expect_ok $PODNET network create --opt mtu=1400 --label tier=back --label team=db small
