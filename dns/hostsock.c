@@ -14,10 +14,9 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
-#include <linux/capability.h>
+#include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 static int send_fd(int sock, uint8_t status, int fd)
@@ -44,19 +43,6 @@ static int send_fd(int sock, uint8_t status, int fd)
 	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
-/*
- * Give up every capability (effective, permitted, inheritable) with one
- * capset(2): what cap_set_proc(cap_init()) does, without libcap's heap.
- */
-static int drop_all_caps(void)
-{
-	struct __user_cap_header_struct head = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
-
-	memset(data, 0, sizeof(data));
-	return syscall(SYS_capset, &head, data) < 0 ? -errno : 0;
-}
-
 /* Close every descriptor from 3 up but @keep. */
 static void close_others(int keep)
 {
@@ -73,7 +59,8 @@ static void close_others(int keep)
 /*
  * The factory's start is short on purpose: it runs on the daemon's CPU while
  * the daemon is still starting, and every page it writes is a copy-on-write
- * fault. A few system calls, no heap, then it sleeps in recv().
+ * fault. A few system calls and libcap's one small allocation, then it
+ * sleeps in recv().
  */
 static void __attribute__((noreturn)) factory_loop(int sock, pid_t parent)
 {
@@ -86,10 +73,16 @@ static void __attribute__((noreturn)) factory_loop(int sock, pid_t parent)
 	pn_proc_set_name("podnet-dns-h");
 	/* nothing here needs a capability: creating sockets is unprivileged */
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	r = drop_all_caps();
-	if (r < 0) {
-		pn_err("socket factory: cannot drop capabilities: %s", strerror(-r));
-		_exit(1);
+	{
+		/* libcap, as everywhere in podnet (one library for one job) */
+		cap_t none = cap_init();
+
+		r = none ? cap_set_proc(none) : -1;
+		if (r < 0) {
+			pn_err("socket factory: cannot drop capabilities: %s", strerror(errno));
+			_exit(1);
+		}
+		cap_free(none);
 	}
 	for (;;) {
 		uint8_t req[2];
