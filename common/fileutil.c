@@ -35,20 +35,45 @@ int pn_write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-int pn_sysctl_write(const char *key, const char *value)
+/* open /proc/sys/@key with @flags. Return: the fd or -errno. */
+static int sysctl_open(const char *key, int flags)
 {
 	char path[256];
-	_cleanup_close_ int fd = -1;
-	size_t len = strlen(value);
+	int fd;
 
 	if ((size_t)snprintf(path, sizeof(path), "/proc/sys/%s", key) >= sizeof(path))
 		return -ENAMETOOLONG;
-	fd = open(path, O_WRONLY | O_CLOEXEC);
+	fd = open(path, flags | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int pn_sysctl_write(const char *key, const char *value)
+{
+	_cleanup_close_ int fd = sysctl_open(key, O_WRONLY);
+	size_t len = strlen(value);
+
 	if (fd < 0)
-		return -errno;
+		return fd;
 	/* one write at offset 0: a sysctl takes nothing else */
 	if (write(fd, value, len) != (ssize_t)len)
 		return -errno;
+	return 0;
+}
+
+int pn_sysctl_read(const char *key, char *buf, size_t size)
+{
+	_cleanup_close_ int fd = sysctl_open(key, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return fd;
+	if (size == 0)
+		return -EINVAL;
+	/* one read at offset 0: a sysctl answers nothing else */
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
 	return 0;
 }
 

@@ -75,6 +75,13 @@ int pn_write_all(int fd, const void *data, size_t len);
  */
 int pn_sysctl_write(const char *key, const char *value);
 
+/**
+ * pn_sysctl_read() - the value of /proc/sys/@key, NUL-terminated in @buf
+ * (read in one read() at offset 0, trailing newline kept).
+ * Return: 0 or -errno.
+ */
+int pn_sysctl_read(const char *key, char *buf, size_t size);
+
 /** pn_read_full() - read exactly @len bytes. Return: 0, or -EPIPE on EOF/error. */
 int pn_read_full(int fd, void *buf, size_t len);
 

@@ -192,27 +192,17 @@ bad:
 /* Let unprivileged code bind @port in the current netns. Return: 0 or -errno. */
 static int allow_port(uint16_t port)
 {
-	const char *path = "/proc/sys/net/ipv4/ip_unprivileged_port_start";
-	_cleanup_free_ char *text = NULL;
+	const char *key = "net/ipv4/ip_unprivileged_port_start";
 	char buf[16];
-	size_t len;
-	int r, n;
+	int r;
 
-	r = pn_read_file(path, 64, &text, &len);
+	r = pn_sysctl_read(key, buf, sizeof(buf));
 	if (r < 0)
 		return r;
-	if (strtoul(text, NULL, 10) <= port)
+	if (strtoul(buf, NULL, 10) <= port)
 		return 0;
-	n = snprintf(buf, sizeof(buf), "%u\n", port);
-	{
-		_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-		if (fd < 0)
-			return -errno;
-		if (write(fd, buf, (size_t)n) != n)
-			return -errno;
-	}
-	return 0;
+	snprintf(buf, sizeof(buf), "%u\n", port);
+	return pn_sysctl_write(key, buf);
 }
 
 /* Do we hold @cap in the effective set? */

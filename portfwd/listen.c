@@ -9,6 +9,7 @@
  * automatic mappings gets the same port for both protocols where it can.
  */
 #define _GNU_SOURCE
+#include "fileutil.h"
 #include "fwd.h"
 #include "cleanup.h"
 #include "log.h"
@@ -26,16 +27,10 @@
 
 static int unprivileged_port_start(void)
 {
-	char buf[32] = "";
-	_cleanup_close_ int fd = open("/proc/sys/net/ipv4/ip_unprivileged_port_start", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
+	char buf[32];
 
-	if (fd < 0)
+	if (pn_sysctl_read("net/ipv4/ip_unprivileged_port_start", buf, sizeof(buf)) < 0 || !buf[0])
 		return 1024;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return 1024;
-	buf[n] = '\0';
 	return atoi(buf);
 }
 

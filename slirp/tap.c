@@ -299,16 +299,14 @@ static int transparent_listener(int family, int *ret_fd)
  */
 static int bridge_nf_off(void)
 {
-	static const char *const knobs[] = { "/proc/sys/net/bridge/bridge-nf-call-iptables",
-					     "/proc/sys/net/bridge/bridge-nf-call-ip6tables" };
+	static const char *const knobs[] = { "net/bridge/bridge-nf-call-iptables",
+					     "net/bridge/bridge-nf-call-ip6tables" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(knobs); i++) {
-		_cleanup_close_ int fd = open(knobs[i], O_WRONLY | O_CLOEXEC);
+		int r = pn_sysctl_write(knobs[i], "0\n");
 
-		if (fd < 0 && errno == ENOENT)
-			continue; /* no br_netfilter: nothing to turn off */
-		if (fd < 0 || write(fd, "0\n", 2) != 2)
-			return -errno;
+		if (r < 0 && r != -ENOENT) /* ENOENT: no br_netfilter, nothing to turn off */
+			return r;
 	}
 	return 0;
 }
