@@ -312,7 +312,7 @@ static int records_set(const char *dir, const char *network, const char *header,
 	_cleanup_free_ char *old = NULL, *needle = NULL, *tail = NULL;
 	_cleanup_free_ struct iovec *iov = NULL;
 	char path[PATH_MAX];
-	size_t oldlen = 0, nlen, body = 0, body_len, cap = 4;
+	size_t oldlen = 0, nlen, body = 0, body_len = 0, cap = 8;
 	const char *cur, *end, *hit;
 	int r, n = 0;
 
@@ -329,21 +329,27 @@ static int records_set(const char *dir, const char *network, const char *header,
 	if (old) {
 		hit = memchr(old, '\n', oldlen);
 		body = hit ? (size_t)(hit - old) + 1 : oldlen;
-		for (hit = old + body - 1; body && (hit = memmem(hit, oldlen - (size_t)(hit - old), needle, nlen)); hit++)
-			cap += 1;
 	}
-	iov = calloc(cap + 2, sizeof(*iov));
+	iov = malloc(cap * sizeof(*iov));
 	if (!iov)
 		return -ENOMEM;
 	iov[n++] = (struct iovec){ .iov_base = (void *)header, .iov_len = strlen(header) };
 	iov[n++] = (struct iovec){ .iov_base = "\n", .iov_len = 1 };
-	body_len = 0;
 	cur = old ? old + body : NULL;
 	end = old ? old + oldlen : NULL;
 	while (cur && cur < end) {
 		const char *from = cur - 1; /* the newline ending the previous line */
 		const char *stop;
 
+		/* room for this piece and the two after the loop */
+		if ((size_t)n + 3 > cap) {
+			struct iovec *more = reallocarray(iov, cap * 2, sizeof(*iov));
+
+			if (!more)
+				return -ENOMEM;
+			iov = more;
+			cap *= 2;
+		}
 		hit = memmem(from, (size_t)(end - from), needle, nlen);
 		stop = hit ? hit + 1 : end;
 		if (stop > cur) {
