@@ -333,6 +333,19 @@ static void next_line(const char **p, const char *end, const char **line, size_t
 	*p = e < end ? e + 1 : end;
 }
 
+/* The names arena at @cap bytes; what lies past its length is not faulted in yet. */
+static int arena_resize(struct dns_db *db, uint32_t cap)
+{
+	char *p = realloc(db->arena, cap);
+
+	if (!p)
+		return -ENOMEM;
+	db->arena = p;
+	db->arena_cap = cap;
+	db->arena_ready = db->arena_len;
+	return 0;
+}
+
 /*
  * Add name @s of record @rec, lower-cased, to the arena and the name entries.
  * A record name: [A-Za-z0-9_.-], labels of 1..63, at most 253 chars; one
@@ -374,17 +387,11 @@ static int add_name(struct dns_db *db, const char *s, size_t len, uint32_t rec, 
 	if ((size_t)db->arena_len + len + 1 > UINT32_MAX / 2)
 		return -E2BIG;
 	while (db->arena_len + len + 1 > db->arena_cap) {
-		uint32_t ncap = db->arena_cap ? db->arena_cap * 2 : 4096;
-		char *p = realloc(db->arena, ncap);
-
-		if (!p)
+		if (arena_resize(db, db->arena_cap ? db->arena_cap * 2 : 4096) < 0)
 			return -ENOMEM;
-		db->arena = p;
-		db->arena_cap = ncap;
-		db->arena_ready = db->arena_len;
 	}
 	if (db->arena_len + len + 1 > db->arena_ready) {
-		/* the arena is reserved generously (see dns_db_add_network()): populate as it fills */
+		/* the arena is reserved generously (see net_begin()): populate as it fills */
 		uint32_t step = db->arena_cap - db->arena_ready < 65536 ? db->arena_cap - db->arena_ready : 65536;
 
 		pn_prefault(db->arena + db->arena_ready, step);
@@ -578,15 +585,9 @@ static int net_begin(struct dns_db *db, const char *name, uint64_t lines, uint64
 	    RESERVE(db, v4, n_v4, cap_v4, (uint64_t)db->n_v4 + lines, DNS_RECORDS_MAX * 4) < 0)
 		return -ENOMEM;
 	/* the names are copied from the text: it is a bound of the arena's growth */
-	if (db->arena_len + text_len + 1 <= UINT32_MAX / 2 && db->arena_len + text_len + 1 > db->arena_cap) {
-		char *a = realloc(db->arena, db->arena_len + text_len + 1);
-
-		if (!a)
-			return -ENOMEM;
-		db->arena = a;
-		db->arena_cap = db->arena_len + (uint32_t)text_len + 1;
-		db->arena_ready = db->arena_len;
-	}
+	if (db->arena_len + text_len + 1 <= UINT32_MAX / 2 && db->arena_len + text_len + 1 > db->arena_cap &&
+	    arena_resize(db, db->arena_len + (uint32_t)text_len + 1) < 0)
+		return -ENOMEM;
 	r = GROW(db, nets, n_nets, cap_nets, DNS_NETWORKS_MAX);
 	if (r < 0)
 		return r;
@@ -603,6 +604,16 @@ static int net_begin(struct dns_db *db, const char *name, uint64_t lines, uint64
 		return -EINVAL;
 	net->n_gateways = (unsigned int)n;
 	return 0;
+}
+
+/* Lines in [@p, @end): its newlines, plus one for what follows the last. */
+static uint64_t count_lines(const char *p, const char *end)
+{
+	uint64_t lines = 1;
+
+	for (; (p = memchr(p, '\n', (size_t)(end - p))); p++)
+		lines++;
+	return lines;
 }
 
 /* A line after the gateway line. Return: 0 (added or counted as bad) or a fatal negative errno. */
@@ -626,12 +637,11 @@ int dns_db_add_network(struct dns_db *db, const char *name, const char *text, si
 {
 	const char *p = text, *end = text + len, *line;
 	struct dns_db saved = *db;
-	uint64_t lines = 1;
+	uint64_t lines;
 	size_t llen;
 	int r;
 
-	for (const char *nl = text; (nl = memchr(nl, '\n', (size_t)(end - nl))); nl++)
-		lines++;
+	lines = count_lines(text, end);
 	next_line(&p, end, &line, &llen);
 	r = net_begin(db, name, lines, len, line, llen);
 	if (r < 0)
@@ -947,10 +957,8 @@ static int load_file(struct dns_db *db, const char *path, const char *name, char
 			p = nl ? nl + 1 : end;
 			if (!begun) {
 				/* the lines of the file, from those of the first chunk */
-				uint64_t lines = 1, known = total > size ? total : size;
+				uint64_t lines = count_lines(*buf, end), known = total > size ? total : size;
 
-				for (const char *q = *buf; (q = memchr(q, '\n', (size_t)(end - q))); q++)
-					lines++;
 				if (!eof && known > total)
 					lines = lines * known / total + 16;
 				r = net_begin(db, name, lines, known, line, llen);
