@@ -119,25 +119,30 @@ static void test_corrupt_files(void **state)
 	pn_rm_rf(d);
 }
 
+/* the whole text of @path is @want */
+static void assert_file_is(const char *path, const char *want)
+{
+	char *buf = NULL;
+
+	assert_int_equal(pn_read_file(path, 4096, &buf, NULL), 0);
+	assert_string_equal(buf, want);
+	free(buf);
+}
+
 static void test_dns_records(void **state)
 {
 	char path[PATH_MAX];
-	char *buf = NULL;
 
 	(void)state;
 	assert_int_equal(netd_dns_records_set(&P, "app", "10.89.0.1", "aaa", "aaa 10.89.0.2  web,www"), 0);
 	assert_int_equal(netd_dns_records_set(&P, "app", "10.89.0.1", "bbb", "bbb 10.89.0.3  db"), 0);
 	assert_int_equal(netd_dns_records_set(&P, "app", "10.89.0.1", "aaa", "aaa 10.89.0.2  web"), 0);
 	snprintf(path, sizeof(path), "%s/dns/app", dir);
-	assert_int_equal(pn_read_file(path, 4096, &buf, NULL), 0);
-	assert_string_equal(buf, "10.89.0.1\nbbb 10.89.0.3  db\naaa 10.89.0.2  web\n");
-	free(buf);
+	assert_file_is(path, "10.89.0.1\nbbb 10.89.0.3  db\naaa 10.89.0.2  web\n");
 	/* an id that is a prefix of another must not remove it */
 	assert_int_equal(netd_dns_records_set(&P, "app", "10.89.0.1", "bb", NULL), 0);
 	assert_int_equal(netd_dns_records_set(&P, "app", "10.89.0.1", "bbb", NULL), 0);
-	assert_int_equal(pn_read_file(path, 4096, &buf, NULL), 0);
-	assert_string_equal(buf, "10.89.0.1\naaa 10.89.0.2  web\n");
-	free(buf);
+	assert_file_is(path, "10.89.0.1\naaa 10.89.0.2  web\n");
 	assert_int_equal(netd_dns_records_drop(&P, "app"), 0);
 	assert_int_not_equal(access(path, F_OK), 0);
 }
@@ -146,7 +151,6 @@ static void test_dns_records(void **state)
 static void test_dns_records_pieces(void **state)
 {
 	char path[PATH_MAX];
-	char *buf = NULL;
 	FILE *f;
 
 	(void)state;
@@ -158,15 +162,11 @@ static void test_dns_records_pieces(void **state)
 	fclose(f);
 	/* first, duplicate and the header replaced; the unterminated last line is ended */
 	assert_int_equal(netd_dns_records_set(&P, "pieces", "10.89.0.1,fd00::1", "aaa", "aaa 10.89.0.7  z"), 0);
-	assert_int_equal(pn_read_file(path, 4096, &buf, NULL), 0);
-	assert_string_equal(buf, "10.89.0.1,fd00::1\nccc 10.89.0.4  aaa\nddd 10.89.0.5  d\naaa 10.89.0.7  z\n");
-	free(buf);
+	assert_file_is(path, "10.89.0.1,fd00::1\nccc 10.89.0.4  aaa\nddd 10.89.0.5  d\naaa 10.89.0.7  z\n");
 	/* a middle line, then the last one */
 	assert_int_equal(netd_dns_records_set(&P, "pieces", "10.89.0.1", "ddd", NULL), 0);
 	assert_int_equal(netd_dns_records_set(&P, "pieces", "10.89.0.1", "aaa", NULL), 0);
-	assert_int_equal(pn_read_file(path, 4096, &buf, NULL), 0);
-	assert_string_equal(buf, "10.89.0.1\nccc 10.89.0.4  aaa\n");
-	free(buf);
+	assert_file_is(path, "10.89.0.1\nccc 10.89.0.4  aaa\n");
 	/* the plugins' form drops a file left without records; ours keeps the header */
 	snprintf(path, sizeof(path), "%s/dns", dir);
 	assert_int_equal(netd_dns_records_set_dir(path, "pieces", "10.89.0.1", "ccc", NULL), 0);
@@ -174,9 +174,7 @@ static void test_dns_records_pieces(void **state)
 	assert_int_not_equal(access(path, F_OK), 0);
 	assert_int_equal(netd_dns_records_set(&P, "pieces", "10.89.0.1", "eee", "eee 10.89.0.6  e"), 0);
 	assert_int_equal(netd_dns_records_set(&P, "pieces", "10.89.0.1", "eee", NULL), 0);
-	assert_int_equal(pn_read_file(path, 4096, &buf, NULL), 0);
-	assert_string_equal(buf, "10.89.0.1\n");
-	free(buf);
+	assert_file_is(path, "10.89.0.1\n");
 	assert_int_equal(netd_dns_records_drop(&P, "pieces"), 0);
 }
 
