@@ -11,7 +11,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # The transcript, run as the test user.
 podman_transcript() {
   local img=localhost/podnet-busybox:latest rundir=$XDG_RUNTIME_DIR/containers/networks
-  local web=pnp-web c2=pnp-c2 n1=pnp-n1 n2=pnp-n2 port=18480 webip state
+  local web=pnp-web c2=pnp-c2 n1=pnp-n1 n2=pnp-n2 port webip state
+  port=$(t_free_port_base 1) || return
   cd "$HOME" || return
   # a run that was killed may have left its fixed names behind: start clean
   podman rm -f -t0 $web $c2 >/dev/null 2>&1
@@ -29,7 +30,7 @@ podman_transcript() {
   tar -C "$root" -cf "$T_OUT/img.tar" .
   expect_ok podman import -q "$T_OUT/img.tar" "$img"
 
-  t_case "podman network create; podman run -d --network N -p 18480:80 ... httpd"
+  t_case "podman network create; podman run -d --network N -p PORT:80 ... httpd"
   expect_ok podman network create $n1
   expect_ok podman network create $n2
   expect_ok podman run -d --network $n1 --name $web -p $port:80 "$img" httpd -f -p 80 -h /www
@@ -95,7 +96,8 @@ podman_transcript() {
 # (rootless: the plugin runs in Podman's rootless netns; host ports are
 # rootlessport's, dialing the address of our ADD result).
 cni_transcript() {
-  local img=localhost/podnet-busybox:latest net=pncni-net web=pncni-web port=18481 webip out
+  local img=localhost/podnet-busybox:latest net=pncni-net web=pncni-web port webip out
+  port=$(t_free_port_base 1) || return
   cd "$HOME" || return
   export CONTAINERS_CONF=$PODNET_CNI_CONF
   podman rm -f -t0 $web >/dev/null 2>&1

@@ -63,6 +63,23 @@ wait_for() {
   "$@" >/dev/null 2>&1
 }
 
+# t_free_port_base N: the first of N consecutive host ports that no TCP or UDP
+# socket holds now, below the kernel's ephemeral range so that the client side
+# of some other connection cannot take one of them between this check and the
+# test's bind (a random base inside that range failed CI once).
+t_free_port_base() {
+  local n=$1 lo hi used base i tries
+  read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
+  hi=$((lo - n)); lo=10000
+  used=" $(ss -Htuan 2>/dev/null | awk '{n = split($5, a, ":"); print a[n]}' | sort -u | tr '\n' ' ') "
+  for ((tries = 0; tries < 100; tries++)); do
+    base=$((lo + (RANDOM * 32768 + RANDOM) % (hi - lo)))
+    for ((i = 0; i < n; i++)); do [[ $used == *" $((base + i)) "* ]] && continue 2; done
+    echo "$base"; return 0
+  done
+  echo "t_free_port_base: no $n free ports between $lo and $hi" >&2; return 1
+}
+
 t_done() {
   t_case_end
   echo "# $T_FILE: $T_PASS passed, $T_FAIL failed"

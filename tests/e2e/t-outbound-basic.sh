@@ -73,20 +73,21 @@ t_case "the fast path's listener cannot be reached directly from the container"
 expect_fail '!' ob_c socat -t2 -T2 - TCP:10.89.0.1:16001,connect-timeout=2
 
 t_case "host loopback is not reachable from the container by default"
-socat TCP-LISTEN:18080,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo host-loopback-ok' &
+hport=$(t_free_port_base 1)
+socat TCP-LISTEN:$hport,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo host-loopback-ok' &
 hl=$!
 t_on_exit "kill $hl"
-wait_for 5 ss -ltn 'sport = :18080' -H | grep -q 18080
-expect_fail '!' ob_c socat -t3 -T3 - TCP:10.0.2.2:18080,connect-timeout=3
+wait_for 5 socat -t1 -T1 - TCP:127.0.0.1:$hport
+expect_fail '!' ob_c socat -t3 -T3 - TCP:10.0.2.2:$hport,connect-timeout=3
 
 t_case "host loopback is reachable at 10.0.2.2 once the container is in host_allowed"
 expect_ok ob_i nft add element inet podnet host_allowed4 "{ $OB_CTR_ADDR }"
-expect_ok ob_c socat -t5 -T5 - TCP:10.0.2.2:18080,connect-timeout=5
+expect_ok ob_c socat -t5 -T5 - TCP:10.0.2.2:$hport,connect-timeout=5
 expect_eq "host-loopback-ok" "$T_LAST"
 
 t_case "and unreachable again once removed"
 expect_ok ob_i nft delete element inet podnet host_allowed4 "{ $OB_CTR_ADDR }"
-expect_fail '!' ob_c socat -t3 -T3 - TCP:10.0.2.2:18080,connect-timeout=3
+expect_fail '!' ob_c socat -t3 -T3 - TCP:10.0.2.2:$hport,connect-timeout=3
 
 t_case "a burst of 64 parallel connections and a UDP flood leave it working"
 # -t30: each client half-closes at once (stdin is at EOF) and must wait for the

@@ -46,7 +46,7 @@ expect_ok $PODNET network create --internal closed
 expect_fail '!' $PODNET run --rm --network closed -- socat -t3 -T3 - TCP:$OUT:7070,connect-timeout=3
 
 t_case "the host's loopback only when allowed"
-port=$((40000 + RANDOM % 10000))
+port=$(t_free_port_base 1)
 socat -T5 TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo host-service' &
 srv=$!; t_on_exit "kill $srv"
 wait_for 5 socat -t1 -T1 - TCP:127.0.0.1:$port

@@ -6,7 +6,7 @@
 # restarted by the next `podnet ps`.
 . "$(dirname "$0")/lib.sh"
 t_on_exit "$PODNET system reset -f"
-base=$((20000 + RANDOM % 20000))
+base=$(t_free_port_base 4)
 get() { socat -t3 -T3 - "TCP:$1,connect-timeout=3" </dev/null 2>/dev/null; }
 
 t_case "run -p publishes a TCP port on 127.0.0.1 and ::1"
