@@ -38,7 +38,8 @@ RR=$work/ports-rr
 cc -O2 -o "$RR" "$top/bench/ports-rr.c" || exit 1
 
 bg() { "$@" </dev/null >/dev/null 2>&1 & t_on_exit "kill $!"; LAST_BG=$!; }
-# a container netns owned by U, with servers (iperf3 on 5201, echo on 7000)
+# new_ctr VAR: a container netns owned by U; VAR gets its holder's pid. Not
+# called in $(...): the kill registered with t_on_exit would die with the subshell.
 new_ctr() {
   nsenter -t "$HOLDER" -U --preserve-credentials -- unshare --net -- sleep 3600 </dev/null >/dev/null 2>&1 &
   local pid=$!
@@ -46,7 +47,7 @@ new_ctr() {
   _wait_ns "$pid" net
   sleep 0.1
   nsenter -t "$pid" -U -n --preserve-credentials -- ip link set lo up
-  echo "$pid"
+  printf -v "$1" %s "$pid"
 }
 servers_in() {
   bg nsenter -t "$1" -U -n --preserve-credentials -- iperf3 -s -p 5201
@@ -79,8 +80,13 @@ if [[ -x $ROOTLESSPORT ]]; then
  "NetNSPath":"/proc/$CTR/ns/net","ExitFD":3,"ReadyFD":4,"TmpDir":"$work/rp",
  "ChildIP":"$C4","ContainerID":"benchbenchbench","RootlessCNI":true}
 EOF
+  # rootlessport exits when its exit fd reads EOF: a sleep holds the other end
+  # (process substitution: its pid is $!, killed at exit like the rest)
+  exec {rpexit}< <(sleep 3600)
+  t_on_exit "kill $!"
   nsenter -t "$HOLDER" -U --preserve-credentials -- "$ROOTLESSPORT" <"$work/rp.json" \
-    3< <(sleep 3600) 4>"$work/rp.ready" >"$work/rp.log" 2>&1 &
+    3<&$rpexit 4>"$work/rp.ready" >"$work/rp.log" 2>&1 &
+  exec {rpexit}<&-
   rp=$!
   t_on_exit "kill $rp"
   if wait_for 10 test -s "$work/rp.ready"; then
@@ -92,7 +98,7 @@ EOF
 fi
 
 # slirp4netns with its builtin port handler into C2
-C2=$(new_ctr)
+new_ctr C2
 servers_in "$C2"
 nsenter -t "$HOLDER" -U --preserve-credentials -- slirp4netns --configure --mtu=65520 --disable-host-loopback \
   --api-socket "$work/slirp.sock" "$C2" tap0 </dev/null >"$work/slirp.log" 2>&1 &
@@ -116,7 +122,7 @@ else
 fi
 
 # pasta into C3
-C3=$(new_ctr)
+new_ctr C3
 servers_in "$C3"
 pasta -f -q --config-net -t 19201:5201 -u 19201:5201 -t 19202:7000 "$C3" </dev/null >"$work/pasta.log" 2>&1 &
 pa=$!
