@@ -17,6 +17,6 @@ if [[ $(id -u) -eq 0 ]]; then
   chmod o+rx "$top" "$top/build" "$top/build/bin" "$top/examples" "$top/examples/appdb" 2>/dev/null || true
   echo "running the example as the unprivileged user $U"
   exec runuser -u "$U" -- env -i PATH="$top/build/bin:/usr/bin:/bin:/usr/sbin:/sbin" HOME="$(getent passwd "$U" | cut -d: -f6)" \
-    XDG_RUNTIME_DIR="/run/user/$(id -u "$U")" TERM="${TERM:-dumb}" "$top/examples/appdb/run.sh"
+    XDG_RUNTIME_DIR="/run/user/$(id -u "$U")" TERM="${TERM:-dumb}" APPDB_PORT="${APPDB_PORT:-8000}" "$top/examples/appdb/run.sh"
 fi
 PATH="$top/build/bin:$PATH" exec "$top/examples/appdb/run.sh"

@@ -7,9 +7,11 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 PODNET=${PODNET:-podnet}
+PORT=${APPDB_PORT:-8000}   # the host port published to the app's 8000
 bad=0
 say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 run() { say "$*"; "$@"; }
+show() { [[ -z "$1" ]] || printf '%s\n' "$1"; }
 expect() { # description command...
   local what=$1; shift
   if "$@"; then echo "  ✓ $what"; else echo "  ✗ $what"; bad=1; fi
@@ -24,32 +26,37 @@ cleanup
 run $PODNET network create frontend
 run $PODNET network create backend
 run $PODNET run -d --name db --network backend -- "$here/db-server.sh"
-run $PODNET run -d --name app --network frontend,backend -p 8000:8000 -- "$here/app-server.sh"
+run $PODNET run -d --name app --network frontend,backend -p "$PORT":8000 -- "$here/app-server.sh"
 run $PODNET run -d --name web --network frontend -- sleep 300
 run $PODNET ps
-sleep 0.3
+# the servers inside take a moment to listen: wait for them (at most 5 s)
+for ((i = 0; i < 50; i++)); do
+  curl -s --max-time 1 "http://127.0.0.1:$PORT/" | grep -q "row 42" && break
+  sleep 0.1
+done
 
-say "curl http://127.0.0.1:8000/      # from the host, no root"
-out=$(curl -s --max-time 5 http://127.0.0.1:8000/); echo "$out"
+say "curl http://127.0.0.1:$PORT/      # from the host, no root"
+out=$(curl -s --max-time 5 "http://127.0.0.1:$PORT/"); echo "$out"
 expect "the published port answers, and app reached db by name" grep -q "row 42" <<<"$out"
 
+# each command runs once; what it printed is shown and then checked
 say "$PODNET exec web -- getent hosts app"
-$PODNET exec web -- getent hosts app
-expect "web resolves app (they share frontend)" $PODNET exec web -- getent hosts app
+out=$($PODNET exec web -- getent hosts app); show "$out"
+expect "web resolves app (they share frontend)" grep -q " app" <<<"$out"
 
 say "$PODNET exec web -- getent hosts db"
-$PODNET exec web -- getent hosts db
-expect "web cannot resolve db (no shared network)" bash -c "! $PODNET exec web -- getent hosts db >/dev/null"
+out=$($PODNET exec web -- getent hosts db); rc=$?; show "$out"
+expect "web cannot resolve db (no shared network)" test "$rc" -ne 0 -a -z "$out"
 db_ip=$($PODNET inspect db | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["networks"]["backend"]["ips"][0].split("/")[0])')
 say "$PODNET exec web -- socat -T2 - TCP:$db_ip:5432      # not even by address"
-$PODNET exec web -- socat -T2 - TCP:"$db_ip":5432,connect-timeout=2 </dev/null
-expect "web cannot connect to db's address" bash -c "! $PODNET exec web -- socat -T2 - TCP:$db_ip:5432,connect-timeout=2 </dev/null 2>/dev/null | grep -q row"
+out=$($PODNET exec web -- socat -T2 - TCP:"$db_ip":5432,connect-timeout=2 </dev/null); show "$out"
+expect "web cannot connect to db's address" bash -c "! grep -q row <<<\"\$1\"" _ "$out"
 
 run $PODNET network disconnect backend app
-out=$(curl -s --max-time 5 http://127.0.0.1:8000/); echo "$out"
+out=$(curl -s --max-time 5 "http://127.0.0.1:$PORT/"); echo "$out"
 expect "after disconnect, app no longer reaches db" grep -q "database unreachable" <<<"$out"
 run $PODNET network connect backend app
-out=$(curl -s --max-time 5 http://127.0.0.1:8000/); echo "$out"
+out=$(curl -s --max-time 5 "http://127.0.0.1:$PORT/"); echo "$out"
 expect "after connect, app reaches db again" grep -q "row 42" <<<"$out"
 
 run $PODNET rm -f web app db
