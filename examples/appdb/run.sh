@@ -31,7 +31,7 @@ run $PODNET run -d --name web --network frontend -- sleep 300
 run $PODNET ps
 # the servers inside take a moment to listen: wait for them (at most 5 s)
 for ((i = 0; i < 50; i++)); do
-  curl -s --max-time 1 "http://127.0.0.1:$PORT/" | grep -q "row 42" && break
+  [[ $(curl -s --max-time 1 "http://127.0.0.1:$PORT/") == *"row 42"* ]] && break
   sleep 0.1
 done
 
