@@ -68,7 +68,7 @@ int pn_proc_self_id(struct pn_proc_id *ret)
 	return pn_proc_starttime(ret->pid, &ret->starttime);
 }
 
-/* the recorded process, not yet a zombie; @exiting: it is on its way out */
+/* the recorded process, not yet a zombie; @exiting (may be NULL): it is on its way out */
 static bool same_process(const struct pn_proc_id *id, bool *exiting)
 {
 	uint64_t st;
@@ -77,7 +77,8 @@ static bool same_process(const struct pn_proc_id *id, bool *exiting)
 
 	if (!id || id->pid <= 0 || read_stat(id->pid, &st, &state, &flags) < 0)
 		return false;
-	*exiting = flags & PN_PF_EXITING;
+	if (exiting)
+		*exiting = flags & PN_PF_EXITING;
 	return st == id->starttime && state != 'Z' && state != 'X';
 }
 
@@ -98,7 +99,6 @@ static int pidfd_open_compat(pid_t pid)
 /* a pidfd of the recorded process: -ESRCH when it is gone (or another one) */
 static int pidfd_of(const struct pn_proc_id *id)
 {
-	bool exiting;
 	int pfd;
 
 	if (!id || id->pid <= 0)
@@ -108,7 +108,7 @@ static int pidfd_of(const struct pn_proc_id *id)
 		return errno == ESRCH ? -ESRCH : -errno;
 	/* the pidfd pins the process: check identity after opening it (an
 	 * exiting process still counts here, so kill_wait waits it out) */
-	if (!same_process(id, &exiting)) {
+	if (!same_process(id, NULL)) {
 		close(pfd);
 		return -ESRCH;
 	}
@@ -168,11 +168,48 @@ void pn_proc_set_name(const char *name)
 	prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
 }
 
+/*
+ * close_range() over the gaps between the kept descriptors, in ascending
+ * order: a few system calls, no /proc walk. Return: 0, or -1 to walk (a
+ * kernel without close_range(), or more kept descriptors than sorted here).
+ */
+static int close_ranges(unsigned int first, const int *keep, int nkeep)
+{
+	int sorted[8], n = 0;
+
+	if (nkeep > (int)ARRAY_SIZE(sorted))
+		return -1;
+	for (int i = 0; i < nkeep; i++) {
+		int fd = keep[i], j = n;
+
+		if (fd < 0 || (unsigned int)fd < first)
+			continue;
+		while (j > 0 && sorted[j - 1] > fd) {
+			sorted[j] = sorted[j - 1];
+			j--;
+		}
+		sorted[j] = fd;
+		n++;
+	}
+	for (int i = 0; i < n; i++) {
+		unsigned int fd = (unsigned int)sorted[i];
+
+		if (fd > first && close_range(first, fd - 1, 0) < 0)
+			return -1;
+		if (fd + 1 > first)
+			first = fd + 1;
+	}
+	return close_range(first, ~0u, 0) < 0 ? -1 : 0;
+}
+
 void pn_close_fds_from(int first, const int *keep, int nkeep)
 {
-	_cleanup_closedir_ DIR *d = opendir("/proc/self/fd");
+	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
 
+	if (first >= 0 && close_ranges((unsigned int)first, keep, nkeep) == 0)
+		return;
+	d = opendir("/proc/self/fd");
 	if (!d)
 		return;
 	while ((de = readdir(d))) {

@@ -43,19 +43,6 @@ static int send_fd(int sock, uint8_t status, int fd)
 	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
-/* Close every descriptor from 3 up but @keep. */
-static void close_others(int keep)
-{
-	int r;
-
-	if (keep < 3)
-		r = close_range(3, ~0u, 0);
-	else if (keep == 3 || (r = close_range(3, (unsigned int)keep - 1, 0)) == 0)
-		r = close_range((unsigned int)keep + 1, ~0u, 0);
-	if (r < 0)
-		pn_close_fds_from(3, &keep, 1); /* a kernel without close_range() */
-}
-
 /*
  * The factory's start is short on purpose: it runs on the daemon's CPU while
  * the daemon is still starting, and every page it writes is a copy-on-write
@@ -69,7 +56,7 @@ static void __attribute__((noreturn)) factory_loop(int sock, pid_t parent)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(0);
-	close_others(sock);
+	pn_close_fds_from(3, &sock, 1);
 	pn_proc_set_name("podnet-dns-h");
 	/* nothing here needs a capability: creating sockets is unprivileged */
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
