@@ -77,6 +77,20 @@ int pn_sysctl_read(const char *key, char *buf, size_t size)
 	return 0;
 }
 
+int pn_sysctl_ipv6_on(const char *ifname)
+{
+	char key[64], cur[16];
+	int r;
+
+	if ((size_t)snprintf(key, sizeof(key), "net/ipv6/conf/%s/disable_ipv6", ifname) >= sizeof(key))
+		return -ENAMETOOLONG;
+	r = pn_sysctl_write(key, "0");
+	/* a namespace where it cannot be written is fine if IPv6 is on there */
+	if (r < 0 && pn_sysctl_read(key, cur, sizeof(cur)) == 0 && cur[0] == '0')
+		r = 0;
+	return r;
+}
+
 char *pn_path(char *buf, const char *fmt, ...)
 {
 	va_list ap;

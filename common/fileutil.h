@@ -82,6 +82,13 @@ int pn_sysctl_write(const char *key, const char *value);
  */
 int pn_sysctl_read(const char *key, char *buf, size_t size);
 
+/**
+ * pn_sysctl_ipv6_on() - IPv6 on for interface @ifname of the current netns
+ * (disable_ipv6 = 0); also 0 when the sysctl cannot be written but reads 0.
+ * Return: 0 or -errno.
+ */
+int pn_sysctl_ipv6_on(const char *ifname);
+
 /** pn_read_full() - read exactly @len bytes. Return: 0, or -EPIPE on EOF/error. */
 int pn_read_full(int fd, void *buf, size_t len);
 

@@ -201,16 +201,9 @@ static int route_default(struct nl_sock *sk, int ifindex, const struct pn_ip *gw
  */
 static int ipv6_enable(const char *ifname, struct pn_err *err)
 {
-	char key[64], cur[16];
-	int r;
+	int r = pn_sysctl_ipv6_on(ifname);
 
-	snprintf(key, sizeof(key), "net/ipv6/conf/%s/disable_ipv6", ifname);
-	r = pn_sysctl_write(key, "0");
-	if (r == 0)
-		return 0;
-	if (pn_sysctl_read(key, cur, sizeof(cur)) == 0 && cur[0] == '0')
-		return 0;
-	return pn_err_set(err, -r, "cannot enable IPv6 on bridge %s: %s", ifname, strerror(-r));
+	return r < 0 ? pn_err_set(err, -r, "cannot enable IPv6 on bridge %s: %s", ifname, strerror(-r)) : 0;
 }
 
 /*

@@ -192,11 +192,8 @@ int slirp_tap_create(const struct slirp_tap_config *cfg, int *ret_fd)
 	if (r == 0)
 		r = default_route_add(nl, ifindex, AF_INET, &cfg->gateway, sizeof(cfg->gateway));
 	if (r == 0 && cfg->ipv6) {
-		char key[64];
-
 		/* podnet's I turns IPv6 off for new interfaces (bridge ports); the tap needs it */
-		snprintf(key, sizeof(key), "net/ipv6/conf/%s/disable_ipv6", cfg->name);
-		(void)pn_sysctl_write(key, "0");
+		(void)pn_sysctl_ipv6_on(cfg->name);
 		r = addr_add(nl, ifindex, AF_INET6, &cfg->addr6, sizeof(cfg->addr6),
 			     cfg->prefixlen6);
 		if (r == 0)
