@@ -134,6 +134,11 @@ int hostsock_get(int factory, int family, int type)
 	ssize_t n;
 	int fd = -1;
 
+	if (factory < 0) {
+		/* no factory: this process never left H */
+		fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		return fd < 0 ? -errno : fd;
+	}
 	if (send(factory, req, sizeof(req), MSG_NOSIGNAL) < 0)
 		return -errno;
 	do

@@ -20,7 +20,8 @@ int hostsock_start(void);
 
 /**
  * hostsock_get() - a new non-blocking, close-on-exec socket created in H
- * @factory: the fd returned by hostsock_start()
+ * @factory: the fd returned by hostsock_start(), or -1 in a process that
+ *           stays in H (then the socket is created here)
  * @family: AF_INET or AF_INET6
  * @type: SOCK_STREAM or SOCK_DGRAM
  *

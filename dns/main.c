@@ -3,7 +3,8 @@
  * podnet-dns: the embedded DNS responder, one per user (per infra namespace).
  * This file orders the start-up so that every privilege is used once and
  * given up: in H, fork the host socket factory (first, while the process is
- * small), read the upstream servers and create the upstream sockets; watch
+ * small; only when it will join I: a process that stays where it starts
+ * creates its host sockets itself), read the upstream servers and create the upstream sockets; watch
  * the holder; write the pid file; join U and I; load the
  * records and bind the listeners; let unprivileged code bind the DNS port in I
  * (ip_unprivileged_port_start, a sysctl of I only) so that later reloads need
@@ -322,19 +323,26 @@ int main(int argc, char **argv)
 	 * The host socket factory first, while this process is small: fork()
 	 * then copies few page tables, and the pages written later (the server's
 	 * state, its buffers) are not shared with the child, so they take no
-	 * copy-on-write fault on the way to the first answer.
+	 * copy-on-write fault on the way to the first answer. A process that
+	 * joins no namespace (run inside a namespace set up by someone else, as
+	 * aardvark-dns is) can create its host sockets itself: no factory, no
+	 * fork on the way to the first answer.
 	 */
-	factory = hostsock_start();
-	if (factory < 0) {
-		pn_err("cannot start the host socket factory: %s", strerror(-factory));
-		return 1;
+	factory = -1;
+	if (c.userns_fd >= 0 || c.netns_fd >= 0) {
+		factory = hostsock_start();
+		if (factory < 0) {
+			pn_err("cannot start the host socket factory: %s", strerror(-factory));
+			return 1;
+		}
 	}
 
 	if (c.holder.pid > 0) {
 		holder_pidfd = (int)syscall(SYS_pidfd_open, c.holder.pid, 0);
 		if (holder_pidfd < 0 || !pn_proc_alive(&c.holder)) {
 			pn_err("holder %d is not running", (int)c.holder.pid);
-			close(factory);
+			if (factory >= 0)
+				close(factory);
 			return 1;
 		}
 		fcntl(holder_pidfd, F_SETFD, FD_CLOEXEC);

@@ -1180,7 +1180,8 @@ int dns_server_new(const struct dns_options *opts, int factory, struct dns_serve
 	 */
 	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (map == MAP_FAILED) {
-		close(factory);
+		if (factory >= 0)
+			close(factory);
 		return -ENOMEM;
 	}
 	s = (struct dns_server *)map;

@@ -28,7 +28,8 @@ struct dns_server;
  * dns_server_new() - allocate the daemon state and do the host-side setup
  *
  * @factory: the daemon's end of the host socket factory (hostsock_start()),
- *	owned by the server from here on, also when this fails
+ *	owned by the server from here on, also when this fails; -1 when the
+ *	daemon stays in H and creates its TCP forwarding sockets itself
  *
  * Reads the upstream servers and creates the upstream UDP sockets. Call in H,
  * before joining U and I.
