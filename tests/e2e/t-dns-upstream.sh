@@ -91,6 +91,23 @@ expect_match 'status: SERVFAIL' "$T_LAST"
 expect_ok in_ctr "$WEB" dig +tcp +tries=1 +time=3 @10.89.0.1 nobody.example
 expect_match 'status: SERVFAIL' "$T_LAST"
 
+t_case "standalone (no namespace to join, as aardvark-dns runs): no socket factory, TCP still forwarded"
+SA_DIR=$T_OUT/standalone; mkdir -p "$SA_DIR"
+SA_PORT=$(t_free_port_base 1) || t_fail "no free port"
+printf '127.0.0.1\neeee 127.0.0.5  solo\n' >"$SA_DIR/lonely"
+podnet-dns --config "$SA_DIR" --port "$SA_PORT" --upstream "127.0.0.1#$UP_A" --pid-file "$SA_DIR/pid" \
+  2>>"$T_OUT/standalone.log" </dev/null >/dev/null &
+SA_PID=$!
+t_on_exit "kill $SA_PID"
+wait_for 5 dig +short +tries=1 +time=1 -p "$SA_PORT" @127.0.0.1 solo
+expect_ok dig +short +tries=1 +time=2 -p "$SA_PORT" @127.0.0.1 solo
+expect_eq "127.0.0.5" "$T_LAST" "a local name"
+expect_ok dig +tcp +short +tries=1 +time=2 -p "$SA_PORT" @127.0.0.1 alone.example
+expect_eq "198.51.100.1" "$T_LAST" "forwarded over TCP with a socket of its own"
+expect_match 'tcp alone\.example' "$(cat "$T_OUT/upstream-1.log")"
+expect_eq "" "$(ps -o pid= --ppid "$SA_PID")" "child processes of a standalone podnet-dns"
+kill "$SA_PID"; wait "$SA_PID" 2>/dev/null
+
 t_case "the responder exits when the last records file is removed"
 rm "$DNS_DIR/red"
 dns_reload
