@@ -86,7 +86,7 @@ bool tproxy_source(const struct fwd_ctx *ctx, const union fwd_addr *client, int 
 static int transparent_bind(int fd, int family, const union fwd_addr *src, socklen_t len, bool keep_port)
 {
 	union fwd_addr a = *src;
-	int one = 1;
+	int one = 1, reuse = keep_port;
 
 	if (family == AF_INET) {
 		if (setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one)) < 0)
@@ -99,8 +99,12 @@ static int transparent_bind(int fd, int family, const union fwd_addr *src, sockl
 		if (!keep_port)
 			a.in6.sin6_port = 0;
 	}
-	/* the same client address:port may reach several published ports */
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+	/*
+	 * The same client address:port may reach several published ports. A
+	 * port the kernel picks (port 0) must not be shared: with SO_REUSEADDR
+	 * on both, the kernel does not count another such socket's port as taken.
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse)) < 0)
 		return -errno;
 	if (bind(fd, &a.sa, len) < 0) {
 		if (keep_port && errno == EADDRINUSE)

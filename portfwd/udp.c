@@ -35,6 +35,7 @@ struct flow {
 	uint32_t listener;
 	int32_t next; /* hash chain */
 	time_t last;
+	uint32_t batch; /* the listener batch that last used it (see flow_evict_oldest()) */
 	union small_addr client;
 	socklen_t client_len;
 	bool used;
@@ -48,6 +49,7 @@ struct flow {
 static struct flow *flows;
 static int32_t *buckets;
 static uint32_t nbuckets, flow_max, flow_unused, *free_flows, nfree_flows;
+static uint32_t batch_no; /* the listener batch being mapped to flows */
 
 /* Batch buffers: static, touched (and resident) only as far as datagrams fill them. */
 static char bufs[BATCH][DGRAM_MAX];
@@ -137,17 +139,62 @@ static int32_t flow_lookup(uint32_t listener, const union small_addr *client)
 	return -1;
 }
 
-static void flow_evict_oldest(void)
+/*
+ * Make room: close the least recently used flow, but never one that a
+ * datagram of the batch being mapped already points to (its slot would be
+ * handed to the new client, and that datagram sent on the new client's
+ * socket). Return: whether a slot was freed.
+ */
+static bool flow_evict_oldest(void)
 {
 	uint32_t oldest = UINT32_MAX;
 
 	for (uint32_t i = 0; i < flow_unused; i++)
-		if (flows[i].used && (oldest == UINT32_MAX || flows[i].last < flows[oldest].last))
+		if (flows[i].used && flows[i].batch != batch_no &&
+		    (oldest == UINT32_MAX || flows[i].last < flows[oldest].last))
 			oldest = i;
 	if (oldest == UINT32_MAX)
-		return;
+		return false;
 	pn_debug("UDP flow table full, closing the least recently used flow");
 	flow_free(oldest);
+	return true;
+}
+
+/*
+ * Whether the inner socket of a new flow may keep the client's port: only
+ * when it binds the client's own address (a loopback client, or one of the
+ * other family, is shown as the host gateway: two of them may have the same
+ * port), and no flow of another listener forwarding to the same target has
+ * this client (the same client address:port reaching two published ports of
+ * one container port). Two UDP sockets bound to one address:port and
+ * connected to one target would both be accepted by the kernel, and the
+ * container's replies would all reach one of them.
+ */
+static bool flow_keeps_port(const struct fwd_ctx *ctx, uint32_t li, const union small_addr *client,
+			    const union fwd_addr *src)
+{
+	const struct fwd_listener *l = &ctx->listeners[li];
+	bool own;
+
+	if (src->sa.sa_family == AF_INET)
+		own = (client->sa.sa_family == AF_INET && client->in4.sin_addr.s_addr == src->in4.sin_addr.s_addr) ||
+		      (client->sa.sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&client->in6.sin6_addr) &&
+		       client->in6.sin6_addr.s6_addr32[3] == src->in4.sin_addr.s_addr);
+	else
+		own = client->sa.sa_family == AF_INET6 &&
+		      !memcmp(&client->in6.sin6_addr, &src->in6.sin6_addr, sizeof(struct in6_addr));
+	if (!own)
+		return false;
+	for (size_t i = 0; i < ctx->nlisteners; i++) {
+		const struct fwd_listener *o = &ctx->listeners[i];
+
+		if (i == li || o->proto != IPPROTO_UDP || o->target_len != l->target_len ||
+		    memcmp(&o->target, &l->target, l->target_len) != 0)
+			continue;
+		if (flow_lookup((uint32_t)i, client) >= 0)
+			return false;
+	}
+	return true;
 }
 
 static int32_t flow_create(struct fwd_ctx *ctx, uint32_t li, const union small_addr *client, socklen_t clen)
@@ -162,10 +209,15 @@ static int32_t flow_create(struct fwd_ctx *ctx, uint32_t li, const union small_a
 	uint32_t idx;
 	int fd;
 
+	if (!nfree_flows && flow_unused == flow_max && !flow_evict_oldest()) {
+		pn_debug("UDP flow table full with flows of this batch: datagram dropped");
+		return -1;
+	}
 	memset(&c, 0, sizeof(c));
 	memcpy(&c, client, clen);
 	transparent = tproxy_source(ctx, &c, family, &src, &srclen);
-	fd = tproxy_socket(family, SOCK_DGRAM, transparent ? &src : NULL, srclen, true);
+	fd = tproxy_socket(family, SOCK_DGRAM, transparent ? &src : NULL, srclen,
+			   transparent && flow_keeps_port(ctx, li, client, &src));
 	if (fd < 0)
 		return -1;
 	if (connect(fd, &l->target.sa, l->target_len) < 0) {
@@ -173,8 +225,6 @@ static int32_t flow_create(struct fwd_ctx *ctx, uint32_t li, const union small_a
 		close(fd);
 		return -1;
 	}
-	if (!nfree_flows && flow_unused == flow_max)
-		flow_evict_oldest();
 	idx = nfree_flows ? free_flows[--nfree_flows] : flow_unused++;
 	f = &flows[idx];
 	f->fd = fd;
@@ -238,6 +288,7 @@ void udp_listener_event(struct fwd_ctx *ctx, struct fwd_listener *l, uint32_t li
 	n = recvmmsg(l->fd, msgs, BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0)
 		return;
+	batch_no++;
 	for (int k = 0; k < n; k++) {
 		socklen_t nlen = msgs[k].msg_hdr.msg_namelen;
 		int32_t f = flow_lookup(li, &names[k]);
@@ -247,6 +298,7 @@ void udp_listener_event(struct fwd_ctx *ctx, struct fwd_listener *l, uint32_t li
 		msg_flow[k] = f;
 		if (f >= 0) {
 			flows[f].last = ctx->now;
+			flows[f].batch = batch_no;
 			if (!flows[f].have_local)
 				flow_note_local(&flows[f], &msgs[k].msg_hdr);
 		}

@@ -48,6 +48,75 @@ expect_match "^fd00::2 [0-9]+ ::1$" "$T_LAST"
 t_case "UDP: two clients get their own replies"
 expect_ok bash -c "$PEER udp 127.0.0.1 18081 & a=\$!; $PEER udp 127.0.0.1 18081 & b=\$!; $PEER udp ::1 18081 & c=\$!; wait \$a && wait \$b && wait \$c"
 
+t_case "UDP: two loopback clients with the same port each get their own replies"
+# both appear as the host gateway; inner sockets bound to the same gateway:port
+# and connected to the same target would share the container's replies
+expect_ok python3 - 18081 <<'PY'
+import socket, sys
+port = int(sys.argv[1])
+a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); a.bind(("127.0.0.1", 0))
+b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); b.bind(("127.0.0.2", a.getsockname()[1]))
+got = {"A": [], "B": []}
+for i in range(3):
+    for tag, s in (("A", a), ("B", b)):
+        s.sendto(b"%s%d" % (tag.encode(), i), ("127.0.0.1", port))
+for tag, s in (("A", a), ("B", b)):
+    s.settimeout(1.0)
+    try:
+        while len(got[tag]) < 6:
+            got[tag].append(s.recv(100).decode().split()[-1])
+    except socket.timeout:
+        pass
+print(got)
+sys.exit(0 if sorted(got["A"]) == ["A0", "A1", "A2"] and sorted(got["B"]) == ["B0", "B1", "B2"] else 1)
+PY
+
+t_case "UDP: a full flow table never carries one client's datagram on another's flow"
+# a forwarder with room for 3 flows (the descriptor limit sizes the table);
+# six new clients land in one batch while it is stopped
+FL_PORT=$(t_free_port_base 1) || t_fail "no free port"
+expect_ok bash -c "ulimit -n 80; exec $TESTCTL start --owner flows --watch $CTR --holder $HOLDER --target4 $C4 --target6 $C6 $FL_PORT:80/udp"
+t_on_exit "$TESTCTL stop --owner flows"
+fl_pid=$("$TESTCTL" status --owner flows | awk '{print $2}')
+expect_match "^[0-9]+$" "$fl_pid" "forwarder pid"
+expect_ok python3 - "$fl_pid" "$FL_PORT" <<'PY'
+import os, signal, socket, sys, time
+pid, port = int(sys.argv[1]), int(sys.argv[2])
+socks = []
+for _ in range(6):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); s.setblocking(False)
+    socks.append(s)
+os.kill(pid, signal.SIGSTOP)
+try:
+    for i, s in enumerate(socks):
+        s.sendto(b"c%d" % i, ("127.0.0.1", port))
+    time.sleep(0.3)
+finally:
+    os.kill(pid, signal.SIGCONT)
+time.sleep(1.0)
+wrong = answered = 0
+for i, s in enumerate(socks):
+    while True:
+        try:
+            d = s.recv(100).decode().split()[-1]
+        except BlockingIOError:
+            break
+        answered += 1
+        if d != "c%d" % i:
+            wrong += 1
+            print("client %d got %s" % (i, d))
+# the clients left out get a flow on their next datagram
+for i, s in enumerate(socks):
+    s.setblocking(True); s.settimeout(1.0)
+    s.sendto(b"r%d" % i, ("127.0.0.1", port))
+    d = s.recv(100).decode().split()[-1]
+    if d != "r%d" % i:
+        wrong += 1
+        print("client %d got %s on its retry" % (i, d))
+print("answered %d in the batch, %d wrong" % (answered, wrong))
+sys.exit(0 if wrong == 0 and answered >= 1 else 1)
+PY
+
 t_case "100 MB host -> container, checksum matches"
 expect_ok $PEER sink 127.0.0.1 18080 100000000
 
