@@ -36,8 +36,9 @@ t_fail() { T_CASE_FAILED=1; echo "    FAIL: $*" >&2; }
 
 # expect_ok CMD...: CMD exits 0. Output is kept in $T_LAST.
 expect_ok() {
-  if T_LAST=$("$@" 2>"$T_OUT/err"); then return 0; fi
-  local rc=$?
+  local rc=0
+  T_LAST=$("$@" 2>"$T_OUT/err") || rc=$?
+  ((rc == 0)) && return 0
   t_fail "expected success: $* (exit $rc) stdout: $(head -c 300 <<<"$T_LAST") stderr: $(head -c 600 "$T_OUT/err")"
   return 1
 }
