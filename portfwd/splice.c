@@ -417,10 +417,20 @@ void splice_close_all(struct fwd_ctx *ctx)
 
 		if (!(c->flags & F_USED))
 			continue;
-		/* a FIN to each side, not a reset: the peers see an orderly end */
-		for (int s = 0; s < 2; s++)
-			if (c->fd[s] >= 0)
+		/*
+		 * A FIN to each side, so that an idle connection ends in order;
+		 * but a side that has not received what its peer sent (bytes
+		 * still in the pipe towards it) gets a reset: a FIN would make a
+		 * cut-off stream look complete to a reader that reads to the end.
+		 */
+		for (int s = 0; s < 2; s++) {
+			if (c->fd[s] < 0)
+				continue;
+			if (c->pending[!s] > 0)
+				set_linger0(c->fd[s]);
+			else
 				(void)shutdown(c->fd[s], SHUT_WR);
+		}
 		conn_free(c, false);
 	}
 }

@@ -163,6 +163,31 @@ t_on_exit "$TESTCTL stop --owner nosrv"
 expect_ok $PEER refused 127.0.0.1 18082
 expect_match "ConnectionResetError|ConnectionRefusedError" "$T_LAST"
 
+t_case "a stream cut off by the forwarder's stop ends with a reset, not a clean EOF"
+CUT_PORT=$(t_free_port_base 1) || t_fail "no free port"
+expect_ok pf_start cut "$CUT_PORT:80"
+t_on_exit "$TESTCTL stop --owner cut"
+# the client asks for 50 MB and reads nothing until the forwarder is gone:
+# bytes wait in the forwarder's pipe towards it
+expect_ok python3 - "$CUT_PORT" "$TESTCTL" <<'PY'
+import socket, subprocess, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+s.sendall(b"SOURCE 50000000\n")
+time.sleep(1.0)
+subprocess.run([sys.argv[2], "stop", "--owner", "cut"], check=True)
+n = 0
+try:
+    while True:
+        d = s.recv(1 << 20)
+        if not d:
+            print("clean EOF after %d bytes" % n); sys.exit(1)
+        n += len(d)
+except ConnectionResetError:
+    print("reset after %d bytes" % n)
+PY
+expect_match "^reset after [0-9]+ bytes$" "$T_LAST"
+
 t_case "the forwarder holds no capabilities in the host namespace"
 pid=$("$TESTCTL" status --owner web | awk '{print $2}')
 expect_match "^CapEff:[[:space:]]+0000000000001000$" "$(grep CapEff /proc/$pid/status)" "CapEff (CAP_NET_ADMIN over U only)"
