@@ -34,7 +34,9 @@
  * one is forwarded (over TCP, with a socket from the host socket factory) or
  * its answer is being written, reading pauses. A connection must complete a
  * query within the idle time, however slowly it trickles bytes; when the pool
- * is full, the connection with the oldest deadline is closed for the new one.
+ * is full, an idle connection (the least recently active) is closed for the
+ * new one, a busy one only when all are busy.  Once an answer is queued, the
+ * connection waits for its client under the idle limit, not the upstream's.
  */
 #define _GNU_SOURCE
 #include "server.h"
@@ -76,7 +78,14 @@
 #define CONN_WBUF (DNS_TCP_MSG_MAX + 2)
 
 enum ev_kind { EV_SIGNAL = 1, EV_HOLDER, EV_UDP, EV_TCP_LISTEN, EV_TCP_CONN, EV_UP_UDP, EV_UP_TCP };
-#define EV(kind, idx) ((uint64_t)(kind) << 32 | (uint32_t)(idx))
+/*
+ * epoll data: kind, index and, for TCP connections and their upstream
+ * sockets, a 24-bit generation of the slot: an event fetched in the same
+ * batch as the slot's close (and its reuse by an accept) is recognised as
+ * stale and dropped instead of being applied to the new connection.
+ */
+#define EV_GEN(kind, gen, idx) ((uint64_t)((gen) & 0xffffffu) << 40 | (uint64_t)(kind) << 32 | (uint32_t)(idx))
+#define EV(kind, idx) EV_GEN(kind, 0, idx)
 
 struct listener {
 	bool used;
@@ -110,7 +119,9 @@ struct tcp_conn {
 	int fd;
 	int listener;
 	uint16_t net;
+	uint32_t gen, up_gen;   /* bumped when fd / up_fd is closed (see EV_GEN) */
 	uint64_t deadline;
+	uint64_t active;        /* accepted, last bytes of a query read, last answer sent */
 	size_t rlen;
 	size_t wlen, woff;
 	/* forwarding of one query over TCP */
@@ -624,6 +635,8 @@ static void conn_close(struct dns_server *s, struct tcp_conn *c)
 	c->up_fd = -1;
 	c->up = UP_NONE;
 	c->used = false;
+	c->gen++;
+	c->up_gen++;
 	s->n_conns--;
 }
 
@@ -641,7 +654,7 @@ static void conn_events(struct dns_server *s, struct tcp_conn *c)
 		ev = EPOLLOUT;
 	else if (c->up == UP_NONE)
 		ev = EPOLLIN;
-	ep_mod(s, c->fd, ev, EV(EV_TCP_CONN, conn_index(s, c)));
+	ep_mod(s, c->fd, ev, EV_GEN(EV_TCP_CONN, c->gen, conn_index(s, c)));
 }
 
 static void conn_process(struct dns_server *s, struct tcp_conn *c);
@@ -654,6 +667,8 @@ static void conn_answer(struct dns_server *s, struct tcp_conn *c, size_t len)
 	dns_put16(c->wbuf, (uint16_t)len);
 	c->wlen = len + 2;
 	c->woff = 0;
+	/* from here the connection waits for its client: the idle limit, not an upstream's */
+	c->deadline = server_now(s) + s->opt.tcp_idle_ms;
 	n = send(c->fd, c->wbuf, c->wlen, MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (n < 0 && errno != EAGAIN) {
 		conn_close(s, c);
@@ -663,14 +678,16 @@ static void conn_answer(struct dns_server *s, struct tcp_conn *c, size_t len)
 		c->woff = (size_t)n;
 	if (c->woff == c->wlen) {
 		c->wlen = c->woff = 0;
-		c->deadline = server_now(s) + s->opt.tcp_idle_ms;
+		c->active = server_now(s);
 	}
 }
 
 static void conn_up_close(struct tcp_conn *c)
 {
-	if (c->up_fd >= 0)
+	if (c->up_fd >= 0) {
 		close(c->up_fd);
+		c->up_gen++;
+	}
 	c->up_fd = -1;
 	c->up = UP_NONE;
 }
@@ -700,7 +717,7 @@ static int conn_up_start(struct dns_server *s, struct tcp_conn *c)
 			close(fd);
 			continue;
 		}
-		if (ep_add(s, fd, EPOLLOUT, EV(EV_UP_TCP, conn_index(s, c))) < 0) {
+		if (ep_add(s, fd, EPOLLOUT, EV_GEN(EV_UP_TCP, c->up_gen, conn_index(s, c))) < 0) {
 			close(fd);
 			return -ENOENT;
 		}
@@ -763,7 +780,7 @@ static void conn_up_event(struct dns_server *s, struct tcp_conn *c, uint32_t eve
 		if (c->up_off == c->qlen + 2) {
 			c->up = UP_READING;
 			c->up_off = 0;
-			ep_mod(s, c->up_fd, EPOLLIN, EV(EV_UP_TCP, conn_index(s, c)));
+			ep_mod(s, c->up_fd, EPOLLIN, EV_GEN(EV_UP_TCP, c->up_gen, conn_index(s, c)));
 		}
 		return;
 	}
@@ -882,6 +899,7 @@ static void conn_event(struct dns_server *s, struct tcp_conn *c, uint32_t events
 		if (c->woff == c->wlen) {
 			c->wlen = c->woff = 0;
 			c->deadline = server_now(s) + s->opt.tcp_idle_ms;
+			c->active = server_now(s);
 		}
 	}
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR) && c->up == UP_NONE && c->wlen == 0) {
@@ -891,10 +909,30 @@ static void conn_event(struct dns_server *s, struct tcp_conn *c, uint32_t events
 			conn_close(s, c);
 			return;
 		}
-		if (n > 0)
+		if (n > 0) {
 			c->rlen += (size_t)n;
+			c->active = server_now(s);
+		}
 	}
 	conn_process(s, c);
+}
+
+/* A connection with a query in progress (being read, forwarded or answered) is busy. */
+static bool conn_busy(const struct tcp_conn *c)
+{
+	return c->up != UP_NONE || c->woff < c->wlen || c->rlen > 0;
+}
+
+/*
+ * Which of two connections a full pool closes first: an idle one before a
+ * busy one, then the one least recently active (not the nearest deadline:
+ * a connection waiting on an upstream has the shortest deadline of all).
+ */
+static bool conn_evict_before(const struct tcp_conn *a, const struct tcp_conn *b)
+{
+	if (conn_busy(a) != conn_busy(b))
+		return !conn_busy(a);
+	return a->active < b->active;
 }
 
 static void tcp_accept(struct dns_server *s, int li)
@@ -914,11 +952,11 @@ static void tcp_accept(struct dns_server *s, int li)
 			c = &s->conns[i];
 			break;
 		}
-		if (!c || s->conns[i].deadline < c->deadline)
+		if (!c || conn_evict_before(&s->conns[i], c))
 			c = &s->conns[i];
 	}
 	if (c->used) {
-		pn_debug("TCP connection limit (%u) reached: closing the stalest", s->opt.tcp_max);
+		pn_debug("TCP connection limit (%u) reached: closing the least recently active", s->opt.tcp_max);
 		conn_close(s, c);
 	}
 	c->used = true;
@@ -930,8 +968,9 @@ static void tcp_accept(struct dns_server *s, int li)
 	c->have_peer = dns_addr_from_sockaddr((struct sockaddr *)&peer, &c->peer) == 0;
 	c->rlen = c->wlen = c->woff = 0;
 	c->deadline = server_now(s) + s->opt.tcp_idle_ms;
+	c->active = server_now(s);
 	s->n_conns++;
-	if (ep_add(s, fd, EPOLLIN, EV(EV_TCP_CONN, conn_index(s, c))) < 0)
+	if (ep_add(s, fd, EPOLLIN, EV_GEN(EV_TCP_CONN, c->gen, conn_index(s, c))) < 0)
 		conn_close(s, c);
 }
 
@@ -1283,7 +1322,8 @@ int dns_server_run(struct dns_server *s, int holder_pidfd)
 		}
 		s->now_stale = true;
 		for (int i = 0; i < n && !s->quit; i++) {
-			uint32_t kind = (uint32_t)(ev[i].data.u64 >> 32), idx = (uint32_t)ev[i].data.u64;
+			uint32_t kind = (uint32_t)(ev[i].data.u64 >> 32) & 0xff, idx = (uint32_t)ev[i].data.u64,
+				 gen = (uint32_t)(ev[i].data.u64 >> 40);
 
 			switch (kind) {
 			case EV_UDP:
@@ -1295,11 +1335,12 @@ int dns_server_run(struct dns_server *s, int holder_pidfd)
 					tcp_accept(s, (int)idx);
 				break;
 			case EV_TCP_CONN:
-				if (s->conns[idx].used)
+				if (s->conns[idx].used && (s->conns[idx].gen & 0xffffffu) == gen)
 					conn_event(s, &s->conns[idx], ev[i].events);
 				break;
 			case EV_UP_TCP:
-				if (s->conns[idx].used && s->conns[idx].up != UP_NONE)
+				if (s->conns[idx].used && s->conns[idx].up != UP_NONE &&
+				    (s->conns[idx].up_gen & 0xffffffu) == gen)
 					conn_up_event(s, &s->conns[idx], ev[i].events);
 				break;
 			case EV_UP_UDP:

@@ -4,10 +4,12 @@
 # only. It answers every A query with 192.0.2.TAG over UDP and 198.51.100.TAG
 # over TCP (so a test sees which server and which transport answered), sets TC
 # over UDP for names starting with "tc.", and can be told to never answer
-# (--mode blackhole) or to answer SERVFAIL (--mode servfail). Every query it
+# (--mode blackhole) or to answer SERVFAIL (--mode servfail). Over TCP, names
+# starting with "big." get 3000 A records (~48 KB) and names starting with
+# "slow." are answered after 0.5 s. Every query it
 # receives is appended to --log as "udp|tcp NAME ID". It writes its port to
 # --port-file once it listens.
-import argparse, os, socket, struct, threading
+import argparse, os, socket, struct, threading, time
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--tag", type=int, required=True)
@@ -40,6 +42,12 @@ def answer(pkt, tcp):
         return pkt[:2] + struct.pack("!HHHHH", flags | 0x200, 1, 0, 0, 0) + pkt[12:end]
     if qtype != 1:
         return pkt[:2] + struct.pack("!HHHHH", flags, 1, 0, 0, 0) + pkt[12:end]
+    if tcp and name.lower().startswith("big."):
+        rrs = b"".join(struct.pack("!HHHIH", 0xC00C, 1, 1, 60, 4) + bytes([10, 1, i >> 8, i & 255])
+                       for i in range(3000))
+        return pkt[:2] + struct.pack("!HHHHH", flags, 1, 3000, 0, 0) + pkt[12:end] + rrs
+    if tcp and name.lower().startswith("slow."):
+        time.sleep(0.5)
     ip = bytes([198, 51, 100, args.tag]) if tcp else bytes([192, 0, 2, args.tag])
     rr = struct.pack("!HHHIH", 0xC00C, 1, 1, 60, 4) + ip
     return pkt[:2] + struct.pack("!HHHHH", flags, 1, 1, 0, 0) + pkt[12:end] + rr
