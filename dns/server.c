@@ -384,7 +384,13 @@ static int pend_send(struct dns_server *s, int32_t i)
 			continue;
 		fd = a->family == AF_INET6 ? s->up6[rand16(s) % s->n_up6] : s->up4[rand16(s) % s->n_up4];
 		sl = dns_addr_to_sockaddr(a, 53, &ss);
-		if (sendto(fd, p->query, p->len, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&ss, sl) < 0)
+		/*
+		 * A full send buffer (EAGAIN, ENOBUFS) is a datagram lost on the
+		 * way, not a server that failed: it is retried at the timeout. Any
+		 * other error (no route, a firewall) moves on to the next server.
+		 */
+		if (sendto(fd, p->query, p->len, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&ss, sl) < 0 &&
+		    errno != EAGAIN && errno != ENOBUFS)
 			continue;
 		p->deadline = server_now(s) + s->opt.upstream_timeout_ms;
 		pend_unlink(s, i);
