@@ -141,6 +141,29 @@ int netd_link_delete(struct nl_sock *sk, const char *ifname, struct pn_err *err)
 	return 0;
 }
 
+int netd_bridge_delete_unused(struct nl_sock *sk, const char *name, struct pn_err *err)
+{
+	struct nl_cache *cache = NULL;
+	struct nl_object *obj;
+	int ifindex, r;
+	bool ports = false;
+
+	r = link_index(sk, name, &ifindex, NULL);
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0)
+		return pn_err_set(err, -r, "cannot look up bridge %s", name);
+	r = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache);
+	if (r < 0)
+		return NLE(err, r, "cannot list the interfaces to see what %s still holds", name);
+	for (obj = nl_cache_get_first(cache); obj && !ports; obj = nl_cache_get_next(obj))
+		ports = rtnl_link_get_master((struct rtnl_link *)obj) == ifindex;
+	nl_cache_free(cache);
+	if (ports)
+		return 0;
+	return netd_link_delete(sk, name, err);
+}
+
 static int addr_add(struct nl_sock *sk, int ifindex, const struct pn_ip *ip, int prefix, struct pn_err *err)
 {
 	struct rtnl_addr *a = rtnl_addr_alloc();

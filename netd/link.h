@@ -31,6 +31,14 @@ int netd_link_exists(struct nl_sock *sk, const char *ifname);
 /** netd_link_delete() - delete @ifname; a missing interface is not an error. */
 int netd_link_delete(struct nl_sock *sk, const char *ifname, struct pn_err *err);
 
+/**
+ * netd_bridge_delete_unused() - delete bridge @name unless an interface is
+ * still enslaved to it (a bridge that was there before podnet, with the
+ * host's own ports, or another runtime's): as netavark does. A missing bridge
+ * is not an error.
+ */
+int netd_bridge_delete_unused(struct nl_sock *sk, const char *name, struct pn_err *err);
+
 /** netd_bridge_ensure() - create the network's bridge with its gateways, up (idempotent). */
 int netd_bridge_ensure(struct nl_sock *sk, const struct netd_network *net, struct pn_err *err);
 

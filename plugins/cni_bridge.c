@@ -221,7 +221,9 @@ static int do_add(struct ctx *c)
 			pf_firewall_sync(&c->st, NULL);
 		}
 		if (leased) {
-			netd_ipam_release(&leases, c->env.containerid);
+			/* only what this call leased: the container may hold others (another ADD) */
+			for (int i = 0; i < rq.nips; i++)
+				netd_ipam_release_ip(&leases, &rq.ips[i], c->env.containerid);
 			netd_ipam_save(&leases, NULL);
 		}
 	}

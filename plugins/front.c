@@ -372,7 +372,7 @@ int pf_attach(struct pf_state *st, struct nl_sock *sk_i, struct nl_sock *sk_c, i
 	}
 	if (r < 0) {
 		if (!entry || !json_object_size(json_object_get(entry, "attachments")))
-			netd_link_delete(sk_i, rq->net->bridge, NULL);
+			netd_bridge_delete_unused(sk_i, rq->net->bridge, NULL);
 		return r;
 	}
 
@@ -403,12 +403,19 @@ int pf_detach(struct pf_state *st, struct nl_sock *sk_i, struct nl_sock *sk_c, c
 {
 	json_t *nets = state_object(st, "networks"), *entry = json_object_get(nets, netname), *atts;
 	char host_if[IFNAMSIZ];
+	bool had_host;
 	int r, r2 = 0;
 
 	pf_host_ifname(id, netname, host_if);
-	/* deleting one end of a veth pair deletes both */
+	/*
+	 * Deleting one end of a veth pair deletes both. The container's end is
+	 * deleted by name only if ours was there: an interface of that name in
+	 * the container without our host end is not ours (a setup that failed
+	 * because the name was taken must not remove the one that took it).
+	 */
+	had_host = netd_link_exists(sk_i, host_if) == 1;
 	r = netd_link_delete(sk_i, host_if, err);
-	if (r == 0 && sk_c && ifname && netd_link_exists(sk_c, ifname) == 1)
+	if (r == 0 && had_host && sk_c && ifname && netd_link_exists(sk_c, ifname) == 1)
 		r = netd_link_delete(sk_c, ifname, err);
 	atts = json_object_get(entry, "attachments");
 	json_object_del(atts, id);
@@ -417,7 +424,7 @@ int pf_detach(struct pf_state *st, struct nl_sock *sk_i, struct nl_sock *sk_c, c
 		struct pn_err lerr = { 0 };
 
 		if (netd_network_from_json(json_object_get(entry, "network"), &net, &lerr) == 0) {
-			r2 = netd_link_delete(sk_i, net.bridge, r < 0 ? NULL : err);
+			r2 = netd_bridge_delete_unused(sk_i, net.bridge, r < 0 ? NULL : err);
 			netd_network_clear(&net);
 		}
 		json_object_del(nets, netname);

@@ -284,12 +284,13 @@ static int do_setup(struct ctx *c)
 		memcpy(rq.ips, nr->ips, sizeof(rq.ips));
 		memcpy(rq.prefixes, nr->prefixes, sizeof(rq.prefixes));
 		r = pf_attach(&c->st, c->sk_i, c->sk_c, c->c_fd, &rq, &res, &err);
-		if (r == 0)
-			r = dns_record(c, nr, false, &err);
+		if (r < 0)
+			break; /* nothing of this one to undo: pf_attach cleans up after itself */
+		r = dns_record(c, nr, false, &err);
 		if (r == 0 && nvk_status_add(status, nr, res.mac) < 0)
 			r = pn_err_set(&err, ENOMEM, "out of memory");
 		if (r < 0) {
-			done++; /* undo this one too: pf_detach is fine with what is absent */
+			done++; /* attached: undo this one too */
 			break;
 		}
 	}

@@ -84,6 +84,22 @@ expect_nomatch 'eth1' "$T_LAST" "failed ADD leaves no interface"
 expect_fail 1 cni ADD dddd /proc/$A/ns/net eth1 "" <<<'{"cniVersion":"1.0.0","name":"red","ipam":{"type":"dhcp"}}'
 expect_eq 2 "$(jq .code <<<"$T_LAST")" "unsupported field"
 
+t_case "a failed second ADD of a container frees only what it leased, not the address the container holds"
+before=$(find "$DD/ipam/red" -name '1*' | sort)
+expect_fail 1 cni ADD aaaa /proc/$A/ns/net eth0 "" <<<"$C1"
+expect_eq "aaaa" "$(cat "$DD/ipam/red/10.99.0.77" 2>/dev/null)" "aaaa's lease"
+expect_eq "$before" "$(find "$DD/ipam/red" -name '1*' | sort)" "leases of red"
+
+t_case "the last DEL on a bridge keeps it when ports not ours are still in it"
+# (a veth end stands for the host's own port: an unprivileged namespace cannot load the dummy module)
+expect_ok in_i sh -ec 'ip link add pnown type bridge; ip link add own0 type veth peer name own1; ip link set own0 master pnown'
+C3=$(conf green pnown 10.99.2.0/24)
+expect_ok cni ADD gggg /proc/$B/ns/net eth1 "" <<<"$C3"
+expect_ok cni DEL gggg /proc/$B/ns/net eth1 "" <<<"$C3"
+expect_ok in_i ip -o link show master pnown
+expect_match 'own0' "$T_LAST" "the bridge and its own port"
+expect_ok in_i sh -ec 'ip link del own0; ip link del pnown'
+
 t_case "DEL twice succeeds; nothing is left (veths, bridges, leases, records, table)"
 for id in aaaa bbbb; do
   expect_ok cni DEL $id /proc/$A/ns/net eth0 "" <<<"$C1"

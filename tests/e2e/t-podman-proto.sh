@@ -106,6 +106,15 @@ expect_nomatch 'eth0' "$T_LAST" "rolled back"
 expect_ok in_i ip -o link
 expect_nomatch 'podman5' "$T_LAST" "no bridge of a failed setup"
 
+t_case "a failed setup does not delete a container interface it did not create"
+expect_ok in_c "$D" ip link add eth1 type veth peer name eth1p
+expect_fail 1 nvk setup /proc/$D/ns/net < <(jq -c '.networks."if-net2".interface_name="eth1"' "$DATA/nvk-multi.json")
+expect_ok in_c "$D" ip -o link show eth1
+expect_match 'eth1@eth1p' "$T_LAST" "the container's own eth1"
+expect_ok in_c "$D" ip -o link
+expect_nomatch 'eth0' "$T_LAST" "the first network rolled back"
+expect_ok in_c "$D" ip link del eth1
+
 t_case "teardown: no output, idempotent, fine when the namespace is gone; nothing left"
 expect_ok nvk teardown /proc/$A/ns/net <"$DATA/nvk-multi.json"
 expect_eq "" "$T_LAST" "teardown prints nothing"
