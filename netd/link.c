@@ -442,18 +442,34 @@ void netd_mac_random(unsigned char mac[6])
 	mac[0] = (unsigned char)((mac[0] & 0xfe) | 0x02);
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 int netd_mac_parse(const char *s, unsigned char mac[6])
 {
-	unsigned v[6];
-	char tail;
+	unsigned char v[6];
 
-	if (!s || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6 ||
-	    strlen(s) != 17)
+	/* exactly xx:xx:xx:xx:xx:xx (scanf's %x would take a sign or blanks) */
+	if (!s || strlen(s) != 17)
 		return -EINVAL;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (unsigned char)v[i];
-	if (mac[0] & 1)
+	for (int i = 0; i < 6; i++) {
+		int hi = hex_digit(s[3 * i]), lo = hex_digit(s[3 * i + 1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
+			return -EINVAL;
+		v[i] = (unsigned char)(hi << 4 | lo);
+	}
+	if (v[0] & 1)
 		return -EINVAL; /* multicast */
+	memcpy(mac, v, 6);
 	return 0;
 }
 

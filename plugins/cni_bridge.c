@@ -177,9 +177,18 @@ static int do_add(struct ctx *c)
 		const struct netd_subnet *sn = &c->conf.net.subnets[s];
 		const struct pn_ip *w = NULL;
 
-		for (int k = 0; k < nwant; k++)
-			if (pn_cidr_contains(&sn->subnet, &want[k]))
-				w = &want[k];
+		for (int k = 0; r == 0 && k < nwant; k++) {
+			if (!pn_cidr_contains(&sn->subnet, &want[k]))
+				continue;
+			if (w)
+				r = pn_err_set(&err, EINVAL, "addresses %s and %s are both in subnet %s: one address per subnet",
+					       pn_ip_format(w, (char[PN_IPSTR_MAX]){ 0 }),
+					       pn_ip_format(&want[k], (char[PN_IPSTR_MAX]){ 0 }),
+					       pn_cidr_format(&sn->subnet, (char[PN_CIDRSTR_MAX]){ 0 }));
+			w = &want[k];
+		}
+		if (r < 0)
+			break;
 		r = netd_ipam_alloc(&leases, c->conf.name, sn, c->env.containerid, w, &rq.ips[rq.nips], &err);
 		if (r == 0)
 			rq.prefixes[rq.nips++] = sn->subnet.prefix;

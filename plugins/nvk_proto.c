@@ -122,7 +122,9 @@ static int parse_ports(json_t *arr, struct nvk_options *o, struct pn_err *err)
 			return pn_err_set(err, EINVAL, "invalid port mapping: %s", jerr.text);
 		if (*host_ip && pn_ip_parse(host_ip, &pm->host_ip) < 0)
 			return pn_err_set(err, EINVAL, "invalid host_ip \"%s\" in a port mapping", host_ip);
-		if (range < 1 || cport < 1 || hport < 1 || cport + range - 1 > 65535 || hport + range - 1 > 65535)
+		/* compared without adding: a huge range must not overflow */
+		if (range < 1 || cport < 1 || hport < 1 || cport > 65535 || hport > 65535 || range > 65536 - cport ||
+		    range > 65536 - hport)
 			return pn_err_set(err, EINVAL, "invalid port mapping %lld:%lld (range %lld)", (long long)hport,
 					  (long long)cport, (long long)range);
 		if (strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp"))

@@ -81,6 +81,8 @@ expect_fail 1 cni ADD dddd /proc/$B/ns/net eth1 "IP=10.99.0.77" <<<"$C1"
 expect_match 'already in use' "$(jq -r .msg <<<"$T_LAST")"
 expect_ok in_c "$B" ip -o link
 expect_nomatch 'eth1' "$T_LAST" "failed ADD leaves no interface"
+expect_fail 1 cni ADD dddd /proc/$B/ns/net eth1 "IP=10.99.0.5,10.99.0.6" <<<"$C1"
+expect_match 'one address per subnet' "$(jq -r .msg <<<"$T_LAST")" "two addresses asked in one subnet"
 expect_fail 1 cni ADD dddd /proc/$A/ns/net eth1 "" <<<'{"cniVersion":"1.0.0","name":"red","ipam":{"type":"dhcp"}}'
 expect_eq 2 "$(jq .code <<<"$T_LAST")" "unsupported field"
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "link.h"
 #include "network.h"
 
 static void test_names(void **state)
@@ -200,10 +201,32 @@ static void test_json_rejects_corrupt(void **state)
 	}
 }
 
+static void test_mac_parse(void **state)
+{
+	static const char *bad[] = { "02:aa:bb:cc:-1:ee", "02:aa:bb:cc: d:ee", "02:aa:bb:cc:+d:ee", "02:aa:bb:cc:dd:e",
+				     "02-aa-bb-cc-dd-ee", "02:aa:bb:cc:dd:eeX", "03:aa:bb:cc:dd:ee", "0x:aa:bb:cc:dd:ee",
+				     "", "02:aa:bb:cc:dd:e " };
+	unsigned char m[6], want[6] = { 0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee };
+
+	(void)state;
+	assert_int_equal(netd_mac_parse("02:aa:bb:cc:dd:ee", m), 0);
+	assert_memory_equal(m, want, 6);
+	assert_int_equal(netd_mac_parse("02:AA:BB:CC:DD:EE", m), 0);
+	assert_memory_equal(m, want, 6);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(m, 0x55, sizeof(m));
+		if (netd_mac_parse(bad[i], m) != -EINVAL)
+			fail_msg("accepted \"%s\"", bad[i]);
+		assert_int_equal(m[0], 0x55); /* untouched on error */
+	}
+	assert_int_equal(netd_mac_parse(NULL, m), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_mac_parse),
 		cmocka_unit_test(test_build_defaults),
 		cmocka_unit_test(test_build_avoids_host_routes),
 		cmocka_unit_test(test_build_errors),

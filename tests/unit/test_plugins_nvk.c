@@ -215,6 +215,9 @@ static void test_malformed(void **state)
 	expect_rejected("\"protocol\":\"tcp\"", "\"protocol\":\"icmp\"", "protocol");
 	expect_rejected("\"range\":3", "\"range\":0", "port mapping");
 	expect_rejected("\"host_port\":18100", "\"host_port\":65535", "port mapping");
+	/* a range so large that container_port + range overflows */
+	expect_rejected("\"range\":3", "\"range\":9223372036854775807", "port mapping");
+	expect_rejected("\"host_port\":18100", "\"host_port\":70000", "port mapping");
 	expect_rejected("\"network_interface\":\"podman1\"", "\"network_interface\":\"\"", "network_interface");
 	expect_rejected("\"subnet\":\"10.89.0.0/24\"", "\"subnet\":\"10.89.0.5/24\"", "subnet");
 	expect_rejected("\"network_info\":{\"if-net1\"", "\"network_info\":{\"if-netX\"", "network_info");
