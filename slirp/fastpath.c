@@ -24,7 +24,9 @@ enum { SIDE_INNER, SIDE_OUTER };
 
 struct fp_dir {
 	int pipe_r, pipe_w;
+	size_t cap;       /* the pipe's real size (F_GETPIPE_SZ: the user's pipe budget may shrink it) */
 	size_t in_pipe;   /* bytes in the pipe not yet written */
+	bool in_blocked;  /* reading into a non-empty pipe found no room (or nothing): wait for a drain */
 	bool read_eof;    /* source said EOF */
 	bool done;        /* EOF passed on (shutdown sent) */
 };
@@ -87,6 +89,11 @@ static int dir_open(struct slirp_fastpath *fp, struct fp_dir *d)
 	d->pipe_r = p[0];
 	d->pipe_w = p[1];
 	(void)fcntl(d->pipe_w, F_SETPIPE_SZ, (int)fp->pipe_size);
+	{
+		int sz = fcntl(d->pipe_w, F_GETPIPE_SZ);
+
+		d->cap = sz > 0 ? (size_t)sz : 4096;
+	}
 	return 0;
 }
 
@@ -201,23 +208,32 @@ static void accept_batch(struct slirp_fastpath *fp, int lfd)
  * Move what can move in direction @d from fd @src to fd @dst.
  * Return: 0 to go on, -1 to reset the connection.
  */
-static int dir_pump(struct slirp_fastpath *fp, struct fp_dir *d, int src, int dst,
+static int dir_pump(struct fp_dir *d, int src, int dst,
 		    uint64_t *bytes)
 {
 	for (;;) {
 		bool progress = false;
 		ssize_t n;
 
-		if (!d->read_eof && d->in_pipe < fp->pipe_size) {
+		if (!d->read_eof && d->in_pipe < d->cap) {
 			n = splice(src, NULL, d->pipe_w, NULL, FP_SPLICE_CHUNK,
 				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			if (n > 0) {
 				d->in_pipe += (size_t)n;
+				d->in_blocked = false;
 				progress = true;
 			} else if (n == 0) {
 				d->read_eof = true;
 				progress = true;
-			} else if (errno != EAGAIN && errno != EINTR) {
+			} else if (errno == EAGAIN) {
+				/*
+				 * Nothing to read, or no room: a pipe runs out of
+				 * buffer slots before bytes when segments are small.
+				 * With bytes in the pipe it may be the latter, and
+				 * polling the source would spin: wait for a drain.
+				 */
+				d->in_blocked = d->in_pipe > 0;
+			} else if (errno != EINTR) {
 				return -1;
 			}
 		}
@@ -226,6 +242,7 @@ static int dir_pump(struct slirp_fastpath *fp, struct fp_dir *d, int src, int ds
 				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			if (n > 0) {
 				d->in_pipe -= (size_t)n;
+				d->in_blocked = false;
 				*bytes += (uint64_t)n;
 				progress = true;
 			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
@@ -263,8 +280,8 @@ static void conn_service(struct slirp_fastpath *fp, struct fp_conn *c, short rev
 		c->connecting = false;
 	}
 	if (((rev_inner | rev_outer) & POLLERR) ||
-	    dir_pump(fp, &c->dir[0], c->fd[SIDE_INNER], c->fd[SIDE_OUTER], &fp->ctr.bytes_out) < 0 ||
-	    dir_pump(fp, &c->dir[1], c->fd[SIDE_OUTER], c->fd[SIDE_INNER], &fp->ctr.bytes_in) < 0) {
+	    dir_pump(&c->dir[0], c->fd[SIDE_INNER], c->fd[SIDE_OUTER], &fp->ctr.bytes_out) < 0 ||
+	    dir_pump(&c->dir[1], c->fd[SIDE_OUTER], c->fd[SIDE_INNER], &fp->ctr.bytes_in) < 0) {
 		conn_close(fp, c, true);
 		return;
 	}
@@ -280,7 +297,8 @@ static short side_events(const struct fp_conn *c, int side)
 
 	if (c->connecting)
 		return side == SIDE_OUTER ? POLLOUT : 0;
-	if (!from->read_eof)
+	/* a full pipe stops reading: poll the source only when there is room */
+	if (!from->read_eof && from->in_pipe < from->cap && !from->in_blocked)
 		ev |= POLLIN;
 	if (to->in_pipe > 0)
 		ev |= POLLOUT;
@@ -315,7 +333,17 @@ static int fp_fill(void *opaque, struct pollfd *pfd, size_t room)
 		if (!c->used)
 			continue;
 		for (int s = 0; s < 2; s++) {
-			pfd[n] = (struct pollfd){ .fd = c->fd[s], .events = side_events(c, s) };
+			short ev = side_events(c, s);
+
+			/*
+			 * A side we wait for nothing on is left out (fd -1): poll
+			 * reports POLLHUP on a socket shut down both ways whatever
+			 * the events, and would return at once, again and again,
+			 * while the connection waits for the other side to drain
+			 * the pipe. While connecting, the container's side stays
+			 * in for its hang-up.
+			 */
+			pfd[n] = (struct pollfd){ .fd = ev || c->connecting ? c->fd[s] : -1, .events = ev };
 			fp->slot[n++] = (int)(i * 2 + (size_t)s);
 		}
 	}
@@ -339,8 +367,15 @@ static void fp_dispatch(void *opaque, const struct pollfd *pfd, size_t n)
 		if (slot % 2 != SIDE_INNER || k + 1 >= n)
 			continue;
 		c = &fp->conns[slot / 2];
-		if (c->used && (pfd[k].revents || pfd[k + 1].revents))
-			conn_service(fp, c, pfd[k].revents, pfd[k + 1].revents);
+		if (c->used) {
+			/* only what was asked for, and errors (see fp_fill()) */
+			short hup = c->connecting ? POLLHUP : 0;
+			short ri = (short)(pfd[k].revents & (pfd[k].events | POLLERR | hup));
+			short ro = (short)(pfd[k + 1].revents & (pfd[k + 1].events | POLLERR | hup));
+
+			if (ri || ro)
+				conn_service(fp, c, ri, ro);
+		}
 	}
 }
 

@@ -69,6 +69,38 @@ fp_bytes=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["counters"
 rx=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["counters"]["rx_frames"])' "$st")
 (( rx >= 1 )) || t_fail "libslirp saw no frames (UDP)"
 
+t_case "a container that stops reading does not make the fast path spin"
+# reads 10 MB of /blob and pauses (the server still sends: the pipe towards the
+# container fills), reads on to 1.5 MB before the end and pauses again (the server
+# has sent all and closed, the client had half-closed: the outer socket is shut
+# both ways while the pipe still holds data), then reads the rest. podnet-slirp's
+# CPU time during each 2 s pause must stay small (a spin takes a whole CPU).
+expect_ok ob_c python3 - "$OB_OUT4" "$SPID" <<'PY'
+import os, socket, sys, time
+host, pid = sys.argv[1], sys.argv[2]
+hz = os.sysconf("SC_CLK_TCK")
+def ticks():
+    f = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()
+    return int(f[11]) + int(f[12])
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)  # what it does not read backs up into the pipe
+s.connect((host, 8080))
+s.sendall(b"GET /blob HTTP/1.0\r\n\r\n")
+s.shutdown(socket.SHUT_WR)
+total, want, paused = 0, None, []
+stops = [10 << 20, (100 << 20) - (3 << 19)]
+while True:
+    if stops and total >= stops[0]:
+        stops.pop(0)
+        t0 = ticks(); time.sleep(2); paused.append((ticks() - t0) / hz)
+    d = s.recv(1 << 20)
+    if not d:
+        break
+    total += len(d)
+print("received %d bytes; podnet-slirp CPU during the pauses: %s s" % (total, " ".join("%.2f" % x for x in paused)))
+sys.exit(0 if total >= 100 << 20 and len(paused) == 2 and max(paused) < 0.5 else 1)
+PY
+
 t_case "the fast path's listener cannot be reached directly from the container"
 expect_fail '!' ob_c socat -t2 -T2 - TCP:10.89.0.1:16001,connect-timeout=2
 
