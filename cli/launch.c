@@ -352,8 +352,13 @@ static int apply_cb(void *arg, struct pn_err *err)
 
 		if (a->only && strcmp(k, a->only) != 0)
 			continue;
-		if (a->remove)
-			return netd_attach_remove(a->c_netns_fd, att, err);
+		if (a->remove) {
+			/* every network's interface (or the one asked for), not the first only */
+			r = netd_attach_remove(a->c_netns_fd, att, err);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		r = netd_network_load(&a->c->paths, k, &net, err);
 		if (r < 0)
 			return r;

@@ -10,13 +10,17 @@ holder() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"
 ip_of() { $PODNET inspect "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['networks']['$2']['ips'][0].split('/')[0])"; }
 tcp() { $PODNET exec "$1" -- socat -t2 -T2 - TCP:"$2":7000,connect-timeout=2 </dev/null 2>/dev/null; }
 
-t_case "setup: two containers on one network"
+t_case "setup: two networks, r1 on both, r2 on the first, r4 on the second"
 expect_ok $PODNET network create rec
-expect_ok $PODNET run -d --name r1 --network rec -- socat -T5 TCP-LISTEN:7000,reuseaddr,fork SYSTEM:'echo r1-here'
+expect_ok $PODNET network create rec2
+expect_ok $PODNET run -d --name r1 --network rec,rec2 -- socat -T5 TCP-LISTEN:7000,reuseaddr,fork SYSTEM:'echo r1-here'
 expect_ok $PODNET run -d --name r2 --network rec -- sleep 120
+expect_ok $PODNET run -d --name r4 --network rec2 -- sleep 120
 ip1=$(ip_of r1 rec)
+ip1b=$(ip_of r1 rec2)
 wait_for 5 tcp r2 "$ip1"
 expect_eq "r1-here" "$(tcp r2 "$ip1")"
+expect_eq "r1-here" "$(tcp r4 "$ip1b")"
 
 t_case "kill -9 of the namespace holder is repaired by the next command"
 old=$(holder)
@@ -24,11 +28,15 @@ kill -9 "$old"
 wait_for 5 bash -c "! kill -0 $old 2>/dev/null"
 expect_ok $PODNET ps
 expect_match "r1 +running" "$T_LAST"
+expect_nomatch "could not reconnect" "$(cat "$T_OUT/err")" "warnings of the repair"
 new=$(holder)
 [[ "$new" != "$old" ]] || t_fail "holder not replaced"
 expect_eq "$ip1" "$(ip_of r1 rec)" "address kept"
 wait_for 5 tcp r2 "$ip1"
 expect_eq "r1-here" "$(tcp r2 "$ip1")" "r2 -> r1 after repair"
+expect_eq "$ip1b" "$(ip_of r1 rec2)" "second network's address kept"
+wait_for 5 tcp r4 "$ip1b"
+expect_eq "r1-here" "$(tcp r4 "$ip1b")" "r4 -> r1 on the second network after repair"
 expect_ok $PODNET run --rm --network rec -- socat -t2 -T2 - TCP:"$ip1":7000,connect-timeout=2
 expect_eq "r1-here" "$T_LAST" "a new container reaches an old one"
 
@@ -45,8 +53,8 @@ wait_for 5 $PODNET exec r2 -- getent hosts r1
 expect_ok $PODNET exec r2 -- getent hosts r1
 
 t_case "clean up"
-expect_ok $PODNET rm -f r1 r2
-expect_ok $PODNET network rm rec
+expect_ok $PODNET rm -f r1 r2 r4
+expect_ok $PODNET network rm rec rec2
 wait_for 5 t_no_podnet_procs
 expect_eq "" "$(t_podnet_procs)" "processes left"
 expect_ok $PODNET system check
