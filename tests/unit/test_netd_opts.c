@@ -108,6 +108,35 @@ static void test_run_errors(void **state)
 		assert_int_equal(parse_run(argv, 2, &o, &err), -EINVAL);
 		assert_non_null(strstr(err.msg, "needs a value"));
 	}
+	/* what lands in /etc/hosts and the DNS records file line by line */
+	{
+		static const char *bad_dns[] = { "1.1.1.1\nabcd 10.89.0.99  spoof", "x y", "", "1.1.1", "example.org" };
+
+		for (size_t i = 0; i < sizeof(bad_dns) / sizeof(bad_dns[0]); i++) {
+			char *argv[] = { "run", "--dns", (char *)bad_dns[i], "--", "true", NULL };
+
+			assert_int_equal(parse_run(argv, 5, &o, &err), -EINVAL);
+			assert_non_null(strstr(err.msg, "--dns"));
+		}
+	}
+	{
+		static const char *bad_hosts[] = { "a b:1.2.3.4", "a\nb:1.2.3.4", "-x:1.2.3.4", "a\tb:host-gateway" };
+
+		for (size_t i = 0; i < sizeof(bad_hosts) / sizeof(bad_hosts[0]); i++) {
+			char *argv[] = { "run", "--add-host", (char *)bad_hosts[i], "--", "true", NULL };
+
+			assert_int_equal(parse_run(argv, 5, &o, &err), -EINVAL);
+			assert_non_null(strstr(err.msg, "--add-host"));
+		}
+	}
+	{
+		char *argv[] = { "run", "--dns", "1.1.1.1", "--dns", "fd00::53", "--add-host", "db.local:10.0.0.5",
+				 "--add-host", "host.containers.internal:host-gateway", "--", "true", NULL };
+
+		assert_int_equal(parse_run(argv, 11, &o, &err), 0);
+		assert_int_equal(o.dns.n, 2);
+		assert_int_equal(o.add_hosts.n, 2);
+	}
 }
 
 static void test_network_create(void **state)
