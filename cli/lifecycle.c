@@ -226,6 +226,31 @@ int cli_gc(struct cli *c, struct pn_err *err)
 	int n = 0;
 
 	netd_sandbox_list(&c->paths, NULL, &all, err);
+	/*
+	 * A pod whose pause process died is torn down, its addresses freed:
+	 * its members, which would go on using the pod's network namespace
+	 * and those addresses, are stopped first (then they are stale too).
+	 */
+	json_array_foreach(all, i, doc) {
+		json_t *m;
+		size_t k;
+
+		if (strcmp(json_string_value(json_object_get(doc, "kind")) ?: "", "pod") != 0 || !cli_sandbox_stale(doc))
+			continue;
+		json_array_foreach(json_object_get(doc, "members"), k, m) {
+			json_t *ctr = NULL;
+			struct pn_proc_id ci;
+
+			if (netd_sandbox_load(&c->paths, "container", json_string_value(m), &ctr, NULL) < 0)
+				continue;
+			if (netd_sandbox_proc(ctr, "init", &ci) && pn_proc_alive(&ci)) {
+				fprintf(stderr, "Warning: pod %s is gone: stopping its container %s\n",
+					json_string_value(json_object_get(doc, "name")) ?: "?", json_string_value(m));
+				pn_proc_kill_wait(&ci, 0);
+			}
+			json_decref(ctr);
+		}
+	}
 	json_array_foreach(all, i, doc) {
 		if (!cli_sandbox_stale(doc))
 			continue;

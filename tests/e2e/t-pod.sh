@@ -45,12 +45,21 @@ expect_ok $PODNET ps -a
 expect_nomatch "running" "$T_LAST" "members after pod rm -f"
 expect_ok $PODNET rm mydb myapi
 
-t_case "killing the pause process is recognised"
+t_case "killing the pause process is recognised, and stops the pod's members"
 expect_ok $PODNET pod create --name p2
+expect_ok $PODNET run -d --pod p2 --name m2 -- sleep 120
+m2ip=$($PODNET exec m2 -- ip -o -4 addr show eth0 | awk '{print $4}' | cut -d/ -f1)
+expect_match '^10\.' "$m2ip" "member's address"
 pause=$($PODNET pod inspect p2 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["init"]["pid"])')
 kill -9 "$pause"
 expect_ok $PODNET pod ls
 expect_nomatch "p2" "$T_LAST" "pod list after kill -9"
+expect_ok $PODNET ps -a
+expect_match "m2 +exited" "$T_LAST" "the member is stopped with its pod"
+# its address is free for someone else, and nobody still uses it
+expect_ok $PODNET run --rm --ip "$m2ip" -- ip -o -4 addr show eth0
+expect_match "$m2ip/" "$T_LAST"
+expect_ok $PODNET rm m2
 expect_ok $PODNET pod create --name p2
 expect_ok $PODNET pod rm p2
 
