@@ -239,7 +239,14 @@ static int net_inspect(struct cli *c, int argc, char **argv)
 static int disconnect_one(struct cli *c, json_t *doc, const char *netname, struct pn_err *err)
 {
 	struct netd_infra inf = NETD_INFRA_INIT;
+	struct pn_proc_id mon;
 	int r = 0;
+
+	/* its launcher holds the document in memory and saves it when the process runs */
+	if (strcmp(json_string_value(json_object_get(doc, "state")) ?: "", "created") == 0 &&
+	    netd_sandbox_proc(doc, "monitor", &mon) && pn_proc_alive(&mon))
+		return pn_err_set(err, EBUSY, "%s is starting: try again once it runs",
+				  json_string_value(json_object_get(doc, "name")) ?: "the container");
 
 	if (netd_sandbox_alive(doc) && netd_infra_open(&c->paths, &inf, NULL) == 0) {
 		r = sandbox_netns_apply(c, &inf, doc, netname, true, err);
@@ -435,12 +442,22 @@ static int net_connect(struct cli *c, int argc, char **argv)
 			       json_string_value(json_object_get(doc, "network_mode")));
 	if (r == 0)
 		r = netd_attach_plan(&c->paths, doc, &net, ip, mac, jaliases, &err);
+	/*
+	 * The state names the attachment before its interface exists: a kill
+	 * after this leaves a connection without an interface, which
+	 * disconnect (and a repair) handle, never an interface nobody knows.
+	 */
+	if (r == 0 && netd_sandbox_save(&c->paths, doc, &err) < 0) {
+		netd_attach_release(&c->paths, doc, net.name, NULL);
+		r = -1;
+	}
 	if (r == 0) {
 		r = cli_infra(c, &inf, &err);
 		if (r == 0)
 			r = sandbox_netns_apply(c, &inf, doc, net.name, false, &err);
 		if (r < 0) {
 			netd_attach_release(&c->paths, doc, net.name, NULL);
+			netd_sandbox_save(&c->paths, doc, NULL);
 		} else {
 			r = netd_sandbox_save(&c->paths, doc, &err);
 			if (r == 0)

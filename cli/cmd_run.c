@@ -161,6 +161,9 @@ static int prepare(struct cli *c, const struct run_opts *o, json_t **ret_doc, js
 	}
 	for (int j = 0; j < nnets; j++)
 		netd_network_clear(&nets[j]);
+	/* the leases exist now: the state names them before anything slow can be interrupted */
+	if (r == 0 && nnets)
+		r = netd_sandbox_save(&c->paths, doc, err);
 	if (r == 0 && !o->network_host)
 		r = cli_infra(c, inf, err);
 	if (r == 0 && pod) {

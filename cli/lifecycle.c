@@ -155,6 +155,14 @@ int cli_teardown(struct cli *c, json_t *doc, bool remove, int exit_code, struct 
 		cli_helpers_reload(c);
 		return 0;
 	}
+	if (id && strlen(id) == NETD_ID_LEN && ((state && strcmp(state, "created") == 0) || remove)) {
+		/*
+		 * A start or a connect killed between taking a lease and saving
+		 * the state leaves a lease the document does not name: when the
+		 * sandbox never ran, or goes for good, everything of its id goes.
+		 */
+		netd_forget_owner(&c->paths, id);
+	}
 	if (!state || strcmp(state, "exited") != 0) {
 		struct pn_proc_id init;
 

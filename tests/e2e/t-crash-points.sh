@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# SIGKILL at many points of `run` and `network connect` (strace's fault
+# injection: the Nth rename(2) or openat(2) of the command kills it), then
+# the next commands must recognise what was left and clean it up: no lease
+# without a container, no interface the state does not know (which made the
+# network impossible to connect again), connect and disconnect keep working.
+. "$(dirname "$0")/lib.sh"
+t_on_exit "$PODNET system reset -f"
+command -v strace >/dev/null || { echo "strace is missing (scripts/install-deps.sh)" >&2; exit 1; }
+
+id_of() { $PODNET inspect "$1" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])' 2>/dev/null; }
+leases_of() { grep -rlx "$1" "$PODNET_RUNTIME_DIR/ipam" 2>/dev/null | wc -l; }
+connected() { $PODNET inspect "$1" | python3 -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin)[0]["networks"])))'; }
+
+t_case "setup: two networks, a running container"
+expect_ok $PODNET network create k1
+expect_ok $PODNET network create k2
+expect_ok $PODNET run -d --name keep --network k1 -- sleep 300
+
+t_case "run killed at its Nth rename: ps and rm -f leave no lease of it"
+for n in 1 2 3 4 5 6 7; do
+  timeout 20 strace -f -b execve -o /dev/null -e trace=rename -e inject=rename:signal=KILL:when=$n \
+    $PODNET run -d --name victim --network k1 -- sleep 300 >/dev/null 2>&1
+  vid=$(id_of victim)
+  $PODNET ps -a >/dev/null 2>&1
+  $PODNET rm -f victim >/dev/null 2>&1
+  if [[ -n "$vid" ]]; then
+    expect_eq 0 "$(leases_of "$vid")" "leases of a run killed at rename $n"
+  fi
+  expect_fail '!' $PODNET inspect victim
+done
+
+t_case "run killed when it opens holder.json (in the infra step): no lease left"
+timeout 20 strace -f -b execve -o /dev/null -e trace=openat -e inject=openat:signal=KILL -P "$PODNET_RUNTIME_DIR/holder.json" \
+  $PODNET run -d --name victim --network k1 -- sleep 300 >/dev/null 2>&1
+vid=$(id_of victim)
+expect_match '^[0-9a-f]{64}$' "$vid" "the killed run left its state"
+expect_ok $PODNET ps -a
+expect_ok $PODNET rm -f victim
+expect_eq 0 "$(leases_of "$vid")" "leases of the killed run"
+
+t_case "network connect killed at its Nth rename: connect and disconnect keep working"
+kid=$(id_of keep)
+for n in 1 2 3 4 5 6 7; do
+  timeout 20 strace -f -b execve -o /dev/null -e trace=rename -e inject=rename:signal=KILL:when=$n \
+    $PODNET network connect k2 keep >/dev/null 2>&1
+  if [[ "$(connected keep)" == *k2* ]]; then
+    expect_ok $PODNET network disconnect k2 keep
+  fi
+  expect_ok $PODNET network connect k2 keep
+  expect_ok $PODNET exec keep -- ip -o -4 addr show eth1
+  expect_match 'inet 10\.' "$T_LAST" "eth1 after a connect killed at rename $n"
+  expect_ok $PODNET network disconnect k2 keep
+  expect_eq "k1" "$(connected keep)"
+done
+# a connect killed between taking its address and saving the state leaks that
+# address until the container goes: then everything of its id is freed
+
+t_case "clean up: removing the container frees every lease of its id"
+expect_ok $PODNET rm -f keep
+expect_eq 0 "$(leases_of "$kid")" "leases of keep after rm"
+expect_ok $PODNET network rm k1 k2
+expect_ok $PODNET system check
+wait_for 5 t_no_podnet_procs
+t_done
