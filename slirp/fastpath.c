@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #define FP_CONNS_MAX 1024
@@ -46,8 +47,17 @@ struct slirp_fastpath {
 	/* what fill() put where: listener (-1, -2) or conn index * 2 + side */
 	int *slot;
 	size_t max_slots;
+	uint64_t accept_pause_until; /* ms (CLOCK_MONOTONIC): out of descriptors, listeners rest */
 	struct slirp_fastpath_counters ctr;
 };
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 static void dir_close(struct fp_dir *d)
 {
@@ -198,8 +208,20 @@ static void accept_batch(struct slirp_fastpath *fp, int lfd)
 	for (int i = 0; i < FP_ACCEPT_BATCH; i++) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-		if (fd < 0)
+		if (fd < 0) {
+			/*
+			 * Out of descriptors or memory: the connection stays in the
+			 * backlog and the listener readable, so polling it again at
+			 * once would spin. Let the listeners rest for 100 ms.
+			 */
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+				if (!fp->accept_pause_until)
+					pn_warn("TCP fast path: cannot accept (%s): pausing new connections", strerror(errno));
+				fp->accept_pause_until = mono_ms() + 100;
+			}
 			return;
+		}
+		fp->accept_pause_until = 0;
 		accept_one(fp, fd);
 	}
 }
@@ -316,7 +338,7 @@ static int fp_fill(void *opaque, struct pollfd *pfd, size_t room)
 {
 	struct slirp_fastpath *fp = opaque;
 	size_t n = 0;
-	bool full = fp->ctr.active >= fp->nconns;
+	bool full = fp->ctr.active >= fp->nconns || (fp->accept_pause_until && mono_ms() < fp->accept_pause_until);
 
 	if (room < fp->max_slots)
 		return -ENOSPC;
@@ -392,8 +414,9 @@ int slirp_fastpath_new(int listen4, int listen6, struct slirp_engine *engine,
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		/* (compared before subtracting: a limit under 512 must not wrap round) */
 		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-		    (rl.rlim_cur - 512) / 6 < nconns)
+		    (rl.rlim_cur <= 512 + 6 * 16 || (rl.rlim_cur - 512) / 6 < nconns))
 			nconns = rl.rlim_cur > 512 + 6 * 16 ? (rl.rlim_cur - 512) / 6 : 16;
 	}
 	fp = calloc(1, sizeof(*fp));
