@@ -10,14 +10,10 @@
 #   dnsclient.py waitfor SERVER NAME IP SECS poll until NAME is IP; print the time (ns)
 #   dnsclient.py hold SERVER N               open N TCP connections and keep them;
 #                                            prints how many the server closed after 1 s
-import socket, struct, sys, time
+import os, socket, struct, sys, time
 
-
-def query(name, qid, qtype=1):
-    q = struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0)
-    for label in name.split("."):
-        q += bytes([len(label)]) + label.encode()
-    return q + b"\0" + struct.pack("!HH", qtype, 1)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dnswire import query, recv_msg  # noqa: E402
 
 
 def parse(msg):
@@ -32,23 +28,6 @@ def parse(msg):
         if rdlen == 4:
             ip = socket.inet_ntoa(msg[off + 12:off + 16])
     return qid, flags & 0xF, ip
-
-
-def recv_msg(s):
-    hdr = b""
-    while len(hdr) < 2:
-        d = s.recv(2 - len(hdr))
-        if not d:
-            return None
-        hdr += d
-    n = struct.unpack("!H", hdr)[0]
-    body = b""
-    while len(body) < n:
-        d = s.recv(n - len(body))
-        if not d:
-            return None
-        body += d
-    return body
 
 
 cmd, server = sys.argv[1], sys.argv[2]

@@ -8,34 +8,21 @@
 # Prints one line of results; exits 1 when the server got it wrong.
 import os, signal, socket, struct, sys, time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dnswire import query, recv_msg  # noqa: E402
 
-def query(name, qid):
-    q = struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0)
-    for label in name.split("."):
-        q += bytes([len(label)]) + label.encode()
-    q += b"\0" + struct.pack("!HH", 1, 1)
+
+def tcp_query(name, qid):
+    q = query(name, qid)
     return struct.pack("!H", len(q)) + q
 
 
-def recv_msg(s):
-    """one length-prefixed message, or None at EOF/reset"""
-    buf = b""
+def recv_answer(s):
+    """one length-prefixed message, or None at EOF, reset or timeout"""
     try:
-        while len(buf) < 2:
-            d = s.recv(2 - len(buf))
-            if not d:
-                return None
-            buf += d
-        n = struct.unpack("!H", buf)[0]
-        buf = b""
-        while len(buf) < n:
-            d = s.recv(n - len(buf))
-            if not d:
-                return None
-            buf += d
+        return recv_msg(s)
     except (ConnectionResetError, socket.timeout):
         return None
-    return buf
 
 
 def connect(port):
@@ -50,9 +37,9 @@ if cmd == "late-read":
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     s.connect(("127.0.0.1", port))
     s.settimeout(5)
-    s.sendall(query("big.example", 77))
+    s.sendall(tcp_query("big.example", 77))
     time.sleep(2.5)
-    m = recv_msg(s)
+    m = recv_answer(s)
     ok = m is not None and struct.unpack("!H", m[6:8])[0] == 3000
     print("answer of %d bytes" % len(m) if m else "cut off")
     sys.exit(0 if ok else 1)
@@ -60,13 +47,13 @@ elif cmd == "evict":
     a = connect(port)
     time.sleep(0.2)
     b = connect(port)
-    b.sendall(query("slow.example", 5))
+    b.sendall(tcp_query("slow.example", 5))
     time.sleep(0.1)
     c = connect(port)
     time.sleep(0.1)
-    b_ok = recv_msg(b) is not None
-    c.sendall(query("me", 9))
-    c_ok = recv_msg(c) is not None
+    b_ok = recv_answer(b) is not None
+    c.sendall(tcp_query("me", 9))
+    c_ok = recv_answer(c) is not None
     a.settimeout(0.5)
     try:
         a_open = a.recv(1) != b""
@@ -95,8 +82,8 @@ elif cmd == "stale":
             os.kill(pid, signal.SIGCONT)
         time.sleep(0.1)
         try:
-            b.sendall(query("me", 7))
-            ok = recv_msg(b) is not None
+            b.sendall(tcp_query("me", 7))
+            ok = recv_answer(b) is not None
         except OSError:
             ok = False
         bad += not ok
