@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "fastpath.h"
 #include "engine.h"
+#include "fileutil.h"
 #include "log.h"
 
 #include <arpa/inet.h>
@@ -13,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #define FP_CONNS_MAX 1024
@@ -51,13 +51,6 @@ struct slirp_fastpath {
 	struct slirp_fastpath_counters ctr;
 };
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static void dir_close(struct fp_dir *d)
 {
@@ -217,7 +210,7 @@ static void accept_batch(struct slirp_fastpath *fp, int lfd)
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
 				if (!fp->accept_pause_until)
 					pn_warn("TCP fast path: cannot accept (%s): pausing new connections", strerror(errno));
-				fp->accept_pause_until = mono_ms() + 100;
+				fp->accept_pause_until = pn_monotonic_ms() + 100;
 			}
 			return;
 		}
@@ -338,7 +331,7 @@ static int fp_fill(void *opaque, struct pollfd *pfd, size_t room)
 {
 	struct slirp_fastpath *fp = opaque;
 	size_t n = 0;
-	bool full = fp->ctr.active >= fp->nconns || (fp->accept_pause_until && mono_ms() < fp->accept_pause_until);
+	bool full = fp->ctr.active >= fp->nconns || (fp->accept_pause_until && pn_monotonic_ms() < fp->accept_pause_until);
 
 	if (room < fp->max_slots)
 		return -ENOSPC;
@@ -432,7 +425,7 @@ int slirp_fastpath_new(int listen4, int listen6, struct slirp_engine *engine,
 		slirp_fastpath_free(fp);
 		return -ENOMEM;
 	}
-	/* the pipe size actually granted bounds how much we queue per direction */
+	/* the largest pipe size granted here: what each connection's pipes ask for (each then reads its own back) */
 	{
 		int p[2];
 
