@@ -134,11 +134,13 @@ void udp_close_all(struct fwd_ctx *ctx);
  * tproxy_source() - the address an inner socket should bind for @client
  * @target_family: family of the inner socket
  * @ret: receives the address (with the client's port where it is kept)
+ * @ret_own: (may be NULL) whether that is the client's own address, not the
+ *	host gateway standing in for it
  *
  * Return: true when a transparent bind should be attempted.
  */
 bool tproxy_source(const struct fwd_ctx *ctx, const union fwd_addr *client, int target_family,
-		   union fwd_addr *ret, socklen_t *ret_len);
+		   union fwd_addr *ret, socklen_t *ret_len, bool *ret_own);
 
 /**
  * tproxy_socket() - create a nonblocking inner socket bound to @src (transparent) if given

@@ -294,7 +294,7 @@ static int inner_connect(struct fwd_ctx *ctx, const struct fwd_listener *l, cons
 	int family = l->target.sa.sa_family;
 	union fwd_addr src;
 	socklen_t srclen = 0;
-	bool transparent = tproxy_source(ctx, client, family, &src, &srclen);
+	bool transparent = tproxy_source(ctx, client, family, &src, &srclen, NULL);
 	int one = 1;
 
 	for (int attempt = 0; attempt < 2; attempt++) {

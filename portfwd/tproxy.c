@@ -44,11 +44,13 @@ static bool v6_usable(const struct in6_addr *a)
 }
 
 bool tproxy_source(const struct fwd_ctx *ctx, const union fwd_addr *client, int target_family,
-		   union fwd_addr *ret, socklen_t *ret_len)
+		   union fwd_addr *ret, socklen_t *ret_len, bool *ret_own)
 {
 	uint16_t port = client->sa.sa_family == AF_INET ? client->in4.sin_port : client->in6.sin6_port;
+	bool own_buf, *own = ret_own ? ret_own : &own_buf;
 
 	memset(ret, 0, sizeof(*ret));
+	*own = true;
 	if (target_family == AF_INET) {
 		struct in_addr a;
 
@@ -59,10 +61,12 @@ bool tproxy_source(const struct fwd_ctx *ctx, const union fwd_addr *client, int 
 		else if (client->sa.sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&client->in6.sin6_addr) &&
 			 v4_usable(client->in6.sin6_addr.s6_addr32[3]))
 			a.s_addr = client->in6.sin6_addr.s6_addr32[3];
-		else if (ctx->src.have_host4)
+		else if (ctx->src.have_host4) {
 			a = ctx->src.host4;
-		else
+			*own = false;
+		} else {
 			return false;
+		}
 		ret->in4.sin_family = AF_INET;
 		ret->in4.sin_addr = a;
 		ret->in4.sin_port = port;
@@ -75,10 +79,12 @@ bool tproxy_source(const struct fwd_ctx *ctx, const union fwd_addr *client, int 
 	ret->in6.sin6_port = port;
 	if (client->sa.sa_family == AF_INET6 && v6_usable(&client->in6.sin6_addr))
 		ret->in6.sin6_addr = client->in6.sin6_addr;
-	else if (ctx->src.have_host6)
+	else if (ctx->src.have_host6) {
 		ret->in6.sin6_addr = ctx->src.host6;
-	else
+		*own = false;
+	} else {
 		return false;
+	}
 	*ret_len = sizeof(ret->in6);
 	return true;
 }

@@ -161,30 +161,19 @@ static bool flow_evict_oldest(void)
 }
 
 /*
- * Whether the inner socket of a new flow may keep the client's port: only
- * when it binds the client's own address (a loopback client, or one of the
- * other family, is shown as the host gateway: two of them may have the same
- * port), and no flow of another listener forwarding to the same target has
- * this client (the same client address:port reaching two published ports of
- * one container port). Two UDP sockets bound to one address:port and
- * connected to one target would both be accepted by the kernel, and the
- * container's replies would all reach one of them.
+ * Whether the inner socket of a new flow, bound to the client's own address
+ * (tproxy_source()), may keep the client's port: not when a flow of another
+ * listener forwarding to the same target has this client (the same client
+ * address:port reaching two published ports of one container port). Two UDP
+ * sockets bound to one address:port and connected to one target would both
+ * be accepted by the kernel, and the container's replies would all reach one
+ * of them. (Clients shown as the host gateway never keep their port: two of
+ * them may have the same one.)
  */
-static bool flow_keeps_port(const struct fwd_ctx *ctx, uint32_t li, const union small_addr *client,
-			    const union fwd_addr *src)
+static bool flow_keeps_port(const struct fwd_ctx *ctx, uint32_t li, const union small_addr *client)
 {
 	const struct fwd_listener *l = &ctx->listeners[li];
-	bool own;
 
-	if (src->sa.sa_family == AF_INET)
-		own = (client->sa.sa_family == AF_INET && client->in4.sin_addr.s_addr == src->in4.sin_addr.s_addr) ||
-		      (client->sa.sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&client->in6.sin6_addr) &&
-		       client->in6.sin6_addr.s6_addr32[3] == src->in4.sin_addr.s_addr);
-	else
-		own = client->sa.sa_family == AF_INET6 &&
-		      !memcmp(&client->in6.sin6_addr, &src->in6.sin6_addr, sizeof(struct in6_addr));
-	if (!own)
-		return false;
 	for (size_t i = 0; i < ctx->nlisteners; i++) {
 		const struct fwd_listener *o = &ctx->listeners[i];
 
@@ -203,7 +192,7 @@ static int32_t flow_create(struct fwd_ctx *ctx, uint32_t li, const union small_a
 	int family = l->target.sa.sa_family;
 	union fwd_addr c, src;
 	socklen_t srclen = 0;
-	bool transparent;
+	bool transparent, own;
 	struct epoll_event ev;
 	struct flow *f;
 	uint32_t idx;
@@ -215,9 +204,9 @@ static int32_t flow_create(struct fwd_ctx *ctx, uint32_t li, const union small_a
 	}
 	memset(&c, 0, sizeof(c));
 	memcpy(&c, client, clen);
-	transparent = tproxy_source(ctx, &c, family, &src, &srclen);
+	transparent = tproxy_source(ctx, &c, family, &src, &srclen, &own);
 	fd = tproxy_socket(family, SOCK_DGRAM, transparent ? &src : NULL, srclen,
-			   transparent && flow_keeps_port(ctx, li, client, &src));
+			   transparent && own && flow_keeps_port(ctx, li, client));
 	if (fd < 0)
 		return -1;
 	if (connect(fd, &l->target.sa, l->target_len) < 0) {
