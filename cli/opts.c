@@ -49,22 +49,6 @@ static int bad_usage(struct pn_err *err, const char *cmd, int opt, const char *a
 	return pn_err_set(err, EINVAL, "%s: unknown option %s (see 'podnet %s --help')", cmd, arg, cmd);
 }
 
-/* A host name of --add-host: letters, digits, '.', '-', '_', starting with a letter or digit, <= 253. */
-static bool host_name_valid(const char *s, size_t len)
-{
-	if (len == 0 || len > 253 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
-					(s[0] >= '0' && s[0] <= '9')))
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		char ch = s[i];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
-		      ch == '-' || ch == '_'))
-			return false;
-	}
-	return true;
-}
-
 int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err)
 {
 	enum { O_NAME = 256, O_POD, O_NET, O_ALIAS, O_IP, O_MAC, O_HOSTNAME, O_ADDHOST, O_RM, O_DNS, O_STOPT };
@@ -162,7 +146,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 		return pn_err_set(err, EINVAL, "invalid hostname \"%s\"", o->hostname);
 	/* both end up in files others read line by line (/etc/hosts, the DNS records): no blanks, no newlines */
 	for (int i = 0; i < o->add_hosts.n; i++)
-		if (!host_name_valid(o->add_hosts.v[i], strcspn(o->add_hosts.v[i], ":")))
+		if (!netd_name_valid_n(o->add_hosts.v[i], strcspn(o->add_hosts.v[i], ":"), 253))
 			return pn_err_set(err, EINVAL, "invalid --add-host \"%s\": the name must be a host name", o->add_hosts.v[i]);
 	for (int i = 0; i < o->dns.n; i++) {
 		struct pn_ip ip;

@@ -23,19 +23,22 @@
 #define POOL4 "10.89.0.0/16"
 #define POOL6 "fd89:7f3a:e0c1::/48"
 
-bool netd_name_valid(const char *name)
+bool netd_name_valid_n(const char *s, size_t len, size_t max)
 {
-	size_t len = name ? strlen(name) : 0;
-
-	if (len == 0 || len > NETD_NAME_MAX || !isalnum((unsigned char)name[0]))
+	if (len == 0 || len > max || !isalnum((unsigned char)s[0]))
 		return false;
 	for (size_t i = 1; i < len; i++) {
-		unsigned char c = (unsigned char)name[i];
+		unsigned char c = (unsigned char)s[i];
 
 		if (!isalnum(c) && c != '_' && c != '.' && c != '-')
 			return false;
 	}
 	return true;
+}
+
+bool netd_name_valid(const char *name)
+{
+	return name && netd_name_valid_n(name, strlen(name), NETD_NAME_MAX);
 }
 
 void netd_network_clear(struct netd_network *net)

@@ -54,6 +54,8 @@ struct netd_network_opts {
 
 /** netd_name_valid() - network, container and pod names: ^[a-zA-Z0-9][a-zA-Z0-9_.-]*$, <= 63. */
 bool netd_name_valid(const char *name);
+/** netd_name_valid_n() - the same pattern for the @len bytes at @s, at most @max of them (host names: 253). */
+bool netd_name_valid_n(const char *s, size_t len, size_t max);
 
 void netd_network_clear(struct netd_network *net);
 /** netd_now_rfc3339() - the current UTC time with nanoseconds, as Podman writes it. */
