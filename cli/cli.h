@@ -47,6 +47,8 @@ int cli_gc(struct cli *c, struct pn_err *err);
 
 /** cli_sandbox_stale() - created but its launcher died, or running but its init died. */
 bool cli_sandbox_stale(json_t *doc);
+/** cli_sandbox_starting() - created, and its launcher is still setting it up. */
+bool cli_sandbox_starting(json_t *doc);
 
 /** cli_infra() - the infra with its helpers running (starting them as needed; under the lock). */
 int cli_infra(struct cli *c, struct netd_infra *inf, struct pn_err *err);

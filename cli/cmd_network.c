@@ -239,12 +239,10 @@ static int net_inspect(struct cli *c, int argc, char **argv)
 static int disconnect_one(struct cli *c, json_t *doc, const char *netname, struct pn_err *err)
 {
 	struct netd_infra inf = NETD_INFRA_INIT;
-	struct pn_proc_id mon;
 	int r = 0;
 
 	/* its launcher holds the document in memory and saves it when the process runs */
-	if (strcmp(json_string_value(json_object_get(doc, "state")) ?: "", "created") == 0 &&
-	    netd_sandbox_proc(doc, "monitor", &mon) && pn_proc_alive(&mon))
+	if (cli_sandbox_starting(doc))
 		return pn_err_set(err, EBUSY, "%s is starting: try again once it runs",
 				  json_string_value(json_object_get(doc, "name")) ?: "the container");
 

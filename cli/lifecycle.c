@@ -100,10 +100,17 @@ static bool anything_live(struct cli *c)
 	return false;
 }
 
+bool cli_sandbox_starting(json_t *doc)
+{
+	struct pn_proc_id mon;
+
+	return strcmp(json_string_value(json_object_get(doc, "state")) ?: "", "created") == 0 &&
+	       netd_sandbox_proc(doc, "monitor", &mon) && pn_proc_alive(&mon);
+}
+
 bool cli_sandbox_stale(json_t *doc)
 {
 	const char *state = json_string_value(json_object_get(doc, "state"));
-	struct pn_proc_id mon;
 
 	if (json_object_get(doc, "corrupt"))
 		return true;
@@ -112,7 +119,7 @@ bool cli_sandbox_stale(json_t *doc)
 	if (strcmp(state, "running") == 0)
 		return !netd_sandbox_alive(doc);
 	/* "created": the launcher is still setting it up, unless it died */
-	return !(netd_sandbox_proc(doc, "monitor", &mon) && pn_proc_alive(&mon));
+	return !cli_sandbox_starting(doc);
 }
 
 static int revoke_host_access(void *arg, struct pn_err *err)
