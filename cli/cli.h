@@ -49,6 +49,8 @@ int cli_gc(struct cli *c, struct pn_err *err);
 bool cli_sandbox_stale(json_t *doc);
 /** cli_sandbox_starting() - created, and its launcher is still setting it up. */
 bool cli_sandbox_starting(json_t *doc);
+/** cli_pod_stop_members() - SIGKILL the inits of @pod's members and wait; @why: say so, with this reason. */
+void cli_pod_stop_members(struct cli *c, json_t *pod, const char *why);
 
 /** cli_infra() - the infra with its helpers running (starting them as needed; under the lock). */
 int cli_infra(struct cli *c, struct netd_infra *inf, struct pn_err *err);

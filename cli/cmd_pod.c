@@ -213,9 +213,7 @@ static int pod_rm(struct cli *c, int argc, char **argv)
 		return cli_failf("pod rm: give a pod");
 	for (int i = first; i < argc; i++) {
 		_cleanup_json_ json_t *doc = NULL;
-		json_t *m;
 		struct pn_proc_id init;
-		size_t k;
 		char id[NETD_ID_LEN + 1];
 
 		if (netd_sandbox_load(&c->paths, "pod", argv[i], &doc, &err) < 0)
@@ -223,16 +221,7 @@ static int pod_rm(struct cli *c, int argc, char **argv)
 		snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(doc, "id")));
 		if (json_array_size(json_object_get(doc, "members")) && !force)
 			return cli_failf("pod %s has running containers: stop them first or use pod rm -f", argv[i]);
-		json_array_foreach(json_object_get(doc, "members"), k, m) {
-			json_t *ctr = NULL;
-			struct pn_proc_id ci;
-
-			if (netd_sandbox_load(&c->paths, "container", json_string_value(m), &ctr, NULL) < 0)
-				continue;
-			if (netd_sandbox_proc(ctr, "init", &ci))
-				pn_proc_kill_wait(&ci, 0);
-			json_decref(ctr);
-		}
+		cli_pod_stop_members(c, doc, NULL);
 		if (netd_sandbox_proc(doc, "init", &init))
 			pn_proc_kill_wait(&init, 2000);
 		if (cli_lock(c, &err) < 0)

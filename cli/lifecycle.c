@@ -108,6 +108,27 @@ bool cli_sandbox_starting(json_t *doc)
 	       netd_sandbox_proc(doc, "monitor", &mon) && pn_proc_alive(&mon);
 }
 
+void cli_pod_stop_members(struct cli *c, json_t *pod, const char *why)
+{
+	json_t *m;
+	size_t k;
+
+	json_array_foreach(json_object_get(pod, "members"), k, m) {
+		json_t *ctr = NULL;
+		struct pn_proc_id ci;
+
+		if (netd_sandbox_load(&c->paths, "container", json_string_value(m), &ctr, NULL) < 0)
+			continue;
+		if (netd_sandbox_proc(ctr, "init", &ci) && pn_proc_alive(&ci)) {
+			if (why)
+				fprintf(stderr, "Warning: pod %s %s: stopping its container %s\n",
+					json_string_value(json_object_get(pod, "name")) ?: "?", why, json_string_value(m));
+			pn_proc_kill_wait(&ci, 0);
+		}
+		json_decref(ctr);
+	}
+}
+
 bool cli_sandbox_stale(json_t *doc)
 {
 	const char *state = json_string_value(json_object_get(doc, "state"));
@@ -246,26 +267,9 @@ int cli_gc(struct cli *c, struct pn_err *err)
 	 * its members, which would go on using the pod's network namespace
 	 * and those addresses, are stopped first (then they are stale too).
 	 */
-	json_array_foreach(all, i, doc) {
-		json_t *m;
-		size_t k;
-
-		if (strcmp(json_string_value(json_object_get(doc, "kind")) ?: "", "pod") != 0 || !cli_sandbox_stale(doc))
-			continue;
-		json_array_foreach(json_object_get(doc, "members"), k, m) {
-			json_t *ctr = NULL;
-			struct pn_proc_id ci;
-
-			if (netd_sandbox_load(&c->paths, "container", json_string_value(m), &ctr, NULL) < 0)
-				continue;
-			if (netd_sandbox_proc(ctr, "init", &ci) && pn_proc_alive(&ci)) {
-				fprintf(stderr, "Warning: pod %s is gone: stopping its container %s\n",
-					json_string_value(json_object_get(doc, "name")) ?: "?", json_string_value(m));
-				pn_proc_kill_wait(&ci, 0);
-			}
-			json_decref(ctr);
-		}
-	}
+	json_array_foreach(all, i, doc)
+		if (strcmp(json_string_value(json_object_get(doc, "kind")) ?: "", "pod") == 0 && cli_sandbox_stale(doc))
+			cli_pod_stop_members(c, doc, "is gone");
 	json_array_foreach(all, i, doc) {
 		if (!cli_sandbox_stale(doc))
 			continue;
