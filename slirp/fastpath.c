@@ -227,16 +227,25 @@ static int dir_pump(struct fp_dir *d, int src, int dst,
 		    uint64_t *bytes)
 {
 	for (;;) {
-		bool progress = false;
+		bool progress = false, drained = false;
 		ssize_t n;
 
 		if (!d->read_eof && d->in_pipe < d->cap) {
+			size_t room = d->cap - d->in_pipe;
+
 			n = splice(src, NULL, d->pipe_w, NULL, FP_SPLICE_CHUNK,
 				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			if (n > 0) {
 				d->in_pipe += (size_t)n;
 				d->in_blocked = false;
 				progress = true;
+				/*
+				 * Less than the room left: the socket had no more
+				 * (or the pipe ran out of slots). Either way, poll
+				 * tells when to read again; trying at once would
+				 * mostly cost an EAGAIN per message.
+				 */
+				drained = (size_t)n < room;
 			} else if (n == 0) {
 				d->read_eof = true;
 				progress = true;
@@ -268,7 +277,7 @@ static int dir_pump(struct fp_dir *d, int src, int dst,
 			d->done = true;
 			(void)shutdown(dst, SHUT_WR);
 		}
-		if (!progress)
+		if (!progress || (drained && d->in_pipe == 0))
 			return 0;
 	}
 }
@@ -276,6 +285,10 @@ static int dir_pump(struct fp_dir *d, int src, int dst,
 static void conn_service(struct slirp_fastpath *fp, struct fp_conn *c, short rev_inner,
 			 short rev_outer)
 {
+	/* a direction moves when its source is readable or its sink writable */
+	bool pump_out = (rev_inner & POLLIN) || (rev_outer & POLLOUT);
+	bool pump_in = (rev_outer & POLLIN) || (rev_inner & POLLOUT);
+
 	if (c->connecting) {
 		int err = 0;
 		socklen_t l = sizeof(err);
@@ -293,10 +306,11 @@ static void conn_service(struct slirp_fastpath *fp, struct fp_conn *c, short rev
 			return;
 		}
 		c->connecting = false;
+		pump_out = pump_in = true; /* the container may have sent while we connected */
 	}
 	if (((rev_inner | rev_outer) & POLLERR) ||
-	    dir_pump(&c->dir[0], c->fd[SIDE_INNER], c->fd[SIDE_OUTER], &fp->ctr.bytes_out) < 0 ||
-	    dir_pump(&c->dir[1], c->fd[SIDE_OUTER], c->fd[SIDE_INNER], &fp->ctr.bytes_in) < 0) {
+	    (pump_out && dir_pump(&c->dir[0], c->fd[SIDE_INNER], c->fd[SIDE_OUTER], &fp->ctr.bytes_out) < 0) ||
+	    (pump_in && dir_pump(&c->dir[1], c->fd[SIDE_OUTER], c->fd[SIDE_INNER], &fp->ctr.bytes_in) < 0)) {
 		conn_close(fp, c, true);
 		return;
 	}
