@@ -42,6 +42,7 @@
 #include "fwd.h"
 #include "cleanup.h"
 #include "log.h"
+#include "pipes.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -85,7 +86,7 @@ static uint32_t *free_slots, nfree;
 static uint32_t *deferred, ndeferred;
 static struct pooled_pipe pipe_pool[PIPE_POOL_MAX];
 static unsigned npool;
-static int pipe_size;
+static struct pn_pipes pipes; /* 16 KiB each, grown for bulk: see common/pipes.h */
 
 int splice_init(struct fwd_ctx *ctx)
 {
@@ -96,7 +97,7 @@ int splice_init(struct fwd_ctx *ctx)
 	deferred = calloc(2 * (size_t)conn_max, sizeof(*deferred));
 	if (!conns || !free_slots || !deferred)
 		return -ENOMEM;
-	pipe_size = ctx->pipe_size;
+	pn_pipes_init(&pipes, ctx->pipe_size > 0 ? (size_t)ctx->pipe_size : 65536);
 	return 0;
 }
 
@@ -107,7 +108,8 @@ size_t splice_count(void)
 
 static int pipe_get(int *r, int *w, uint32_t *cap)
 {
-	int p[2], sz;
+	size_t sz = 0;
+	int ret;
 
 	if (npool) {
 		npool--;
@@ -116,29 +118,22 @@ static int pipe_get(int *r, int *w, uint32_t *cap)
 		*cap = pipe_pool[npool].cap;
 		return 0;
 	}
-	if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0)
-		return -errno;
-	/* a larger pipe moves more per splice; over the per-user quota this fails, harmlessly */
-	if (pipe_size > 0)
-		(void)fcntl(p[1], F_SETPIPE_SZ, pipe_size);
-	sz = fcntl(p[1], F_GETPIPE_SZ);
-	*r = p[0];
-	*w = p[1];
-	*cap = sz > 0 ? (uint32_t)sz : 65536u;
-	return 0;
+	ret = pn_pipe_open(&pipes, r, w, &sz);
+	*cap = (uint32_t)sz;
+	return ret;
 }
 
 static void pipe_put(int r, int w, uint32_t cap, uint32_t pending)
 {
 	if (r < 0)
 		return;
-	/* only an empty pipe can serve another connection */
+	/* only an empty pipe can serve another connection, at a new pipe's size again */
 	if (pending == 0 && npool < PIPE_POOL_MAX) {
+		cap = (uint32_t)pn_pipe_shrink(&pipes, w, cap);
 		pipe_pool[npool++] = (struct pooled_pipe){ r, w, cap };
 		return;
 	}
-	close(r);
-	close(w);
+	pn_pipe_close(&pipes, r, w, cap);
 }
 
 static struct conn *conn_alloc(uint32_t *ret_idx)
@@ -202,6 +197,8 @@ static int pump(struct conn *c, int d, bool *more)
 			if (n > 0) {
 				c->pending[d] += (uint32_t)n;
 				progress = true;
+				/* bulk: a bigger pipe (the next turn reads into its room) */
+				c->cap[d] = (uint32_t)pn_pipe_grow(&pipes, c->pipe_w[d], c->cap[d], (size_t)n);
 			} else if (n == 0) {
 				c->flags |= F_EOF(d);
 				progress = true;

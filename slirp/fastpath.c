@@ -5,6 +5,7 @@
 #include "engine.h"
 #include "fileutil.h"
 #include "log.h"
+#include "pipes.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -43,7 +44,7 @@ struct slirp_fastpath {
 	int listen_fd[2];
 	struct fp_conn *conns;
 	size_t nconns;
-	size_t pipe_size;
+	struct pn_pipes pipes;
 	/* what fill() put where: listener (-1, -2) or conn index * 2 + side */
 	int *slot;
 	size_t max_slots;
@@ -52,12 +53,9 @@ struct slirp_fastpath {
 };
 
 
-static void dir_close(struct fp_dir *d)
+static void dir_close(struct slirp_fastpath *fp, struct fp_dir *d)
 {
-	if (d->pipe_r >= 0)
-		close(d->pipe_r);
-	if (d->pipe_w >= 0)
-		close(d->pipe_w);
+	pn_pipe_close(&fp->pipes, d->pipe_r, d->pipe_w, d->cap);
 	d->pipe_r = d->pipe_w = -1;
 }
 
@@ -75,29 +73,18 @@ static void conn_close(struct slirp_fastpath *fp, struct fp_conn *c, bool reset)
 		close(c->fd[s]);
 		c->fd[s] = -1;
 	}
-	dir_close(&c->dir[0]);
-	dir_close(&c->dir[1]);
+	dir_close(fp, &c->dir[0]);
+	dir_close(fp, &c->dir[1]);
 	c->used = false;
 	fp->ctr.active--;
 }
 
+/* A direction's pipe starts at one page and grows when it carries bulk (common/pipes.h). */
 static int dir_open(struct slirp_fastpath *fp, struct fp_dir *d)
 {
-	int p[2];
-
 	memset(d, 0, sizeof(*d));
 	d->pipe_r = d->pipe_w = -1;
-	if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0)
-		return -errno;
-	d->pipe_r = p[0];
-	d->pipe_w = p[1];
-	(void)fcntl(d->pipe_w, F_SETPIPE_SZ, (int)fp->pipe_size);
-	{
-		int sz = fcntl(d->pipe_w, F_GETPIPE_SZ);
-
-		d->cap = sz > 0 ? (size_t)sz : 4096;
-	}
-	return 0;
+	return pn_pipe_open(&fp->pipes, &d->pipe_r, &d->pipe_w, &d->cap);
 }
 
 bool slirp_fastpath_dest_allowed(const struct sockaddr_storage *ss)
@@ -223,7 +210,7 @@ static void accept_batch(struct slirp_fastpath *fp, int lfd)
  * Move what can move in direction @d from fd @src to fd @dst.
  * Return: 0 to go on, -1 to reset the connection.
  */
-static int dir_pump(struct fp_dir *d, int src, int dst,
+static int dir_pump(struct pn_pipes *pipes, struct fp_dir *d, int src, int dst,
 		    uint64_t *bytes)
 {
 	for (;;) {
@@ -236,16 +223,20 @@ static int dir_pump(struct fp_dir *d, int src, int dst,
 			n = splice(src, NULL, d->pipe_w, NULL, FP_SPLICE_CHUNK,
 				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			if (n > 0) {
+				size_t cap = d->cap;
+
 				d->in_pipe += (size_t)n;
 				d->in_blocked = false;
 				progress = true;
+				/* bulk: a bigger pipe, and read on into the room it gives */
+				d->cap = pn_pipe_grow(pipes, d->pipe_w, cap, (size_t)n);
 				/*
 				 * Less than the room left: the socket had no more
 				 * (or the pipe ran out of slots). Either way, poll
 				 * tells when to read again; trying at once would
 				 * mostly cost an EAGAIN per message.
 				 */
-				drained = (size_t)n < room;
+				drained = (size_t)n < room && d->cap == cap;
 			} else if (n == 0) {
 				d->read_eof = true;
 				progress = true;
@@ -309,8 +300,8 @@ static void conn_service(struct slirp_fastpath *fp, struct fp_conn *c, short rev
 		pump_out = pump_in = true; /* the container may have sent while we connected */
 	}
 	if (((rev_inner | rev_outer) & POLLERR) ||
-	    (pump_out && dir_pump(&c->dir[0], c->fd[SIDE_INNER], c->fd[SIDE_OUTER], &fp->ctr.bytes_out) < 0) ||
-	    (pump_in && dir_pump(&c->dir[1], c->fd[SIDE_OUTER], c->fd[SIDE_INNER], &fp->ctr.bytes_in) < 0)) {
+	    (pump_out && dir_pump(&fp->pipes, &c->dir[0], c->fd[SIDE_INNER], c->fd[SIDE_OUTER], &fp->ctr.bytes_out) < 0) ||
+	    (pump_in && dir_pump(&fp->pipes, &c->dir[1], c->fd[SIDE_OUTER], c->fd[SIDE_INNER], &fp->ctr.bytes_in) < 0)) {
 		conn_close(fp, c, true);
 		return;
 	}
@@ -431,28 +422,13 @@ int slirp_fastpath_new(int listen4, int listen6, struct slirp_engine *engine,
 		return -ENOMEM;
 	fp->listen_fd[0] = fp->listen_fd[1] = -1;
 	fp->nconns = nconns;
-	fp->pipe_size = FP_PIPE_SIZE;
+	pn_pipes_init(&fp->pipes, FP_PIPE_SIZE);
 	fp->max_slots = 2 + 2 * nconns;
 	fp->conns = calloc(nconns, sizeof(*fp->conns));
 	fp->slot = calloc(fp->max_slots, sizeof(*fp->slot));
 	if (!fp->conns || !fp->slot) {
 		slirp_fastpath_free(fp);
 		return -ENOMEM;
-	}
-	/* the largest pipe size granted here: what each connection's pipes ask for (each then reads its own back) */
-	{
-		int p[2];
-
-		if (pipe2(p, O_CLOEXEC) == 0) {
-			int sz = fcntl(p[1], F_SETPIPE_SZ, (int)FP_PIPE_SIZE);
-
-			if (sz < 0)
-				sz = fcntl(p[1], F_GETPIPE_SZ);
-			if (sz > 0)
-				fp->pipe_size = (size_t)sz;
-			close(p[0]);
-			close(p[1]);
-		}
 	}
 	hook.opaque = fp;
 	hook.fill = fp_fill;
@@ -465,7 +441,8 @@ int slirp_fastpath_new(int listen4, int listen6, struct slirp_engine *engine,
 	}
 	fp->listen_fd[0] = listen4;
 	fp->listen_fd[1] = listen6;
-	pn_info("TCP fast path: up to %zu connections, pipes of %zu bytes", nconns, fp->pipe_size);
+	pn_info("TCP fast path: up to %zu connections, pipes of one page growing to %zu bytes",
+		nconns, fp->pipes.big);
 	*ret = fp;
 	return 0;
 }
