@@ -93,6 +93,7 @@ struct fwd_ctx {
 	unsigned udp_timeout_s;
 	int pipe_size;
 	time_t now; /* CLOCK_MONOTONIC seconds, refreshed each loop turn */
+	uint64_t accept_resume_ms; /* TCP listeners rest (out of descriptors or memory) until then; 0: not */
 };
 
 /* listen.c */
@@ -115,6 +116,12 @@ int listen_bind_all(struct fwd_ctx *ctx, struct fwd_map_spec *specs, size_t n, c
 /* splice.c */
 int splice_init(struct fwd_ctx *ctx);
 void splice_accept(struct fwd_ctx *ctx, struct fwd_listener *l, uint32_t listener_idx);
+/**
+ * splice_accept_resume() - let resting TCP listeners accept again once their time is up
+ *
+ * Return: -1 when none rest, else the milliseconds until they accept again (0: now done).
+ */
+int splice_accept_resume(struct fwd_ctx *ctx);
 void splice_event(struct fwd_ctx *ctx, uint64_t data, uint32_t events);
 /* Connections whose pump hit its per-turn budget and must run again. Return: count. */
 size_t splice_run_deferred(struct fwd_ctx *ctx);

@@ -386,7 +386,8 @@ static void run_loop(int watch_fd, int sig_fd, int timer_fd)
 
 	while (!stop) {
 		struct timespec ts;
-		int n = epoll_wait(ctx.epfd, evs, EVENTS_MAX, splice_has_deferred() ? 0 : -1);
+		int rest = splice_accept_resume(&ctx);
+		int n = epoll_wait(ctx.epfd, evs, EVENTS_MAX, splice_has_deferred() ? 0 : rest);
 
 		if (n < 0 && errno != EINTR) {
 			pn_err("epoll_wait: %s", strerror(errno));

@@ -41,6 +41,7 @@
 #define _GNU_SOURCE
 #include "fwd.h"
 #include "cleanup.h"
+#include "fileutil.h"
 #include "log.h"
 #include "pipes.h"
 
@@ -64,6 +65,7 @@
 #define PUMP_TURNS 8
 #define ACCEPT_BATCH 64
 #define PIPE_POOL_MAX 64
+#define ACCEPT_REST_MS 100
 
 struct conn {
 	int fd[2];
@@ -347,6 +349,51 @@ fail:
 	conn_free(c, true);
 }
 
+/* (Un)watch every TCP listener: @events 0 lets them rest. */
+static void tcp_listeners_watch(struct fwd_ctx *ctx, uint32_t events)
+{
+	for (size_t i = 0; i < ctx->nlisteners; i++) {
+		struct epoll_event ev = {
+			.events = events,
+			.data.u64 = fwd_ev_pack(FWD_EV_LISTEN_TCP, 0, 0, (uint32_t)i),
+		};
+
+		if (ctx->listeners[i].proto == IPPROTO_TCP)
+			(void)epoll_ctl(ctx->epfd, EPOLL_CTL_MOD, ctx->listeners[i].fd, &ev);
+	}
+}
+
+/*
+ * Out of descriptors or memory: the connection stays in the backlog and the
+ * listener readable, so waiting on it again at once would spin (and log at
+ * every turn). The TCP listeners rest for ACCEPT_REST_MS.
+ */
+static void accept_rest(struct fwd_ctx *ctx, int err)
+{
+	static unsigned long rests;
+
+	if (rests++ % 100 == 0)
+		pn_warn("cannot accept connections (%s): new connections wait %d ms (%lu times so far)",
+			strerror(err), ACCEPT_REST_MS, rests);
+	if (!ctx->accept_resume_ms)
+		tcp_listeners_watch(ctx, 0);
+	ctx->accept_resume_ms = pn_monotonic_ms() + ACCEPT_REST_MS;
+}
+
+int splice_accept_resume(struct fwd_ctx *ctx)
+{
+	uint64_t now;
+
+	if (!ctx->accept_resume_ms)
+		return -1;
+	now = pn_monotonic_ms();
+	if (now < ctx->accept_resume_ms)
+		return (int)(ctx->accept_resume_ms - now);
+	ctx->accept_resume_ms = 0;
+	tcp_listeners_watch(ctx, EPOLLIN);
+	return 0;
+}
+
 void splice_accept(struct fwd_ctx *ctx, struct fwd_listener *l, uint32_t listener_idx)
 {
 	(void)listener_idx;
@@ -356,7 +403,9 @@ void splice_accept(struct fwd_ctx *ctx, struct fwd_listener *l, uint32_t listene
 		int fd = accept4(l->fd, &client.sa, &clen, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+				accept_rest(ctx, errno);
+			else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 				pn_warn("accept on port %u: %s", l->host_port, strerror(errno));
 			return;
 		}

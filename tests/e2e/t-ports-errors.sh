@@ -107,4 +107,33 @@ expect_ok $PEER who 127.0.0.1 18197
 expect_match "^10\.0\.2\.2 [0-9]+$" "$T_LAST"
 expect_ok in_infra sysctl -qw net.ipv6.conf.lo.disable_ipv6=0
 
+t_case "out of descriptors, the forwarder waits instead of spinning, then serves the connection"
+# The soft descriptor limit is lowered to what the forwarder holds: accept4 fails
+# with EMFILE and the connection stays in the backlog. The forwarder must not spin
+# on its ever-readable listener meanwhile, and must serve the client once the
+# limit is back.
+expect_ok pf_start fdlim 18198:80
+t_on_exit "$TESTCTL stop --owner fdlim"
+expect_ok "$TESTCTL" status --owner fdlim
+fpid=${T_LAST#alive }
+expect_ok python3 - "$fpid" <<'PY'
+import os, socket, subprocess, sys, time
+pid = sys.argv[1]
+hz = os.sysconf("SC_CLK_TCK")
+def ticks():
+    f = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()
+    return int(f[11]) + int(f[12])
+soft = [l.split()[3] for l in open("/proc/%s/limits" % pid) if l.startswith("Max open files")][0]
+fds = {int(x) for x in os.listdir("/proc/%s/fd" % pid)}
+lowest_free = min(set(range(len(fds) + 1)) - fds)
+subprocess.run(["prlimit", "--pid", pid, "--nofile=%d:" % lowest_free], check=True)
+s = socket.create_connection(("127.0.0.1", 18198), timeout=10)
+s.sendall(b"WHO\n")
+t0 = ticks(); time.sleep(1.5); cpu = (ticks() - t0) / hz
+subprocess.run(["prlimit", "--pid", pid, "--nofile=%s:" % soft], check=True)
+reply = s.recv(100).decode().strip()
+print("forwarder CPU while out of descriptors: %.2f s; then: %s" % (cpu, reply))
+sys.exit(0 if cpu < 0.3 and reply.startswith("10.0.2.2 ") else 1)
+PY
+
 t_done
