@@ -236,6 +236,16 @@ static int net_inspect(struct cli *c, int argc, char **argv)
 }
 
 /* disconnect @doc from @netname: interface, leases, DNS (under the lock) */
+/* Published ports follow the sandbox's addresses; a failure there does not undo the network change. */
+static void ports_follow(struct cli *c, struct netd_infra *inf, json_t *doc)
+{
+	struct pn_err err = { 0 };
+
+	if (helpers_ports_follow(c, inf, doc, &err) < 0)
+		fprintf(stderr, "Warning: the published ports of %s are not served: %s\n",
+			json_string_value(json_object_get(doc, "name")) ?: "the container", err.msg);
+}
+
 static int disconnect_one(struct cli *c, json_t *doc, const char *netname, struct pn_err *err)
 {
 	struct netd_infra inf = NETD_INFRA_INIT;
@@ -248,12 +258,16 @@ static int disconnect_one(struct cli *c, json_t *doc, const char *netname, struc
 
 	if (netd_sandbox_alive(doc) && netd_infra_open(&c->paths, &inf, NULL) == 0) {
 		r = sandbox_netns_apply(c, &inf, doc, netname, true, err);
-		netd_infra_close(&inf);
-		if (r < 0)
+		if (r < 0) {
+			netd_infra_close(&inf);
 			return r;
+		}
 	}
 	netd_dns_publish(&c->paths, doc, netname, true);
 	r = netd_attach_release(&c->paths, doc, netname, err);
+	if (r == 0 && inf.netns_fd >= 0)
+		ports_follow(c, &inf, doc);
+	netd_infra_close(&inf);
 	if (r == 0)
 		r = netd_sandbox_save(&c->paths, doc, err);
 	if (r == 0)
@@ -433,6 +447,9 @@ static int net_connect(struct cli *c, int argc, char **argv)
 	if (netd_network_load(&c->paths, argv[optind], &net, &err) < 0)
 		return cli_fail(&err);
 	r = load_target(c, argv[optind + 1], &doc, &err);
+	/* a forwarder that may have to follow binds in the host's namespace: this process stays there */
+	if (r == 0 && json_array_size(json_object_get(doc, "publish")))
+		c->stay_in_infra = false;
 	if (r == 0 && !netd_sandbox_alive(doc))
 		r = pn_err_set(&err, ESRCH, "%s is not running", argv[optind + 1]);
 	if (r == 0 && strcmp(json_string_value(json_object_get(doc, "network_mode")) ?: "bridge", "bridge") != 0)
@@ -457,6 +474,7 @@ static int net_connect(struct cli *c, int argc, char **argv)
 			netd_attach_release(&c->paths, doc, net.name, NULL);
 			netd_sandbox_save(&c->paths, doc, NULL);
 		} else {
+			ports_follow(c, &inf, doc);
 			r = netd_sandbox_save(&c->paths, doc, &err);
 			if (r == 0)
 				write_sandbox_files(c, doc, NULL, NULL);
@@ -491,6 +509,9 @@ static int net_disconnect(struct cli *c, int argc, char **argv)
 		return cli_fail(&err);
 	if (!json_object_get(json_object_get(doc, "networks"), argv[first]))
 		return cli_failf("%s is not connected to network %s", argv[first + 1], argv[first]);
+	/* a forwarder that may have to follow binds in the host's namespace: this process stays there */
+	if (json_array_size(json_object_get(doc, "publish")))
+		c->stay_in_infra = false;
 	if (disconnect_one(c, doc, argv[first], &err) < 0)
 		return cli_fail(&err);
 	return 0;

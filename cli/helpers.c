@@ -138,6 +138,8 @@ static int start_forwarder(struct cli *c, struct netd_infra *inf, json_t *doc, s
 						       maps[i].container_port, "range", maps[i].range, "protocol",
 						       maps[i].protocol));
 	json_object_set_new(doc, "ports", ports);
+	/* the addresses it forwards to: a network change that takes one away restarts it */
+	json_object_set_new(doc, "port_targets", json_pack("{s:s, s:s}", "ipv4", v4, "ipv6", v6));
 	netd_sandbox_set_proc(doc, "portfwd", &proc);
 	{
 		enum pn_portfwd_mode mode;
@@ -155,6 +157,53 @@ int helpers_sandbox_started(struct cli *c, struct netd_infra *inf, json_t *doc, 
 {
 	if (!json_array_size(json_object_get(doc, "publish")))
 		return 0;
+	return start_forwarder(c, inf, doc, err);
+}
+
+/* Whether @addr (no prefix) is one of the sandbox's addresses now. */
+static bool has_addr(json_t *doc, const char *addr)
+{
+	json_t *att, *ip;
+	const char *k;
+	size_t i, len = strlen(addr);
+
+	json_object_foreach(json_object_get(doc, "networks"), k, att) {
+		json_array_foreach(json_object_get(att, "ips"), i, ip) {
+			const char *s = json_string_value(ip);
+
+			if (s && !strncmp(s, addr, len) && s[len] == '/')
+				return true;
+		}
+	}
+	return false;
+}
+
+int helpers_ports_follow(struct cli *c, struct netd_infra *inf, json_t *doc, struct pn_err *err)
+{
+	json_t *targets = json_object_get(doc, "port_targets");
+	const char *id = json_string_value(json_object_get(doc, "id"));
+	const char *old4 = json_string_value(json_object_get(targets, "ipv4")) ?: "";
+	const char *old6 = json_string_value(json_object_get(targets, "ipv6")) ?: "";
+	char v4[PN_IPSTR_MAX], v6[PN_IPSTR_MAX];
+
+	if (!id || !json_array_size(json_object_get(doc, "publish")) || !netd_sandbox_alive(doc))
+		return 0;
+	first_addrs(doc, v4, v6);
+	/* every address it forwards to is still there (a new network adds none it needs) */
+	if (targets && (old4[0] || old6[0]) && (!old4[0] || has_addr(doc, old4)) &&
+	    (!old6[0] || has_addr(doc, old6)))
+		return 0;
+	if (targets && !old4[0] && !old6[0] && !v4[0] && !v6[0])
+		return 0;
+	portfwd_stop(&c->paths, id);
+	if (!v4[0] && !v6[0]) {
+		/* kept: "ports" names the host ports, taken again when it joins a network */
+		json_object_set_new(doc, "port_targets", json_pack("{s:s, s:s}", "ipv4", "", "ipv6", ""));
+		json_object_del(doc, "portfwd");
+		fprintf(stderr, "Warning: %s is on no network now: its published ports are not served until it joins one\n",
+			json_string_value(json_object_get(doc, "name")) ?: id);
+		return 0;
+	}
 	return start_forwarder(c, inf, doc, err);
 }
 
@@ -185,9 +234,15 @@ int helpers_repair(struct cli *c, json_t *docs)
 		struct pn_err err = { 0 };
 		const char *id = json_string_value(json_object_get(doc, "id"));
 
+		char v4[PN_IPSTR_MAX], v6[PN_IPSTR_MAX];
+
 		if (!json_array_size(json_object_get(doc, "publish")) || !netd_sandbox_alive(doc))
 			continue;
 		if (portfwd_status(&c->paths, id, &p, &alive) == 0 && alive)
+			continue;
+		/* on no network (disconnected from all): nothing to forward to until it joins one */
+		first_addrs(doc, v4, v6);
+		if (!v4[0] && !v6[0])
 			continue;
 		if (!have_infra && netd_infra_open(&c->paths, &inf, NULL) < 0)
 			break;

@@ -19,6 +19,15 @@ void helpers_stop_all(struct cli *c);
 /** helpers_sandbox_started() - start the sandbox's port forwarder (ports in doc). */
 int helpers_sandbox_started(struct cli *c, struct netd_infra *inf, json_t *doc, struct pn_err *err);
 void helpers_sandbox_stopped(struct cli *c, json_t *doc);
+/**
+ * helpers_ports_follow() - after a network connect or disconnect, keep the published ports served
+ *
+ * Restarts the forwarder (same host ports) when an address it forwards to is
+ * gone, or when the sandbox had none and has one now; stops it, with a
+ * warning, when the sandbox is left on no network. The caller saves @doc.
+ * Return: 0 or -errno with @err set.
+ */
+int helpers_ports_follow(struct cli *c, struct netd_infra *inf, json_t *doc, struct pn_err *err);
 /** portfwd_stop_by_id() - stop a forwarder knowing only the sandbox id. */
 void portfwd_stop_by_id(struct cli *c, const char *id);
 /** helpers_repair() - restart forwarders of running sandboxes that died. Return: count. */

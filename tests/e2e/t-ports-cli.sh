@@ -85,6 +85,33 @@ expect_nomatch "from $gw\$" "$(get "127.0.0.1:$((base + 3))")" "peer seen by aga
 expect_match "^web from " "$(get "127.0.0.1:$base")" "web works again"
 expect_nomatch "from $gw\$" "$(get "127.0.0.1:$base")" "peer seen by web"
 
+t_case "published ports follow the container across network connect and disconnect"
+# the forwarder targets the container's first address: when that network goes,
+# the port must still answer through the network that is left
+p2=$(t_free_port_base 1)
+expect_ok $PODNET network create pna
+expect_ok $PODNET network create pnb
+expect_ok $PODNET run -d --name mover --network pna -p "$p2:7000" -- socat -T5 TCP-LISTEN:7000,reuseaddr,fork SYSTEM:'echo mover-here'
+wait_for 5 get "127.0.0.1:$p2"
+expect_ok $PODNET network connect pnb mover
+expect_eq "mover-here" "$(get "127.0.0.1:$p2")" "after connect"
+expect_ok $PODNET network disconnect pna mover
+wait_for 5 get "127.0.0.1:$p2"
+expect_eq "mover-here" "$(get "127.0.0.1:$p2")" "after the network it was published on went"
+expect_ok $PODNET network disconnect pnb mover
+expect_match "on no network now" "$(cat "$T_OUT/err")" "a warning when no network is left"
+expect_ok $PODNET ps
+expect_nomatch "died" "$(cat "$T_OUT/err")" "no repair attempt while on no network"
+expect_ok $PODNET network connect pna mover
+wait_for 5 get "127.0.0.1:$p2"
+expect_eq "mover-here" "$(get "127.0.0.1:$p2")" "back on a network, same host port"
+expect_ok $PODNET network rm -f pna
+expect_ok $PODNET network connect pnb mover
+wait_for 5 get "127.0.0.1:$p2"
+expect_eq "mover-here" "$(get "127.0.0.1:$p2")" "after network rm -f and a connect"
+expect_ok $PODNET rm -f mover
+expect_ok $PODNET network rm pnb
+
 t_case "stopping the container closes its port"
 expect_ok $PODNET rm -f web auto api plain again
 expect_ok $PODNET pod rm -f mypod
