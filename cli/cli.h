@@ -87,6 +87,8 @@ struct launch {
 	bool network_host;
 	char **argv;
 	int out_fd;             /* stdout/stderr for the command (-1: inherit) */
+	int exec_fd;            /* set by launch_sandbox() for a command: end of file once it
+				 * runs, or its exec errno (an int) when it cannot; -1 for a pod */
 };
 
 /**

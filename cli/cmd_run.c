@@ -27,6 +27,7 @@
 
 struct detach_report {
 	int code;
+	int exec_err;   /* the command could not be run (errno of its exec) */
 	char msg[PN_ERR_MSG_MAX];
 	char id[NETD_ID_LEN + 1];
 };
@@ -191,8 +192,12 @@ static int prepare(struct cli *c, const struct run_opts *o, json_t **ret_doc, js
 }
 
 /* prepare + launch + mark running; on error everything is undone */
+/*
+ * @ret_exec_err: (may be NULL) wait until the command runs, and set the errno
+ * of its exec when it could not (0 when it runs)
+ */
 static int start(struct cli *c, const struct run_opts *o, int out_fd, json_t **ret_doc,
-		 struct pn_proc_id *ret_init, struct pn_err *err)
+		 struct pn_proc_id *ret_init, int *ret_exec_err, struct pn_err *err)
 {
 	struct netd_infra inf = NETD_INFRA_INIT;
 	json_t *doc = NULL, *pod = NULL;
@@ -207,6 +212,7 @@ static int start(struct cli *c, const struct run_opts *o, int out_fd, json_t **r
 	if (r < 0)
 		return r;
 	memset(&l, 0, sizeof(l));
+	l.exec_fd = -1;
 	l.doc = doc;
 	l.pod = pod;
 	l.inf = o->network_host && !c->paths.rootless ? NULL : &inf;
@@ -274,6 +280,17 @@ static int start(struct cli *c, const struct run_opts *o, int out_fd, json_t **r
 	}
 	if (go >= 0)
 		close(go);
+	if (r == 0 && ret_exec_err && l.exec_fd >= 0) {
+		int e = 0;
+		ssize_t n;
+
+		/* end of file: the command runs (the pipe closed on its exec) */
+		while ((n = read(l.exec_fd, &e, sizeof(e))) < 0 && errno == EINTR)
+			;
+		*ret_exec_err = n == (ssize_t)sizeof(e) ? e : 0;
+	}
+	if (l.exec_fd >= 0)
+		close(l.exec_fd);
 	*ret_doc = doc;
 	return r;
 }
@@ -364,7 +381,7 @@ static int run_detached(struct cli *c, const struct run_opts *o)
 		dup2(devnull, 1);
 		memset(&rep, 0, sizeof(rep));
 		/* the monitor takes over: a "created" record now names it */
-		r = start(c, o, -2, &doc, &init, &err);
+		r = start(c, o, -2, &doc, &init, &rep.exec_err, &err);
 		(void)logfd;
 		if (r < 0) {
 			rep.code = err.code ? err.code : EIO;
@@ -394,6 +411,11 @@ static int run_detached(struct cli *c, const struct run_opts *o)
 		return cli_failf("the container monitor died while starting the container");
 	if (rep.code)
 		return cli_failf("%s", rep.msg);
+	if (rep.exec_err) {
+		/* as podman: the container stays, exited; the status says why */
+		fprintf(stderr, "Error: cannot run %s: %s\n", o->argv[0], strerror(rep.exec_err));
+		return rep.exec_err == ENOENT ? 127 : 126;
+	}
 	printf("%s\n", rep.id);
 	return 0;
 }
@@ -420,7 +442,7 @@ int cmd_run(struct cli *c, int argc, char **argv)
 		return cli_fail(&err);
 	if (o.detach)
 		return run_detached(c, &o);
-	r = start(c, &o, -1, &doc, &init, &err);
+	r = start(c, &o, -1, &doc, &init, NULL, &err);
 	if (r < 0)
 		return cli_fail(&err);
 	r = supervise(c, doc, &init, o.rm);

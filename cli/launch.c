@@ -61,7 +61,7 @@ void cli_signals_catch(const int *sigs, size_t n, sigset_t *ret_set, sigset_t *r
 }
 
 /* B as init: run the command, forward signals, reap, exit with its status */
-static void __attribute__((noreturn)) init_main(char **argv, int out_fd)
+static void __attribute__((noreturn)) init_main(char **argv, int out_fd, int exec_w)
 {
 	static const int fwd[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGCHLD };
 	sigset_t set, old;
@@ -84,9 +84,21 @@ static void __attribute__((noreturn)) init_main(char **argv, int out_fd)
 			dup2(out_fd, 2);
 		}
 		execvp(argv[0], argv);
-		fprintf(stderr, "podnet: cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(errno == ENOENT ? 127 : 126);
+		{
+			int e = errno;
+
+			/* the launcher of a detached container reports it (the pipe closes on exec);
+			 * a foreground launcher does not read it */
+			signal(SIGPIPE, SIG_IGN);
+			if (exec_w >= 0 && write(exec_w, &e, sizeof(e)) != (ssize_t)sizeof(e)) {
+				/* nobody waits: the exit status tells */
+			}
+			fprintf(stderr, "podnet: cannot run %s: %s\n", argv[0], strerror(e));
+			_exit(e == ENOENT ? 127 : 126);
+		}
 	}
+	if (exec_w >= 0)
+		close(exec_w);
 	if (out_fd >= 0) {
 		/* detached: init keeps nothing of the launcher's stdio either */
 		int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -241,7 +253,7 @@ static int child_setup(struct cli *c, struct launch *l, int pod_fds[3], struct p
 int launch_sandbox(struct cli *c, struct launch *l, struct pn_proc_id *ret_init, int *ret_go_fd,
 		   struct pn_err *err)
 {
-	int rep[2] = { -1, -1 }, go[2] = { -1, -1 };
+	int rep[2] = { -1, -1 }, go[2] = { -1, -1 }, ex[2] = { -1, -1 };
 	int pod_fds[3] = { -1, -1, -1 };
 	struct report rp;
 	pid_t a;
@@ -263,7 +275,8 @@ int launch_sandbox(struct cli *c, struct launch *l, struct pn_proc_id *ret_init,
 			}
 	}
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-	if (pipe2(rep, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0)
+	l->exec_fd = -1;
+	if (pipe2(rep, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 || (!l->is_pod && pipe2(ex, O_CLOEXEC) < 0))
 		return pn_err_set(err, errno, "pipe: %s", strerror(errno));
 	a = fork();
 	if (a < 0)
@@ -273,6 +286,8 @@ int launch_sandbox(struct cli *c, struct launch *l, struct pn_proc_id *ret_init,
 
 		close(rep[0]);
 		close(go[1]);
+		if (ex[0] >= 0)
+			close(ex[0]);
 		memset(&rp, 0, sizeof(rp));
 		if (child_setup(c, l, pod_fds, &rp.err) < 0)
 			goto report;
@@ -298,7 +313,7 @@ int launch_sandbox(struct cli *c, struct launch *l, struct pn_proc_id *ret_init,
 				dup2(devnull, 2);
 				pause_main();
 			}
-			init_main(l->argv, l->out_fd);
+			init_main(l->argv, l->out_fd, ex[1]);
 		}
 		rp.init = b;
 report:
@@ -311,12 +326,16 @@ report:
 			close(pod_fds[i]);
 	close(rep[1]);
 	close(go[0]);
+	if (ex[1] >= 0)
+		close(ex[1]);
 	r = pn_read_full(rep[0], &rp, sizeof(rp));
 	close(rep[0]);
 	while (waitpid(a, &status, 0) < 0 && errno == EINTR)
 		;
 	if (r < 0 || rp.err.code || rp.init <= 0) {
 		close(go[1]);
+		if (ex[0] >= 0)
+			close(ex[0]);
 		if (r < 0 || !rp.err.code)
 			return pn_err_set(err, EIO, "container setup died");
 		*err = rp.err;
@@ -325,9 +344,12 @@ report:
 	ret_init->pid = rp.init;
 	if (pn_proc_starttime(rp.init, &ret_init->starttime) < 0) {
 		close(go[1]);
+		if (ex[0] >= 0)
+			close(ex[0]);
 		return pn_err_set(err, ESRCH, "container init exited before it started");
 	}
 	*ret_go_fd = go[1];
+	l->exec_fd = ex[0];
 	return 0;
 }
 

@@ -63,6 +63,19 @@ expect_match "already in use" "$T_ERR"
 expect_ok $PODNET rm d1
 expect_fail 125 $PODNET inspect d1
 
+t_case "run -d of a command that cannot run fails like podman, the container stays exited"
+expect_fail 127 $PODNET run -d --name nx -- /no/such/program
+expect_match "cannot run /no/such/program: No such file or directory" "$T_ERR"
+expect_eq "" "$T_LAST" "no id printed"
+wait_for 5 bash -c "[[ \$($PODNET inspect nx | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"state\"])') == exited ]]"
+expect_ok $PODNET ps -a
+expect_match "nx +exited \(127\)" "$T_LAST" "ps -a shows its status"
+expect_fail 126 $PODNET run -d --name nx2 -- /etc/hostname
+expect_match "cannot run /etc/hostname: Permission denied" "$T_ERR"
+expect_fail 127 $PODNET run -d --rm --name nx3 -- /no/such/program
+wait_for 5 bash -c "! $PODNET inspect nx3 >/dev/null 2>&1"
+expect_ok $PODNET rm nx nx2
+
 t_case "kill -9 of a container is cleaned by the next command"
 expect_ok $PODNET run -d --name k1 -- sleep 60
 ip=$($PODNET inspect k1 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["networks"]["podnet"]["ips"][0].split("/")[0])')
