@@ -321,7 +321,16 @@ int slirp_engine_new(const struct slirp_engine_config *cfg, struct slirp_engine 
 	inet_pton(AF_INET6, PN_SLIRP_GATEWAY6, &sc.vhost6);
 	inet_pton(AF_INET6, PN_SLIRP_DNS6, &sc.vnameserver6);
 	sc.vhostname = "podnet";
-	sc.if_mtu = cfg->mtu;
+	/*
+	 * What libslirp sends is cut to the container links' MTU (1500 unless a
+	 * network says otherwise), not to the tap's: libslirp 4.7 sizes its TCP
+	 * segments from if_mtu and drops the MSS of a container's SYN (it is
+	 * lost while the host connect runs), so 64 KiB segments would reach a
+	 * 1500-byte bridge, where IPv4 is fragmented in I at a cost and IPv6,
+	 * never fragmented by routers, is dropped: downloads from fd00::2
+	 * stalled. Frames from I are still taken up to the tap's MTU.
+	 */
+	sc.if_mtu = cfg->mtu < PN_SLIRP_LINK_MTU ? cfg->mtu : PN_SLIRP_LINK_MTU;
 	sc.if_mru = cfg->mtu;
 	sc.disable_host_loopback = !cfg->host_loopback;
 	sc.enable_emu = false;

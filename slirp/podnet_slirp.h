@@ -27,6 +27,8 @@
 #define PN_SLIRP_GATEWAY6 "fd00::2"
 #define PN_SLIRP_DNS6 "fd00::3"
 #define PN_SLIRP_MTU 65520
+/* what libslirp sends at most: the container links' default MTU (engine.c says why) */
+#define PN_SLIRP_LINK_MTU 1500
 
 /*
  * TCP fast path (docs/outbound.md): transparent listeners in I on 127.0.0.1 and
