@@ -56,6 +56,14 @@ expect_ok $PODNET ps
 expect_match "forwarder of web had died; restarted" "$(cat "$T_OUT/err")" "warning"
 wait_for 5 get "127.0.0.1:$base"
 expect_match "^web from " "$(get "127.0.0.1:$base")" "port works again"
+# a pod's forwarder too, by plain ps (not only pod ps)
+ppf=$(cut -d' ' -f1 "$PODNET_RUNTIME_DIR"/ctr/$($PODNET pod inspect mypod | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')/portfwd.pid)
+kill -9 "$ppf"
+wait_for 5 bash -c "! kill -0 $ppf 2>/dev/null"
+expect_ok $PODNET ps
+expect_match "forwarder of mypod had died; restarted" "$(cat "$T_OUT/err")" "warning for the pod"
+wait_for 5 get "127.0.0.1:$((base + 1))"
+expect_eq "api-in-pod" "$(get "127.0.0.1:$((base + 1))")" "the pod's port works again"
 
 t_case "inspect reports transparent source addresses"
 expect_ok $PODNET inspect web
