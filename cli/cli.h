@@ -108,6 +108,23 @@ int launch_sandbox(struct cli *c, struct launch *l, struct pn_proc_id *ret_init,
  */
 void cli_signals_catch(const int *sigs, size_t n, sigset_t *ret_set, sigset_t *ret_old);
 
+/**
+ * cli_attach_firewall() - (in I) the source guard and host access elements of @doc's attachments
+ * @only_net: that network's attachment only, or NULL for all of them
+ * @add: list them (before the ports exist), or remove them (after the ports are gone)
+ *
+ * One nftables transaction (netd_nft_port_elements()); host_allowed4/6 only
+ * when @doc has host access. Return: 0 or -errno with a message.
+ */
+int cli_attach_firewall(json_t *doc, const char *only_net, bool add, struct pn_err *err);
+
+/**
+ * cli_sandbox_firewall_drop() - remove what cli_attach_firewall() listed for @doc
+ * (@only_net, or every network), in an infra worker; nothing when no infra runs.
+ * Best effort (a failure is not reported).
+ */
+void cli_sandbox_firewall_drop(struct cli *c, json_t *doc, const char *only_net);
+
 /** connect_networks() - (worker) apply attachments @names of @doc to its running sandbox. */
 int sandbox_netns_apply(struct cli *c, struct netd_infra *inf, json_t *doc, const char *only_net,
 			bool remove, struct pn_err *err);

@@ -263,6 +263,9 @@ static int disconnect_one(struct cli *c, json_t *doc, const char *netname, struc
 			return r;
 		}
 	}
+	/* a running sandbox's guard and host access went with its interface above */
+	if (!netd_sandbox_alive(doc))
+		cli_sandbox_firewall_drop(c, doc, netname);
 	netd_dns_publish(&c->paths, doc, netname, true);
 	r = netd_attach_release(&c->paths, doc, netname, err);
 	if (r == 0 && inf.netns_fd >= 0)

@@ -146,22 +146,37 @@ static void __attribute__((noreturn)) pause_main(void)
 			_exit(0);
 }
 
-struct host_access_arg {
-	json_t *doc;
-};
-
-static int grant_host_access(void *arg)
+int cli_attach_firewall(json_t *doc, const char *only_net, bool add, struct pn_err *err)
 {
-	struct host_access_arg *a = arg;
+	_cleanup_json_ json_t *cmds = json_array();
+	bool host_access = json_is_true(json_object_get(doc, "host_access"));
 	json_t *att;
 	const char *k;
-	struct pn_ip ips[8];
-	int n = 0;
-	struct pn_err e = { 0 };
 
-	json_object_foreach(json_object_get(a->doc, "networks"), k, att)
-		n += netd_attach_ips(att, ips + n, 8 - n);
-	return netd_nft_host_access(ips, n, true, &e);
+	json_object_foreach(json_object_get(doc, "networks"), k, att) {
+		struct pn_ip ips[NETD_MAX_SUBNETS];
+		int n;
+
+		if (only_net && strcmp(k, only_net) != 0)
+			continue;
+		n = netd_attach_ips(att, ips, NETD_MAX_SUBNETS);
+		if (netd_nft_port_elements(cmds, json_string_value(json_object_get(att, "host_interface")), ips, n,
+					   host_access, add) < 0)
+			return pn_err_set(err, EINVAL, "corrupt attachment to network %s", k);
+	}
+	return netd_nft_commit(cmds, err);
+}
+
+struct firewall_arg {
+	json_t *doc;
+	struct pn_err err;
+};
+
+static int firewall_in_infra(void *arg)
+{
+	struct firewall_arg *a = arg;
+
+	return cli_attach_firewall(a->doc, NULL, true, &a->err);
 }
 
 static int bind_file(const char *src, const char *dst)
@@ -201,6 +216,7 @@ static int child_setup(struct cli *c, struct launch *l, int pod_fds[3], struct p
 
 	if (!l->pod && !l->network_host) {
 		_cleanup_close_ int cfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		struct firewall_arg fw = { .doc = l->doc };
 		json_t *att;
 		const char *k;
 
@@ -210,6 +226,14 @@ static int child_setup(struct cli *c, struct launch *l, int pod_fds[3], struct p
 		/* containers never do router discovery on their links */
 		pn_sysctl_write("net/ipv6/conf/default/accept_ra", "0");
 		netd_no_link_local();
+		/* each port's addresses are listed (and so guarded) before the port exists */
+		r = pn_ns_run_in(l->inf->netns_fd, firewall_in_infra, &fw);
+		if (r < 0 && fw.err.code) {
+			*err = fw.err;
+			return r;
+		}
+		if (r < 0)
+			return pn_err_set(err, r, "cannot enter the infra namespace: %s", strerror(-r));
 		json_object_foreach(json_object_get(l->doc, "networks"), k, att) {
 			struct netd_network net;
 
@@ -220,13 +244,6 @@ static int child_setup(struct cli *c, struct launch *l, int pod_fds[3], struct p
 			netd_network_clear(&net);
 			if (r < 0)
 				return pn_err_prefix(err, "network %s", k);
-		}
-		if (json_is_true(json_object_get(l->doc, "host_access"))) {
-			struct host_access_arg a = { l->doc };
-
-			r = pn_ns_run_in(l->inf->netns_fd, grant_host_access, &a);
-			if (r < 0)
-				return pn_err_set(err, r, "cannot allow host access: %s", strerror(-r));
 		}
 	}
 	if (!l->pod && hostname && *hostname && sethostname(hostname, strlen(hostname)) < 0)
@@ -377,6 +394,9 @@ static int apply_cb(void *arg, struct pn_err *err)
 		if (a->remove) {
 			/* every network's interface (or the one asked for), not the first only */
 			r = netd_attach_remove(a->c_netns_fd, att, err);
+			/* the port is gone: its addresses (and their host access) go too */
+			if (r == 0)
+				r = cli_attach_firewall(a->doc, k, false, err);
 			if (r < 0)
 				return r;
 			continue;
@@ -384,7 +404,13 @@ static int apply_cb(void *arg, struct pn_err *err)
 		r = netd_network_load(&a->c->paths, k, &net, err);
 		if (r < 0)
 			return r;
-		r = netd_attach_apply(a->i_netns_fd, a->c_netns_fd, &net, att, err);
+		/* the port's addresses first: it never sends unguarded */
+		r = cli_attach_firewall(a->doc, k, true, err);
+		if (r == 0) {
+			r = netd_attach_apply(a->i_netns_fd, a->c_netns_fd, &net, att, err);
+			if (r < 0)
+				cli_attach_firewall(a->doc, k, false, NULL);
+		}
 		netd_network_clear(&net);
 		if (r < 0)
 			return r;

@@ -143,16 +143,29 @@ bool cli_sandbox_stale(json_t *doc)
 	return !cli_sandbox_starting(doc);
 }
 
-static int revoke_host_access(void *arg, struct pn_err *err)
-{
-	json_t *doc = arg, *att;
-	const char *k;
-	struct pn_ip ips[8];
-	int n = 0;
+struct firewall_drop {
+	json_t *doc;
+	const char *only_net;
+};
 
-	json_object_foreach(json_object_get(doc, "networks"), k, att)
-		n += netd_attach_ips(att, ips + n, 8 - n);
-	return netd_nft_host_access(ips, n, false, err);
+static int drop_firewall(void *arg, struct pn_err *err)
+{
+	struct firewall_drop *d = arg;
+
+	return cli_attach_firewall(d->doc, d->only_net, false, err);
+}
+
+void cli_sandbox_firewall_drop(struct cli *c, json_t *doc, const char *only_net)
+{
+	struct netd_infra inf = NETD_INFRA_INIT;
+	struct firewall_drop d = { doc, only_net };
+
+	if (!json_object_size(json_object_get(doc, "networks")))
+		return;
+	if (netd_infra_open(&c->paths, &inf, NULL) == 0) {
+		netd_infra_run(&inf, drop_firewall, &d, NULL);
+		netd_infra_close(&inf);
+	}
 }
 
 int cli_teardown(struct cli *c, json_t *doc, bool remove, int exit_code, struct pn_err *err)
@@ -200,14 +213,8 @@ int cli_teardown(struct cli *c, json_t *doc, bool remove, int exit_code, struct 
 		if (netd_sandbox_proc(doc, "init", &init))
 			pn_proc_wait_exit(&init, 2000);
 		helpers_sandbox_stopped(c, doc);
-		if (json_is_true(json_object_get(doc, "host_access"))) {
-			struct netd_infra inf = NETD_INFRA_INIT;
-
-			if (netd_infra_open(&c->paths, &inf, NULL) == 0) {
-				netd_infra_run(&inf, revoke_host_access, doc, NULL);
-				netd_infra_close(&inf);
-			}
-		}
+		/* its ports' addresses and host access, before the addresses are free again */
+		cli_sandbox_firewall_drop(c, doc, NULL);
 		netd_dns_publish(&c->paths, doc, NULL, true);
 		nets = json_object_get(doc, "networks");
 		json_object_foreach_safe(nets, tmp, k, att) {

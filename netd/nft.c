@@ -9,14 +9,19 @@
 
 #define TABLE "podnet"
 
-static json_t *cmd(const char *verb, const char *kind, json_t *obj)
+static json_t *cmd_in(const char *family, const char *verb, const char *kind, json_t *obj)
 {
-	json_object_set_new(obj, "family", json_string("inet"));
+	json_object_set_new(obj, "family", json_string(family));
 	if (strcmp(kind, "table") != 0)
 		json_object_set_new(obj, "table", json_string(TABLE));
 	else
 		json_object_set_new(obj, "name", json_string(TABLE));
 	return json_pack("{s:{s:o}}", verb, kind, obj);
+}
+
+static json_t *cmd(const char *verb, const char *kind, json_t *obj)
+{
+	return cmd_in("inet", verb, kind, obj);
 }
 
 static json_t *match(const char *op, json_t *left, json_t *right)
@@ -123,6 +128,64 @@ static void fastpath_rule(json_t *cmds, const char *bridge, int family, const ch
 		verdict("accept"))));
 }
 
+static json_t *bridge_rule(json_t *expr)
+{
+	return cmd_in("bridge", "add", "rule", json_pack("{s:s, s:o}", "chain", NETD_NFT_GUARD_CHAIN, "expr", expr));
+}
+
+static json_t *port_concat(const char *proto, const char *field)
+{
+	return json_pack("{s:[o, o]}", "concat", meta("iifname"), payload(proto, field));
+}
+
+static void guard_sets(json_t *cmds)
+{
+	json_array_append_new(cmds, cmd_in("bridge", "add", "set",
+		json_pack("{s:s, s:s}", "name", NETD_NFT_GUARDED, "type", "ifname")));
+	json_array_append_new(cmds, cmd_in("bridge", "add", "set",
+		json_pack("{s:s, s:[s, s]}", "name", NETD_NFT_PORT_ADDRS4, "type", "ifname", "ipv4_addr")));
+	json_array_append_new(cmds, cmd_in("bridge", "add", "set",
+		json_pack("{s:s, s:[s, s]}", "name", NETD_NFT_PORT_ADDRS6, "type", "ifname", "ipv6_addr")));
+}
+
+static void host_sets(json_t *cmds)
+{
+	json_array_append_new(cmds, cmd("add", "set", json_pack("{s:s, s:s}", "name", "host_allowed4", "type", "ipv4_addr")));
+	json_array_append_new(cmds, cmd("add", "set", json_pack("{s:s, s:s}", "name", "host_allowed6", "type", "ipv6_addr")));
+}
+
+/*
+ * Table `bridge podnet`: a container holds every capability in its own
+ * network namespace, so it can give itself any address, and I does no
+ * reverse-path check. Every frame entering a bridge from a guarded port
+ * (a container's veth, set NETD_NFT_GUARDED) must carry, as IPv4 source,
+ * ARP sender or IPv6 source, an address podnet gave that port (sets of
+ * `port . address`); IPv6 link-local and unspecified sources stay allowed
+ * for neighbour discovery and DAD. The rules are fixed; each attachment
+ * only adds elements (O(1)), and like the inet table's sets they survive
+ * the rebuild, which flushes this chain only. Ports podnet did not create
+ * (a pre-existing bridge's uplink, rootful) are not in the set and pass.
+ */
+static void source_guard(json_t *cmds)
+{
+	json_array_append_new(cmds, cmd_in("bridge", "add", "table", json_object()));
+	guard_sets(cmds);
+	json_array_append_new(cmds, cmd_in("bridge", "add", "chain",
+		json_pack("{s:s, s:s, s:s, s:i, s:s}", "name", NETD_NFT_GUARD_CHAIN, "type", "filter",
+			  "hook", "prerouting", "prio", -300, "policy", "accept")));
+	json_array_append_new(cmds, cmd_in("bridge", "flush", "chain", json_pack("{s:s}", "name", NETD_NFT_GUARD_CHAIN)));
+	json_array_append_new(cmds, bridge_rule(json_pack("[o, o]",
+		match("!=", meta("iifname"), json_string("@" NETD_NFT_GUARDED)), verdict("accept"))));
+	json_array_append_new(cmds, bridge_rule(json_pack("[o, o]",
+		match("!=", port_concat("ip", "saddr"), json_string("@" NETD_NFT_PORT_ADDRS4)), verdict("drop"))));
+	json_array_append_new(cmds, bridge_rule(json_pack("[o, o]",
+		match("!=", port_concat("arp", "saddr ip"), json_string("@" NETD_NFT_PORT_ADDRS4)), verdict("drop"))));
+	json_array_append_new(cmds, bridge_rule(json_pack("[o, o, o]",
+		match("!=", payload("ip6", "saddr"),
+		      json_pack("{s:[s, {s:{s:s, s:i}}]}", "set", "::", "prefix", "addr", "fe80::", "len", 10)),
+		match("!=", port_concat("ip6", "saddr"), json_string("@" NETD_NFT_PORT_ADDRS6)), verdict("drop"))));
+}
+
 json_t *netd_nft_ruleset_opts(const struct netd_network *nets, size_t n, const struct netd_nft_opts *opts)
 {
 	static const struct netd_nft_opts defaults = { 0 };
@@ -139,8 +202,7 @@ json_t *netd_nft_ruleset_opts(const struct netd_network *nets, size_t n, const s
 	json_array_append_new(cmds, cmd("add", "table", json_object()));
 	json_array_append_new(cmds, cmd("flush", "table", json_object()));
 	/* sets survive a table flush: per-container elements are kept */
-	json_array_append_new(cmds, cmd("add", "set", json_pack("{s:s, s:s}", "name", "host_allowed4", "type", "ipv4_addr")));
-	json_array_append_new(cmds, cmd("add", "set", json_pack("{s:s, s:s}", "name", "host_allowed6", "type", "ipv6_addr")));
+	host_sets(cmds);
 	json_array_append_new(cmds, base_chain("forward", "filter", "forward", 0, o->host_netns ? "accept" : "drop"));
 	json_array_append_new(cmds, base_chain("input", "filter", "input", 0, "accept"));
 	json_array_append_new(cmds, base_chain("postrouting", "nat", "postrouting", 100, "accept"));
@@ -234,6 +296,7 @@ json_t *netd_nft_ruleset_opts(const struct netd_network *nets, size_t n, const s
 			json_array_append(cmds, json_array_get(json_object_get(hostports, "nftables"), i));
 	}
 	json_decref(hostports);
+	source_guard(cmds);
 	return json_pack("{s:o}", "nftables", cmds);
 }
 
@@ -336,8 +399,10 @@ int netd_nft_apply_uplink(const struct netd_network *nets, size_t n, const char 
 int netd_nft_remove(struct pn_err *err)
 {
 	/* "add" first so that deleting an absent table is not an error */
-	_cleanup_json_ json_t *doc = json_pack("{s:[o, o]}", "nftables", cmd("add", "table", json_object()),
-					       cmd("delete", "table", json_object()));
+	_cleanup_json_ json_t *doc = json_pack("{s:[o, o, o, o]}", "nftables", cmd("add", "table", json_object()),
+					       cmd("delete", "table", json_object()),
+					       cmd_in("bridge", "add", "table", json_object()),
+					       cmd_in("bridge", "delete", "table", json_object()));
 
 	return run_json(doc, err);
 }
@@ -355,6 +420,55 @@ int netd_nft_host_access(const struct pn_ip *ips, int nips, bool allow, struct p
 						json_pack("{s:s, s:[s]}", "name", set, "elem", pn_ip_format(&ips[i], b))));
 	}
 	doc = json_pack("{s:o}", "nftables", cmds);
+	return json_array_size(cmds) ? run_json(doc, err) : 0;
+}
+
+/* "add" then "delete": removing an element that is not there is no error */
+static void element(json_t *cmds, const char *family, const char *set, json_t *elem, bool add)
+{
+	json_array_append_new(cmds, cmd_in(family, "add", "element",
+					   json_pack("{s:s, s:[O]}", "name", set, "elem", elem)));
+	if (!add)
+		json_array_append_new(cmds, cmd_in(family, "delete", "element",
+						   json_pack("{s:s, s:[O]}", "name", set, "elem", elem)));
+	json_decref(elem);
+}
+
+int netd_nft_port_elements(json_t *cmds, const char *host_ifname, const struct pn_ip *ips, int nips,
+			   bool host_access, bool add)
+{
+	char b[PN_IPSTR_MAX];
+
+	if (!host_ifname || !*host_ifname || strlen(host_ifname) >= 16 || nips < 0)
+		return -EINVAL;
+	for (int i = 0; i < nips; i++)
+		if (ips[i].family != AF_INET && ips[i].family != AF_INET6)
+			return -EINVAL;
+	/* the table and its sets, should the ruleset not have been applied yet (a plugin's first attach) */
+	json_array_append_new(cmds, cmd_in("bridge", "add", "table", json_object()));
+	guard_sets(cmds);
+	if (host_access) {
+		json_array_append_new(cmds, cmd("add", "table", json_object()));
+		host_sets(cmds);
+	}
+	for (int i = 0; i < nips; i++) {
+		bool v4 = ips[i].family == AF_INET;
+
+		pn_ip_format(&ips[i], b);
+		element(cmds, "bridge", v4 ? NETD_NFT_PORT_ADDRS4 : NETD_NFT_PORT_ADDRS6,
+			json_pack("{s:[s, s]}", "concat", host_ifname, b), add);
+		if (host_access)
+			element(cmds, "inet", v4 ? "host_allowed4" : "host_allowed6", json_string(b), add);
+	}
+	/* one transaction: the port is never guarded without its addresses */
+	element(cmds, "bridge", NETD_NFT_GUARDED, json_string(host_ifname), add);
+	return 0;
+}
+
+int netd_nft_commit(json_t *cmds, struct pn_err *err)
+{
+	_cleanup_json_ json_t *doc = json_pack("{s:O}", "nftables", cmds);
+
 	return json_array_size(cmds) ? run_json(doc, err) : 0;
 }
 

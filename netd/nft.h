@@ -19,6 +19,12 @@
 #define NETD_HOST_GATEWAY4 "10.0.2.2"
 #define NETD_HOST_GATEWAY6 "fd00::2"
 
+/* table `bridge podnet`: the source guard of container ports (see netd_nft_port_elements()) */
+#define NETD_NFT_GUARD_CHAIN "source_guard"
+#define NETD_NFT_GUARDED "guarded_ports"
+#define NETD_NFT_PORT_ADDRS4 "port_addrs4"
+#define NETD_NFT_PORT_ADDRS6 "port_addrs6"
+
 /** netd_nft_ruleset() - the JSON commands for @nets (for tests and `podnet info`). */
 json_t *netd_nft_ruleset(const struct netd_network *nets, size_t n);
 
@@ -51,6 +57,31 @@ int netd_nft_remove(struct pn_err *err);
 
 /** netd_nft_host_access() - allow or revoke @ips reaching the host gateway. */
 int netd_nft_host_access(const struct pn_ip *ips, int nips, bool allow, struct pn_err *err);
+
+/**
+ * netd_nft_port_elements() - append the set elements of one attachment to @cmds
+ * @host_ifname: the bridge port (the I end of the container's veth)
+ * @ips: the addresses podnet gave that attachment; the port may send from these only
+ * @host_access: also list @ips in host_allowed4/6 (the host gateway)
+ * @add: true to add; false to remove (elements that are absent are no error)
+ *
+ * Adding puts @host_ifname in `guarded_ports` and each `port . address` in
+ * `port_addrs4/6` of table `bridge podnet`, in one transaction with the rest
+ * of @cmds once netd_nft_commit() runs it: add them before the port exists,
+ * remove them after it is gone. O(1) per attachment: no rule changes.
+ *
+ * Return: 0, or -EINVAL for a bad name or address family (nothing appended).
+ */
+int netd_nft_port_elements(json_t *cmds, const char *host_ifname, const struct pn_ip *ips, int nips,
+			   bool host_access, bool add);
+
+/**
+ * netd_nft_commit() - run the commands of @cmds (an array; kept by the caller) as one
+ * transaction in the current netns. An empty array does nothing.
+ *
+ * Return: 0 or -errno with a message.
+ */
+int netd_nft_commit(json_t *cmds, struct pn_err *err);
 
 /*
  * Published ports (DNAT) and the host's own namespace

@@ -6,6 +6,7 @@
 #include "fileutil.h"
 #include "link.h"
 #include "nft.h"
+#include "sandbox.h"
 
 #include <ctype.h>
 #include <fcntl.h>
@@ -321,6 +322,15 @@ int pf_net_ip_prefix(const struct netd_network *net, const struct pn_ip *ip)
 	return -EINVAL;
 }
 
+static int port_guard(const char *host_ifname, const struct pn_ip *ips, int nips, bool add, struct pn_err *err)
+{
+	_cleanup_json_ json_t *cmds = json_array();
+
+	if (netd_nft_port_elements(cmds, host_ifname, ips, nips, false, add) < 0)
+		return pn_err_set(err, EINVAL, "invalid addresses for %s", host_ifname);
+	return netd_nft_commit(cmds, err);
+}
+
 int pf_attach(struct pf_state *st, struct nl_sock *sk_i, struct nl_sock *sk_c, int c_netns_fd,
 	      const struct pf_attach_req *rq, struct pf_attach_res *res, struct pn_err *err)
 {
@@ -359,7 +369,10 @@ int pf_attach(struct pf_state *st, struct nl_sock *sk_i, struct nl_sock *sk_c, i
 		spec.prefixes[i] = rq->prefixes[i];
 	}
 	spec.route_metric = rq->metric;
-	r = netd_link_up(sk_c, "lo", err);
+	/* the port may send from its addresses only, from its first frame on (netd_nft_port_elements()) */
+	r = port_guard(res->host_ifname, rq->ips, rq->nips, true, err);
+	if (r == 0)
+		r = netd_link_up(sk_c, "lo", err);
 	if (r == 0) {
 		r = netd_veth_attach(sk_i, sk_c, c_netns_fd, rq->net, &spec, err);
 		if (r == -EEXIST && netd_link_exists(sk_i, res->host_ifname) == 1 &&
@@ -371,6 +384,8 @@ int pf_attach(struct pf_state *st, struct nl_sock *sk_i, struct nl_sock *sk_c, i
 		}
 	}
 	if (r < 0) {
+		if (netd_link_exists(sk_i, res->host_ifname) != 1)
+			port_guard(res->host_ifname, rq->ips, rq->nips, false, NULL);
 		if (!entry || !json_object_size(json_object_get(entry, "attachments")))
 			netd_bridge_delete_unused(sk_i, rq->net->bridge, NULL);
 		return r;
@@ -418,6 +433,13 @@ int pf_detach(struct pf_state *st, struct nl_sock *sk_i, struct nl_sock *sk_c, c
 	if (r == 0 && had_host && sk_c && ifname && netd_link_exists(sk_c, ifname) == 1)
 		r = netd_link_delete(sk_c, ifname, err);
 	atts = json_object_get(entry, "attachments");
+	if (r == 0) {
+		/* the port is gone: so are its addresses */
+		struct pn_ip ips[NETD_MAX_SUBNETS];
+		int n = netd_attach_ips(json_object_get(atts, id), ips, NETD_MAX_SUBNETS);
+
+		r = port_guard(host_if, ips, n, false, err);
+	}
 	json_object_del(atts, id);
 	if (entry && !json_object_size(atts)) {
 		struct netd_network net;
@@ -597,7 +619,7 @@ static void nfnl_header(char *buf, size_t *at, uint16_t type, uint16_t flags, ui
 	*ret = h;
 }
 
-static int nft_delete_table_raw(void)
+static int nft_delete_table_raw(int family)
 {
 	char buf[512] __attribute__((aligned(NLMSG_ALIGNTO))), ack[4096] __attribute__((aligned(NLMSG_ALIGNTO)));
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
@@ -611,7 +633,7 @@ static int nft_delete_table_raw(void)
 	nfnl_header(buf, &at, NFNL_MSG_BATCH_BEGIN, 0, 1, AF_UNSPEC, NFNL_SUBSYS_NFTABLES, &h);
 	h->nlmsg_len = (uint32_t)(at - start);
 	start = at;
-	nfnl_header(buf, &at, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELTABLE, NLM_F_ACK, 2, NFPROTO_INET, 0, &h);
+	nfnl_header(buf, &at, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELTABLE, NLM_F_ACK, 2, family, 0, &h);
 	a = nl_put(buf, &at, NLA_HDRLEN + sizeof(PF_NFT_TABLE));
 	a->nla_type = NFTA_TABLE_NAME;
 	a->nla_len = NLA_HDRLEN + sizeof(PF_NFT_TABLE);
@@ -668,7 +690,10 @@ int pf_firewall_sync(struct pf_state *st, struct pn_err *err)
 	if (!st->nft_dirty && !st->ports_dirty)
 		return 0;
 	if (json_object_size(nets) == 0) {
-		r = nft_delete_table_raw();
+		/* `inet podnet`, then the source guard's `bridge podnet` */
+		r = nft_delete_table_raw(NFPROTO_INET);
+		if (r == 0)
+			r = nft_delete_table_raw(NFPROTO_BRIDGE);
 		if (r < 0)
 			r = netd_nft_remove(err);
 		if (r == 0) {

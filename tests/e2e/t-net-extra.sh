@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # More of the network surface: dual-stack networks, static MAC, mtu, labels
-# and filters, prune, info, and the default network.
+# and filters, prune, info, the default network, and the source guard (a
+# container sends from its own addresses only).
 . "$(dirname "$0")/lib.sh"
 t_on_exit "$PODNET system reset -f"
 insp() { $PODNET inspect "$1" | python3 -c "import json,sys; d=json.load(sys.stdin)[0]; print($2)"; }
@@ -86,6 +87,33 @@ expect_match "unused2" "$T_LAST"
 expect_nomatch "dual|small" "$T_LAST" "networks in use are kept"
 expect_ok $PODNET network ls -q
 expect_nomatch "unused" "$T_LAST"
+
+t_case "a container sends from its own addresses only (IPv4, ARP, IPv6), and cannot widen its DNS view"
+ip_of() { $PODNET inspect "$1" | python3 -c "import json,sys; print([i for i in json.load(sys.stdin)[0]['networks']['$2']['ips'] if ('$3' == '6') == (':' in i)][0].split('/')[0])"; }
+expect_ok $PODNET run -d --name sgl --network dual -- sh -c \
+  "socat -u UDP4-RECV:7001 OPEN:$T_OUT/sg4,creat,append & exec socat -u UDP6-RECV:7001,ipv6only=1 OPEN:$T_OUT/sg6,creat,append"
+l4=$(ip_of sgl dual 4) l6=$(ip_of sgl dual 6) a4=$(ip_of v6a dual 4) a6=$(ip_of v6a dual 6)
+sleep 0.5
+expect_ok $PODNET exec v6b -- sh -c "echo legit4 | nc -u -w1 $l4 7001; echo legit6 | nc -6 -u -w1 $l6 7001"
+expect_ok $PODNET exec v6b -- sh -c "ip addr add $a4/32 dev eth0 && ip -6 addr add $a6/128 dev eth0 nodad &&
+  echo spoof4 | nc -u -w1 -s $a4 $l4 7001; echo spoof6 | nc -6 -u -w1 -s $a6 $l6 7001; true"
+wait_for 3 grep -q legit6 "$T_OUT/sg6"
+expect_eq "legit4" "$(cat "$T_OUT/sg4" 2>/dev/null)" "IPv4 datagrams received"
+expect_eq "legit6" "$(cat "$T_OUT/sg6" 2>/dev/null)" "IPv6 datagrams received"
+# names: sgw is on dual and sgo, sgx on sgo only; v6b (dual) borrows sgw's address to ask for sgx
+expect_ok $PODNET network create sgo
+expect_ok $PODNET run -d --name sgx --network sgo -- sleep 60
+expect_ok $PODNET run -d --name sgw --network dual -- sleep 60
+expect_ok $PODNET network connect sgo sgw
+w4=$(ip_of sgw dual 4) gw=$($PODNET network inspect dual | python3 -c 'import json,sys; print([s["gateway"] for s in json.load(sys.stdin)[0]["subnets"] if "." in s["gateway"]][0])')
+expect_ok $PODNET exec sgw -- dig +short +time=2 +tries=1 @"$gw" sgx
+expect_match "^10\." "$T_LAST" "sgw (on sgo too) resolves sgx"
+sleep 1.2
+expect_ok $PODNET exec v6b -- sh -c "ip addr add $w4/32 dev eth0 && ip neigh flush all &&
+  dig +short +time=2 +tries=1 -b $w4 @$gw sgx | grep -v '^;'; true"
+expect_eq "" "$T_LAST" "sgx resolved for v6b with sgw's address"
+expect_ok $PODNET rm -f sgl sgx sgw
+expect_ok $PODNET network rm sgo
 
 t_case "clean up"
 expect_ok $PODNET rm -f v6a v6b m1

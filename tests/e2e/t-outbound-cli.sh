@@ -4,7 +4,8 @@
 # namespace pn-outside that scripts/test.sh sets up as root with
 # bench/outbound-outside.sh: 198.51.100.2) over TCP and UDP, a 100 MB download
 # arrives intact, --internal networks cannot get out, the host's loopback is
-# reachable only when allowed, ICMP echo leaves through the host's ping
+# reachable only when allowed (from a container's own addresses only, and
+# following network connect and disconnect), ICMP echo leaves through the host's ping
 # sockets, an --ipv6 network reaches the outside over IPv6 (2001:db8:51::2),
 # and a killed podnet-slirp comes back.
 . "$(dirname "$0")/lib.sh"
@@ -71,6 +72,61 @@ expect_eq "2000000" "$T_LAST" "bytes from the host's ::1 over the IPv6 host gate
 expect_ok $PODNET network rm hg6
 kill $srv6; wait $srv6 2>/dev/null
 
+# the host services of the next cases: UDP datagrams appended to a file, and a TCP greeting
+udp_host=18741 tcp_host=18742
+socat -u UDP-RECV:$udp_host,bind=127.0.0.1,reuseaddr OPEN:"$T_OUT/udp-host",creat,append &
+usrv=$!; t_on_exit "kill $usrv"
+socat -T5 TCP-LISTEN:$tcp_host,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo host-tcp' &
+tsrv=$!; t_on_exit "kill $tsrv"
+wait_for 5 socat -t1 -T1 - TCP:127.0.0.1:$tcp_host
+ipof() { $PODNET inspect "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['networks']['$2']['ips'][0].split('/')[0])"; }
+# host_tcp CTR [socat address options]: the host service's greeting, through 10.0.2.2
+host_tcp() { $PODNET exec "$1" -- socat -t3 -T3 - TCP:10.0.2.2:$tcp_host,connect-timeout=3${2:+,$2} 2>/dev/null; }
+
+t_case "a container cannot borrow another's address to reach the host's loopback"
+expect_ok $PODNET network create spa
+expect_ok $PODNET network create --subnet 10.89.77.0/24 spb
+expect_ok $PODNET run -d --name ca --network spa --add-host host.containers.internal:host-gateway -- sleep 120
+expect_ok $PODNET run -d --name cb --network spb -- sleep 120
+expect_ok $PODNET run -d --name cc --network spa -- sleep 120
+ca_ip=$(ipof ca spa)
+expect_ok $PODNET exec ca -- sh -c "echo from-ca | nc -u -w1 10.0.2.2 $udp_host"
+wait_for 3 grep -q from-ca "$T_OUT/udp-host"
+grep -q from-ca "$T_OUT/udp-host" || t_fail "the allowed container's datagram did not arrive"
+# another network: ca's address added in cb and used as the source
+expect_ok $PODNET exec cb -- sh -c "ip addr add $ca_ip/32 dev eth0 && echo spoofed-cb | nc -u -w1 -s $ca_ip 10.0.2.2 $udp_host; true"
+# the same network, with ARP telling I that ca's address is now at cc's MAC
+expect_ok $PODNET exec cc -- sh -c "ip addr add $ca_ip/32 dev eth0 && ip neigh flush all && echo spoofed-cc | nc -u -w1 -s $ca_ip 10.0.2.2 $udp_host; true"
+expect_eq "" "$(host_tcp cc bind=$ca_ip)" "TCP from cc with ca's address"
+sleep 1
+grep -q spoofed "$T_OUT/udp-host" && t_fail "a datagram with a borrowed source reached the host: $(cat "$T_OUT/udp-host")"
+# ca itself is unharmed: I still sends its replies to ca
+expect_eq "host-tcp" "$(host_tcp ca)" "ca after the attempts"
+expect_ok $PODNET rm -f ca cb cc
+
+t_case "host access follows network connect and disconnect"
+expect_ok $PODNET run -d --name ch2 --network spa --add-host host.containers.internal:host-gateway -- sleep 120
+ch2_a=$(ipof ch2 spa)
+expect_eq "host-tcp" "$(host_tcp ch2)" "ch2 on spa"
+expect_ok $PODNET network connect spb ch2
+ch2_b=$(ipof ch2 spb)
+expect_ok $PODNET network disconnect spa ch2
+# the address on the network it joined is allowed, now that it is its only one
+expect_eq "host-tcp" "$(host_tcp ch2)" "ch2 through its spb address after connect"
+# the address it left is not: the next owner of it has no host access
+expect_fail '!' $PODNET run --rm --network spa --ip "$ch2_a" -- socat -t3 -T3 - TCP:10.0.2.2:$tcp_host,connect-timeout=3
+expect_ok $PODNET network disconnect spb ch2
+expect_fail '!' $PODNET run --rm --network spb --ip "$ch2_b" -- socat -t3 -T3 - TCP:10.0.2.2:$tcp_host,connect-timeout=3
+# network rm -f disconnects too
+expect_ok $PODNET network connect spb ch2
+ch2_b=$(ipof ch2 spb)
+expect_ok $PODNET network rm -f spb
+expect_ok $PODNET network create --subnet 10.89.77.0/24 spb
+expect_fail '!' $PODNET run --rm --network spb --ip "$ch2_b" -- socat -t3 -T3 - TCP:10.0.2.2:$tcp_host,connect-timeout=3
+expect_nomatch "does not match" "$T_ERR" "the address is on the new spb"
+expect_ok $PODNET rm -f ch2
+expect_ok $PODNET network rm spa spb
+
 t_case "kill -9 of podnet-slirp: the next command brings outbound back"
 expect_ok $PODNET run -d --name keep --network out -- sleep 60
 slirp=$(cut -d' ' -f1 "$PODNET_RUNTIME_DIR/slirp/podnet-slirp.pid")
@@ -82,7 +138,7 @@ expect_ok $PODNET info
 expect_match '"slirp"' "$T_LAST" "info shows the uplink"
 
 t_case "clean up"
-kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null
+kill "$srv" "$usrv" "$tsrv" 2>/dev/null; wait "$srv" "$usrv" "$tsrv" 2>/dev/null
 expect_ok $PODNET rm -f keep
 expect_ok $PODNET network rm out closed
 wait_for 5 t_no_podnet_procs

@@ -102,9 +102,122 @@ static void test_dnat(void **state)
 	netd_network_clear(&nets[0]);
 }
 
+/* does @doc's compact JSON text contain @needle? */
+static bool doc_has(json_t *doc, const char *needle)
+{
+	char *text = json_dumps(doc, JSON_COMPACT);
+	bool found = text && strstr(text, needle);
+
+	free(text);
+	return found;
+}
+
+/* the commands of @doc that add a rule to the source guard of table bridge podnet */
+static size_t count_guard_rules(json_t *doc)
+{
+	json_t *c;
+	size_t i, n = 0;
+
+	json_array_foreach(json_object_get(doc, "nftables"), i, c) {
+		json_t *r = json_object_get(json_object_get(c, "add"), "rule");
+
+		if (r && strcmp(json_string_value(json_object_get(r, "family")), "bridge") == 0 &&
+		    strcmp(json_string_value(json_object_get(r, "chain")), NETD_NFT_GUARD_CHAIN) == 0)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * Source addresses: a container may send from its own addresses only. The
+ * rules of table bridge podnet are fixed (one ruleset for any number of
+ * networks and containers); rebuilding flushes the chain but keeps the sets.
+ */
+static void test_source_guard(void **state)
+{
+	struct netd_network nets[2];
+	struct netd_network_opts a = { .name = "app" }, b = { .name = "db" };
+	struct netd_nft_opts host = { .host_netns = true };
+	struct pn_err err = { 0 };
+	json_t *doc;
+
+	(void)state;
+	assert_int_equal(netd_network_build(&a, NULL, 0, NULL, 0, &nets[0], &err), 0);
+	assert_int_equal(netd_network_build(&b, nets, 1, NULL, 0, &nets[1], &err), 0);
+	doc = netd_nft_ruleset(nets, 1);
+	/* unguarded ports pass; IPv4, ARP sender and IPv6 (but link-local and ::) must be the port's */
+	assert_int_equal(count_guard_rules(doc), 4);
+	assert_true(doc_has(doc, "{\"add\":{\"table\":{\"family\":\"bridge\",\"name\":\"podnet\"}}}"));
+	assert_true(doc_has(doc, "\"hook\":\"prerouting\""));
+	assert_true(doc_has(doc, "{\"flush\":{\"chain\":{\"name\":\"source_guard\",\"family\":\"bridge\""));
+	assert_false(doc_has(doc, "{\"flush\":{\"table\":{\"family\":\"bridge\""));
+	assert_true(doc_has(doc, "{\"match\":{\"op\":\"!=\",\"left\":{\"meta\":{\"key\":\"iifname\"}},"
+				 "\"right\":\"@guarded_ports\"}},{\"accept\":null}"));
+	assert_true(doc_has(doc, "{\"concat\":[{\"meta\":{\"key\":\"iifname\"}},"
+				 "{\"payload\":{\"protocol\":\"ip\",\"field\":\"saddr\"}}]},\"right\":\"@port_addrs4\"}},"
+				 "{\"drop\":null}"));
+	assert_true(doc_has(doc, "{\"payload\":{\"protocol\":\"arp\",\"field\":\"saddr ip\"}}]},"
+				 "\"right\":\"@port_addrs4\"}},{\"drop\":null}"));
+	assert_true(doc_has(doc, "{\"set\":[\"::\",{\"prefix\":{\"addr\":\"fe80::\",\"len\":10}}]}"));
+	assert_true(doc_has(doc, "{\"payload\":{\"protocol\":\"ip6\",\"field\":\"saddr\"}}]},"
+				 "\"right\":\"@port_addrs6\"}},{\"drop\":null}"));
+	json_decref(doc);
+	/* the same four rules for two networks, and in the host's namespace */
+	doc = netd_nft_ruleset(nets, 2);
+	assert_int_equal(count_guard_rules(doc), 4);
+	json_decref(doc);
+	doc = netd_nft_ruleset_opts(nets, 2, &host);
+	assert_int_equal(count_guard_rules(doc), 4);
+	json_decref(doc);
+	netd_network_clear(&nets[0]);
+	netd_network_clear(&nets[1]);
+}
+
+/* one attachment: its port and addresses as set elements, host access only when asked */
+static void test_port_elements(void **state)
+{
+	struct pn_ip ips[2];
+	struct pn_err err = { 0 };
+	json_t *cmds = json_array(), *doc;
+
+	(void)state;
+	(void)err;
+	pn_ip_parse("10.89.0.3", &ips[0]);
+	pn_ip_parse("fd89::3", &ips[1]);
+	assert_int_equal(netd_nft_port_elements(cmds, "pn01234567-0", ips, 2, false, true), 0);
+	doc = json_pack("{s:O}", "nftables", cmds);
+	assert_true(doc_has(doc, "{\"add\":{\"element\":{\"name\":\"port_addrs4\",\"elem\":[{\"concat\":"
+				 "[\"pn01234567-0\",\"10.89.0.3\"]}],\"family\":\"bridge\",\"table\":\"podnet\"}}}"));
+	assert_true(doc_has(doc, "{\"add\":{\"element\":{\"name\":\"port_addrs6\",\"elem\":[{\"concat\":"
+				 "[\"pn01234567-0\",\"fd89::3\"]}]"));
+	assert_true(doc_has(doc, "{\"add\":{\"element\":{\"name\":\"guarded_ports\",\"elem\":[\"pn01234567-0\"]"));
+	assert_false(doc_has(doc, "host_allowed"));
+	assert_false(doc_has(doc, "delete"));
+	json_decref(doc);
+	/* removal: add then delete each, so that an element already gone is no error; host access too */
+	json_array_clear(cmds);
+	assert_int_equal(netd_nft_port_elements(cmds, "pn01234567-0", ips, 2, true, false), 0);
+	doc = json_pack("{s:O}", "nftables", cmds);
+	assert_true(doc_has(doc, "{\"delete\":{\"element\":{\"name\":\"port_addrs4\",\"elem\":[{\"concat\":"
+				 "[\"pn01234567-0\",\"10.89.0.3\"]}]"));
+	assert_true(doc_has(doc, "{\"delete\":{\"element\":{\"name\":\"host_allowed4\",\"elem\":[\"10.89.0.3\"]"));
+	assert_true(doc_has(doc, "{\"delete\":{\"element\":{\"name\":\"host_allowed6\",\"elem\":[\"fd89::3\"]"));
+	assert_true(doc_has(doc, "{\"delete\":{\"element\":{\"name\":\"guarded_ports\",\"elem\":[\"pn01234567-0\"]"));
+	json_decref(doc);
+	/* a bad name or family appends nothing */
+	json_array_clear(cmds);
+	assert_int_equal(netd_nft_port_elements(cmds, "", ips, 2, false, true), -EINVAL);
+	assert_int_equal(netd_nft_port_elements(cmds, "a-name-far-too-long", ips, 2, false, true), -EINVAL);
+	ips[1].family = 0;
+	assert_int_equal(netd_nft_port_elements(cmds, "pn01234567-0", ips, 2, false, true), -EINVAL);
+	assert_int_equal(json_array_size(cmds), 0);
+	json_decref(cmds);
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = { cmocka_unit_test(test_rules), cmocka_unit_test(test_dnat) };
+	const struct CMUnitTest tests[] = { cmocka_unit_test(test_rules), cmocka_unit_test(test_dnat),
+					    cmocka_unit_test(test_source_guard), cmocka_unit_test(test_port_elements) };
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
