@@ -277,7 +277,7 @@ int netd_dns_publish(const struct pn_paths *p, json_t *doc, const char *netname,
 					       pn_ip_format(&net.subnets[s].gateway, b));
 		}
 		if (remove) {
-			r |= netd_dns_records_set(p, k, header, id, NULL);
+			r |= netd_dns_records_set(p, k, net.internal, header, id, NULL);
 			netd_network_clear(&net);
 			json_decref(v4);
 			json_decref(v6);
@@ -306,7 +306,7 @@ int netd_dns_publish(const struct pn_paths *p, json_t *doc, const char *netname,
 			len += (size_t)snprintf(line + len, sizeof(line) - len, " ");
 			append_list(line, sizeof(line), &len, json_object_get(doc, "dns"), false);
 		}
-		r |= netd_dns_records_set(p, k, header, id, line);
+		r |= netd_dns_records_set(p, k, net.internal, header, id, line);
 		netd_network_clear(&net);
 		json_decref(v4);
 		json_decref(v6);
