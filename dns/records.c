@@ -489,7 +489,8 @@ static int parse_record_line(struct dns_db *db, uint16_t net, const char *line, 
 		return -EINVAL;
 	n4 = parse_addr_list(f[1], fl[1], AF_INET, a4, DNS_LINE_ITEMS_MAX, false);
 	n6 = parse_addr_list(f[2], fl[2], AF_INET6, a6, DNS_LINE_ITEMS_MAX, false);
-	if (nf == 5 && fl[4] > 0)
+	/* an internal network has no way out: a container's own servers are not used (as aardvark-dns) */
+	if (nf == 5 && fl[4] > 0 && !db->nets[net].internal)
 		ndns = parse_addr_list(f[4], fl[4], 0, dns, DNS_UPSTREAMS_MAX, true);
 	if (n4 < 0 || n6 < 0 || ndns < 0)
 		return -EINVAL;
@@ -574,10 +575,16 @@ static void rollback(struct dns_db *db, const struct dns_db *saved)
 static int net_begin(struct dns_db *db, const char *name, uint64_t lines, uint64_t text_len,
 		     const char *line, size_t llen)
 {
+	size_t name_len = strlen(name), suffix_len = strlen(DNS_INTERNAL_SUFFIX);
+	bool internal = false;
 	struct dns_network *net;
 	int n, r;
 
-	if (strlen(name) >= sizeof(net->name))
+	if (name_len > suffix_len && memcmp(name + name_len - suffix_len, DNS_INTERNAL_SUFFIX, suffix_len) == 0) {
+		internal = true;
+		name_len -= suffix_len;
+	}
+	if (name_len >= sizeof(net->name))
 		return -EINVAL;
 	if (RESERVE(db, recs, n_recs, cap_recs, (uint64_t)db->n_recs + lines, DNS_RECORDS_MAX) < 0 ||
 	    RESERVE(db, names, n_names, cap_names, (uint64_t)db->n_names + 2 * lines, DNS_RECORDS_MAX * 4) < 0 ||
@@ -593,7 +600,9 @@ static int net_begin(struct dns_db *db, const char *name, uint64_t lines, uint64
 		return r;
 	net = &db->nets[db->n_nets];
 	memset(net, 0, sizeof(*net));
-	snprintf(net->name, sizeof(net->name), "%s", name);
+	memcpy(net->name, name, name_len);
+	net->name[name_len] = '\0';
+	net->internal = internal;
 
 	if (llen > 0 && line[llen - 1] == '\r')
 		llen--;
@@ -880,8 +889,12 @@ bool dns_db_networks_differ(const struct dns_db *db, const char *dir)
 
 		if ((de->d_type != DT_REG && de->d_type != DT_UNKNOWN) || skip_entry(de->d_name))
 			continue;
-		for (uint32_t i = 0; i < db->n_nets && !known; i++)
-			known = strcmp(db->nets[i].name, de->d_name) == 0;
+		for (uint32_t i = 0; i < db->n_nets && !known; i++) {
+			size_t nl = strlen(db->nets[i].name);
+
+			known = strncmp(db->nets[i].name, de->d_name, nl) == 0 &&
+				strcmp(de->d_name + nl, db->nets[i].internal ? DNS_INTERNAL_SUFFIX : "") == 0;
+		}
 		if (!known)
 			return true;
 		files++;

@@ -37,8 +37,16 @@ struct dns_upstreams {
 	struct dns_addr addr[DNS_UPSTREAMS_MAX];
 };
 
+/*
+ * A records file named NAME%int is internal network NAME (aardvark-dns's
+ * convention since 1.11, written by netavark and by netd): its listener never
+ * forwards, and the upstream servers of its record lines are ignored.
+ */
+#define DNS_INTERNAL_SUFFIX "%int"
+
 struct dns_network {
-	char name[256];
+	char name[256];  /* the network's name: the file name without DNS_INTERNAL_SUFFIX */
+	bool internal;   /* no outbound path: nothing asked on its listener goes upstream */
 	unsigned int n_gateways;
 	struct dns_addr gateway[DNS_GATEWAYS_MAX];
 };
@@ -112,12 +120,13 @@ void dns_db_free(struct dns_db *db);
 /**
  * dns_db_add_network() - parse one records file
  * @db: database being loaded (before dns_db_build())
- * @name: the network's name (the file name)
+ * @name: the file name: the network's name, with DNS_INTERNAL_SUFFIX for an internal network
  * @text: file contents
  * @len: length of @text
  *
  * Line 1 must hold the gateway addresses; a record line that does not parse is
- * skipped and counted in @db->bad_lines.
+ * skipped and counted in @db->bad_lines. On an internal network the upstream
+ * servers of record lines (the fifth field) are ignored.
  *
  * Return: 0, -EINVAL if line 1 is not a list of addresses, -E2BIG past a limit, -ENOMEM.
  */
@@ -152,7 +161,8 @@ int dns_db_load_dir(struct dns_db *db, const char *dir);
  *
  * A cheap look (one readdir, no file read) telling a reload that must open or
  * close listeners from one that only changes records. Return: true when a
- * file has no network in @db, a network of @db has no file, or @dir cannot be read.
+ * file has no network in @db (a network that became internal or stopped
+ * being so counts as another), a network of @db has no file, or @dir cannot be read.
  */
 bool dns_db_networks_differ(const struct dns_db *db, const char *dir);
 

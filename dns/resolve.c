@@ -189,9 +189,10 @@ static enum dns_action resolve_reverse(const struct dns_db *db, uint16_t net, co
 	return DNS_ACT_FORWARD;
 }
 
-enum dns_action dns_resolve(const struct dns_db *db, uint16_t net, const struct dns_addr *client,
-			    const uint8_t *pkt, size_t len, bool tcp, struct dns_query *q, uint8_t *out, size_t out_cap,
-			    size_t *out_len)
+/* The answer rules, with DNS_ACT_FORWARD for whatever is not ours. */
+static enum dns_action resolve_query(const struct dns_db *db, uint16_t net, const struct dns_addr *client,
+				     const uint8_t *pkt, size_t len, bool tcp, struct dns_query *q, uint8_t *out,
+				     size_t out_cap, size_t *out_len)
 {
 	const struct dns_record *recs[DNS_LOOKUP_MAX];
 	uint16_t others[DNS_ASKER_NETS_MAX];
@@ -289,4 +290,24 @@ enum dns_action dns_resolve(const struct dns_db *db, uint16_t net, const struct 
 rcode_only:
 	*out_len = dns_reply_rcode(q, rcode, out, out_cap);
 	return *out_len ? DNS_ACT_REPLY : DNS_ACT_DROP;
+}
+
+enum dns_action dns_resolve(const struct dns_db *db, uint16_t net, const struct dns_addr *client,
+			    const uint8_t *pkt, size_t len, bool tcp, struct dns_query *q, uint8_t *out, size_t out_cap,
+			    size_t *out_len)
+{
+	enum dns_action act = resolve_query(db, net, client, pkt, len, tcp, q, out, out_cap, out_len);
+	struct dns_msg m;
+
+	/*
+	 * An internal network has no outbound path, and its resolver is none
+	 * either (else it is a channel out: queries carry data, answers bring
+	 * it in). A name that is not ours does not exist there: NXDOMAIN, not
+	 * authoritative, as aardvark-dns answers. Whoever asks, over UDP or TCP.
+	 */
+	if (act == DNS_ACT_FORWARD && net < db->n_nets && db->nets[net].internal) {
+		dns_msg_begin(&m, out, out_cap, tcp ? DNS_TCP_MSG_MAX : q->udp_max, q, DNS_RCODE_NXDOMAIN, false);
+		return reply(&m, out_len);
+	}
+	return act;
 }

@@ -277,7 +277,7 @@ int netd_dns_publish(const struct pn_paths *p, json_t *doc, const char *netname,
 					       pn_ip_format(&net.subnets[s].gateway, b));
 		}
 		if (remove) {
-			r |= netd_dns_records_set(p, k, header, id, NULL);
+			r |= netd_dns_records_set(p, k, net.internal, header, id, NULL);
 			netd_network_clear(&net);
 			json_decref(v4);
 			json_decref(v6);
@@ -306,7 +306,7 @@ int netd_dns_publish(const struct pn_paths *p, json_t *doc, const char *netname,
 			len += (size_t)snprintf(line + len, sizeof(line) - len, " ");
 			append_list(line, sizeof(line), &len, json_object_get(doc, "dns"), false);
 		}
-		r |= netd_dns_records_set(p, k, header, id, line);
+		r |= netd_dns_records_set(p, k, net.internal, header, id, line);
 		netd_network_clear(&net);
 		json_decref(v4);
 		json_decref(v6);
@@ -370,21 +370,29 @@ char *netd_resolv_text(const struct pn_paths *p, json_t *doc)
 	buf[0] = '\0';
 	json_array_foreach(json_object_get(doc, "dns_search"), i, v)
 		len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? " " : "search ", json_string_value(v));
-	json_object_foreach(nets, k, att) {
-		struct netd_network net;
+	/*
+	 * Internal networks' resolvers last: they answer names only (NXDOMAIN for
+	 * the rest), and a stub resolver does not ask the next server after an
+	 * NXDOMAIN. Every listener answers the names of all the asker's networks.
+	 */
+	for (int internal = 0; internal < 2; internal++) {
+		json_object_foreach(nets, k, att) {
+			struct netd_network net;
 
-		if (netd_network_load(p, k, &net, NULL) < 0)
-			continue;
-		if (net.dns && servers == 0 && !json_array_size(json_object_get(doc, "dns_search")))
-			len += (size_t)snprintf(buf + len, cap - len, "search dns.podnet\n");
-		if (net.dns) {
-			json_array_foreach(json_object_get(att, "gateways"), i, v) {
-				if (len < cap - 128)
-					len += (size_t)snprintf(buf + len, cap - len, "nameserver %s\n", json_string_value(v));
-				servers++;
+			if (netd_network_load(p, k, &net, NULL) < 0)
+				continue;
+			if (net.dns && net.internal == internal) {
+				if (servers == 0 && !json_array_size(json_object_get(doc, "dns_search")))
+					len += (size_t)snprintf(buf + len, cap - len, "search dns.podnet\n");
+				json_array_foreach(json_object_get(att, "gateways"), i, v) {
+					if (len < cap - 128)
+						len += (size_t)snprintf(buf + len, cap - len, "nameserver %s\n",
+									json_string_value(v));
+					servers++;
+				}
 			}
+			netd_network_clear(&net);
 		}
-		netd_network_clear(&net);
 	}
 	if (servers == 0) {
 		/* no podnet resolver: the host's servers, minus loopback ones the container cannot reach */

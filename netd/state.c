@@ -279,10 +279,24 @@ bool netd_sandbox_alive(json_t *doc)
 	return netd_sandbox_proc(doc, "init", &id) && pn_proc_alive(&id);
 }
 
-static int records_set(const char *dir, const char *network, const char *header, const char *id,
-		       const char *line, bool drop_empty);
+static int records_set(const char *dir, const char *network, bool internal, const char *header,
+		       const char *id, const char *line, bool drop_empty);
 
-int netd_dns_records_set(const struct pn_paths *p, const char *network, const char *header,
+bool netd_dns_records_file(const char *file, char *ret_name, bool *ret_internal)
+{
+	size_t len = strlen(file), slen = strlen(NETD_DNS_INTERNAL_SUFFIX);
+
+	*ret_internal = len > slen && strcmp(file + len - slen, NETD_DNS_INTERNAL_SUFFIX) == 0;
+	if (*ret_internal)
+		len -= slen;
+	if (!netd_name_valid_n(file, len, NETD_NAME_MAX))
+		return false;
+	memcpy(ret_name, file, len);
+	ret_name[len] = '\0';
+	return true;
+}
+
+int netd_dns_records_set(const struct pn_paths *p, const char *network, bool internal, const char *header,
 			 const char *id, const char *line)
 {
 	char dir[PATH_MAX];
@@ -292,13 +306,13 @@ int netd_dns_records_set(const struct pn_paths *p, const char *network, const ch
 	r = pn_mkdir_p(dir, 0700);
 	if (r < 0)
 		return r;
-	return records_set(dir, network, header, id, line, false);
+	return records_set(dir, network, internal, header, id, line, false);
 }
 
-int netd_dns_records_set_dir(const char *dir, const char *network, const char *header,
+int netd_dns_records_set_dir(const char *dir, const char *network, bool internal, const char *header,
 			     const char *id, const char *line)
 {
-	return records_set(dir, network, header, id, line, true);
+	return records_set(dir, network, internal, header, id, line, true);
 }
 
 /*
@@ -306,8 +320,8 @@ int netd_dns_records_set_dir(const char *dir, const char *network, const char *h
  * by line: with 1000 containers that copy and its fresh pages were half a
  * millisecond of every connect. Lines of @id are found with memmem().
  */
-static int records_set(const char *dir, const char *network, const char *header, const char *id,
-		       const char *line, bool drop_empty)
+static int records_set(const char *dir, const char *network, bool internal, const char *header,
+		       const char *id, const char *line, bool drop_empty)
 {
 	_cleanup_free_ char *old = NULL, *needle = NULL, *tail = NULL;
 	_cleanup_free_ struct iovec *iov = NULL;
@@ -316,7 +330,11 @@ static int records_set(const char *dir, const char *network, const char *header,
 	const char *cur, *end, *hit;
 	int r, n = 0;
 
-	pn_path(path, "%s/%s", dir, network);
+	if (line) {
+		/* a file of the other kind is a leftover of a network of that name that was removed */
+		unlink(pn_path(path, "%s/%s%s", dir, network, internal ? "" : NETD_DNS_INTERNAL_SUFFIX));
+	}
+	pn_path(path, "%s/%s%s", dir, network, internal ? NETD_DNS_INTERNAL_SUFFIX : "");
 	r = pn_read_file(path, PN_FILE_MAX, &old, &oldlen);
 	if (r < 0 && r != -ENOENT)
 		return r;
@@ -380,10 +398,13 @@ static int records_set(const char *dir, const char *network, const char *header,
 int netd_dns_records_drop(const struct pn_paths *p, const char *network)
 {
 	char path[PATH_MAX];
+	int r = 0;
 
 	if (unlink(pn_path(path, "%s/dns/%s", p->runtime, network)) < 0 && errno != ENOENT)
-		return -errno;
-	return 0;
+		r = -errno;
+	if (unlink(pn_path(path, "%s/dns/%s%s", p->runtime, network, NETD_DNS_INTERNAL_SUFFIX)) < 0 && errno != ENOENT)
+		r = -errno;
+	return r;
 }
 
 int netd_forget_owner(const struct pn_paths *p, const char *id)
@@ -411,16 +432,17 @@ int netd_forget_owner(const struct pn_paths *p, const char *id)
 	d = opendir(pn_path(path, "%s/dns", p->runtime));
 	while (d && (de = readdir(d))) {
 		_cleanup_free_ char *buf = NULL;
-		char file[PATH_MAX], *nl;
+		char file[PATH_MAX], name[NETD_NAME_MAX + 1], *nl;
+		bool internal;
 
-		if (de->d_name[0] == '.' || !netd_name_valid(de->d_name))
+		if (de->d_name[0] == '.' || !netd_dns_records_file(de->d_name, name, &internal))
 			continue;
 		if (pn_read_file(pn_path(file, "%s/%s", path, de->d_name), PN_FILE_MAX, &buf, NULL) < 0)
 			continue;
 		nl = strchr(buf, '\n');
 		if (nl)
 			*nl = '\0';
-		netd_dns_records_set(p, de->d_name, buf, id, NULL);
+		netd_dns_records_set(p, name, internal, buf, id, NULL);
 	}
 	return r;
 }

@@ -68,25 +68,45 @@ void netd_sandbox_set_proc(json_t *doc, const char *key, const struct pn_proc_id
 /** netd_sandbox_alive() - is its init process running? */
 bool netd_sandbox_alive(json_t *doc);
 
+/*
+ * The records file of an internal network is NAME%int, not NAME: the name
+ * aardvark-dns (since 1.11) and netavark give it, so that the responder
+ * answers such a network's names and forwards nothing for it. '%' is not
+ * allowed in a network name, so the two cannot be confused.
+ */
+#define NETD_DNS_INTERNAL_SUFFIX "%int"
+
 /**
  * netd_dns_records_set() - replace the line of @id in the network's records file
+ * @network: the network's name
+ * @internal: the network is internal: the file is @network%int (and a stale
+ *            file of the other kind is removed when one is written)
  * @line: the new line (without newline), or NULL to remove it
  * @header: line 1 (gateways), used when the file is created
  *
  * Return: 0 or -errno.
  */
-int netd_dns_records_set(const struct pn_paths *p, const char *network, const char *header,
+int netd_dns_records_set(const struct pn_paths *p, const char *network, bool internal, const char *header,
 			 const char *id, const char *line);
 /**
- * netd_dns_records_set_dir() - netd_dns_records_set() on the file @dir/@network
+ * netd_dns_records_set_dir() - netd_dns_records_set() on a file in @dir
  *
  * For writers of aardvark-dns's config directory (the netavark front). @dir must exist.
  * A file left with its header only is removed when @line is NULL.
  *
  * Return: 0 or -errno.
  */
-int netd_dns_records_set_dir(const char *dir, const char *network, const char *header,
+int netd_dns_records_set_dir(const char *dir, const char *network, bool internal, const char *header,
 			     const char *id, const char *line);
+/**
+ * netd_dns_records_file() - the network a records file name stands for
+ * @file: a file name in a records directory
+ * @ret_name: the network's name (@file without the suffix), NETD_NAME_MAX + 1 bytes
+ * @ret_internal: whether it is an internal network's file
+ *
+ * Return: true when @file is a network's records file name.
+ */
+bool netd_dns_records_file(const char *file, char *ret_name, bool *ret_internal);
 /**
  * netd_forget_owner() - remove every lease and DNS record of @id, on all networks
  *
@@ -96,6 +116,7 @@ int netd_dns_records_set_dir(const char *dir, const char *network, const char *h
 int netd_forget_owner(const struct pn_paths *p, const char *id);
 
 
+/** netd_dns_records_drop() - remove the records file of @network (either kind). Return: 0 or -errno. */
 int netd_dns_records_drop(const struct pn_paths *p, const char *network);
 
 #endif

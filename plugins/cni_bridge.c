@@ -101,7 +101,8 @@ static int dns_update(struct ctx *c, const struct pn_ip *ips, int nips, bool rem
 		if (r < 0)
 			return pn_err_set(err, -r, "cannot write a DNS record for %s", c->env.containerid);
 	}
-	r = netd_dns_records_set_dir(c->dns_dir, c->conf.name, header, c->env.containerid, remove ? NULL : line);
+	r = netd_dns_records_set_dir(c->dns_dir, c->conf.name, c->conf.net.internal, header, c->env.containerid,
+				     remove ? NULL : line);
 	if (r < 0)
 		return pn_err_set(err, -r, "cannot update %s/%s: %s", c->dns_dir, c->conf.name, strerror(-r));
 	return 0;

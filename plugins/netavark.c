@@ -134,7 +134,8 @@ static int dns_record(struct ctx *c, const struct nvk_netreq *nr, bool remove, s
 		size_t others = json_object_size(atts) - (json_object_get(atts, c->opts.container_id) ? 1 : 0);
 		char path[PATH_MAX];
 
-		if (others == 0 && pn_path(path, "%s/%s", c->dns_dir, nr->net.name))
+		if (others == 0 && pn_path(path, "%s/%s%s", c->dns_dir, nr->net.name,
+					       nr->net.internal ? NETD_DNS_INTERNAL_SUFFIX : ""))
 			unlink(path);
 	}
 	if (!remove) {
@@ -143,7 +144,8 @@ static int dns_record(struct ctx *c, const struct nvk_netreq *nr, bool remove, s
 			return pn_err_set(err, -r, "network %s: cannot write a DNS record for %s", nr->net.name,
 					  c->opts.container_name);
 	}
-	r = netd_dns_records_set_dir(c->dns_dir, nr->net.name, header, c->opts.container_id, remove ? NULL : line);
+	r = netd_dns_records_set_dir(c->dns_dir, nr->net.name, nr->net.internal, header, c->opts.container_id,
+				     remove ? NULL : line);
 	if (r < 0)
 		return pn_err_set(err, -r, "cannot update %s/%s: %s", c->dns_dir, nr->net.name, strerror(-r));
 	return 0;
@@ -248,10 +250,13 @@ static int publish_ports(struct ctx *c, struct pn_err *err)
 static void drop_stale_records(const char *dns_dir)
 {
 	_cleanup_closedir_ DIR *d = opendir(dns_dir);
+	char name[NETD_NAME_MAX + 1];
 	struct dirent *de;
+	bool internal;
 
 	while (d && (de = readdir(d))) {
-		if (de->d_name[0] == '.' || !netd_name_valid(de->d_name) || strcmp(de->d_name, "aardvark.pid") == 0)
+		if (de->d_name[0] == '.' || !netd_dns_records_file(de->d_name, name, &internal) ||
+		    strcmp(de->d_name, "aardvark.pid") == 0)
 			continue;
 		unlinkat(dirfd(d), de->d_name, 0);
 	}

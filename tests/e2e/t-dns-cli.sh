@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Name resolution as a user sees it through the CLI: names, aliases, the
 # search domain, PTR, case, TCP, a container on two networks, isolation, and
-# records following run, connect, disconnect and rm live.
+# records following run, connect, disconnect and rm live, and an internal
+# network whose resolver forwards nothing (not even to a container's --dns).
 . "$(dirname "$0")/lib.sh"
 t_on_exit "$PODNET system reset -f"
 ip_of() { $PODNET inspect "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['networks']['$2']['ips'][0].split('/')[0])"; }
@@ -48,6 +49,29 @@ t_case "a network with DNS disabled has no resolver of ours"
 expect_ok $PODNET network create --disable-dns quiet
 expect_ok $PODNET run --rm --network quiet -- cat /etc/resolv.conf
 expect_nomatch "dns\.podnet" "$T_LAST" "resolv.conf"
+
+t_case "an internal network: its names resolve, nothing else is forwarded, --dns included (no way out)"
+expect_ok $PODNET network create --internal inner
+expect_ok $PODNET run -d --name ci1 --network inner -- sleep 120
+expect_ok $PODNET run -d --name ci2 --network inner --dns 198.51.100.1 -- sleep 120
+expect_ok $PODNET run -d --name ci3 --network inner,front -- sleep 120
+expect_ok test -f "$PODNET_RUNTIME_DIR/dns/inner%int"
+expect_ok test ! -e "$PODNET_RUNTIME_DIR/dns/inner"
+expect_match "198\.51\.100\.1" "$(cat "$PODNET_RUNTIME_DIR/dns/inner%int")" "the records line keeps --dns"
+expect_eq "$(ip_of ci1 inner)" "$(q ci2 ci1)" "ci2 -> ci1"
+expect_eq "ci1.dns.podnet." "$(q ci2 -x "$(ip_of ci1 inner)")" "PTR"
+# forwarded, this would wait for 198.51.100.1 and end in SERVFAIL
+expect_eq NXDOMAIN "$(status ci2 exfil.example.com)" "ci2 (--dns) -> exfil.example.com"
+expect_eq NXDOMAIN "$(status ci2 +tcp exfil.example.com)" "over TCP"
+expect_eq NXDOMAIN "$(status ci1 -x 192.0.2.1)" "a foreign PTR"
+# a container on an internal and a routed network asks the routed one's resolver first
+expect_ok $PODNET exec ci3 -- cat /etc/resolv.conf
+front_gw=$($PODNET inspect ci3 | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['networks']['front']['gateways'][0])")
+expect_eq "nameserver $front_gw" "$(grep -m1 '^nameserver' <<<"$T_LAST")" "first nameserver of ci3"
+expect_eq "$(ip_of ci1 inner)" "$(q ci3 ci1)" "ci3 -> ci1 through front's resolver"
+expect_ok $PODNET rm -f ci1 ci2 ci3
+expect_ok $PODNET network rm inner
+expect_ok test ! -e "$PODNET_RUNTIME_DIR/dns/inner%int"
 
 t_case "clean up"
 expect_ok $PODNET rm -f db app web

@@ -5,7 +5,8 @@
 # in I), UDP and TCP forwarding, several forwarded queries on one TCP
 # connection, TC relayed so the client retries over TCP, failover past a dead
 # server and past SERVFAIL, SERVFAIL when none answers, a container's own
-# --dns servers, and the exit when the last records file goes.
+# --dns servers, an internal network (records file NAME%int) that forwards
+# nothing, and the exit when the last records file goes.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/../../dns/testing/e2e-env.sh"
 
@@ -63,6 +64,35 @@ expect_ok in_ctr "$DB" dig +short +tries=1 +time=2 @10.89.0.1 own.example
 expect_eq "192.0.2.2" "$T_LAST" "db asks upstream 2"
 expect_ok in_ctr "$WEB" dig +short +tries=1 +time=2 @10.89.0.1 own.example
 expect_eq "192.0.2.1" "$T_LAST" "web asks the default"
+
+t_case "an internal network (records file blue%int): its names answered, nothing forwarded, --dns ignored"
+dns_network 'blue%int' pnblue 10.89.1.1 || t_fail "dns_network failed"
+dns_container INNER pnblue 10.89.1.2 || t_fail "dns_container failed"
+dns_container INNER2 pnblue 10.89.1.3 || t_fail "dns_container failed"
+dns_record 'blue%int' "cccc 10.89.1.2  inner" "dddd 10.89.1.3  inner2 127.0.0.1#$UP_B"
+dns_reload
+wait_for 3 in_ctr "$INNER" dig +short +tries=1 +time=1 @10.89.1.1 inner2
+up1=$(queries 1); up2=$(queries 2)
+expect_ok in_ctr "$INNER" dig +short +tries=1 +time=2 @10.89.1.1 inner2
+expect_eq "10.89.1.3" "$T_LAST" "a name of the network"
+expect_ok in_ctr "$INNER" dig +tries=1 +time=2 @10.89.1.1 exfil.example.com
+expect_match 'status: NXDOMAIN' "$T_LAST" "UDP"
+expect_nomatch 'flags:[a-z ]* aa' "$T_LAST" "not authoritative for it"
+expect_ok in_ctr "$INNER" dig +tcp +tries=1 +time=2 @10.89.1.1 exfil2.example.com
+expect_match 'status: NXDOMAIN' "$T_LAST" "TCP"
+expect_ok in_ctr "$INNER2" dig +tries=1 +time=2 @10.89.1.1 inner-own.example
+expect_match 'status: NXDOMAIN' "$T_LAST" "a container with its own --dns"
+expect_ok in_ctr "$INNER2" dig +tcp +tries=1 +time=2 @10.89.1.1 inner-own2.example
+expect_match 'status: NXDOMAIN' "$T_LAST" "the same over TCP"
+expect_ok in_ctr "$INNER" dig +tries=1 +time=2 @10.89.1.1 -x 192.0.2.1
+expect_match 'status: NXDOMAIN' "$T_LAST" "a foreign reverse name"
+expect_eq "$up1" "$(queries 1)" "queries to the default upstream"
+expect_eq "$up2" "$(queries 2)" "queries to the --dns upstream"
+expect_nomatch 'exfil|inner-own' "$(cat "$T_OUT"/upstream-*.log)" "upstream logs"
+expect_ok in_ctr "$WEB" dig +short +tries=1 +time=2 @10.89.0.1 still.example
+expect_eq "192.0.2.1" "$T_LAST" "red still forwards"
+rm "$DNS_DIR/blue%int"
+dns_reload
 
 t_case "failover: the first upstream is dead; the second answers, and the dead one is then skipped"
 restart --upstream "127.0.0.1#$UP_DEAD" --upstream "127.0.0.1#$UP_A" --upstream-timeout-ms 300

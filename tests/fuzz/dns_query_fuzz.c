@@ -2,7 +2,8 @@
 /*
  * libFuzzer target for the podnet-dns query path: every input is a packet
  * received on network 0 of a small fixed database, run through dns_resolve()
- * over UDP and over TCP, and also checked as an upstream reply against a fixed
+ * over UDP and over TCP, on an internal network (which must never forward),
+ * and also checked as an upstream reply against a fixed
  * question. Anything but a clean return is a bug. Corpus: dns_query_corpus/.
  */
 #include <stddef.h>
@@ -32,6 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dns_db_init(&db, 1);
 		dns_db_add_network(&db, "n0", net0, sizeof(net0) - 1);
 		dns_db_add_network(&db, "n1", net1, sizeof(net1) - 1);
+		dns_db_add_network(&db, "n2%int", net1, sizeof(net1) - 1); /* internal: never forwards */
 		dns_db_set_host_gateway(&db, "10.0.2.2\n", 9);
 		dns_db_build(&db);
 		ready = 1;
@@ -42,6 +44,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (dns_resolve(&db, 1, NULL, data, size, true, &q, out, sizeof(out), &len) == DNS_ACT_REPLY &&
 	    len < DNS_HEADER_LEN)
 		__builtin_trap();
+	switch (dns_resolve(&db, 2, NULL, data, size, false, &q, out, DNS_UDP_OURS, &len)) {
+	case DNS_ACT_FORWARD:
+		__builtin_trap(); /* an internal network's listener forwarded */
+	case DNS_ACT_REPLY:
+		if (len > q.udp_max)
+			__builtin_trap();
+		break;
+	case DNS_ACT_DROP:
+		break;
+	}
 	if (dns_reply_matches(data, size, size >= 2 ? dns_get16(data) : 0, question, sizeof(question))) {
 		uint8_t copy[DNS_QUERY_MAX];
 

@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	dns_db_init(&db, 5);
 	dns_db_add_network(&db, "fuzz", (const char *)data, size);
-	dns_db_add_network(&db, "again", (const char *)data, size);
+	dns_db_add_network(&db, "again%int", (const char *)data, size); /* internal: no upstreams */
 	dns_db_set_host_gateway(&db, (const char *)data, size);
 	dns_resolv_conf_parse((const char *)data, size, &ups);
 	if (dns_db_build(&db) == 0) {

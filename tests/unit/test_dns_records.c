@@ -258,6 +258,70 @@ static void test_networks_differ(void **state)
 	dns_db_free(&db);
 }
 
+/*
+ * An internal network's file is NAME%int (aardvark-dns's convention): the
+ * network is NAME, marked internal, and its lines' upstream servers (a
+ * container's --dns) are ignored, while the same line elsewhere keeps them.
+ * A network that turns internal (or back) is another set of networks for a
+ * reload; its records-only changes are not.
+ */
+static void test_internal_network(void **state)
+{
+	static const char text[] = "10.89.3.1\niiii 10.89.3.2  inside 198.51.100.1,2001:db8::1\n";
+	char dir[] = "/tmp/test_dns_records.XXXXXX", path[4096];
+	const struct dns_record *r[2];
+	struct dns_db db;
+	bool elsewhere;
+
+	(void)state;
+	dns_db_init(&db, 7);
+	assert_int_equal(dns_db_add_network(&db, "plain", text, strlen(text)), 0);
+	assert_int_equal(dns_db_add_network(&db, "inner%int", text, strlen(text)), 0);
+	assert_int_equal(dns_db_add_network(&db, "%int", text, strlen(text)), 0); /* just the suffix: a name */
+	assert_int_equal(dns_db_build(&db), 0);
+	assert_string_equal(db.nets[0].name, "plain");
+	assert_false(db.nets[0].internal);
+	assert_string_equal(db.nets[1].name, "inner");
+	assert_true(db.nets[1].internal);
+	assert_string_equal(db.nets[2].name, "%int");
+	assert_false(db.nets[2].internal);
+	assert_int_equal(dns_db_find_name(&db, 0, "inside", 6, r, 2, &elsewhere), 1);
+	assert_int_equal(r[0]->upstreams, 0);
+	assert_int_equal(db.upstreams[0].count, 2);
+	assert_int_equal(dns_db_find_name(&db, 1, "inside", 6, r, 2, &elsewhere), 1);
+	assert_int_equal(r[0]->upstreams, -1);
+	assert_int_equal(r[0]->n_v4, 1);
+	dns_db_free(&db);
+
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "inner%int", text);
+	write_file(dir, "two", net2);
+	dns_db_init(&db, 7);
+	assert_int_equal(dns_db_load_dir(&db, dir), 2);
+	for (uint32_t n = 0; n < db.n_nets; n++)
+		assert_int_equal(db.nets[n].internal, strcmp(db.nets[n].name, "inner") == 0);
+	assert_int_equal(db.n_upstreams, 0);
+	assert_false(dns_db_networks_differ(&db, dir));
+	write_file(dir, "inner%int", net2); /* records only */
+	assert_false(dns_db_networks_differ(&db, dir));
+	/* the network is no longer internal (removed and created again) */
+	snprintf(path, sizeof(path), "%s/inner%%int", dir);
+	assert_int_equal(unlink(path), 0);
+	write_file(dir, "inner", text);
+	assert_true(dns_db_networks_differ(&db, dir));
+	dns_db_free(&db);
+	/* and the other way */
+	dns_db_init(&db, 7);
+	assert_int_equal(dns_db_load_dir(&db, dir), 2);
+	assert_false(dns_db_networks_differ(&db, dir));
+	snprintf(path, sizeof(path), "%s/two", dir);
+	assert_int_equal(unlink(path), 0);
+	write_file(dir, "two%int", net2);
+	assert_true(dns_db_networks_differ(&db, dir));
+	dns_db_free(&db);
+	assert_int_equal(pn_rm_rf(dir), 0);
+}
+
 static void test_ten_thousand(void **state)
 {
 	const struct dns_record *r[2];
@@ -566,6 +630,7 @@ int main(void)
 		cmocka_unit_test(test_resolv_conf),
 		cmocka_unit_test(test_load_dir),
 		cmocka_unit_test(test_networks_differ),
+		cmocka_unit_test(test_internal_network),
 		cmocka_unit_test(test_ten_thousand),
 		cmocka_unit_test(test_two_networks_compact),
 		cmocka_unit_test(test_ipv4_like_inet_pton),

@@ -457,10 +457,98 @@ static void test_asker_networks(void **state)
 	}
 }
 
+/*
+ * An internal network (records file NAME%int) has no outbound path and its
+ * listener is none either: its own names, PTR and host.containers.internal
+ * are answered as on any network; everything that would be forwarded is
+ * NXDOMAIN (not authoritative), over UDP and TCP, from a container on that
+ * network only, from one also on a network with a way out, and from an
+ * address nobody holds. The same queries on the other network still go out.
+ */
+static void test_internal_network(void **state)
+{
+	static const char out_net[] = "10.89.4.1\n"
+				      "jjjj 10.89.4.9  multi\n";
+	static const char in_net[] = "10.89.3.1\n"
+				     "iiii 10.89.3.2  inside 198.51.100.1\n"
+				     "jjjj 10.89.3.9  multi\n";
+	static const char *const askers[] = { "10.89.3.2", "10.89.3.9", "10.89.3.77", NULL };
+	struct dns_db idb;
+	struct dns_addr a;
+	uint8_t pkt[512];
+	size_t len;
+
+	(void)state;
+	dns_db_init(&idb, 7);
+	assert_int_equal(dns_db_add_network(&idb, "outside", out_net, strlen(out_net)), 0);
+	assert_int_equal(dns_db_add_network(&idb, "inner" DNS_INTERNAL_SUFFIX, in_net, strlen(in_net)), 0);
+	assert_int_equal(dns_db_set_host_gateway(&idb, "10.0.2.2\n", 9), 0);
+	assert_int_equal(dns_db_build(&idb), 0);
+	assert_string_equal(idb.nets[1].name, "inner");
+	assert_true(idb.nets[1].internal);
+	assert_false(idb.nets[0].internal);
+
+	for (int i = 0; i <= 3; i++) {
+		memset(&a, 0, sizeof(a));
+		a.family = AF_INET;
+		if (askers[i])
+			inet_pton(AF_INET, askers[i], a.bytes);
+		for (int tcp = 0; tcp < 2; tcp++) {
+			/* a name nobody has: NXDOMAIN, question echoed, nothing forwarded */
+			assert_int_equal(dns_resolve(&idb, 1, askers[i] ? &a : NULL, pkt_external, sizeof(pkt_external),
+						     tcp, &q, out, tcp ? sizeof(out) : DNS_UDP_OURS, &out_len),
+					 DNS_ACT_REPLY);
+			assert_int_equal(rcode(), DNS_RCODE_NXDOMAIN);
+			assert_false(out[2] & 0x04); /* not authoritative for example.com */
+			assert_int_equal(dns_get16(out + 4), 1);
+			assert_int_equal(ancount(), 0);
+			assert_string_equal(q.name, "example.com");
+		}
+	}
+	/* the rest of what goes upstream elsewhere: single labels, NS, partial and foreign reverse names */
+	{
+		static const struct { const char *name; uint16_t type; } qs[] = {
+			{ "nope", DNS_TYPE_A }, { "com", DNS_TYPE_NS }, { "exfil.example.com", 16 /* TXT */ },
+			{ "8.8.8.8.in-addr.arpa", DNS_TYPE_PTR }, { "89.10.in-addr.arpa", DNS_TYPE_PTR },
+			{ "a b.example", DNS_TYPE_A },
+		};
+
+		for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+			len = make_query(pkt, qs[i].name, qs[i].type, 1232);
+			assert_int_equal(dns_resolve(&idb, 1, NULL, pkt, len, false, &q, out, DNS_UDP_OURS, &out_len),
+					 DNS_ACT_REPLY);
+			assert_int_equal(rcode(), DNS_RCODE_NXDOMAIN);
+			assert_int_equal(dns_get16(out + 10), 1); /* our OPT, as for any answer */
+			assert_int_equal(dns_resolve(&idb, 0, NULL, pkt, len, false, &q, out, DNS_UDP_OURS, &out_len),
+					 DNS_ACT_FORWARD);
+		}
+	}
+	/* the network's own names, reverse names and the host gateway are answered */
+	inet_pton(AF_INET, "10.89.3.9", a.bytes);
+	len = make_query(pkt, "inside", DNS_TYPE_A, 0);
+	assert_int_equal(dns_resolve(&idb, 1, &a, pkt, len, false, &q, out, DNS_UDP_OURS, &out_len), DNS_ACT_REPLY);
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	expect_a(0, "10.89.3.2");
+	len = make_query(pkt, "2.3.89.10.in-addr.arpa", DNS_TYPE_PTR, 0);
+	assert_int_equal(dns_resolve(&idb, 1, &a, pkt, len, false, &q, out, DNS_UDP_OURS, &out_len), DNS_ACT_REPLY);
+	assert_int_equal(rcode(), DNS_RCODE_NOERROR);
+	assert_int_equal(ancount(), 1);
+	len = make_query(pkt, "host.containers.internal", DNS_TYPE_A, 0);
+	assert_int_equal(dns_resolve(&idb, 1, &a, pkt, len, false, &q, out, DNS_UDP_OURS, &out_len), DNS_ACT_REPLY);
+	expect_a(0, "10.0.2.2");
+	/* and the outside network still forwards */
+	inet_pton(AF_INET, "10.89.4.9", a.bytes);
+	assert_int_equal(dns_resolve(&idb, 0, &a, pkt_external, sizeof(pkt_external), true, &q, out, sizeof(out),
+				     &out_len),
+			 DNS_ACT_FORWARD);
+	dns_db_free(&idb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_asker_networks),
+		cmocka_unit_test(test_internal_network),
 		cmocka_unit_test(test_dig_name),
 		cmocka_unit_test(test_aaaa_without_edns),
 		cmocka_unit_test(test_case_and_search_domain),

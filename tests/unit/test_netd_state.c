@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "fileutil.h"
+#include "network.h"
 #include "state.h"
 
 static struct pn_paths P;
@@ -134,14 +135,14 @@ static void test_dns_records(void **state)
 	char path[PATH_MAX];
 
 	(void)state;
-	assert_int_equal(netd_dns_records_set(&P, "app", "10.89.0.1", "aaa", "aaa 10.89.0.2  web,www"), 0);
-	assert_int_equal(netd_dns_records_set(&P, "app", "10.89.0.1", "bbb", "bbb 10.89.0.3  db"), 0);
-	assert_int_equal(netd_dns_records_set(&P, "app", "10.89.0.1", "aaa", "aaa 10.89.0.2  web"), 0);
+	assert_int_equal(netd_dns_records_set(&P, "app", false, "10.89.0.1", "aaa", "aaa 10.89.0.2  web,www"), 0);
+	assert_int_equal(netd_dns_records_set(&P, "app", false, "10.89.0.1", "bbb", "bbb 10.89.0.3  db"), 0);
+	assert_int_equal(netd_dns_records_set(&P, "app", false, "10.89.0.1", "aaa", "aaa 10.89.0.2  web"), 0);
 	snprintf(path, sizeof(path), "%s/dns/app", dir);
 	assert_file_is(path, "10.89.0.1\nbbb 10.89.0.3  db\naaa 10.89.0.2  web\n");
 	/* an id that is a prefix of another must not remove it */
-	assert_int_equal(netd_dns_records_set(&P, "app", "10.89.0.1", "bb", NULL), 0);
-	assert_int_equal(netd_dns_records_set(&P, "app", "10.89.0.1", "bbb", NULL), 0);
+	assert_int_equal(netd_dns_records_set(&P, "app", false, "10.89.0.1", "bb", NULL), 0);
+	assert_int_equal(netd_dns_records_set(&P, "app", false, "10.89.0.1", "bbb", NULL), 0);
 	assert_file_is(path, "10.89.0.1\naaa 10.89.0.2  web\n");
 	assert_int_equal(netd_dns_records_drop(&P, "app"), 0);
 	assert_int_not_equal(access(path, F_OK), 0);
@@ -161,21 +162,53 @@ static void test_dns_records_pieces(void **state)
 	fputs("10.89.0.1\naaa 10.89.0.2  x\nccc 10.89.0.4  aaa\naaa 10.89.0.9  y\nddd 10.89.0.5  d", f);
 	fclose(f);
 	/* first, duplicate and the header replaced; the unterminated last line is ended */
-	assert_int_equal(netd_dns_records_set(&P, "pieces", "10.89.0.1,fd00::1", "aaa", "aaa 10.89.0.7  z"), 0);
+	assert_int_equal(netd_dns_records_set(&P, "pieces", false, "10.89.0.1,fd00::1", "aaa", "aaa 10.89.0.7  z"), 0);
 	assert_file_is(path, "10.89.0.1,fd00::1\nccc 10.89.0.4  aaa\nddd 10.89.0.5  d\naaa 10.89.0.7  z\n");
 	/* a middle line, then the last one */
-	assert_int_equal(netd_dns_records_set(&P, "pieces", "10.89.0.1", "ddd", NULL), 0);
-	assert_int_equal(netd_dns_records_set(&P, "pieces", "10.89.0.1", "aaa", NULL), 0);
+	assert_int_equal(netd_dns_records_set(&P, "pieces", false, "10.89.0.1", "ddd", NULL), 0);
+	assert_int_equal(netd_dns_records_set(&P, "pieces", false, "10.89.0.1", "aaa", NULL), 0);
 	assert_file_is(path, "10.89.0.1\nccc 10.89.0.4  aaa\n");
 	/* the plugins' form drops a file left without records; ours keeps the header */
 	snprintf(path, sizeof(path), "%s/dns", dir);
-	assert_int_equal(netd_dns_records_set_dir(path, "pieces", "10.89.0.1", "ccc", NULL), 0);
+	assert_int_equal(netd_dns_records_set_dir(path, "pieces", false, "10.89.0.1", "ccc", NULL), 0);
 	snprintf(path, sizeof(path), "%s/dns/pieces", dir);
 	assert_int_not_equal(access(path, F_OK), 0);
-	assert_int_equal(netd_dns_records_set(&P, "pieces", "10.89.0.1", "eee", "eee 10.89.0.6  e"), 0);
-	assert_int_equal(netd_dns_records_set(&P, "pieces", "10.89.0.1", "eee", NULL), 0);
+	assert_int_equal(netd_dns_records_set(&P, "pieces", false, "10.89.0.1", "eee", "eee 10.89.0.6  e"), 0);
+	assert_int_equal(netd_dns_records_set(&P, "pieces", false, "10.89.0.1", "eee", NULL), 0);
 	assert_file_is(path, "10.89.0.1\n");
 	assert_int_equal(netd_dns_records_drop(&P, "pieces"), 0);
+}
+
+/*
+ * An internal network's records file is NAME%int (aardvark-dns's name for
+ * it); writing one kind removes a leftover of the other; netd_forget_owner()
+ * and netd_dns_records_drop() find both kinds.
+ */
+static void test_dns_records_internal(void **state)
+{
+	char path[PATH_MAX], plain[PATH_MAX], name[NETD_NAME_MAX + 1];
+	bool internal;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/dns/inner%%int", dir);
+	snprintf(plain, sizeof(plain), "%s/dns/inner", dir);
+	assert_int_equal(netd_dns_records_set(&P, "inner", false, "10.89.3.1", "old", "old 10.89.3.5  o"), 0);
+	assert_int_equal(netd_dns_records_set(&P, "inner", true, "10.89.3.1", "aaa", "aaa 10.89.3.2  a"), 0);
+	assert_int_equal(netd_dns_records_set(&P, "inner", true, "10.89.3.1", "bbb", "bbb 10.89.3.3  b 198.51.100.1"), 0);
+	assert_file_is(path, "10.89.3.1\naaa 10.89.3.2  a\nbbb 10.89.3.3  b 198.51.100.1\n");
+	assert_int_not_equal(access(plain, F_OK), 0);
+	assert_int_equal(netd_forget_owner(&P, "aaa"), 0);
+	assert_file_is(path, "10.89.3.1\nbbb 10.89.3.3  b 198.51.100.1\n");
+	assert_int_equal(netd_dns_records_drop(&P, "inner"), 0);
+	assert_int_not_equal(access(path, F_OK), 0);
+
+	assert_true(netd_dns_records_file("inner%int", name, &internal));
+	assert_string_equal(name, "inner");
+	assert_true(internal);
+	assert_true(netd_dns_records_file("inner", name, &internal));
+	assert_false(internal);
+	assert_false(netd_dns_records_file("%int", name, &internal));
+	assert_false(netd_dns_records_file("a%intx", name, &internal));
 }
 
 static void test_names_gc(void **state)
@@ -257,6 +290,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip_and_lookup),
 		cmocka_unit_test(test_corrupt_files),
 		cmocka_unit_test(test_dns_records),
+		cmocka_unit_test(test_dns_records_internal),
 		cmocka_unit_test(test_dns_records_pieces),
 		cmocka_unit_test(test_names_gc),
 		cmocka_unit_test(test_lock_excludes),

@@ -206,13 +206,13 @@ static void test_aardvark_dir(void **state)
 	assert_false(pf_aardvark_has_records(dir));
 	/* pid 1 is not the daemon: no signal, and nothing to serve, so nothing starts */
 	assert_int_equal(pf_aardvark_notify("/bin/false", dir, 53, true, &err), 0);
-	assert_int_equal(netd_dns_records_set_dir(dir, "net1", "10.89.0.1", "aaa", "aaa 10.89.0.2  web"), 0);
+	assert_int_equal(netd_dns_records_set_dir(dir, "net1", false, "10.89.0.1", "aaa", "aaa 10.89.0.2  web"), 0);
 	assert_true(pf_aardvark_has_records(dir));
 	/* a records file and no daemon: it is started, and its failure is reported */
 	assert_int_equal(pf_aardvark_notify("/bin/false", dir, 53, true, &err), -EIO);
 	assert_non_null(strstr(err.msg, "/bin/false"));
 	/* removing the last line removes the file */
-	assert_int_equal(netd_dns_records_set_dir(dir, "net1", "10.89.0.1", "aaa", NULL), 0);
+	assert_int_equal(netd_dns_records_set_dir(dir, "net1", false, "10.89.0.1", "aaa", NULL), 0);
 	assert_false(pf_aardvark_has_records(dir));
 	assert_int_equal(pf_aardvark_notify("", dir, 53, true, &err), 0);
 	snprintf(path, sizeof(path), "rm -rf %s", dir);
