@@ -148,11 +148,12 @@ static void __attribute__((noreturn)) pause_main(void)
 
 int cli_attach_firewall(json_t *doc, const char *only_net, bool add, struct pn_err *err)
 {
-	_cleanup_json_ json_t *cmds = json_array();
+	struct netd_nft_elems e;
 	bool host_access = json_is_true(json_object_get(doc, "host_access"));
 	json_t *att;
 	const char *k;
 
+	netd_nft_elems_init(&e);
 	json_object_foreach(json_object_get(doc, "networks"), k, att) {
 		struct pn_ip ips[NETD_MAX_SUBNETS];
 		int n;
@@ -160,11 +161,13 @@ int cli_attach_firewall(json_t *doc, const char *only_net, bool add, struct pn_e
 		if (only_net && strcmp(k, only_net) != 0)
 			continue;
 		n = netd_attach_ips(att, ips, NETD_MAX_SUBNETS);
-		if (netd_nft_port_elements(cmds, json_string_value(json_object_get(att, "host_interface")), ips, n,
-					   host_access, add) < 0)
+		if (netd_nft_elems_add(&e, json_string_value(json_object_get(att, "host_interface")), ips, n,
+				       host_access, add) < 0) {
+			json_decref(e.cmds);
 			return pn_err_set(err, EINVAL, "corrupt attachment to network %s", k);
+		}
 	}
-	return netd_nft_commit(cmds, err);
+	return netd_nft_elems_commit(&e, err);
 }
 
 struct firewall_arg {

@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The podnet nftables table, as JSON through libnftables: see nft.h. */
 #include "nft.h"
+#include "nfnl.h"
 #include "cleanup.h"
 
 #include "nftrun.h"
 #include "podnet_slirp.h"
 #include <string.h>
+#include <net/if.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netlink.h>
 
 #define TABLE "podnet"
 
@@ -463,6 +468,82 @@ int netd_nft_port_elements(json_t *cmds, const char *host_ifname, const struct p
 	/* one transaction: the port is never guarded without its addresses */
 	element(cmds, "bridge", NETD_NFT_GUARDED, json_string(host_ifname), add);
 	return 0;
+}
+
+/*
+ * The same elements as one raw nfnetlink batch (nfnl.h). Keys are laid out
+ * as nf_tables stores them: an ifname is IFNAMSIZ bytes, zero-padded; in a
+ * concatenation each part takes a multiple of 4 bytes.
+ */
+static void raw_element(struct netd_nfnl_batch *b, uint8_t family, const char *set, const void *key, size_t klen,
+			bool add)
+{
+	/* removal adds first, so an element that is absent is no error (as element() does) */
+	for (int del = 0; del < (add ? 1 : 2); del++) {
+		netd_nfnl_msg(b, del ? NFT_MSG_DELSETELEM : NFT_MSG_NEWSETELEM, del ? 0 : NLM_F_CREATE, family);
+		netd_nfnl_attr_str(b, NFTA_SET_ELEM_LIST_TABLE, TABLE);
+		netd_nfnl_attr_str(b, NFTA_SET_ELEM_LIST_SET, set);
+		netd_nfnl_nest(b, NFTA_SET_ELEM_LIST_ELEMENTS);
+		netd_nfnl_nest(b, NFTA_LIST_ELEM);
+		netd_nfnl_nest(b, NFTA_SET_ELEM_KEY);
+		netd_nfnl_attr(b, NFTA_DATA_VALUE, key, klen);
+		netd_nfnl_nest_end(b);
+		netd_nfnl_nest_end(b);
+		netd_nfnl_nest_end(b);
+	}
+}
+
+static void raw_port_elements(struct netd_nfnl_batch *b, const char *host_ifname, const struct pn_ip *ips, int nips,
+			      bool host_access, bool add)
+{
+	uint8_t key[IFNAMSIZ + 16];
+
+	for (int i = 0; i < nips; i++) {
+		bool v4 = ips[i].family == AF_INET;
+		size_t alen = v4 ? 4 : 16;
+
+		memset(key, 0, sizeof(key));
+		memcpy(key, host_ifname, strlen(host_ifname));
+		memcpy(key + IFNAMSIZ, ips[i].b, alen);
+		raw_element(b, NFPROTO_BRIDGE, v4 ? NETD_NFT_PORT_ADDRS4 : NETD_NFT_PORT_ADDRS6, key, IFNAMSIZ + alen, add);
+		if (host_access)
+			raw_element(b, NFPROTO_INET, v4 ? "host_allowed4" : "host_allowed6", ips[i].b, alen, add);
+	}
+	memset(key, 0, sizeof(key));
+	memcpy(key, host_ifname, strlen(host_ifname));
+	raw_element(b, NFPROTO_BRIDGE, NETD_NFT_GUARDED, key, IFNAMSIZ, add);
+}
+
+void netd_nft_elems_init(struct netd_nft_elems *e)
+{
+	netd_nfnl_begin(&e->nl);
+	e->cmds = json_array();
+}
+
+int netd_nft_elems_add(struct netd_nft_elems *e, const char *host_ifname, const struct pn_ip *ips, int nips,
+		       bool host_access, bool add)
+{
+	int r = netd_nft_port_elements(e->cmds, host_ifname, ips, nips, host_access, add);
+
+	if (r == 0)
+		raw_port_elements(&e->nl, host_ifname, ips, nips, host_access, add);
+	return r;
+}
+
+int netd_nft_elems_commit(struct netd_nft_elems *e, struct pn_err *err)
+{
+	int r = netd_nfnl_commit(&e->nl);
+
+	/*
+	 * The batch fails when a table or set does not exist yet (a plugin's
+	 * first attach, before any ruleset): libnftables then creates them
+	 * with the elements, in one transaction too.
+	 */
+	if (r < 0)
+		r = netd_nft_commit(e->cmds, err);
+	json_decref(e->cmds);
+	e->cmds = NULL;
+	return r;
 }
 
 int netd_nft_commit(json_t *cmds, struct pn_err *err)

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
+#include "nfnl.h"
 #include "err.h"
 #include "network.h"
 
@@ -74,6 +75,25 @@ int netd_nft_host_access(const struct pn_ip *ips, int nips, bool allow, struct p
  */
 int netd_nft_port_elements(json_t *cmds, const char *host_ifname, const struct pn_ip *ips, int nips,
 			   bool host_access, bool add);
+
+/*
+ * The elements of one or more attachments, applied as one transaction: a raw
+ * nfnetlink batch (~0.1 ms), or libnftables when that fails (~20 ms: a table
+ * or set that does not exist yet is created with the elements).
+ *	struct netd_nft_elems e;
+ *	netd_nft_elems_init(&e);
+ *	netd_nft_elems_add(&e, ...);   (as netd_nft_port_elements())
+ *	netd_nft_elems_commit(&e, err);
+ */
+struct netd_nft_elems {
+	struct netd_nfnl_batch nl;
+	json_t *cmds;
+};
+void netd_nft_elems_init(struct netd_nft_elems *e);
+int netd_nft_elems_add(struct netd_nft_elems *e, const char *host_ifname, const struct pn_ip *ips, int nips,
+		       bool host_access, bool add);
+/** netd_nft_elems_commit() - apply and release @e. Return: 0 or -errno with a message. */
+int netd_nft_elems_commit(struct netd_nft_elems *e, struct pn_err *err);
 
 /**
  * netd_nft_commit() - run the commands of @cmds (an array; kept by the caller) as one

@@ -5,6 +5,7 @@
 #include "cleanup.h"
 #include "fileutil.h"
 #include "link.h"
+#include "nfnl.h"
 #include "nft.h"
 #include "sandbox.h"
 
@@ -324,11 +325,14 @@ int pf_net_ip_prefix(const struct netd_network *net, const struct pn_ip *ip)
 
 static int port_guard(const char *host_ifname, const struct pn_ip *ips, int nips, bool add, struct pn_err *err)
 {
-	_cleanup_json_ json_t *cmds = json_array();
+	struct netd_nft_elems e;
 
-	if (netd_nft_port_elements(cmds, host_ifname, ips, nips, false, add) < 0)
+	netd_nft_elems_init(&e);
+	if (netd_nft_elems_add(&e, host_ifname, ips, nips, false, add) < 0) {
+		json_decref(e.cmds);
 		return pn_err_set(err, EINVAL, "invalid addresses for %s", host_ifname);
-	return netd_nft_commit(cmds, err);
+	}
+	return netd_nft_elems_commit(&e, err);
 }
 
 int pf_attach(struct pf_state *st, struct nl_sock *sk_i, struct nl_sock *sk_c, int c_netns_fd,
@@ -596,83 +600,16 @@ static void ports_localnet(struct pf_state *st)
  */
 #define PF_NFT_TABLE "podnet"
 
-static void *nl_put(char *buf, size_t *at, size_t len)
-{
-	void *p = buf + *at;
-
-	*at += NLMSG_ALIGN(len);
-	return p;
-}
-
-static void nfnl_header(char *buf, size_t *at, uint16_t type, uint16_t flags, uint32_t seq, uint8_t family,
-			uint16_t res_id, struct nlmsghdr **ret)
-{
-	struct nlmsghdr *h = nl_put(buf, at, sizeof(*h));
-	struct nfgenmsg *g = nl_put(buf, at, sizeof(*g));
-
-	h->nlmsg_type = type;
-	h->nlmsg_flags = NLM_F_REQUEST | flags;
-	h->nlmsg_seq = seq;
-	g->nfgen_family = family;
-	g->version = NFNETLINK_V0;
-	g->res_id = htons(res_id);
-	*ret = h;
-}
-
 static int nft_delete_table_raw(int family)
 {
-	char buf[512] __attribute__((aligned(NLMSG_ALIGNTO))), ack[4096] __attribute__((aligned(NLMSG_ALIGNTO)));
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-	struct nlmsghdr *h;
-	struct nlattr *a;
-	size_t at = 0, start;
-	int fd, r = -EIO;
+	struct netd_nfnl_batch b;
+	int r;
 
-	memset(buf, 0, sizeof(buf));
-	start = at;
-	nfnl_header(buf, &at, NFNL_MSG_BATCH_BEGIN, 0, 1, AF_UNSPEC, NFNL_SUBSYS_NFTABLES, &h);
-	h->nlmsg_len = (uint32_t)(at - start);
-	start = at;
-	nfnl_header(buf, &at, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELTABLE, NLM_F_ACK, 2, family, 0, &h);
-	a = nl_put(buf, &at, NLA_HDRLEN + sizeof(PF_NFT_TABLE));
-	a->nla_type = NFTA_TABLE_NAME;
-	a->nla_len = NLA_HDRLEN + sizeof(PF_NFT_TABLE);
-	memcpy((char *)a + NLA_HDRLEN, PF_NFT_TABLE, sizeof(PF_NFT_TABLE));
-	h->nlmsg_len = (uint32_t)(at - start);
-	start = at;
-	nfnl_header(buf, &at, NFNL_MSG_BATCH_END, 0, 3, AF_UNSPEC, NFNL_SUBSYS_NFTABLES, &h);
-	h->nlmsg_len = (uint32_t)(at - start);
-
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
-	if (fd < 0)
-		return -errno;
-	if (sendto(fd, buf, at, 0, (struct sockaddr *)&kernel, sizeof(kernel)) != (ssize_t)at) {
-		r = -errno;
-		close(fd);
-		return r ? r : -EIO;
-	}
-	for (;;) {
-		ssize_t n = recv(fd, ack, sizeof(ack), 0);
-		struct nlmsghdr *m;
-		size_t left;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		left = (size_t)n;
-		for (m = (struct nlmsghdr *)ack; NLMSG_OK(m, left); m = NLMSG_NEXT(m, left)) {
-			if (m->nlmsg_type == NLMSG_ERROR && m->nlmsg_seq == 2 &&
-			    m->nlmsg_len >= NLMSG_LENGTH(sizeof(struct nlmsgerr))) {
-				int e = ((struct nlmsgerr *)NLMSG_DATA(m))->error;
-
-				close(fd);
-				return e == -ENOENT ? 0 : e;
-			}
-		}
-	}
-	close(fd);
-	return r;
+	netd_nfnl_begin(&b);
+	netd_nfnl_msg(&b, NFT_MSG_DELTABLE, 0, (uint8_t)family);
+	netd_nfnl_attr_str(&b, NFTA_TABLE_NAME, PF_NFT_TABLE);
+	r = netd_nfnl_commit(&b);
+	return r == -ENOENT ? 0 : r;
 }
 
 int pf_firewall_sync(struct pf_state *st, struct pn_err *err)
