@@ -15,6 +15,19 @@ wait_for 5 bash -c "$PODNET exec myapi -- socat -t2 -T2 - TCP:127.0.0.1:5432 </d
 expect_ok $PODNET exec myapi -- socat -t2 -T2 - TCP:127.0.0.1:5432
 expect_eq "db-here" "$T_LAST" "myapi -> localhost:5432"
 
+t_case "pods and containers share one namespace of names"
+nctr=$(ls "$PODNET_RUNTIME_DIR/ctr" | wc -l)
+expect_fail 125 $PODNET pod create --name mydb
+expect_eq 'Error: name "mydb" is in use: container already exists' "$T_ERR"
+expect_fail 125 $PODNET run --name mypod -- true
+expect_eq 'Error: name "mypod" is in use: pod already exists' "$T_ERR"
+expect_fail 125 $PODNET run -d --pod mypod --name mypod -- true
+expect_match 'name "mypod" is in use: pod already exists' "$T_ERR"
+expect_eq "$nctr" "$(ls "$PODNET_RUNTIME_DIR/ctr" | wc -l)" "sandboxes after the refused creates"
+expect_ok $PODNET pod inspect mypod
+expect_ok $PODNET inspect mydb
+expect_eq 1 "$(grep -cE '[ ,]mydb(,|$)' "$PODNET_RUNTIME_DIR/dns/podnet")" "records naming mydb"
+
 t_case "members see one set of interfaces and one address"
 a=$($PODNET exec mydb -- ip -o -4 addr show eth0)
 b=$($PODNET exec myapi -- ip -o -4 addr show eth0)
