@@ -50,6 +50,9 @@ fails_with "invalid MAC" $PODNET run --network good --mac-address zz:zz -- true
 fails_with "invalid MAC" $PODNET run --network good --mac-address 01:00:5e:00:00:01 -- true
 fails_with "given twice" $PODNET run --network good,good -- true
 fails_with "invalid --add-host" $PODNET run --add-host foo:notanip -- true
+fails_with "conflicting options: dns and the network mode" $PODNET run --network none --dns 1.1.1.1 -- true
+fails_with "conflicting options: ip and the network mode" $PODNET run --network none --ip 10.89.0.9 -- true
+fails_with "conflicting options: network-alias and the network mode" $PODNET run --network none --network-alias a -- true
 expect_eq "" "$(ls "$PODNET_RUNTIME_DIR/ctr" 2>/dev/null)" "containers after failed runs"
 expect_eq 0 "$(find "$PODNET_RUNTIME_DIR/ipam/good" -name '10.*' 2>/dev/null | wc -l)" "leases after failed runs"
 
