@@ -331,6 +331,18 @@ static int build_subnet(const char *cidr, const char *gw, const char *range, str
 	return check_subnet(s, name, err);
 }
 
+bool netd_network_name_reserved(const char *name)
+{
+	/* podman's list: `--network none|host|bridge|...` name a mode, not a network */
+	static const char *const modes[] = { "none", "host", "bridge", "private", "slirp4netns",
+					     "pasta", "container", "ns", "default" };
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (name && strcmp(name, modes[i]) == 0)
+			return true;
+	return false;
+}
+
 int netd_network_build(const struct netd_network_opts *o, const struct netd_network *existing,
 		       size_t nexisting, const struct pn_cidr *avoid, size_t navoid,
 		       struct netd_network *ret, struct pn_err *err)
@@ -344,6 +356,9 @@ int netd_network_build(const struct netd_network_opts *o, const struct netd_netw
 		return pn_err_set(err, EINVAL,
 				  "invalid network name \"%s\": use letters, digits, '_', '.', '-', starting with a letter or digit, at most %d characters",
 				  o->name ? o->name : "", NETD_NAME_MAX);
+	if (netd_network_name_reserved(o->name))
+		return pn_err_set(err, EINVAL, "cannot create network with name \"%s\" because it conflicts with a valid network mode",
+				  o->name);
 	for (size_t i = 0; i < nexisting; i++)
 		if (strcmp(existing[i].name, o->name) == 0)
 			return pn_err_set(err, EEXIST, "network %s already exists", o->name);

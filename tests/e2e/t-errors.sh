@@ -30,6 +30,9 @@ fails_with "invalid mtu" $PODNET network create --opt mtu=abc x1
 fails_with "unsupported option" $PODNET network create --opt foo=1 x1
 fails_with "unsupported driver" $PODNET network create --driver macvlan x1
 fails_with "unknown option" $PODNET network create --bogus x1
+for mode in none host bridge; do
+  fails_with "cannot create network with name \"$mode\" because it conflicts with a valid network mode" $PODNET network create $mode
+done
 expect_eq "$before" "$(snapshot)" "state after failed creates"
 
 t_case "unknown things are named"

@@ -120,6 +120,29 @@ static void test_build_errors(void **state)
 	o.name = "x";
 	o.driver = "macvlan";
 	assert_int_equal(build(&o, NULL, 0, &a, &err), -EINVAL);
+	o.driver = NULL;
+	/* podman's network modes are not network names */
+	{
+		static const char *const modes[] = { "none", "host", "bridge", "private", "slirp4netns",
+						     "pasta", "container", "ns", "default" };
+
+		for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+			char want[128];
+
+			o.name = modes[i];
+			assert_int_equal(build(&o, NULL, 0, &a, &err), -EINVAL);
+			snprintf(want, sizeof(want),
+				 "cannot create network with name \"%s\" because it conflicts with a valid network mode",
+				 modes[i]);
+			assert_string_equal(err.msg, want);
+		}
+		o.name = "bridge0";
+		assert_int_equal(build(&o, NULL, 0, &a, &err), 0);
+		netd_network_clear(&a);
+		o.name = "podnet";
+		assert_int_equal(build(&o, NULL, 0, &a, &err), 0);
+		netd_network_clear(&a);
+	}
 }
 
 static void test_build_ipv6_and_range(void **state)
