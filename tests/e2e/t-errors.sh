@@ -22,6 +22,9 @@ fails_with "already exists" $PODNET network create good
 fails_with "invalid subnet" $PODNET network create --subnet 10.1.2.3 x1
 fails_with "invalid subnet" $PODNET network create --subnet 300.1.2.0/24 x1
 fails_with "host bits" $PODNET network create --subnet 10.1.2.3/24 x1
+for net in 224.0.0.0/24 127.0.0.0/8 0.0.0.0/8 ff00::/8 ::1/128 ::/128; do
+  fails_with "invalid subnet \"$net\": it overlaps .*(multicast|loopback|unspecified|this network)" $PODNET network create --subnet $net x1
+done
 fails_with "overlaps network good" $PODNET network create --subnet 10.89.0.0/16 x1
 fails_with "not in subnet" $PODNET network create --subnet 10.5.0.0/24 --gateway 10.6.0.1 x1
 fails_with "needs a matching --subnet" $PODNET network create --gateway 10.6.0.1 x1
