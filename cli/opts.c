@@ -2,6 +2,7 @@
 /* Option parsing for run and network create: see opts.h. */
 #define _GNU_SOURCE
 #include "opts.h"
+#include "link.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -165,6 +166,13 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 	for (int i = 0; i < o->add_hosts.n; i++)
 		if (!netd_name_valid_n(o->add_hosts.v[i], strcspn(o->add_hosts.v[i], ":"), 253))
 			return pn_err_set(err, EINVAL, "invalid --add-host \"%s\": the name must be a host name", o->add_hosts.v[i]);
+	if (o->mac) {
+		unsigned char mac[6];
+
+		if (netd_mac_parse(o->mac, mac) < 0)
+			return pn_err_set(err, EINVAL,
+					  "invalid MAC address \"%s\": want a unicast xx:xx:xx:xx:xx:xx, not all zero", o->mac);
+	}
 	for (int i = 0; i < o->dns.n; i++) {
 		struct pn_ip ip;
 

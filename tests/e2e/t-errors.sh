@@ -54,6 +54,7 @@ fails_with "missing command" $PODNET run --name x
 fails_with "invalid IP address|not in subnet|does not match" $PODNET run --network good --ip 999.1.1.1 -- true
 fails_with "invalid MAC" $PODNET run --network good --mac-address zz:zz -- true
 fails_with "invalid MAC" $PODNET run --network good --mac-address 01:00:5e:00:00:01 -- true
+fails_with "invalid MAC address \"00:00:00:00:00:00\"" $PODNET run --network good --mac-address 00:00:00:00:00:00 -- true
 fails_with "given twice" $PODNET run --network good,good -- true
 fails_with "invalid --add-host" $PODNET run --add-host foo:notanip -- true
 fails_with "conflicting options: dns and the network mode" $PODNET run --network none --dns 1.1.1.1 -- true

@@ -266,7 +266,7 @@ static void test_mac_parse(void **state)
 {
 	static const char *bad[] = { "02:aa:bb:cc:-1:ee", "02:aa:bb:cc: d:ee", "02:aa:bb:cc:+d:ee", "02:aa:bb:cc:dd:e",
 				     "02-aa-bb-cc-dd-ee", "02:aa:bb:cc:dd:eeX", "03:aa:bb:cc:dd:ee", "0x:aa:bb:cc:dd:ee",
-				     "", "02:aa:bb:cc:dd:e " };
+				     "", "02:aa:bb:cc:dd:e ", "00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff", "01:00:5e:00:00:01" };
 	unsigned char m[6], want[6] = { 0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee };
 
 	(void)state;
@@ -281,6 +281,9 @@ static void test_mac_parse(void **state)
 		assert_int_equal(m[0], 0x55); /* untouched on error */
 	}
 	assert_int_equal(netd_mac_parse(NULL, m), -EINVAL);
+	/* one bit set is enough to be a unicast address */
+	assert_int_equal(netd_mac_parse("00:00:00:00:00:01", m), 0);
+	assert_int_equal(netd_mac_parse("02:00:00:00:00:00", m), 0);
 }
 
 int main(void)

@@ -145,6 +145,19 @@ static void test_run_errors(void **state)
 
 		assert_int_equal(parse_run(argv, 7, &o, &err), -EINVAL);
 	}
+	/* refused at parse time, not by the kernel when the veth is made */
+	{
+		static const char *bad_mac[] = { "00:00:00:00:00:00", "01:00:5e:00:00:01", "ff:ff:ff:ff:ff:ff", "zz:zz" };
+
+		for (size_t i = 0; i < sizeof(bad_mac) / sizeof(bad_mac[0]); i++) {
+			char *argv[] = { "run", "--network", "n", "--mac-address", (char *)bad_mac[i], "--", "true", NULL };
+
+			pn_err_clear(&err);
+			assert_int_equal(parse_run(argv, 7, &o, &err), -EINVAL);
+			if (!strstr(err.msg, "invalid MAC address"))
+				fail_msg("--mac-address %s: got \"%s\"", bad_mac[i], err.msg);
+		}
+	}
 	{
 		char *argv[] = { "run", "--add-host", "nocolon", "--", "true", NULL };
 
