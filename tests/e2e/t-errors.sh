@@ -63,6 +63,17 @@ fails_with "conflicting options: network-alias and the network mode" $PODNET run
 expect_eq "" "$(ls "$PODNET_RUNTIME_DIR/ctr" 2>/dev/null)" "containers after failed runs"
 expect_eq 0 "$(find "$PODNET_RUNTIME_DIR/ipam/good" -name '10.*' 2>/dev/null | wc -l)" "leases after failed runs"
 
+t_case "-p: a host port is mapped once; the same mapping twice is kept once (as podman)"
+fails_with 'conflicting port mappings for host port 18600 \(protocol tcp\)' $PODNET run -p 18600:80 -p 18600:81 -- true
+fails_with 'conflicting port mappings for host port 18601 \(protocol udp\)' $PODNET run -p 18600-18601:80-81/udp -p 18601:90/udp -- true
+fails_with 'conflicting port mappings for host port 18600 \(protocol tcp\)' $PODNET pod create --name pp -p 18600:80 -p 18600:81
+expect_eq "" "$(ls "$PODNET_RUNTIME_DIR/ctr" 2>/dev/null)" "sandboxes after refused -p"
+expect_ok $PODNET run -d --name dupport --network good -p 18602:80 -p 18602:80 -- sleep 60
+expect_ok $PODNET inspect dupport
+expect_eq "18602:80/tcp" "$(python3 -c 'import json,sys; print(" ".join("%d:%d/%s" % (p["host_port"], p["container_port"], p["protocol"]) for p in json.load(sys.stdin)[0]["ports"]))' <<<"$T_LAST")" "ports of dupport"
+expect_ok $PODNET rm -f dupport
+expect_ok $PODNET system check
+
 t_case "connect and disconnect errors"
 expect_ok $PODNET run -d --name c1 --network good -- sleep 60
 fails_with "already connected" $PODNET network connect good c1
