@@ -49,8 +49,13 @@ int cli_gc(struct cli *c, struct pn_err *err);
 bool cli_sandbox_stale(json_t *doc);
 /** cli_sandbox_starting() - created, and its launcher is still setting it up. */
 bool cli_sandbox_starting(json_t *doc);
-/** cli_pod_stop_members() - SIGKILL the inits of @pod's members and wait; @why: say so, with this reason. */
-void cli_pod_stop_members(struct cli *c, json_t *pod, const char *why);
+/**
+ * cli_pod_stop_members() - stop the inits of @pod's running members and wait for them
+ * @why: warn about each, with this reason (NULL: quietly)
+ * @graceful: as `stop` does: SIGTERM to all at once, then SIGKILL to each still
+ *            running after its stop timeout; false: SIGKILL at once (the pod is gone)
+ */
+void cli_pod_stop_members(struct cli *c, json_t *pod, const char *why, bool graceful);
 
 /** cli_infra() - the infra with its helpers running (starting them as needed; under the lock). */
 int cli_infra(struct cli *c, struct netd_infra *inf, struct pn_err *err);

@@ -204,6 +204,46 @@ static int pod_inspect(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * The containers of pod @pod (a state document): those naming it that were
+ * created after it (an exited container of an earlier pod of the same name
+ * is not this pod's). Return: a new array of their documents.
+ */
+static json_t *pod_containers(struct cli *c, json_t *pod)
+{
+	_cleanup_json_ json_t *all = NULL;
+	const char *name = json_string_value(json_object_get(pod, "name")) ?: "";
+	const char *created = json_string_value(json_object_get(pod, "created")) ?: "";
+	json_t *out = json_array(), *doc;
+	size_t i;
+
+	netd_sandbox_list(&c->paths, "container", &all, NULL);
+	json_array_foreach(all, i, doc) {
+		const char *cc = json_string_value(json_object_get(doc, "created")) ?: "";
+
+		if (strcmp(json_string_value(json_object_get(doc, "pod")) ?: "", name) == 0 && strcmp(cc, created) >= 0)
+			json_array_append(out, doc);
+	}
+	return out;
+}
+
+/* by their processes, not the pod's member list: a member killed outside podnet is not running */
+static bool pod_has_running(json_t *ctrs)
+{
+	json_t *doc;
+	size_t i;
+
+	json_array_foreach(ctrs, i, doc)
+		if (netd_sandbox_alive(doc) || cli_sandbox_starting(doc))
+			return true;
+	return false;
+}
+
+/*
+ * As podman: a pod with running containers is refused without -f; with -f
+ * they are stopped as `stop` would (SIGTERM, their stop timeout, SIGKILL).
+ * The pod's containers, stopped, go with it.
+ */
 static int pod_rm(struct cli *c, int argc, char **argv)
 {
 	struct pn_err err = { 0 };
@@ -212,21 +252,44 @@ static int pod_rm(struct cli *c, int argc, char **argv)
 	if (first >= argc)
 		return cli_failf("pod rm: give a pod");
 	for (int i = first; i < argc; i++) {
-		_cleanup_json_ json_t *doc = NULL;
+		_cleanup_json_ json_t *doc = NULL, *ctrs = NULL;
 		struct pn_proc_id init;
 		char id[NETD_ID_LEN + 1];
+		json_t *ctr;
+		size_t k;
 
 		if (netd_sandbox_load(&c->paths, "pod", argv[i], &doc, &err) < 0)
 			return cli_fail(&err);
 		snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(doc, "id")));
-		if (json_array_size(json_object_get(doc, "members")) && !force)
+		ctrs = pod_containers(c, doc);
+		if (pod_has_running(ctrs) && !force)
 			return cli_failf("pod %s has running containers: stop them first or use pod rm -f", argv[i]);
-		cli_pod_stop_members(c, doc, NULL);
+		cli_pod_stop_members(c, doc, NULL, true);
+		/* each member's monitor tears it down and exits: let it finish before the state goes */
+		json_array_foreach(ctrs, k, ctr) {
+			struct pn_proc_id mon;
+
+			if (netd_sandbox_proc(ctr, "monitor", &mon) && mon.pid != getpid())
+				pn_proc_wait_exit(&mon, 5000);
+		}
 		if (netd_sandbox_proc(doc, "init", &init))
 			pn_proc_kill_wait(&init, 2000);
 		if (cli_lock(c, &err) < 0)
 			return cli_fail(&err);
 		cli_gc(c, NULL);
+		json_array_foreach(ctrs, k, ctr) {
+			json_t *now = NULL;
+
+			if (netd_sandbox_load(&c->paths, "container", json_string_value(json_object_get(ctr, "id")),
+					      &now, NULL) < 0)
+				continue;
+			if (!netd_sandbox_alive(now) && !cli_sandbox_starting(now))
+				cli_teardown(c, now, true, 137, NULL);
+			else
+				fprintf(stderr, "Warning: pod %s: container %s is still running: not removed\n", argv[i],
+					json_string_value(json_object_get(now, "name")) ?: "?");
+			json_decref(now);
+		}
 		json_decref(doc);
 		doc = NULL;
 		if (netd_sandbox_load(&c->paths, "pod", id, &doc, NULL) == 0)

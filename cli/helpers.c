@@ -60,7 +60,7 @@ static int parse_all(json_t *publish, struct pn_port_mapping *maps, size_t *ret_
 		n += got;
 	}
 	*ret_n = n;
-	return 0;
+	return portspec_merge(maps, ret_n, err);
 }
 
 int helpers_validate_ports(struct cli *c, const struct run_opts *o, struct pn_err *err)
@@ -79,7 +79,7 @@ int helpers_validate_ports(struct cli *c, const struct run_opts *o, struct pn_er
 			return r;
 		n += got;
 	}
-	return 0;
+	return portspec_merge(maps, &n, err);
 }
 
 static void first_addrs(json_t *doc, char *v4, char *v6)

@@ -17,8 +17,10 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 int cli_fail(const struct pn_err *err)
@@ -108,12 +110,17 @@ bool cli_sandbox_starting(json_t *doc)
 	       netd_sandbox_proc(doc, "monitor", &mon) && pn_proc_alive(&mon);
 }
 
-void cli_pod_stop_members(struct cli *c, json_t *pod, const char *why)
+void cli_pod_stop_members(struct cli *c, json_t *pod, const char *why, bool graceful)
 {
-	json_t *m;
-	size_t k;
+	json_t *members = json_object_get(pod, "members"), *m;
+	_cleanup_free_ struct pn_proc_id *inits = calloc(json_array_size(members) + 1, sizeof(*inits));
+	_cleanup_free_ int *timeouts = calloc(json_array_size(members) + 1, sizeof(*timeouts));
+	size_t n = 0, k;
+	struct timespec t0, now;
 
-	json_array_foreach(json_object_get(pod, "members"), k, m) {
+	if (!inits || !timeouts)
+		graceful = false; /* out of memory: one at a time, at once */
+	json_array_foreach(members, k, m) {
 		json_t *ctr = NULL;
 		struct pn_proc_id ci;
 
@@ -123,9 +130,29 @@ void cli_pod_stop_members(struct cli *c, json_t *pod, const char *why)
 			if (why)
 				fprintf(stderr, "Warning: pod %s %s: stopping its container %s\n",
 					json_string_value(json_object_get(pod, "name")) ?: "?", why, json_string_value(m));
-			pn_proc_kill_wait(&ci, 0);
+			if (inits && timeouts) {
+				timeouts[n] = (int)json_integer_value(json_object_get(ctr, "stop_timeout"));
+				inits[n++] = ci;
+				if (graceful)
+					pn_proc_kill(&ci, SIGTERM);
+			} else {
+				pn_proc_kill_wait(&ci, 0);
+			}
 		}
 		json_decref(ctr);
+	}
+	/* all got SIGTERM together: each waits out what is left of its own timeout */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (k = 0; k < n; k++) {
+		long left = 0;
+
+		if (graceful) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			left = timeouts[k] * 1000L - ((now.tv_sec - t0.tv_sec) * 1000L + (now.tv_nsec - t0.tv_nsec) / 1000000);
+			if (left < 1)
+				left = 1; /* 0 would skip SIGTERM: it was sent, SIGKILL follows at once */
+		}
+		pn_proc_kill_wait(&inits[k], (int)left);
 	}
 }
 
@@ -276,7 +303,7 @@ int cli_gc(struct cli *c, struct pn_err *err)
 	 */
 	json_array_foreach(all, i, doc)
 		if (strcmp(json_string_value(json_object_get(doc, "kind")) ?: "", "pod") == 0 && cli_sandbox_stale(doc))
-			cli_pod_stop_members(c, doc, "is gone");
+			cli_pod_stop_members(c, doc, "is gone", false);
 	json_array_foreach(all, i, doc) {
 		if (!cli_sandbox_stale(doc))
 			continue;

@@ -2,6 +2,7 @@
 /* Option parsing for run and network create: see opts.h. */
 #define _GNU_SOURCE
 #include "opts.h"
+#include "link.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -126,8 +127,25 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 		return pn_err_set(err, EINVAL, "--network none/host cannot be combined with other networks");
 	if (o->network_none && o->network_host)
 		return pn_err_set(err, EINVAL, "--network none and host are exclusive");
-	if (o->pod && (o->networks.n || o->network_none || o->network_host || o->ports.n || o->ip || o->mac))
-		return pn_err_set(err, EINVAL, "--network, --ip, --mac-address and -p belong to the pod: give them to 'podnet pod create'");
+	/* a member shares the pod's network and UTS namespaces and its /etc/resolv.conf */
+	if (o->pod && (o->networks.n || o->network_none || o->network_host || o->ports.n))
+		return pn_err_set(err, EINVAL, "--network and -p belong to the pod: give them to 'podnet pod create'");
+	if (o->pod && o->aliases.n)
+		return pn_err_set(err, EINVAL, "--network-alias belongs to the pod: give it to 'podnet pod create'");
+	if (o->pod && o->hostname)
+		return pn_err_set(err, EINVAL,
+				  "cannot set hostname when joining the pod UTS namespace: give --hostname to 'podnet pod create'");
+	if (o->pod && (o->ip || o->mac))
+		return pn_err_set(err, EINVAL,
+				  "--ip and --mac-address cannot be set on a pod member, and 'podnet pod create' has neither: "
+				  "use 'podnet network connect --ip IP --mac-address MAC NETWORK POD'");
+	if (o->pod && o->dns.n)
+		return pn_err_set(err, EINVAL,
+				  "--dns cannot be set on a pod member (it uses the pod's /etc/resolv.conf), and 'podnet pod create' has no --dns");
+	/* podman: "conflicting options: dns and the network mode" */
+	if (o->network_none && (o->dns.n || o->ip || o->mac || o->aliases.n))
+		return pn_err_set(err, EINVAL, "conflicting options: %s and the network mode (--network none)",
+				  o->dns.n ? "dns" : o->ip ? "ip" : o->mac ? "mac-address" : "network-alias");
 	if ((o->ip || o->mac) && o->networks.n > 1)
 		return pn_err_set(err, EINVAL, "--ip and --mac-address need exactly one network");
 	if (o->network_host && (o->ports.n || o->ip || o->mac || o->aliases.n))
@@ -148,6 +166,13 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 	for (int i = 0; i < o->add_hosts.n; i++)
 		if (!netd_name_valid_n(o->add_hosts.v[i], strcspn(o->add_hosts.v[i], ":"), 253))
 			return pn_err_set(err, EINVAL, "invalid --add-host \"%s\": the name must be a host name", o->add_hosts.v[i]);
+	if (o->mac) {
+		unsigned char mac[6];
+
+		if (netd_mac_parse(o->mac, mac) < 0)
+			return pn_err_set(err, EINVAL,
+					  "invalid MAC address \"%s\": want a unicast xx:xx:xx:xx:xx:xx, not all zero", o->mac);
+	}
 	for (int i = 0; i < o->dns.n; i++) {
 		struct pn_ip ip;
 

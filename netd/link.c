@@ -468,7 +468,9 @@ int netd_mac_parse(const char *s, unsigned char mac[6])
 		v[i] = (unsigned char)(hi << 4 | lo);
 	}
 	if (v[0] & 1)
-		return -EINVAL; /* multicast */
+		return -EINVAL; /* multicast (and broadcast) */
+	if (!(v[0] | v[1] | v[2] | v[3] | v[4] | v[5]))
+		return -EINVAL; /* the kernel refuses 00:00:00:00:00:00 on a veth */
 	memcpy(mac, v, 6);
 	return 0;
 }

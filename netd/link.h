@@ -78,6 +78,10 @@ void netd_no_link_local(void);
 
 /** netd_mac_random() - a random locally administered unicast MAC. */
 void netd_mac_random(unsigned char mac[6]);
+/**
+ * netd_mac_parse() - exactly xx:xx:xx:xx:xx:xx, unicast and not all zero
+ * Return: 0, or -EINVAL (then @mac is untouched).
+ */
 int netd_mac_parse(const char *s, unsigned char mac[6]);
 void netd_mac_format(const unsigned char mac[6], char buf[18]);
 

@@ -280,6 +280,37 @@ void netd_now_rfc3339(char *buf, size_t len)
 	snprintf(buf, len, "%.19s.%09dZ", base, (int)(ts.tv_nsec % 1000000000));
 }
 
+/*
+ * Blocks no container network may overlap: a bridge's address there would be
+ * a loopback, multicast or unspecified address, or one the kernel refuses to
+ * route (RFC 6890). Checked at create only: a stored network still loads.
+ */
+static const struct {
+	const char *cidr, *what;
+} special_blocks[] = {
+	{ "0.0.0.0/8", "\"this network\" addresses" },
+	{ "127.0.0.0/8", "loopback addresses" },
+	{ "224.0.0.0/4", "multicast addresses" },
+	{ "240.0.0.0/4", "reserved addresses (and broadcast)" },
+	{ "::/128", "the unspecified address" },
+	{ "::1/128", "the loopback address" },
+	{ "ff00::/8", "multicast addresses" },
+};
+
+static int check_special(const struct pn_cidr *subnet, const char *cidr, struct pn_err *err)
+{
+	for (size_t i = 0; i < sizeof(special_blocks) / sizeof(special_blocks[0]); i++) {
+		struct pn_cidr b;
+
+		if (pn_cidr_parse(special_blocks[i].cidr, true, &b) < 0 || b.addr.family != subnet->addr.family)
+			continue;
+		if (pn_cidr_overlap(&b, subnet))
+			return pn_err_set(err, EINVAL, "invalid subnet \"%s\": it overlaps %s (%s)", cidr,
+					  special_blocks[i].cidr, special_blocks[i].what);
+	}
+	return 0;
+}
+
 static int build_subnet(const char *cidr, const char *gw, const char *range, struct netd_subnet *s,
 			const char *name, struct pn_err *err)
 {
@@ -296,6 +327,8 @@ static int build_subnet(const char *cidr, const char *gw, const char *range, str
 					  pn_cidr_format(&s->subnet, b));
 		}
 	}
+	if (check_special(&s->subnet, cidr, err) < 0)
+		return -EINVAL;
 	if (gw) {
 		if (pn_ip_parse(gw, &s->gateway) < 0)
 			return pn_err_set(err, EINVAL, "invalid gateway \"%s\"", gw);
@@ -331,6 +364,18 @@ static int build_subnet(const char *cidr, const char *gw, const char *range, str
 	return check_subnet(s, name, err);
 }
 
+bool netd_network_name_reserved(const char *name)
+{
+	/* podman's list: `--network none|host|bridge|...` name a mode, not a network */
+	static const char *const modes[] = { "none", "host", "bridge", "private", "slirp4netns",
+					     "pasta", "container", "ns", "default" };
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (name && strcmp(name, modes[i]) == 0)
+			return true;
+	return false;
+}
+
 int netd_network_build(const struct netd_network_opts *o, const struct netd_network *existing,
 		       size_t nexisting, const struct pn_cidr *avoid, size_t navoid,
 		       struct netd_network *ret, struct pn_err *err)
@@ -344,6 +389,9 @@ int netd_network_build(const struct netd_network_opts *o, const struct netd_netw
 		return pn_err_set(err, EINVAL,
 				  "invalid network name \"%s\": use letters, digits, '_', '.', '-', starting with a letter or digit, at most %d characters",
 				  o->name ? o->name : "", NETD_NAME_MAX);
+	if (netd_network_name_reserved(o->name))
+		return pn_err_set(err, EINVAL, "cannot create network with name \"%s\" because it conflicts with a valid network mode",
+				  o->name);
 	for (size_t i = 0; i < nexisting; i++)
 		if (strcmp(existing[i].name, o->name) == 0)
 			return pn_err_set(err, EEXIST, "network %s already exists", o->name);

@@ -69,7 +69,7 @@ int netd_attach_plan(const struct pn_paths *p, json_t *doc, const struct netd_ne
 		if (netd_mac_parse(static_mac, mac) < 0) {
 			json_decref(ips);
 			json_decref(gws);
-			return pn_err_set(err, EINVAL, "invalid MAC address \"%s\": want a unicast xx:xx:xx:xx:xx:xx", static_mac);
+			return pn_err_set(err, EINVAL, "invalid MAC address \"%s\": want a unicast xx:xx:xx:xx:xx:xx, not all zero", static_mac);
 		}
 	} else {
 		netd_mac_random(mac);

@@ -179,6 +179,19 @@ int netd_sandbox_save(const struct pn_paths *p, json_t *doc, struct pn_err *err)
 	return 0;
 }
 
+/* @name of @kind points at a sandbox directory that exists */
+static bool name_taken(const struct pn_paths *p, const char *kind, const char *name)
+{
+	char path[PATH_MAX], target[NETD_ID_LEN + 2], dir[PATH_MAX];
+	ssize_t n = readlink(pn_path(path, "%s/%s/%s", p->runtime, names_dir(kind), name), target,
+			     sizeof(target) - 1);
+
+	if (n <= 0)
+		return false;
+	target[n] = '\0';
+	return is_hex_id(target, NETD_ID_LEN) && access(netd_sandbox_dir(p, target, dir), F_OK) == 0;
+}
+
 int netd_sandbox_claim(const struct pn_paths *p, const char *kind, const char *id, const char *name,
 		       struct pn_err *err)
 {
@@ -199,6 +212,19 @@ int netd_sandbox_claim(const struct pn_paths *p, const char *kind, const char *i
 			return pn_err_set(err, EEXIST, "the %s name \"%s\" is already in use",
 					  strcmp(kind, "pod") == 0 ? "pod" : "container", name);
 		return pn_err_set(err, e, "cannot create %s: %s", path, strerror(e));
+	}
+	/*
+	 * Pods and containers share one namespace of names, as in podman (a
+	 * pod's name resolves on its networks like a container's). The other
+	 * kind's name is checked after ours exists: two claims racing without
+	 * the lock may both fail, never both succeed. A name whose sandbox
+	 * directory is gone does not count (netd_names_gc() removes it).
+	 */
+	if (name_taken(p, strcmp(kind, "pod") == 0 ? "container" : "pod", name)) {
+		unlink(path);
+		rmdir(dir);
+		return pn_err_set(err, EEXIST, "name \"%s\" is in use: %s already exists", name,
+				  strcmp(kind, "pod") == 0 ? "container" : "pod");
 	}
 	return 0;
 }

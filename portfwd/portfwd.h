@@ -83,6 +83,20 @@ int portspec_parse(const char *spec, struct pn_port_mapping *out, size_t max, si
 		   struct pn_err *err);
 
 /**
+ * portspec_merge() - drop repeated mappings, refuse two that want one host port
+ * @maps: the mappings of one container or pod, in the order given
+ * @n: their number; on return, the number kept
+ * @err: receives "conflicting port mappings for host port P (protocol T)"
+ *
+ * As podman: the same mapping given twice is kept once; two mappings of one
+ * protocol whose host port ranges overlap on overlapping host addresses ("",
+ * 0.0.0.0 and :: are wildcards) conflict. Free host ports (0) never conflict.
+ *
+ * Return: 0, or -EINVAL (then @maps and @n are unspecified).
+ */
+int portspec_merge(struct pn_port_mapping *maps, size_t *n, struct pn_err *err);
+
+/**
  * portspec_format() - write @m back as a spec (`[HOSTIP:]HOSTPORT[-N]:CTRPORT[-M]/PROTO`)
  * @buf: destination
  * @size: capacity of @buf (96 bytes always suffice)

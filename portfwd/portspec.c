@@ -232,6 +232,53 @@ int portspec_parse(const char *spec, struct pn_port_mapping *out, size_t max, si
 	return 0;
 }
 
+/* two host addresses of mappings can be bound at once only if they differ and neither is a wildcard */
+static bool host_ips_overlap(const char *a, const char *b)
+{
+	if (!a[0] || !b[0] || strcmp(a, b) == 0)
+		return true;
+	if (strcmp(a, "0.0.0.0") == 0 || strcmp(b, "0.0.0.0") == 0)
+		return !strchr(a, ':') && !strchr(b, ':');
+	if (strcmp(a, "::") == 0 || strcmp(b, "::") == 0)
+		return strchr(a, ':') && strchr(b, ':');
+	return false;
+}
+
+int portspec_merge(struct pn_port_mapping *maps, size_t *n, struct pn_err *err)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < *n; i++) {
+		const struct pn_port_mapping *m = &maps[i];
+		bool dup = false;
+
+		for (size_t k = 0; k < kept && !dup; k++) {
+			const struct pn_port_mapping *o = &maps[k];
+			unsigned lo, hi;
+
+			if (strcmp(m->protocol, o->protocol) != 0)
+				continue;
+			if (strcmp(m->host_ip, o->host_ip) == 0 && m->host_port == o->host_port &&
+			    m->container_port == o->container_port && m->range == o->range) {
+				dup = true; /* podman accepts the same mapping twice */
+				break;
+			}
+			if (!m->host_port || !o->host_port || !host_ips_overlap(m->host_ip, o->host_ip))
+				continue;
+			lo = m->host_port > o->host_port ? m->host_port : o->host_port;
+			hi = m->host_port + m->range < o->host_port + o->range ? m->host_port + m->range
+									     : o->host_port + o->range;
+			if (lo < hi)
+				return pn_err_set(err, EINVAL, "conflicting port mappings for host port %u (protocol %s)", lo,
+						  m->protocol);
+		}
+		if (!dup)
+			maps[kept++] = *m;
+	}
+	*n = kept;
+	return 0;
+}
+
 int portspec_format(const struct pn_port_mapping *m, char *buf, size_t size)
 {
 	char host[64] = "", hp[16], cp[16];

@@ -22,6 +22,9 @@ fails_with "already exists" $PODNET network create good
 fails_with "invalid subnet" $PODNET network create --subnet 10.1.2.3 x1
 fails_with "invalid subnet" $PODNET network create --subnet 300.1.2.0/24 x1
 fails_with "host bits" $PODNET network create --subnet 10.1.2.3/24 x1
+for net in 224.0.0.0/24 127.0.0.0/8 0.0.0.0/8 ff00::/8 ::1/128 ::/128; do
+  fails_with "invalid subnet \"$net\": it overlaps .*(multicast|loopback|unspecified|this network)" $PODNET network create --subnet $net x1
+done
 fails_with "overlaps network good" $PODNET network create --subnet 10.89.0.0/16 x1
 fails_with "not in subnet" $PODNET network create --subnet 10.5.0.0/24 --gateway 10.6.0.1 x1
 fails_with "needs a matching --subnet" $PODNET network create --gateway 10.6.0.1 x1
@@ -30,6 +33,9 @@ fails_with "invalid mtu" $PODNET network create --opt mtu=abc x1
 fails_with "unsupported option" $PODNET network create --opt foo=1 x1
 fails_with "unsupported driver" $PODNET network create --driver macvlan x1
 fails_with "unknown option" $PODNET network create --bogus x1
+for mode in none host bridge; do
+  fails_with "cannot create network with name \"$mode\" because it conflicts with a valid network mode" $PODNET network create $mode
+done
 expect_eq "$before" "$(snapshot)" "state after failed creates"
 
 t_case "unknown things are named"
@@ -48,10 +54,25 @@ fails_with "missing command" $PODNET run --name x
 fails_with "invalid IP address|not in subnet|does not match" $PODNET run --network good --ip 999.1.1.1 -- true
 fails_with "invalid MAC" $PODNET run --network good --mac-address zz:zz -- true
 fails_with "invalid MAC" $PODNET run --network good --mac-address 01:00:5e:00:00:01 -- true
+fails_with "invalid MAC address \"00:00:00:00:00:00\"" $PODNET run --network good --mac-address 00:00:00:00:00:00 -- true
 fails_with "given twice" $PODNET run --network good,good -- true
 fails_with "invalid --add-host" $PODNET run --add-host foo:notanip -- true
+fails_with "conflicting options: dns and the network mode" $PODNET run --network none --dns 1.1.1.1 -- true
+fails_with "conflicting options: ip and the network mode" $PODNET run --network none --ip 10.89.0.9 -- true
+fails_with "conflicting options: network-alias and the network mode" $PODNET run --network none --network-alias a -- true
 expect_eq "" "$(ls "$PODNET_RUNTIME_DIR/ctr" 2>/dev/null)" "containers after failed runs"
 expect_eq 0 "$(find "$PODNET_RUNTIME_DIR/ipam/good" -name '10.*' 2>/dev/null | wc -l)" "leases after failed runs"
+
+t_case "-p: a host port is mapped once; the same mapping twice is kept once (as podman)"
+fails_with 'conflicting port mappings for host port 18600 \(protocol tcp\)' $PODNET run -p 18600:80 -p 18600:81 -- true
+fails_with 'conflicting port mappings for host port 18601 \(protocol udp\)' $PODNET run -p 18600-18601:80-81/udp -p 18601:90/udp -- true
+fails_with 'conflicting port mappings for host port 18600 \(protocol tcp\)' $PODNET pod create --name pp -p 18600:80 -p 18600:81
+expect_eq "" "$(ls "$PODNET_RUNTIME_DIR/ctr" 2>/dev/null)" "sandboxes after refused -p"
+expect_ok $PODNET run -d --name dupport --network good -p 18602:80 -p 18602:80 -- sleep 60
+expect_ok $PODNET inspect dupport
+expect_eq "18602:80/tcp" "$(python3 -c 'import json,sys; print(" ".join("%d:%d/%s" % (p["host_port"], p["container_port"], p["protocol"]) for p in json.load(sys.stdin)[0]["ports"]))' <<<"$T_LAST")" "ports of dupport"
+expect_ok $PODNET rm -f dupport
+expect_ok $PODNET system check
 
 t_case "connect and disconnect errors"
 expect_ok $PODNET run -d --name c1 --network good -- sleep 60

@@ -73,8 +73,8 @@ expect_match "reserved" "$T_ERR"
 expect_ok $PODNET rm -f fixed1
 
 t_case "--internal networks have no way out"
-expect_ok $PODNET network create --internal private
-expect_ok $PODNET run -d --name priv --network private -- sleep 60
+expect_ok $PODNET network create --internal inside
+expect_ok $PODNET run -d --name priv --network inside -- sleep 60
 expect_ok $PODNET exec priv -- ip route
 expect_nomatch "default" "$T_LAST" "routes of an internal container"
 expect_ok $PODNET exec app -- ip route
@@ -86,9 +86,9 @@ expect_fail 125 $PODNET network rm frontend
 expect_match "in use by" "$T_ERR"
 expect_ok $PODNET network ls -q
 expect_match "frontend" "$T_LAST" "still defined after refusal"
-expect_ok $PODNET network rm -f private
+expect_ok $PODNET network rm -f inside
 expect_fail 1 $PODNET exec priv -- ip link show eth0
-expect_fail 125 $PODNET network inspect private
+expect_fail 125 $PODNET network inspect inside
 
 t_case "everything removed leaves nothing behind"
 expect_ok $PODNET rm -f db app web priv

@@ -15,6 +15,19 @@ wait_for 5 bash -c "$PODNET exec myapi -- socat -t2 -T2 - TCP:127.0.0.1:5432 </d
 expect_ok $PODNET exec myapi -- socat -t2 -T2 - TCP:127.0.0.1:5432
 expect_eq "db-here" "$T_LAST" "myapi -> localhost:5432"
 
+t_case "pods and containers share one namespace of names"
+nctr=$(ls "$PODNET_RUNTIME_DIR/ctr" | wc -l)
+expect_fail 125 $PODNET pod create --name mydb
+expect_eq 'Error: name "mydb" is in use: container already exists' "$T_ERR"
+expect_fail 125 $PODNET run --name mypod -- true
+expect_eq 'Error: name "mypod" is in use: pod already exists' "$T_ERR"
+expect_fail 125 $PODNET run -d --pod mypod --name mypod -- true
+expect_match 'name "mypod" is in use: pod already exists' "$T_ERR"
+expect_eq "$nctr" "$(ls "$PODNET_RUNTIME_DIR/ctr" | wc -l)" "sandboxes after the refused creates"
+expect_ok $PODNET pod inspect mypod
+expect_ok $PODNET inspect mydb
+expect_eq 1 "$(grep -cE '[ ,]mydb(,|$)' "$PODNET_RUNTIME_DIR/dns/podnet")" "records naming mydb"
+
 t_case "members see one set of interfaces and one address"
 a=$($PODNET exec mydb -- ip -o -4 addr show eth0)
 b=$($PODNET exec myapi -- ip -o -4 addr show eth0)
@@ -36,14 +49,36 @@ expect_match "belong to the pod" "$T_ERR"
 expect_fail 125 $PODNET run --pod nopod -- true
 expect_match "no such pod: nopod" "$T_ERR"
 
-t_case "pod rm refuses with members, -f stops them"
+t_case "pod rm refuses with running members; -f stops them gracefully and removes every member"
+# one member exits on SIGTERM, one ignores it (SIGKILL after its 2 s), one has exited already
+expect_ok $PODNET run -d --pod mypod --name myterm -- sh -c "trap 'echo term >$T_OUT/term; exit 0' TERM; while :; do sleep 0.1; done"
+expect_ok $PODNET run -d --pod mypod --name mystubborn --stop-timeout 2 -- sh -c "trap '' TERM; while :; do sleep 0.1; done"
+expect_ok $PODNET run --pod mypod --name myonce -- true
 expect_fail 125 $PODNET pod rm mypod
 expect_match "has running containers" "$T_ERR"
-expect_ok $PODNET pod rm -f mypod
-expect_fail 125 $PODNET pod inspect mypod
 expect_ok $PODNET ps -a
-expect_nomatch "running" "$T_LAST" "members after pod rm -f"
-expect_ok $PODNET rm mydb myapi
+expect_match "myonce" "$T_LAST" "a refused pod rm keeps the members"
+start=$(date +%s%N)
+expect_ok $PODNET pod rm -f mypod
+took=$((($(date +%s%N) - start) / 1000000))
+expect_eq "term" "$(cat "$T_OUT/term" 2>/dev/null)" "the member got SIGTERM"
+((took >= 1900 && took < 8000)) || t_fail "pod rm -f took ${took} ms: want the 2 s stop timeout, then SIGKILL"
+expect_fail 125 $PODNET pod inspect mypod
+expect_ok $PODNET ps -a -q
+expect_eq "" "$T_LAST" "containers after pod rm -f"
+expect_fail 125 $PODNET inspect mydb
+expect_match "no such container: mydb" "$T_ERR"
+expect_ok $PODNET system check
+
+t_case "pod rm removes a pod's stopped containers with it"
+expect_ok $PODNET pod create --name p3
+expect_ok $PODNET run --pod p3 --name p3once -- true
+expect_ok $PODNET pod rm p3
+expect_ok $PODNET ps -a -q
+expect_eq "" "$T_LAST" "containers after pod rm"
+expect_ok $PODNET run --name p3once -- true
+expect_ok $PODNET rm p3once
+expect_ok $PODNET system check
 
 t_case "killing the pause process is recognised, and stops the pod's members"
 expect_ok $PODNET pod create --name p2

@@ -120,6 +120,67 @@ static void test_build_errors(void **state)
 	o.name = "x";
 	o.driver = "macvlan";
 	assert_int_equal(build(&o, NULL, 0, &a, &err), -EINVAL);
+	o.driver = NULL;
+	/* loopback, multicast, unspecified and reserved blocks are no container network */
+	{
+		static const struct {
+			const char *subnet, *msg;
+		} special[] = {
+			{ "224.0.0.0/24", "overlaps 224.0.0.0/4 (multicast addresses)" },
+			{ "239.1.0.0/16", "overlaps 224.0.0.0/4 (multicast addresses)" },
+			{ "127.0.0.0/8", "overlaps 127.0.0.0/8 (loopback addresses)" },
+			{ "127.5.0.0/24", "overlaps 127.0.0.0/8 (loopback addresses)" },
+			{ "0.0.0.0/8", "overlaps 0.0.0.0/8" },
+			{ "0.0.0.0/1", "overlaps 0.0.0.0/8" },
+			{ "255.255.255.0/24", "overlaps 240.0.0.0/4" },
+			{ "ff00::/8", "overlaps ff00::/8 (multicast addresses)" },
+			{ "ff02::/64", "overlaps ff00::/8 (multicast addresses)" },
+			{ "::1/128", "overlaps ::1/128 (the loopback address)" },
+			{ "::/128", "overlaps ::/128 (the unspecified address)" },
+			{ "::/64", "overlaps ::/128 (the unspecified address)" },
+		};
+
+		for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
+			o.subnets[0] = special[i].subnet;
+			o.nsubnets = 1;
+			pn_err_clear(&err);
+			assert_int_equal(build(&o, NULL, 0, &a, &err), -EINVAL);
+			if (!strstr(err.msg, special[i].msg) || !strstr(err.msg, "invalid subnet"))
+				fail_msg("--subnet %s: got \"%s\"", special[i].subnet, err.msg);
+		}
+		/* neighbours of those blocks are fine */
+		static const char *const fine[] = { "1.0.0.0/24", "126.255.255.0/24", "223.255.255.0/24", "fe00::/64", "::2:0/112" };
+
+		for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+			o.subnets[0] = fine[i];
+			if (build(&o, NULL, 0, &a, &err) != 0)
+				fail_msg("--subnet %s rejected: %s", fine[i], err.msg);
+			netd_network_clear(&a);
+		}
+		o.subnets[0] = "10.99.0.0/24";
+	}
+	/* podman's network modes are not network names */
+	{
+		static const char *const modes[] = { "none", "host", "bridge", "private", "slirp4netns",
+						     "pasta", "container", "ns", "default" };
+
+		for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+			char want[128];
+
+			o.name = modes[i];
+			assert_int_equal(build(&o, NULL, 0, &a, &err), -EINVAL);
+			snprintf(want, sizeof(want),
+				 "cannot create network with name \"%s\" because it conflicts with a valid network mode",
+				 modes[i]);
+			assert_string_equal(err.msg, want);
+		}
+		o.name = "bridge0";
+		assert_int_equal(build(&o, NULL, 0, &a, &err), 0);
+		netd_network_clear(&a);
+		o.name = "podnet";
+		assert_int_equal(build(&o, NULL, 0, &a, &err), 0);
+		netd_network_clear(&a);
+	}
 }
 
 static void test_build_ipv6_and_range(void **state)
@@ -205,7 +266,7 @@ static void test_mac_parse(void **state)
 {
 	static const char *bad[] = { "02:aa:bb:cc:-1:ee", "02:aa:bb:cc: d:ee", "02:aa:bb:cc:+d:ee", "02:aa:bb:cc:dd:e",
 				     "02-aa-bb-cc-dd-ee", "02:aa:bb:cc:dd:eeX", "03:aa:bb:cc:dd:ee", "0x:aa:bb:cc:dd:ee",
-				     "", "02:aa:bb:cc:dd:e " };
+				     "", "02:aa:bb:cc:dd:e ", "00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff", "01:00:5e:00:00:01" };
 	unsigned char m[6], want[6] = { 0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee };
 
 	(void)state;
@@ -220,6 +281,9 @@ static void test_mac_parse(void **state)
 		assert_int_equal(m[0], 0x55); /* untouched on error */
 	}
 	assert_int_equal(netd_mac_parse(NULL, m), -EINVAL);
+	/* one bit set is enough to be a unicast address */
+	assert_int_equal(netd_mac_parse("00:00:00:00:00:01", m), 0);
+	assert_int_equal(netd_mac_parse("02:00:00:00:00:00", m), 0);
 }
 
 int main(void)

@@ -91,10 +91,72 @@ static void test_run_errors(void **state)
 		assert_int_equal(parse_run(argv, 7, &o, &err), -EINVAL);
 		assert_non_null(strstr(err.msg, "belong to the pod"));
 	}
+	/* what a pod member cannot have: it shares the pod's namespaces and resolv.conf */
+	{
+		static const struct {
+			const char *opt, *val, *msg;
+		} member[] = {
+			{ "-p", "8080:80", "--network and -p belong to the pod: give them to 'podnet pod create'" },
+			{ "--network", "none", "--network and -p belong to the pod" },
+			{ "--network-alias", "api", "--network-alias belongs to the pod: give it to 'podnet pod create'" },
+			{ "--hostname", "h", "cannot set hostname when joining the pod UTS namespace" },
+			{ "-h", "h", "cannot set hostname when joining the pod UTS namespace" },
+			{ "--ip", "10.89.0.9", "--ip and --mac-address cannot be set on a pod member, and 'podnet pod create' has neither" },
+			{ "--mac-address", "02:00:00:00:00:01", "--ip and --mac-address cannot be set on a pod member" },
+			{ "--dns", "1.1.1.1", "--dns cannot be set on a pod member" },
+		};
+
+		for (size_t i = 0; i < sizeof(member) / sizeof(member[0]); i++) {
+			char *argv[] = { "run", "--pod", "p", (char *)member[i].opt, (char *)member[i].val, "--", "true", NULL };
+
+			pn_err_clear(&err);
+			assert_int_equal(parse_run(argv, 7, &o, &err), -EINVAL);
+			if (!strstr(err.msg, member[i].msg))
+				fail_msg("run --pod p %s %s: got \"%s\"", member[i].opt, member[i].val, err.msg);
+		}
+	}
+	/* --network none: nothing to put an address, an alias or a name server on */
+	{
+		static const struct {
+			const char *opt, *val, *msg;
+		} none[] = {
+			{ "--dns", "1.1.1.1", "conflicting options: dns and the network mode" },
+			{ "--ip", "10.89.0.9", "conflicting options: ip and the network mode" },
+			{ "--mac-address", "02:00:00:00:00:01", "conflicting options: mac-address and the network mode" },
+			{ "--network-alias", "api", "conflicting options: network-alias and the network mode" },
+		};
+
+		for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+			char *argv[] = { "run", "--network", "none", (char *)none[i].opt, (char *)none[i].val, "--", "true", NULL };
+
+			pn_err_clear(&err);
+			assert_int_equal(parse_run(argv, 7, &o, &err), -EINVAL);
+			if (!strstr(err.msg, none[i].msg))
+				fail_msg("run --network none %s %s: got \"%s\"", none[i].opt, none[i].val, err.msg);
+		}
+	}
+	{
+		char *argv[] = { "run", "--pod", "p", "--name", "m", "--stop-timeout", "3", "--add-host", "a:10.0.0.1", "--", "true", NULL };
+
+		assert_int_equal(parse_run(argv, 11, &o, &err), 0);
+	}
 	{
 		char *argv[] = { "run", "--ip", "10.0.0.2", "--network", "a,b", "--", "true", NULL };
 
 		assert_int_equal(parse_run(argv, 7, &o, &err), -EINVAL);
+	}
+	/* refused at parse time, not by the kernel when the veth is made */
+	{
+		static const char *bad_mac[] = { "00:00:00:00:00:00", "01:00:5e:00:00:01", "ff:ff:ff:ff:ff:ff", "zz:zz" };
+
+		for (size_t i = 0; i < sizeof(bad_mac) / sizeof(bad_mac[0]); i++) {
+			char *argv[] = { "run", "--network", "n", "--mac-address", (char *)bad_mac[i], "--", "true", NULL };
+
+			pn_err_clear(&err);
+			assert_int_equal(parse_run(argv, 7, &o, &err), -EINVAL);
+			if (!strstr(err.msg, "invalid MAC address"))
+				fail_msg("--mac-address %s: got \"%s\"", bad_mac[i], err.msg);
+		}
 	}
 	{
 		char *argv[] = { "run", "--add-host", "nocolon", "--", "true", NULL };

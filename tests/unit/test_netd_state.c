@@ -81,13 +81,35 @@ static void test_round_trip_and_lookup(void **state)
 	/* names are unique */
 	assert_int_equal(netd_sandbox_claim(&P, "container", id2, "web", &err), -EEXIST);
 	assert_non_null(strstr(err.msg, "already in use"));
-	/* pods have their own names */
-	assert_int_equal(netd_sandbox_claim(&P, "pod", id2, "web", &err), 0);
+	/* pods and containers share one namespace of names, as in podman */
+	assert_int_equal(netd_sandbox_claim(&P, "pod", id2, "web", &err), -EEXIST);
+	assert_string_equal(err.msg, "name \"web\" is in use: container already exists");
 	{
-		json_t *pod = json_pack("{s:s, s:s, s:s}", "id", id2, "name", "web", "kind", "pod");
+		char d[PATH_MAX];
+
+		/* nothing of the refused claim is left */
+		assert_int_equal(access(netd_sandbox_dir(&P, id2, d), F_OK), -1);
+		assert_int_equal(netd_sandbox_load(&P, "pod", "web", &got, &err), -ENOENT);
+	}
+	assert_int_equal(netd_sandbox_claim(&P, "pod", id2, "web2", &err), 0);
+	assert_int_equal(netd_sandbox_claim(&P, "container", id, "web2", &err), -EEXIST);
+	assert_string_equal(err.msg, "name \"web2\" is in use: pod already exists");
+	{
+		json_t *pod = json_pack("{s:s, s:s, s:s}", "id", id2, "name", "web2", "kind", "pod");
 
 		assert_int_equal(netd_sandbox_remove(&P, pod), 0);
 		json_decref(pod);
+	}
+	/* the pod gone, its name is free for a container */
+	{
+		char id3[NETD_ID_LEN + 1];
+		json_t *c3;
+
+		netd_id_new(id3);
+		assert_int_equal(netd_sandbox_claim(&P, "container", id3, "web2", &err), 0);
+		c3 = make(id3, "web2");
+		assert_int_equal(netd_sandbox_remove(&P, c3), 0);
+		json_decref(c3);
 	}
 	assert_int_equal(netd_sandbox_load(&P, "container", "nope", &got, &err), -ENOENT);
 	assert_string_equal(err.msg, "no such container: nope");

@@ -3,6 +3,7 @@
  * form and the message of every rejected one. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -173,12 +174,74 @@ static void test_format_roundtrip(void **state)
 	}
 }
 
+/* parse each spec, then merge them as `run -p A -p B ...` does */
+static int merge_specs(const char *const *specs, size_t nspecs, struct pn_port_mapping *maps, size_t *n,
+		       struct pn_err *err)
+{
+	*n = 0;
+	for (size_t i = 0; i < nspecs; i++) {
+		size_t got = 0;
+
+		assert_int_equal(portspec_parse(specs[i], maps + *n, 8 - *n, &got, err), 0);
+		*n += got;
+	}
+	return portspec_merge(maps, n, err);
+}
+
+static void test_merge(void **state)
+{
+	struct pn_port_mapping maps[8];
+	struct pn_err err = { 0 };
+	size_t n;
+
+	(void)state;
+	{
+		/* podman accepts a mapping given twice, and keeps it once */
+		static const char *const specs[] = { "18200:80", "0.0.0.0:18201:81", "18200:80", "0.0.0.0:18201:81/tcp" };
+
+		assert_int_equal(merge_specs(specs, 4, maps, &n, &err), 0);
+		assert_int_equal(n, 2);
+		assert_int_equal(maps[0].host_port, 18200);
+		assert_int_equal(maps[1].host_port, 18201);
+	}
+	{
+		static const struct {
+			const char *a, *b, *msg;
+		} conflicts[] = {
+			{ "18200:80", "18200:81", "conflicting port mappings for host port 18200 (protocol tcp)" },
+			{ "18200:80/udp", "18200:81/udp", "conflicting port mappings for host port 18200 (protocol udp)" },
+			{ "18200-18203:80-83", "18202:90", "conflicting port mappings for host port 18202 (protocol tcp)" },
+			{ "18200:80", "127.0.0.1:18200:81", "conflicting port mappings for host port 18200 (protocol tcp)" },
+			{ "0.0.0.0:18200:80", "127.0.0.1:18200:81", "conflicting port mappings for host port 18200 (protocol tcp)" },
+			{ "[::1]:18200:80", "[::1]:18200:81", "conflicting port mappings for host port 18200 (protocol tcp)" },
+			{ "18200:80/tcp,udp", "18200:81/udp", "conflicting port mappings for host port 18200 (protocol udp)" },
+		};
+
+		for (size_t i = 0; i < sizeof(conflicts) / sizeof(conflicts[0]); i++) {
+			const char *specs[] = { conflicts[i].a, conflicts[i].b };
+
+			pn_err_clear(&err);
+			assert_int_equal(merge_specs(specs, 2, maps, &n, &err), -EINVAL);
+			if (strcmp(err.msg, conflicts[i].msg) != 0)
+				fail_msg("-p %s -p %s: got \"%s\"", conflicts[i].a, conflicts[i].b, err.msg);
+		}
+	}
+	{
+		/* no conflict: other protocol, other address, free host ports, adjacent ranges */
+		static const char *const specs[] = { "18200:80", "18200:80/udp", "127.0.0.1:18201:81", "127.0.0.2:18201:81",
+						     "80", "81", "18202-18203:82-83", "18204:84" };
+
+		assert_int_equal(merge_specs(specs, 8, maps, &n, &err), 0);
+		assert_int_equal(n, 8);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_accepts),      cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_too_long),     cmocka_unit_test(test_no_room),
-		cmocka_unit_test(test_format_roundtrip),
+		cmocka_unit_test(test_format_roundtrip),  cmocka_unit_test(test_merge),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
