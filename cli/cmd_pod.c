@@ -60,6 +60,7 @@ static int pod_create(struct cli *c, int argc, char **argv)
 		default: return cli_failf("pod create: unknown option %s", argv[optind - 1]);
 		}
 	}
+	opts_networks_default(&o.networks);
 	if (!o.name)
 		return cli_failf("pod create: --name is required");
 	if (!netd_name_valid(o.name))
@@ -70,11 +71,11 @@ static int pod_create(struct cli *c, int argc, char **argv)
 		return cli_fail(&err);
 	if (cli_lock(c, &err) < 0)
 		return cli_fail(&err);
-	if (o.networks.n == 0) {
-		if (network_ensure_default(c, &err) < 0)
-			return cli_fail(&err);
+	if (o.networks.n == 0)
 		o.networks.v[o.networks.n++] = NETD_DEFAULT_NETWORK;
-	}
+	for (int i = 0; i < o.networks.n; i++)
+		if (strcmp(o.networks.v[i], NETD_DEFAULT_NETWORK) == 0 && network_ensure_default(c, &err) < 0)
+			return cli_fail(&err);
 	for (int i = 0; i < o.networks.n; i++) {
 		if (netd_network_load(&c->paths, o.networks.v[i], &nets[i], &err) < 0) {
 			for (int j = 0; j < i; j++)

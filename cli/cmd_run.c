@@ -77,13 +77,18 @@ static int prepare(struct cli *c, const struct run_opts *o, json_t **ret_doc, js
 	} else if (!o->network_none && !o->network_host) {
 		for (int i = 0; i < o->networks.n; i++)
 			netnames[nnets++] = o->networks.v[i];
-		if (nnets == 0) {
+		if (nnets == 0)
+			netnames[nnets++] = NETD_DEFAULT_NETWORK;
+		/* the default network is made when first used (also when named, or as "bridge") */
+		for (int i = 0; i < nnets; i++) {
+			if (strcmp(netnames[i], NETD_DEFAULT_NETWORK) != 0)
+				continue;
 			r = network_ensure_default(c, err);
 			if (r < 0) {
 				json_decref(add_hosts);
 				return r;
 			}
-			netnames[nnets++] = NETD_DEFAULT_NETWORK;
+			break;
 		}
 	}
 	for (int i = 0; i < o->add_hosts.n; i++) {

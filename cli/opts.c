@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "opts.h"
 #include "link.h"
+#include "network.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -35,6 +36,13 @@ int split_csv(const char *s, char *buf, size_t buflen, struct str_list *l, const
 			return r;
 	}
 	return 0;
+}
+
+void opts_networks_default(struct str_list *l)
+{
+	for (int i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], "bridge") == 0)
+			l->v[i] = NETD_DEFAULT_NETWORK;
 }
 
 int opts_force(int argc, char **argv, bool *force)
@@ -123,6 +131,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 		return pn_err_set(err, EINVAL, "run: missing command (podnet run [OPTIONS] -- COMMAND [ARG...])");
 	o->argv = argv + optind;
 	o->argc = argc - optind;
+	opts_networks_default(&o->networks);
 	if ((o->network_none || o->network_host) && o->networks.n)
 		return pn_err_set(err, EINVAL, "--network none/host cannot be combined with other networks");
 	if (o->network_none && o->network_host)

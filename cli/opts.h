@@ -46,6 +46,13 @@ int opts_force(int argc, char **argv, bool *force);
 /** str_list_add() - append, failing with a message past CLI_MAX_LIST. */
 int str_list_add(struct str_list *l, const char *v, const char *what, struct pn_err *err);
 
+/**
+ * opts_networks_default() - Podman's network mode "bridge" names the default network
+ * (`--network bridge`, also among others: `--network bridge,backend`); no network
+ * can be created with that name.
+ */
+void opts_networks_default(struct str_list *l);
+
 /** split_csv() - split "a,b,c" (copied into @buf) into @l. */
 int split_csv(const char *s, char *buf, size_t buflen, struct str_list *l, const char *what, struct pn_err *err);
 

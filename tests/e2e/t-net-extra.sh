@@ -71,6 +71,14 @@ t_case "the default network is created on first use"
 expect_ok $PODNET run --rm -- true
 expect_ok $PODNET network ls -q
 expect_match "podnet" "$T_LAST"
+# as in podman, the network mode "bridge" is the default network, alone or among others
+gw=$($PODNET network inspect podnet | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["subnets"][0]["gateway"])')
+expect_ok $PODNET run --rm --network bridge -- sh -c "ip -4 route show default"
+expect_match "via $gw " "$T_LAST" "--network bridge is on the default network"
+expect_ok $PODNET network create brx
+expect_ok $PODNET run --rm --network bridge,brx -- sh -c "ip -4 -o addr show | grep -c ' eth'"
+expect_eq "2" "$T_LAST" "--network bridge,brx gives two interfaces"
+expect_ok $PODNET network rm brx
 
 t_case "info describes the infrastructure"
 expect_ok $PODNET info
