@@ -82,23 +82,53 @@ int helpers_validate_ports(struct cli *c, const struct run_opts *o, struct pn_er
 	return portspec_merge(maps, &n, err);
 }
 
-static void first_addrs(json_t *doc, char *v4, char *v6)
+/*
+ * The addresses the forwarder targets, one per family: those of the interface
+ * that holds the container's default route (the lowest ethN of a network that
+ * is not internal: its metric is 100 + N, netd/sandbox.c), else of the lowest
+ * ethN. In transparent mode the container answers an off-link client by its
+ * default route, so the connection must arrive on that interface.
+ */
+static void first_addrs(const struct pn_paths *paths, json_t *doc, char *v4, char *v6)
 {
+	int best4 = -1, best6 = -1;
+	bool routed4 = false, routed6 = false;
 	json_t *att, *ip;
 	const char *k;
 	size_t i;
 
 	v4[0] = v6[0] = '\0';
 	json_object_foreach(json_object_get(doc, "networks"), k, att) {
+		const char *ifname = json_string_value(json_object_get(att, "interface")) ?: "";
+		int num = strncmp(ifname, "eth", 3) == 0 ? atoi(ifname + 3) : 1 << 20;
+		struct netd_network net;
+		bool routed = true;
+
+		if (netd_network_load(paths, k, &net, NULL) == 0) {
+			routed = !net.internal;
+			netd_network_clear(&net);
+		}
 		json_array_foreach(json_object_get(att, "ips"), i, ip) {
 			const char *s = json_string_value(ip);
+			bool is6;
 			char *dst;
 
 			if (!s || !strchr(s, '/'))
 				continue;
-			dst = strchr(s, ':') ? v6 : v4;
-			if (!dst[0])
-				snprintf(dst, PN_IPSTR_MAX, "%.*s", (int)(strchr(s, '/') - s), s);
+			is6 = strchr(s, ':') != NULL;
+			/* a routed interface beats an internal one, then the lower number */
+			if (is6 ? (best6 >= 0 && (routed6 > routed || (routed6 == routed && best6 <= num)))
+				: (best4 >= 0 && (routed4 > routed || (routed4 == routed && best4 <= num))))
+				continue;
+			dst = is6 ? v6 : v4;
+			snprintf(dst, PN_IPSTR_MAX, "%.*s", (int)(strchr(s, '/') - s), s);
+			if (is6) {
+				best6 = num;
+				routed6 = routed;
+			} else {
+				best4 = num;
+				routed4 = routed;
+			}
 		}
 	}
 }
@@ -122,7 +152,7 @@ static int start_forwarder(struct cli *c, struct netd_infra *inf, json_t *doc, s
 		maps[i].host_port = (uint16_t)json_integer_value(json_object_get(json_array_get(ports, i), "host_port"));
 	if (!netd_sandbox_proc(doc, "init", &init))
 		return pn_err_set(err, ESRCH, "not running");
-	first_addrs(doc, v4, v6);
+	first_addrs(&c->paths, doc, v4, v6);
 	if (!v4[0] && !v6[0])
 		return pn_err_set(err, EINVAL, "-p needs the container on a network with an address");
 	/* the forwarder shows the container real client addresses where this works; else fallback */
@@ -160,24 +190,6 @@ int helpers_sandbox_started(struct cli *c, struct netd_infra *inf, json_t *doc, 
 	return start_forwarder(c, inf, doc, err);
 }
 
-/* Whether @addr (no prefix) is one of the sandbox's addresses now. */
-static bool has_addr(json_t *doc, const char *addr)
-{
-	json_t *att, *ip;
-	const char *k;
-	size_t i, len = strlen(addr);
-
-	json_object_foreach(json_object_get(doc, "networks"), k, att) {
-		json_array_foreach(json_object_get(att, "ips"), i, ip) {
-			const char *s = json_string_value(ip);
-
-			if (s && !strncmp(s, addr, len) && s[len] == '/')
-				return true;
-		}
-	}
-	return false;
-}
-
 int helpers_ports_follow(struct cli *c, struct netd_infra *inf, json_t *doc, struct pn_err *err)
 {
 	json_t *targets = json_object_get(doc, "port_targets");
@@ -188,10 +200,15 @@ int helpers_ports_follow(struct cli *c, struct netd_infra *inf, json_t *doc, str
 
 	if (!id || !json_array_size(json_object_get(doc, "publish")) || !netd_sandbox_alive(doc))
 		return 0;
-	first_addrs(doc, v4, v6);
-	/* every address it forwards to is still there (a new network adds none it needs) */
-	if (targets && (old4[0] || old6[0]) && (!old4[0] || has_addr(doc, old4)) &&
-	    (!old6[0] || has_addr(doc, old6)))
+	first_addrs(&c->paths, doc, v4, v6);
+	/*
+	 * It keeps running while each family it forwards to still goes to the
+	 * interface of the default route (a network added beside it changes
+	 * nothing; one that takes over the route, e.g. by getting eth0 back,
+	 * does). A family it had no address for stays served through the other.
+	 */
+	if (targets && (old4[0] || old6[0]) && (!old4[0] || strcmp(old4, v4) == 0) &&
+	    (!old6[0] || strcmp(old6, v6) == 0))
 		return 0;
 	if (targets && !old4[0] && !old6[0] && !v4[0] && !v6[0])
 		return 0;
@@ -241,7 +258,7 @@ int helpers_repair(struct cli *c, json_t *docs)
 		if (portfwd_status(&c->paths, id, &p, &alive) == 0 && alive)
 			continue;
 		/* on no network (disconnected from all): nothing to forward to until it joins one */
-		first_addrs(doc, v4, v6);
+		first_addrs(&c->paths, doc, v4, v6);
 		if (!v4[0] && !v6[0])
 			continue;
 		if (!have_infra && netd_infra_open(&c->paths, &inf, NULL) < 0)

@@ -22,9 +22,11 @@ void helpers_sandbox_stopped(struct cli *c, json_t *doc);
 /**
  * helpers_ports_follow() - after a network connect or disconnect, keep the published ports served
  *
- * Restarts the forwarder (same host ports) when an address it forwards to is
- * gone, or when the sandbox had none and has one now; stops it, with a
- * warning, when the sandbox is left on no network. The caller saves @doc.
+ * Restarts the forwarder (same host ports) when, for a family it forwards
+ * to, the address of the interface holding the default route changed (the
+ * old one is gone, or a new network took the route), or when the sandbox
+ * had none and has one now; stops it, with a warning, when the sandbox is
+ * left on no network. The caller saves @doc.
  * Return: 0 or -errno with @err set.
  */
 int helpers_ports_follow(struct cli *c, struct netd_infra *inf, json_t *doc, struct pn_err *err);

@@ -117,8 +117,19 @@ expect_ok $PODNET network rm -f pna
 expect_ok $PODNET network connect pnb mover
 wait_for 5 get "127.0.0.1:$p2"
 expect_eq "mover-here" "$(get "127.0.0.1:$p2")" "after network rm -f and a connect"
+# a new network that takes the default route (it gets eth0 back, a lower metric):
+# replies to an off-link client leave through it, so the port must move there
+expect_ok $PODNET network create pnc
+expect_ok $PODNET network connect pnc mover
+expect_ok $PODNET network disconnect pnb mover
+wait_for 5 get "127.0.0.1:$p2"
+expect_ok $PODNET network connect pnb mover
+expect_ok $PODNET exec mover -- ip -4 route show default
+expect_match "^default via [0-9.]+ dev eth0 " "$T_LAST" "pnb took eth0 and the default route"
+wait_for 5 get "127.0.0.1:$p2"
+expect_eq "mover-here" "$(get "127.0.0.1:$p2")" "after a connect that took the default route"
 expect_ok $PODNET rm -f mover
-expect_ok $PODNET network rm pnb
+expect_ok $PODNET network rm pnb pnc
 
 t_case "stopping the container closes its port"
 expect_ok $PODNET rm -f web auto api plain again
