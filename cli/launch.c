@@ -296,11 +296,15 @@ int launch_sandbox(struct cli *c, struct launch *l, struct pn_proc_id *ret_init,
 	}
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	l->exec_fd = -1;
-	if (pipe2(rep, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 || (!l->is_pod && pipe2(ex, O_CLOEXEC) < 0))
-		return pn_err_set(err, errno, "pipe: %s", strerror(errno));
+	if (pipe2(rep, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 || (!l->is_pod && pipe2(ex, O_CLOEXEC) < 0)) {
+		r = pn_err_set(err, errno, "pipe: %s", strerror(errno));
+		goto fail_early;
+	}
 	a = fork();
-	if (a < 0)
-		return pn_err_set(err, errno, "fork: %s", strerror(errno));
+	if (a < 0) {
+		r = pn_err_set(err, errno, "fork: %s", strerror(errno));
+		goto fail_early;
+	}
 	if (a == 0) {
 		pid_t b;
 
@@ -371,6 +375,19 @@ report:
 	*ret_go_fd = go[1];
 	l->exec_fd = ex[0];
 	return 0;
+fail_early:
+	for (int i = 0; i < 2; i++) {
+		if (rep[i] >= 0)
+			close(rep[i]);
+		if (go[i] >= 0)
+			close(go[i]);
+		if (ex[i] >= 0)
+			close(ex[i]);
+	}
+	for (int i = 0; i < 3; i++)
+		if (pod_fds[i] >= 0)
+			close(pod_fds[i]);
+	return r;
 }
 
 struct apply_args {
