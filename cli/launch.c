@@ -146,26 +146,48 @@ static void __attribute__((noreturn)) pause_main(void)
 			_exit(0);
 }
 
+/*
+ * Each port of a sandbox may send from every address of the sandbox, not only
+ * its own network's: the container has no source routing, so a reply or a
+ * socket bound to eth1's address can leave by the default route on eth0. Other
+ * sandboxes' addresses stay refused. For @only_net, its port gets (or loses)
+ * them all, and the other ports gain (or lose) that network's addresses.
+ */
 int cli_attach_firewall(json_t *doc, const char *only_net, bool add, struct pn_err *err)
 {
 	struct netd_nft_elems e;
+	struct pn_ip all[NETD_MAX_SUBNETS * 8], mine[NETD_MAX_SUBNETS];
+	int nall = 0, nmine = 0;
 	bool host_access = json_is_true(json_object_get(doc, "host_access"));
 	json_t *att;
 	const char *k;
+	int r = 0;
 
+	json_object_foreach(json_object_get(doc, "networks"), k, att) {
+		int n = netd_attach_ips(att, all + nall, (int)(sizeof(all) / sizeof(all[0])) - nall);
+
+		if (only_net && strcmp(k, only_net) == 0) {
+			memcpy(mine, all + nall, sizeof(mine[0]) * (size_t)(n < NETD_MAX_SUBNETS ? n : NETD_MAX_SUBNETS));
+			nmine = n < NETD_MAX_SUBNETS ? n : NETD_MAX_SUBNETS;
+		}
+		nall += n;
+	}
 	netd_nft_elems_init(&e);
 	json_object_foreach(json_object_get(doc, "networks"), k, att) {
-		struct pn_ip ips[NETD_MAX_SUBNETS];
-		int n;
+		const char *port = json_string_value(json_object_get(att, "host_interface"));
+		bool this = !only_net || strcmp(k, only_net) == 0;
 
-		if (only_net && strcmp(k, only_net) != 0)
-			continue;
-		n = netd_attach_ips(att, ips, NETD_MAX_SUBNETS);
-		if (netd_nft_elems_add(&e, json_string_value(json_object_get(att, "host_interface")), ips, n,
-				       host_access, add) < 0) {
-			json_decref(e.cmds);
-			return pn_err_set(err, EINVAL, "corrupt attachment to network %s", k);
-		}
+		/* the port itself is guarded (or unguarded) only with its own network */
+		r = this ? netd_nft_elems_add(&e, port, all, nall, false, add)
+			 : netd_nft_elems_addrs(&e, port, mine, nmine, add);
+		if (r < 0)
+			break;
+	}
+	if (r == 0 && host_access)
+		r = netd_nft_elems_host(&e, only_net ? mine : all, only_net ? nmine : nall, add);
+	if (r < 0) {
+		json_decref(e.cmds);
+		return pn_err_set(err, EINVAL, "corrupt attachment of %s", json_string_value(json_object_get(doc, "name")) ?: "a sandbox");
 	}
 	return netd_nft_elems_commit(&e, err);
 }

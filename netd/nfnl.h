@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NETD_NFNL_BUF 4096
+#define NETD_NFNL_BUF 16384
 #define NETD_NFNL_NEST_MAX 4
 
 struct netd_nfnl_batch {

@@ -439,8 +439,9 @@ static void element(json_t *cmds, const char *family, const char *set, json_t *e
 	json_decref(elem);
 }
 
-int netd_nft_port_elements(json_t *cmds, const char *host_ifname, const struct pn_ip *ips, int nips,
-			   bool host_access, bool add)
+/* @port_too: also the port's own element in guarded_ports (else its addresses only) */
+static int port_elements(json_t *cmds, const char *host_ifname, const struct pn_ip *ips, int nips,
+			 bool host_access, bool add, bool port_too)
 {
 	char b[PN_IPSTR_MAX];
 
@@ -466,8 +467,15 @@ int netd_nft_port_elements(json_t *cmds, const char *host_ifname, const struct p
 			element(cmds, "inet", v4 ? "host_allowed4" : "host_allowed6", json_string(b), add);
 	}
 	/* one transaction: the port is never guarded without its addresses */
-	element(cmds, "bridge", NETD_NFT_GUARDED, json_string(host_ifname), add);
+	if (port_too)
+		element(cmds, "bridge", NETD_NFT_GUARDED, json_string(host_ifname), add);
 	return 0;
+}
+
+int netd_nft_port_elements(json_t *cmds, const char *host_ifname, const struct pn_ip *ips, int nips,
+			   bool host_access, bool add)
+{
+	return port_elements(cmds, host_ifname, ips, nips, host_access, add, true);
 }
 
 /*
@@ -494,7 +502,7 @@ static void raw_element(struct netd_nfnl_batch *b, uint8_t family, const char *s
 }
 
 static void raw_port_elements(struct netd_nfnl_batch *b, const char *host_ifname, const struct pn_ip *ips, int nips,
-			      bool host_access, bool add)
+			      bool host_access, bool add, bool port_too)
 {
 	uint8_t key[IFNAMSIZ + 16];
 
@@ -509,6 +517,8 @@ static void raw_port_elements(struct netd_nfnl_batch *b, const char *host_ifname
 		if (host_access)
 			raw_element(b, NFPROTO_INET, v4 ? "host_allowed4" : "host_allowed6", ips[i].b, alen, add);
 	}
+	if (!port_too)
+		return;
 	memset(key, 0, sizeof(key));
 	memcpy(key, host_ifname, strlen(host_ifname));
 	raw_element(b, NFPROTO_BRIDGE, NETD_NFT_GUARDED, key, IFNAMSIZ, add);
@@ -523,11 +533,42 @@ void netd_nft_elems_init(struct netd_nft_elems *e)
 int netd_nft_elems_add(struct netd_nft_elems *e, const char *host_ifname, const struct pn_ip *ips, int nips,
 		       bool host_access, bool add)
 {
-	int r = netd_nft_port_elements(e->cmds, host_ifname, ips, nips, host_access, add);
+	int r = port_elements(e->cmds, host_ifname, ips, nips, host_access, add, true);
 
 	if (r == 0)
-		raw_port_elements(&e->nl, host_ifname, ips, nips, host_access, add);
+		raw_port_elements(&e->nl, host_ifname, ips, nips, host_access, add, true);
 	return r;
+}
+
+int netd_nft_elems_addrs(struct netd_nft_elems *e, const char *host_ifname, const struct pn_ip *ips, int nips,
+			 bool add)
+{
+	int r = port_elements(e->cmds, host_ifname, ips, nips, false, add, false);
+
+	if (r == 0)
+		raw_port_elements(&e->nl, host_ifname, ips, nips, false, add, false);
+	return r;
+}
+
+int netd_nft_elems_host(struct netd_nft_elems *e, const struct pn_ip *ips, int nips, bool add)
+{
+	char b[PN_IPSTR_MAX];
+
+	for (int i = 0; i < nips; i++)
+		if (ips[i].family != AF_INET && ips[i].family != AF_INET6)
+			return -EINVAL;
+	if (nips > 0) {
+		json_array_append_new(e->cmds, cmd("add", "table", json_object()));
+		host_sets(e->cmds);
+	}
+	for (int i = 0; i < nips; i++) {
+		bool v4 = ips[i].family == AF_INET;
+
+		pn_ip_format(&ips[i], b);
+		element(e->cmds, "inet", v4 ? "host_allowed4" : "host_allowed6", json_string(b), add);
+		raw_element(&e->nl, NFPROTO_INET, v4 ? "host_allowed4" : "host_allowed6", ips[i].b, v4 ? 4 : 16, add);
+	}
+	return 0;
 }
 
 int netd_nft_elems_commit(struct netd_nft_elems *e, struct pn_err *err)

@@ -92,6 +92,14 @@ struct netd_nft_elems {
 void netd_nft_elems_init(struct netd_nft_elems *e);
 int netd_nft_elems_add(struct netd_nft_elems *e, const char *host_ifname, const struct pn_ip *ips, int nips,
 		       bool host_access, bool add);
+/**
+ * netd_nft_elems_addrs() - add (or remove) addresses @host_ifname may send from,
+ * leaving the port's own guarded_ports element as it is
+ */
+int netd_nft_elems_addrs(struct netd_nft_elems *e, const char *host_ifname, const struct pn_ip *ips, int nips,
+			 bool add);
+/** netd_nft_elems_host() - add (or remove) @ips in host_allowed4/6 only. Return: 0 or -EINVAL. */
+int netd_nft_elems_host(struct netd_nft_elems *e, const struct pn_ip *ips, int nips, bool add);
 /** netd_nft_elems_commit() - apply and release @e. Return: 0 or -errno with a message. */
 int netd_nft_elems_commit(struct netd_nft_elems *e, struct pn_err *err);
 

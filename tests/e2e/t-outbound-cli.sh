@@ -104,6 +104,22 @@ grep -q spoofed "$T_OUT/udp-host" && t_fail "a datagram with a borrowed source r
 expect_eq "host-tcp" "$(host_tcp ca)" "ca after the attempts"
 expect_ok $PODNET rm -f ca cb cc
 
+t_case "a container on two networks may send from either of its addresses through either port"
+# no source routing in the container: a socket bound to eth1's address leaves by
+# the default route on eth0, which the guard must let through
+expect_ok $PODNET run -d --name c2n --network spa,spb --add-host host.containers.internal:host-gateway -- sleep 120
+c2n_b=$(ipof c2n spb)
+expect_ok $PODNET exec c2n -- sh -c "echo from-c2n-b | nc -u -w1 -s $c2n_b 10.0.2.2 $udp_host"
+wait_for 3 grep -q from-c2n-b "$T_OUT/udp-host"
+grep -q from-c2n-b "$T_OUT/udp-host" || t_fail "a datagram from the container's second address did not arrive"
+expect_eq "host-tcp" "$(host_tcp c2n bind=$c2n_b)" "TCP bound to the second address"
+# after a disconnect of spa, its port is gone and spb's port carries everything
+expect_ok $PODNET network disconnect spa c2n
+expect_eq "host-tcp" "$(host_tcp c2n)" "after disconnect"
+expect_ok $PODNET network connect spa c2n
+expect_eq "host-tcp" "$(host_tcp c2n bind=$c2n_b)" "after connect: eth0 again, bound to spb's address"
+expect_ok $PODNET rm -f c2n
+
 t_case "host access follows network connect and disconnect"
 expect_ok $PODNET run -d --name ch2 --network spa --add-host host.containers.internal:host-gateway -- sleep 120
 ch2_a=$(ipof ch2 spa)
