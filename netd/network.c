@@ -370,9 +370,22 @@ bool netd_network_name_reserved(const char *name)
 	static const char *const modes[] = { "none", "host", "bridge", "private", "slirp4netns",
 					     "pasta", "container", "ns", "default" };
 
+	/* the files beside the records files in $RUN/dns that podnet-dns skips (dns/records.c) */
+	static const char *const files[] = { "podnet-dns.pid", "host-gateway" };
+	const char *tmp;
+
+	if (!name)
+		return false;
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
-		if (name && strcmp(name, modes[i]) == 0)
+		if (strcmp(name, modes[i]) == 0)
 			return true;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (strcmp(name, files[i]) == 0)
+			return true;
+	/* a records file named like a pn_write_atomic() temporary (NAME.tmp.PID) is skipped too */
+	tmp = strstr(name, ".tmp.");
+	if (tmp && tmp[5] && strspn(tmp + 5, "0123456789") == strlen(tmp + 5))
+		return true;
 	return false;
 }
 
@@ -390,8 +403,9 @@ int netd_network_build(const struct netd_network_opts *o, const struct netd_netw
 				  "invalid network name \"%s\": use letters, digits, '_', '.', '-', starting with a letter or digit, at most %d characters",
 				  o->name ? o->name : "", NETD_NAME_MAX);
 	if (netd_network_name_reserved(o->name))
-		return pn_err_set(err, EINVAL, "cannot create network with name \"%s\" because it conflicts with a valid network mode",
-				  o->name);
+		return pn_err_set(err, EINVAL, "cannot create network with name \"%s\" because it %s", o->name,
+				  strchr(o->name, '.') || strchr(o->name, '-') ? "is reserved for podnet's own files"
+									  : "conflicts with a valid network mode");
 	for (size_t i = 0; i < nexisting; i++)
 		if (strcmp(existing[i].name, o->name) == 0)
 			return pn_err_set(err, EEXIST, "network %s already exists", o->name);

@@ -177,6 +177,19 @@ static void test_build_errors(void **state)
 		o.name = "bridge0";
 		assert_int_equal(build(&o, NULL, 0, &a, &err), 0);
 		netd_network_clear(&a);
+		/* nor the names of the other files in $RUN/dns, where records files are named after networks */
+		{
+			static const char *const files[] = { "podnet-dns.pid", "host-gateway", "web.tmp.42" };
+
+			for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+				o.name = files[i];
+				assert_int_equal(build(&o, NULL, 0, &a, &err), -EINVAL);
+				assert_non_null(strstr(err.msg, "reserved for podnet's own files"));
+			}
+		}
+		o.name = "web.tmp";
+		assert_int_equal(build(&o, NULL, 0, &a, &err), 0);
+		netd_network_clear(&a);
 		o.name = "podnet";
 		assert_int_equal(build(&o, NULL, 0, &a, &err), 0);
 		netd_network_clear(&a);
