@@ -203,6 +203,13 @@ static int writev_all(int fd, const struct iovec *iov, int iovcnt)
 	return 0;
 }
 
+bool pn_is_atomic_tmp(const char *name)
+{
+	const char *tmp = strstr(name, ".tmp.");
+
+	return tmp && tmp[5] && strspn(tmp + 5, "0123456789") == strlen(tmp + 5);
+}
+
 int pn_write_atomic(const char *path, const void *data, size_t len, mode_t mode, int fsync_data)
 {
 	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };

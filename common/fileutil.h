@@ -7,6 +7,7 @@
 #ifndef PODNET_FILEUTIL_H
 #define PODNET_FILEUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -24,6 +25,9 @@
  * Return: 0 or a negative errno.
  */
 int pn_write_atomic(const char *path, const void *data, size_t len, mode_t mode, int fsync_data);
+
+/** pn_is_atomic_tmp() - whether file name @name is a pn_write_atomic() temporary (NAME.tmp.PID) */
+bool pn_is_atomic_tmp(const char *name);
 
 /** pn_write_atomicv() - pn_write_atomic() of the concatenation of @iov[0..@iovcnt) */
 int pn_write_atomicv(const char *path, const struct iovec *iov, int iovcnt, mode_t mode,

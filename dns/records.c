@@ -865,15 +865,9 @@ size_t dns_db_asker_networks(const struct dns_db *db, uint16_t net, const struct
 /* Files in the records directory that are not records files. */
 static bool skip_entry(const char *name)
 {
-	const char *tmp;
-
 	if (name[0] == '.' || strcmp(name, "podnet-dns.pid") == 0 || strcmp(name, "host-gateway") == 0)
 		return true;
-	/* pn_write_atomic() temporaries: NAME.tmp.PID */
-	tmp = strstr(name, ".tmp.");
-	if (tmp && tmp[5] && strspn(tmp + 5, "0123456789") == strlen(tmp + 5))
-		return true;
-	return false;
+	return pn_is_atomic_tmp(name);
 }
 
 bool dns_db_networks_differ(const struct dns_db *db, const char *dir)

@@ -372,7 +372,6 @@ bool netd_network_name_reserved(const char *name)
 
 	/* the files beside the records files in $RUN/dns that podnet-dns skips (dns/records.c) */
 	static const char *const files[] = { "podnet-dns.pid", "host-gateway" };
-	const char *tmp;
 
 	if (!name)
 		return false;
@@ -382,11 +381,8 @@ bool netd_network_name_reserved(const char *name)
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		if (strcmp(name, files[i]) == 0)
 			return true;
-	/* a records file named like a pn_write_atomic() temporary (NAME.tmp.PID) is skipped too */
-	tmp = strstr(name, ".tmp.");
-	if (tmp && tmp[5] && strspn(tmp + 5, "0123456789") == strlen(tmp + 5))
-		return true;
-	return false;
+	/* a records file named like a pn_write_atomic() temporary is skipped too */
+	return pn_is_atomic_tmp(name);
 }
 
 int netd_network_build(const struct netd_network_opts *o, const struct netd_network *existing,
