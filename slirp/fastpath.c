@@ -6,6 +6,7 @@
 #include "fileutil.h"
 #include "log.h"
 #include "pipes.h"
+#include "podnet_slirp.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -45,6 +46,7 @@ struct slirp_fastpath {
 	struct fp_conn *conns;
 	size_t nconns;
 	struct pn_pipes pipes;
+	bool host_loopback; /* the host gateway reaches the host's loopback */
 	/* what fill() put where: listener (-1, -2) or conn index * 2 + side */
 	int *slot;
 	size_t max_slots;
@@ -85,6 +87,30 @@ static int dir_open(struct slirp_fastpath *fp, struct fp_dir *d)
 	memset(d, 0, sizeof(*d));
 	d->pipe_r = d->pipe_w = -1;
 	return pn_pipe_open(&fp->pipes, &d->pipe_r, &d->pipe_w, &d->cap);
+}
+
+bool slirp_fastpath_host_gateway(struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET) {
+		struct sockaddr_in *s = (struct sockaddr_in *)ss;
+		struct in_addr gw;
+
+		if (inet_pton(AF_INET, PN_SLIRP_GATEWAY, &gw) != 1 || s->sin_addr.s_addr != gw.s_addr)
+			return false;
+		s->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return true;
+	}
+	if (ss->ss_family == AF_INET6) {
+		struct sockaddr_in6 *s = (struct sockaddr_in6 *)ss;
+		struct in6_addr gw;
+
+		if (inet_pton(AF_INET6, PN_SLIRP_GATEWAY6, &gw) != 1 || memcmp(&s->sin6_addr, &gw, sizeof(gw)) != 0)
+			return false;
+		s->sin6_addr = in6addr_loopback;
+		s->sin6_scope_id = 0;
+		return true;
+	}
+	return false;
 }
 
 bool slirp_fastpath_dest_allowed(const struct sockaddr_storage *ss)
@@ -142,7 +168,7 @@ static void accept_one(struct slirp_fastpath *fp, int inner)
 	int outer, one = 1;
 
 	if (getsockname(inner, (struct sockaddr *)&dst, &len) < 0 ||
-	    !slirp_fastpath_dest_allowed(&dst)) {
+	    (!(fp->host_loopback && slirp_fastpath_host_gateway(&dst)) && !slirp_fastpath_dest_allowed(&dst))) {
 		fp->ctr.refused++;
 		reset_fd(inner);
 		return;
@@ -399,7 +425,7 @@ static void fp_dispatch(void *opaque, const struct pollfd *pfd, size_t n)
 	}
 }
 
-int slirp_fastpath_new(int listen4, int listen6, struct slirp_engine *engine,
+int slirp_fastpath_new(int listen4, int listen6, bool host_loopback, struct slirp_engine *engine,
 		       struct slirp_fastpath **ret)
 {
 	struct slirp_engine_hook hook = { 0 };
@@ -421,6 +447,7 @@ int slirp_fastpath_new(int listen4, int listen6, struct slirp_engine *engine,
 	if (!fp)
 		return -ENOMEM;
 	fp->listen_fd[0] = fp->listen_fd[1] = -1;
+	fp->host_loopback = host_loopback;
 	fp->nconns = nconns;
 	pn_pipes_init(&fp->pipes, FP_PIPE_SIZE);
 	fp->max_slots = 2 + 2 * nconns;
@@ -441,7 +468,7 @@ int slirp_fastpath_new(int listen4, int listen6, struct slirp_engine *engine,
 	}
 	fp->listen_fd[0] = listen4;
 	fp->listen_fd[1] = listen6;
-	pn_info("TCP fast path: up to %zu connections, pipes of one page growing to %zu bytes",
+	pn_info("TCP fast path: up to %zu connections, pipes of 16 KiB growing to %zu bytes",
 		nconns, fp->pipes.big);
 	*ret = fp;
 	return 0;

@@ -42,7 +42,7 @@ struct slirp_fastpath_counters {
  *
  * Return: 0 or a negative errno.
  */
-int slirp_fastpath_new(int listen4, int listen6, struct slirp_engine *engine,
+int slirp_fastpath_new(int listen4, int listen6, bool host_loopback, struct slirp_engine *engine,
 		       struct slirp_fastpath **ret);
 
 /** slirp_fastpath_get_counters() - snapshot of the counters. */
@@ -58,6 +58,17 @@ void slirp_fastpath_get_counters(const struct slirp_fastpath *fp,
  * Return: true if allowed.
  */
 bool slirp_fastpath_dest_allowed(const struct sockaddr_storage *ss);
+
+/**
+ * slirp_fastpath_host_gateway() - the host's loopback for the host gateway
+ *
+ * A connection to 10.0.2.2 (fd00::2) reaches the host's 127.0.0.1 (::1),
+ * the same port, as libslirp would carry it. The fast path only gets such a
+ * connection from a container in host_allowed4/6 (netd's tproxy rule checks
+ * the source; the source guard makes it the container's own).
+ * Return: true if @ss was the host gateway, now rewritten.
+ */
+bool slirp_fastpath_host_gateway(struct sockaddr_storage *ss);
 
 /** slirp_fastpath_free() - reset every connection and close the listeners (NULL-safe). */
 void slirp_fastpath_free(struct slirp_fastpath *fp);

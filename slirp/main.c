@@ -318,7 +318,7 @@ int main(int argc, char **argv)
 	steal_fd(&tap_fd);
 	steal_fd(&holder_fd);
 	if (listen4 >= 0 || listen6 >= 0) {
-		r = slirp_fastpath_new(listen4, listen6, engine, &d.fp);
+		r = slirp_fastpath_new(listen4, listen6, o.host_loopback, engine, &d.fp);
 		if (r < 0) {
 			slirp_engine_free(engine);
 			return fail(r, "cannot start the TCP fast path");

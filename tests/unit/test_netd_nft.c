@@ -38,6 +38,16 @@ static bool has_accept_to_tap(json_t *doc, const char *bridge)
 	return found;
 }
 
+/* does @doc's compact JSON text contain @needle? */
+static bool doc_has(json_t *doc, const char *needle)
+{
+	char *text = json_dumps(doc, JSON_COMPACT);
+	bool found = text && strstr(text, needle);
+
+	free(text);
+	return found;
+}
+
 static void test_rules(void **state)
 {
 	struct netd_network nets[2];
@@ -56,8 +66,11 @@ static void test_rules(void **state)
 	/* input: replies accepted, then one rule per network and family */
 	assert_int_equal(count_rules(doc, "input"), 5);
 	assert_int_equal(count_rules(doc, "postrouting"), 1);
-	/* the slirp fast path: the transparent-socket mark, then IPv4 and IPv6 per outgoing network */
-	assert_int_equal(count_rules(doc, "prerouting"), 1 + 2);
+	/* the slirp fast path: the transparent-socket mark, then IPv4 and IPv6 per outgoing network,
+	 * to the outside and to the host gateway (from host_allowed sources only) */
+	assert_int_equal(count_rules(doc, "prerouting"), 1 + 2 * 2);
+	assert_true(doc_has(doc, "\"right\":\"@host_allowed4\""));
+	assert_true(doc_has(doc, "\"right\":\"10.0.2.2\""));
 	/* the forward chain drops by default: bridge to bridge is never accepted */
 	chain_cmd = json_object_get(json_object_get(json_array_get(json_object_get(doc, "nftables"), 4), "add"), "chain");
 	assert_string_equal(json_string_value(json_object_get(chain_cmd, "name")), "forward");
@@ -102,15 +115,6 @@ static void test_dnat(void **state)
 	netd_network_clear(&nets[0]);
 }
 
-/* does @doc's compact JSON text contain @needle? */
-static bool doc_has(json_t *doc, const char *needle)
-{
-	char *text = json_dumps(doc, JSON_COMPACT);
-	bool found = text && strstr(text, needle);
-
-	free(text);
-	return found;
-}
 
 /* the commands of @doc that add a rule to the source guard of table bridge podnet */
 static size_t count_guard_rules(json_t *doc)
