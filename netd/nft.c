@@ -426,22 +426,6 @@ int netd_nft_remove(struct pn_err *err)
 	return run_json(doc, err);
 }
 
-int netd_nft_host_access(const struct pn_ip *ips, int nips, bool allow, struct pn_err *err)
-{
-	_cleanup_json_ json_t *doc = NULL;
-	json_t *cmds = json_array();
-	char b[PN_IPSTR_MAX];
-
-	for (int i = 0; i < nips; i++) {
-		const char *set = ips[i].family == AF_INET ? "host_allowed4" : "host_allowed6";
-
-		json_array_append_new(cmds, cmd(allow ? "add" : "delete", "element",
-						json_pack("{s:s, s:[s]}", "name", set, "elem", pn_ip_format(&ips[i], b))));
-	}
-	doc = json_pack("{s:o}", "nftables", cmds);
-	return json_array_size(cmds) ? run_json(doc, err) : 0;
-}
-
 /* "add" then "delete": removing an element that is not there is no error */
 static void element(json_t *cmds, const char *family, const char *set, json_t *elem, bool add)
 {

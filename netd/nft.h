@@ -56,9 +56,6 @@ int netd_nft_apply_uplink(const struct netd_network *nets, size_t n, const char 
  */
 int netd_nft_remove(struct pn_err *err);
 
-/** netd_nft_host_access() - allow or revoke @ips reaching the host gateway. */
-int netd_nft_host_access(const struct pn_ip *ips, int nips, bool allow, struct pn_err *err);
-
 /**
  * netd_nft_port_elements() - append the set elements of one attachment to @cmds
  * @host_ifname: the bridge port (the I end of the container's veth)
