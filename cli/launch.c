@@ -178,7 +178,7 @@ int cli_attach_firewall(json_t *doc, const char *only_net, bool add, struct pn_e
 		bool this = !only_net || strcmp(k, only_net) == 0;
 
 		/* the port itself is guarded (or unguarded) only with its own network */
-		r = this ? netd_nft_elems_add(&e, port, all, nall, false, add)
+		r = this ? netd_nft_elems_add(&e, port, all, nall, add)
 			 : netd_nft_elems_addrs(&e, port, mine, nmine, add);
 		if (r < 0)
 			break;

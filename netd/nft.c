@@ -437,32 +437,45 @@ static void element(json_t *cmds, const char *family, const char *set, json_t *e
 	json_decref(elem);
 }
 
-/* @port_too: also the port's own element in guarded_ports (else its addresses only) */
-static int port_elements(json_t *cmds, const char *host_ifname, const struct pn_ip *ips, int nips,
-			 bool host_access, bool add, bool port_too)
+static bool ips_valid(const struct pn_ip *ips, int nips)
+{
+	if (nips < 0)
+		return false;
+	for (int i = 0; i < nips; i++)
+		if (ips[i].family != AF_INET && ips[i].family != AF_INET6)
+			return false;
+	return true;
+}
+
+/* @ips in host_allowed4/6 (with the table and sets, should the ruleset not be there yet) */
+static void host_elements(json_t *cmds, const struct pn_ip *ips, int nips, bool add)
 {
 	char b[PN_IPSTR_MAX];
 
-	if (!host_ifname || !*host_ifname || strlen(host_ifname) >= 16 || nips < 0)
-		return -EINVAL;
-	for (int i = 0; i < nips; i++)
-		if (ips[i].family != AF_INET && ips[i].family != AF_INET6)
-			return -EINVAL;
-	/* the table and its sets, should the ruleset not have been applied yet (a plugin's first attach) */
-	json_array_append_new(cmds, cmd_in("bridge", "add", "table", json_object()));
-	guard_sets(cmds);
-	if (host_access) {
+	if (nips > 0) {
 		json_array_append_new(cmds, cmd("add", "table", json_object()));
 		host_sets(cmds);
 	}
-	for (int i = 0; i < nips; i++) {
-		bool v4 = ips[i].family == AF_INET;
+	for (int i = 0; i < nips; i++)
+		element(cmds, "inet", ips[i].family == AF_INET ? "host_allowed4" : "host_allowed6",
+			json_string(pn_ip_format(&ips[i], b)), add);
+}
 
+/* @port_too: also the port's own element in guarded_ports (else its addresses only) */
+static int port_elements(json_t *cmds, const char *host_ifname, const struct pn_ip *ips, int nips, bool add,
+			 bool port_too)
+{
+	char b[PN_IPSTR_MAX];
+
+	if (!host_ifname || !*host_ifname || strlen(host_ifname) >= 16 || !ips_valid(ips, nips))
+		return -EINVAL;
+	/* the table and its sets, should the ruleset not have been applied yet (a plugin's first attach) */
+	json_array_append_new(cmds, cmd_in("bridge", "add", "table", json_object()));
+	guard_sets(cmds);
+	for (int i = 0; i < nips; i++) {
 		pn_ip_format(&ips[i], b);
-		element(cmds, "bridge", v4 ? NETD_NFT_PORT_ADDRS4 : NETD_NFT_PORT_ADDRS6,
+		element(cmds, "bridge", ips[i].family == AF_INET ? NETD_NFT_PORT_ADDRS4 : NETD_NFT_PORT_ADDRS6,
 			json_pack("{s:[s, s]}", "concat", host_ifname, b), add);
-		if (host_access)
-			element(cmds, "inet", v4 ? "host_allowed4" : "host_allowed6", json_string(b), add);
 	}
 	/* one transaction: the port is never guarded without its addresses */
 	if (port_too)
@@ -473,7 +486,11 @@ static int port_elements(json_t *cmds, const char *host_ifname, const struct pn_
 int netd_nft_port_elements(json_t *cmds, const char *host_ifname, const struct pn_ip *ips, int nips,
 			   bool host_access, bool add)
 {
-	return port_elements(cmds, host_ifname, ips, nips, host_access, add, true);
+	int r = port_elements(cmds, host_ifname, ips, nips, add, true);
+
+	if (r == 0 && host_access)
+		host_elements(cmds, ips, nips, add);
+	return r;
 }
 
 /*
@@ -499,8 +516,17 @@ static void raw_element(struct netd_nfnl_batch *b, uint8_t family, const char *s
 	}
 }
 
+static void raw_host_elements(struct netd_nfnl_batch *b, const struct pn_ip *ips, int nips, bool add)
+{
+	for (int i = 0; i < nips; i++) {
+		bool v4 = ips[i].family == AF_INET;
+
+		raw_element(b, NFPROTO_INET, v4 ? "host_allowed4" : "host_allowed6", ips[i].b, v4 ? 4 : 16, add);
+	}
+}
+
 static void raw_port_elements(struct netd_nfnl_batch *b, const char *host_ifname, const struct pn_ip *ips, int nips,
-			      bool host_access, bool add, bool port_too)
+			      bool add, bool port_too)
 {
 	uint8_t key[IFNAMSIZ + 16];
 
@@ -512,8 +538,6 @@ static void raw_port_elements(struct netd_nfnl_batch *b, const char *host_ifname
 		memcpy(key, host_ifname, strlen(host_ifname));
 		memcpy(key + IFNAMSIZ, ips[i].b, alen);
 		raw_element(b, NFPROTO_BRIDGE, v4 ? NETD_NFT_PORT_ADDRS4 : NETD_NFT_PORT_ADDRS6, key, IFNAMSIZ + alen, add);
-		if (host_access)
-			raw_element(b, NFPROTO_INET, v4 ? "host_allowed4" : "host_allowed6", ips[i].b, alen, add);
 	}
 	if (!port_too)
 		return;
@@ -528,44 +552,35 @@ void netd_nft_elems_init(struct netd_nft_elems *e)
 	e->cmds = json_array();
 }
 
-int netd_nft_elems_add(struct netd_nft_elems *e, const char *host_ifname, const struct pn_ip *ips, int nips,
-		       bool host_access, bool add)
+/* both forms of the same elements: the batch, and libnftables' commands should it fail */
+static int elems_port(struct netd_nft_elems *e, const char *host_ifname, const struct pn_ip *ips, int nips, bool add,
+		      bool port_too)
 {
-	int r = port_elements(e->cmds, host_ifname, ips, nips, host_access, add, true);
+	int r = port_elements(e->cmds, host_ifname, ips, nips, add, port_too);
 
 	if (r == 0)
-		raw_port_elements(&e->nl, host_ifname, ips, nips, host_access, add, true);
+		raw_port_elements(&e->nl, host_ifname, ips, nips, add, port_too);
 	return r;
+}
+
+int netd_nft_elems_add(struct netd_nft_elems *e, const char *host_ifname, const struct pn_ip *ips, int nips,
+		       bool add)
+{
+	return elems_port(e, host_ifname, ips, nips, add, true);
 }
 
 int netd_nft_elems_addrs(struct netd_nft_elems *e, const char *host_ifname, const struct pn_ip *ips, int nips,
 			 bool add)
 {
-	int r = port_elements(e->cmds, host_ifname, ips, nips, false, add, false);
-
-	if (r == 0)
-		raw_port_elements(&e->nl, host_ifname, ips, nips, false, add, false);
-	return r;
+	return elems_port(e, host_ifname, ips, nips, add, false);
 }
 
 int netd_nft_elems_host(struct netd_nft_elems *e, const struct pn_ip *ips, int nips, bool add)
 {
-	char b[PN_IPSTR_MAX];
-
-	for (int i = 0; i < nips; i++)
-		if (ips[i].family != AF_INET && ips[i].family != AF_INET6)
-			return -EINVAL;
-	if (nips > 0) {
-		json_array_append_new(e->cmds, cmd("add", "table", json_object()));
-		host_sets(e->cmds);
-	}
-	for (int i = 0; i < nips; i++) {
-		bool v4 = ips[i].family == AF_INET;
-
-		pn_ip_format(&ips[i], b);
-		element(e->cmds, "inet", v4 ? "host_allowed4" : "host_allowed6", json_string(b), add);
-		raw_element(&e->nl, NFPROTO_INET, v4 ? "host_allowed4" : "host_allowed6", ips[i].b, v4 ? 4 : 16, add);
-	}
+	if (!ips_valid(ips, nips))
+		return -EINVAL;
+	host_elements(e->cmds, ips, nips, add);
+	raw_host_elements(&e->nl, ips, nips, add);
 	return 0;
 }
 

@@ -87,8 +87,9 @@ struct netd_nft_elems {
 	json_t *cmds;
 };
 void netd_nft_elems_init(struct netd_nft_elems *e);
+/** netd_nft_elems_add() - as netd_nft_port_elements() without host access (see netd_nft_elems_host()). */
 int netd_nft_elems_add(struct netd_nft_elems *e, const char *host_ifname, const struct pn_ip *ips, int nips,
-		       bool host_access, bool add);
+		       bool add);
 /**
  * netd_nft_elems_addrs() - add (or remove) addresses @host_ifname may send from,
  * leaving the port's own guarded_ports element as it is

@@ -328,7 +328,7 @@ static int port_guard(const char *host_ifname, const struct pn_ip *ips, int nips
 	struct netd_nft_elems e;
 
 	netd_nft_elems_init(&e);
-	if (netd_nft_elems_add(&e, host_ifname, ips, nips, false, add) < 0) {
+	if (netd_nft_elems_add(&e, host_ifname, ips, nips, add) < 0) {
 		json_decref(e.cmds);
 		return pn_err_set(err, EINVAL, "invalid addresses for %s", host_ifname);
 	}

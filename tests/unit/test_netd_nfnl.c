@@ -101,7 +101,9 @@ static int raw(const char *ifname, const struct pn_ip *ips, int n, bool host_acc
 	int r;
 
 	netd_nft_elems_init(&e);
-	assert_int_equal(netd_nft_elems_add(&e, ifname, ips, n, host_access, add), 0);
+	assert_int_equal(netd_nft_elems_add(&e, ifname, ips, n, add), 0);
+	if (host_access)
+		assert_int_equal(netd_nft_elems_host(&e, ips, n, add), 0);
 	/* the batch alone, without the libnftables fallback of netd_nft_elems_commit() */
 	r = netd_nfnl_commit(&e.nl);
 	json_decref(e.cmds);
@@ -162,7 +164,8 @@ static void test_missing_set_fails_whole(void **state)
 		struct pn_err err = { 0 };
 
 		netd_nft_elems_init(&e);
-		assert_int_equal(netd_nft_elems_add(&e, "pnv2", ips, 1, true, true), 0);
+		assert_int_equal(netd_nft_elems_add(&e, "pnv2", ips, 1, true), 0);
+		assert_int_equal(netd_nft_elems_host(&e, ips, 1, true), 0);
 		if (netd_nft_elems_commit(&e, &err) == 0) {
 			out = run(NFT " list set inet podnet host_allowed4");
 			assert_non_null(strstr(out, "10.1.2.4"));
