@@ -156,7 +156,8 @@ static void __attribute__((noreturn)) pause_main(void)
 int cli_attach_firewall(json_t *doc, const char *only_net, bool add, struct pn_err *err)
 {
 	struct netd_nft_elems e;
-	struct pn_ip all[NETD_MAX_SUBNETS * 8], mine[NETD_MAX_SUBNETS];
+	struct pn_ip all[NETD_MAX_SUBNETS * 8];
+	const struct pn_ip *mine = all; /* @only_net's addresses: a slice of @all */
 	int nall = 0, nmine = 0;
 	bool host_access = json_is_true(json_object_get(doc, "host_access"));
 	json_t *att;
@@ -167,8 +168,8 @@ int cli_attach_firewall(json_t *doc, const char *only_net, bool add, struct pn_e
 		int n = netd_attach_ips(att, all + nall, (int)(sizeof(all) / sizeof(all[0])) - nall);
 
 		if (only_net && strcmp(k, only_net) == 0) {
-			memcpy(mine, all + nall, sizeof(mine[0]) * (size_t)(n < NETD_MAX_SUBNETS ? n : NETD_MAX_SUBNETS));
-			nmine = n < NETD_MAX_SUBNETS ? n : NETD_MAX_SUBNETS;
+			mine = all + nall;
+			nmine = n;
 		}
 		nall += n;
 	}
