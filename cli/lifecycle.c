@@ -20,7 +20,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 int cli_fail(const struct pn_err *err)
@@ -116,7 +115,7 @@ void cli_pod_stop_members(struct cli *c, json_t *pod, const char *why, bool grac
 	_cleanup_free_ struct pn_proc_id *inits = calloc(json_array_size(members) + 1, sizeof(*inits));
 	_cleanup_free_ int *timeouts = calloc(json_array_size(members) + 1, sizeof(*timeouts));
 	size_t n = 0, k;
-	struct timespec t0, now;
+	uint64_t t0;
 
 	if (!inits || !timeouts)
 		graceful = false; /* out of memory: one at a time, at once */
@@ -142,13 +141,12 @@ void cli_pod_stop_members(struct cli *c, json_t *pod, const char *why, bool grac
 		json_decref(ctr);
 	}
 	/* all got SIGTERM together: each waits out what is left of its own timeout */
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = pn_monotonic_ms();
 	for (k = 0; k < n; k++) {
-		long left = 0;
+		int64_t left = 0;
 
 		if (graceful) {
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			left = timeouts[k] * 1000L - ((now.tv_sec - t0.tv_sec) * 1000L + (now.tv_nsec - t0.tv_nsec) / 1000000);
+			left = timeouts[k] * 1000LL - (int64_t)(pn_monotonic_ms() - t0);
 			if (left < 1)
 				left = 1; /* 0 would skip SIGTERM: it was sent, SIGKILL follows at once */
 		}
