@@ -364,26 +364,31 @@ static int build_subnet(const char *cidr, const char *gw, const char *range, str
 	return check_subnet(s, name, err);
 }
 
-bool netd_network_name_reserved(const char *name)
+/*
+ * Why @name cannot name a network, or NULL: a network mode of podman's
+ * `--network` (`--network bridge` would never reach it), or the name of one of
+ * podnet's own files beside the records files in $RUN/dns.
+ */
+static const char *name_reserved_why(const char *name)
 {
 	/* podman's list: `--network none|host|bridge|...` name a mode, not a network */
 	static const char *const modes[] = { "none", "host", "bridge", "private", "slirp4netns",
 					     "pasta", "container", "ns", "default" };
-
 	/* the files beside the records files in $RUN/dns that podnet-dns skips (dns/records.c) */
 	static const char *const files[] = { "podnet-dns.pid", "host-gateway" };
 
 	if (!name)
-		return false;
+		return NULL;
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (strcmp(name, modes[i]) == 0)
-			return true;
+			return "conflicts with a valid network mode";
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		if (strcmp(name, files[i]) == 0)
-			return true;
+			return "is reserved for podnet's own files";
 	/* a records file named like a pn_write_atomic() temporary is skipped too */
-	return pn_is_atomic_tmp(name);
+	return pn_is_atomic_tmp(name) ? "is reserved for podnet's own files" : NULL;
 }
+
 
 int netd_network_build(const struct netd_network_opts *o, const struct netd_network *existing,
 		       size_t nexisting, const struct pn_cidr *avoid, size_t navoid,
@@ -391,6 +396,7 @@ int netd_network_build(const struct netd_network_opts *o, const struct netd_netw
 {
 	struct netd_network net;
 	bool have4 = false, have6 = false;
+	const char *why;
 	int r;
 
 	memset(&net, 0, sizeof(net));
@@ -398,10 +404,9 @@ int netd_network_build(const struct netd_network_opts *o, const struct netd_netw
 		return pn_err_set(err, EINVAL,
 				  "invalid network name \"%s\": use letters, digits, '_', '.', '-', starting with a letter or digit, at most %d characters",
 				  o->name ? o->name : "", NETD_NAME_MAX);
-	if (netd_network_name_reserved(o->name))
-		return pn_err_set(err, EINVAL, "cannot create network with name \"%s\" because it %s", o->name,
-				  strchr(o->name, '.') || strchr(o->name, '-') ? "is reserved for podnet's own files"
-									  : "conflicts with a valid network mode");
+	why = name_reserved_why(o->name);
+	if (why)
+		return pn_err_set(err, EINVAL, "cannot create network with name \"%s\" because it %s", o->name, why);
 	for (size_t i = 0; i < nexisting; i++)
 		if (strcmp(existing[i].name, o->name) == 0)
 			return pn_err_set(err, EEXIST, "network %s already exists", o->name);

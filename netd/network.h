@@ -65,14 +65,6 @@ int netd_network_from_json(json_t *doc, struct netd_network *net, struct pn_err 
 json_t *netd_network_to_json(const struct netd_network *net);
 
 /**
- * netd_network_name_reserved() - @name is a network mode of podman's `--network`
- * (none, host, bridge, private, slirp4netns, pasta, container, ns, default)
- * and cannot name a network: `--network bridge` would never reach it.
- * Return: true if reserved.
- */
-bool netd_network_name_reserved(const char *name);
-
-/**
  * netd_network_build() - turn user options into a definition
  * @existing: networks already defined (their subnets and bridges are avoided)
  * @avoid: other prefixes to avoid (the host's routes)
