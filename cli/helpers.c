@@ -91,8 +91,9 @@ int helpers_validate_ports(struct cli *c, const struct run_opts *o, struct pn_er
  */
 static void first_addrs(const struct pn_paths *paths, json_t *doc, char *v4, char *v6)
 {
-	int best4 = -1, best6 = -1;
-	bool routed4 = false, routed6 = false;
+	char *dst[2] = { v4, v6 };       /* [0] IPv4, [1] IPv6 */
+	int best[2] = { -1, -1 };        /* ethN of the address kept, -1: none yet */
+	bool best_routed[2] = { false, false };
 	json_t *att, *ip;
 	const char *k;
 	size_t i;
@@ -110,25 +111,17 @@ static void first_addrs(const struct pn_paths *paths, json_t *doc, char *v4, cha
 		}
 		json_array_foreach(json_object_get(att, "ips"), i, ip) {
 			const char *s = json_string_value(ip);
-			bool is6;
-			char *dst;
+			int f;
 
 			if (!s || !strchr(s, '/'))
 				continue;
-			is6 = strchr(s, ':') != NULL;
+			f = strchr(s, ':') != NULL;
 			/* a routed interface beats an internal one, then the lower number */
-			if (is6 ? (best6 >= 0 && (routed6 > routed || (routed6 == routed && best6 <= num)))
-				: (best4 >= 0 && (routed4 > routed || (routed4 == routed && best4 <= num))))
+			if (best[f] >= 0 && (best_routed[f] > routed || (best_routed[f] == routed && best[f] <= num)))
 				continue;
-			dst = is6 ? v6 : v4;
-			snprintf(dst, PN_IPSTR_MAX, "%.*s", (int)(strchr(s, '/') - s), s);
-			if (is6) {
-				best6 = num;
-				routed6 = routed;
-			} else {
-				best4 = num;
-				routed4 = routed;
-			}
+			snprintf(dst[f], PN_IPSTR_MAX, "%.*s", (int)(strchr(s, '/') - s), s);
+			best[f] = num;
+			best_routed[f] = routed;
 		}
 	}
 }
