@@ -8,6 +8,7 @@
 #define PODNET_ERR_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define PN_ERR_MSG_MAX 512
@@ -35,6 +36,16 @@ int pn_err_set(struct pn_err *err, int code, const char *fmt, ...)
  */
 int pn_err_prefix(struct pn_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/**
+ * pn_errno_no_resources() - @e says descriptors or memory ran out (EMFILE,
+ * ENFILE, ENOBUFS, ENOMEM): an accept() that fails so leaves the connection
+ * in the backlog and the listener readable, so retrying at once would spin.
+ */
+static inline bool pn_errno_no_resources(int e)
+{
+	return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM;
+}
 
 static inline void pn_err_clear(struct pn_err *err)
 {

@@ -403,7 +403,7 @@ void splice_accept(struct fwd_ctx *ctx, struct fwd_listener *l, uint32_t listene
 		int fd = accept4(l->fd, &client.sa, &clen, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+			if (pn_errno_no_resources(errno))
 				accept_rest(ctx, errno);
 			else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 				pn_warn("accept on port %u: %s", l->host_port, strerror(errno));

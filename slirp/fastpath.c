@@ -220,7 +220,7 @@ static void accept_batch(struct slirp_fastpath *fp, int lfd)
 			 * backlog and the listener readable, so polling it again at
 			 * once would spin. Let the listeners rest for 100 ms.
 			 */
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			if (pn_errno_no_resources(errno)) {
 				if (!fp->accept_pause_until)
 					pn_warn("TCP fast path: cannot accept (%s): pausing new connections", strerror(errno));
 				fp->accept_pause_until = pn_monotonic_ms() + 100;
