@@ -75,3 +75,11 @@ int pn_paths_init(struct pn_paths *p)
 		return r;
 	return pn_mkdir_p(p->runtime, 0700);
 }
+
+size_t pn_dns_records_name_len(const char *file, bool *ret_internal)
+{
+	size_t len = strlen(file), slen = strlen(PN_DNS_INTERNAL_SUFFIX);
+
+	*ret_internal = len > slen && strcmp(file + len - slen, PN_DNS_INTERNAL_SUFFIX) == 0;
+	return *ret_internal ? len - slen : len;
+}

@@ -9,6 +9,7 @@
 #define PODNET_PATHS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <limits.h>
 #include "fileutil.h" /* pn_path() */
 
@@ -21,6 +22,21 @@ struct pn_paths {
 
 /** pn_paths_init() - resolve directories and create them (0700). Return: 0 or -errno. */
 int pn_paths_init(struct pn_paths *p);
+
+/*
+ * The DNS records files in $RUN/dns are named after their network
+ * (aardvark-dns's layout); an internal network's is NAME%int (the name
+ * aardvark-dns, since 1.11, and netavark give it: its responder forwards
+ * nothing). '%' is not allowed in a network name, so the two cannot be
+ * confused. Written by netd and the fronts, read by podnet-dns.
+ */
+#define PN_DNS_INTERNAL_SUFFIX "%int"
+
+/**
+ * pn_dns_records_name_len() - how much of records file name @file is the network's name
+ * @ret_internal: set when @file ends in PN_DNS_INTERNAL_SUFFIX (an internal network)
+ */
+size_t pn_dns_records_name_len(const char *file, bool *ret_internal);
 
 
 #endif

@@ -575,15 +575,11 @@ static void rollback(struct dns_db *db, const struct dns_db *saved)
 static int net_begin(struct dns_db *db, const char *name, uint64_t lines, uint64_t text_len,
 		     const char *line, size_t llen)
 {
-	size_t name_len = strlen(name), suffix_len = strlen(DNS_INTERNAL_SUFFIX);
-	bool internal = false;
+	bool internal;
+	size_t name_len = pn_dns_records_name_len(name, &internal);
 	struct dns_network *net;
 	int n, r;
 
-	if (name_len > suffix_len && memcmp(name + name_len - suffix_len, DNS_INTERNAL_SUFFIX, suffix_len) == 0) {
-		internal = true;
-		name_len -= suffix_len;
-	}
 	if (name_len >= sizeof(net->name))
 		return -EINVAL;
 	if (RESERVE(db, recs, n_recs, cap_recs, (uint64_t)db->n_recs + lines, DNS_RECORDS_MAX) < 0 ||
@@ -887,7 +883,7 @@ bool dns_db_networks_differ(const struct dns_db *db, const char *dir)
 			size_t nl = strlen(db->nets[i].name);
 
 			known = strncmp(db->nets[i].name, de->d_name, nl) == 0 &&
-				strcmp(de->d_name + nl, db->nets[i].internal ? DNS_INTERNAL_SUFFIX : "") == 0;
+				strcmp(de->d_name + nl, db->nets[i].internal ? PN_DNS_INTERNAL_SUFFIX : "") == 0;
 		}
 		if (!known)
 			return true;

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include "paths.h" /* PN_DNS_INTERNAL_SUFFIX */
 
 #define DNS_UPSTREAMS_MAX 8      /* servers per upstream list */
 #define DNS_GATEWAYS_MAX 4       /* gateway addresses per network */
@@ -37,15 +38,9 @@ struct dns_upstreams {
 	struct dns_addr addr[DNS_UPSTREAMS_MAX];
 };
 
-/*
- * A records file named NAME%int is internal network NAME (aardvark-dns's
- * convention since 1.11, written by netavark and by netd): its listener never
- * forwards, and the upstream servers of its record lines are ignored.
- */
-#define DNS_INTERNAL_SUFFIX "%int"
 
 struct dns_network {
-	char name[256];  /* the network's name: the file name without DNS_INTERNAL_SUFFIX */
+	char name[256];  /* the network's name: the file name without PN_DNS_INTERNAL_SUFFIX */
 	bool internal;   /* no outbound path: nothing asked on its listener goes upstream */
 	unsigned int n_gateways;
 	struct dns_addr gateway[DNS_GATEWAYS_MAX];
@@ -120,7 +115,7 @@ void dns_db_free(struct dns_db *db);
 /**
  * dns_db_add_network() - parse one records file
  * @db: database being loaded (before dns_db_build())
- * @name: the file name: the network's name, with DNS_INTERNAL_SUFFIX for an internal network
+ * @name: the file name: the network's name, with PN_DNS_INTERNAL_SUFFIX for an internal network
  * @text: file contents
  * @len: length of @text
  *

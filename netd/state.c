@@ -310,11 +310,8 @@ static int records_set(const char *dir, const char *network, bool internal, cons
 
 bool netd_dns_records_file(const char *file, char *ret_name, bool *ret_internal)
 {
-	size_t len = strlen(file), slen = strlen(NETD_DNS_INTERNAL_SUFFIX);
+	size_t len = pn_dns_records_name_len(file, ret_internal);
 
-	*ret_internal = len > slen && strcmp(file + len - slen, NETD_DNS_INTERNAL_SUFFIX) == 0;
-	if (*ret_internal)
-		len -= slen;
 	if (!netd_name_valid_n(file, len, NETD_NAME_MAX))
 		return false;
 	memcpy(ret_name, file, len);
@@ -358,9 +355,9 @@ static int records_set(const char *dir, const char *network, bool internal, cons
 
 	if (line) {
 		/* a file of the other kind is a leftover of a network of that name that was removed */
-		unlink(pn_path(path, "%s/%s%s", dir, network, internal ? "" : NETD_DNS_INTERNAL_SUFFIX));
+		unlink(pn_path(path, "%s/%s%s", dir, network, internal ? "" : PN_DNS_INTERNAL_SUFFIX));
 	}
-	pn_path(path, "%s/%s%s", dir, network, internal ? NETD_DNS_INTERNAL_SUFFIX : "");
+	pn_path(path, "%s/%s%s", dir, network, internal ? PN_DNS_INTERNAL_SUFFIX : "");
 	r = pn_read_file(path, PN_FILE_MAX, &old, &oldlen);
 	if (r < 0 && r != -ENOENT)
 		return r;
@@ -428,7 +425,7 @@ int netd_dns_records_drop(const struct pn_paths *p, const char *network)
 
 	if (unlink(pn_path(path, "%s/dns/%s", p->runtime, network)) < 0 && errno != ENOENT)
 		r = -errno;
-	if (unlink(pn_path(path, "%s/dns/%s%s", p->runtime, network, NETD_DNS_INTERNAL_SUFFIX)) < 0 && errno != ENOENT)
+	if (unlink(pn_path(path, "%s/dns/%s%s", p->runtime, network, PN_DNS_INTERNAL_SUFFIX)) < 0 && errno != ENOENT)
 		r = -errno;
 	return r;
 }

@@ -68,13 +68,7 @@ void netd_sandbox_set_proc(json_t *doc, const char *key, const struct pn_proc_id
 /** netd_sandbox_alive() - is its init process running? */
 bool netd_sandbox_alive(json_t *doc);
 
-/*
- * The records file of an internal network is NAME%int, not NAME: the name
- * aardvark-dns (since 1.11) and netavark give it, so that the responder
- * answers such a network's names and forwards nothing for it. '%' is not
- * allowed in a network name, so the two cannot be confused.
- */
-#define NETD_DNS_INTERNAL_SUFFIX "%int"
+/* The records file of an internal network is NAME%int, not NAME: PN_DNS_INTERNAL_SUFFIX (paths.h). */
 
 /**
  * netd_dns_records_set() - replace the line of @id in the network's records file

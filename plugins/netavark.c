@@ -135,7 +135,7 @@ static int dns_record(struct ctx *c, const struct nvk_netreq *nr, bool remove, s
 		char path[PATH_MAX];
 
 		if (others == 0 && pn_path(path, "%s/%s%s", c->dns_dir, nr->net.name,
-					       nr->net.internal ? NETD_DNS_INTERNAL_SUFFIX : ""))
+					       nr->net.internal ? PN_DNS_INTERNAL_SUFFIX : ""))
 			unlink(path);
 	}
 	if (!remove) {

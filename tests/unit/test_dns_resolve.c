@@ -481,7 +481,7 @@ static void test_internal_network(void **state)
 	(void)state;
 	dns_db_init(&idb, 7);
 	assert_int_equal(dns_db_add_network(&idb, "outside", out_net, strlen(out_net)), 0);
-	assert_int_equal(dns_db_add_network(&idb, "inner" DNS_INTERNAL_SUFFIX, in_net, strlen(in_net)), 0);
+	assert_int_equal(dns_db_add_network(&idb, "inner" PN_DNS_INTERNAL_SUFFIX, in_net, strlen(in_net)), 0);
 	assert_int_equal(dns_db_set_host_gateway(&idb, "10.0.2.2\n", 9), 0);
 	assert_int_equal(dns_db_build(&idb), 0);
 	assert_string_equal(idb.nets[1].name, "inner");
