@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -94,19 +95,35 @@ static int grow(void **arr, uint32_t *cap, uint32_t n, size_t elem, uint32_t max
 #define GROW(db, field, count, cap, max) \
 	grow((void **)&(db)->field, &(db)->cap, (db)->count, sizeof(*(db)->field), (max))
 
-/* reserve() for elements that will all be written: their pages faulted in at once. */
-static int reserve_filled(void **arr, uint32_t *cap, uint32_t n, uint64_t want, size_t elem,
-			  uint32_t max)
-{
-	int r = reserve(arr, cap, want, elem, max);
+#define RESERVE(db, field, count, cap, want, max) \
+	reserve((void **)&(db)->field, &(db)->cap, (want), sizeof(*(db)->field), (max))
 
-	if (r == 0 && *cap > n)
-		pn_prefault((char *)*arr + (size_t)n * elem, (size_t)(*cap - n) * elem);
-	return r;
+/*
+ * Populate the pages that elements [@n, @n + @more) of an array of @cap will
+ * be written to: one call instead of a fault per page (a fault costs several
+ * µs in some VMs, twice or more what populating costs).
+ */
+static void populate(void *arr, uint32_t n, uint32_t cap, uint64_t more, size_t elem)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), start, end;
+	uint64_t last = (uint64_t)n + more < cap ? (uint64_t)n + more : cap;
+
+	if (!arr || n >= last)
+		return;
+	/* whole pages: the page of element @n and that of the last element belong to the array's mapping */
+	start = ((uintptr_t)arr + (size_t)n * elem) & ~(page - 1);
+	end = ((uintptr_t)arr + (size_t)last * elem + page - 1) & ~(page - 1);
+	(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
 }
 
-#define RESERVE(db, field, count, cap, want, max) \
-	reserve_filled((void **)&(db)->field, &(db)->cap, (db)->count, (want), sizeof(*(db)->field), (max))
+/* What the next @lines record lines will write, in the room net_begin() reserved. */
+static void populate_ahead(struct dns_db *db, uint64_t lines)
+{
+	populate(db->recs, db->n_recs, db->cap_recs, lines, sizeof(*db->recs));
+	populate(db->names, db->n_names, db->cap_names, 2 * lines, sizeof(*db->names));
+	populate(db->addrs, db->n_addrs, db->cap_addrs, lines, sizeof(*db->addrs));
+	populate(db->v4, db->n_v4, db->cap_v4, lines, sizeof(*db->v4));
+}
 
 /* Cut an array to its @n elements: the slack of doubling is given back. */
 static void shrink(void **arr, uint32_t *cap, uint32_t n, size_t elem)
@@ -893,154 +910,440 @@ bool dns_db_networks_differ(const struct dns_db *db, const char *dir)
 	return files != db->n_nets;
 }
 
-/*
- * Load the records file @path as network @name, streamed through *@buf
- * (*@cap bytes, doubled for a line longer than that): the file is copied a
- * chunk at a time into the same few pages instead of into a buffer of its
- * size, each fresh page of which costs a fault (several µs in some VMs).
- * Return: 0, as dns_db_add_network() (-EINVAL, -E2BIG, -ENOMEM), or a
- * negative errno from opening or reading (-EFBIG past PN_FILE_MAX).
- */
-static int load_file(struct dns_db *db, const char *path, const char *name, char **buf, size_t *cap)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct dns_db saved = *db;
-	uint64_t size = 0, total = 0;
-	bool begun = false, eof = false;
-	size_t have = 0;
-	struct stat st;
-	int r;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-		size = (uint64_t)st.st_size;
-	if (size > PN_FILE_MAX)
-		return -EFBIG;
-	while (!eof) {
-		const char *p, *end, *nl;
-		ssize_t n;
-
-		if (have == *cap) { /* one line fills the buffer */
-			char *nb;
-
-			if (*cap > PN_FILE_MAX) {
-				r = -EFBIG;
-				goto fail;
-			}
-			nb = mremap(*buf, *cap, *cap * 2, MREMAP_MAYMOVE);
-			if (nb == MAP_FAILED) {
-				r = -ENOMEM;
-				goto fail;
-			}
-			*buf = nb;
-			*cap *= 2;
-		}
-		n = read(fd, *buf + have, *cap - have);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			goto fail;
-		}
-		eof = n == 0;
-		total += (uint64_t)n;
-		if (total > PN_FILE_MAX) {
-			r = -EFBIG;
-			goto fail;
-		}
-		have += (size_t)n;
-		p = *buf;
-		end = *buf + have;
-		/* complete lines; at the end of the file also the last one without '\n' */
-		while ((nl = memchr(p, '\n', (size_t)(end - p))) || (eof && (p < end || !begun))) {
-			const char *line = p;
-			size_t llen = (size_t)((nl ? nl : end) - p);
-
-			p = nl ? nl + 1 : end;
-			if (!begun) {
-				/* the lines of the file, from those of the first chunk */
-				uint64_t lines = count_lines(*buf, end), known = total > size ? total : size;
-
-				if (!eof && known > total)
-					lines = lines * known / total + 16;
-				r = net_begin(db, name, lines, known, line, llen);
-				if (r < 0)
-					return r; /* nothing was added */
-				begun = true;
-			} else {
-				r = net_line(db, line, llen);
-				if (r < 0)
-					goto fail;
-			}
-			if (!nl)
-				break;
-		}
-		have = (size_t)(end - p);
-		memmove(*buf, p, have);
-	}
-	db->n_nets++;
-	return 0;
-fail:
-	if (begun)
-		rollback(db, &saved);
-	return r;
-}
+/* ---- loading: whole, in steps, gateways only, or the lines one query needs ---- */
 
 #define LOAD_CHUNK (64u * 1024) /* read buffer of a load: a few pages, reused per chunk */
 
-int dns_db_load_dir(struct dns_db *db, const char *dir)
-{
-	_cleanup_closedir_ DIR *d = opendir(dir);
-	size_t cap = LOAD_CHUNK;
-	char path[PATH_MAX];
-	struct dirent *de;
-	char *buf;
-	int r = 0;
+enum load_mode {
+	LOAD_ALL,      /* every line of every file (warnings for what does not parse) */
+	LOAD_GATEWAYS, /* line 1 of every file */
+	LOAD_MATCHING, /* the networks of ld->nets, lines that match ld->keys */
+};
 
-	if (!d)
-		return -errno;
-	/* its own mapping, populated at once and unmapped after: no heap page stays resident */
-	buf = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	if (buf == MAP_FAILED)
+void dns_readbuf_free(struct dns_readbuf *b)
+{
+	if (b->p)
+		munmap(b->p, b->cap);
+	b->p = NULL;
+	b->cap = 0;
+}
+
+/* Its own mapping of @size bytes, populated at once and unmapped after: no heap page stays resident. */
+static int readbuf_get(struct dns_readbuf *b, size_t size)
+{
+	char *p;
+
+	if (b->p)
+		return 0;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (p == MAP_FAILED)
 		return -ENOMEM;
-	while ((de = readdir(d))) {
-		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
-			continue;
-		if (skip_entry(de->d_name))
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path))
-			continue;
-		r = load_file(db, path, de->d_name, &buf, &cap);
-		if (r == -ENOENT) /* removed while we read the directory */
-			continue;
-		if (r == -EINVAL || r == -E2BIG) {
-			pn_warn("records file %s: %s, skipped", path,
-				r == -EINVAL ? "line 1 is not a list of gateway addresses"
-					     : "more gateways or records than podnet-dns serves");
-			continue;
-		}
-		if (r == -ENOMEM)
-			break;
-		if (r < 0)
-			pn_warn("records file %s: %s", path, strerror(-r));
+	b->p = p;
+	b->cap = size;
+	return 0;
+}
+
+static bool name_is_key(const struct dns_keys *k, const char *s, size_t len)
+{
+	if (len > 0 && s[len - 1] == '.')
+		len--;
+	for (unsigned int i = 0; i < k->n_names; i++)
+		if (k->name_len[i] == len && strncasecmp(k->name[i], s, len) == 0)
+			return true;
+	return false;
+}
+
+/* An item of the IPv4 field: its text against the keys' (parse_ipv4() takes no other form). */
+static bool v4_is_key(const struct dns_loader *ld, const char *s, size_t len)
+{
+	for (unsigned int i = 0; i < ld->n_key_v4; i++)
+		if (ld->key_v4_len[i] == len && memcmp(ld->key_v4[i], s, len) == 0)
+			return true;
+	return false;
+}
+
+static bool v6_is_key(const struct dns_keys *k, const char *s, size_t len)
+{
+	struct dns_addr a;
+
+	if (dns_addr_parse(s, len, &a) < 0 || a.family != AF_INET6)
+		return false;
+	for (unsigned int i = 0; i < k->n_addrs; i++)
+		if (k->addr[i].family == AF_INET6 && memcmp(k->addr[i].bytes, a.bytes, 16) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Whether record line @line names a key or holds a key address. Fields are
+ * split as parse_record_line() splits them, so a line it would keep with a
+ * key in it always matches (an IPv4 key in the IPv4 field, an IPv6 key in the
+ * IPv6 field: any other place makes the line invalid); what matches but does
+ * not parse is skipped there.
+ */
+static bool line_matches(const struct dns_loader *ld, const char *line, size_t len)
+{
+	const char *p = memchr(line, ' ', len), *end = line + len, *f[4], *item;
+	size_t fl[4], ilen;
+
+	if (!p)
+		return false;
+	p++;
+	for (int i = 1; i < 4; i++)
+		next_field(&p, end, ' ', &f[i], &fl[i]);
+	for (const char *q = f[3]; q < f[3] + fl[3];) {
+		next_field(&q, f[3] + fl[3], ',', &item, &ilen);
+		if (name_is_key(ld->keys, item, ilen))
+			return true;
 	}
-	munmap(buf, cap);
+	for (const char *q = f[1]; ld->n_key_v4 > 0 && q < f[1] + fl[1];) {
+		next_field(&q, f[1] + fl[1], ',', &item, &ilen);
+		if (v4_is_key(ld, item, ilen))
+			return true;
+	}
+	for (const char *q = f[2]; ld->key_v6 && q < f[2] + fl[2];) {
+		next_field(&q, f[2] + fl[2], ',', &item, &ilen);
+		if (v6_is_key(ld->keys, item, ilen))
+			return true;
+	}
+	return false;
+}
+
+/* Open @name in the loader's directory as the file to read next. Return: 0 or -errno. */
+static int file_open(struct dns_loader *ld, const char *name)
+{
+	struct dns_file *f = &ld->file;
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (strlen(name) >= sizeof(f->name) ||
+	    snprintf(path, sizeof(path), "%s/%s", ld->path, name) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	f->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (f->fd < 0)
+		return -errno;
+	strcpy(f->name, name);
+	f->size = fstat(f->fd, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+	f->total = 0;
+	f->have = f->pos = 0;
+	f->begun = f->eof = false;
+	f->saved = *ld->db;
+	return 0;
+}
+
+/* Close the file; @err < 0 undoes what a half-read file added. */
+static void file_close(struct dns_loader *ld, int err)
+{
+	struct dns_file *f = &ld->file;
+
+	if (err < 0 && f->begun)
+		rollback(ld->db, &f->saved);
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+}
+
+/*
+ * One line of the open file: its gateway line, or a record line; @budget
+ * lines more may follow in this step. Return: 0 or a negative errno.
+ */
+static int file_line(struct dns_loader *ld, const char *line, size_t llen, const char *end, uint32_t budget)
+{
+	struct dns_file *f = &ld->file;
+	int r;
+
+	if (f->begun) {
+		if (ld->mode == LOAD_MATCHING) {
+			size_t l = llen > 0 && line[llen - 1] == '\r' ? llen - 1 : llen;
+
+			if (!line_matches(ld, line, l))
+				return 0;
+		}
+		return net_line(ld->db, line, llen);
+	}
+	if (ld->mode == LOAD_ALL) {
+		/* the lines of the file, from those of the first chunk */
+		uint64_t lines = count_lines(ld->buf.p, end), known = f->total > f->size ? f->total : f->size;
+
+		if (!f->eof && known > f->total)
+			lines = lines * known / f->total + 16;
+		r = net_begin(ld->db, f->name, lines, known, line, llen);
+		if (r == 0)
+			populate_ahead(ld->db, budget);
+	} else {
+		/* a few lines or none: no room reserved for the whole file */
+		r = net_begin(ld->db, f->name, 1, 0, line, llen);
+	}
+	if (r == 0)
+		f->begun = true;
+	return r;
+}
+
+/*
+ * Parse lines of the open file while *@budget lasts, reading a chunk at a
+ * time into the loader's buffer (doubled for a line longer than it): the file
+ * is copied into the same few pages instead of into a buffer of its size,
+ * each fresh page of which costs a fault (several µs in some VMs).
+ * Return: 1 when the budget ran out first, 0 when the file is complete (its
+ * network counted), or a negative errno: as dns_db_add_network() (-EINVAL,
+ * -E2BIG, -ENOMEM) or from reading (-EFBIG past PN_FILE_MAX).
+ */
+static int file_step(struct dns_loader *ld, uint32_t *budget)
+{
+	struct dns_file *f = &ld->file;
+	struct dns_readbuf *b = &ld->buf;
+
+	if (f->size > PN_FILE_MAX)
+		return -EFBIG;
+	for (;;) {
+		ssize_t n;
+		int r;
+
+		/* complete lines; at the end of the file also the last one without '\n' */
+		while (*budget > 0) {
+			const char *p = b->p + f->pos, *end = b->p + f->have;
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+			if (!nl && !(f->eof && (p < end || !f->begun)))
+				break;
+			f->pos = nl ? (size_t)(nl + 1 - b->p) : f->have;
+			r = file_line(ld, p, (size_t)((nl ? nl : end) - p), end, *budget - 1);
+			if (r < 0)
+				return r;
+			(*budget)--;
+			if (ld->mode == LOAD_GATEWAYS)
+				f->pos = f->have, f->eof = true; /* the rest is not read */
+		}
+		if (f->eof && f->pos == f->have && f->begun) {
+			ld->db->n_nets++;
+			return 0;
+		}
+		if (*budget == 0)
+			return 1;
+		f->have -= f->pos;
+		memmove(b->p, b->p + f->pos, f->have);
+		f->pos = 0;
+		if (f->have == b->cap) { /* one line fills the buffer */
+			char *nb;
+
+			if (b->cap > PN_FILE_MAX)
+				return -EFBIG;
+			nb = mremap(b->p, b->cap, b->cap * 2, MREMAP_MAYMOVE);
+			if (nb == MAP_FAILED)
+				return -ENOMEM;
+			b->p = nb;
+			b->cap *= 2;
+		}
+		n = read(f->fd, b->p + f->have, b->cap - f->have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		f->eof = n == 0;
+		f->total += (uint64_t)n;
+		if (f->total > PN_FILE_MAX)
+			return -EFBIG;
+		f->have += (size_t)n;
+	}
+}
+
+/* A file that could not be loaded, in the way the mode reports it. Return: 0 or a fatal -ENOMEM. */
+static int file_failed(struct dns_loader *ld, const char *name, int r)
+{
 	if (r == -ENOMEM)
 		return r;
-	if (snprintf(path, sizeof(path), "%s/host-gateway", dir) < (int)sizeof(path)) {
-		_cleanup_free_ char *text = NULL;
-		size_t len;
+	if (ld->mode == LOAD_MATCHING) {
+		/* network i stays network i, without records */
+		const struct dns_network *src = &ld->nets->nets[ld->db->n_nets];
+		int g = GROW(ld->db, nets, n_nets, cap_nets, DNS_NETWORKS_MAX);
 
-		r = pn_read_file(path, 64 * 1024, &text, &len);
-		if (r == 0 && dns_db_set_host_gateway(db, text, len) < 0)
-			pn_warn("%s: not one address per line, ignored", path);
+		if (g < 0)
+			return g;
+		ld->db->nets[ld->db->n_nets++] = *src;
+		return 0;
 	}
-	if (db->bad_lines)
+	if (r == -ENOENT || ld->mode == LOAD_GATEWAYS) /* removed while we read the directory */
+		return 0;
+	if (r == -EINVAL || r == -E2BIG)
+		pn_warn("records file %s/%s: %s, skipped", ld->path, name,
+			r == -EINVAL ? "line 1 is not a list of gateway addresses"
+				     : "more gateways or records than podnet-dns serves");
+	else
+		pn_warn("records file %s/%s: %s", ld->path, name, strerror(-r));
+	return 0;
+}
+
+/* Open the next file to load. Return: 1 (opened), 0 (no more) or a fatal negative errno. */
+static int next_file(struct dns_loader *ld)
+{
+	char name[256 + sizeof(PN_DNS_INTERNAL_SUFFIX)];
+	struct dirent *de;
+	int r;
+
+	if (ld->mode == LOAD_MATCHING) {
+		while (ld->next_net < ld->nets->n_nets) {
+			const struct dns_network *net = &ld->nets->nets[ld->next_net++];
+
+			snprintf(name, sizeof(name), "%s%s", net->name, net->internal ? PN_DNS_INTERNAL_SUFFIX : "");
+			r = file_open(ld, name);
+			if (r == 0)
+				return 1;
+			r = file_failed(ld, name, r);
+			if (r < 0)
+				return r;
+		}
+		return 0;
+	}
+	while ((de = readdir(ld->dir))) {
+		if ((de->d_type != DT_REG && de->d_type != DT_UNKNOWN) || skip_entry(de->d_name))
+			continue;
+		r = file_open(ld, de->d_name);
+		if (r == 0)
+			return 1;
+		r = file_failed(ld, de->d_name, r);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Every file was read: host-gateway, then the tables. Return: 0 or -ENOMEM. */
+static int load_finish(struct dns_loader *ld)
+{
+	_cleanup_free_ char *text = NULL;
+	char path[PATH_MAX];
+	size_t len;
+
+	if (snprintf(path, sizeof(path), "%s/host-gateway", ld->path) < (int)sizeof(path) &&
+	    pn_read_file(path, 64 * 1024, &text, &len) == 0 && dns_db_set_host_gateway(ld->db, text, len) < 0 &&
+	    ld->mode == LOAD_ALL)
+		pn_warn("%s: not one address per line, ignored", path);
+	if (ld->db->bad_lines && ld->mode == LOAD_ALL)
 		pn_warn("%u records lines skipped (not <id> <ipv4s> <ipv6s> <names>[ <dns>])",
-			db->bad_lines);
-	r = dns_db_build(db);
+			ld->db->bad_lines);
+	return dns_db_build(ld->db);
+}
+
+static int loader_begin(struct dns_loader *ld, struct dns_db *db, const char *dir, int mode)
+{
+	memset(ld, 0, sizeof(*ld));
+	ld->db = db;
+	ld->path = dir;
+	ld->mode = mode;
+	ld->file.fd = -1;
+	if (mode != LOAD_MATCHING) {
+		ld->dir = opendir(dir);
+		if (!ld->dir)
+			return -errno;
+	}
+	return 0;
+}
+
+int dns_loader_start(struct dns_loader *ld, struct dns_db *db, const char *dir)
+{
+	return loader_begin(ld, db, dir, LOAD_ALL);
+}
+
+void dns_loader_stop(struct dns_loader *ld)
+{
+	file_close(ld, 0);
+	if (ld->dir)
+		closedir(ld->dir);
+	ld->dir = NULL;
+	if (ld->mode != LOAD_MATCHING) /* a matching load's buffer is its caller's */
+		dns_readbuf_free(&ld->buf);
+}
+
+int dns_loader_step(struct dns_loader *ld, uint32_t lines)
+{
+	uint32_t budget = lines ? lines : 1;
+	/* a gateway line is short: one page, doubled for a longer line */
+	int r = readbuf_get(&ld->buf, ld->mode == LOAD_GATEWAYS ? 4096 : LOAD_CHUNK);
+
+	if (r == 0 && ld->file.fd >= 0 && ld->file.begun)
+		populate_ahead(ld->db, budget);
+	while (r == 0 && budget > 0) {
+		if (ld->built) {
+			r = load_finish(ld);
+			break;
+		}
+		if (ld->file.fd < 0) {
+			r = next_file(ld);
+			if (r == 0) {
+				/* the tables are a step of their own unless the budget is unbounded */
+				ld->built = true;
+				if (lines != UINT32_MAX)
+					return 1;
+				continue;
+			}
+			r = r > 0 ? 0 : r;
+			continue;
+		}
+		r = file_step(ld, &budget);
+		if (r == 1)
+			return 1;
+		file_close(ld, r);
+		if (r < 0)
+			r = file_failed(ld, ld->file.name, r);
+	}
+	if (r == 0 && budget == 0 && !ld->built)
+		return 1;
+	dns_loader_stop(ld);
+	return r;
+}
+
+/* Run a loader of @mode to its end. Return: 0 or a negative errno. */
+static int load_all(struct dns_loader *ld)
+{
+	int r;
+
+	while ((r = dns_loader_step(ld, UINT32_MAX)) == 1)
+		;
+	return r;
+}
+
+int dns_db_load_dir(struct dns_db *db, const char *dir)
+{
+	struct dns_loader ld;
+	int r = dns_loader_start(&ld, db, dir);
+
+	if (r == 0)
+		r = load_all(&ld);
 	return r < 0 ? r : (int)db->n_nets;
+}
+
+int dns_db_load_networks(struct dns_db *db, const char *dir)
+{
+	struct dns_loader ld;
+	int r = loader_begin(&ld, db, dir, LOAD_GATEWAYS);
+
+	if (r == 0)
+		r = load_all(&ld);
+	return r < 0 ? r : (int)db->n_nets;
+}
+
+int dns_db_load_matching(struct dns_db *db, const struct dns_db *nets, const char *dir,
+			 const struct dns_keys *keys, struct dns_readbuf *buf)
+{
+	struct dns_loader ld;
+	int r = loader_begin(&ld, db, dir, LOAD_MATCHING);
+
+	ld.nets = nets;
+	ld.keys = keys;
+	for (unsigned int i = 0; i < keys->n_addrs; i++) {
+		if (keys->addr[i].family == AF_INET6) {
+			ld.key_v6 = true;
+		} else if (keys->addr[i].family == AF_INET &&
+			   inet_ntop(AF_INET, keys->addr[i].bytes, ld.key_v4[ld.n_key_v4], sizeof(ld.key_v4[0]))) {
+			ld.key_v4_len[ld.n_key_v4] = strlen(ld.key_v4[ld.n_key_v4]);
+			ld.n_key_v4++;
+		}
+	}
+	ld.buf = *buf;
+	if (r == 0)
+		r = load_all(&ld);
+	*buf = ld.buf; /* mapped or grown by the load */
+	return r;
 }
 
 int dns_resolv_conf_parse(const char *text, size_t len, struct dns_upstreams *ups)

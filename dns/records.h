@@ -11,6 +11,7 @@
 #ifndef PODNET_DNS_RECORDS_H
 #define PODNET_DNS_RECORDS_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -150,6 +151,100 @@ int dns_db_build(struct dns_db *db);
  * Return: the number of networks loaded, or a negative errno.
  */
 int dns_db_load_dir(struct dns_db *db, const char *dir);
+
+/* A read buffer for loading: LOAD_CHUNK bytes of their own mapping, kept across loads. */
+struct dns_readbuf {
+	char *p;
+	size_t cap;
+};
+
+/** dns_readbuf_free() - unmap the buffer; @b may be used again. */
+void dns_readbuf_free(struct dns_readbuf *b);
+
+/* One records file being read a chunk at a time (records.c's; here for its size). */
+struct dns_file {
+	int fd;                  /* -1: no file open */
+	char name[256];          /* the file name */
+	struct dns_db saved;     /* the database before this file, to undo a half-read file */
+	uint64_t size, total;    /* stat size, bytes read */
+	size_t have, pos;        /* bytes in the buffer; the first not parsed */
+	bool begun, eof;         /* gateway line parsed; read() returned 0 */
+};
+
+#define DNS_KEYS_MAX 4
+
+/* What one query may look up: names (lower-case, dotted) and addresses (see dns_db_load_matching()). */
+struct dns_keys {
+	unsigned int n_names, n_addrs;
+	const char *name[DNS_KEYS_MAX];
+	size_t name_len[DNS_KEYS_MAX];
+	struct dns_addr addr[DNS_KEYS_MAX];
+};
+
+/*
+ * A load of the records directory done in steps (dns_loader_step()), so
+ * that a daemon answers queries between them. dns_db_load_dir() is a loader
+ * run in one step.
+ */
+struct dns_loader {
+	struct dns_db *db;
+	DIR *dir;
+	const char *path;
+	struct dns_readbuf buf;
+	struct dns_file file;
+	int mode;                      /* records.c's enum load_mode */
+	const struct dns_db *nets;     /* LOAD_MATCHING: the networks, in their order */
+	uint32_t next_net;
+	const struct dns_keys *keys;
+	/* the IPv4 keys as text: a records file's IPv4 addresses parse only in this one form */
+	char key_v4[DNS_KEYS_MAX][16];
+	size_t key_v4_len[DNS_KEYS_MAX];
+	unsigned int n_key_v4;
+	bool key_v6;
+	bool built;                    /* the last file was read: what is left is building the tables */
+};
+
+/**
+ * dns_loader_start() - begin loading the records files of @dir into @db (initialised, empty)
+ *
+ * Return: 0, or a negative errno (opendir()); nothing to stop then.
+ */
+int dns_loader_start(struct dns_loader *ld, struct dns_db *db, const char *dir);
+
+/**
+ * dns_loader_step() - parse up to @lines more lines (at least one)
+ *
+ * Return: 1 while there is more, 0 when @db is complete and built (the
+ * loader stopped), or a negative errno (-ENOMEM; the loader stopped, @db is
+ * half-loaded and only fit for dns_db_free()).
+ */
+int dns_loader_step(struct dns_loader *ld, uint32_t lines);
+
+/** dns_loader_stop() - give up a load: close what it holds; @db keeps what was parsed. */
+void dns_loader_stop(struct dns_loader *ld);
+
+/**
+ * dns_db_load_networks() - only the gateway lines of @dir's records files, and host-gateway
+ *
+ * What a daemon needs to open its listeners before the records are read.
+ * Return: the number of networks, or a negative errno.
+ */
+int dns_db_load_networks(struct dns_db *db, const char *dir);
+
+/**
+ * dns_db_load_matching() - the records of @dir that a query with @keys may need
+ * @nets: the networks to load, by name and in this order: network i of @db is network i of
+ *        @nets (a network whose file went or does not parse is there without records)
+ * @buf: read buffer, reused from call to call
+ *
+ * Keeps a record line when one of its names equals a key name (ignoring case
+ * and a trailing dot) or one of its addresses a key address; every other line
+ * is skipped unparsed. A lookup of a key in @db then finds exactly what it
+ * finds in a complete load of the same files.
+ * Return: 0 or a negative errno (@db only fit for dns_db_free()).
+ */
+int dns_db_load_matching(struct dns_db *db, const struct dns_db *nets, const char *dir,
+			 const struct dns_keys *keys, struct dns_readbuf *buf);
 
 /**
  * dns_db_networks_differ() - whether @dir's records files name other networks than @db

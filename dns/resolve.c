@@ -189,6 +189,15 @@ static enum dns_action resolve_reverse(const struct dns_db *db, uint16_t net, co
 	return DNS_ACT_FORWARD;
 }
 
+/* The length of the name looked up for @q: NAME.dns.podnet is NAME. Return: whether @q is in our domain. */
+static bool lookup_key(const struct dns_query *q, size_t *key_len)
+{
+	if (has_suffix(q->name, q->name_len, DNS_SEARCH_DOMAIN, key_len))
+		return true; /* the search domain itself (length 0) is ours and empty */
+	*key_len = q->name_len;
+	return false;
+}
+
 /* The answer rules, with DNS_ACT_FORWARD for whatever is not ours. */
 static enum dns_action resolve_query(const struct dns_db *db, uint16_t net, const struct dns_addr *client,
 				     const uint8_t *pkt, size_t len, bool tcp, struct dns_query *q, uint8_t *out,
@@ -256,10 +265,7 @@ static enum dns_action resolve_query(const struct dns_db *db, uint16_t net, cons
 		}
 	}
 
-	/* NAME.dns.podnet is NAME; the search domain itself is ours and empty */
-	in_domain = has_suffix(q->name, q->name_len, DNS_SEARCH_DOMAIN, &key_len);
-	if (!in_domain)
-		key_len = q->name_len;
+	in_domain = lookup_key(q, &key_len);
 	if (in_domain && key_len == 0) {
 		dns_msg_begin(&m, out, out_cap, limit, q, DNS_RCODE_NOERROR, true);
 		return reply(&m, out_len);
@@ -310,4 +316,53 @@ enum dns_action dns_resolve(const struct dns_db *db, uint16_t net, const struct 
 		return reply(&m, out_len);
 	}
 	return act;
+}
+
+static void key_addr(struct dns_keys *k, int family, const uint8_t *bytes)
+{
+	if (k->n_addrs < DNS_KEYS_MAX) {
+		k->addr[k->n_addrs].family = (uint8_t)family;
+		memcpy(k->addr[k->n_addrs++].bytes, bytes, family == AF_INET ? 4 : 16);
+	}
+}
+
+const struct dns_db *dns_resolve_records(struct dns_db *scratch, const struct dns_db *nets, const char *dir,
+					 struct dns_readbuf *buf, uint16_t net, const struct dns_addr *client,
+					 const uint8_t *pkt, size_t len)
+{
+	char me_name[DNS_NAME_LEN_MAX + 1];
+	const struct dns_record *me;
+	struct dns_keys keys = { 0 };
+	struct dns_query q;
+	size_t key_len;
+	uint8_t bytes[16];
+	bool elsewhere;
+	int family;
+
+	dns_db_free(scratch);
+	dns_db_init(scratch, nets->seed);
+	if (dns_query_parse(pkt, len, &q) != DNS_V_OK)
+		return nets; /* answered by its header alone, never forwarded */
+	/* the lookups of resolve_query() and resolve_reverse() */
+	lookup_key(&q, &key_len);
+	if (q.name_plain && key_len > 0) {
+		keys.name[keys.n_names] = q.name;
+		keys.name_len[keys.n_names++] = key_len;
+	}
+	if (q.name_plain && dns_reverse_name(q.name, q.name_len, &family, bytes))
+		key_addr(&keys, family, bytes);
+	/* the asker's record (dns_db_asker_networks(), its upstreams): by address, then by name elsewhere */
+	if (client && (client->family == AF_INET || client->family == AF_INET6))
+		key_addr(&keys, client->family, client->bytes);
+	if (dns_db_load_matching(scratch, nets, dir, &keys, buf) < 0)
+		return NULL;
+	if (!client || nets->n_nets < 2 ||
+	    dns_db_find_addr(scratch, net, client->family, client->bytes, &me, 1, &elsewhere) == 0)
+		return scratch;
+	memcpy(me_name, scratch->arena + me->name, me->name_len);
+	keys.name[keys.n_names] = me_name;
+	keys.name_len[keys.n_names++] = me->name_len;
+	dns_db_free(scratch);
+	dns_db_init(scratch, nets->seed);
+	return dns_db_load_matching(scratch, nets, dir, &keys, buf) < 0 ? NULL : scratch;
 }

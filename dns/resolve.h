@@ -42,6 +42,25 @@ enum dns_action dns_resolve(const struct dns_db *db, uint16_t net, const struct 
 			    size_t *out_len);
 
 /**
+ * dns_resolve_records() - read from the files the records dns_resolve() needs for @pkt
+ * @scratch: receives them (freed, then initialised with @nets's seed)
+ * @nets: the networks (dns_db_load_networks()), indexed by @net
+ * @dir: the records directory
+ * @buf: read buffer, kept from call to call
+ * @net, @client, @pkt, @len: as for dns_resolve()
+ *
+ * For a daemon whose tables are not built yet: every name and address that
+ * dns_resolve() may look up for @pkt (the name asked, the asker's address and
+ * its name on other networks, a reverse name's address) is a key of
+ * dns_db_load_matching(), so dns_resolve() with the result answers as it
+ * would with every record loaded.
+ * Return: @scratch, @nets when @pkt is answered by its header alone, or NULL (-ENOMEM).
+ */
+const struct dns_db *dns_resolve_records(struct dns_db *scratch, const struct dns_db *nets, const char *dir,
+					 struct dns_readbuf *buf, uint16_t net, const struct dns_addr *client,
+					 const uint8_t *pkt, size_t len);
+
+/**
  * dns_reply_rcode() - build an answer to @q with just a response code
  *
  * Return: the answer length (0 if @out is too small).

@@ -72,6 +72,8 @@
 #define DOWN_MAX 16
 #define DOWN_MS 30000             /* an upstream that timed out is avoided this long */
 #define RELOAD_DEFER_MS 2         /* a records-only change is loaded this much later (request_reload) */
+#define LOAD_STEP_LINES 1024      /* records parsed in one step of the first load (load_step()) */
+#define LOAD_RETRY_MS 1000        /* a first load that failed is done again this much later */
 #define EPOLL_EVENTS 64
 #define UDP_QUERY_MAX 2048        /* a larger UDP query would be fragmented: not one we serve */
 #define CONN_RBUF (DNS_QUERY_MAX + 2)
@@ -152,6 +154,14 @@ struct dns_server {
 	uint64_t reload_at;        /* a deferred reload is due at this now_ms(), 0: none */
 	int exit_code;
 	struct dns_db db;
+	/* the first load, in steps between queries (load_step()) */
+	bool loading;
+	bool scanning;             /* no complete database yet: a query's records are read from the files */
+	unsigned long scanned;     /* queries answered while scanning */
+	struct dns_loader loader;
+	struct dns_db next;        /* what the loader builds */
+	struct dns_db scan;        /* the records of the query being answered, while scanning */
+	struct dns_readbuf scan_buf;
 	struct dns_upstreams defaults;
 	int up4[UPSTREAM_SOCKS], up6[UPSTREAM_SOCKS];
 	unsigned int n_up4, n_up6;
@@ -309,18 +319,36 @@ static int upstream_next(struct dns_server *s, const struct dns_upstreams *ups, 
 	return fallback;
 }
 
+/*
+ * The records to answer a query from: the database, or while the first load
+ * runs, what the records files hold for this query (dns_resolve_records()).
+ * Return: NULL when they cannot be read (the query is dropped; the client asks again).
+ */
+static const struct dns_db *records_for(struct dns_server *s, uint16_t net, const struct dns_addr *client,
+					const uint8_t *pkt, size_t len)
+{
+	const struct dns_db *db;
+
+	if (!s->scanning)
+		return &s->db;
+	db = dns_resolve_records(&s->scan, &s->db, s->opt.config_dir, &s->scan_buf, net, client, pkt, len);
+	if (db)
+		s->scanned++;
+	return db;
+}
+
 /* The upstream list for a query from @src on network @net: the container's own or the defaults. */
-static const struct dns_upstreams *upstreams_for(struct dns_server *s, uint16_t net,
+static const struct dns_upstreams *upstreams_for(struct dns_server *s, const struct dns_db *db, uint16_t net,
 						 const struct sockaddr *src)
 {
 	const struct dns_record *rec;
 	struct dns_addr a;
 	bool elsewhere;
 
-	if (s->db.n_upstreams > 0 && dns_addr_from_sockaddr(src, &a) == 0 &&
-	    dns_db_find_addr(&s->db, net, a.family, a.bytes, &rec, 1, &elsewhere) == 1 &&
+	if (db->n_upstreams > 0 && dns_addr_from_sockaddr(src, &a) == 0 &&
+	    dns_db_find_addr(db, net, a.family, a.bytes, &rec, 1, &elsewhere) == 1 &&
 	    rec->upstreams >= 0)
-		return &s->db.upstreams[rec->upstreams];
+		return &db->upstreams[rec->upstreams];
 	return &s->defaults;
 }
 
@@ -426,11 +454,11 @@ static void pend_fail(struct dns_server *s, int32_t i)
 	pend_release(s, i);
 }
 
-static void forward_udp(struct dns_server *s, int listener, const struct dns_query *q,
+static void forward_udp(struct dns_server *s, const struct dns_db *db, int listener, const struct dns_query *q,
 			const uint8_t *pkt, size_t len, const struct sockaddr_storage *src,
 			socklen_t src_len)
 {
-	const struct dns_upstreams *ups = upstreams_for(s, s->listeners[listener].net,
+	const struct dns_upstreams *ups = upstreams_for(s, db, s->listeners[listener].net,
 							 (const struct sockaddr *)src);
 	struct pending *p;
 	uint16_t id = 0;
@@ -587,6 +615,7 @@ static int udp_batch(struct dns_server *s, int li)
 		struct dns_query q;
 		size_t len = s->rx_msg[i].msg_len, alen;
 		const uint8_t *pkt = s->rx_small[i];
+		const struct dns_db *db;
 		enum dns_action act;
 		struct dns_addr peer;
 		bool have_peer;
@@ -600,15 +629,18 @@ static int udp_batch(struct dns_server *s, int li)
 			pkt = s->rx_join;
 		}
 		have_peer = dns_addr_from_sockaddr((struct sockaddr *)&s->rx_addr[i], &peer) == 0;
-		act = dns_resolve(&s->db, l->net, have_peer ? &peer : NULL, pkt, len, false, &q,
-				  s->tx[out], sizeof(s->tx[out]), &alen);
+		db = records_for(s, l->net, have_peer ? &peer : NULL, pkt, len);
+		if (!db)
+			continue;
+		act = dns_resolve(db, l->net, have_peer ? &peer : NULL, pkt, len, false, &q, s->tx[out],
+				  sizeof(s->tx[out]), &alen);
 		if (act == DNS_ACT_REPLY) {
 			s->tx_iov[out].iov_len = alen;
 			s->tx_msg[out].msg_hdr.msg_name = &s->rx_addr[i];
 			s->tx_msg[out].msg_hdr.msg_namelen = s->rx_msg[i].msg_hdr.msg_namelen;
 			out++;
 		} else if (act == DNS_ACT_FORWARD) {
-			forward_udp(s, li, &q, pkt, len, &s->rx_addr[i], s->rx_msg[i].msg_hdr.msg_namelen);
+			forward_udp(s, db, li, &q, pkt, len, &s->rx_addr[i], s->rx_msg[i].msg_hdr.msg_namelen);
 		}
 	}
 	for (unsigned int sent = 0; sent < out;) {
@@ -845,6 +877,7 @@ static void conn_process(struct dns_server *s, struct tcp_conn *c)
 {
 	while (c->used && c->up == UP_NONE && c->wlen == 0 && c->rlen >= 2) {
 		size_t mlen = dns_get16(c->rbuf), alen;
+		const struct dns_db *db;
 		struct dns_query q;
 		enum dns_action act;
 
@@ -854,7 +887,12 @@ static void conn_process(struct dns_server *s, struct tcp_conn *c)
 		}
 		if (c->rlen < mlen + 2)
 			break;
-		act = dns_resolve(&s->db, c->net, c->have_peer ? &c->peer : NULL, c->rbuf + 2, mlen, true, &q,
+		db = records_for(s, c->net, c->have_peer ? &c->peer : NULL, c->rbuf + 2, mlen);
+		if (!db) {
+			conn_close(s, c); /* no answer to give now; the client asks again */
+			return;
+		}
+		act = dns_resolve(db, c->net, c->have_peer ? &c->peer : NULL, c->rbuf + 2, mlen, true, &q,
 				  c->wbuf + 2, CONN_WBUF - 2, &alen);
 		if (act == DNS_ACT_FORWARD) {
 			struct sockaddr_storage peer;
@@ -864,7 +902,7 @@ static void conn_process(struct dns_server *s, struct tcp_conn *c)
 			c->qlen = mlen;
 			if (getpeername(c->fd, (struct sockaddr *)&peer, &pl) < 0)
 				peer.ss_family = AF_UNSPEC;
-			c->ups = *upstreams_for(s, c->net, (struct sockaddr *)&peer);
+			c->ups = *upstreams_for(s, db, c->net, (struct sockaddr *)&peer);
 			c->tried = 0;
 		}
 		memmove(c->rbuf, c->rbuf + mlen + 2, c->rlen - mlen - 2);
@@ -1132,17 +1170,68 @@ static int sync_listeners(struct dns_server *s, const struct dns_db *db)
 	return open;
 }
 
+static uint32_t new_seed(void)
+{
+	uint32_t seed;
+
+	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+		seed = (uint32_t)now_ms();
+	return seed;
+}
+
+/* Give up the first load if it still runs; the records are then loaded whole. */
+static void loading_stop(struct dns_server *s)
+{
+	if (!s->loading)
+		return;
+	dns_loader_stop(&s->loader);
+	dns_db_free(&s->next);
+	s->loading = false;
+}
+
+/*
+ * Switch to @db, which holds @r networks: listeners first, then the records.
+ * Return: @r, or -EADDRNOTAVAIL (@db freed, the previous records kept).
+ */
+static int install(struct dns_server *s, struct dns_db *db, int r)
+{
+	bool first;
+
+	if (r > 0 && sync_listeners(s, db) == 0) {
+		pn_err("no listener could be opened");
+		dns_db_free(db);
+		return -EADDRNOTAVAIL;
+	}
+	if (r == 0)
+		for (int li = 0; li < LISTENERS_MAX; li++)
+			listener_close(s, li);
+	first = !s->db.recs && !s->scanning;
+	dns_db_free(&s->db);
+	s->db = *db;
+	if (s->scanning) {
+		s->scanning = false;
+		dns_db_free(&s->scan);
+		dns_readbuf_free(&s->scan_buf);
+		pn_info("first load done: %lu queries were answered from the records files meanwhile",
+			s->scanned);
+	}
+	/* the old tables go back to the kernel; a first load in one go has none (and is on the way to the first answer) */
+	if (!first)
+		malloc_trim(0);
+	load_defaults(s);
+	pn_info("records loaded: %u networks, %u records, %u upstream servers", s->db.n_nets,
+		s->db.n_recs, s->defaults.count);
+	return r;
+}
+
 /* Build a new database from the records directory and switch to it. Return: networks, or -errno. */
 static int reload(struct dns_server *s)
 {
 	struct dns_db db;
-	bool first;
-	uint32_t seed;
 	int r;
 
-	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
-		seed = (uint32_t)now_ms();
-	dns_db_init(&db, seed);
+	loading_stop(s);
+	dns_db_init(&db, new_seed());
 	r = dns_db_load_dir(&db, s->opt.config_dir);
 	if (r < 0) {
 		pn_err("reading records in %s: %s; keeping the previous records", s->opt.config_dir,
@@ -1150,24 +1239,35 @@ static int reload(struct dns_server *s)
 		dns_db_free(&db);
 		return r;
 	}
-	if (r > 0 && sync_listeners(s, &db) == 0) {
-		pn_err("no listener could be opened");
+	return install(s, &db, r);
+}
+
+/*
+ * One step of the first load (LOAD_STEP_LINES records); the last one
+ * installs the database. Until then the listeners, opened from the gateway
+ * lines alone, answer each query from what the files hold for it.
+ */
+static void load_step(struct dns_server *s)
+{
+	struct dns_db db;
+	int r = dns_loader_step(&s->loader, LOAD_STEP_LINES);
+
+	if (r == 1)
+		return;
+	s->loading = false;
+	db = s->next;
+	dns_db_init(&s->next, 0);
+	if (r < 0) {
+		pn_err("reading records in %s: %s; answering from the files, loading again in %d ms",
+		       s->opt.config_dir, strerror(-r), LOAD_RETRY_MS);
 		dns_db_free(&db);
-		return -EADDRNOTAVAIL;
+		s->reload_at = server_now(s) + LOAD_RETRY_MS;
+		return;
 	}
-	if (r == 0)
-		for (int li = 0; li < LISTENERS_MAX; li++)
-			listener_close(s, li);
-	first = s->db.n_nets == 0 && !s->db.recs;
-	dns_db_free(&s->db);
-	s->db = db;
-	/* the old tables go back to the kernel; the first load has none (and is on the way to the first answer) */
-	if (!first)
-		malloc_trim(0);
-	load_defaults(s);
-	pn_info("records loaded: %u networks, %u records, %u upstream servers", s->db.n_nets,
-		s->db.n_recs, s->defaults.count);
-	return r;
+	if (install(s, &db, (int)db.n_nets) == 0) {
+		pn_info("no records files left: stopping");
+		s->quit = true;
+	}
 }
 
 static void reload_now(struct dns_server *s)
@@ -1282,8 +1382,36 @@ int dns_server_new(const struct dns_options *opts, int factory, struct dns_serve
 
 int dns_server_load(struct dns_server *s)
 {
+	struct dns_db nets;
+	uint32_t seed = new_seed();
+	int r;
+
 	s->now_stale = true;
-	return reload(s);
+	/* the gateway lines open the listeners; the records follow in steps (load_step()) */
+	dns_db_init(&nets, seed);
+	r = dns_db_load_networks(&nets, s->opt.config_dir);
+	if (r < 0) {
+		pn_err("reading records in %s: %s", s->opt.config_dir, strerror(-r));
+		dns_db_free(&nets);
+		return r;
+	}
+	if (r == 0) {
+		dns_db_free(&nets);
+		return 0;
+	}
+	if (sync_listeners(s, &nets) == 0) {
+		pn_err("no listener could be opened");
+		dns_db_free(&nets);
+		return -EADDRNOTAVAIL;
+	}
+	dns_db_free(&s->db);
+	s->db = nets;
+	s->scanning = true;
+	dns_db_init(&s->next, seed);
+	if (dns_loader_start(&s->loader, &s->next, s->opt.config_dir) < 0)
+		return reload(s);
+	s->loading = true;
+	return r;
 }
 
 int dns_server_run(struct dns_server *s, int holder_pidfd)
@@ -1321,6 +1449,8 @@ int dns_server_run(struct dns_server *s, int holder_pidfd)
 
 			timeout = next > t ? (int)(next - t) + 1 : 0;
 		}
+		if (s->loading)
+			timeout = 0; /* a look at the sockets between two steps */
 		n = epoll_wait(s->epfd, ev, EPOLL_EVENTS, timeout);
 		if (n < 0 && errno != EINTR) {
 			pn_err("epoll_wait: %s", strerror(errno));
@@ -1373,6 +1503,8 @@ int dns_server_run(struct dns_server *s, int holder_pidfd)
 				break;
 			}
 		}
+		if (s->loading && !s->quit)
+			load_step(s);
 		if (s->reload_at && !s->quit && server_now(s) >= s->reload_at)
 			reload_now(s);
 		pending_timeouts(s);
@@ -1399,6 +1531,9 @@ void dns_server_free(struct dns_server *s)
 		close(s->sigfd);
 	if (s->epfd >= 0)
 		close(s->epfd);
+	loading_stop(s);
 	dns_db_free(&s->db);
+	dns_db_free(&s->scan);
+	dns_readbuf_free(&s->scan_buf);
 	munmap(s, s->map_len);
 }

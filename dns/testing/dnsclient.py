@@ -10,10 +10,48 @@
 #   dnsclient.py waitfor SERVER NAME IP SECS poll until NAME is IP; print the time (ns)
 #   dnsclient.py hold SERVER N               open N TCP connections and keep them;
 #                                            prints how many the server closed after 1 s
+#   dnsclient.py rounds SERVER LOG SECS CASE...  ask every CASE (SRC,NAME,TYPE,WANT: WANT an
+#                                            address, a PTR name or NXDOMAIN) over and over,
+#                                            from before the server listens until LOG says
+#                                            "records loaded" (one round more) or SECS pass;
+#                                            prints "R right, W wrong" and every wrong answer
 import os, socket, struct, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dnswire import query, recv_msg  # noqa: E402
+
+
+def read_name(msg, off):
+    """a possibly compressed name at OFF, dotted"""
+    labels = []
+    while msg[off]:
+        if msg[off] & 0xC0 == 0xC0:
+            off = struct.unpack("!H", msg[off:off + 2])[0] & 0x3FFF
+            continue
+        labels.append(msg[off + 1:off + 1 + msg[off]].decode())
+        off += msg[off] + 1
+    return ".".join(labels)
+
+
+def first_answer(msg):
+    """NXDOMAIN, the first answer's address or name, or RCODE n / empty"""
+    rcode, an = msg[3] & 0xF, struct.unpack("!H", msg[6:8])[0]
+    if rcode == 3:
+        return "NXDOMAIN"
+    if rcode or not an:
+        return "RCODE %d/%d answers" % (rcode, an)
+    off = 12
+    while msg[off]:
+        off += msg[off] + 1
+    off += 5
+    off += 2 if msg[off] & 0xC0 == 0xC0 else len(read_name(msg, off)) + 2
+    rtype, _, _, rdlen = struct.unpack("!HHIH", msg[off:off + 10])
+    rdata = msg[off + 10:off + 10 + rdlen]
+    if rtype == 1:
+        return socket.inet_ntoa(rdata)
+    if rtype == 12:
+        return read_name(msg, off + 10)
+    return "type %d" % rtype
 
 
 def parse(msg):
@@ -72,6 +110,39 @@ elif cmd == "idle":
         print("closed" if s.recv(1) == b"" else "data")
     except socket.timeout:
         print("open")
+elif cmd == "rounds":
+    log, deadline = sys.argv[3], time.monotonic() + float(sys.argv[4])
+    cases = [c.split(",") for c in sys.argv[5:]]
+    socks = {}
+    for src, _, _, _ in cases:
+        if src not in socks:
+            socks[src] = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            socks[src].bind((src, 0))
+            socks[src].settimeout(0.1)
+    right = wrong = 0
+    qid = 1
+    loaded_rounds = 0
+    while time.monotonic() < deadline and loaded_rounds < 2:
+        if loaded_rounds or ("records loaded" in open(log).read() if os.path.exists(log) else False):
+            loaded_rounds += 1
+        for src, name, qtype, want in cases:
+            qid = qid % 65535 + 1
+            u = socks[src]
+            u.sendto(query(name, qid, int(qtype)), (server, 53))
+            try:
+                m = u.recv(4096)
+            except (socket.timeout, ConnectionRefusedError):
+                continue
+            if struct.unpack("!H", m[:2])[0] != qid:
+                continue
+            got = first_answer(m)
+            if got == want:
+                right += 1
+            else:
+                wrong += 1
+                print("from %s, %s type %s: want %s, got %s" % (src, name, qtype, want, got))
+    print("%d right, %d wrong" % (right, wrong))
+    sys.exit(1 if wrong or not right else 0)
 elif cmd == "hold":
     conns = [socket.create_connection((server, 53), timeout=2) for _ in range(int(sys.argv[3]))]
     time.sleep(1)

@@ -614,9 +614,123 @@ static void test_load_streamed(void **state)
 	assert_int_equal(streamed.nets[0].n_gateways, 1);
 	dns_db_free(&streamed);
 
+	/* the same file, and two more, loaded in steps of a few lines: the same database */
+	assert_int_equal(pn_write_atomic(path, text, len, 0600, 0), 0);
+	write_file(dir, "one", net1);
+	write_file(dir, "two", net2);
+	write_file(dir, "host-gateway", "10.0.2.2\nfd00::2:2\n");
+	dns_db_init(&whole, 11);
+	assert_int_equal(dns_db_load_dir(&whole, dir), 3);
+	for (uint32_t lines = 1; lines <= 4096; lines *= 16) {
+		struct dns_loader ld;
+		unsigned int steps = 0;
+		int r;
+
+		dns_db_init(&streamed, 11);
+		assert_int_equal(dns_loader_start(&ld, &streamed, dir), 0);
+		while ((r = dns_loader_step(&ld, lines)) == 1)
+			steps++;
+		assert_int_equal(r, 0);
+		/* each step stops after its lines; building the tables is one more */
+		assert_true(steps >= (6002 + 7) / lines);
+		assert_same_db(&whole, &streamed);
+		assert_int_equal(streamed.name_mask, whole.name_mask);
+		assert_memory_equal(streamed.name_slots, whole.name_slots, (whole.name_mask + 1) * sizeof(uint32_t));
+		assert_int_equal(streamed.n_host6, 1);
+		dns_db_free(&streamed);
+	}
+	/* a load given up half-way releases what it holds */
+	{
+		struct dns_loader ld;
+
+		dns_db_init(&streamed, 11);
+		assert_int_equal(dns_loader_start(&ld, &streamed, dir), 0);
+		assert_int_equal(dns_loader_step(&ld, 100), 1);
+		dns_loader_stop(&ld);
+		dns_db_free(&streamed);
+	}
+	dns_db_free(&whole);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/one", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/two", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/host-gateway", dir);
 	unlink(path);
 	rmdir(dir);
 	free(text);
+}
+
+/*
+ * What a daemon reads before its first load: the gateway lines only (and
+ * host-gateway); then, per query, the lines with its keys, network i staying
+ * network i when a file went away meanwhile.
+ */
+static void test_load_networks_and_matching(void **state)
+{
+	char dir[] = "/tmp/test_dns_records.XXXXXX", path[4096];
+	const struct dns_record *r[4];
+	struct dns_db nets, m;
+	struct dns_readbuf buf = { 0 };
+	struct dns_keys keys = { 0 };
+	uint16_t one, two;
+	bool elsewhere;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "one", net1);
+	write_file(dir, "two", net2);
+	write_file(dir, "inner%int", "10.89.9.1\nqqqq 10.89.9.2  web\n");
+	write_file(dir, "bad", "not a gateway\n");
+	write_file(dir, "host-gateway", "10.0.2.2\n");
+	dns_db_init(&nets, 3);
+	assert_int_equal(dns_db_load_networks(&nets, dir), 3);
+	assert_int_equal(nets.n_recs, 0);
+	assert_int_equal(nets.n_host4, 1);
+	one = strcmp(nets.nets[0].name, "one") == 0 ? 0 : strcmp(nets.nets[1].name, "one") == 0 ? 1 : 2;
+	two = strcmp(nets.nets[0].name, "two") == 0 ? 0 : strcmp(nets.nets[1].name, "two") == 0 ? 1 : 2;
+	assert_int_equal(nets.nets[one].n_gateways, 2);
+	for (uint32_t i = 0; i < nets.n_nets; i++)
+		if (strcmp(nets.nets[i].name, "inner") == 0)
+			assert_true(nets.nets[i].internal);
+
+	/* a name in any case and an address: only their lines */
+	keys.name[0] = "web";
+	keys.name_len[0] = 3;
+	keys.n_names = 1;
+	keys.addr[0].family = AF_INET;
+	inet_pton(AF_INET, "10.89.0.3", keys.addr[0].bytes);
+	keys.addr[1].family = AF_INET6;
+	inet_pton(AF_INET6, "fd00::5", keys.addr[1].bytes);
+	keys.n_addrs = 2;
+	dns_db_init(&m, 3);
+	assert_int_equal(dns_db_load_matching(&m, &nets, dir, &keys, &buf), 0);
+	assert_int_equal(m.n_nets, 3);
+	assert_int_equal(m.n_recs, 4); /* Web, db (10.89.0.3), v6only (fd00::5), inner's web */
+	assert_int_equal(dns_db_find_name(&m, one, "web", 3, r, 4, &elsewhere), 1);
+	assert_true(elsewhere);
+	assert_int_equal(dns_db_find_name(&m, one, "db", 2, r, 4, &elsewhere), 1);
+	assert_int_equal(dns_db_find_name(&m, two, "secret", 6, r, 4, &elsewhere), 0);
+	assert_int_equal(m.n_host4, 1);
+	dns_db_free(&m);
+
+	/* "one" goes: its index stays, without records, and the others keep theirs */
+	snprintf(path, sizeof(path), "%s/one", dir);
+	unlink(path);
+	keys.name[0] = "secret";
+	keys.name_len[0] = 6;
+	keys.n_addrs = 0;
+	dns_db_init(&m, 3);
+	assert_int_equal(dns_db_load_matching(&m, &nets, dir, &keys, &buf), 0);
+	assert_int_equal(m.n_nets, 3);
+	assert_string_equal(m.nets[one].name, "one");
+	assert_int_equal(m.nets[one].n_gateways, 2);
+	assert_int_equal(dns_db_find_name(&m, two, "secret", 6, r, 4, &elsewhere), 1);
+	assert_int_equal(m.n_recs, 1);
+	dns_db_free(&m);
+	dns_db_free(&nets);
+	dns_readbuf_free(&buf);
+	assert_int_equal(pn_rm_rf(dir), 0);
 }
 
 int main(void)
@@ -636,6 +750,7 @@ int main(void)
 		cmocka_unit_test(test_ipv4_like_inet_pton),
 		cmocka_unit_test(test_record_names),
 		cmocka_unit_test(test_load_streamed),
+		cmocka_unit_test(test_load_networks_and_matching),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,7 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <cmocka.h>
 
@@ -544,6 +546,182 @@ static void test_internal_network(void **state)
 	dns_db_free(&idb);
 }
 
+/* ---- answers from the records files, while the first load runs ---- */
+
+static const char *const files_text[][2] = {
+	{ "one", "10.89.0.1,fd00::1\n"
+		 "aaaa 10.89.0.2 fd00::2 web,www\n"
+		 "bbbb 10.89.0.3  db 192.0.2.53\n"
+		 "dddd 10.89.0.9  both,Shared\n"
+		 "eeee 10.89.0.10,10.89.0.11 fd00::a MiXeD.,shared 2001:db8::53#5353,192.0.2.1\n"
+		 "ffff  fd00:0::f v6only\n"
+		 "gggg 10.89.0.2  dupaddr\n"
+		 "broken\n"
+		 "hhhh not-an-ip  bad\n"
+		 "kkkk 10.89.0.12  bad!name,web\n"
+		 "\n"
+		 "llll 10.89.0.13  crlf\r\n" },
+	{ "two", "10.89.1.1\n"
+		 "cccc 10.89.1.2  secret\n"
+		 "dddd 10.89.1.9  both,Shared 10.0.0.53\n"
+		 "ffff2 10.89.1.10  web" },
+	{ "three%int", "10.89.2.1\n"
+		       "iiii 10.89.2.2  inner 192.0.2.99\n"
+		       "dddd 10.89.2.9  both\n" },
+	{ "four", "fd04::1\njjjj  fd04::2 six,SHARED\n" },
+	{ "host-gateway", "10.0.2.2\nfd00::2:2\n" },
+};
+
+static void write_text(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* The reverse name of @text ("10.89.0.2" or "fd00::2"). */
+static void reverse_of(const char *text, char *buf, size_t cap)
+{
+	uint8_t b[16];
+	size_t n = 0;
+
+	if (inet_pton(AF_INET, text, b) == 1) {
+		snprintf(buf, cap, "%u.%u.%u.%u.in-addr.arpa", b[3], b[2], b[1], b[0]);
+		return;
+	}
+	assert_int_equal(inet_pton(AF_INET6, text, b), 1);
+	for (int i = 15; i >= 0; i--)
+		n += (size_t)snprintf(buf + n, cap - n, "%x.%x.", b[i] & 0xf, b[i] >> 4);
+	snprintf(buf + n, cap - n, "ip6.arpa");
+}
+
+static bool make_client(const char *text, struct dns_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (!text)
+		return false;
+	if (inet_pton(AF_INET, text, a->bytes) == 1)
+		a->family = AF_INET;
+	else
+		assert_int_equal(inet_pton(AF_INET6, text, a->bytes), 1), a->family = AF_INET6;
+	return true;
+}
+
+/* The upstream list that podnet-dns's upstreams_for() picks from @d, or NULL for the defaults. */
+static const struct dns_upstreams *client_upstreams(const struct dns_db *d, uint16_t net, const struct dns_addr *c)
+{
+	const struct dns_record *rec;
+	bool elsewhere;
+
+	if (!c || dns_db_find_addr(d, net, c->family, c->bytes, &rec, 1, &elsewhere) != 1 || rec->upstreams < 0)
+		return NULL;
+	return &d->upstreams[rec->upstreams];
+}
+
+/*
+ * Every query, from every asker, through every listener, answered from the
+ * records that dns_resolve_records() reads for it gets the bytes it gets from
+ * the complete database, and the same upstream servers: names, aliases, case,
+ * a trailing dot, the search domain, PTR (IPv4 and IPv6, a non-canonical IPv6
+ * text in the file), isolation, askers on several networks, an internal
+ * network, host.containers.internal, duplicate addresses, bad lines, odd bytes.
+ */
+static void test_records_from_files(void **state)
+{
+	static const char *const names[] = {
+		"web", "WEB", "www", "db", "both", "shared", "Shared", "mixed", "MIXED.dns.podnet", "v6only",
+		"dupaddr", "bad", "bad!name", "crlf", "secret", "inner", "six", "web.dns.podnet", "dns.podnet",
+		"nope", "nope.dns.podnet", "example.com", "host.containers.internal", "host.podnet.internal",
+		"we b", "x\001y.dns.podnet", "ab\x80z",
+	};
+	static const char *const addrs[] = {
+		"10.89.0.2", "fd00::2", "10.89.0.3", "10.89.0.9", "10.89.0.10", "10.89.0.11", "fd00::a", "fd00::f",
+		"10.89.0.12", "10.89.0.13", "10.89.1.2", "10.89.1.9", "10.89.1.10", "10.89.2.2", "10.89.2.9",
+		"fd04::2", "10.0.2.2", "fd00::2:2", "10.89.0.200", "fd00::99",
+	};
+	static const char *const clients[] = {
+		NULL, "10.89.0.2", "10.89.0.9", "10.89.0.10", "10.89.0.11", "10.89.1.9", "10.89.1.2", "10.89.2.9",
+		"10.89.2.2", "fd00::2", "fd00::a", "fd04::2", "10.89.0.200", "10.89.0.13",
+	};
+	static const uint16_t types[] = { DNS_TYPE_A, DNS_TYPE_AAAA, DNS_TYPE_PTR, DNS_TYPE_ANY, 16 /* TXT */ };
+	static uint8_t out_full[DNS_TCP_MSG_MAX], out_scan[DNS_TCP_MSG_MAX];
+	char dir[] = "/tmp/pn-dns-scan-XXXXXX", qname[128];
+	struct dns_db full, nets, scratch;
+	struct dns_readbuf buf = { 0 };
+	unsigned long compared = 0, answered = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	for (size_t i = 0; i < sizeof(files_text) / sizeof(files_text[0]); i++)
+		write_text(dir, files_text[i][0], files_text[i][1]);
+	dns_db_init(&full, 7);
+	assert_int_equal(dns_db_load_dir(&full, dir), 4);
+	dns_db_init(&nets, 9);
+	assert_int_equal(dns_db_load_networks(&nets, dir), 4);
+	assert_int_equal(nets.n_recs, 0);
+	dns_db_init(&scratch, 0);
+	for (uint16_t net = 0; net < 4; net++) {
+		assert_string_equal(nets.nets[net].name, full.nets[net].name);
+		for (size_t c = 0; c < sizeof(clients) / sizeof(clients[0]); c++) {
+			struct dns_addr client;
+			const struct dns_addr *cp = make_client(clients[c], &client) ? &client : NULL;
+
+			for (size_t k = 0; k < sizeof(names) / sizeof(names[0]) + sizeof(addrs) / sizeof(addrs[0]); k++) {
+				if (k < sizeof(names) / sizeof(names[0]))
+					snprintf(qname, sizeof(qname), "%s", names[k]);
+				else
+					reverse_of(addrs[k - sizeof(names) / sizeof(names[0])], qname, sizeof(qname));
+				for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+					uint8_t pkt[512];
+					size_t len = make_query(pkt, qname, types[t], 1232), len_full = 0, len_scan = 0;
+					const struct dns_db *sdb;
+					const struct dns_upstreams *uf, *us;
+					struct dns_query qf, qs;
+					enum dns_action af, as;
+
+					af = dns_resolve(&full, net, cp, pkt, len, false, &qf, out_full, DNS_UDP_OURS,
+							 &len_full);
+					sdb = dns_resolve_records(&scratch, &nets, dir, &buf, net, cp, pkt, len);
+					assert_non_null(sdb);
+					as = dns_resolve(sdb, net, cp, pkt, len, false, &qs, out_scan, DNS_UDP_OURS,
+							 &len_scan);
+					if (af != as || (af == DNS_ACT_REPLY && (len_full != len_scan ||
+										 memcmp(out_full, out_scan, len_full) != 0)))
+						fail_msg("net %u client %s query %s type %u: answers differ (%d/%d)", net,
+							 clients[c] ? clients[c] : "-", qname, types[t], af, as);
+					uf = client_upstreams(&full, net, cp);
+					us = client_upstreams(sdb, net, cp);
+					if ((uf == NULL) != (us == NULL) ||
+					    (uf && (uf->count != us->count ||
+						    memcmp(uf->addr, us->addr, sizeof(uf->addr[0]) * uf->count) != 0)))
+						fail_msg("net %u client %s: upstream servers differ", net,
+							 clients[c] ? clients[c] : "-");
+					compared++;
+					answered += af == DNS_ACT_REPLY && (out_full[3] & 0xf) == 0 && dns_get16(out_full + 6) > 0;
+				}
+			}
+		}
+	}
+	print_message("%lu answers compared, %lu with records\n", compared, answered);
+	/* the comparison covered answers with records, not only NXDOMAIN */
+	assert_true(compared > 5000);
+	assert_true(answered > 500);
+	dns_db_free(&full);
+	dns_db_free(&nets);
+	dns_db_free(&scratch);
+	dns_readbuf_free(&buf);
+	for (size_t i = 0; i < sizeof(files_text) / sizeof(files_text[0]); i++) {
+		snprintf(qname, sizeof(qname), "%s/%s", dir, files_text[i][0]);
+		unlink(qname);
+	}
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -561,6 +739,7 @@ int main(void)
 		cmocka_unit_test(test_host_gateway_ipv6_only_with_ipv6),
 		cmocka_unit_test(test_refused_and_notimp),
 		cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_records_from_files),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
