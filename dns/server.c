@@ -73,6 +73,7 @@
 #define DOWN_MS 30000             /* an upstream that timed out is avoided this long */
 #define RELOAD_DEFER_MS 2         /* a records-only change is loaded this much later (request_reload) */
 #define LOAD_STEP_LINES 1024      /* records parsed in one step of the first load (load_step()) */
+#define SCAN_MAX 64               /* queries answered from the files before the first load runs in one go */
 #define LOAD_RETRY_MS 1000        /* a first load that failed is done again this much later */
 #define EPOLL_EVENTS 64
 #define UDP_QUERY_MAX 2048        /* a larger UDP query would be fragmented: not one we serve */
@@ -1245,12 +1246,14 @@ static int reload(struct dns_server *s)
 /*
  * One step of the first load (LOAD_STEP_LINES records); the last one
  * installs the database. Until then the listeners, opened from the gateway
- * lines alone, answer each query from what the files hold for it.
+ * lines alone, answer each query from what the files hold for it; once
+ * SCAN_MAX queries were answered so, the rest of the load is one step.
  */
 static void load_step(struct dns_server *s)
 {
 	struct dns_db db;
-	int r = dns_loader_step(&s->loader, LOAD_STEP_LINES);
+	/* each query answered from the files reads them: past SCAN_MAX, a stream of queries would starve the load */
+	int r = dns_loader_step(&s->loader, s->scanned < SCAN_MAX ? LOAD_STEP_LINES : UINT32_MAX);
 
 	if (r == 1)
 		return;
