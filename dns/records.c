@@ -1022,8 +1022,13 @@ static int file_open(struct dns_loader *ld, const char *name)
 	f->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (f->fd < 0)
 		return -errno;
-	strcpy(f->name, name);
 	f->size = fstat(f->fd, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+	if (f->size > PN_FILE_MAX) {
+		close(f->fd);
+		f->fd = -1;
+		return -EFBIG;
+	}
+	strcpy(f->name, name);
 	f->total = 0;
 	f->have = f->pos = 0;
 	f->begun = f->eof = false;
@@ -1086,15 +1091,14 @@ static int file_line(struct dns_loader *ld, const char *line, size_t llen, const
  * each fresh page of which costs a fault (several µs in some VMs).
  * Return: 1 when the budget ran out first, 0 when the file is complete (its
  * network counted), or a negative errno: as dns_db_add_network() (-EINVAL,
- * -E2BIG, -ENOMEM) or from reading (-EFBIG past PN_FILE_MAX).
+ * -E2BIG, -ENOMEM) or from reading (-EFBIG past PN_FILE_MAX; a file that is
+ * larger already is refused by file_open()).
  */
 static int file_step(struct dns_loader *ld, uint32_t *budget)
 {
 	struct dns_file *f = &ld->file;
 	struct dns_readbuf *b = &ld->buf;
 
-	if (f->size > PN_FILE_MAX)
-		return -EFBIG;
 	for (;;) {
 		ssize_t n;
 		int r;

@@ -1190,6 +1190,16 @@ static void loading_stop(struct dns_server *s)
 	s->loading = false;
 }
 
+/* sync_listeners() for @db. Return: 0, or -EADDRNOTAVAIL when none opened (@db freed). */
+static int listen_on(struct dns_server *s, struct dns_db *db)
+{
+	if (sync_listeners(s, db) > 0)
+		return 0;
+	pn_err("no listener could be opened");
+	dns_db_free(db);
+	return -EADDRNOTAVAIL;
+}
+
 /*
  * Switch to @db, which holds @r networks: listeners first, then the records.
  * Return: @r, or -EADDRNOTAVAIL (@db freed, the previous records kept).
@@ -1198,11 +1208,8 @@ static int install(struct dns_server *s, struct dns_db *db, int r)
 {
 	bool first;
 
-	if (r > 0 && sync_listeners(s, db) == 0) {
-		pn_err("no listener could be opened");
-		dns_db_free(db);
+	if (r > 0 && listen_on(s, db) < 0)
 		return -EADDRNOTAVAIL;
-	}
 	if (r == 0)
 		for (int li = 0; li < LISTENERS_MAX; li++)
 			listener_close(s, li);
@@ -1402,11 +1409,8 @@ int dns_server_load(struct dns_server *s)
 		dns_db_free(&nets);
 		return 0;
 	}
-	if (sync_listeners(s, &nets) == 0) {
-		pn_err("no listener could be opened");
-		dns_db_free(&nets);
+	if (listen_on(s, &nets) < 0)
 		return -EADDRNOTAVAIL;
-	}
 	dns_db_free(&s->db);
 	s->db = nets;
 	s->scanning = true;
