@@ -65,6 +65,16 @@ void dns_db_free(struct dns_db *db)
 	dns_db_init(db, db->seed);
 }
 
+size_t dns_db_bytes(const struct dns_db *db)
+{
+	return (size_t)db->cap_nets * sizeof(*db->nets) + (size_t)db->cap_recs * sizeof(*db->recs) +
+	       (size_t)db->cap_v4 * sizeof(*db->v4) + (size_t)db->cap_v6 * sizeof(*db->v6) + db->arena_cap +
+	       (size_t)db->cap_names * sizeof(*db->names) + (size_t)db->cap_addrs * sizeof(*db->addrs) +
+	       (size_t)db->cap_upstreams * sizeof(*db->upstreams) +
+	       (db->name_slots ? ((size_t)db->name_mask + 1) * sizeof(uint32_t) : 0) +
+	       (db->addr_slots ? ((size_t)db->addr_mask + 1) * sizeof(uint32_t) : 0);
+}
+
 /* Make room for @want elements at once (capped at @max). Return: 0 or -ENOMEM. */
 static int reserve(void **arr, uint32_t *cap, uint64_t want, size_t elem, uint32_t max)
 {
@@ -1234,6 +1244,7 @@ static int loader_begin(struct dns_loader *ld, struct dns_db *db, const char *di
 	ld->db = db;
 	ld->path = dir;
 	ld->mode = mode;
+	ld->own_buf = true;
 	ld->file.fd = -1;
 	if (mode != LOAD_MATCHING) {
 		ld->dir = opendir(dir);
@@ -1254,7 +1265,7 @@ void dns_loader_stop(struct dns_loader *ld)
 	if (ld->dir)
 		closedir(ld->dir);
 	ld->dir = NULL;
-	if (ld->mode != LOAD_MATCHING) /* a matching load's buffer is its caller's */
+	if (ld->own_buf)
 		dns_readbuf_free(&ld->buf);
 }
 
@@ -1316,6 +1327,19 @@ int dns_db_load_dir(struct dns_db *db, const char *dir)
 	return r < 0 ? r : (int)db->n_nets;
 }
 
+int dns_db_reload_dir(struct dns_db *db, const char *dir, struct dns_readbuf *buf)
+{
+	struct dns_loader ld;
+	int r = dns_loader_start(&ld, db, dir);
+
+	ld.buf = *buf;
+	ld.own_buf = false;
+	if (r == 0)
+		r = load_all(&ld);
+	*buf = ld.buf; /* mapped by the load */
+	return r < 0 ? r : (int)db->n_nets;
+}
+
 int dns_db_load_networks(struct dns_db *db, const char *dir)
 {
 	struct dns_loader ld;
@@ -1344,6 +1368,7 @@ int dns_db_load_matching(struct dns_db *db, const struct dns_db *nets, const cha
 		}
 	}
 	ld.buf = *buf;
+	ld.own_buf = false;
 	if (r == 0)
 		r = load_all(&ld);
 	*buf = ld.buf; /* mapped or grown by the load */

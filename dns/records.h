@@ -158,6 +158,22 @@ struct dns_readbuf {
 	size_t cap;
 };
 
+/**
+ * dns_db_reload_dir() - dns_db_load_dir() reading through @buf
+ * @buf: read buffer, mapped by the first load that needs it and kept for the
+ *       next (dns_readbuf_free() gives it back)
+ *
+ * A daemon's reloads: each would otherwise map and unmap a buffer of its own.
+ */
+int dns_db_reload_dir(struct dns_db *db, const char *dir, struct dns_readbuf *buf);
+
+/**
+ * dns_db_bytes() - the memory @db's arrays and tables hold (their capacity)
+ *
+ * What freeing it hands back to the allocator.
+ */
+size_t dns_db_bytes(const struct dns_db *db);
+
 /** dns_readbuf_free() - unmap the buffer; @b may be used again. */
 void dns_readbuf_free(struct dns_readbuf *b);
 
@@ -191,6 +207,7 @@ struct dns_loader {
 	DIR *dir;
 	const char *path;
 	struct dns_readbuf buf;
+	bool own_buf;                  /* buf is the loader's: unmapped when it stops */
 	struct dns_file file;
 	int mode;                      /* records.c's enum load_mode */
 	const struct dns_db *nets;     /* LOAD_MATCHING: the networks, in their order */

@@ -649,6 +649,41 @@ static void test_load_streamed(void **state)
 		dns_loader_stop(&ld);
 		dns_db_free(&streamed);
 	}
+	/*
+	 * Reloads read through the daemon's buffer: the same database each time,
+	 * the buffer kept from one to the next (grown once by the ~100 KB line),
+	 * and a failed reload (the directory gone) leaves it usable.
+	 */
+	{
+		struct dns_readbuf buf = { 0 };
+		char *kept = NULL;
+
+		for (int i = 0; i < 3; i++) {
+			dns_db_init(&streamed, 11);
+			assert_int_equal(dns_db_reload_dir(&streamed, dir, &buf), 3);
+			assert_same_db(&whole, &streamed);
+			assert_memory_equal(streamed.name_slots, whole.name_slots,
+					    (whole.name_mask + 1) * sizeof(uint32_t));
+			assert_non_null(buf.p);
+			assert_true(buf.cap >= 128 * 1024);
+			if (i > 0)
+				assert_ptr_equal(buf.p, kept);
+			kept = buf.p;
+			assert_int_equal(dns_db_bytes(&streamed), dns_db_bytes(&whole));
+			dns_db_free(&streamed);
+		}
+		/* what the records hold: at least their arrays' elements and both tables */
+		assert_true(dns_db_bytes(&whole) >= (size_t)whole.n_recs * sizeof(*whole.recs) +
+							   (size_t)whole.n_names * sizeof(*whole.names) +
+							   (size_t)(whole.name_mask + 1 + whole.addr_mask + 1) * 4);
+		dns_db_init(&streamed, 11);
+		assert_int_equal(dns_db_bytes(&streamed), 0);
+		assert_int_equal(dns_db_reload_dir(&streamed, "/nonexistent/podnet-dns-test", &buf), -ENOENT);
+		assert_ptr_equal(buf.p, kept);
+		dns_db_free(&streamed);
+		dns_readbuf_free(&buf);
+		assert_null(buf.p);
+	}
 	dns_db_free(&whole);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/one", dir);
