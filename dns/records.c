@@ -930,27 +930,47 @@ enum load_mode {
 	LOAD_MATCHING, /* the networks of ld->nets, lines that match ld->keys */
 };
 
+#define GATEWAY_READ 4096u /* a gateway-only load reads this much of a file first (doubled for a longer line) */
+
 void dns_readbuf_free(struct dns_readbuf *b)
 {
 	if (b->p)
 		munmap(b->p, b->cap);
 	b->p = NULL;
-	b->cap = 0;
+	b->cap = b->ready = 0;
 }
 
-/* Its own mapping of @size bytes, populated at once and unmapped after: no heap page stays resident. */
-static int readbuf_get(struct dns_readbuf *b, size_t size)
+/* Its own mapping of LOAD_CHUNK bytes, unmapped after: no heap page stays resident. */
+static int readbuf_get(struct dns_readbuf *b)
 {
 	char *p;
 
 	if (b->p)
 		return 0;
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	p = mmap(NULL, LOAD_CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return -ENOMEM;
 	b->p = p;
-	b->cap = size;
+	b->cap = LOAD_CHUNK;
+	b->ready = 0;
 	return 0;
+}
+
+/*
+ * Populate the buffer's first @bytes (whole pages, at most its size) unless
+ * done already: one call instead of a fault per page a read() fills.
+ */
+static void readbuf_ready(struct dns_readbuf *b, uint64_t bytes)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), end;
+
+	if (bytes > b->cap)
+		bytes = b->cap;
+	end = ((size_t)bytes + page - 1) & ~(page - 1);
+	if (end <= b->ready)
+		return;
+	(void)madvise(b->p + b->ready, end - b->ready, MADV_POPULATE_WRITE);
+	b->ready = end;
 }
 
 static bool name_is_key(const struct dns_keys *k, const char *s, size_t len)
@@ -1043,6 +1063,11 @@ static int file_open(struct dns_loader *ld, const char *name)
 	f->have = f->pos = 0;
 	f->begun = f->eof = false;
 	f->saved = *ld->db;
+	/* a gateway line is short: a page is read (doubled for a longer line), for each file */
+	if (ld->mode == LOAD_GATEWAYS)
+		ld->read_max = ld->buf->cap > GATEWAY_READ ? GATEWAY_READ : ld->buf->cap;
+	/* what the first read fills: the whole file (+1: the read that sees its end), or a chunk */
+	readbuf_ready(ld->buf, f->size + 1 < ld->read_max ? f->size + 1 : ld->read_max);
 	return 0;
 }
 
@@ -1078,7 +1103,7 @@ static int file_line(struct dns_loader *ld, const char *line, size_t llen, const
 	}
 	if (ld->mode == LOAD_ALL) {
 		/* the lines of the file, from those of the first chunk */
-		uint64_t lines = count_lines(ld->buf.p, end), known = f->total > f->size ? f->total : f->size;
+		uint64_t lines = count_lines(ld->buf->p, end), known = f->total > f->size ? f->total : f->size;
 
 		if (!f->eof && known > f->total)
 			lines = lines * known / f->total + 16;
@@ -1107,7 +1132,7 @@ static int file_line(struct dns_loader *ld, const char *line, size_t llen, const
 static int file_step(struct dns_loader *ld, uint32_t *budget)
 {
 	struct dns_file *f = &ld->file;
-	struct dns_readbuf *b = &ld->buf;
+	struct dns_readbuf *b = ld->buf;
 
 	for (;;) {
 		ssize_t n;
@@ -1137,7 +1162,10 @@ static int file_step(struct dns_loader *ld, uint32_t *budget)
 		f->have -= f->pos;
 		memmove(b->p, b->p + f->pos, f->have);
 		f->pos = 0;
-		if (f->have == b->cap) { /* one line fills the buffer */
+		if (f->have == ld->read_max && ld->read_max < b->cap) { /* a gateway line longer than read */
+			ld->read_max = ld->read_max * 2 < b->cap ? ld->read_max * 2 : b->cap;
+			readbuf_ready(b, ld->read_max);
+		} else if (f->have == b->cap) { /* one line fills the buffer */
 			char *nb;
 
 			if (b->cap > PN_FILE_MAX)
@@ -1147,8 +1175,10 @@ static int file_step(struct dns_loader *ld, uint32_t *budget)
 				return -ENOMEM;
 			b->p = nb;
 			b->cap *= 2;
+			ld->read_max = b->cap;
+			readbuf_ready(b, b->cap);
 		}
-		n = read(f->fd, b->p + f->have, b->cap - f->have);
+		n = read(f->fd, b->p + f->have, ld->read_max - f->have);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -1238,13 +1268,14 @@ static int load_finish(struct dns_loader *ld)
 	return dns_db_build(ld->db);
 }
 
-static int loader_begin(struct dns_loader *ld, struct dns_db *db, const char *dir, int mode)
+static int loader_begin(struct dns_loader *ld, struct dns_db *db, const char *dir, int mode,
+			struct dns_readbuf *buf)
 {
 	memset(ld, 0, sizeof(*ld));
 	ld->db = db;
 	ld->path = dir;
 	ld->mode = mode;
-	ld->own_buf = true;
+	ld->buf = buf ? buf : &ld->own_buf;
 	ld->file.fd = -1;
 	if (mode != LOAD_MATCHING) {
 		ld->dir = opendir(dir);
@@ -1254,9 +1285,9 @@ static int loader_begin(struct dns_loader *ld, struct dns_db *db, const char *di
 	return 0;
 }
 
-int dns_loader_start(struct dns_loader *ld, struct dns_db *db, const char *dir)
+int dns_loader_start(struct dns_loader *ld, struct dns_db *db, const char *dir, struct dns_readbuf *buf)
 {
-	return loader_begin(ld, db, dir, LOAD_ALL);
+	return loader_begin(ld, db, dir, LOAD_ALL, buf);
 }
 
 void dns_loader_stop(struct dns_loader *ld)
@@ -1265,15 +1296,17 @@ void dns_loader_stop(struct dns_loader *ld)
 	if (ld->dir)
 		closedir(ld->dir);
 	ld->dir = NULL;
-	if (ld->own_buf)
-		dns_readbuf_free(&ld->buf);
+	if (ld->buf == &ld->own_buf)
+		dns_readbuf_free(ld->buf);
 }
 
 int dns_loader_step(struct dns_loader *ld, uint32_t lines)
 {
 	uint32_t budget = lines ? lines : 1;
-	/* a gateway line is short: one page, doubled for a longer line */
-	int r = readbuf_get(&ld->buf, ld->mode == LOAD_GATEWAYS ? 4096 : LOAD_CHUNK);
+	int r = readbuf_get(ld->buf);
+
+	if (r == 0 && !ld->read_max) /* see file_open() for a gateway-only load */
+		ld->read_max = ld->buf->cap;
 
 	if (r == 0 && ld->file.fd >= 0 && ld->file.begun)
 		populate_ahead(ld->db, budget);
@@ -1319,31 +1352,23 @@ static int load_all(struct dns_loader *ld)
 
 int dns_db_load_dir(struct dns_db *db, const char *dir)
 {
-	struct dns_loader ld;
-	int r = dns_loader_start(&ld, db, dir);
-
-	if (r == 0)
-		r = load_all(&ld);
-	return r < 0 ? r : (int)db->n_nets;
+	return dns_db_reload_dir(db, dir, NULL);
 }
 
 int dns_db_reload_dir(struct dns_db *db, const char *dir, struct dns_readbuf *buf)
 {
 	struct dns_loader ld;
-	int r = dns_loader_start(&ld, db, dir);
+	int r = dns_loader_start(&ld, db, dir, buf);
 
-	ld.buf = *buf;
-	ld.own_buf = false;
 	if (r == 0)
 		r = load_all(&ld);
-	*buf = ld.buf; /* mapped by the load */
 	return r < 0 ? r : (int)db->n_nets;
 }
 
-int dns_db_load_networks(struct dns_db *db, const char *dir)
+int dns_db_load_networks(struct dns_db *db, const char *dir, struct dns_readbuf *buf)
 {
 	struct dns_loader ld;
-	int r = loader_begin(&ld, db, dir, LOAD_GATEWAYS);
+	int r = loader_begin(&ld, db, dir, LOAD_GATEWAYS, buf);
 
 	if (r == 0)
 		r = load_all(&ld);
@@ -1354,7 +1379,7 @@ int dns_db_load_matching(struct dns_db *db, const struct dns_db *nets, const cha
 			 const struct dns_keys *keys, struct dns_readbuf *buf)
 {
 	struct dns_loader ld;
-	int r = loader_begin(&ld, db, dir, LOAD_MATCHING);
+	int r = loader_begin(&ld, db, dir, LOAD_MATCHING, buf);
 
 	ld.nets = nets;
 	ld.keys = keys;
@@ -1367,11 +1392,8 @@ int dns_db_load_matching(struct dns_db *db, const struct dns_db *nets, const cha
 			ld.n_key_v4++;
 		}
 	}
-	ld.buf = *buf;
-	ld.own_buf = false;
 	if (r == 0)
 		r = load_all(&ld);
-	*buf = ld.buf; /* mapped or grown by the load */
 	return r;
 }
 

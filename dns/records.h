@@ -152,10 +152,15 @@ int dns_db_build(struct dns_db *db);
  */
 int dns_db_load_dir(struct dns_db *db, const char *dir);
 
-/* A read buffer for loading: LOAD_CHUNK bytes of their own mapping, kept across loads. */
+/*
+ * A read buffer for loading: LOAD_CHUNK bytes of their own mapping, kept
+ * across loads. Its pages are populated as far as the files read need
+ * (@ready), so that small files touch one page and not sixteen.
+ */
 struct dns_readbuf {
 	char *p;
 	size_t cap;
+	size_t ready; /* bytes from p populated */
 };
 
 /**
@@ -206,8 +211,9 @@ struct dns_loader {
 	struct dns_db *db;
 	DIR *dir;
 	const char *path;
-	struct dns_readbuf buf;
-	bool own_buf;                  /* buf is the loader's: unmapped when it stops */
+	struct dns_readbuf *buf;       /* own_buf, or the caller's */
+	struct dns_readbuf own_buf;    /* unmapped when the loader stops */
+	size_t read_max;               /* bytes of buf a read may fill: less for gateway lines */
 	struct dns_file file;
 	int mode;                      /* records.c's enum load_mode */
 	const struct dns_db *nets;     /* LOAD_MATCHING: the networks, in their order */
@@ -223,10 +229,12 @@ struct dns_loader {
 
 /**
  * dns_loader_start() - begin loading the records files of @dir into @db (initialised, empty)
+ * @buf: read buffer kept by the caller from load to load, or NULL for one of the loader's
+ *       own (then @ld must stay where it is until it stops)
  *
  * Return: 0, or a negative errno (opendir()); nothing to stop then.
  */
-int dns_loader_start(struct dns_loader *ld, struct dns_db *db, const char *dir);
+int dns_loader_start(struct dns_loader *ld, struct dns_db *db, const char *dir, struct dns_readbuf *buf);
 
 /**
  * dns_loader_step() - parse up to @lines more lines (at least one)
@@ -244,9 +252,10 @@ void dns_loader_stop(struct dns_loader *ld);
  * dns_db_load_networks() - only the gateway lines of @dir's records files, and host-gateway
  *
  * What a daemon needs to open its listeners before the records are read.
+ * @buf: read buffer as for dns_loader_start() (NULL: one of its own)
  * Return: the number of networks, or a negative errno.
  */
-int dns_db_load_networks(struct dns_db *db, const char *dir);
+int dns_db_load_networks(struct dns_db *db, const char *dir, struct dns_readbuf *buf);
 
 /**
  * dns_db_load_matching() - the records of @dir that a query with @keys may need

@@ -164,7 +164,7 @@ struct dns_server {
 	struct dns_db next;        /* what the loader builds */
 	struct dns_db scan;        /* the records of the query being answered, while scanning */
 	struct dns_readbuf scan_buf;
-	struct dns_readbuf reload_buf; /* reloads' read buffer, kept while the records are small (install()) */
+	struct dns_readbuf reload_buf; /* loads' read buffer, kept while the records are small (install()) */
 	struct dns_upstreams defaults;
 	int up4[UPSTREAM_SOCKS], up6[UPSTREAM_SOCKS];
 	unsigned int n_up4, n_up6;
@@ -1007,6 +1007,10 @@ static void tcp_accept(struct dns_server *s, int li)
 		conn_close(s, c);
 	}
 	c->used = true;
+	/* its buffers: set here, so that start-up touches no page of the connection table */
+	c->rbuf = s->conn_buf + (size_t)conn_index(s, c) * (2 * CONN_RBUF + CONN_WBUF);
+	c->qbuf = c->rbuf + CONN_RBUF;
+	c->wbuf = c->rbuf + 2 * CONN_RBUF;
 	c->fd = fd;
 	c->up_fd = -1;
 	c->up = UP_NONE;
@@ -1233,11 +1237,14 @@ static int install(struct dns_server *s, struct dns_db *db, int r)
 	 * much as the reload's parsing (a fault is several µs in some VMs), and
 	 * a reload follows every connect and disconnect. Larger ones go back to
 	 * the kernel, as does the read buffer, so that two copies never stay
-	 * resident (2 MiB with 10 000 records). A first load in one go has
-	 * nothing to give back (and is on the way to the first answer).
+	 * resident (2 MiB with 10 000 records). A first load has no old
+	 * tables to give back (and may be on the way to the first answer); its
+	 * read buffer, the one the gateway lines were read with, stays for
+	 * the reloads while the records are small.
 	 */
-	if (!first && (old > RELOAD_KEEP_MAX || dns_db_bytes(&s->db) > RELOAD_KEEP_MAX)) {
-		malloc_trim(0);
+	if (old > RELOAD_KEEP_MAX || dns_db_bytes(&s->db) > RELOAD_KEEP_MAX) {
+		if (!first)
+			malloc_trim(0);
 		dns_readbuf_free(&s->reload_buf);
 	}
 	load_defaults(s);
@@ -1366,13 +1373,6 @@ int dns_server_new(const struct dns_options *opts, int factory, struct dns_serve
 	dns_db_init(&s->db, 0);
 	s->rnd_pos = sizeof(s->rnd);
 	s->pend_head = s->pend_tail = -1;
-	for (unsigned int i = 0; i < s->opt.tcp_max; i++) {
-		uint8_t *b = s->conn_buf + (size_t)i * (2 * CONN_RBUF + CONN_WBUF);
-
-		s->conns[i].rbuf = b;
-		s->conns[i].qbuf = b + CONN_RBUF;
-		s->conns[i].wbuf = b + 2 * CONN_RBUF;
-	}
 	s->pend_free = -1;
 	s->pend_fresh = 0;
 	udp_batch_init(s);
@@ -1413,7 +1413,7 @@ int dns_server_load(struct dns_server *s)
 	s->now_stale = true;
 	/* the gateway lines open the listeners; the records follow in steps (load_step()) */
 	dns_db_init(&nets, seed);
-	r = dns_db_load_networks(&nets, s->opt.config_dir);
+	r = dns_db_load_networks(&nets, s->opt.config_dir, &s->reload_buf);
 	if (r < 0) {
 		pn_err("reading records in %s: %s", s->opt.config_dir, strerror(-r));
 		dns_db_free(&nets);
@@ -1429,7 +1429,7 @@ int dns_server_load(struct dns_server *s)
 	s->db = nets;
 	s->scanning = true;
 	dns_db_init(&s->next, seed);
-	if (dns_loader_start(&s->loader, &s->next, s->opt.config_dir) < 0)
+	if (dns_loader_start(&s->loader, &s->next, s->opt.config_dir, &s->reload_buf) < 0)
 		return reload(s);
 	s->loading = true;
 	return r;

@@ -73,7 +73,7 @@ static void check_matching(const uint8_t *data, size_t size)
 
 	dns_db_init(&full, 5);
 	dns_db_init(&nets, 5);
-	if (dns_db_load_dir(&full, dir) == 1 && dns_db_load_networks(&nets, dir) == 1) {
+	if (dns_db_load_dir(&full, dir) == 1 && dns_db_load_networks(&nets, dir, NULL) == 1) {
 		for (uint32_t i = 0; i < full.n_names && i < MATCH_CHECKS; i++) {
 			const struct dns_name_entry *e = &full.names[i * (full.n_names / MATCH_CHECKS + 1) % full.n_names];
 			struct dns_keys k = { .n_names = 1 };

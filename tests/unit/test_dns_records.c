@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <arpa/inet.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -627,7 +628,7 @@ static void test_load_streamed(void **state)
 		int r;
 
 		dns_db_init(&streamed, 11);
-		assert_int_equal(dns_loader_start(&ld, &streamed, dir), 0);
+		assert_int_equal(dns_loader_start(&ld, &streamed, dir, NULL), 0);
 		while ((r = dns_loader_step(&ld, lines)) == 1)
 			steps++;
 		assert_int_equal(r, 0);
@@ -644,7 +645,7 @@ static void test_load_streamed(void **state)
 		struct dns_loader ld;
 
 		dns_db_init(&streamed, 11);
-		assert_int_equal(dns_loader_start(&ld, &streamed, dir), 0);
+		assert_int_equal(dns_loader_start(&ld, &streamed, dir, NULL), 0);
 		assert_int_equal(dns_loader_step(&ld, 100), 1);
 		dns_loader_stop(&ld);
 		dns_db_free(&streamed);
@@ -697,6 +698,101 @@ static void test_load_streamed(void **state)
 }
 
 /*
+ * The daemon reads its gateway lines, its first load (in steps) and its
+ * reloads through one buffer: each load must give what a load with a buffer
+ * of its own gives, and the buffer's pages are populated only as far as the
+ * files need (one page for small files, a gateway-only load one page per
+ * file however long the file) - also past a first line longer than what a
+ * gateway-only load reads at first.
+ */
+/* pages of @b's mapping that are resident */
+static size_t resident_pages(const struct dns_readbuf *b)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), n = 0;
+	unsigned char vec[1024];
+
+	assert_true(b->cap / page <= sizeof(vec));
+	assert_int_equal(mincore(b->p, b->cap, vec), 0);
+	for (size_t i = 0; i < b->cap / page; i++)
+		n += vec[i] & 1;
+	return n;
+}
+
+static void test_shared_read_buffer(void **state)
+{
+	char dir[] = "/tmp/test_dns_records.XXXXXX", path[4096];
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), cap = 1u << 20, len = 0;
+	struct dns_readbuf buf = { 0 };
+	struct dns_db nets, own, shared;
+	struct dns_loader ld;
+	char *text = malloc(cap), *kept;
+	uint32_t small;
+	int r;
+
+	(void)state;
+	assert_non_null(text);
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "one", net1);
+	write_file(dir, "two", net2);
+	write_file(dir, "host-gateway", "10.0.2.2\n");
+
+	dns_db_init(&nets, 5);
+	assert_int_equal(dns_db_load_networks(&nets, dir, &buf), 2);
+	assert_non_null(buf.p);
+	assert_int_equal(buf.ready, page);
+	assert_int_equal(resident_pages(&buf), 1);
+	kept = buf.p;
+	dns_db_free(&nets);
+	dns_db_init(&own, 5);
+	assert_int_equal(dns_db_load_dir(&own, dir), 2);
+	dns_db_init(&shared, 5);
+	assert_int_equal(dns_loader_start(&ld, &shared, dir, &buf), 0);
+	while ((r = dns_loader_step(&ld, 2)) == 1)
+		;
+	assert_int_equal(r, 0);
+	assert_same_db(&own, &shared);
+	assert_ptr_equal(buf.p, kept);
+	assert_int_equal(buf.ready, page);
+	assert_int_equal(resident_pages(&buf), 1);
+	small = own.n_recs;
+	dns_db_free(&own);
+	dns_db_free(&shared);
+
+	/* a file whose first line is 10 000 bytes (no gateway: skipped), one of 200 KB */
+	memset(text, 'x', 10000);
+	text[10000] = '\n';
+	snprintf(path, sizeof(path), "%s/long", dir);
+	assert_int_equal(pn_write_atomic(path, text, 10001, 0600, 0), 0);
+	len += (size_t)snprintf(text, cap, "10.66.0.1\n");
+	for (int i = 0; i < 3000; i++)
+		len += (size_t)snprintf(text + len, cap - len, "%064x 10.66.%d.%d  big%d\n", i, (i + 2) / 256,
+					(i + 2) % 256, i);
+	snprintf(path, sizeof(path), "%s/big", dir);
+	assert_int_equal(pn_write_atomic(path, text, len, 0600, 0), 0);
+	dns_db_init(&nets, 5);
+	assert_int_equal(dns_db_load_networks(&nets, dir, &buf), 3);
+	assert_int_equal(nets.n_recs, 0);
+	/* the long line was read up to its end (16 KiB), the big file's first page only */
+	assert_int_equal(buf.ready, 16384);
+	assert_int_equal(resident_pages(&buf), 16384 / page);
+	dns_db_free(&nets);
+	dns_db_init(&own, 5);
+	assert_int_equal(dns_db_load_dir(&own, dir), 3);
+	assert_int_equal(own.n_recs, small + 3000);
+	dns_db_init(&shared, 5);
+	assert_int_equal(dns_db_reload_dir(&shared, dir, &buf), 3);
+	assert_same_db(&own, &shared);
+	assert_int_equal(buf.ready, buf.cap);
+	dns_db_free(&own);
+	dns_db_free(&shared);
+	dns_readbuf_free(&buf);
+	assert_null(buf.p);
+	assert_int_equal(buf.ready, 0);
+	assert_int_equal(pn_rm_rf(dir), 0);
+	free(text);
+}
+
+/*
  * What a daemon reads before its first load: the gateway lines only (and
  * host-gateway); then, per query, the lines with its keys, network i staying
  * network i when a file went away meanwhile.
@@ -719,7 +815,7 @@ static void test_load_networks_and_matching(void **state)
 	write_file(dir, "bad", "not a gateway\n");
 	write_file(dir, "host-gateway", "10.0.2.2\n");
 	dns_db_init(&nets, 3);
-	assert_int_equal(dns_db_load_networks(&nets, dir), 3);
+	assert_int_equal(dns_db_load_networks(&nets, dir, NULL), 3);
 	assert_int_equal(nets.n_recs, 0);
 	assert_int_equal(nets.n_host4, 1);
 	one = strcmp(nets.nets[0].name, "one") == 0 ? 0 : strcmp(nets.nets[1].name, "one") == 0 ? 1 : 2;
@@ -786,6 +882,7 @@ int main(void)
 		cmocka_unit_test(test_record_names),
 		cmocka_unit_test(test_load_streamed),
 		cmocka_unit_test(test_load_networks_and_matching),
+		cmocka_unit_test(test_shared_read_buffer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -662,7 +662,7 @@ static void test_records_from_files(void **state)
 	dns_db_init(&full, 7);
 	assert_int_equal(dns_db_load_dir(&full, dir), 4);
 	dns_db_init(&nets, 9);
-	assert_int_equal(dns_db_load_networks(&nets, dir), 4);
+	assert_int_equal(dns_db_load_networks(&nets, dir, NULL), 4);
 	assert_int_equal(nets.n_recs, 0);
 	dns_db_init(&scratch, 0);
 	for (uint16_t net = 0; net < 4; net++) {
