@@ -274,6 +274,19 @@ void pn_prefault(void *p, size_t len)
 		(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
 }
 
+/* the linker's bounds of the executable's code (ld's default script) */
+extern char __executable_start[], etext[];
+
+void pn_map_text(void)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE),
+		  start = (uintptr_t)__executable_start & ~(page - 1),
+		  end = ((uintptr_t)etext + page - 1) & ~(page - 1);
+
+	if (end > start)
+		(void)madvise((void *)start, end - start, MADV_POPULATE_READ);
+}
+
 int pn_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len)
 {
 	_cleanup_close_ int fd = -1;
