@@ -956,21 +956,23 @@ static int readbuf_get(struct dns_readbuf *b)
 	return 0;
 }
 
+_Static_assert(2ull * PN_FILE_MAX < UINT32_MAX, "a read buffer (at most twice PN_FILE_MAX) is indexed as populate() indexes arrays");
+
 /*
  * Populate the buffer's first @bytes (whole pages, at most its size) unless
  * done already: one call instead of a fault per page a read() fills.
  */
 static void readbuf_ready(struct dns_readbuf *b, uint64_t bytes)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE), end;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
 	if (bytes > b->cap)
 		bytes = b->cap;
-	end = ((size_t)bytes + page - 1) & ~(page - 1);
-	if (end <= b->ready)
+	if (bytes <= b->ready)
 		return;
-	(void)madvise(b->p + b->ready, end - b->ready, MADV_POPULATE_WRITE);
-	b->ready = end;
+	/* the buffer as an array of bytes: @ready is page-aligned, so whole pages from there */
+	populate(b->p, (uint32_t)b->ready, (uint32_t)b->cap, bytes - b->ready, 1);
+	b->ready = ((size_t)bytes + page - 1) & ~(page - 1);
 }
 
 static bool name_is_key(const struct dns_keys *k, const char *s, size_t len)
@@ -1355,24 +1357,25 @@ int dns_db_load_dir(struct dns_db *db, const char *dir)
 	return dns_db_reload_dir(db, dir, NULL);
 }
 
-int dns_db_reload_dir(struct dns_db *db, const char *dir, struct dns_readbuf *buf)
+/* A load of @dir in @mode run in one go. Return: the networks loaded, or a negative errno. */
+static int load_dir(struct dns_db *db, const char *dir, int mode, struct dns_readbuf *buf)
 {
 	struct dns_loader ld;
-	int r = dns_loader_start(&ld, db, dir, buf);
+	int r = loader_begin(&ld, db, dir, mode, buf);
 
 	if (r == 0)
 		r = load_all(&ld);
 	return r < 0 ? r : (int)db->n_nets;
 }
 
+int dns_db_reload_dir(struct dns_db *db, const char *dir, struct dns_readbuf *buf)
+{
+	return load_dir(db, dir, LOAD_ALL, buf);
+}
+
 int dns_db_load_networks(struct dns_db *db, const char *dir, struct dns_readbuf *buf)
 {
-	struct dns_loader ld;
-	int r = loader_begin(&ld, db, dir, LOAD_GATEWAYS, buf);
-
-	if (r == 0)
-		r = load_all(&ld);
-	return r < 0 ? r : (int)db->n_nets;
+	return load_dir(db, dir, LOAD_GATEWAYS, buf);
 }
 
 int dns_db_load_matching(struct dns_db *db, const struct dns_db *nets, const char *dir,

@@ -389,7 +389,6 @@ static const char *name_reserved_why(const char *name)
 	return pn_is_atomic_tmp(name) ? "is reserved for podnet's own files" : NULL;
 }
 
-
 int netd_network_build(const struct netd_network_opts *o, const struct netd_network *existing,
 		       size_t nexisting, const struct pn_cidr *avoid, size_t navoid,
 		       struct netd_network *ret, struct pn_err *err)
