@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # podnet-dns against aardvark-dns (Debian's /usr/lib/podman/aardvark-dns), one
-# command, bounded (about a minute and a half):
+# command, bounded (about 7 minutes):
 #   bench/dns.sh [BUILD_DIR]          (default: build)
 #   SIZES="10 1000 10000" SERVERS="podnet aardvark" to run a part only
 # Both servers get the same records file (10, 1 000 and 10 000 records) and
@@ -22,8 +22,10 @@
 # reported: one 2 s run's p99 moves by milliseconds when the VM stalls once.
 # The same first-answer and latency measurements are made for a floor:
 # bench/dns-floor.c, a static server that answers every query with a canned
-# record from a blocking recvfrom/sendto loop; measured first, after a
-# discarded latency run that lets the machine settle (FLOOR=0 skips both). Prints a
+# record from a blocking recvfrom/sendto loop (FLOOR=0 skips it). The servers
+# and the floor are measured in turn, start by start and latency run by latency
+# run, so that the VM's slow phases fall on all of them alike; one discarded
+# latency run comes first. About 7 minutes with the defaults. Prints a
 # markdown table and the ratios; docs/dns.md holds a copy of a run.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -67,7 +69,7 @@ cc -O2 -static -o "$FLOOR_BIN" "$top/bench/dns-floor.c" || exit 1
 ip link set lo up
 # 10.90.0.0/16 on lo: the gateway 10.90.0.1 and every container address are local
 ip addr add 10.90.0.1/16 dev lo
-GW=10.90.0.1 CLIENT=10.90.0.2 PORT_PODNET=5301 PORT_AARDVARK=5302
+GW=10.90.0.1 CLIENT=10.90.0.2
 
 gen() { # N: records files and query files
   python3 - "$1" "$work" <<'PY'
@@ -90,20 +92,28 @@ with open(work + "/q-ptr", "w") as f:
 PY
 }
 
-start_podnet() {
+# Servers are measured interleaved: at each size the starts alternate between the
+# servers (podnet, aardvark, the floor, again and again), and so do the latency runs,
+# so that a slow phase of the VM (the first seconds of a run, a neighbour's burst)
+# falls on every server alike instead of on whichever was measured then.
+declare -A PORT=([podnet]=5301 [aardvark]=5302 [floor]=5303) PID=()
+start_one() { # SERVER: start it, FIRST_MS = ms from exec until it answers, PID[SERVER] set
   local out
-  out=$(first_answer $PORT_PODNET "$DNS_BIN" --config "$work/podnet" --port $PORT_PODNET \
-    --upstream 127.0.0.1#9)
-  read -r FIRST_MS SERVER_PID <<<"$out"
-  pids+=("$SERVER_PID")
-}
-start_aardvark() {
-  local out
-  rm -f "$work/aardvark/aardvark.pid"
-  out=$(first_answer $PORT_AARDVARK "$AARDVARK" --config "$work/aardvark" -p $PORT_AARDVARK run)
-  read -r FIRST_MS _ <<<"$out"
-  SERVER_PID=$(cat "$work/aardvark/aardvark.pid")   # it daemonizes
-  pids+=("$SERVER_PID")
+  case $1 in
+  podnet)
+    out=$(first_answer ${PORT[podnet]} "$DNS_BIN" --config "$work/podnet" --port ${PORT[podnet]} \
+      --upstream 127.0.0.1#9)
+    read -r FIRST_MS PID[podnet] <<<"$out" ;;
+  aardvark)
+    rm -f "$work/aardvark/aardvark.pid"
+    out=$(first_answer ${PORT[aardvark]} "$AARDVARK" --config "$work/aardvark" -p ${PORT[aardvark]} run)
+    read -r FIRST_MS _ <<<"$out"
+    PID[aardvark]=$(cat "$work/aardvark/aardvark.pid") ;;   # it daemonizes
+  floor)
+    out=$(first_answer ${PORT[floor]} "$FLOOR_BIN" $GW ${PORT[floor]})
+    read -r FIRST_MS PID[floor] <<<"$out" ;;
+  esac
+  pids+=("${PID[$1]}")
 }
 first_answer() { # PORT CMD...: start CMD on CPU 0, print "MS PID": ms from exec until it answers
   local port=$1
@@ -111,28 +121,33 @@ first_answer() { # PORT CMD...: start CMD on CPU 0, print "MS PID": ms from exec
   taskset -c 1 "$FIRST" -s $GW -p "$port" -a $CLIENT -c 0 -- "$@"
 }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-stop_server() { # wait until it is gone, so that the next start finds the port free
-  local i
-  kill "$SERVER_PID" 2>/dev/null || true
-  for ((i = 0; i < 100; i++)); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.02; done
+stop_one() { # SERVER: wait until it is gone, so that the next start finds the port free
+  local i p=${PID[$1]:-}
+  [[ -n $p ]] || return 0
+  kill "$p" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.02; done
+  PID[$1]=
   sleep 0.05
 }
-start_server() { # SERVER: start it FIRST_RUNS times (the last one stays); FIRST_MED = median ms to first answer
-  local i all=()
+median() { sort -n | awk '{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]; else print "-"}'; }
+start_all() { # SERVER...: start each FIRST_RUNS times, in turn (the last ones stay); FIRST_MED[S], FIRST_ALL[S]
+  local i s
+  declare -gA FIRST_MED=() FIRST_ALL=()
   for ((i = 0; i < FIRST_RUNS; i++)); do
-    ((i == 0)) || stop_server
-    if [[ $1 == podnet ]]; then start_podnet; else start_aardvark; fi
-    all+=("$FIRST_MS")
+    for s in "$@"; do
+      stop_one "$s"
+      start_one "$s"
+      FIRST_ALL[$s]+="$FIRST_MS "
+    done
   done
-  FIRST_MED=$(printf '%s\n' "${all[@]}" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
-  FIRST_ALL=${all[*]}
+  for s in "$@"; do FIRST_MED[$s]=$(tr ' ' '\n' <<<"${FIRST_ALL[$s]}" | grep . | median); done
 }
 
-qps() { # PORT FILE RCODE: "QPS CPU_US_PER_QUERY LOST" at saturation (dns-flood; server CPU time / answers)
+qps() { # SERVER FILE RCODE: "QPS CPU_US_PER_QUERY LOST" at saturation (dns-flood; server CPU time / answers)
   local c0 c1 out
-  c0=$(cpu_ticks "$SERVER_PID")
-  out=$(taskset -c 1 "$FLOOD" -s $GW -p "$1" -a $CLIENT -d "$2" -e "$3" -l "$QPS_SECS" -w 128 -n 4)
-  c1=$(cpu_ticks "$SERVER_PID")
+  c0=$(cpu_ticks "${PID[$1]}")
+  out=$(taskset -c 1 "$FLOOD" -s $GW -p "${PORT[$1]}" -a $CLIENT -d "$2" -e "$3" -l "$QPS_SECS" -w 128 -n 4)
+  c1=$(cpu_ticks "${PID[$1]}")
   awk -v ticks=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" '
     {for (i = 1; i < NF; i += 2) v[$i] = $(i + 1)}
     END {printf "%d %.2f %d", v["qps"], (v["answered"] > 0) ? (ticks / hz * 1e6 / v["answered"]) : 0, v["lost"] + v["bad"]}' <<<"$out"
@@ -146,13 +161,22 @@ latency_once() { # PORT FILE: "median p99" in microseconds at 5000 qps, one run 
     awk '/^> / {print $NF * 1e6}' | sort -n |
     awk '{v[NR]=$1} END {if (NR==0) {print "- -"; exit} m=v[int((NR+1)/2)]; p=v[int(NR*0.99)>0?int(NR*0.99):1]; printf "%d %d", m, p}'
 }
-latency() { # PORT FILE: "median p99": the medians over LAT_RUNS runs (each run's p99 printed to stderr)
-  local i all=()
-  for ((i = 0; i < LAT_RUNS; i++)); do all+=("$(latency_once "$1" "$2")"); done
-  echo "#   p50/p99 of $LAT_RUNS runs: $(printf '%s\n' "${all[@]}" | tr ' ' / | tr '\n' ' ')" >&2
-  local med='{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]; else print "-"}'
-  echo "$(printf '%s\n' "${all[@]}" | awk '$1 != "-" {print $1}' | sort -n | awk "$med")" \
-    "$(printf '%s\n' "${all[@]}" | awk '$1 != "-" {print $2}' | sort -n | awk "$med")"
+latency_all() { # SERVER:FILE...: LAT_RUNS runs per server, the servers in turn; LAT[S] = "p50 p99" medians
+  local i sf s
+  declare -gA LAT=()
+  local -A all=()
+  for ((i = 0; i < LAT_RUNS; i++)); do
+    for sf in "$@"; do
+      s=${sf%%:*}
+      all[$s]+="$(latency_once ${PORT[$s]} "${sf#*:}" | tr ' ' /) "
+    done
+  done
+  for sf in "$@"; do
+    s=${sf%%:*}
+    echo "#   $s p50/p99 of $LAT_RUNS runs: ${all[$s]}" >&2
+    LAT[$s]="$(tr ' ' '\n' <<<"${all[$s]}" | grep -v '^-' | grep . | cut -d/ -f1 | median)"
+    LAT[$s]+=" $(tr ' ' '\n' <<<"${all[$s]}" | grep -v '^-' | grep . | cut -d/ -f2 | median)"
+  done
 }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
@@ -160,49 +184,51 @@ mkdir -p "$work/podnet" "$work/aardvark"
 rows=()
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)   $(date -u '+%Y-%m-%d %H:%M UTC')"
 printf '%-7s %-8s %-8s %8s %8s %5s %8s %8s %8s %8s %9s\n' records server query "flood q/s" "cpu us/q" lost "dnsperf" "p50 us" "p99 us" "RSS KiB" "first ms"
-floor_line=
-if [[ $FLOOR == 1 ]]; then
-  # the floor: exec, the kernel's UDP path and the VM, measured as the servers were; first,
-  # after a discarded run: the first seconds of a run measure less steadily (p99 up to 2-4x)
-  gen 10
-  read -r _ SERVER_PID <<<"$(first_answer $PORT_PODNET "$FLOOR_BIN" $GW $PORT_PODNET)"
-  pids+=("$SERVER_PID")
-  latency_once $PORT_PODNET "$work/q-names" >/dev/null
-  stop_server
-  fall=()
-  for ((i = 0; i < FIRST_RUNS; i++)); do
-    out=$(first_answer $PORT_PODNET "$FLOOR_BIN" $GW $PORT_PODNET)
-    read -r FIRST_MS SERVER_PID <<<"$out"
-    pids+=("$SERVER_PID")
-    fall+=("$FIRST_MS")
-    ((i == FIRST_RUNS - 1)) || stop_server
-  done
-  ffirst=$(printf '%s\n' "${fall[@]}" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
-  echo "# floor (bench/dns-floor.c): first answer ms of $FIRST_RUNS starts: ${fall[*]} (median $ffirst)" >&2
-  read -r fp50 fp99 <<<"$(latency $PORT_PODNET "$work/q-names")"
-  stop_server
-  floor_line="floor (bench/dns-floor.c, a static server answering every query from a blocking recvfrom/sendto loop): first answer $ffirst ms, latency p50 / p99 $fp50 / $fp99 µs"
-  echo "$floor_line"
-fi
+floors=()
+measured=($SERVERS)
+[[ $FLOOR == 1 ]] && measured+=(floor)
+# one discarded latency run first: the first seconds of a run measure less steadily (p99 up to 2-4x)
+gen 10
+start_one "${measured[0]}"
+latency_once ${PORT[${measured[0]}]} "$work/q-names" >/dev/null
+stop_one "${measured[0]}"
 for n in $SIZES; do
   gen "$n"
-  for server in $SERVERS; do
-    start_server $server
-    if [[ $server == podnet ]]; then port=$PORT_PODNET; nx=q-nx-podnet
-    else port=$PORT_AARDVARK; nx=q-nx-podman; fi
-    first=$FIRST_MED
-    echo "# $n records, $server: first answer ms of $FIRST_RUNS starts: $FIRST_ALL (median $FIRST_MED)" >&2
-    for kind in names nxdomain ptr; do
-      case $kind in names) f=q-names rc=NOERROR ;; nxdomain) f=$nx rc=NXDOMAIN ;; ptr) f=q-ptr rc=NOERROR ;; esac
-      read -r q cpu bad <<<"$(qps $port "$work/$f" $rc)"
-      dq=$(dnsperf_qps $port "$work/$f")
-      read -r p50 p99 <<<"$(latency $port "$work/$f")"
-      rss=$(rss_kb "$SERVER_PID")
-      printf '%-7s %-8s %-8s %8s %8s %5s %8s %8s %8s %8s %9s\n' "$n" "$server" "$kind" "$q" "$cpu" "$bad" "$dq" "$p50" "$p99" "$rss" "$first"
-      rows+=("$n $server $kind $q $cpu $bad $dq $p50 $p99 $rss $first")
-    done
-    stop_server
+  start_all "${measured[@]}"
+  for s in "${measured[@]}"; do
+    echo "# $n records, $s: first answer ms of $FIRST_RUNS starts: ${FIRST_ALL[$s]}(median ${FIRST_MED[$s]})" >&2
   done
+  for kind in names nxdomain ptr; do
+    case $kind in names) f=q-names rc=NOERROR ;; nxdomain) f=q-nx-podnet rc=NXDOMAIN ;; ptr) f=q-ptr rc=NOERROR ;; esac
+    declare -A Q=() CPU=() BAD=() DQ=()
+    for s in $SERVERS; do
+      ff=$f
+      [[ $s == aardvark && $kind == nxdomain ]] && ff=q-nx-podman
+      read -r Q[$s] CPU[$s] BAD[$s] <<<"$(qps $s "$work/$ff" $rc)"
+      DQ[$s]=$(dnsperf_qps ${PORT[$s]} "$work/$ff")
+    done
+    # latency: every server (and the floor, which answers anything) in turn, run by run
+    lat_servers=()
+    for s in "${measured[@]}"; do
+      [[ $s == floor ]] && { lat_servers+=("floor:$work/q-names"); continue; }
+      ff=$work/$f
+      [[ $s == aardvark && $kind == nxdomain ]] && ff=$work/q-nx-podman
+      lat_servers+=("$s:$ff")
+    done
+    latency_all "${lat_servers[@]}"
+    for s in $SERVERS; do
+      read -r p50 p99 <<<"${LAT[$s]}"
+      rss=$(rss_kb "${PID[$s]}")
+      printf '%-7s %-8s %-8s %8s %8s %5s %8s %8s %8s %8s %9s\n' "$n" "$s" "$kind" "${Q[$s]}" "${CPU[$s]}" "${BAD[$s]}" "${DQ[$s]}" "$p50" "$p99" "$rss" "${FIRST_MED[$s]}"
+      rows+=("$n $s $kind ${Q[$s]} ${CPU[$s]} ${BAD[$s]} ${DQ[$s]} $p50 $p99 $rss ${FIRST_MED[$s]}")
+    done
+    if [[ $FLOOR == 1 ]]; then
+      read -r p50 p99 <<<"${LAT[floor]}"
+      printf '%-7s %-8s %-8s %8s %8s %5s %8s %8s %8s %8s %9s\n' "$n" floor "$kind" - - - - "$p50" "$p99" - "${FIRST_MED[floor]}"
+      floors+=("$n $kind $p50 $p99 ${FIRST_MED[floor]}")
+    fi
+  done
+  for s in "${measured[@]}"; do stop_one "$s"; done
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -219,4 +245,11 @@ for n in $SIZES; do
     echo "| $n | $kind | $pq | $aq | $ratio | $pc / $ac | $cost | $pb / $ab | $pd / $ad | $pp50 / $ap50 | $pp99 / $ap99 | $prss / $arss | $pfirst / $afirst |"
   done
 done
-[[ -z $floor_line ]] || { echo; echo "$floor_line"; }
+if ((${#floors[@]})); then
+  echo
+  echo "Floor (bench/dns-floor.c, a static server answering every query from a blocking recvfrom/sendto loop), measured in turn with the servers:"
+  echo
+  echo "| records | query | floor p50 µs | floor p99 µs | floor first answer ms |"
+  echo "|---:|---|---:|---:|---:|"
+  for f in "${floors[@]}"; do read -r n k a b c <<<"$f"; echo "| $n | $k | $a | $b | $c |"; done
+fi
