@@ -60,7 +60,10 @@ void cli_pod_stop_members(struct cli *c, json_t *pod, const char *why, bool grac
 /** cli_infra() - the infra with its helpers running (starting them as needed; under the lock). */
 int cli_infra(struct cli *c, struct netd_infra *inf, struct pn_err *err);
 
-/** cli_repair() - if sandboxes run but the infra was killed, rebuild it and reattach them. */
+/**
+ * cli_repair() - while sandboxes run: if the infra was killed, rebuild it and reattach them;
+ * if podnet-dns or podnet-slirp died, restart it (ps and pod ps call this).
+ */
 int cli_repair(struct cli *c, struct pn_err *err);
 
 /** cli_helpers_reload() - tell the DNS responder that records changed. */

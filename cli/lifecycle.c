@@ -424,8 +424,11 @@ int cli_repair(struct cli *c, struct pn_err *err)
 
 	if (!anything_live(c))
 		return 0;
+	/* a dead holder brings everything back; a dead podnet-dns or podnet-slirp is restarted */
 	if (netd_infra_open(&c->paths, &inf, NULL) < 0)
 		r = cli_infra(c, &inf, err);
+	else
+		r = helpers_ensure(c, &inf, false, err);
 	netd_infra_close(&inf);
 	return r;
 }

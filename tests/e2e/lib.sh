@@ -103,3 +103,10 @@ t_podnet_procs() {
   done
 }
 t_no_podnet_procs() { [[ -z "$(t_podnet_procs)" ]]; }
+# t_gone PID...: every one exited (a zombie counts: PID 1 may reap late here)
+t_gone() {
+  local pid
+  for pid; do
+    [[ ! -e /proc/$pid ]] || awk '{exit ($3 == "Z") ? 0 : 1}' "/proc/$pid/stat" 2>/dev/null || return 1
+  done
+}

@@ -52,6 +52,22 @@ expect_ok $PODNET run --rm --network rec -- true
 wait_for 5 $PODNET exec r2 -- getent hosts r1
 expect_ok $PODNET exec r2 -- getent hosts r1
 
+t_case "kill -9 of podnet-dns and podnet-slirp: podnet ps restarts them"
+dnspid=$(cut -d' ' -f1 "$PODNET_RUNTIME_DIR/dns/podnet-dns.pid")
+slirppid=$(cut -d' ' -f1 "$PODNET_RUNTIME_DIR/slirp/podnet-slirp.pid")
+kill -9 "$dnspid" "$slirppid"
+wait_for 5 t_gone "$dnspid" "$slirppid"
+expect_ok $PODNET ps
+expect_match "r1 +running" "$T_LAST"
+newdns=$(cut -d' ' -f1 "$PODNET_RUNTIME_DIR/dns/podnet-dns.pid")
+newslirp=$(cut -d' ' -f1 "$PODNET_RUNTIME_DIR/slirp/podnet-slirp.pid")
+[[ $newdns != "$dnspid" ]] && ! t_gone "$newdns" || t_fail "podnet ps did not restart podnet-dns"
+[[ $newslirp != "$slirppid" ]] && ! t_gone "$newslirp" || t_fail "podnet ps did not restart podnet-slirp"
+expect_ok $PODNET exec r2 -- getent hosts r1
+expect_match "^$ip1 " "$T_LAST" "names resolve with no other command than ps"
+expect_ok $PODNET info
+expect_eq "True $newslirp" "$(python3 -c 'import json,sys; d=json.load(sys.stdin)["helpers"]["slirp"]; print(d["running"], d["pid"])' <<<"$T_LAST")" "podnet info: podnet-slirp"
+
 t_case "clean up"
 expect_ok $PODNET rm -f r1 r2 r4
 expect_ok $PODNET network rm rec rec2
