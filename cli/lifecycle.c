@@ -221,11 +221,15 @@ int cli_teardown(struct cli *c, json_t *doc, bool remove, int exit_code, struct 
 		cli_helpers_reload(c);
 		return 0;
 	}
-	if (id && strlen(id) == NETD_ID_LEN && ((state && strcmp(state, "created") == 0) || remove)) {
+	if (id && strlen(id) == NETD_ID_LEN && ((state && strcmp(state, "created") == 0) || remove) &&
+	    netd_leasing_pending(&c->paths, id)) {
 		/*
 		 * A start or a connect killed between taking a lease and saving
-		 * the state leaves a lease the document does not name: when the
-		 * sandbox never ran, or goes for good, everything of its id goes.
+		 * the state leaves a lease the document does not name (and the
+		 * mark that says so): when the sandbox never ran, or goes for
+		 * good, everything of its id goes. Without the mark the document
+		 * names every lease, and the releases below are enough: the
+		 * sweep reads every lease of every network.
 		 */
 		netd_forget_owner(&c->paths, id);
 	}

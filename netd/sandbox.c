@@ -74,7 +74,10 @@ int netd_attach_plan(const struct pn_paths *p, json_t *doc, const struct netd_ne
 	} else {
 		netd_mac_random(mac);
 	}
-	r = netd_ipam_open(p, net->name, &leases, err);
+	/* until the state names them, the leases are found by this mark (state.h) */
+	r = netd_leasing_begin(p, id, err);
+	if (r == 0)
+		r = netd_ipam_open(p, net->name, &leases, err);
 	if (r < 0) {
 		json_decref(ips);
 		json_decref(gws);

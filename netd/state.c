@@ -112,7 +112,16 @@ int netd_sandbox_load(const struct pn_paths *p, const char *kind, const char *re
 			return pn_err_set(err, ENOENT, "no such %s: %s", what, ref);
 		return r;
 	}
-	if (is_hex_id(ref, 3)) {
+	if (is_hex_id(ref, NETD_ID_LEN)) {
+		/* a whole id names its directory: no scan of the others */
+		json_t *doc = NULL;
+
+		if (load_by_id(p, ref, &doc, NULL) == 0 && strcmp(json_string_value(json_object_get(doc, "kind")), kind) == 0) {
+			*ret = doc;
+			return 0;
+		}
+		json_decref(doc);
+	} else if (is_hex_id(ref, 3)) {
 		_cleanup_closedir_ DIR *d = opendir(pn_path(path, "%s/ctr", p->runtime));
 		char found[NETD_ID_LEN + 1] = "";
 		struct dirent *de;
@@ -167,6 +176,43 @@ int netd_names_gc(const struct pn_paths *p)
 	return n;
 }
 
+/* the sandbox this process marked as taking leases (netd_leasing_begin), until a save names them */
+static char leasing_id[NETD_ID_LEN + 1];
+
+#define LEASING_FILE "leasing"
+
+int netd_leasing_begin(const struct pn_paths *p, const char *id, struct pn_err *err)
+{
+	char path[PATH_MAX], dir[PATH_MAX];
+	int fd;
+
+	if (!id || strlen(id) != NETD_ID_LEN)
+		return pn_err_set(err, EINVAL, "invalid sandbox id");
+	if (strcmp(leasing_id, id) == 0)
+		return 0;
+	fd = open(pn_path(path, "%s/" LEASING_FILE, netd_sandbox_dir(p, id, dir)),
+		  O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	/*
+	 * Marked already: an earlier command died holding leases the state
+	 * may not name. The mark stays (no save of ours removes it) until the
+	 * sandbox goes and its leases are swept.
+	 */
+	if (fd < 0 && errno == EEXIST)
+		return 0;
+	if (fd < 0)
+		return pn_err_set(err, errno, "cannot write %s: %s", path, strerror(errno));
+	close(fd);
+	memcpy(leasing_id, id, sizeof(leasing_id));
+	return 0;
+}
+
+bool netd_leasing_pending(const struct pn_paths *p, const char *id)
+{
+	char path[PATH_MAX], dir[PATH_MAX];
+
+	return id && access(pn_path(path, "%s/" LEASING_FILE, netd_sandbox_dir(p, id, dir)), F_OK) == 0;
+}
+
 int netd_sandbox_save(const struct pn_paths *p, json_t *doc, struct pn_err *err)
 {
 	char path[PATH_MAX], dir[PATH_MAX];
@@ -176,6 +222,11 @@ int netd_sandbox_save(const struct pn_paths *p, json_t *doc, struct pn_err *err)
 	r = pn_json_save_compact(pn_path(path, "%s/state.json", netd_sandbox_dir(p, id, dir)), doc);
 	if (r < 0)
 		return pn_err_set(err, r, "cannot write %s: %s", path, strerror(-r));
+	/* the state on disk names this process's leases now: the mark can go */
+	if (id && strcmp(leasing_id, id) == 0) {
+		unlink(pn_path(path, "%s/" LEASING_FILE, dir));
+		leasing_id[0] = '\0';
+	}
 	return 0;
 }
 

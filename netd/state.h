@@ -109,6 +109,22 @@ bool netd_dns_records_file(const char *file, char *ret_name, bool *ret_internal)
  */
 int netd_forget_owner(const struct pn_paths *p, const char *id);
 
+/*
+ * Leases taken before the state names them. A command that takes leases for a
+ * sandbox (run, connect, pod create) marks the sandbox first (the file
+ * "leasing" in its directory); the first netd_sandbox_save() of that sandbox
+ * by the same process after the leases are in the document removes the mark.
+ * A command killed in between leaves the mark, and only a marked sandbox
+ * needs netd_forget_owner()'s sweep of every network's leases when it goes:
+ * the others name all their leases, which their teardown releases one by one.
+ * A mark found by a later command stays until then: that command's saves do
+ * not remove it.
+ */
+/** netd_leasing_begin() - mark @id as taking leases. Return: 0 or -errno with a message. */
+int netd_leasing_begin(const struct pn_paths *p, const char *id, struct pn_err *err);
+/** netd_leasing_pending() - whether @id is marked (a command that took leases for it did not finish). */
+bool netd_leasing_pending(const struct pn_paths *p, const char *id);
+
 
 /** netd_dns_records_drop() - remove the records file of @network (either kind). Return: 0 or -errno. */
 int netd_dns_records_drop(const struct pn_paths *p, const char *network);

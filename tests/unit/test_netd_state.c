@@ -68,6 +68,14 @@ static void test_round_trip_and_lookup(void **state)
 		snprintf(prefix, sizeof(prefix), "%.6s", id);
 		assert_int_equal(netd_sandbox_load(&P, "container", prefix, &got, &err), 0);
 		json_decref(got);
+		/* the whole id: the same document, and only for its kind */
+		assert_int_equal(netd_sandbox_load(&P, "container", id, &got, &err), 0);
+		assert_true(json_equal(doc, got));
+		json_decref(got);
+		assert_int_equal(netd_sandbox_load(&P, "pod", id, &got, &err), -ENOENT);
+		assert_int_equal(netd_sandbox_load(&P, "container", id2, &got, &err), -ENOENT);
+		assert_non_null(strstr(err.msg, "no such container"));
+		assert_non_null(strstr(err.msg, id2));
 	}
 	{
 		struct pn_proc_id p;
@@ -255,6 +263,58 @@ static void test_names_gc(void **state)
 	netd_names_gc(&P);
 }
 
+/*
+ * The leasing mark: set before leases are taken, removed by the save that
+ * names them; a mark left by a killed command survives the next command's
+ * saves, so that the sandbox's removal still sweeps for its unnamed leases.
+ */
+static void test_leasing_mark(void **state)
+{
+	char id[NETD_ID_LEN + 1], id2[NETD_ID_LEN + 1], mark[PATH_MAX], d[PATH_MAX];
+	struct pn_err err = { 0 };
+	json_t *doc, *doc2;
+	int fd;
+
+	(void)state;
+	netd_id_new(id);
+	netd_id_new(id2);
+	assert_int_equal(netd_sandbox_claim(&P, "container", id, "lease1", &err), 0);
+	assert_int_equal(netd_sandbox_claim(&P, "container", id2, "lease2", &err), 0);
+	doc = make(id, "lease1");
+	doc2 = make(id2, "lease2");
+	assert_int_equal(netd_sandbox_save(&P, doc, &err), 0);
+	assert_int_equal(netd_sandbox_save(&P, doc2, &err), 0);
+	assert_false(netd_leasing_pending(&P, id));
+
+	/* a command that finishes: marked while it takes leases, not after its save */
+	assert_int_equal(netd_leasing_begin(&P, id, &err), 0);
+	assert_true(netd_leasing_pending(&P, id));
+	assert_int_equal(netd_leasing_begin(&P, id, &err), 0); /* a second network of the same run */
+	assert_int_equal(netd_sandbox_save(&P, doc2, &err), 0); /* another sandbox's save */
+	assert_true(netd_leasing_pending(&P, id));
+	assert_int_equal(netd_sandbox_save(&P, doc, &err), 0);
+	assert_false(netd_leasing_pending(&P, id));
+	assert_int_equal(netd_sandbox_save(&P, doc, &err), 0); /* later saves: nothing to remove */
+	assert_false(netd_leasing_pending(&P, id));
+
+	/* a command killed after taking leases left the mark: a later one keeps it */
+	snprintf(mark, sizeof(mark), "%s/leasing", netd_sandbox_dir(&P, id, d));
+	fd = open(mark, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_true(netd_leasing_pending(&P, id));
+	assert_int_equal(netd_leasing_begin(&P, id, &err), 0);
+	assert_int_equal(netd_sandbox_save(&P, doc, &err), 0);
+	assert_true(netd_leasing_pending(&P, id));
+
+	/* no directory to mark: an error, nothing taken */
+	pn_rm_rf(netd_sandbox_dir(&P, id2, d));
+	assert_int_equal(netd_leasing_begin(&P, id2, &err), -ENOENT);
+	assert_false(netd_leasing_pending(&P, id2));
+	json_decref(doc);
+	json_decref(doc2);
+}
+
 static void test_lock_excludes(void **state)
 {
 	struct pn_err err = { 0 };
@@ -315,6 +375,7 @@ int main(void)
 		cmocka_unit_test(test_dns_records_internal),
 		cmocka_unit_test(test_dns_records_pieces),
 		cmocka_unit_test(test_names_gc),
+		cmocka_unit_test(test_leasing_mark),
 		cmocka_unit_test(test_lock_excludes),
 		cmocka_unit_test(test_read_file),
 	};
