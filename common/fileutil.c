@@ -350,6 +350,11 @@ int pn_mkdir_p(const char *path, mode_t mode)
 
 	if (len == 0 || len >= sizeof(buf))
 		return -EINVAL;
+	/* most calls find the directory there: one system call, not one per component */
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return -errno;
 	memcpy(buf, path, len + 1);
 	for (char *p = buf + 1; *p; p++) {
 		if (*p != '/')

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fileutil.h"
@@ -315,6 +316,31 @@ static void test_leasing_mark(void **state)
 	json_decref(doc2);
 }
 
+static void test_mkdir_p(void **state)
+{
+	char path[PATH_MAX + 8], file[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/mk/a/b/c", dir);
+	assert_int_equal(pn_mkdir_p(path, 0700), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(pn_mkdir_p(path, 0700), 0); /* there already */
+	snprintf(path, sizeof(path), "%s/mk/a/d", dir); /* the parent exists */
+	assert_int_equal(pn_mkdir_p(path, 0700), 0);
+	assert_int_equal(stat(path, &st), 0);
+	snprintf(file, sizeof(file), "%s/mk/f", dir);
+	fd = open(file, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/x/y", file);
+	assert_int_equal(pn_mkdir_p(path, 0700), -ENOTDIR);
+	assert_int_equal(pn_mkdir_p("", 0700), -EINVAL);
+}
+
 static void test_lock_excludes(void **state)
 {
 	struct pn_err err = { 0 };
@@ -376,6 +402,7 @@ int main(void)
 		cmocka_unit_test(test_dns_records_pieces),
 		cmocka_unit_test(test_names_gc),
 		cmocka_unit_test(test_leasing_mark),
+		cmocka_unit_test(test_mkdir_p),
 		cmocka_unit_test(test_lock_excludes),
 		cmocka_unit_test(test_read_file),
 	};
