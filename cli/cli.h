@@ -44,6 +44,15 @@ int cli_teardown(struct cli *c, json_t *doc, bool remove, int exit_code, struct 
 
 /** cli_gc() - tear down every sandbox whose processes are gone (under the lock). Return: count. */
 int cli_gc(struct cli *c, struct pn_err *err);
+/** cli_gc_list() - cli_gc(), then every sandbox left (new array; read once when nothing was stale). */
+json_t *cli_gc_list(struct cli *c);
+/**
+ * cli_survey() - what ps and pod ps do under the lock: cli_gc(), cli_repair(),
+ * helpers_repair() of every container and pod; the containers and the pods
+ * left (new arrays, either pointer may be NULL). The state is read once when
+ * nothing had to be torn down or rebuilt.
+ */
+void cli_survey(struct cli *c, json_t **ret_containers, json_t **ret_pods);
 
 /** cli_sandbox_stale() - created but its launcher died, or running but its init died. */
 bool cli_sandbox_stale(json_t *doc);
@@ -63,6 +72,7 @@ int cli_infra(struct cli *c, struct netd_infra *inf, struct pn_err *err);
 /**
  * cli_repair() - while sandboxes run: if the infra was killed, rebuild it and reattach them;
  * if podnet-dns or podnet-slirp died, restart it (ps and pod ps call this).
+ * Return: 1 when the infra was rebuilt (the sandboxes' state changed), 0, or -errno.
  */
 int cli_repair(struct cli *c, struct pn_err *err);
 

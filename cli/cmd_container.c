@@ -78,18 +78,7 @@ int cmd_ps(struct cli *c, int argc, char **argv)
 		return cli_failf("invalid format \"%s\": want table or json", format);
 	if (cli_lock(c, &err) < 0)
 		return cli_fail(&err);
-	cli_gc(c, NULL);
-	if (cli_repair(c, &err) < 0)
-		fprintf(stderr, "Warning: %s\n", err.msg);
-	netd_sandbox_list(&c->paths, "container", &all, NULL);
-	helpers_repair(c, all);
-	{
-		/* a pod's forwarder serves its members' ports: repaired here as by pod ps */
-		_cleanup_json_ json_t *pods = NULL;
-
-		if (netd_sandbox_list(&c->paths, "pod", &pods, NULL) == 0 && pods)
-			helpers_repair(c, pods);
-	}
+	cli_survey(c, &all, NULL);
 	cli_unlock(c);
 	out = json_array();
 	json_array_foreach(all, i, doc) {

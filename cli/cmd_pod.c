@@ -170,11 +170,7 @@ static int pod_ls(struct cli *c, int argc, char **argv)
 
 	if (cli_lock(c, &err) < 0)
 		return cli_fail(&err);
-	cli_gc(c, NULL);
-	if (cli_repair(c, &err) < 0)
-		fprintf(stderr, "Warning: %s\n", err.msg);
-	netd_sandbox_list(&c->paths, "pod", &all, NULL);
-	helpers_repair(c, all);
+	cli_survey(c, NULL, &all);
 	cli_unlock(c);
 	if (json) {
 		cli_print_json(all);

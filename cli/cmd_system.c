@@ -25,11 +25,12 @@ int cmd_info(struct cli *c, int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	if (cli_lock(c, NULL) == 0) {
-		cli_gc(c, NULL);
+		all = cli_gc_list(c);
 		cli_unlock(c);
+	} else {
+		netd_sandbox_list(&c->paths, NULL, &all, NULL);
 	}
 	netd_network_list(&c->paths, &nets, &n, NULL);
-	netd_sandbox_list(&c->paths, NULL, &all, NULL);
 	json_array_foreach(all, i, s)
 		running += strcmp(json_string_value(json_object_get(s, "state")) ?: "", "running") == 0;
 	doc = json_pack("{s:s, s:b, s:s, s:s, s:I, s:I, s:I}", "version", PODNET_VERSION, "rootless",

@@ -303,7 +303,8 @@ int cli_teardown(struct cli *c, json_t *doc, bool remove, int exit_code, struct 
 	return r;
 }
 
-int cli_gc(struct cli *c, struct pn_err *err)
+/* cli_gc(), and the sandboxes left in *@ret_all (when not NULL) */
+static int gc(struct cli *c, struct pn_err *err, json_t **ret_all)
 {
 	_cleanup_json_ json_t *all = NULL;
 	json_t *doc;
@@ -352,7 +353,71 @@ int cli_gc(struct cli *c, struct pn_err *err)
 			netd_infra_stop(&c->paths);
 		}
 	}
+	if (ret_all) {
+		/* the listing is still true when nothing was torn down: no second reading */
+		if (n == 0)
+			*ret_all = steal_ptr(all);
+		else
+			netd_sandbox_list(&c->paths, NULL, ret_all, NULL);
+	}
 	return n;
+}
+
+int cli_gc(struct cli *c, struct pn_err *err)
+{
+	return gc(c, err, NULL);
+}
+
+json_t *cli_gc_list(struct cli *c)
+{
+	json_t *all = NULL;
+
+	gc(c, NULL, &all);
+	return all ? all : json_array();
+}
+
+/* the members of @all of @kind (new array; references) */
+static json_t *of_kind(json_t *all, const char *kind)
+{
+	json_t *out = json_array(), *doc;
+	size_t i;
+
+	json_array_foreach(all, i, doc)
+		if (strcmp(json_string_value(json_object_get(doc, "kind")) ?: "", kind) == 0)
+			json_array_append(out, doc);
+	return out;
+}
+
+void cli_survey(struct cli *c, json_t **ret_containers, json_t **ret_pods)
+{
+	struct pn_err err = { 0 };
+	json_t *all = NULL, *ctrs, *pods;
+	int r;
+
+	gc(c, NULL, &all);
+	r = cli_repair(c, &err);
+	if (r < 0)
+		fprintf(stderr, "Warning: %s\n", err.msg);
+	if (r > 0 || !all) {
+		/* the infra was rebuilt: the sandboxes' state changed on disk */
+		json_decref(all);
+		all = NULL;
+		netd_sandbox_list(&c->paths, NULL, &all, NULL);
+	}
+	ctrs = of_kind(all, "container");
+	pods = of_kind(all, "pod");
+	json_decref(all);
+	helpers_repair(c, ctrs);
+	/* a pod's forwarder serves its members' ports */
+	helpers_repair(c, pods);
+	if (ret_containers)
+		*ret_containers = ctrs;
+	else
+		json_decref(ctrs);
+	if (ret_pods)
+		*ret_pods = pods;
+	else
+		json_decref(pods);
 }
 
 /*
@@ -442,10 +507,13 @@ int cli_repair(struct cli *c, struct pn_err *err)
 	if (!anything_live(c))
 		return 0;
 	/* a dead holder brings everything back; a dead podnet-dns or podnet-slirp is restarted */
-	if (netd_infra_open(&c->paths, &inf, NULL) < 0)
+	if (netd_infra_open(&c->paths, &inf, NULL) < 0) {
 		r = cli_infra(c, &inf, err);
-	else
+		if (r == 0)
+			r = 1;
+	} else {
 		r = helpers_ensure(c, &inf, false, err);
+	}
 	netd_infra_close(&inf);
 	return r;
 }
