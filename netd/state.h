@@ -125,7 +125,6 @@ int netd_leasing_begin(const struct pn_paths *p, const char *id, struct pn_err *
 /** netd_leasing_pending() - whether @id is marked (a command that took leases for it did not finish). */
 bool netd_leasing_pending(const struct pn_paths *p, const char *id);
 
-
 /** netd_dns_records_drop() - remove the records file of @network (either kind). Return: 0 or -errno. */
 int netd_dns_records_drop(const struct pn_paths *p, const char *network);
 
