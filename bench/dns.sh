@@ -103,7 +103,7 @@ start_one() { # SERVER: start it, FIRST_MS = ms from exec until it answers, PID[
   podnet)
     out=$(first_answer ${PORT[podnet]} "$DNS_BIN" --config "$work/podnet" --port ${PORT[podnet]} \
       --upstream 127.0.0.1#9)
-    read -r FIRST_MS PID[podnet] <<<"$out" ;;
+    read -r FIRST_MS "PID[podnet]" <<<"$out" ;;
   aardvark)
     rm -f "$work/aardvark/aardvark.pid"
     out=$(first_answer ${PORT[aardvark]} "$AARDVARK" --config "$work/aardvark" -p ${PORT[aardvark]} run)
@@ -111,7 +111,7 @@ start_one() { # SERVER: start it, FIRST_MS = ms from exec until it answers, PID[
     PID[aardvark]=$(cat "$work/aardvark/aardvark.pid") ;;   # it daemonizes
   floor)
     out=$(first_answer ${PORT[floor]} "$FLOOR_BIN" $GW ${PORT[floor]})
-    read -r FIRST_MS PID[floor] <<<"$out" ;;
+    read -r FIRST_MS "PID[floor]" <<<"$out" ;;
   esac
   pids+=("${PID[$1]}")
 }
@@ -178,14 +178,25 @@ latency_all() { # SERVER:FILE...: LAT_RUNS runs per server, the servers in turn;
     LAT[$s]+=" $(tr ' ' '\n' <<<"${all[$s]}" | grep -v '^-' | grep . | cut -d/ -f2 | median)"
   done
 }
+qfile() { # SERVER KIND: the queries of that kind for that server
+  case $1:$2 in
+  floor:*) echo "$work/q-names" ;;   # it answers anything with its one record
+  aardvark:nxdomain) echo "$work/q-nx-podman" ;;   # its search domain
+  *:nxdomain) echo "$work/q-nx-podnet" ;;
+  *:names) echo "$work/q-names" ;;
+  *:ptr) echo "$work/q-ptr" ;;
+  esac
+}
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 mkdir -p "$work/podnet" "$work/aardvark"
 rows=()
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)   $(date -u '+%Y-%m-%d %H:%M UTC')"
-printf '%-7s %-8s %-8s %8s %8s %5s %8s %8s %8s %8s %9s\n' records server query "flood q/s" "cpu us/q" lost "dnsperf" "p50 us" "p99 us" "RSS KiB" "first ms"
+ROW='%-7s %-8s %-8s %8s %8s %5s %8s %8s %8s %8s %9s\n'
+# shellcheck disable=SC2059 # the one row format, for the header and every row
+printf "$ROW" records server query "flood q/s" "cpu us/q" lost "dnsperf" "p50 us" "p99 us" "RSS KiB" "first ms"
 floors=()
-measured=($SERVERS)
+read -ra measured <<<"$SERVERS"
 [[ $FLOOR == 1 ]] && measured+=(floor)
 # one discarded latency run first: the first seconds of a run measure less steadily (p99 up to 2-4x)
 gen 10
@@ -199,32 +210,28 @@ for n in $SIZES; do
     echo "# $n records, $s: first answer ms of $FIRST_RUNS starts: ${FIRST_ALL[$s]}(median ${FIRST_MED[$s]})" >&2
   done
   for kind in names nxdomain ptr; do
-    case $kind in names) f=q-names rc=NOERROR ;; nxdomain) f=q-nx-podnet rc=NXDOMAIN ;; ptr) f=q-ptr rc=NOERROR ;; esac
+    rc=NOERROR
+    [[ $kind == nxdomain ]] && rc=NXDOMAIN
     declare -A Q=() CPU=() BAD=() DQ=()
     for s in $SERVERS; do
-      ff=$f
-      [[ $s == aardvark && $kind == nxdomain ]] && ff=q-nx-podman
-      read -r Q[$s] CPU[$s] BAD[$s] <<<"$(qps $s "$work/$ff" $rc)"
-      DQ[$s]=$(dnsperf_qps ${PORT[$s]} "$work/$ff")
+      read -r "Q[$s]" "CPU[$s]" "BAD[$s]" <<<"$(qps $s "$(qfile $s $kind)" $rc)"
+      DQ[$s]=$(dnsperf_qps ${PORT[$s]} "$(qfile $s $kind)")
     done
-    # latency: every server (and the floor, which answers anything) in turn, run by run
+    # latency: every server (and the floor) in turn, run by run
     lat_servers=()
-    for s in "${measured[@]}"; do
-      [[ $s == floor ]] && { lat_servers+=("floor:$work/q-names"); continue; }
-      ff=$work/$f
-      [[ $s == aardvark && $kind == nxdomain ]] && ff=$work/q-nx-podman
-      lat_servers+=("$s:$ff")
-    done
+    for s in "${measured[@]}"; do lat_servers+=("$s:$(qfile $s $kind)"); done
     latency_all "${lat_servers[@]}"
     for s in $SERVERS; do
       read -r p50 p99 <<<"${LAT[$s]}"
       rss=$(rss_kb "${PID[$s]}")
-      printf '%-7s %-8s %-8s %8s %8s %5s %8s %8s %8s %8s %9s\n' "$n" "$s" "$kind" "${Q[$s]}" "${CPU[$s]}" "${BAD[$s]}" "${DQ[$s]}" "$p50" "$p99" "$rss" "${FIRST_MED[$s]}"
+      # shellcheck disable=SC2059
+      printf "$ROW" "$n" "$s" "$kind" "${Q[$s]}" "${CPU[$s]}" "${BAD[$s]}" "${DQ[$s]}" "$p50" "$p99" "$rss" "${FIRST_MED[$s]}"
       rows+=("$n $s $kind ${Q[$s]} ${CPU[$s]} ${BAD[$s]} ${DQ[$s]} $p50 $p99 $rss ${FIRST_MED[$s]}")
     done
     if [[ $FLOOR == 1 ]]; then
       read -r p50 p99 <<<"${LAT[floor]}"
-      printf '%-7s %-8s %-8s %8s %8s %5s %8s %8s %8s %8s %9s\n' "$n" floor "$kind" - - - - "$p50" "$p99" - "${FIRST_MED[floor]}"
+      # shellcheck disable=SC2059
+      printf "$ROW" "$n" floor "$kind" - - - - "$p50" "$p99" - "${FIRST_MED[floor]}"
       floors+=("$n $kind $p50 $p99 ${FIRST_MED[floor]}")
     fi
   done
