@@ -21,52 +21,19 @@
 
 static int pod_create(struct cli *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "name", required_argument, NULL, 'n' }, { "network", required_argument, NULL, 'N' },
-		{ "publish", required_argument, NULL, 'p' }, { "hostname", required_argument, NULL, 'h' },
-		{ "network-alias", required_argument, NULL, 'a' }, { NULL, 0, NULL, 0 },
-	};
 	struct pn_err err = { 0 };
 	struct run_opts o;
 	struct netd_infra inf = NETD_INFRA_INIT;
 	struct netd_network nets[CLI_MAX_LIST];
-	json_t *doc = NULL, *publish = json_array(), *aliases = json_array();
+	json_t *doc = NULL, *aliases, *add_hosts;
 	char id[NETD_ID_LEN + 1], created[40];
 	struct pn_proc_id self, init;
-	int ch, r, nnets = 0, go = -1;
+	int r, nnets = 0, go = -1;
+	bool host_access;
 	struct launch l;
 
-	memset(&o, 0, sizeof(o));
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+n:p:", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'n': o.name = optarg; break;
-		case 'h': o.hostname = optarg; break;
-		case 'N':
-			if (split_csv(optarg, o.netbuf, sizeof(o.netbuf), &o.networks, "networks", &err) < 0)
-				return cli_fail(&err);
-			break;
-		case 'p':
-			if (str_list_add(&o.ports, optarg, "published ports", &err) < 0)
-				return cli_fail(&err);
-			json_array_append_new(publish, json_string(optarg));
-			break;
-		case 'a':
-			if (!netd_name_valid(optarg))
-				return cli_failf("invalid alias \"%s\"", optarg);
-			json_array_append_new(aliases, json_string(optarg));
-			break;
-		default: return cli_failf("pod create: unknown option %s", argv[optind - 1]);
-		}
-	}
-	opts_networks_default(&o.networks);
-	if (!o.name)
-		return cli_failf("pod create: --name is required");
-	if (!netd_name_valid(o.name))
-		return cli_failf("invalid pod name \"%s\"", o.name);
-	if (optind != argc)
-		return cli_failf("pod create: unexpected argument %s", argv[optind]);
+	if (pod_opts_parse(argc, argv, &o, &err) < 0)
+		return cli_fail(&err);
 	if (helpers_validate_ports(c, &o, &err) < 0)
 		return cli_fail(&err);
 	if (cli_lock(c, &err) < 0)
@@ -98,14 +65,17 @@ static int pod_create(struct cli *c, int argc, char **argv)
 	}
 	netd_now_rfc3339(created, sizeof(created));
 	pn_proc_self_id(&self);
-	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:[], s:o, s:s}", "id", id, "name", o.name, "kind", "pod",
-			"pod", "", "created", created, "state", "created", "publish", publish, "networks", json_object(),
-			"members", "dns", json_array(), "hostname", o.hostname ? o.hostname : o.name);
+	aliases = str_list_json(&o.aliases);
+	add_hosts = opts_add_hosts_json(&o.add_hosts, &host_access);
+	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:[], s:o, s:o, s:b, s:s}", "id", id, "name", o.name,
+			"kind", "pod", "pod", "", "created", created, "state", "created", "publish", str_list_json(&o.ports),
+			"networks", json_object(), "members", "add_hosts", add_hosts, "dns", str_list_json(&o.dns),
+			"host_access", host_access, "hostname", o.hostname ? o.hostname : o.name);
 	json_object_set_new(doc, "network_mode", json_string("bridge"));
 	netd_sandbox_set_proc(doc, "monitor", &self);
 	r = netd_sandbox_save(&c->paths, doc, &err);
 	for (int i = 0; r == 0 && i < nnets; i++)
-		r = netd_attach_plan(&c->paths, doc, &nets[i], NULL, NULL, aliases, &err);
+		r = netd_attach_plan(&c->paths, doc, &nets[i], o.ip, o.mac, aliases, &err);
 	for (int j = 0; j < nnets; j++)
 		netd_network_clear(&nets[j]);
 	json_decref(aliases);

@@ -32,16 +32,6 @@ struct detach_report {
 	char id[NETD_ID_LEN + 1];
 };
 
-
-static json_t *str_array(const struct str_list *l)
-{
-	json_t *a = json_array();
-
-	for (int i = 0; i < l->n; i++)
-		json_array_append_new(a, json_string(l->v[i]));
-	return a;
-}
-
 /* undo a prepared but never started container (under the lock) */
 static void abandon(struct cli *c, json_t *doc)
 {
@@ -57,7 +47,7 @@ static int prepare(struct cli *c, const struct run_opts *o, json_t **ret_doc, js
 	const char *netnames[CLI_MAX_LIST];
 	int nnets = 0, r;
 	struct pn_proc_id self;
-	json_t *add_hosts = json_array();
+	json_t *add_hosts = NULL;
 	bool host_access = false;
 
 	netd_id_new(id);
@@ -66,14 +56,10 @@ static int prepare(struct cli *c, const struct run_opts *o, json_t **ret_doc, js
 		snprintf(name, sizeof(name), "%.12s", id);
 	if (o->pod) {
 		r = netd_sandbox_load(&c->paths, "pod", o->pod, &pod, err);
-		if (r < 0) {
-			json_decref(add_hosts);
+		if (r < 0)
 			return r;
-		}
-		if (!netd_sandbox_alive(pod)) {
-			json_decref(add_hosts);
+		if (!netd_sandbox_alive(pod))
 			return pn_err_set(err, ESRCH, "pod %s is not running", o->pod);
-		}
 	} else if (!o->network_none && !o->network_host) {
 		for (int i = 0; i < o->networks.n; i++)
 			netnames[nnets++] = o->networks.v[i];
@@ -84,33 +70,14 @@ static int prepare(struct cli *c, const struct run_opts *o, json_t **ret_doc, js
 			if (strcmp(netnames[i], NETD_DEFAULT_NETWORK) != 0)
 				continue;
 			r = network_ensure_default(c, err);
-			if (r < 0) {
-				json_decref(add_hosts);
+			if (r < 0)
 				return r;
-			}
 			break;
 		}
 	}
-	for (int i = 0; i < o->add_hosts.n; i++) {
-		const char *colon = strchr(o->add_hosts.v[i], ':');
-		char entry[256];
-
-		if (strcmp(colon + 1, "host-gateway") == 0) {
-			snprintf(entry, sizeof(entry), "%.*s:%s", (int)(colon - o->add_hosts.v[i]), o->add_hosts.v[i],
-				 NETD_HOST_GATEWAY4);
-			host_access = true;
-		} else {
-			struct pn_ip ip;
-
-			if (pn_ip_parse(colon + 1, &ip) < 0) {
-				json_decref(add_hosts);
-				return pn_err_set(err, EINVAL, "invalid --add-host \"%s\": want NAME:IP or NAME:host-gateway",
-						  o->add_hosts.v[i]);
-			}
-			snprintf(entry, sizeof(entry), "%s", o->add_hosts.v[i]);
-		}
-		json_array_append_new(add_hosts, json_string(entry));
-	}
+	add_hosts = opts_add_hosts_json(&o->add_hosts, &host_access);
+	if (!add_hosts)
+		return pn_err_set(err, ENOMEM, "out of memory");
 	/* validate every network before claiming anything */
 	struct netd_network nets[CLI_MAX_LIST];
 
@@ -144,7 +111,7 @@ static int prepare(struct cli *c, const struct run_opts *o, json_t **ret_doc, js
 	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:b, s:i}", "id", id, "name", name,
 			"kind", "container", "pod", o->pod ? json_string_value(json_object_get(pod, "name")) : "",
 			"created", created, "state", "created", "rm", o->rm, "add_hosts", add_hosts, "dns",
-			str_array(&o->dns), "publish", str_array(&o->ports), "networks", json_object(),
+			str_list_json(&o->dns), "publish", str_list_json(&o->ports), "networks", json_object(),
 			"host_access", host_access, "stop_timeout", o->stop_timeout);
 	{
 		json_t *cmd = json_array();
@@ -160,7 +127,7 @@ static int prepare(struct cli *c, const struct run_opts *o, json_t **ret_doc, js
 	netd_sandbox_set_proc(doc, "monitor", &self);
 	r = netd_sandbox_save(&c->paths, doc, err);
 	for (int i = 0; r == 0 && i < nnets; i++) {
-		json_t *aliases = str_array(&o->aliases);
+		json_t *aliases = str_list_json(&o->aliases);
 
 		r = netd_attach_plan(&c->paths, doc, &nets[i], o->ip, o->mac, aliases, err);
 		json_decref(aliases);

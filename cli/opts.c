@@ -4,6 +4,7 @@
 #include "opts.h"
 #include "link.h"
 #include "network.h"
+#include "nft.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -16,6 +17,15 @@ int str_list_add(struct str_list *l, const char *v, const char *what, struct pn_
 		return pn_err_set(err, EINVAL, "too many %s (at most %d)", what, CLI_MAX_LIST);
 	l->v[l->n++] = v;
 	return 0;
+}
+
+json_t *str_list_json(const struct str_list *l)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; a && i < l->n; i++)
+		json_array_append_new(a, json_string(l->v[i]));
+	return a;
 }
 
 int split_csv(const char *s, char *buf, size_t buflen, struct str_list *l, const char *what, struct pn_err *err)
@@ -56,6 +66,52 @@ static int bad_usage(struct pn_err *err, const char *cmd, int opt, const char *a
 	if (opt == ':')
 		return pn_err_set(err, EINVAL, "%s: option %s needs a value", cmd, arg);
 	return pn_err_set(err, EINVAL, "%s: unknown option %s (see 'podnet %s --help')", cmd, arg, cmd);
+}
+
+static int add_host_opt(struct run_opts *o, const char *v, struct pn_err *err)
+{
+	if (!strchr(v, ':') || v[0] == ':')
+		return pn_err_set(err, EINVAL, "invalid --add-host \"%s\": want NAME:IP or NAME:host-gateway", v);
+	return str_list_add(&o->add_hosts, v, "--add-host entries", err);
+}
+
+/* the options of a sandbox's network side, which run and pod create share */
+static int check_net_opts(const struct run_opts *o, struct pn_err *err)
+{
+	if ((o->ip || o->mac) && o->networks.n > 1)
+		return pn_err_set(err, EINVAL, "--ip and --mac-address need exactly one network");
+	for (int i = 0; i < o->networks.n; i++)
+		if (!netd_name_valid(o->networks.v[i]))
+			return pn_err_set(err, EINVAL, "invalid network name \"%s\"", o->networks.v[i]);
+	for (int i = 0; i < o->aliases.n; i++)
+		if (!netd_name_valid(o->aliases.v[i]))
+			return pn_err_set(err, EINVAL, "invalid network alias \"%s\"", o->aliases.v[i]);
+	if (o->hostname && (strlen(o->hostname) > 63 || !netd_name_valid(o->hostname)))
+		return pn_err_set(err, EINVAL, "invalid hostname \"%s\"", o->hostname);
+	/* both end up in files others read line by line (/etc/hosts, the DNS records): no blanks, no newlines */
+	for (int i = 0; i < o->add_hosts.n; i++) {
+		const char *v = o->add_hosts.v[i], *colon = strchr(v, ':');
+		struct pn_ip ip;
+
+		if (!netd_name_valid_n(v, (size_t)(colon - v), 253))
+			return pn_err_set(err, EINVAL, "invalid --add-host \"%s\": the name must be a host name", v);
+		if (strcmp(colon + 1, "host-gateway") != 0 && pn_ip_parse(colon + 1, &ip) < 0)
+			return pn_err_set(err, EINVAL, "invalid --add-host \"%s\": want NAME:IP or NAME:host-gateway", v);
+	}
+	if (o->mac) {
+		unsigned char mac[6];
+
+		if (netd_mac_parse(o->mac, mac) < 0)
+			return pn_err_set(err, EINVAL,
+					  "invalid MAC address \"%s\": want a unicast xx:xx:xx:xx:xx:xx, not all zero", o->mac);
+	}
+	for (int i = 0; i < o->dns.n; i++) {
+		struct pn_ip ip;
+
+		if (pn_ip_parse(o->dns.v[i], &ip) < 0)
+			return pn_err_set(err, EINVAL, "invalid --dns \"%s\": want an IP address", o->dns.v[i]);
+	}
+	return 0;
 }
 
 int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err)
@@ -103,11 +159,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 		case O_MAC: o->mac = optarg; break;
 		case 'h':
 		case O_HOSTNAME: o->hostname = optarg; break;
-		case O_ADDHOST:
-			if (!strchr(optarg, ':') || optarg[0] == ':')
-				return pn_err_set(err, EINVAL, "invalid --add-host \"%s\": want NAME:IP", optarg);
-			r = str_list_add(&o->add_hosts, optarg, "--add-host entries", err);
-			break;
+		case O_ADDHOST: r = add_host_opt(o, optarg, err); break;
 		case 'p': r = str_list_add(&o->ports, optarg, "published ports", err); break;
 		case O_DNS: r = str_list_add(&o->dns, optarg, "DNS servers", err); break;
 		case O_STOPT: {
@@ -145,50 +197,91 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 		return pn_err_set(err, EINVAL,
 				  "cannot set hostname when joining the pod UTS namespace: give --hostname to 'podnet pod create'");
 	if (o->pod && (o->ip || o->mac))
-		return pn_err_set(err, EINVAL,
-				  "--ip and --mac-address cannot be set on a pod member, and 'podnet pod create' has neither: "
-				  "use 'podnet network connect --ip IP --mac-address MAC NETWORK POD'");
+		return pn_err_set(err, EINVAL, "--ip and --mac-address belong to the pod: give them to 'podnet pod create'");
 	if (o->pod && o->dns.n)
 		return pn_err_set(err, EINVAL,
-				  "--dns cannot be set on a pod member (it uses the pod's /etc/resolv.conf), and 'podnet pod create' has no --dns");
+				  "--dns belongs to the pod (its members share its /etc/resolv.conf): give it to 'podnet pod create'");
+	/* the pod's /etc/hosts entries, and host-gateway opens the pod's firewall, not a member's */
+	if (o->pod && o->add_hosts.n)
+		return pn_err_set(err, EINVAL, "--add-host belongs to the pod: give it to 'podnet pod create'");
 	/* podman: "conflicting options: dns and the network mode" */
 	if (o->network_none && (o->dns.n || o->ip || o->mac || o->aliases.n))
 		return pn_err_set(err, EINVAL, "conflicting options: %s and the network mode (--network none)",
 				  o->dns.n ? "dns" : o->ip ? "ip" : o->mac ? "mac-address" : "network-alias");
-	if ((o->ip || o->mac) && o->networks.n > 1)
-		return pn_err_set(err, EINVAL, "--ip and --mac-address need exactly one network");
 	if (o->network_host && (o->ports.n || o->ip || o->mac || o->aliases.n))
 		return pn_err_set(err, EINVAL, "--network host takes no -p, --ip, --mac-address or --network-alias");
 	if (o->name && !netd_name_valid(o->name))
 		return pn_err_set(err, EINVAL,
 				  "invalid container name \"%s\": use letters, digits, '_', '.', '-', starting with a letter or digit",
 				  o->name);
-	for (int i = 0; i < o->networks.n; i++)
-		if (!netd_name_valid(o->networks.v[i]))
-			return pn_err_set(err, EINVAL, "invalid network name \"%s\"", o->networks.v[i]);
-	for (int i = 0; i < o->aliases.n; i++)
-		if (!netd_name_valid(o->aliases.v[i]))
-			return pn_err_set(err, EINVAL, "invalid network alias \"%s\"", o->aliases.v[i]);
-	if (o->hostname && (strlen(o->hostname) > 63 || !netd_name_valid(o->hostname)))
-		return pn_err_set(err, EINVAL, "invalid hostname \"%s\"", o->hostname);
-	/* both end up in files others read line by line (/etc/hosts, the DNS records): no blanks, no newlines */
-	for (int i = 0; i < o->add_hosts.n; i++)
-		if (!netd_name_valid_n(o->add_hosts.v[i], strcspn(o->add_hosts.v[i], ":"), 253))
-			return pn_err_set(err, EINVAL, "invalid --add-host \"%s\": the name must be a host name", o->add_hosts.v[i]);
-	if (o->mac) {
-		unsigned char mac[6];
+	return check_net_opts(o, err);
+}
 
-		if (netd_mac_parse(o->mac, mac) < 0)
-			return pn_err_set(err, EINVAL,
-					  "invalid MAC address \"%s\": want a unicast xx:xx:xx:xx:xx:xx, not all zero", o->mac);
-	}
-	for (int i = 0; i < o->dns.n; i++) {
-		struct pn_ip ip;
+int pod_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err)
+{
+	enum { O_NET = 256, O_ALIAS, O_IP, O_MAC, O_HOSTNAME, O_ADDHOST, O_DNS };
+	static const struct option longopts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "network", required_argument, NULL, O_NET },
+		{ "net", required_argument, NULL, O_NET },
+		{ "publish", required_argument, NULL, 'p' },
+		{ "hostname", required_argument, NULL, O_HOSTNAME },
+		{ "network-alias", required_argument, NULL, O_ALIAS },
+		{ "ip", required_argument, NULL, O_IP },
+		{ "mac-address", required_argument, NULL, O_MAC },
+		{ "add-host", required_argument, NULL, O_ADDHOST },
+		{ "dns", required_argument, NULL, O_DNS },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, r = 0;
 
-		if (pn_ip_parse(o->dns.v[i], &ip) < 0)
-			return pn_err_set(err, EINVAL, "invalid --dns \"%s\": want an IP address", o->dns.v[i]);
+	memset(o, 0, sizeof(*o));
+	optind = 0;
+	opterr = 0;
+	while (r == 0 && (c = getopt_long(argc, argv, "+:n:p:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n': o->name = optarg; break;
+		case O_NET: r = split_csv(optarg, o->netbuf, sizeof(o->netbuf), &o->networks, "networks", err); break;
+		case 'p': r = str_list_add(&o->ports, optarg, "published ports", err); break;
+		case O_HOSTNAME: o->hostname = optarg; break;
+		case O_ALIAS: r = str_list_add(&o->aliases, optarg, "aliases", err); break;
+		case O_IP: o->ip = optarg; break;
+		case O_MAC: o->mac = optarg; break;
+		case O_ADDHOST: r = add_host_opt(o, optarg, err); break;
+		case O_DNS: r = str_list_add(&o->dns, optarg, "DNS servers", err); break;
+		default: return bad_usage(err, "pod create", c, argv[optind - 1]);
+		}
 	}
-	return 0;
+	if (r < 0)
+		return r;
+	if (optind < argc)
+		return pn_err_set(err, EINVAL, "pod create: unexpected argument %s", argv[optind]);
+	if (!o->name)
+		return pn_err_set(err, EINVAL, "pod create: --name is required");
+	if (!netd_name_valid(o->name))
+		return pn_err_set(err, EINVAL, "invalid pod name \"%s\"", o->name);
+	opts_networks_default(&o->networks);
+	return check_net_opts(o, err);
+}
+
+json_t *opts_add_hosts_json(const struct str_list *l, bool *host_access)
+{
+	json_t *a = json_array();
+
+	*host_access = false;
+	for (int i = 0; a && i < l->n; i++) {
+		const char *colon = strchr(l->v[i], ':');
+		char entry[320];
+
+		if (strcmp(colon + 1, "host-gateway") == 0) {
+			snprintf(entry, sizeof(entry), "%.*s:%s", (int)(colon - l->v[i]), l->v[i], NETD_HOST_GATEWAY4);
+			*host_access = true;
+		} else {
+			snprintf(entry, sizeof(entry), "%s", l->v[i]);
+		}
+		json_array_append_new(a, json_string(entry));
+	}
+	return a;
 }
 
 int net_create_opts_parse(int argc, char **argv, struct netd_network_opts *o, struct pn_err *err)

@@ -34,6 +34,21 @@ struct run_opts {
 /** run_opts_parse() - `run` options (argv[0] is "run"). Return: 0 or -EINVAL with a message. */
 int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err);
 
+/**
+ * pod_opts_parse() - `pod create` options (argv[0] is "create"): the network side of
+ * `run` (networks, -p, --hostname, --network-alias, --ip, --mac-address, --add-host,
+ * --dns), which a pod's members share. Return: 0 or -EINVAL with a message.
+ */
+int pod_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err);
+
+/**
+ * opts_add_hosts_json() - the --add-host entries as stored ("NAME:IP"), with
+ * host-gateway replaced by the address that reaches the host.
+ * @host_access: set when one of them was host-gateway (the sandbox may reach the host)
+ * Return: a new array (NULL without memory).
+ */
+json_t *opts_add_hosts_json(const struct str_list *l, bool *host_access);
+
 /** net_create_opts_parse() - `network create` options. @labels/@options are new objects. */
 int net_create_opts_parse(int argc, char **argv, struct netd_network_opts *o, struct pn_err *err);
 
@@ -45,6 +60,9 @@ int opts_force(int argc, char **argv, bool *force);
 
 /** str_list_add() - append, failing with a message past CLI_MAX_LIST. */
 int str_list_add(struct str_list *l, const char *v, const char *what, struct pn_err *err);
+
+/** str_list_json() - @l as a new JSON array of strings. */
+json_t *str_list_json(const struct str_list *l);
 
 /**
  * opts_networks_default() - Podman's network mode "bridge" names the default network

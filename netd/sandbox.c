@@ -342,20 +342,27 @@ char *netd_hosts_text(json_t *doc, json_t *pod_doc)
 						hostname && *hostname ? hostname : name);
 			if (hostname && strcmp(hostname, name) != 0)
 				len += (size_t)snprintf(buf + len, cap - len, " %s", name);
-			if (pod_doc)
-				len += (size_t)snprintf(buf + len, cap - len, " %s",
-							json_string_value(json_object_get(pod_doc, "name")));
+			if (pod_doc) {
+				const char *pod = json_string_value(json_object_get(pod_doc, "name")) ?: "";
+
+				/* the pod's hostname is its name unless given: no name twice */
+				if (strcmp(pod, hostname ? hostname : "") != 0 && strcmp(pod, name ? name : "") != 0)
+					len += (size_t)snprintf(buf + len, cap - len, " %s", pod);
+			}
 			len += (size_t)snprintf(buf + len, cap - len, "\n");
 		}
 	}
 	if (!json_object_size(nets))
 		len += (size_t)snprintf(buf + len, cap - len, "127.0.1.1\t%s\n", hostname && *hostname ? hostname : name);
-	json_array_foreach(json_object_get(doc, "add_hosts"), i, v) {
-		const char *s = json_string_value(v), *colon = s ? strchr(s, ':') : NULL;
+	/* the pod's --add-host entries (a member's own: state written before they belonged to the pod) */
+	for (json_t *from = owner; from; from = from == doc ? NULL : doc) {
+		json_array_foreach(json_object_get(from, "add_hosts"), i, v) {
+			const char *s = json_string_value(v), *colon = s ? strchr(s, ':') : NULL;
 
-		if (!colon || len >= cap - 512)
-			continue;
-		len += (size_t)snprintf(buf + len, cap - len, "%s\t%.*s\n", colon + 1, (int)(colon - s), s);
+			if (!colon || len >= cap - 512)
+				continue;
+			len += (size_t)snprintf(buf + len, cap - len, "%s\t%.*s\n", colon + 1, (int)(colon - s), s);
+		}
 	}
 	return buf;
 }

@@ -58,6 +58,14 @@ expect_match "^10\.0\.2\.2 " "$T_LAST" "host.containers.internal"
 expect_match "host-service" "$T_LAST" "allowed container reaches the host service"
 expect_fail '!' $PODNET run --rm --network out -- socat -t3 -T3 - TCP:10.0.2.2:$port,connect-timeout=3
 
+t_case "a pod's members reach the host's loopback when the pod allows it"
+expect_ok $PODNET pod create --name hgpod --network out --add-host host.containers.internal:host-gateway
+expect_ok $PODNET pod create --name closedpod --network out
+expect_ok $PODNET run --rm --pod hgpod -- sh -c "socat -t10 -T10 - TCP:host.containers.internal:$port,connect-timeout=10"
+expect_match "host-service" "$T_LAST" "a member of the allowed pod reaches the host service"
+expect_fail '!' $PODNET run --rm --pod closedpod -- socat -t3 -T3 - TCP:10.0.2.2:$port,connect-timeout=3
+expect_ok $PODNET pod rm -f hgpod closedpod
+
 t_case "the host's loopback over IPv6: a bulk download through the host gateway"
 # libslirp carries this (not the fast path) and ignores the container's MSS:
 # its segments must fit the 1500-byte container links, which IPv6 never fragments

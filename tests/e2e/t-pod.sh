@@ -98,6 +98,31 @@ expect_ok $PODNET rm m2
 expect_ok $PODNET pod create --name p2
 expect_ok $PODNET pod rm p2
 
+t_case "a pod's --ip, --mac-address, --add-host and --dns are its members'"
+expect_ok $PODNET network create --subnet 10.91.7.0/24 podopts
+nsb=$(ls "$PODNET_RUNTIME_DIR/ctr" | wc -l)
+expect_fail 125 $PODNET pod create --name badpod --network podopts --ip 10.91.8.9
+expect_eq "Error: address 10.91.8.9 is not in subnet 10.91.7.0/24 of network podopts" "$T_ERR"
+expect_fail 125 $PODNET pod create --name badpod --network podopts --add-host a:not-an-ip
+expect_match 'invalid --add-host "a:not-an-ip"' "$T_ERR"
+expect_eq "$nsb" "$(ls "$PODNET_RUNTIME_DIR/ctr" | wc -l)" "sandboxes after the refused creates"
+expect_ok $PODNET pod create --name optpod --network podopts --ip 10.91.7.50 --mac-address 02:00:00:00:07:50 \
+  --add-host db.example:10.1.2.3 --dns 192.0.2.53
+expect_ok $PODNET run --rm --pod optpod --name optm -- sh -c 'ip -o -4 addr show eth0; ip -o link show eth0; cat /etc/hosts'
+expect_match "inet 10\.91\.7\.50/24" "$T_LAST" "the pod's --ip"
+expect_match "link/ether 02:00:00:00:07:50 " "$T_LAST" "the pod's --mac-address"
+expect_match "10\.1\.2\.3[[:space:]]+db\.example" "$T_LAST" "the pod's --add-host in a member's /etc/hosts"
+expect_match "^10\.91\.7\.50[[:space:]]+optpod optm$" "$(grep '^10\.91' <<<"$T_LAST")" "the member's own line names each name once"
+# the pod's own upstream, in the records line that answers for its address
+expect_match " 10\.91\.7\.50 .* optpod.* 192\.0\.2\.53$" "$(cat "$PODNET_RUNTIME_DIR/dns/podopts")" "the pod's --dns"
+expect_fail 125 $PODNET run --rm --pod optpod --add-host x:1.2.3.4 -- true
+expect_eq "Error: --add-host belongs to the pod: give it to 'podnet pod create'" "$T_ERR"
+expect_fail 125 $PODNET run --rm --pod optpod --dns 1.1.1.1 -- true
+expect_match "^Error: --dns belongs to the pod" "$T_ERR"
+expect_eq "$((nsb + 1))" "$(ls "$PODNET_RUNTIME_DIR/ctr" | wc -l)" "sandboxes: the pod alone"
+expect_ok $PODNET pod rm -f optpod
+expect_ok $PODNET network rm podopts
+
 t_case "nothing left"
 expect_ok $PODNET ps -a
 wait_for 5 t_no_podnet_procs

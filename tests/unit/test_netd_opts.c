@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests: parsing of `run` and `network create` command lines. */
+/* Unit tests: parsing of `run`, `pod create` and `network create` command lines. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -101,9 +101,11 @@ static void test_run_errors(void **state)
 			{ "--network-alias", "api", "--network-alias belongs to the pod: give it to 'podnet pod create'" },
 			{ "--hostname", "h", "cannot set hostname when joining the pod UTS namespace" },
 			{ "-h", "h", "cannot set hostname when joining the pod UTS namespace" },
-			{ "--ip", "10.89.0.9", "--ip and --mac-address cannot be set on a pod member, and 'podnet pod create' has neither" },
-			{ "--mac-address", "02:00:00:00:00:01", "--ip and --mac-address cannot be set on a pod member" },
-			{ "--dns", "1.1.1.1", "--dns cannot be set on a pod member" },
+			{ "--ip", "10.89.0.9", "--ip and --mac-address belong to the pod: give them to 'podnet pod create'" },
+			{ "--mac-address", "02:00:00:00:00:01", "--ip and --mac-address belong to the pod" },
+			{ "--dns", "1.1.1.1", "--dns belongs to the pod (its members share its /etc/resolv.conf)" },
+			{ "--add-host", "a:10.0.0.1", "--add-host belongs to the pod: give it to 'podnet pod create'" },
+			{ "--add-host", "h:host-gateway", "--add-host belongs to the pod" },
 		};
 
 		for (size_t i = 0; i < sizeof(member) / sizeof(member[0]); i++) {
@@ -136,9 +138,9 @@ static void test_run_errors(void **state)
 		}
 	}
 	{
-		char *argv[] = { "run", "--pod", "p", "--name", "m", "--stop-timeout", "3", "--add-host", "a:10.0.0.1", "--", "true", NULL };
+		char *argv[] = { "run", "--pod", "p", "--name", "m", "--stop-timeout", "3", "--", "true", NULL };
 
-		assert_int_equal(parse_run(argv, 11, &o, &err), 0);
+		assert_int_equal(parse_run(argv, 9, &o, &err), 0);
 	}
 	{
 		char *argv[] = { "run", "--ip", "10.0.0.2", "--network", "a,b", "--", "true", NULL };
@@ -182,7 +184,8 @@ static void test_run_errors(void **state)
 		}
 	}
 	{
-		static const char *bad_hosts[] = { "a b:1.2.3.4", "a\nb:1.2.3.4", "-x:1.2.3.4", "a\tb:host-gateway" };
+		static const char *bad_hosts[] = { "a b:1.2.3.4", "a\nb:1.2.3.4", "-x:1.2.3.4", "a\tb:host-gateway",
+						   "a:not-an-ip", "a:", "a:1.2.3.4\nb 1.1.1.1" };
 
 		for (size_t i = 0; i < sizeof(bad_hosts) / sizeof(bad_hosts[0]); i++) {
 			char *argv[] = { "run", "--add-host", (char *)bad_hosts[i], "--", "true", NULL };
@@ -198,6 +201,86 @@ static void test_run_errors(void **state)
 		assert_int_equal(parse_run(argv, 11, &o, &err), 0);
 		assert_int_equal(o.dns.n, 2);
 		assert_int_equal(o.add_hosts.n, 2);
+	}
+}
+
+static int parse_pod(char **argv, int argc, struct run_opts *o, struct pn_err *err)
+{
+	return pod_opts_parse(argc, argv, o, err);
+}
+
+/* pod create: the network side of run, which the members share */
+static void test_pod_create(void **state)
+{
+	struct run_opts o;
+	struct pn_err err = { 0 };
+	bool host_access;
+	json_t *a;
+
+	(void)state;
+	{
+		char *argv[] = { "create", "--name", "mypod", "--network", "bridge", "-p", "8000:8000", "--hostname", "box",
+				 "--network-alias", "api", "--ip", "10.89.0.50", "--mac-address", "02:00:00:00:00:05", "--dns",
+				 "192.0.2.53", "--add-host", "db.example:10.1.2.3", "--add-host",
+				 "host.containers.internal:host-gateway", NULL };
+
+		assert_int_equal(parse_pod(argv, ARGC(argv), &o, &err), 0);
+		assert_string_equal(o.name, "mypod");
+		assert_int_equal(o.networks.n, 1);
+		assert_string_equal(o.networks.v[0], NETD_DEFAULT_NETWORK);
+		assert_string_equal(o.ports.v[0], "8000:8000");
+		assert_string_equal(o.hostname, "box");
+		assert_string_equal(o.aliases.v[0], "api");
+		assert_string_equal(o.ip, "10.89.0.50");
+		assert_string_equal(o.mac, "02:00:00:00:00:05");
+		assert_string_equal(o.dns.v[0], "192.0.2.53");
+		assert_int_equal(o.add_hosts.n, 2);
+		a = opts_add_hosts_json(&o.add_hosts, &host_access);
+		assert_true(host_access);
+		assert_string_equal(json_string_value(json_array_get(a, 0)), "db.example:10.1.2.3");
+		assert_string_equal(json_string_value(json_array_get(a, 1)), "host.containers.internal:10.0.2.2");
+		json_decref(a);
+	}
+	{
+		char *argv[] = { "create", "--name", "p", "--add-host", "db.example:10.1.2.3", NULL };
+
+		assert_int_equal(parse_pod(argv, ARGC(argv), &o, &err), 0);
+		a = opts_add_hosts_json(&o.add_hosts, &host_access);
+		assert_false(host_access);
+		json_decref(a);
+	}
+	/* each refused with a message naming the problem */
+	{
+		static const struct {
+			const char *argv[8], *msg;
+		} bad[] = {
+			{ { "create", "--network", "a", NULL }, "pod create: --name is required" },
+			{ { "create", "--name", "-x", NULL }, "invalid pod name \"-x\"" },
+			{ { "create", "--name", "p", "extra", NULL }, "pod create: unexpected argument extra" },
+			{ { "create", "--name", "p", "--bogus", NULL }, "pod create: unknown option --bogus" },
+			{ { "create", "--name", "p", "--ip", "10.89.0.9", "--network", "a,b", NULL },
+			  "--ip and --mac-address need exactly one network" },
+			{ { "create", "--name", "p", "--mac-address", "01:00:5e:00:00:01", NULL }, "invalid MAC address" },
+			{ { "create", "--name", "p", "--dns", "example.org", NULL }, "invalid --dns \"example.org\"" },
+			{ { "create", "--name", "p", "--add-host", "nocolon", NULL }, "invalid --add-host \"nocolon\"" },
+			{ { "create", "--name", "p", "--add-host", "a:not-an-ip", NULL }, "want NAME:IP or NAME:host-gateway" },
+			{ { "create", "--name", "p", "--add-host", "a b:1.2.3.4", NULL }, "the name must be a host name" },
+			{ { "create", "--name", "p", "--hostname", "a b", NULL }, "invalid hostname" },
+			{ { "create", "--name", "p", "--network-alias", "a b", NULL }, "invalid network alias" },
+			{ { "create", "--name", "p", "--network", "a b", NULL }, "invalid network name" },
+			{ { "create", "--name", "p", "--dns", NULL }, "needs a value" },
+		};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			int argc = 0;
+
+			while (bad[i].argv[argc])
+				argc++;
+			pn_err_clear(&err);
+			assert_int_equal(parse_pod((char **)bad[i].argv, argc, &o, &err), -EINVAL);
+			if (!strstr(err.msg, bad[i].msg))
+				fail_msg("case %zu: want \"%s\", got \"%s\"", i, bad[i].msg, err.msg);
+		}
 	}
 }
 
@@ -252,6 +335,7 @@ int main(void)
 		cmocka_unit_test(test_run_full),
 		cmocka_unit_test(test_run_command_options_not_ours),
 		cmocka_unit_test(test_run_errors),
+		cmocka_unit_test(test_pod_create),
 		cmocka_unit_test(test_network_create),
 	};
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests: sandbox state round trip, names, corrupt files, DNS records files, lock. */
+/* Unit tests: sandbox state round trip, names, corrupt files, DNS records files, /etc/hosts, lock. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +16,7 @@
 
 #include "fileutil.h"
 #include "network.h"
+#include "sandbox.h"
 #include "state.h"
 
 static struct pn_paths P;
@@ -159,6 +160,40 @@ static void assert_file_is(const char *path, const char *want)
 	assert_int_equal(pn_read_file(path, 4096, &buf, NULL), 0);
 	assert_string_equal(buf, want);
 	free(buf);
+}
+
+/* /etc/hosts: the sandbox's own names, then --add-host entries (a pod member's are the pod's) */
+static void test_hosts_text(void **state)
+{
+	json_t *ctr, *pod, *member;
+	char *t;
+
+	(void)state;
+	ctr = json_pack("{s:s, s:s, s:{s:{s:[s]}}, s:[s, s]}", "name", "web", "hostname", "web", "networks", "app", "ips",
+			"10.89.0.5/24", "add_hosts", "db.example:10.1.2.3", "host.containers.internal:10.0.2.2");
+	t = netd_hosts_text(ctr, NULL);
+	assert_string_equal(t, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+			       "10.89.0.5\tweb\n10.1.2.3\tdb.example\n10.0.2.2\thost.containers.internal\n");
+	free(t);
+	/* the pod's hostname is its name: written once */
+	pod = json_pack("{s:s, s:s, s:{s:{s:[s]}}, s:[s]}", "name", "mypod", "hostname", "mypod", "networks", "app", "ips",
+			"10.89.0.7/24", "add_hosts", "host.containers.internal:10.0.2.2");
+	member = json_pack("{s:s, s:s}", "name", "mydb", "hostname", "mypod");
+	t = netd_hosts_text(member, pod);
+	assert_string_equal(t, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+			       "10.89.0.7\tmypod mydb\n10.0.2.2\thost.containers.internal\n");
+	free(t);
+	/* a pod with a hostname of its own: all three names; a member's own entries
+	 * (state from before they belonged to the pod) follow the pod's */
+	json_object_set_new(member, "add_hosts", json_pack("[s]", "old.example:192.0.2.9"));
+	json_object_set_new(member, "hostname", json_string("box"));
+	t = netd_hosts_text(member, pod);
+	assert_string_equal(t, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+			       "10.89.0.7\tbox mydb mypod\n10.0.2.2\thost.containers.internal\n192.0.2.9\told.example\n");
+	free(t);
+	json_decref(ctr);
+	json_decref(pod);
+	json_decref(member);
 }
 
 static void test_dns_records(void **state)
@@ -397,6 +432,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip_and_lookup),
 		cmocka_unit_test(test_corrupt_files),
+		cmocka_unit_test(test_hosts_text),
 		cmocka_unit_test(test_dns_records),
 		cmocka_unit_test(test_dns_records_internal),
 		cmocka_unit_test(test_dns_records_pieces),
