@@ -71,7 +71,7 @@ int cmd_ps(struct cli *c, int argc, char **argv)
 		case 'a': show_all = true; break;
 		case 'q': quiet = true; break;
 		case 'f': format = optarg; break;
-		default: return cli_failf("ps: unknown option %s", argv[optind - 1]);
+		default: return cli_failf("ps: unknown option %s", opts_bad_option(argc, argv));
 		}
 	}
 	if (strcmp(format, "table") && strcmp(format, "json"))
@@ -191,7 +191,7 @@ int cmd_stop(struct cli *c, int argc, char **argv)
 		char *end;
 
 		if (ch != 't')
-			return cli_failf("stop: unknown option %s", argv[optind - 1]);
+			return cli_failf("stop: unknown option %s", opts_bad_option(argc, argv));
 		timeout = (int)strtol(optarg, &end, 10);
 		if (*end || timeout < 0)
 			return cli_failf("invalid timeout \"%s\"", optarg);

@@ -180,7 +180,7 @@ static int net_ls(struct cli *c, int argc, char **argv)
 			if (str_list_add(&filters, optarg, "filters", &err) < 0)
 				return cli_fail(&err);
 			break;
-		default: return cli_failf("network ls: unknown option %s", argv[optind - 1]);
+		default: return cli_failf("network ls: unknown option %s", opts_bad_option(argc, argv));
 		}
 	}
 	if (strcmp(format, "table") && strcmp(format, "json"))
@@ -439,7 +439,7 @@ static int net_connect(struct cli *c, int argc, char **argv)
 				return cli_fail(&err);
 			json_array_append_new(jaliases, json_string(optarg));
 			break;
-		default: return cli_failf("network connect: unknown option %s", argv[optind - 1]);
+		default: return cli_failf("network connect: unknown option %s", opts_bad_option(argc, argv));
 		}
 	}
 	if (argc - optind != 2)

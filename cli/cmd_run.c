@@ -400,12 +400,6 @@ int cmd_run(struct cli *c, int argc, char **argv)
 	json_t *doc = NULL;
 	int r;
 
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0)) {
-		printf("Usage: podnet run [-d] [--rm] [--name NAME] [--pod POD] [--network NET[,NET...]|none|host]\n"
-		       "       [--network-alias A]... [--ip IP] [--mac-address MAC] [--hostname H]\n"
-		       "       [--add-host NAME:IP|NAME:host-gateway]... [--dns IP]... [-p SPEC]... -- CMD [ARG...]\n");
-		return 0;
-	}
 	r = run_opts_parse(argc, argv, &o, &err);
 	if (r < 0)
 		return cli_fail(&err);

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "fileutil.h"
 #include "nftrun.h"
+#include "opts.h"
 
 #include <limits.h>
 #include <malloc.h>
@@ -57,6 +58,14 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
 		usage(stdout);
 		return 0;
+	}
+	{
+		const char *help = opts_help(argc, argv);
+
+		if (help) {
+			fputs(help, stdout);
+			return 0;
+		}
 	}
 	/*
 	 * A command lives a few milliseconds: never hand memory back to the kernel

@@ -61,8 +61,29 @@ int opts_force(int argc, char **argv, bool *force)
 	return *force ? 2 : 1;
 }
 
-static int bad_usage(struct pn_err *err, const char *cmd, int opt, const char *arg)
+const char *opts_bad_option(int argc, char **argv)
 {
+	static char shortopt[3];
+	const char *cur = optind < argc ? argv[optind] : NULL, *prev = argv[optind - 1];
+
+	/*
+	 * getopt names a short option in optopt (0 for an unknown long one). In a
+	 * group of short options ("-it") argv[optind - 1] is the argument before
+	 * the group until its last letter is read.
+	 */
+	if (optopt > 0 && optopt < 128 &&
+	    ((cur && cur[0] == '-' && cur[1] && cur[1] != '-' && strchr(cur + 1, optopt)) ||
+	     (prev[0] == '-' && prev[1] != '-'))) {
+		snprintf(shortopt, sizeof(shortopt), "-%c", optopt);
+		return shortopt;
+	}
+	return prev;
+}
+
+static int bad_usage(struct pn_err *err, const char *cmd, int opt, int argc, char **argv)
+{
+	const char *arg = opts_bad_option(argc, argv);
+
 	if (opt == ':')
 		return pn_err_set(err, EINVAL, "%s: option %s needs a value", cmd, arg);
 	return pn_err_set(err, EINVAL, "%s: unknown option %s (see 'podnet %s --help')", cmd, arg, cmd);
@@ -172,7 +193,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 			break;
 		}
 		default:
-			return bad_usage(err, "run", c, argv[optind - 1]);
+			return bad_usage(err, "run", c, argc, argv);
 		}
 	}
 	if (r < 0)
@@ -249,7 +270,7 @@ int pod_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 		case O_MAC: o->mac = optarg; break;
 		case O_ADDHOST: r = add_host_opt(o, optarg, err); break;
 		case O_DNS: r = str_list_add(&o->dns, optarg, "DNS servers", err); break;
-		default: return bad_usage(err, "pod create", c, argv[optind - 1]);
+		default: return bad_usage(err, "pod create", c, argc, argv);
 		}
 	}
 	if (r < 0)
@@ -345,7 +366,7 @@ int net_create_opts_parse(int argc, char **argv, struct netd_network_opts *o, st
 			break;
 		}
 		default:
-			return bad_usage(err, "network create", c, argv[optind - 1]);
+			return bad_usage(err, "network create", c, argc, argv);
 		}
 	}
 	if (optind != argc - 1)
@@ -353,4 +374,72 @@ int net_create_opts_parse(int argc, char **argv, struct netd_network_opts *o, st
 							      : "network create: exactly one network name expected");
 	o->name = argv[optind];
 	return 0;
+}
+
+/* synopses, as in podnet(1) */
+static const struct {
+	const char *cmd, *text;
+} usages[] = {
+	{ "network", "Usage: podnet network create|ls|inspect|rm|prune|connect|disconnect ...\n" },
+	{ "network create", "Usage: podnet network create [--subnet CIDR]... [--gateway IP]... [--ip-range CIDR] [--ipv6]\n"
+			    "       [--internal] [--disable-dns] [--label K=V]... [--driver bridge] [--opt mtu=N]\n"
+			    "       [--interface-name BR] NAME\n" },
+	{ "network ls", "Usage: podnet network ls [-q] [--format json|table] [--filter name=...|label=K[=V]|driver=...]\n" },
+	{ "network inspect", "Usage: podnet network inspect NAME...\n" },
+	{ "network rm", "Usage: podnet network rm [-f] NAME...\n" },
+	{ "network prune", "Usage: podnet network prune [-f]\n" },
+	{ "network connect", "Usage: podnet network connect [--ip IP] [--alias NAME]... [--mac-address MAC] NETWORK CONTAINER|POD\n" },
+	{ "network disconnect", "Usage: podnet network disconnect [-f] NETWORK CONTAINER|POD\n" },
+	{ "pod", "Usage: podnet pod create|ls|inspect|rm ...\n" },
+	{ "pod create", "Usage: podnet pod create --name POD [--network NET[,NET...]] [-p SPEC]... [--hostname H]\n"
+			"       [--network-alias A]... [--ip IP] [--mac-address MAC]\n"
+			"       [--add-host NAME:IP|NAME:host-gateway]... [--dns IP]...\n" },
+	{ "pod ls", "Usage: podnet pod ls [--format json]\n" },
+	{ "pod inspect", "Usage: podnet pod inspect POD...\n" },
+	{ "pod rm", "Usage: podnet pod rm [-f] POD...\n" },
+	{ "run", "Usage: podnet run [-d] [--rm] [--name NAME] [--pod POD] [--network NET[,NET...]|none|host]\n"
+		 "       [--network-alias A]... [--ip IP] [--mac-address MAC] [--hostname H]\n"
+		 "       [--add-host NAME:IP|NAME:host-gateway]... [--dns IP]... [-p SPEC]... [--stop-timeout S]\n"
+		 "       -- CMD [ARG...]\n" },
+	{ "ps", "Usage: podnet ps [-a] [-q] [--format json|table]\n" },
+	{ "inspect", "Usage: podnet inspect CONTAINER...\n" },
+	{ "exec", "Usage: podnet exec CONTAINER|POD -- CMD [ARG...]\n" },
+	{ "stop", "Usage: podnet stop [-t S] CONTAINER...\n" },
+	{ "rm", "Usage: podnet rm [-f] CONTAINER...\n" },
+	{ "info", "Usage: podnet info\n" },
+	{ "system", "Usage: podnet system check | reset -f\n" },
+	{ "system check", "Usage: podnet system check\n" },
+	{ "system reset", "Usage: podnet system reset -f\n" },
+};
+
+static const char *usage_of(const char *cmd, const char *sub)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "%s%s%s", cmd, sub ? " " : "", sub ? sub : "");
+	for (size_t i = 0; i < sizeof(usages) / sizeof(usages[0]); i++)
+		if (strcmp(usages[i].cmd, key) == 0)
+			return usages[i].text;
+	return NULL;
+}
+
+const char *opts_help(int argc, char **argv)
+{
+	bool group = strcmp(argv[1], "network") == 0 || strcmp(argv[1], "pod") == 0 || strcmp(argv[1], "system") == 0;
+	int first = 2;
+
+	if (argc < 3)
+		return NULL;
+	if (group) {
+		if (strcmp(argv[2], "--help") == 0)
+			return usage_of(argv[1], NULL);
+		first = 3;
+	}
+	/* run and exec end with a command of their own: only `podnet run --help` is ours */
+	if (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "exec") == 0)
+		return strcmp(argv[2], "--help") == 0 ? usage_of(argv[1], NULL) : NULL;
+	for (int i = first; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0)
+			return usage_of(argv[1], group ? argv[2] : NULL);
+	return NULL;
 }

@@ -74,4 +74,19 @@ void opts_networks_default(struct str_list *l);
 /** split_csv() - split "a,b,c" (copied into @buf) into @l. */
 int split_csv(const char *s, char *buf, size_t buflen, struct str_list *l, const char *what, struct pn_err *err);
 
+/**
+ * opts_bad_option() - after getopt_long() returned '?' or ':', the option it
+ * stopped at as the user wrote it ("-i" of "-it", "--bogus"). Static storage.
+ */
+const char *opts_bad_option(int argc, char **argv);
+
+/**
+ * opts_help() - the synopsis to print for `podnet ARGS` when it asks for help
+ * (`--help` after a command or subcommand; for run and exec only right after
+ * the command, since what follows may be the container's own command line).
+ * @argc/@argv: podnet's own, argv[1] the command
+ * Return: the text, or NULL when no help is asked for (or the command is unknown).
+ */
+const char *opts_help(int argc, char **argv);
+
 #endif

@@ -46,7 +46,23 @@ fails_with "no such container: nope" $PODNET stop nope
 fails_with "no such container: nope" $PODNET rm nope
 fails_with "no such container: nope" $PODNET network connect good nope
 fails_with "unknown command" $PODNET frobnicate
+fails_with "run: unknown option -i \(see 'podnet run --help'\)" $PODNET run --rm -it -- true
+fails_with "pod create: unknown option --bogus" $PODNET pod create --name p --bogus
 expect_eq "$before" "$(snapshot)" "state after unknown names"
+
+t_case "--help after a command or subcommand shows its synopsis, and does nothing"
+for cmd in "network" "network create" "network ls" "network inspect" "network rm" "network prune" "network connect" \
+  "network disconnect" "pod" "pod create" "pod ls" "pod inspect" "pod rm" "run" "ps" "inspect" "exec" "stop" "rm" \
+  "info" "system" "system check" "system reset"; do
+  # shellcheck disable=SC2086 # the words of the command
+  expect_ok $PODNET $cmd --help
+  expect_match "^Usage: podnet $cmd" "$T_LAST" "podnet $cmd --help"
+done
+expect_ok $PODNET network create --subnet 10.77.0.0/24 --help helpnet
+expect_fail 125 $PODNET network inspect helpnet
+expect_ok $PODNET run --rm --network good -- sh -c 'echo "$1"' sh --help
+expect_eq "--help" "$T_LAST" "a run's own command keeps its --help"
+expect_eq "$before" "$(snapshot)" "state after --help"
 
 t_case "run rejects bad input and creates nothing"
 fails_with "invalid container name" $PODNET run --name 'bad name' -- true
@@ -77,8 +93,8 @@ expect_ok $PODNET system check
 t_case "connect and disconnect errors"
 expect_ok $PODNET run -d --name c1 --network good -- sleep 60
 fails_with "already connected" $PODNET network connect good c1
-fails_with "is not connected" $PODNET network disconnect podnet c1
 expect_ok $PODNET network create other
+fails_with "is not connected" $PODNET network disconnect other c1
 fails_with "invalid IP address" $PODNET network connect --ip nope other c1
 expect_ok $PODNET inspect c1
 expect_nomatch '"other"' "$T_LAST" "no half attachment"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests: parsing of `run`, `pod create` and `network create` command lines. */
+/* Unit tests: parsing of `run`, `pod create` and `network create` command lines, and --help. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -284,6 +284,75 @@ static void test_pod_create(void **state)
 	}
 }
 
+/* --help at every level; a run's or exec's own command keeps its --help */
+static void test_help(void **state)
+{
+	static const struct {
+		const char *argv[6], *want; /* want: the start of the text, or NULL for no help */
+	} cases[] = {
+		{ { "podnet", "network", "--help" }, "Usage: podnet network create|ls|" },
+		{ { "podnet", "network", "create", "--subnet", "10.9.0.0/24", "--help" }, "Usage: podnet network create [--subnet" },
+		{ { "podnet", "network", "connect", "--help" }, "Usage: podnet network connect [--ip IP]" },
+		{ { "podnet", "pod", "create", "--help" }, "Usage: podnet pod create --name POD" },
+		{ { "podnet", "pod", "rm", "-f", "--help" }, "Usage: podnet pod rm [-f] POD..." },
+		{ { "podnet", "system", "reset", "--help" }, "Usage: podnet system reset -f" },
+		{ { "podnet", "run", "--help" }, "Usage: podnet run [-d] [--rm]" },
+		{ { "podnet", "ps", "-a", "--help" }, "Usage: podnet ps [-a]" },
+		{ { "podnet", "exec", "--help" }, "Usage: podnet exec CONTAINER|POD" },
+		{ { "podnet", "run", "--rm", "--", "sh", "--help" }, NULL },
+		{ { "podnet", "run", "--rm", "sh", "--help" }, NULL },
+		{ { "podnet", "exec", "c1", "--", "ls", "--help" }, NULL },
+		{ { "podnet", "network", "ls" }, NULL },
+		{ { "podnet", "network", "bogus", "--help" }, NULL },
+		{ { "podnet", "rm", "--", "--help" }, NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int argc = 0;
+		const char *got;
+
+		while (cases[i].argv[argc])
+			argc++;
+		got = opts_help(argc, (char **)cases[i].argv);
+		if (!cases[i].want ? got != NULL : !got || strncmp(got, cases[i].want, strlen(cases[i].want)) != 0)
+			fail_msg("case %zu: want \"%s\", got \"%s\"", i, cases[i].want ? cases[i].want : "(none)",
+				 got ? got : "(none)");
+	}
+}
+
+/* the option named in an error is the one the user wrote */
+static void test_bad_option_named(void **state)
+{
+	static const struct {
+		const char *argv[6], *msg;
+	} cases[] = {
+		{ { "run", "--rm", "-it", "--", "sh" }, "run: unknown option -i (see 'podnet run --help')" },
+		{ { "run", "-dx", "--", "sh" }, "run: unknown option -x" },
+		{ { "run", "--bogus", "--", "sh" }, "run: unknown option --bogus" },
+		{ { "run", "--rm", "-p" }, "run: option -p needs a value" },
+		{ { "run", "--rm", "--publish" }, "run: option --publish needs a value" },
+		{ { "create", "--name", "p", "-z" }, "pod create: unknown option -z" },
+	};
+	struct run_opts o;
+	struct pn_err err = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int argc = 0;
+
+		while (cases[i].argv[argc])
+			argc++;
+		pn_err_clear(&err);
+		if (strcmp(cases[i].argv[0], "run") == 0)
+			assert_int_equal(parse_run((char **)cases[i].argv, argc, &o, &err), -EINVAL);
+		else
+			assert_int_equal(parse_pod((char **)cases[i].argv, argc, &o, &err), -EINVAL);
+		if (!strstr(err.msg, cases[i].msg))
+			fail_msg("case %zu: want \"%s\", got \"%s\"", i, cases[i].msg, err.msg);
+	}
+}
+
 static void test_network_create(void **state)
 {
 	struct netd_network_opts o;
@@ -336,6 +405,8 @@ int main(void)
 		cmocka_unit_test(test_run_command_options_not_ours),
 		cmocka_unit_test(test_run_errors),
 		cmocka_unit_test(test_pod_create),
+		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_bad_option_named),
 		cmocka_unit_test(test_network_create),
 	};
 
