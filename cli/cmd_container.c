@@ -260,8 +260,17 @@ int cmd_exec(struct cli *c, int argc, char **argv)
 		argi++;
 	}
 	if (argi >= argc)
-		return cli_failf("exec: usage: podnet exec CONTAINER -- CMD [ARG...]");
-	if (netd_sandbox_load(&c->paths, "container", argv[argi], &doc, &err) < 0)
+		return cli_failf("exec: usage: podnet exec CONTAINER|POD -- CMD [ARG...]");
+	/* a pod's namespaces are its pause process's, as its members' are */
+	if (netd_sandbox_load(&c->paths, "container", argv[argi], &doc, &err) == -ENOENT) {
+		struct pn_err perr = { 0 };
+
+		if (netd_sandbox_load(&c->paths, "pod", argv[argi], &doc, &perr) == 0)
+			pn_err_clear(&err);
+		else if (perr.code != ENOENT)
+			err = perr;
+	}
+	if (!doc)
 		return cli_fail(&err);
 	argi++;
 	if (argi < argc && strcmp(argv[argi], "--") == 0)
@@ -269,7 +278,8 @@ int cmd_exec(struct cli *c, int argc, char **argv)
 	if (argi >= argc)
 		return cli_failf("exec: missing command");
 	if (!netd_sandbox_proc(doc, "init", &init) || !pn_proc_alive(&init))
-		return cli_failf("container %s is not running", json_string_value(json_object_get(doc, "name")));
+		return cli_failf("%s %s is not running", json_string_value(json_object_get(doc, "kind")) ?: "container",
+				 json_string_value(json_object_get(doc, "name")));
 	if (c->paths.rootless && netd_infra_open(&c->paths, &inf, &err) < 0)
 		return cli_failf("the infra namespace is gone; run 'podnet ps' to clean up");
 	for (int i = 0; i < 5; i++) {

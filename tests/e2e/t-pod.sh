@@ -33,6 +33,10 @@ a=$($PODNET exec mydb -- ip -o -4 addr show eth0)
 b=$($PODNET exec myapi -- ip -o -4 addr show eth0)
 expect_match "inet 10\.89\." "$a"
 expect_eq "$a" "$b" "eth0 of both members"
+expect_ok $PODNET exec mypod -- ip -o -4 addr show eth0
+expect_eq "$a" "$T_LAST" "eth0 seen by exec into the pod itself"
+expect_ok $PODNET exec mypod -- hostname
+expect_eq "mypod" "$T_LAST" "the pod's hostname"
 
 t_case "a port is bound by only one member"
 expect_fail 1 $PODNET exec myapi -- socat -T1 TCP-LISTEN:5432,bind=127.0.0.1 -
