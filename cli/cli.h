@@ -110,6 +110,12 @@ struct launch {
 };
 
 /**
+ * cli_env_apply() - put a container's "env" entries (NAME=VALUE) into this
+ * process's environment, over the caller's; for a child about to exec.
+ */
+void cli_env_apply(json_t *env);
+
+/**
  * launch_sandbox() - create the namespaces, attach networks and start init
  * @ret_init: the init process (in our PID namespace); it waits on @ret_go_fd
  *            for one byte before it runs the command

@@ -306,6 +306,8 @@ int cmd_exec(struct cli *c, int argc, char **argv)
 		if (child == 0) {
 			if (chdir("/") < 0)
 				_exit(EXIT_PODNET);
+			/* as podman exec: the container's own --env */
+			cli_env_apply(json_object_get(doc, "env"));
 			execvp(argv[argi], argv + argi);
 			fprintf(stderr, "Error: cannot run %s: %s\n", argv[argi], strerror(errno));
 			_exit(errno == ENOENT ? 127 : 126);

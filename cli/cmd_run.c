@@ -47,7 +47,7 @@ static int prepare(struct cli *c, const struct run_opts *o, json_t **ret_doc, js
 	const char *netnames[CLI_MAX_LIST];
 	int nnets = 0, r;
 	struct pn_proc_id self;
-	json_t *add_hosts = NULL;
+	_cleanup_json_ json_t *add_hosts = NULL, *env = NULL;
 	bool host_access = false;
 
 	netd_id_new(id);
@@ -76,7 +76,8 @@ static int prepare(struct cli *c, const struct run_opts *o, json_t **ret_doc, js
 		}
 	}
 	add_hosts = opts_add_hosts_json(&o->add_hosts, &host_access);
-	if (!add_hosts)
+	env = opts_env_json(&o->env);
+	if (!add_hosts || !env)
 		return pn_err_set(err, ENOMEM, "out of memory");
 	/* validate every network before claiming anything */
 	struct netd_network nets[CLI_MAX_LIST];
@@ -89,7 +90,6 @@ static int prepare(struct cli *c, const struct run_opts *o, json_t **ret_doc, js
 		if (r < 0) {
 			for (int j = 0; j < i; j++)
 				netd_network_clear(&nets[j]);
-			json_decref(add_hosts);
 			return r;
 		}
 	}
@@ -103,16 +103,15 @@ static int prepare(struct cli *c, const struct run_opts *o, json_t **ret_doc, js
 	if (r < 0) {
 		for (int j = 0; j < nnets; j++)
 			netd_network_clear(&nets[j]);
-		json_decref(add_hosts);
 		return r;
 	}
 	netd_now_rfc3339(created, sizeof(created));
 	pn_proc_self_id(&self);
-	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:b, s:i}", "id", id, "name", name,
-			"kind", "container", "pod", o->pod ? json_string_value(json_object_get(pod, "name")) : "",
+	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:O, s:o, s:o, s:o, s:b, s:i, s:O}", "id", id, "name",
+			name, "kind", "container", "pod", o->pod ? json_string_value(json_object_get(pod, "name")) : "",
 			"created", created, "state", "created", "rm", o->rm, "add_hosts", add_hosts, "dns",
 			str_list_json(&o->dns), "publish", str_list_json(&o->ports), "networks", json_object(),
-			"host_access", host_access, "stop_timeout", o->stop_timeout);
+			"host_access", host_access, "stop_timeout", o->stop_timeout, "env", env);
 	{
 		json_t *cmd = json_array();
 

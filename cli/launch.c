@@ -60,8 +60,19 @@ void cli_signals_catch(const int *sigs, size_t n, sigset_t *ret_set, sigset_t *r
 	sigprocmask(SIG_BLOCK, ret_set, ret_old);
 }
 
+void cli_env_apply(json_t *env)
+{
+	size_t i;
+	json_t *v;
+
+	/* in a child about to exec: the strings outlive it, as putenv() wants */
+	json_array_foreach(env, i, v)
+		if (json_string_value(v) && strchr(json_string_value(v), '='))
+			putenv((char *)json_string_value(v));
+}
+
 /* B as init: run the command, forward signals, reap, exit with its status */
-static void __attribute__((noreturn)) init_main(char **argv, int out_fd, int exec_w)
+static void __attribute__((noreturn)) init_main(char **argv, json_t *env, int out_fd, int exec_w)
 {
 	static const int fwd[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGCHLD };
 	sigset_t set, old;
@@ -83,6 +94,7 @@ static void __attribute__((noreturn)) init_main(char **argv, int out_fd, int exe
 			dup2(out_fd, 1);
 			dup2(out_fd, 2);
 		}
+		cli_env_apply(env);
 		execvp(argv[0], argv);
 		{
 			int e = errno;
@@ -360,7 +372,7 @@ int launch_sandbox(struct cli *c, struct launch *l, struct pn_proc_id *ret_init,
 				dup2(devnull, 2);
 				pause_main();
 			}
-			init_main(l->argv, l->out_fd, ex[1]);
+			init_main(l->argv, json_object_get(l->doc, "env"), l->out_fd, ex[1]);
 		}
 		rp.init = b;
 report:

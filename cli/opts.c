@@ -89,6 +89,15 @@ static int bad_usage(struct pn_err *err, const char *cmd, int opt, int argc, cha
 	return pn_err_set(err, EINVAL, "%s: unknown option %s (see 'podnet %s --help')", cmd, arg, cmd);
 }
 
+/* what jansson takes as a string: UTF-8 */
+static bool utf8_text(const char *s)
+{
+	json_t *t = json_string(s);
+
+	json_decref(t);
+	return t != NULL;
+}
+
 static int add_host_opt(struct run_opts *o, const char *v, struct pn_err *err)
 {
 	if (!strchr(v, ':') || v[0] == ':')
@@ -140,6 +149,9 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 	enum { O_NAME = 256, O_POD, O_NET, O_ALIAS, O_IP, O_MAC, O_HOSTNAME, O_ADDHOST, O_RM, O_DNS, O_STOPT };
 	static const struct option longopts[] = {
 		{ "detach", no_argument, NULL, 'd' },
+		{ "interactive", no_argument, NULL, 'i' },
+		{ "tty", no_argument, NULL, 't' },
+		{ "env", required_argument, NULL, 'e' },
 		{ "rm", no_argument, NULL, O_RM },
 		{ "name", required_argument, NULL, O_NAME },
 		{ "pod", required_argument, NULL, O_POD },
@@ -161,9 +173,19 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 	o->stop_timeout = 10;
 	optind = 0;
 	opterr = 0;
-	while (r == 0 && (c = getopt_long(argc, argv, "+:dp:h:", longopts, NULL)) != -1) {
+	while (r == 0 && (c = getopt_long(argc, argv, "+:dp:h:e:it", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': o->detach = true; break;
+		case 'i': o->interactive = true; break;
+		case 't': o->tty = true; break;
+		case 'e':
+			/* a name, not a line of shell: no '=' first, no NUL can come */
+			if (optarg[0] == '\0' || optarg[0] == '=')
+				return pn_err_set(err, EINVAL, "invalid --env \"%s\": want NAME=VALUE or NAME", optarg);
+			if (!utf8_text(optarg))
+				return pn_err_set(err, EINVAL, "invalid --env: \"%.40s\" is not UTF-8 text", optarg);
+			r = str_list_add(&o->env, optarg, "--env entries", err);
+			break;
 		case O_RM: o->rm = true; break;
 		case O_NAME: o->name = optarg; break;
 		case O_POD: o->pod = optarg; break;
@@ -285,6 +307,31 @@ int pod_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 	return check_net_opts(o, err);
 }
 
+json_t *opts_env_json(const struct str_list *l)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; a && i < l->n; i++) {
+		const char *v = l->v[i], *val;
+		char *entry;
+
+		if (strchr(v, '=')) {
+			json_array_append_new(a, json_string(v));
+			continue;
+		}
+		val = getenv(v);
+		if (!val || !utf8_text(val)) /* unset, or a value the state (JSON) cannot hold */
+			continue;
+		if (asprintf(&entry, "%s=%s", v, val) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+		json_array_append_new(a, json_string(entry));
+		free(entry);
+	}
+	return a;
+}
+
 json_t *opts_add_hosts_json(const struct str_list *l, bool *host_access)
 {
 	json_t *a = json_array();
@@ -397,10 +444,10 @@ static const struct {
 	{ "pod ls", "Usage: podnet pod ls [--format json]\n" },
 	{ "pod inspect", "Usage: podnet pod inspect POD...\n" },
 	{ "pod rm", "Usage: podnet pod rm [-f] POD...\n" },
-	{ "run", "Usage: podnet run [-d] [--rm] [--name NAME] [--pod POD] [--network NET[,NET...]|none|host]\n"
+	{ "run", "Usage: podnet run [-d] [--rm] [-i] [-t] [--name NAME] [--pod POD] [--network NET[,NET...]|none|host]\n"
 		 "       [--network-alias A]... [--ip IP] [--mac-address MAC] [--hostname H]\n"
-		 "       [--add-host NAME:IP|NAME:host-gateway]... [--dns IP]... [-p SPEC]... [--stop-timeout S]\n"
-		 "       -- CMD [ARG...]\n" },
+		 "       [--add-host NAME:IP|NAME:host-gateway]... [--dns IP]... [-p SPEC]... [-e NAME[=VALUE]]...\n"
+		 "       [--stop-timeout S] -- CMD [ARG...]\n" },
 	{ "ps", "Usage: podnet ps [-a] [-q] [--format json|table]\n" },
 	{ "inspect", "Usage: podnet inspect CONTAINER...\n" },
 	{ "exec", "Usage: podnet exec CONTAINER|POD -- CMD [ARG...]\n" },

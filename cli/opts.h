@@ -20,10 +20,11 @@ struct str_list {
 };
 
 struct run_opts {
-	bool detach, rm;
+	bool detach, rm, interactive, tty;
 	const char *name, *pod, *hostname, *ip, *mac;
 	struct str_list networks;   /* split on ',' */
 	struct str_list aliases, add_hosts, ports, dns;
+	struct str_list env;        /* -e NAME=VALUE or NAME (the caller's value, if set) */
 	bool network_none, network_host;
 	int stop_timeout;
 	char **argv;                /* the command, NULL-terminated */
@@ -40,6 +41,13 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
  * --dns), which a pod's members share. Return: 0 or -EINVAL with a message.
  */
 int pod_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err);
+
+/**
+ * opts_env_json() - the -e entries as the command gets them: NAME=VALUE as
+ * given, a bare NAME with the caller's value (left out when the caller has none,
+ * as in Podman). Return: a new array of "NAME=VALUE" (NULL without memory).
+ */
+json_t *opts_env_json(const struct str_list *l);
 
 /**
  * opts_add_hosts_json() - the --add-host entries as stored ("NAME:IP"), with

@@ -46,7 +46,7 @@ fails_with "no such container: nope" $PODNET stop nope
 fails_with "no such container: nope" $PODNET rm nope
 fails_with "no such container: nope" $PODNET network connect good nope
 fails_with "unknown command" $PODNET frobnicate
-fails_with "run: unknown option -i \(see 'podnet run --help'\)" $PODNET run --rm -it -- true
+fails_with "run: unknown option -z \(see 'podnet run --help'\)" $PODNET run --rm -zt -- true
 fails_with "pod create: unknown option --bogus" $PODNET pod create --name p --bogus
 expect_eq "$before" "$(snapshot)" "state after unknown names"
 

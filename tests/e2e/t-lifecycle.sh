@@ -50,6 +50,15 @@ expect_fail 125 $PODNET exec nosuch -- true
 expect_match "no such container: nosuch" "$T_ERR"
 expect_ok $PODNET rm -f ex1
 
+t_case "-e sets the command's environment (a bare name passes the caller's value); exec sees it too"
+expect_ok env PN_FROM_CALLER=caller $PODNET run --rm -it -e A=1 --env 'B=x y=z' -e PN_FROM_CALLER -e PN_UNSET_HERE -- \
+  sh -c 'echo "$A|$B|$PN_FROM_CALLER|${PN_UNSET_HERE-unset}"'
+expect_eq "1|x y=z|caller|unset" "$T_LAST" "the environment of a foreground run"
+expect_ok $PODNET run -d --name envd -e A=2 -- sleep 60
+expect_ok $PODNET exec envd -- sh -c 'echo "$A"'
+expect_eq "2" "$T_LAST" "exec gets the container's -e, as podman exec does"
+expect_ok $PODNET rm -f envd
+
 t_case "run -d returns at once; stop and rm"
 start=$SECONDS
 expect_ok $PODNET run -d --name d1 -- sleep 60

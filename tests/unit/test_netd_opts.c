@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "opts.h"
@@ -40,6 +41,42 @@ static void test_run_full(void **state)
 	assert_int_equal(o.argc, 3);
 	assert_string_equal(o.argv[0], "app-server");
 	assert_string_equal(o.argv[1], "--listen");
+}
+
+/* -e/--env: given values, the caller's value for a bare name; -i and -t */
+static void test_run_env(void **state)
+{
+	char *argv[] = { "run", "-it", "-e", "A=1", "--env", "B=x y=z", "-e", "PN_TEST_FROM_CALLER", "-e",
+			 "PN_TEST_UNSET", "--", "sh", NULL };
+	struct run_opts o;
+	struct pn_err err = { 0 };
+	json_t *env;
+
+	(void)state;
+	assert_int_equal(parse_run(argv, ARGC(argv), &o, &err), 0);
+	assert_true(o.interactive);
+	assert_true(o.tty);
+	assert_int_equal(o.env.n, 4);
+	setenv("PN_TEST_FROM_CALLER", "caller's", 1);
+	unsetenv("PN_TEST_UNSET");
+	env = opts_env_json(&o.env);
+	assert_int_equal(json_array_size(env), 3);
+	assert_string_equal(json_string_value(json_array_get(env, 0)), "A=1");
+	assert_string_equal(json_string_value(json_array_get(env, 1)), "B=x y=z");
+	assert_string_equal(json_string_value(json_array_get(env, 2)), "PN_TEST_FROM_CALLER=caller's");
+	json_decref(env);
+	{
+		static const char *bad[] = { "", "=x", "A=\xff\xfe" };
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			char *a[] = { "run", "-e", (char *)bad[i], "--", "true", NULL };
+
+			pn_err_clear(&err);
+			assert_int_equal(parse_run(a, ARGC(a), &o, &err), -EINVAL);
+			if (!strstr(err.msg, "invalid --env"))
+				fail_msg("-e \"%s\": got \"%s\"", bad[i], err.msg);
+		}
+	}
 }
 
 static void test_run_command_options_not_ours(void **state)
@@ -327,7 +364,8 @@ static void test_bad_option_named(void **state)
 	static const struct {
 		const char *argv[6], *msg;
 	} cases[] = {
-		{ { "run", "--rm", "-it", "--", "sh" }, "run: unknown option -i (see 'podnet run --help')" },
+		{ { "run", "--rm", "-zt", "--", "sh" }, "run: unknown option -z (see 'podnet run --help')" },
+		{ { "run", "--rm", "-iz", "--", "sh" }, "run: unknown option -z" },
 		{ { "run", "-dx", "--", "sh" }, "run: unknown option -x" },
 		{ { "run", "--bogus", "--", "sh" }, "run: unknown option --bogus" },
 		{ { "run", "--rm", "-p" }, "run: option -p needs a value" },
@@ -402,6 +440,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_run_full),
+		cmocka_unit_test(test_run_env),
 		cmocka_unit_test(test_run_command_options_not_ours),
 		cmocka_unit_test(test_run_errors),
 		cmocka_unit_test(test_pod_create),
