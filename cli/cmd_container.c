@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <getopt.h>
+#include <sys/stat.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -283,9 +284,22 @@ int cmd_exec(struct cli *c, int argc, char **argv)
 	if (c->paths.rootless && netd_infra_open(&c->paths, &inf, &err) < 0)
 		return cli_failf("the infra namespace is gone; run 'podnet ps' to clean up");
 	for (int i = 0; i < 5; i++) {
+		char self[64];
+		struct stat a, b;
+
 		fds[i] = pn_ns_open(init.pid, types[i]);
 		if (fds[i] < 0)
 			return cli_failf("cannot open the container's namespaces: %s", strerror(-fds[i]));
+		/*
+		 * A namespace the container shares with us (the host's network of
+		 * --network host) is not entered: it belongs to the host's user
+		 * namespace, which the rootless U has no rights in.
+		 */
+		snprintf(self, sizeof(self), "/proc/self/ns/%s", types[i]);
+		if (fstat(fds[i], &a) == 0 && stat(self, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
 	}
 	pid = fork();
 	if (pid < 0)
@@ -296,7 +310,7 @@ int cmd_exec(struct cli *c, int argc, char **argv)
 		if (pn_ns_join(inf.userns_fd, -1) < 0)
 			_exit(EXIT_PODNET);
 		for (int i = 0; i < 5; i++)
-			if (setns(fds[i], flags[i]) < 0) {
+			if (fds[i] >= 0 && setns(fds[i], flags[i]) < 0) {
 				fprintf(stderr, "Error: cannot enter the container's %s namespace: %s\n", types[i],
 					strerror(errno));
 				_exit(EXIT_PODNET);

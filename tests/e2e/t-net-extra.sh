@@ -123,6 +123,18 @@ expect_eq "" "$T_LAST" "sgx resolved for v6b with sgw's address"
 expect_ok $PODNET rm -f sgl sgx sgw
 expect_ok $PODNET network rm sgo
 
+t_case "--network none gives only loopback, --network host the host's links; exec enters both"
+expect_ok $PODNET run -d --name nonet --network none -- sleep 60
+expect_ok $PODNET exec nonet -- sh -c 'ls /sys/class/net'
+expect_eq "lo" "$T_LAST" "interfaces with --network none"
+expect_ok $PODNET run -d --name hostnet --network host -- sleep 60
+want=$(ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\n' ' ')
+expect_ok $PODNET exec hostnet -- sh -c "ip -o link show | awk -F': ' '{print \$2}' | sed 's/@.*//' | sort | tr '\n' ' '"
+expect_eq "$want" "$T_LAST" "interfaces with --network host: the host's"
+expect_ok $PODNET exec hostnet -- hostname
+expect_eq "hostnet" "$T_LAST" "its own hostname all the same"
+expect_ok $PODNET rm -f nonet hostnet
+
 t_case "clean up"
 expect_ok $PODNET rm -f v6a v6b m1
 expect_ok $PODNET network rm dual small podnet
