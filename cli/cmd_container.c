@@ -10,7 +10,6 @@
 
 #include <fcntl.h>
 #include <getopt.h>
-#include <sys/stat.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -284,19 +283,11 @@ int cmd_exec(struct cli *c, int argc, char **argv)
 	if (c->paths.rootless && netd_infra_open(&c->paths, &inf, &err) < 0)
 		return cli_failf("the infra namespace is gone; run 'podnet ps' to clean up");
 	for (int i = 0; i < 5; i++) {
-		char self[64];
-		struct stat a, b;
-
 		fds[i] = pn_ns_open(init.pid, types[i]);
 		if (fds[i] < 0)
 			return cli_failf("cannot open the container's namespaces: %s", strerror(-fds[i]));
-		/*
-		 * A namespace the container shares with us (the host's network of
-		 * --network host) is not entered: it belongs to the host's user
-		 * namespace, which the rootless U has no rights in.
-		 */
-		snprintf(self, sizeof(self), "/proc/self/ns/%s", types[i]);
-		if (fstat(fds[i], &a) == 0 && stat(self, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+		/* one the container shares with us (the network of --network host) is not entered */
+		if (pn_ns_is_mine(fds[i], types[i])) {
 			close(fds[i]);
 			fds[i] = -1;
 		}

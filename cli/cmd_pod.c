@@ -38,7 +38,7 @@ static int pod_create(struct cli *c, int argc, char **argv)
 		return cli_fail(&err);
 	if (cli_lock(c, &err) < 0)
 		return cli_fail(&err);
-	if (o.networks.n == 0)
+	if (o.networks.n == 0 && !o.network_none && !o.network_host)
 		o.networks.v[o.networks.n++] = NETD_DEFAULT_NETWORK;
 	for (int i = 0; i < o.networks.n; i++)
 		if (strcmp(o.networks.v[i], NETD_DEFAULT_NETWORK) == 0 && network_ensure_default(c, &err) < 0)
@@ -71,7 +71,7 @@ static int pod_create(struct cli *c, int argc, char **argv)
 			"kind", "pod", "pod", "", "created", created, "state", "created", "publish", str_list_json(&o.ports),
 			"networks", json_object(), "members", "add_hosts", add_hosts, "dns", str_list_json(&o.dns),
 			"host_access", host_access, "hostname", o.hostname ? o.hostname : o.name);
-	json_object_set_new(doc, "network_mode", json_string("bridge"));
+	json_object_set_new(doc, "network_mode", json_string(o.network_host ? "host" : o.network_none ? "none" : "bridge"));
 	netd_sandbox_set_proc(doc, "monitor", &self);
 	r = netd_sandbox_save(&c->paths, doc, &err);
 	for (int i = 0; r == 0 && i < nnets; i++)
@@ -93,6 +93,7 @@ static int pod_create(struct cli *c, int argc, char **argv)
 		l.doc = doc;
 		l.inf = &inf;
 		l.is_pod = true;
+		l.network_host = o.network_host;
 		l.out_fd = -1;
 		r = launch_sandbox(c, &l, &init, &go, &err);
 	}

@@ -241,7 +241,7 @@ static int child_setup(struct cli *c, struct launch *l, int pod_fds[3], struct p
 		static const int types[] = { CLONE_NEWNET, CLONE_NEWUTS, CLONE_NEWIPC };
 
 		for (int i = 0; i < 3; i++)
-			if (setns(pod_fds[i], types[i]) < 0)
+			if (pod_fds[i] >= 0 && setns(pod_fds[i], types[i]) < 0)
 				return pn_err_set(err, errno, "cannot join the pod's namespaces: %s", strerror(errno));
 	} else {
 		flags |= CLONE_NEWUTS | CLONE_NEWIPC | (l->network_host ? 0 : CLONE_NEWNET);
@@ -328,6 +328,11 @@ int launch_sandbox(struct cli *c, struct launch *l, struct pn_proc_id *ret_init,
 					close(pod_fds[j]);
 				return pn_err_set(err, r, "cannot open the pod's namespaces: %s", strerror(-r));
 			}
+		/* a pod on the host's network: members are there already (and U could not join it) */
+		if (pn_ns_is_mine(pod_fds[0], "net")) {
+			close(pod_fds[0]);
+			pod_fds[0] = -1;
+		}
 	}
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	l->exec_fd = -1;

@@ -98,6 +98,24 @@ static bool utf8_text(const char *s)
 	return t != NULL;
 }
 
+/* --network: the modes none and host, or a list of networks */
+static int network_opt(struct run_opts *o, const char *v, struct pn_err *err)
+{
+	if (strcmp(v, "none") == 0)
+		o->network_none = true;
+	else if (strcmp(v, "host") == 0)
+		o->network_host = true;
+	else {
+		int first = o->networks.n, r = split_csv(v, o->netbuf, sizeof(o->netbuf), &o->networks, "networks", err);
+
+		for (int i = first; r == 0 && i < o->networks.n; i++)
+			if (strcmp(o->networks.v[i], "none") == 0 || strcmp(o->networks.v[i], "host") == 0)
+				r = pn_err_set(err, EINVAL, "--network none/host cannot be combined with other networks");
+		return r;
+	}
+	return 0;
+}
+
 static int add_host_opt(struct run_opts *o, const char *v, struct pn_err *err)
 {
 	if (!strchr(v, ':') || v[0] == ':')
@@ -108,6 +126,16 @@ static int add_host_opt(struct run_opts *o, const char *v, struct pn_err *err)
 /* the options of a sandbox's network side, which run and pod create share */
 static int check_net_opts(const struct run_opts *o, struct pn_err *err)
 {
+	if ((o->network_none || o->network_host) && o->networks.n)
+		return pn_err_set(err, EINVAL, "--network none/host cannot be combined with other networks");
+	if (o->network_none && o->network_host)
+		return pn_err_set(err, EINVAL, "--network none and host are exclusive");
+	/* podman: "conflicting options: dns and the network mode" */
+	if (o->network_none && (o->dns.n || o->ip || o->mac || o->aliases.n))
+		return pn_err_set(err, EINVAL, "conflicting options: %s and the network mode (--network none)",
+				  o->dns.n ? "dns" : o->ip ? "ip" : o->mac ? "mac-address" : "network-alias");
+	if (o->network_host && (o->ports.n || o->ip || o->mac || o->aliases.n))
+		return pn_err_set(err, EINVAL, "--network host takes no -p, --ip, --mac-address or --network-alias");
 	if ((o->ip || o->mac) && o->networks.n > 1)
 		return pn_err_set(err, EINVAL, "--ip and --mac-address need exactly one network");
 	for (int i = 0; i < o->networks.n; i++)
@@ -189,14 +217,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 		case O_RM: o->rm = true; break;
 		case O_NAME: o->name = optarg; break;
 		case O_POD: o->pod = optarg; break;
-		case O_NET:
-			if (strcmp(optarg, "none") == 0)
-				o->network_none = true;
-			else if (strcmp(optarg, "host") == 0)
-				o->network_host = true;
-			else
-				r = split_csv(optarg, o->netbuf, sizeof(o->netbuf), &o->networks, "networks", err);
-			break;
+		case O_NET: r = network_opt(o, optarg, err); break;
 		case O_ALIAS: r = str_list_add(&o->aliases, optarg, "aliases", err); break;
 		case O_IP: o->ip = optarg; break;
 		case O_MAC: o->mac = optarg; break;
@@ -227,10 +248,6 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 	o->argv = argv + optind;
 	o->argc = argc - optind;
 	opts_networks_default(&o->networks);
-	if ((o->network_none || o->network_host) && o->networks.n)
-		return pn_err_set(err, EINVAL, "--network none/host cannot be combined with other networks");
-	if (o->network_none && o->network_host)
-		return pn_err_set(err, EINVAL, "--network none and host are exclusive");
 	/* a member shares the pod's network and UTS namespaces and its /etc/resolv.conf */
 	if (o->pod && (o->networks.n || o->network_none || o->network_host || o->ports.n))
 		return pn_err_set(err, EINVAL, "--network and -p belong to the pod: give them to 'podnet pod create'");
@@ -247,12 +264,6 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 	/* the pod's /etc/hosts entries, and host-gateway opens the pod's firewall, not a member's */
 	if (o->pod && o->add_hosts.n)
 		return pn_err_set(err, EINVAL, "--add-host belongs to the pod: give it to 'podnet pod create'");
-	/* podman: "conflicting options: dns and the network mode" */
-	if (o->network_none && (o->dns.n || o->ip || o->mac || o->aliases.n))
-		return pn_err_set(err, EINVAL, "conflicting options: %s and the network mode (--network none)",
-				  o->dns.n ? "dns" : o->ip ? "ip" : o->mac ? "mac-address" : "network-alias");
-	if (o->network_host && (o->ports.n || o->ip || o->mac || o->aliases.n))
-		return pn_err_set(err, EINVAL, "--network host takes no -p, --ip, --mac-address or --network-alias");
 	if (o->name && !netd_name_valid(o->name))
 		return pn_err_set(err, EINVAL,
 				  "invalid container name \"%s\": use letters, digits, '_', '.', '-', starting with a letter or digit",
@@ -284,7 +295,7 @@ int pod_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 	while (r == 0 && (c = getopt_long(argc, argv, "+:n:p:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n': o->name = optarg; break;
-		case O_NET: r = split_csv(optarg, o->netbuf, sizeof(o->netbuf), &o->networks, "networks", err); break;
+		case O_NET: r = network_opt(o, optarg, err); break;
 		case 'p': r = str_list_add(&o->ports, optarg, "published ports", err); break;
 		case O_HOSTNAME: o->hostname = optarg; break;
 		case O_ALIAS: r = str_list_add(&o->aliases, optarg, "aliases", err); break;
@@ -438,7 +449,7 @@ static const struct {
 	{ "network connect", "Usage: podnet network connect [--ip IP] [--alias NAME]... [--mac-address MAC] NETWORK CONTAINER|POD\n" },
 	{ "network disconnect", "Usage: podnet network disconnect [-f] NETWORK CONTAINER|POD\n" },
 	{ "pod", "Usage: podnet pod create|ls|inspect|rm ...\n" },
-	{ "pod create", "Usage: podnet pod create --name POD [--network NET[,NET...]] [-p SPEC]... [--hostname H]\n"
+	{ "pod create", "Usage: podnet pod create --name POD [--network NET[,NET...]|none|host] [-p SPEC]... [--hostname H]\n"
 			"       [--network-alias A]... [--ip IP] [--mac-address MAC]\n"
 			"       [--add-host NAME:IP|NAME:host-gateway]... [--dns IP]...\n" },
 	{ "pod ls", "Usage: podnet pod ls [--format json]\n" },

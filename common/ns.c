@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sched.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -19,6 +20,15 @@ int pn_ns_open(pid_t pid, const char *type)
 	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, type);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
+}
+
+bool pn_ns_is_mine(int fd, const char *type)
+{
+	char path[64];
+	struct stat a, b;
+
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", type);
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 int pn_ns_join(int userns_fd, int netns_fd)

@@ -9,10 +9,18 @@
 #ifndef PODNET_NS_H
 #define PODNET_NS_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 /** pn_ns_open() - open /proc/@pid/ns/@type (O_CLOEXEC). Return: fd or -errno. */
 int pn_ns_open(pid_t pid, const char *type);
+
+/**
+ * pn_ns_is_mine() - whether the namespace open at @fd is the caller's own @type
+ * namespace (then there is nothing to join, and a rootless caller in U could not
+ * join it: the host's namespaces belong to the initial user namespace).
+ */
+bool pn_ns_is_mine(int fd, const char *type);
 
 /**
  * pn_ns_join() - join a user namespace (if @userns_fd >= 0) then a network namespace

@@ -367,6 +367,8 @@ char *netd_hosts_text(json_t *doc, json_t *pod_doc)
 	return buf;
 }
 
+const char *netd_host_resolv_conf = "/etc/resolv.conf";
+
 char *netd_resolv_text(const struct pn_paths *p, json_t *doc)
 {
 	json_t *nets = json_object_get(doc, "networks"), *att, *v;
@@ -405,13 +407,19 @@ char *netd_resolv_text(const struct pn_paths *p, json_t *doc)
 		}
 	}
 	if (servers == 0) {
-		/* no podnet resolver: the host's servers, minus loopback ones the container cannot reach */
+		/*
+		 * No podnet resolver: the host's servers, minus loopback ones the
+		 * container cannot reach; on the host's own network (--network host)
+		 * they are reachable, and often the only ones (systemd-resolved).
+		 */
+		bool host_net = strcmp(json_string_value(json_object_get(doc, "network_mode")) ?: "", "host") == 0;
 		_cleanup_free_ char *host = NULL;
 		char *line, *save = NULL;
 
-		if (pn_read_file("/etc/resolv.conf", 65536, &host, NULL) == 0) {
+		if (pn_read_file(netd_host_resolv_conf, 65536, &host, NULL) == 0) {
 			for (line = strtok_r(host, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-				if (strncmp(line, "nameserver", 10) == 0 && (strstr(line, " 127.") || strstr(line, " ::1")))
+				if (!host_net && strncmp(line, "nameserver", 10) == 0 &&
+				    (strstr(line, " 127.") || strstr(line, " ::1")))
 					continue;
 				if (len < cap - 256)
 					len += (size_t)snprintf(buf + len, cap - len, "%s\n", line);

@@ -42,7 +42,13 @@ int netd_attach_ips(json_t *att, struct pn_ip *ips, int max);
 
 /** netd_hosts_text() - /etc/hosts for a sandbox. Caller frees. */
 char *netd_hosts_text(json_t *doc, json_t *pod_doc);
-/** netd_resolv_text() - /etc/resolv.conf for a sandbox (gateways of DNS-enabled networks). */
+/**
+ * netd_resolv_text() - /etc/resolv.conf for a sandbox: the gateways of its
+ * DNS-enabled networks; without any, the host's servers (loopback ones only
+ * when the sandbox is on the host's network). Caller frees.
+ */
 char *netd_resolv_text(const struct pn_paths *p, json_t *doc);
+/** the host's resolv.conf that netd_resolv_text() reads (tests point it elsewhere) */
+extern const char *netd_host_resolv_conf;
 
 #endif

@@ -127,6 +127,20 @@ expect_eq "$((nsb + 1))" "$(ls "$PODNET_RUNTIME_DIR/ctr" | wc -l)" "sandboxes: t
 expect_ok $PODNET pod rm -f optpod
 expect_ok $PODNET network rm podopts
 
+t_case "a pod on --network none has loopback only; one on --network host the host's links"
+expect_ok $PODNET pod create --name nonepod --network none
+expect_ok $PODNET run --rm --pod nonepod -- sh -c 'ls /sys/class/net; hostname'
+expect_eq "lo
+nonepod" "$T_LAST" "a member of the pod without a network"
+expect_ok $PODNET pod create --name hostpod --network host
+want=$(ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\n' ' ')
+links="ip -o link show | awk -F': ' '{print \$2}' | sed 's/@.*//' | sort | tr '\n' ' '"
+expect_ok $PODNET run --rm --pod hostpod -- sh -c "$links"
+expect_eq "$want" "$T_LAST" "a member of the pod on the host's network"
+expect_ok $PODNET exec hostpod -- sh -c "$links; hostname"
+expect_eq "${want}hostpod" "$T_LAST" "exec into the pod on the host's network"
+expect_ok $PODNET pod rm -f nonepod hostpod
+
 t_case "nothing left"
 expect_ok $PODNET ps -a
 wait_for 5 t_no_podnet_procs

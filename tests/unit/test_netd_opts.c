@@ -286,6 +286,19 @@ static void test_pod_create(void **state)
 		assert_false(host_access);
 		json_decref(a);
 	}
+	{
+		char *argv[] = { "create", "--name", "p", "--network", "none", NULL };
+
+		assert_int_equal(parse_pod(argv, ARGC(argv), &o, &err), 0);
+		assert_true(o.network_none);
+		assert_int_equal(o.networks.n, 0);
+	}
+	{
+		char *argv[] = { "create", "--name", "p", "--network", "host", NULL };
+
+		assert_int_equal(parse_pod(argv, ARGC(argv), &o, &err), 0);
+		assert_true(o.network_host);
+	}
 	/* each refused with a message naming the problem */
 	{
 		static const struct {
@@ -306,6 +319,12 @@ static void test_pod_create(void **state)
 			{ { "create", "--name", "p", "--network-alias", "a b", NULL }, "invalid network alias" },
 			{ { "create", "--name", "p", "--network", "a b", NULL }, "invalid network name" },
 			{ { "create", "--name", "p", "--dns", NULL }, "needs a value" },
+			{ { "create", "--name", "p", "--network", "none,app", NULL }, "cannot be combined with other networks" },
+			{ { "create", "--name", "p", "--network", "host", "--network", "app", NULL },
+			  "cannot be combined with other networks" },
+			{ { "create", "--name", "p", "--network", "host", "-p", "80", NULL }, "--network host takes no -p" },
+			{ { "create", "--name", "p", "--network", "none", "--ip", "10.89.0.9", NULL },
+			  "conflicting options: ip and the network mode" },
 		};
 
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

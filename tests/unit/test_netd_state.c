@@ -196,6 +196,33 @@ static void test_hosts_text(void **state)
 	json_decref(member);
 }
 
+/* without a podnet resolver: the host's servers; loopback ones only on the host's network */
+static void test_resolv_text_host(void **state)
+{
+	char path[PATH_MAX];
+	json_t *doc;
+	char *t;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/host-resolv.conf", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("nameserver 127.0.0.53\nnameserver 192.0.2.1\nnameserver ::1\nsearch example.org\n", f);
+	fclose(f);
+	netd_host_resolv_conf = path;
+	doc = json_pack("{s:s, s:{}}", "network_mode", "none", "networks");
+	t = netd_resolv_text(&P, doc);
+	assert_string_equal(t, "nameserver 192.0.2.1\nsearch example.org\n");
+	free(t);
+	json_object_set_new(doc, "network_mode", json_string("host"));
+	t = netd_resolv_text(&P, doc);
+	assert_string_equal(t, "nameserver 127.0.0.53\nnameserver 192.0.2.1\nnameserver ::1\nsearch example.org\n");
+	free(t);
+	json_decref(doc);
+	netd_host_resolv_conf = "/etc/resolv.conf";
+}
+
 static void test_dns_records(void **state)
 {
 	char path[PATH_MAX];
@@ -433,6 +460,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip_and_lookup),
 		cmocka_unit_test(test_corrupt_files),
 		cmocka_unit_test(test_hosts_text),
+		cmocka_unit_test(test_resolv_text_host),
 		cmocka_unit_test(test_dns_records),
 		cmocka_unit_test(test_dns_records_internal),
 		cmocka_unit_test(test_dns_records_pieces),
