@@ -10,6 +10,8 @@
 
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -326,4 +328,79 @@ int cmd_exec(struct cli *c, int argc, char **argv)
 		if (errno != EINTR)
 			return cli_failf("wait: %s", strerror(errno));
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/*
+ * `logs [-f] CONTAINER`: the output of a detached container (run -d writes it
+ * to $RUN/ctr/ID/log; a foreground container's went to its terminal). -f
+ * follows it until the container stops.
+ */
+int cmd_logs(struct cli *c, int argc, char **argv)
+{
+	_cleanup_json_ json_t *doc = NULL;
+	_cleanup_close_ int fd = -1, ino = -1;
+	struct pn_err err = { 0 };
+	char path[PATH_MAX], dir[PATH_MAX], buf[65536];
+	bool follow = false;
+	int argi = 1;
+
+	for (; argi < argc && argv[argi][0] == '-'; argi++) {
+		if (strcmp(argv[argi], "-f") == 0 || strcmp(argv[argi], "--follow") == 0)
+			follow = true;
+		else if (strcmp(argv[argi], "--") == 0) {
+			argi++;
+			break;
+		} else
+			return cli_failf("logs: unknown option %s", argv[argi]);
+	}
+	if (argi != argc - 1)
+		return cli_failf("logs: give one container");
+	if (netd_sandbox_load(&c->paths, "container", argv[argi], &doc, &err) < 0)
+		return cli_fail(&err);
+	netd_sandbox_dir(&c->paths, json_string_value(json_object_get(doc, "id")), dir);
+	fd = open(pn_path(path, "%s/log", dir), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : cli_failf("%s: %s", path, strerror(errno));
+	if (follow) {
+		/* woken by writes; the container's end is checked between them */
+		ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+		if (ino >= 0 && inotify_add_watch(ino, path, IN_MODIFY) < 0) {
+			close(ino);
+			ino = -1;
+		}
+	}
+	fflush(stdout);
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n > 0) {
+			for (ssize_t off = 0, w; off < n; off += w) {
+				w = write(1, buf + off, (size_t)(n - off));
+				if (w < 0 && errno == EINTR)
+					w = 0;
+				else if (w < 0)
+					return cli_failf("writing the log: %s", strerror(errno));
+			}
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return cli_failf("%s: %s", path, strerror(errno));
+		if (!follow || !netd_sandbox_alive(doc)) {
+			/* what it wrote before it stopped is all there: one last read */
+			if (follow) {
+				follow = false;
+				continue;
+			}
+			return 0;
+		}
+		{
+			struct pollfd p = { .fd = ino, .events = POLLIN };
+
+			if (poll(&p, ino >= 0 ? 1 : 0, 250) > 0)
+				while (read(ino, buf, sizeof(buf)) > 0) {
+				}
+		}
+	}
 }

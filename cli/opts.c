@@ -462,6 +462,7 @@ static const struct {
 	{ "ps", "Usage: podnet ps [-a] [-q] [--format json|table]\n" },
 	{ "inspect", "Usage: podnet inspect CONTAINER...\n" },
 	{ "exec", "Usage: podnet exec CONTAINER|POD -- CMD [ARG...]\n" },
+	{ "logs", "Usage: podnet logs [-f] CONTAINER\n" },
 	{ "stop", "Usage: podnet stop [-t S] CONTAINER...\n" },
 	{ "rm", "Usage: podnet rm [-f] CONTAINER...\n" },
 	{ "info", "Usage: podnet info\n" },

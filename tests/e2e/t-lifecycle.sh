@@ -59,6 +59,21 @@ expect_ok $PODNET exec envd -- sh -c 'echo "$A"'
 expect_eq "2" "$T_LAST" "exec gets the container's -e, as podman exec does"
 expect_ok $PODNET rm -f envd
 
+t_case "logs shows a detached container's output; -f follows it until the container stops"
+expect_ok $PODNET run -d --name logd -- sh -c 'echo one; echo err >&2; sleep 1; echo two'
+wait_for 5 bash -c "$PODNET logs logd | grep -q one"
+expect_ok $PODNET logs -f logd
+expect_eq "one
+err
+two" "$T_LAST" "the whole output, once the container stopped"
+expect_ok $PODNET logs logd
+expect_eq "one
+err
+two" "$T_LAST" "the output of an exited container"
+expect_ok $PODNET rm logd
+expect_fail 125 $PODNET logs logd
+expect_match "no such container: logd" "$T_ERR"
+
 t_case "run -d returns at once; stop and rm"
 start=$SECONDS
 expect_ok $PODNET run -d --name d1 -- sleep 60
