@@ -344,7 +344,7 @@ static void test_pod_create(void **state)
 static void test_help(void **state)
 {
 	static const struct {
-		const char *argv[6], *want; /* want: the start of the text, or NULL for no help */
+		const char *argv[8], *want; /* want: the start of the text, or NULL for no help */
 	} cases[] = {
 		{ { "podnet", "network", "--help" }, "Usage: podnet network create|ls|" },
 		{ { "podnet", "network", "create", "--subnet", "10.9.0.0/24", "--help" }, "Usage: podnet network create [--subnet" },
