@@ -117,6 +117,14 @@ static int net_create(struct cli *c, int argc, char **argv)
 	r = net_create_opts_parse(argc, argv, &o, &err);
 	if (r == 0)
 		r = cli_lock(c, &err);
+	/* podman's --ignore: the network of that name stays as it is, whatever was asked */
+	if (r == 0 && o.ignore && netd_network_load(&c->paths, o.name, &net, NULL) == 0) {
+		json_decref(o.labels);
+		json_decref(o.options);
+		printf("%s\n", net.name);
+		netd_network_clear(&net);
+		return 0;
+	}
 	if (r == 0)
 		r = create(c, &o, &net, &err);
 	json_decref(o.labels);
@@ -210,6 +218,19 @@ static int net_ls(struct cli *c, int argc, char **argv)
 		}
 	}
 	netd_network_list_free(nets, n);
+	return 0;
+}
+
+/* `network exists NAME`: exit 0 or 1, as podman, for scripts */
+static int net_exists(struct cli *c, int argc, char **argv)
+{
+	struct netd_network net;
+
+	if (argc != 2)
+		return cli_failf("network exists: give one network name");
+	if (netd_network_load(&c->paths, argv[1], &net, NULL) < 0)
+		return 1;
+	netd_network_clear(&net);
 	return 0;
 }
 
@@ -526,13 +547,13 @@ int cmd_network(struct cli *c, int argc, char **argv)
 		const char *name;
 		int (*fn)(struct cli *, int, char **);
 	} subs[] = {
-		{ "create", net_create }, { "ls", net_ls }, { "list", net_ls }, { "inspect", net_inspect },
+		{ "create", net_create }, { "ls", net_ls }, { "list", net_ls }, { "inspect", net_inspect }, { "exists", net_exists },
 		{ "rm", net_rm }, { "remove", net_rm }, { "prune", net_prune }, { "connect", net_connect },
 		{ "disconnect", net_disconnect },
 	};
 
 	if (argc < 2)
-		return cli_failf("network: missing subcommand (create, ls, inspect, rm, prune, connect, disconnect)");
+		return cli_failf("network: missing subcommand (create, ls, inspect, exists, rm, prune, connect, disconnect)");
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
 		if (strcmp(argv[1], subs[i].name) == 0)
 			return subs[i].fn(c, argc - 1, argv + 1);

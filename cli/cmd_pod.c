@@ -156,6 +156,16 @@ static int pod_ls(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/* `pod exists POD`: exit 0 or 1, as podman, for scripts */
+static int pod_exists(struct cli *c, int argc, char **argv)
+{
+	_cleanup_json_ json_t *doc = NULL;
+
+	if (argc != 2)
+		return cli_failf("pod exists: give one pod");
+	return netd_sandbox_load(&c->paths, "pod", argv[1], &doc, NULL) < 0 ? 1 : 0;
+}
+
 static int pod_inspect(struct cli *c, int argc, char **argv)
 {
 	_cleanup_json_ json_t *arr = json_array();
@@ -273,13 +283,15 @@ static int pod_rm(struct cli *c, int argc, char **argv)
 int cmd_pod(struct cli *c, int argc, char **argv)
 {
 	if (argc < 2)
-		return cli_failf("pod: missing subcommand (create, ls, inspect, rm)");
+		return cli_failf("pod: missing subcommand (create, ls, inspect, exists, rm)");
 	if (strcmp(argv[1], "create") == 0)
 		return pod_create(c, argc - 1, argv + 1);
 	if (strcmp(argv[1], "ls") == 0 || strcmp(argv[1], "ps") == 0 || strcmp(argv[1], "list") == 0)
 		return pod_ls(c, argc - 1, argv + 1);
 	if (strcmp(argv[1], "inspect") == 0)
 		return pod_inspect(c, argc - 1, argv + 1);
+	if (strcmp(argv[1], "exists") == 0)
+		return pod_exists(c, argc - 1, argv + 1);
 	if (strcmp(argv[1], "rm") == 0)
 		return pod_rm(c, argc - 1, argv + 1);
 	return cli_failf("pod: unknown subcommand \"%s\"", argv[1]);

@@ -365,7 +365,7 @@ json_t *opts_add_hosts_json(const struct str_list *l, bool *host_access)
 
 int net_create_opts_parse(int argc, char **argv, struct netd_network_opts *o, struct pn_err *err)
 {
-	enum { O_SUBNET = 256, O_GW, O_RANGE, O_IPV6, O_INTERNAL, O_NODNS, O_LABEL, O_DRIVER, O_OPT, O_IFNAME };
+	enum { O_SUBNET = 256, O_GW, O_RANGE, O_IPV6, O_INTERNAL, O_NODNS, O_LABEL, O_DRIVER, O_OPT, O_IFNAME, O_IGNORE };
 	static const struct option longopts[] = {
 		{ "subnet", required_argument, NULL, O_SUBNET },
 		{ "gateway", required_argument, NULL, O_GW },
@@ -373,6 +373,7 @@ int net_create_opts_parse(int argc, char **argv, struct netd_network_opts *o, st
 		{ "ipv6", no_argument, NULL, O_IPV6 },
 		{ "internal", no_argument, NULL, O_INTERNAL },
 		{ "disable-dns", no_argument, NULL, O_NODNS },
+		{ "ignore", no_argument, NULL, O_IGNORE },
 		{ "label", required_argument, NULL, O_LABEL },
 		{ "driver", required_argument, NULL, O_DRIVER },
 		{ "opt", required_argument, NULL, O_OPT },
@@ -402,6 +403,7 @@ int net_create_opts_parse(int argc, char **argv, struct netd_network_opts *o, st
 		case O_IPV6: o->ipv6 = true; break;
 		case O_INTERNAL: o->internal = true; break;
 		case O_NODNS: o->disable_dns = true; break;
+		case O_IGNORE: o->ignore = true; break;
 		case O_IFNAME: o->bridge = optarg; break;
 		case 'd':
 		case O_DRIVER: o->driver = optarg; break;
@@ -438,17 +440,19 @@ int net_create_opts_parse(int argc, char **argv, struct netd_network_opts *o, st
 static const struct {
 	const char *cmd, *text;
 } usages[] = {
-	{ "network", "Usage: podnet network create|ls|inspect|rm|prune|connect|disconnect ...\n" },
+	{ "network", "Usage: podnet network create|ls|inspect|exists|rm|prune|connect|disconnect ...\n" },
 	{ "network create", "Usage: podnet network create [--subnet CIDR]... [--gateway IP]... [--ip-range CIDR] [--ipv6]\n"
 			    "       [--internal] [--disable-dns] [--label K=V]... [--driver bridge] [--opt mtu=N]\n"
-			    "       [--interface-name BR] NAME\n" },
+			    "       [--interface-name BR] [--ignore] NAME\n" },
+	{ "network exists", "Usage: podnet network exists NAME\n" },
 	{ "network ls", "Usage: podnet network ls [-q] [--format json|table] [--filter name=...|label=K[=V]|driver=...]\n" },
 	{ "network inspect", "Usage: podnet network inspect NAME...\n" },
 	{ "network rm", "Usage: podnet network rm [-f] NAME...\n" },
 	{ "network prune", "Usage: podnet network prune [-f]\n" },
 	{ "network connect", "Usage: podnet network connect [--ip IP] [--alias NAME]... [--mac-address MAC] NETWORK CONTAINER|POD\n" },
 	{ "network disconnect", "Usage: podnet network disconnect [-f] NETWORK CONTAINER|POD\n" },
-	{ "pod", "Usage: podnet pod create|ls|inspect|rm ...\n" },
+	{ "pod", "Usage: podnet pod create|ls|inspect|exists|rm ...\n" },
+	{ "pod exists", "Usage: podnet pod exists POD\n" },
 	{ "pod create", "Usage: podnet pod create --name POD [--network NET[,NET...]|none|host] [-p SPEC]... [--hostname H]\n"
 			"       [--network-alias A]... [--ip IP] [--mac-address MAC]\n"
 			"       [--add-host NAME:IP|NAME:host-gateway]... [--dns IP]...\n" },

@@ -48,6 +48,7 @@ struct netd_network_opts {
 	const char *bridge;
 	const char *driver;
 	bool ipv6, internal, disable_dns;
+	bool ignore;     /* --ignore: an existing network of that name is no error (the CLI's) */
 	json_t *labels;  /* borrowed */
 	json_t *options; /* borrowed, string values: mtu=N */
 };

@@ -51,8 +51,8 @@ fails_with "pod create: unknown option --bogus" $PODNET pod create --name p --bo
 expect_eq "$before" "$(snapshot)" "state after unknown names"
 
 t_case "--help after a command or subcommand shows its synopsis, and does nothing"
-for cmd in "network" "network create" "network ls" "network inspect" "network rm" "network prune" "network connect" \
-  "network disconnect" "pod" "pod create" "pod ls" "pod inspect" "pod rm" "run" "ps" "inspect" "exec" "logs" "stop" "rm" \
+for cmd in "network" "network create" "network ls" "network inspect" "network exists" "network rm" "network prune" "network connect" \
+  "network disconnect" "pod" "pod create" "pod ls" "pod inspect" "pod exists" "pod rm" "run" "ps" "inspect" "exec" "logs" "stop" "rm" \
   "info" "system" "system check" "system reset"; do
   # shellcheck disable=SC2086 # the words of the command
   expect_ok $PODNET $cmd --help

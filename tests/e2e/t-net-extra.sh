@@ -123,6 +123,20 @@ expect_eq "" "$T_LAST" "sgx resolved for v6b with sgw's address"
 expect_ok $PODNET rm -f sgl sgx sgw
 expect_ok $PODNET network rm sgo
 
+t_case "network exists answers 0 or 1; create --ignore keeps an existing network as it is"
+expect_fail 1 $PODNET network exists nosuchnet
+expect_eq "" "$T_ERR" "no message for a network that does not exist"
+expect_ok $PODNET network create --subnet 10.93.0.0/24 keepme
+expect_ok $PODNET network exists keepme
+expect_ok $PODNET network create --subnet 10.94.0.0/24 --ignore keepme
+expect_eq "keepme" "$T_LAST" "create --ignore prints the name"
+expect_ok $PODNET network inspect keepme
+expect_match '"subnet": "10\.93\.0\.0/24"' "$T_LAST" "the existing definition is kept"
+expect_fail 125 $PODNET network create keepme
+expect_match "already exists" "$T_ERR" "without --ignore"
+expect_ok $PODNET network rm keepme
+expect_fail 1 $PODNET network exists keepme
+
 t_case "--network none gives only loopback, --network host the host's links; exec enters both"
 expect_ok $PODNET run -d --name nonet --network none -- sleep 60
 expect_ok $PODNET exec nonet -- sh -c 'ls /sys/class/net'

@@ -139,7 +139,9 @@ expect_ok $PODNET run --rm --pod hostpod -- sh -c "$links"
 expect_eq "$want" "$T_LAST" "a member of the pod on the host's network"
 expect_ok $PODNET exec hostpod -- sh -c "$links; hostname"
 expect_eq "${want}hostpod" "$T_LAST" "exec into the pod on the host's network"
+expect_ok $PODNET pod exists nonepod
 expect_ok $PODNET pod rm -f nonepod hostpod
+expect_fail 1 $PODNET pod exists nonepod
 
 t_case "nothing left"
 expect_ok $PODNET ps -a
