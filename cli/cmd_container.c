@@ -404,3 +404,68 @@ int cmd_logs(struct cli *c, int argc, char **argv)
 		}
 	}
 }
+
+/*
+ * `port CONTAINER|POD [PORT[/PROTO]]`, as podman port: every published port as
+ * "80/tcp -> 0.0.0.0:8080" (a range, port by port), or the host ends of one.
+ * A pod member's ports are its pod's.
+ */
+int cmd_port(struct cli *c, int argc, char **argv)
+{
+	_cleanup_json_ json_t *doc = NULL, *pod = NULL;
+	struct pn_err err = { 0 };
+	long want = 0;
+	char want_proto[8] = "tcp";
+	const char *podname;
+	json_t *ports, *p;
+	size_t i;
+	int found = 0;
+
+	if (argc < 2 || argc > 3)
+		return cli_failf("port: usage: podnet port CONTAINER|POD [PORT[/PROTO]]");
+	if (argc == 3) {
+		char *end;
+
+		want = strtol(argv[2], &end, 10);
+		if (want < 1 || want > 65535 || (*end && (*end != '/' || (strcmp(end + 1, "tcp") && strcmp(end + 1, "udp")))))
+			return cli_failf("port: invalid port \"%s\": want PORT or PORT/tcp or PORT/udp", argv[2]);
+		if (*end)
+			snprintf(want_proto, sizeof(want_proto), "%s", end + 1);
+	}
+	if (netd_sandbox_load(&c->paths, "container", argv[1], &doc, &err) == -ENOENT) {
+		struct pn_err perr = { 0 };
+
+		if (netd_sandbox_load(&c->paths, "pod", argv[1], &doc, &perr) == 0)
+			pn_err_clear(&err);
+	}
+	if (!doc)
+		return cli_fail(&err);
+	podname = json_string_value(json_object_get(doc, "pod"));
+	if (podname && *podname && netd_sandbox_load(&c->paths, "pod", podname, &pod, NULL) == 0)
+		ports = json_object_get(pod, "ports");
+	else
+		ports = json_object_get(doc, "ports");
+	json_array_foreach(ports, i, p) {
+		const char *hip = json_string_value(json_object_get(p, "host_ip"));
+		json_int_t hp = json_integer_value(json_object_get(p, "host_port"));
+		json_int_t cp = json_integer_value(json_object_get(p, "container_port"));
+		json_int_t range = json_integer_value(json_object_get(p, "range"));
+		const char *proto = json_string_value(json_object_get(p, "protocol")) ?: "tcp";
+		char host[64];
+
+		if (!hip || !*hip)
+			hip = "0.0.0.0";
+		snprintf(host, sizeof(host), strchr(hip, ':') ? "[%s]" : "%s", hip);
+		for (json_int_t k = 0; k < (range > 1 ? range : 1); k++) {
+			if (!want) {
+				printf("%lld/%s -> %s:%lld\n", (long long)(cp + k), proto, host, (long long)(hp + k));
+			} else if (cp + k == want && strcmp(proto, want_proto) == 0) {
+				printf("%s:%lld\n", host, (long long)(hp + k));
+				found++;
+			}
+		}
+	}
+	if (want && !found)
+		return cli_failf("failed to find published port \"%ld/%s\"", want, want_proto);
+	return 0;
+}

@@ -28,6 +28,7 @@ static const struct command commands[] = {
 	{ "inspect", cmd_inspect, "show a container as JSON" },
 	{ "exec", cmd_exec, "run a command in a running container" },
 	{ "logs", cmd_logs, "show the output of a detached container" },
+	{ "port", cmd_port, "list a container's published ports" },
 	{ "stop", cmd_stop, "stop containers" },
 	{ "rm", cmd_rm, "remove containers" },
 	{ "info", cmd_info, "show the state of the infrastructure" },

@@ -467,6 +467,7 @@ static const struct {
 	{ "inspect", "Usage: podnet inspect CONTAINER...\n" },
 	{ "exec", "Usage: podnet exec CONTAINER|POD -- CMD [ARG...]\n" },
 	{ "logs", "Usage: podnet logs [-f] CONTAINER\n" },
+	{ "port", "Usage: podnet port CONTAINER|POD [PORT[/PROTO]]\n" },
 	{ "stop", "Usage: podnet stop [-t S] CONTAINER...\n" },
 	{ "rm", "Usage: podnet rm [-f] CONTAINER...\n" },
 	{ "info", "Usage: podnet info\n" },

@@ -3,7 +3,7 @@
 # Published ports through the podnet CLI: `run -p` and `pod create -p`,
 # loopback IPv4/IPv6, automatic host ports, conflicts that leave nothing
 # behind, the client address seen in the container, a killed forwarder
-# restarted by the next `podnet ps`.
+# restarted by the next `podnet ps`, `podnet port`.
 . "$(dirname "$0")/lib.sh"
 t_on_exit "$PODNET system reset -f"
 base=$(t_free_port_base 4)
@@ -31,6 +31,12 @@ port=$($PODNET inspect auto | python3 -c 'import json,sys; print(json.load(sys.s
 [[ "$port" -gt 0 ]] || t_fail "no port chosen"
 wait_for 5 get "127.0.0.1:$port"
 expect_eq "auto-here" "$(get "127.0.0.1:$port")"
+expect_ok $PODNET port auto
+expect_eq "7000/tcp -> 0.0.0.0:$port" "$T_LAST" "podnet port lists it, as podman port"
+expect_ok $PODNET port auto 7000/tcp
+expect_eq "0.0.0.0:$port" "$T_LAST" "podnet port CONTAINER PORT"
+expect_fail 125 $PODNET port auto 7001
+expect_match 'failed to find published port "7001/tcp"' "$T_ERR"
 
 t_case "a port in use is a clear error and nothing is left"
 expect_fail 125 $PODNET run -d --name clash -p "$base:7000" -- sleep 60
@@ -47,6 +53,8 @@ expect_ok $PODNET pod create --name mypod -p "$((base + 1)):8000"
 expect_ok $PODNET run -d --pod mypod --name api -- socat -T5 TCP-LISTEN:8000,reuseaddr,fork SYSTEM:'echo api-in-pod'
 wait_for 5 get "127.0.0.1:$((base + 1))"
 expect_eq "api-in-pod" "$(get "127.0.0.1:$((base + 1))")"
+expect_ok $PODNET port api
+expect_eq "8000/tcp -> 0.0.0.0:$((base + 1))" "$T_LAST" "a member's ports are its pod's"
 
 t_case "kill -9 of a forwarder: ps reports and restarts it"
 pf=$(cut -d' ' -f1 "$PODNET_RUNTIME_DIR"/ctr/$($PODNET inspect web | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')/portfwd.pid)
