@@ -181,28 +181,71 @@ static int stop_one(struct cli *c, const char *kind, const char *ref, int timeou
 	return 0;
 }
 
+/*
+ * The containers a stop or rm names: @n references, or with @all every
+ * container (only the running ones for stop). Return: a new array of names,
+ * NULL when nothing was named (an empty array when --all finds none).
+ */
+static json_t *targets(struct cli *c, bool all, bool running_only, int n, char **refs)
+{
+	json_t *out, *doc, *list = NULL;
+	size_t i;
+
+	if (!all) {
+		if (n == 0)
+			return NULL;
+		out = json_array();
+		for (int j = 0; j < n; j++)
+			json_array_append_new(out, json_string(refs[j]));
+		return out;
+	}
+	if (n > 0)
+		return NULL;
+	out = json_array();
+	netd_sandbox_list(&c->paths, "container", &list, NULL);
+	json_array_foreach(list, i, doc) {
+		const char *name = json_string_value(json_object_get(doc, "name"));
+
+		if (name && (!running_only || netd_sandbox_alive(doc)))
+			json_array_append_new(out, json_string(name));
+	}
+	json_decref(list);
+	return out;
+}
+
 int cmd_stop(struct cli *c, int argc, char **argv)
 {
-	static const struct option longopts[] = { { "time", required_argument, NULL, 't' }, { NULL, 0, NULL, 0 } };
+	static const struct option longopts[] = { { "time", required_argument, NULL, 't' },
+						  { "all", no_argument, NULL, 'a' },
+						  { NULL, 0, NULL, 0 } };
+	_cleanup_json_ json_t *names = NULL;
 	struct pn_err err = { 0 };
 	int timeout = -1, ch, rc = 0;
+	bool all = false;
+	json_t *v;
+	size_t i;
 
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+t:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+t:a", longopts, NULL)) != -1) {
 		char *end;
 
+		if (ch == 'a') {
+			all = true;
+			continue;
+		}
 		if (ch != 't')
 			return cli_failf("stop: unknown option %s", opts_bad_option(argc, argv));
 		timeout = (int)strtol(optarg, &end, 10);
 		if (*end || timeout < 0)
 			return cli_failf("invalid timeout \"%s\"", optarg);
 	}
-	if (optind >= argc)
-		return cli_failf("stop: give at least one container");
-	for (int i = optind; i < argc; i++) {
+	names = targets(c, all, true, argc - optind, argv + optind);
+	if (!names)
+		return cli_failf("stop: give at least one container, or --all");
+	json_array_foreach(names, i, v) {
 		pn_err_clear(&err);
-		if (stop_one(c, "container", argv[i], timeout, false, &err) < 0)
+		if (stop_one(c, "container", json_string_value(v), timeout, false, &err) < 0)
 			rc = cli_fail(&err);
 	}
 	return rc;
@@ -210,37 +253,56 @@ int cmd_stop(struct cli *c, int argc, char **argv)
 
 int cmd_rm(struct cli *c, int argc, char **argv)
 {
+	static const struct option longopts[] = { { "force", no_argument, NULL, 'f' },
+						  { "all", no_argument, NULL, 'a' },
+						  { NULL, 0, NULL, 0 } };
+	_cleanup_json_ json_t *names = NULL;
 	struct pn_err err = { 0 };
-	bool force;
-	int first = opts_force(argc, argv, &force), rc = 0;
-	if (first >= argc)
-		return cli_failf("rm: give at least one container");
-	for (int i = first; i < argc; i++) {
+	bool force = false, all = false;
+	int ch, rc = 0;
+	json_t *v;
+	size_t k;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+fa", longopts, NULL)) != -1) {
+		if (ch == 'f')
+			force = true;
+		else if (ch == 'a')
+			all = true;
+		else
+			return cli_failf("rm: unknown option %s", opts_bad_option(argc, argv));
+	}
+	names = targets(c, all, false, argc - optind, argv + optind);
+	if (!names)
+		return cli_failf("rm: give at least one container, or --all");
+	json_array_foreach(names, k, v) {
+		const char *ref = json_string_value(v);
 		json_t *doc = NULL;
 
 		pn_err_clear(&err);
-		if (netd_sandbox_load(&c->paths, "container", argv[i], &doc, &err) < 0) {
+		if (netd_sandbox_load(&c->paths, "container", ref, &doc, &err) < 0) {
 			rc = cli_fail(&err);
 			continue;
 		}
 		if (netd_sandbox_alive(doc)) {
 			if (!force) {
 				json_decref(doc);
-				rc = cli_failf("container %s is running: stop it first or use rm -f", argv[i]);
+				rc = cli_failf("container %s is running: stop it first or use rm -f", ref);
 				continue;
 			}
-			stop_one(c, "container", argv[i], 0, true, NULL);
+			stop_one(c, "container", ref, 0, true, NULL);
 		}
 		json_decref(doc);
 		doc = NULL;
 		if (cli_lock(c, &err) < 0)
 			return cli_fail(&err);
-		if (netd_sandbox_load(&c->paths, "container", argv[i], &doc, NULL) == 0) {
+		if (netd_sandbox_load(&c->paths, "container", ref, &doc, NULL) == 0) {
 			cli_teardown(c, doc, true, 137, NULL);
 			json_decref(doc);
 		}
 		cli_unlock(c);
-		printf("%s\n", argv[i]);
+		printf("%s\n", ref);
 	}
 	return rc;
 }

@@ -87,6 +87,24 @@ expect_match "already in use" "$T_ERR"
 expect_ok $PODNET rm d1
 expect_fail 125 $PODNET inspect d1
 
+t_case "stop -a and rm -a: every container; rm -a refuses running ones without -f"
+expect_ok $PODNET run -d --name all1 -- sleep 60
+expect_ok $PODNET run -d --name all2 -- sleep 60
+expect_ok $PODNET run --name all3 -- true
+expect_fail 125 $PODNET rm -a
+expect_match "container all[12] is running" "$T_ERR"
+expect_ok $PODNET ps -a --format json
+expect_eq "all1 all2" "$(python3 -c 'import json,sys; print(" ".join(sorted(d["name"] for d in json.load(sys.stdin))))' <<<"$T_LAST")" "left by rm -a: the running ones"
+expect_ok $PODNET stop -a -t 0
+expect_eq exited "$(state_of all1)"
+expect_eq exited "$(state_of all2)"
+expect_ok $PODNET run -d --name all4 -- sleep 60
+expect_ok $PODNET rm -af
+expect_ok $PODNET ps -a -q
+expect_eq "" "$T_LAST" "containers after rm -af"
+expect_fail 125 $PODNET rm -a all4
+expect_match "give at least one container, or --all" "$T_ERR"
+
 t_case "run -d of a command that cannot run fails like podman, the container stays exited"
 expect_fail 127 $PODNET run -d --name nx -- /no/such/program
 expect_match "cannot run /no/such/program: No such file or directory" "$T_ERR"
