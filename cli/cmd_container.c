@@ -94,7 +94,7 @@ int cmd_ps(struct cli *c, int argc, char **argv)
 		return 0;
 	}
 	if (!quiet)
-		printf("%-12s  %-20s  %-10s  %-28s  %s\n", "CONTAINER ID", "NAMES", "STATUS", "NETWORKS", "PORTS");
+		printf("%-12s  %-20s  %-14s  %-28s  %s\n", "CONTAINER ID", "NAMES", "STATUS", "NETWORKS", "PORTS");
 	json_array_foreach(out, i, doc) {
 		char nets[256] = "", ports[512], status[48];
 		size_t len = 0;
@@ -117,7 +117,7 @@ int cmd_ps(struct cli *c, int argc, char **argv)
 			snprintf(status, sizeof(status), "%s", display_state(doc));
 		if (json_is_false(json_object_get(doc, "portfwd_alive")))
 			strncat(status, ",ports down", sizeof(status) - strlen(status) - 1);
-		printf("%-12.12s  %-20s  %-10s  %-28s  %s\n", json_string_value(json_object_get(doc, "id")),
+		printf("%-12.12s  %-20s  %-14s  %-28s  %s\n", json_string_value(json_object_get(doc, "id")),
 		       json_string_value(json_object_get(doc, "name")), status, nets, ports);
 	}
 	json_decref(out);
