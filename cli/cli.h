@@ -94,6 +94,11 @@ int cmd_stop(struct cli *c, int argc, char **argv);
 int cmd_rm(struct cli *c, int argc, char **argv);
 int cmd_exec(struct cli *c, int argc, char **argv);
 int cmd_logs(struct cli *c, int argc, char **argv);
+/**
+ * cli_rm_one() - remove container @ref (a running one only with @force: it is
+ * killed at once). Return: 0, -ENOENT when there is none, -EBUSY when it runs.
+ */
+int cli_rm_one(struct cli *c, const char *ref, bool force, struct pn_err *err);
 int cmd_port(struct cli *c, int argc, char **argv);
 int cmd_info(struct cli *c, int argc, char **argv);
 int cmd_system(struct cli *c, int argc, char **argv);

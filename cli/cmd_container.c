@@ -251,6 +251,34 @@ int cmd_stop(struct cli *c, int argc, char **argv)
 	return rc;
 }
 
+int cli_rm_one(struct cli *c, const char *ref, bool force, struct pn_err *err)
+{
+	json_t *doc = NULL;
+	int r;
+
+	r = netd_sandbox_load(&c->paths, "container", ref, &doc, err);
+	if (r < 0)
+		return r;
+	if (netd_sandbox_alive(doc)) {
+		json_decref(doc);
+		if (!force)
+			return pn_err_set(err, EBUSY, "container %s is running: stop it first or use rm -f", ref);
+		stop_one(c, "container", ref, 0, true, NULL);
+	} else {
+		json_decref(doc);
+	}
+	doc = NULL;
+	r = cli_lock(c, err);
+	if (r < 0)
+		return r;
+	if (netd_sandbox_load(&c->paths, "container", ref, &doc, NULL) == 0) {
+		cli_teardown(c, doc, true, 137, NULL);
+		json_decref(doc);
+	}
+	cli_unlock(c);
+	return 0;
+}
+
 int cmd_rm(struct cli *c, int argc, char **argv)
 {
 	static const struct option longopts[] = { { "force", no_argument, NULL, 'f' },
@@ -277,32 +305,11 @@ int cmd_rm(struct cli *c, int argc, char **argv)
 	if (!names)
 		return cli_failf("rm: give at least one container, or --all");
 	json_array_foreach(names, k, v) {
-		const char *ref = json_string_value(v);
-		json_t *doc = NULL;
-
 		pn_err_clear(&err);
-		if (netd_sandbox_load(&c->paths, "container", ref, &doc, &err) < 0) {
+		if (cli_rm_one(c, json_string_value(v), force, &err) < 0)
 			rc = cli_fail(&err);
-			continue;
-		}
-		if (netd_sandbox_alive(doc)) {
-			if (!force) {
-				json_decref(doc);
-				rc = cli_failf("container %s is running: stop it first or use rm -f", ref);
-				continue;
-			}
-			stop_one(c, "container", ref, 0, true, NULL);
-		}
-		json_decref(doc);
-		doc = NULL;
-		if (cli_lock(c, &err) < 0)
-			return cli_fail(&err);
-		if (netd_sandbox_load(&c->paths, "container", ref, &doc, NULL) == 0) {
-			cli_teardown(c, doc, true, 137, NULL);
-			json_decref(doc);
-		}
-		cli_unlock(c);
-		printf("%s\n", ref);
+		else
+			printf("%s\n", json_string_value(v));
 	}
 	return rc;
 }

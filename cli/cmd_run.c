@@ -405,6 +405,13 @@ int cmd_run(struct cli *c, int argc, char **argv)
 	r = helpers_validate_ports(c, &o, &err);
 	if (r < 0)
 		return cli_fail(&err);
+	/* --replace: a container holding the name goes first, as with rm -f */
+	if (o.replace && o.name) {
+		r = cli_rm_one(c, o.name, true, &err);
+		if (r < 0 && r != -ENOENT)
+			return cli_fail(&err);
+		pn_err_clear(&err);
+	}
 	if (o.detach)
 		return run_detached(c, &o);
 	r = start(c, &o, -1, &doc, &init, NULL, &err);

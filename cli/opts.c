@@ -174,13 +174,14 @@ static int check_net_opts(const struct run_opts *o, struct pn_err *err)
 
 int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err)
 {
-	enum { O_NAME = 256, O_POD, O_NET, O_ALIAS, O_IP, O_MAC, O_HOSTNAME, O_ADDHOST, O_RM, O_DNS, O_STOPT };
+	enum { O_NAME = 256, O_POD, O_NET, O_ALIAS, O_IP, O_MAC, O_HOSTNAME, O_ADDHOST, O_RM, O_DNS, O_STOPT, O_REPLACE };
 	static const struct option longopts[] = {
 		{ "detach", no_argument, NULL, 'd' },
 		{ "interactive", no_argument, NULL, 'i' },
 		{ "tty", no_argument, NULL, 't' },
 		{ "env", required_argument, NULL, 'e' },
 		{ "rm", no_argument, NULL, O_RM },
+		{ "replace", no_argument, NULL, O_REPLACE },
 		{ "name", required_argument, NULL, O_NAME },
 		{ "pod", required_argument, NULL, O_POD },
 		{ "network", required_argument, NULL, O_NET },
@@ -215,6 +216,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 			r = str_list_add(&o->env, optarg, "--env entries", err);
 			break;
 		case O_RM: o->rm = true; break;
+		case O_REPLACE: o->replace = true; break;
 		case O_NAME: o->name = optarg; break;
 		case O_POD: o->pod = optarg; break;
 		case O_NET: r = network_opt(o, optarg, err); break;
@@ -459,7 +461,7 @@ static const struct {
 	{ "pod ls", "Usage: podnet pod ls [--format json]\n" },
 	{ "pod inspect", "Usage: podnet pod inspect POD...\n" },
 	{ "pod rm", "Usage: podnet pod rm [-f] POD...\n" },
-	{ "run", "Usage: podnet run [-d] [--rm] [-i] [-t] [--name NAME] [--pod POD] [--network NET[,NET...]|none|host]\n"
+	{ "run", "Usage: podnet run [-d] [--rm] [-i] [-t] [--name NAME [--replace]] [--pod POD] [--network NET[,NET...]|none|host]\n"
 		 "       [--network-alias A]... [--ip IP] [--mac-address MAC] [--hostname H]\n"
 		 "       [--add-host NAME:IP|NAME:host-gateway]... [--dns IP]... [-p SPEC]... [-e NAME[=VALUE]]...\n"
 		 "       [--stop-timeout S] -- CMD [ARG...]\n" },

@@ -20,7 +20,7 @@ struct str_list {
 };
 
 struct run_opts {
-	bool detach, rm, interactive, tty;
+	bool detach, rm, interactive, tty, replace;
 	const char *name, *pod, *hostname, *ip, *mac;
 	struct str_list networks;   /* split on ',' */
 	struct str_list aliases, add_hosts, ports, dns;

@@ -87,6 +87,17 @@ expect_match "already in use" "$T_ERR"
 expect_ok $PODNET rm d1
 expect_fail 125 $PODNET inspect d1
 
+t_case "run --replace removes the container holding the name first"
+expect_ok $PODNET run -d --name rep -- sleep 60
+first=$T_LAST
+expect_fail 125 $PODNET run -d --name rep -- sleep 60
+expect_ok $PODNET run -d --replace --name rep -- sleep 60
+second=$T_LAST
+[[ $first != "$second" ]] || t_fail "the same container after --replace"
+expect_eq "$second" "$($PODNET inspect rep | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')" "rep is the new one"
+expect_fail 125 $PODNET inspect "$first"
+expect_ok $PODNET rm -f rep
+
 t_case "stop -a and rm -a: every container; rm -a refuses running ones without -f"
 expect_ok $PODNET run -d --name all1 -- sleep 60
 expect_ok $PODNET run -d --name all2 -- sleep 60
