@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #define NETD_NFNL_BUF 16384
-#define NETD_NFNL_NEST_MAX 4
+#define NETD_NFNL_NEST_MAX 6
 
 struct netd_nfnl_batch {
 	char buf[NETD_NFNL_BUF] __attribute__((aligned(4)));

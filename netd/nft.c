@@ -6,6 +6,10 @@
 
 #include "nftrun.h"
 #include "podnet_slirp.h"
+#include <stdlib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <errno.h>
 #include <string.h>
 #include <net/if.h>
 #include <linux/netfilter.h>
@@ -405,6 +409,114 @@ static int run_json(json_t *doc, struct pn_err *err)
 	return 0;
 }
 
+/* one expression of a raw rule: NFTA_LIST_ELEM { NAME, DATA { ... } } */
+static void rexpr_begin(struct netd_nfnl_batch *b, const char *name)
+{
+	netd_nfnl_nest(b, NFTA_LIST_ELEM);
+	netd_nfnl_attr_str(b, NFTA_EXPR_NAME, name);
+	netd_nfnl_nest(b, NFTA_EXPR_DATA);
+}
+
+static void rexpr_end(struct netd_nfnl_batch *b)
+{
+	netd_nfnl_nest_end(b);
+	netd_nfnl_nest_end(b);
+}
+
+static void rattr_u32(struct netd_nfnl_batch *b, uint16_t type, uint32_t v)
+{
+	uint32_t be = htonl(v);
+
+	netd_nfnl_attr(b, type, &be, sizeof(be));
+}
+
+static void rexpr_meta(struct netd_nfnl_batch *b, uint32_t key, uint32_t dreg)
+{
+	rexpr_begin(b, "meta");
+	rattr_u32(b, NFTA_META_KEY, key);
+	rattr_u32(b, NFTA_META_DREG, dreg);
+	rexpr_end(b);
+}
+
+static void rexpr_payload(struct netd_nfnl_batch *b, uint32_t base, uint32_t offset, uint32_t len, uint32_t dreg)
+{
+	rexpr_begin(b, "payload");
+	rattr_u32(b, NFTA_PAYLOAD_DREG, dreg);
+	rattr_u32(b, NFTA_PAYLOAD_BASE, base);
+	rattr_u32(b, NFTA_PAYLOAD_OFFSET, offset);
+	rattr_u32(b, NFTA_PAYLOAD_LEN, len);
+	rexpr_end(b);
+}
+
+static void rexpr_cmp_eq(struct netd_nfnl_batch *b, const void *data, size_t len)
+{
+	rexpr_begin(b, "cmp");
+	rattr_u32(b, NFTA_CMP_SREG, NFT_REG_1);
+	rattr_u32(b, NFTA_CMP_OP, NFT_CMP_EQ);
+	netd_nfnl_nest(b, NFTA_CMP_DATA);
+	netd_nfnl_attr(b, NFTA_DATA_VALUE, data, len);
+	netd_nfnl_nest_end(b);
+	rexpr_end(b);
+}
+
+/*
+ * The source guard's rule for neighbour advertisements, appended to the chain
+ * that the ruleset above (re)creates:
+ *
+ *   ether type ip6 meta l4proto ipv6-icmp icmpv6 type nd-neighbor-advert
+ *     meta iifname . @th,64,128 != @port_addrs6 drop
+ *
+ * The target of an advertisement is what a neighbour cache learns, whatever
+ * the packet's source: from a link-local source (allowed, for neighbour
+ * discovery) a container could announce another's address and take its
+ * traffic from the gateway and the other containers. ARP's sender address is
+ * guarded the same way. nft 1.0.6 has no name for the target field, and its
+ * front end refuses a raw payload against the set's address type, so the
+ * rule is sent as a raw nfnetlink message; the kernel compares bytes.
+ */
+static int nd_guard_rule(struct pn_err *err)
+{
+	static const uint8_t ip6[2] = { 0x86, 0xdd }, icmp6 = IPPROTO_ICMPV6, na = 136;
+	struct netd_nfnl_batch *b = malloc(sizeof(*b));
+	int r;
+
+	if (!b)
+		return pn_err_set(err, ENOMEM, "out of memory");
+	netd_nfnl_begin(b);
+	netd_nfnl_msg(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, NFPROTO_BRIDGE);
+	netd_nfnl_attr_str(b, NFTA_RULE_TABLE, TABLE);
+	netd_nfnl_attr_str(b, NFTA_RULE_CHAIN, NETD_NFT_GUARD_CHAIN);
+	netd_nfnl_nest(b, NFTA_RULE_EXPRESSIONS);
+	rexpr_meta(b, NFT_META_PROTOCOL, NFT_REG_1);
+	rexpr_cmp_eq(b, ip6, sizeof(ip6));
+	rexpr_meta(b, NFT_META_L4PROTO, NFT_REG_1);
+	rexpr_cmp_eq(b, &icmp6, 1);
+	rexpr_payload(b, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1, NFT_REG_1);
+	rexpr_cmp_eq(b, &na, 1);
+	/* the set's key: the port's name in 16 bytes (NFT_REG_1), the address (NFT_REG_2) */
+	rexpr_meta(b, NFT_META_IIFNAME, NFT_REG_1);
+	rexpr_payload(b, NFT_PAYLOAD_TRANSPORT_HEADER, 8, 16, NFT_REG_2);
+	rexpr_begin(b, "lookup");
+	netd_nfnl_attr_str(b, NFTA_LOOKUP_SET, NETD_NFT_PORT_ADDRS6);
+	rattr_u32(b, NFTA_LOOKUP_SREG, NFT_REG_1);
+	rattr_u32(b, NFTA_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
+	rexpr_end(b);
+	rexpr_begin(b, "immediate");
+	rattr_u32(b, NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
+	netd_nfnl_nest(b, NFTA_IMMEDIATE_DATA);
+	netd_nfnl_nest(b, NFTA_DATA_VERDICT);
+	rattr_u32(b, NFTA_VERDICT_CODE, NF_DROP);
+	netd_nfnl_nest_end(b);
+	netd_nfnl_nest_end(b);
+	rexpr_end(b);
+	netd_nfnl_nest_end(b);
+	r = netd_nfnl_commit(b);
+	free(b);
+	if (r < 0)
+		return pn_err_set(err, -r, "nftables: cannot add the neighbour advertisement guard: %s", strerror(-r));
+	return 0;
+}
+
 int netd_nft_apply(const struct netd_network *nets, size_t n, struct pn_err *err)
 {
 	return netd_nft_apply_uplink(nets, n, NULL, err);
@@ -414,8 +526,9 @@ int netd_nft_apply_uplink(const struct netd_network *nets, size_t n, const char 
 			  struct pn_err *err)
 {
 	_cleanup_json_ json_t *doc = netd_nft_ruleset_uplink(nets, n, uplink);
+	int r = run_json(doc, err);
 
-	return run_json(doc, err);
+	return r < 0 ? r : nd_guard_rule(err);
 }
 
 int netd_nft_remove(struct pn_err *err)
@@ -614,10 +727,12 @@ int netd_nft_apply_opts(const struct netd_network *nets, size_t n, const struct 
 			struct pn_err *err)
 {
 	_cleanup_json_ json_t *doc = netd_nft_ruleset_opts(nets, n, opts);
+	int r;
 
 	if (!doc)
 		return pn_err_set(err, EINVAL, "invalid port mapping");
-	return run_json(doc, err);
+	r = run_json(doc, err);
+	return r < 0 ? r : nd_guard_rule(err);
 }
 
 int netd_nft_dnat_sync(const struct netd_nft_dnat *dnat, size_t n, struct pn_err *err)

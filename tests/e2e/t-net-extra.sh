@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # More of the network surface: dual-stack networks, static MAC, mtu, labels
 # and filters, prune, info, the default network, and the source guard (a
-# container sends from its own addresses only).
+# container sends from its own addresses only, and announces only its own).
 . "$(dirname "$0")/lib.sh"
 t_on_exit "$PODNET system reset -f"
 insp() { $PODNET inspect "$1" | python3 -c "import json,sys; d=json.load(sys.stdin)[0]; print($2)"; }
@@ -122,6 +122,20 @@ expect_ok $PODNET exec v6b -- sh -c "ip addr add $w4/32 dev eth0 && ip neigh flu
 expect_eq "" "$T_LAST" "sgx resolved for v6b with sgw's address"
 expect_ok $PODNET rm -f sgl sgx sgw
 expect_ok $PODNET network rm sgo
+
+t_case "a container cannot announce another's IPv6 address (the target of a neighbour advertisement is guarded)"
+gw6=$($PODNET network inspect dual | python3 -c 'import json,sys; print([s["gateway"] for s in json.load(sys.stdin)[0]["subnets"] if ":" in s["gateway"]][0])')
+mac_a=$($PODNET exec v6a -- cat /sys/class/net/eth0/address)
+expect_ok $PODNET exec v6a -- ping -6 -c1 -W2 "$gw6"
+expect_match "lladdr $mac_a" "$(in_i ip -6 neigh show "$a6")" "I knows v6a's address at v6a's MAC"
+# from a link-local source, which the guard lets through for neighbour discovery
+expect_ok $PODNET exec v6b -- sh -c "ip -6 addr add fe80::bad/64 dev eth0 nodad && python3 $(cd "$(dirname "$0")" && pwd)/na-send.py eth0 $a6"
+sleep 0.3
+expect_match "lladdr $mac_a" "$(in_i ip -6 neigh show "$a6")" "v6a's address still at v6a's MAC after v6b's advertisement"
+# v6a's own advertisement still passes: I resolves its address afresh
+expect_ok in_i ip -6 neigh flush to "$a6"
+expect_ok in_i ping -6 -c1 -W2 "$a6"
+expect_match "lladdr $mac_a" "$(in_i ip -6 neigh show "$a6")" "resolved again, to v6a's MAC"
 
 t_case "network exists answers 0 or 1; create --ignore keeps an existing network as it is"
 expect_fail 1 $PODNET network exists nosuchnet
