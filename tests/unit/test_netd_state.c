@@ -153,6 +153,15 @@ static void test_corrupt_files(void **state)
 }
 
 /* the whole text of @path is @want */
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
 static void assert_file_is(const char *path, const char *want)
 {
 	char *buf = NULL;
@@ -202,14 +211,10 @@ static void test_resolv_text_host(void **state)
 	char path[PATH_MAX];
 	json_t *doc;
 	char *t;
-	FILE *f;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/host-resolv.conf", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("nameserver 127.0.0.53\nnameserver 192.0.2.1\nnameserver ::1\nsearch example.org\n", f);
-	fclose(f);
+	write_text(path, "nameserver 127.0.0.53\nnameserver 192.0.2.1\nnameserver ::1\nsearch example.org\n");
 	netd_host_resolv_conf = path;
 	doc = json_pack("{s:s, s:{}}", "network_mode", "none", "networks");
 	t = netd_resolv_text(&P, doc);
@@ -245,15 +250,11 @@ static void test_dns_records(void **state)
 static void test_dns_records_pieces(void **state)
 {
 	char path[PATH_MAX];
-	FILE *f;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/dns/pieces", dir);
 	/* written by hand: a duplicate id, an id that is another's name, no final newline */
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("10.89.0.1\naaa 10.89.0.2  x\nccc 10.89.0.4  aaa\naaa 10.89.0.9  y\nddd 10.89.0.5  d", f);
-	fclose(f);
+	write_text(path, "10.89.0.1\naaa 10.89.0.2  x\nccc 10.89.0.4  aaa\naaa 10.89.0.9  y\nddd 10.89.0.5  d");
 	/* first, duplicate and the header replaced; the unterminated last line is ended */
 	assert_int_equal(netd_dns_records_set(&P, "pieces", false, "10.89.0.1,fd00::1", "aaa", "aaa 10.89.0.7  z"), 0);
 	assert_file_is(path, "10.89.0.1,fd00::1\nccc 10.89.0.4  aaa\nddd 10.89.0.5  d\naaa 10.89.0.7  z\n");
