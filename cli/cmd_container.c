@@ -11,11 +11,11 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
-#include <sys/inotify.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/wait.h>
 #include <unistd.h>
 

@@ -6,10 +6,10 @@
 
 #include "nftrun.h"
 #include "podnet_slirp.h"
-#include <stdlib.h>
 #include <arpa/inet.h>
-#include <netinet/in.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
 #include <linux/netfilter.h>
