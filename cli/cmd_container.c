@@ -124,6 +124,25 @@ int cmd_ps(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * The container @ref names, or else the pod. When neither exists, the
+ * container's error ("no such container: X"); a pod that cannot be read gives its own.
+ */
+static int load_ctr_or_pod(struct cli *c, const char *ref, json_t **ret, struct pn_err *err)
+{
+	struct pn_err perr = { 0 };
+	int r = netd_sandbox_load(&c->paths, "container", ref, ret, err);
+
+	if (r != -ENOENT)
+		return r;
+	r = netd_sandbox_load(&c->paths, "pod", ref, ret, &perr);
+	if (r == 0)
+		pn_err_clear(err);
+	else if (r != -ENOENT)
+		*err = perr;
+	return r;
+}
+
 int cmd_inspect(struct cli *c, int argc, char **argv)
 {
 	_cleanup_json_ json_t *arr = json_array();
@@ -134,8 +153,7 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		json_t *doc = NULL;
 
-		if (netd_sandbox_load(&c->paths, "container", argv[i], &doc, &err) < 0 &&
-		    netd_sandbox_load(&c->paths, "pod", argv[i], &doc, NULL) < 0)
+		if (load_ctr_or_pod(c, argv[i], &doc, &err) < 0)
 			return cli_fail(&err);
 		if (strcmp(display_state(doc), "running") == 0 && !netd_sandbox_alive(doc))
 			json_object_set_new(doc, "state", json_string("stopped (not yet cleaned)"));
@@ -333,15 +351,7 @@ int cmd_exec(struct cli *c, int argc, char **argv)
 	if (argi >= argc)
 		return cli_failf("exec: usage: podnet exec CONTAINER|POD -- CMD [ARG...]");
 	/* a pod's namespaces are its pause process's, as its members' are */
-	if (netd_sandbox_load(&c->paths, "container", argv[argi], &doc, &err) == -ENOENT) {
-		struct pn_err perr = { 0 };
-
-		if (netd_sandbox_load(&c->paths, "pod", argv[argi], &doc, &perr) == 0)
-			pn_err_clear(&err);
-		else if (perr.code != ENOENT)
-			err = perr;
-	}
-	if (!doc)
+	if (load_ctr_or_pod(c, argv[argi], &doc, &err) < 0)
 		return cli_fail(&err);
 	argi++;
 	if (argi < argc && strcmp(argv[argi], "--") == 0)
@@ -501,13 +511,7 @@ int cmd_port(struct cli *c, int argc, char **argv)
 		if (*end)
 			snprintf(want_proto, sizeof(want_proto), "%s", end + 1);
 	}
-	if (netd_sandbox_load(&c->paths, "container", argv[1], &doc, &err) == -ENOENT) {
-		struct pn_err perr = { 0 };
-
-		if (netd_sandbox_load(&c->paths, "pod", argv[1], &doc, &perr) == 0)
-			pn_err_clear(&err);
-	}
-	if (!doc)
+	if (load_ctr_or_pod(c, argv[1], &doc, &err) < 0)
 		return cli_fail(&err);
 	podname = json_string_value(json_object_get(doc, "pod"));
 	if (podname && *podname && netd_sandbox_load(&c->paths, "pod", podname, &pod, NULL) == 0)
