@@ -517,6 +517,14 @@ static int nd_guard_rule(struct pn_err *err)
 	return 0;
 }
 
+/* a whole ruleset (netd_nft_ruleset_opts()), then the rule it cannot say in JSON */
+static int apply_ruleset(json_t *doc, struct pn_err *err)
+{
+	int r = run_json(doc, err);
+
+	return r < 0 ? r : nd_guard_rule(err);
+}
+
 int netd_nft_apply(const struct netd_network *nets, size_t n, struct pn_err *err)
 {
 	return netd_nft_apply_uplink(nets, n, NULL, err);
@@ -526,9 +534,8 @@ int netd_nft_apply_uplink(const struct netd_network *nets, size_t n, const char 
 			  struct pn_err *err)
 {
 	_cleanup_json_ json_t *doc = netd_nft_ruleset_uplink(nets, n, uplink);
-	int r = run_json(doc, err);
 
-	return r < 0 ? r : nd_guard_rule(err);
+	return apply_ruleset(doc, err);
 }
 
 int netd_nft_remove(struct pn_err *err)
@@ -727,12 +734,10 @@ int netd_nft_apply_opts(const struct netd_network *nets, size_t n, const struct 
 			struct pn_err *err)
 {
 	_cleanup_json_ json_t *doc = netd_nft_ruleset_opts(nets, n, opts);
-	int r;
 
 	if (!doc)
 		return pn_err_set(err, EINVAL, "invalid port mapping");
-	r = run_json(doc, err);
-	return r < 0 ? r : nd_guard_rule(err);
+	return apply_ruleset(doc, err);
 }
 
 int netd_nft_dnat_sync(const struct netd_nft_dnat *dnat, size_t n, struct pn_err *err)
