@@ -13,7 +13,6 @@
 #include "sandbox.h"
 #include "state.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>

@@ -354,9 +354,11 @@ char *netd_hosts_text(json_t *doc, json_t *pod_doc)
 	}
 	if (!json_object_size(nets))
 		len += (size_t)snprintf(buf + len, cap - len, "127.0.1.1\t%s\n", hostname && *hostname ? hostname : name);
-	/* the pod's --add-host entries (a member's own: state written before they belonged to the pod) */
-	for (json_t *from = owner; from; from = from == doc ? NULL : doc) {
-		json_array_foreach(json_object_get(from, "add_hosts"), i, v) {
+	/* the pod's --add-host entries, then a member's own (state written before they belonged to the pod) */
+	json_t *entries_of[2] = { owner, pod_doc ? doc : NULL };
+
+	for (int e = 0; e < 2 && entries_of[e]; e++) {
+		json_array_foreach(json_object_get(entries_of[e], "add_hosts"), i, v) {
 			const char *s = json_string_value(v), *colon = s ? strchr(s, ':') : NULL;
 
 			if (!colon || len >= cap - 512)
