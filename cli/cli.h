@@ -100,6 +100,15 @@ int cmd_logs(struct cli *c, int argc, char **argv);
  */
 int cli_rm_one(struct cli *c, const char *ref, bool force, struct pn_err *err);
 int cmd_port(struct cli *c, int argc, char **argv);
+int cmd_start(struct cli *c, int argc, char **argv);
+int cmd_restart(struct cli *c, int argc, char **argv);
+/**
+ * cli_start_one() - start the exited container @ref again, detached (already
+ * running: nothing to do); prints @ref once it runs.
+ * Return: 0; -errno with @err set (nothing printed); or an exit code > 0 when
+ * the error was printed already (its command could not be run: 126/127).
+ */
+int cli_start_one(struct cli *c, const char *ref, struct pn_err *err);
 int cmd_info(struct cli *c, int argc, char **argv);
 int cmd_system(struct cli *c, int argc, char **argv);
 

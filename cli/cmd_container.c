@@ -107,6 +107,15 @@ int cmd_ps(struct cli *c, int argc, char **argv)
 		}
 		json_object_foreach(json_object_get(doc, "networks"), k, att)
 			len += (size_t)snprintf(nets + len, len < sizeof(nets) ? sizeof(nets) - len : 0, "%s%s", len ? "," : "", k);
+		if (!len && strcmp(display_state(doc), "exited") == 0) {
+			/* the networks it joins when started again */
+			json_t *e;
+			size_t j;
+
+			json_array_foreach(json_object_get(doc, "network_config"), j, e)
+				len += (size_t)snprintf(nets + len, len < sizeof(nets) ? sizeof(nets) - len : 0, "%s%s",
+							len ? "," : "", json_string_value(json_object_get(e, "network")) ?: "");
+		}
 		if (!len)
 			snprintf(nets, sizeof(nets), "%s", json_string_value(json_object_get(doc, "network_mode")) ?: "");
 		ports_text(doc, ports, sizeof(ports));
@@ -265,6 +274,62 @@ int cmd_stop(struct cli *c, int argc, char **argv)
 		pn_err_clear(&err);
 		if (stop_one(c, "container", json_string_value(v), timeout, false, &err) < 0)
 			rc = cli_fail(&err);
+	}
+	return rc;
+}
+
+/*
+ * `restart [-t S] CONTAINER...`: stop each running one (TERM, then KILL after
+ * its stop timeout or S), then start it again with its networks.
+ */
+int cmd_restart(struct cli *c, int argc, char **argv)
+{
+	static const struct option longopts[] = { { "time", required_argument, NULL, 't' },
+						  { "all", no_argument, NULL, 'a' },
+						  { NULL, 0, NULL, 0 } };
+	_cleanup_json_ json_t *names = NULL;
+	struct pn_err err = { 0 };
+	int timeout = -1, ch, rc = 0;
+	bool all = false;
+	json_t *v;
+	size_t i;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+t:a", longopts, NULL)) != -1) {
+		char *end;
+
+		if (ch == 'a') {
+			all = true;
+			continue;
+		}
+		if (ch != 't')
+			return cli_failf("restart: unknown option %s", opts_bad_option(argc, argv));
+		timeout = (int)strtol(optarg, &end, 10);
+		if (*end || timeout < 0)
+			return cli_failf("invalid timeout \"%s\"", optarg);
+	}
+	names = targets(c, all, false, argc - optind, argv + optind);
+	if (!names)
+		return cli_failf("restart: give at least one container, or --all");
+	json_array_foreach(names, i, v) {
+		const char *ref = json_string_value(v);
+		json_t *doc = NULL;
+		int r;
+
+		pn_err_clear(&err);
+		r = netd_sandbox_load(&c->paths, "container", ref, &doc, &err);
+		if (r == 0 && json_is_true(json_object_get(doc, "rm")))
+			r = pn_err_set(&err, EINVAL, "container %s was run with --rm: it is removed when it stops, so it cannot restart", ref);
+		if (r == 0 && netd_sandbox_alive(doc))
+			r = stop_one(c, "container", ref, timeout, true, &err);
+		json_decref(doc);
+		if (r == 0)
+			r = cli_start_one(c, ref, &err);
+		if (r < 0)
+			rc = cli_fail(&err);
+		else if (r > 0)
+			rc = r;
 	}
 	return rc;
 }

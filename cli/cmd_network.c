@@ -256,6 +256,56 @@ static int net_inspect(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+static bool is_exited_container(json_t *doc)
+{
+	return strcmp(json_string_value(json_object_get(doc, "kind")) ?: "", "container") == 0 &&
+	       strcmp(json_string_value(json_object_get(doc, "state")) ?: "", "exited") == 0;
+}
+
+static void net_config_del(json_t *doc, const char *netname)
+{
+	size_t i;
+
+	if (netd_net_config_find(json_object_get(doc, "network_config"), netname, &i))
+		json_array_remove(json_object_get(doc, "network_config"), i);
+}
+
+/*
+ * `network connect` of an exited container: only its network_config changes
+ * (as with Podman); the addresses are taken when it starts, and a static one
+ * is checked against the network's subnets now.
+ */
+static int connect_exited(struct cli *c, json_t *doc, const struct netd_network *net, const char *ip,
+			  const char *mac, json_t *aliases, struct pn_err *err)
+{
+	json_t *cfg = json_object_get(doc, "network_config");
+	unsigned char m[6];
+	struct pn_ip want;
+	bool fits = false;
+
+	if (!json_is_array(cfg)) {
+		cfg = json_array();
+		json_object_set_new(doc, "network_config", cfg);
+	}
+	if (netd_net_config_find(cfg, net->name, NULL))
+		return pn_err_set(err, EEXIST, "%s is already connected to network %s",
+				  json_string_value(json_object_get(doc, "name")), net->name);
+	if (json_array_size(cfg) >= NETD_MAX_NETWORKS)
+		return pn_err_set(err, E2BIG, "at most %d networks per container", NETD_MAX_NETWORKS);
+	if (ip) {
+		if (pn_ip_parse(ip, &want) < 0)
+			return pn_err_set(err, EINVAL, "invalid IP address \"%s\"", ip);
+		for (int i = 0; i < net->nsubnets; i++)
+			fits |= pn_cidr_contains(&net->subnets[i].subnet, &want);
+		if (!fits)
+			return pn_err_set(err, EINVAL, "address %s does not match any subnet of network %s", ip, net->name);
+	}
+	if (mac && netd_mac_parse(mac, m) < 0)
+		return pn_err_set(err, EINVAL, "invalid MAC address \"%s\": want a unicast xx:xx:xx:xx:xx:xx, not all zero", mac);
+	netd_net_config_add(cfg, net->name, aliases, ip, mac);
+	return netd_sandbox_save(&c->paths, doc, err);
+}
+
 /* disconnect @doc from @netname: interface, leases, DNS (under the lock) */
 /* Published ports follow the sandbox's addresses; a failure there does not undo the network change. */
 static void ports_follow(struct cli *c, struct netd_infra *inf, json_t *doc)
@@ -289,6 +339,8 @@ static int disconnect_one(struct cli *c, json_t *doc, const char *netname, struc
 		cli_sandbox_firewall_drop(c, doc, netname);
 	netd_dns_publish(&c->paths, doc, netname, true);
 	r = netd_attach_release(&c->paths, doc, netname, err);
+	if (r == 0)
+		net_config_del(doc, netname);
 	if (r == 0 && inf.netns_fd >= 0)
 		ports_follow(c, &inf, doc);
 	netd_infra_close(&inf);
@@ -474,13 +526,22 @@ static int net_connect(struct cli *c, int argc, char **argv)
 	/* a forwarder that may have to follow binds in the host's namespace: this process stays there */
 	if (r == 0 && json_array_size(json_object_get(doc, "publish")))
 		c->stay_in_infra = false;
-	if (r == 0 && !netd_sandbox_alive(doc))
-		r = pn_err_set(&err, ESRCH, "%s is not running", argv[optind + 1]);
 	if (r == 0 && strcmp(json_string_value(json_object_get(doc, "network_mode")) ?: "bridge", "bridge") != 0)
 		r = pn_err_set(&err, EINVAL, "%s uses --network %s: it cannot join networks", argv[optind + 1],
 			       json_string_value(json_object_get(doc, "network_mode")));
+	if (r == 0 && !netd_sandbox_alive(doc)) {
+		/* an exited container joins the network when it starts again */
+		if (is_exited_container(doc))
+			r = connect_exited(c, doc, &net, ip, mac, jaliases, &err);
+		else
+			r = pn_err_set(&err, ESRCH, "%s is not running", argv[optind + 1]);
+		netd_network_clear(&net);
+		return r < 0 ? cli_fail(&err) : 0;
+	}
 	if (r == 0)
 		r = netd_attach_plan(&c->paths, doc, &net, ip, mac, jaliases, &err);
+	if (r == 0 && json_is_array(json_object_get(doc, "network_config")))
+		netd_net_config_add(json_object_get(doc, "network_config"), net.name, jaliases, ip, mac);
 	/*
 	 * The state names the attachment before its interface exists: a kill
 	 * after this leaves a connection without an interface, which
@@ -496,6 +557,7 @@ static int net_connect(struct cli *c, int argc, char **argv)
 			r = sandbox_netns_apply(c, &inf, doc, net.name, false, &err);
 		if (r < 0) {
 			netd_attach_release(&c->paths, doc, net.name, NULL);
+			net_config_del(doc, net.name);
 			netd_sandbox_save(&c->paths, doc, NULL);
 		} else {
 			ports_follow(c, &inf, doc);
@@ -522,6 +584,15 @@ static int net_disconnect(struct cli *c, int argc, char **argv)
 	c->stay_in_infra = true;
 	if (cli_lock(c, &err) < 0)
 		return cli_fail(&err);
+	if (load_target(c, argv[first + 1], &doc, &err) < 0)
+		return cli_fail(&err);
+	if (is_exited_container(doc) && netd_net_config_find(json_object_get(doc, "network_config"), argv[first], NULL)) {
+		/* it leaves the network it would join when started again (which may be gone by now) */
+		net_config_del(doc, argv[first]);
+		if (netd_sandbox_save(&c->paths, doc, &err) < 0)
+			return cli_fail(&err);
+		return 0;
+	}
 	{
 		struct netd_network net;
 
@@ -529,8 +600,6 @@ static int net_disconnect(struct cli *c, int argc, char **argv)
 			return cli_fail(&err);
 		netd_network_clear(&net);
 	}
-	if (load_target(c, argv[first + 1], &doc, &err) < 0)
-		return cli_fail(&err);
 	if (!json_object_get(json_object_get(doc, "networks"), argv[first]))
 		return cli_failf("%s is not connected to network %s", argv[first + 1], argv[first]);
 	/* a forwarder that may have to follow binds in the host's namespace: this process stays there */

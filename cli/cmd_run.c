@@ -32,67 +32,54 @@ struct detach_report {
 	char id[NETD_ID_LEN + 1];
 };
 
-/* undo a prepared but never started container (under the lock) */
-static void abandon(struct cli *c, json_t *doc)
+/*
+ * undo a prepared but never started container (under the lock): a new one
+ * goes; one started again stays, exited as before (with its old exit code)
+ */
+static void abandon(struct cli *c, json_t *doc, const struct run_opts *o)
 {
-	json_object_set_new(doc, "rm", json_true());
-	cli_teardown(c, doc, true, 125, NULL);
+	if (!o->again) {
+		json_object_set_new(doc, "rm", json_true());
+		cli_teardown(c, doc, true, 125, NULL);
+		return;
+	}
+	cli_teardown(c, doc, false, o->again_exit_code, NULL);
 }
 
-static int prepare(struct cli *c, const struct run_opts *o, json_t **ret_doc, json_t **ret_pod,
-		   struct netd_infra *inf, struct pn_err *err)
+/* the networks a new container asks for, in order: its "network_config" (sandbox.h) */
+static json_t *network_config_of(const struct run_opts *o)
 {
-	_cleanup_json_ json_t *doc = NULL, *pod = NULL;
+	json_t *cfg = json_array();
+
+	if (o->pod || o->network_none || o->network_host)
+		return cfg;
+	for (int i = 0; i < (o->networks.n ? o->networks.n : 1); i++) {
+		json_t *aliases = str_list_json(&o->aliases);
+
+		netd_net_config_add(cfg, o->networks.n ? o->networks.v[i] : NETD_DEFAULT_NETWORK, aliases, o->ip, o->mac);
+		json_decref(aliases);
+	}
+	return cfg;
+}
+
+/* a new container's document, its name claimed (under the lock) */
+static int create_doc(struct cli *c, const struct run_opts *o, json_t *pod, json_t *cfg, json_t **ret,
+		      struct pn_err *err)
+{
 	char id[NETD_ID_LEN + 1], name[NETD_NAME_MAX + 1], created[40];
-	const char *netnames[CLI_MAX_LIST];
-	int nnets = 0, r;
-	struct pn_proc_id self;
 	_cleanup_json_ json_t *add_hosts = NULL, *env = NULL;
 	bool host_access = false;
+	json_t *doc, *cmd;
+	int r;
 
-	netd_id_new(id);
-	snprintf(name, sizeof(name), "%s", o->name ? o->name : "");
-	if (!name[0])
-		snprintf(name, sizeof(name), "%.12s", id);
-	if (o->pod) {
-		r = netd_sandbox_load(&c->paths, "pod", o->pod, &pod, err);
-		if (r < 0)
-			return r;
-		if (!netd_sandbox_alive(pod))
-			return pn_err_set(err, ESRCH, "pod %s is not running", o->pod);
-	} else if (!o->network_none && !o->network_host) {
-		for (int i = 0; i < o->networks.n; i++)
-			netnames[nnets++] = o->networks.v[i];
-		if (nnets == 0)
-			netnames[nnets++] = NETD_DEFAULT_NETWORK;
-		/* the default network is made when first used (also when named, or as "bridge") */
-		for (int i = 0; i < nnets; i++) {
-			if (strcmp(netnames[i], NETD_DEFAULT_NETWORK) != 0)
-				continue;
-			r = network_ensure_default(c, err);
-			if (r < 0)
-				return r;
-			break;
-		}
-	}
 	add_hosts = opts_add_hosts_json(&o->add_hosts, &host_access);
 	env = opts_env_json(&o->env);
 	if (!add_hosts || !env)
 		return pn_err_set(err, ENOMEM, "out of memory");
-	/* validate every network before claiming anything */
-	struct netd_network nets[CLI_MAX_LIST];
-
-	for (int i = 0; i < nnets; i++) {
-		r = netd_network_load(&c->paths, netnames[i], &nets[i], err);
-		for (int j = 0; r == 0 && j < i; j++)
-			if (strcmp(netnames[i], netnames[j]) == 0)
-				r = pn_err_set(err, EINVAL, "network %s given twice", netnames[i]);
-		if (r < 0) {
-			for (int j = 0; j < i; j++)
-				netd_network_clear(&nets[j]);
-			return r;
-		}
-	}
+	netd_id_new(id);
+	snprintf(name, sizeof(name), "%s", o->name ? o->name : "");
+	if (!name[0])
+		snprintf(name, sizeof(name), "%.12s", id);
 	r = netd_sandbox_claim(&c->paths, "container", id, name, err);
 	if (r == -EEXIST) {
 		/* the holder of the name may be a killed container: collect and retry once */
@@ -100,38 +87,114 @@ static int prepare(struct cli *c, const struct run_opts *o, json_t **ret_doc, js
 		pn_err_clear(err);
 		r = netd_sandbox_claim(&c->paths, "container", id, name, err);
 	}
-	if (r < 0) {
-		for (int j = 0; j < nnets; j++)
-			netd_network_clear(&nets[j]);
+	if (r < 0)
 		return r;
-	}
 	netd_now_rfc3339(created, sizeof(created));
-	pn_proc_self_id(&self);
-	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:O, s:o, s:o, s:o, s:b, s:i, s:O}", "id", id, "name",
-			name, "kind", "container", "pod", o->pod ? json_string_value(json_object_get(pod, "name")) : "",
-			"created", created, "state", "created", "rm", o->rm, "add_hosts", add_hosts, "dns",
-			str_list_json(&o->dns), "publish", str_list_json(&o->ports), "networks", json_object(),
-			"host_access", host_access, "stop_timeout", o->stop_timeout, "env", env);
-	{
-		json_t *cmd = json_array();
-
-		for (int i = 0; i < o->argc; i++)
-			json_array_append_new(cmd, json_string(o->argv[i]));
-		json_object_set_new(doc, "command", cmd);
-	}
+	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:O, s:o, s:o, s:o, s:b, s:i, s:O, s:O}", "id", id,
+			"name", name, "kind", "container", "pod",
+			o->pod ? json_string_value(json_object_get(pod, "name")) : "", "created", created, "state",
+			"created", "rm", o->rm, "add_hosts", add_hosts, "dns", str_list_json(&o->dns), "publish",
+			str_list_json(&o->ports), "networks", json_object(), "host_access", host_access,
+			"stop_timeout", o->stop_timeout, "env", env, "network_config", cfg);
+	cmd = json_array();
+	for (int i = 0; i < o->argc; i++)
+		json_array_append_new(cmd, json_string(o->argv[i]));
+	json_object_set_new(doc, "command", cmd);
 	json_object_set_new(doc, "hostname",
 			    json_string(o->pod ? json_string_value(json_object_get(pod, "hostname"))
 					       : (o->hostname ? o->hostname : name)));
 	json_object_set_new(doc, "network_mode", json_string(o->network_host ? "host" : o->network_none ? "none" : o->pod ? "pod" : "bridge"));
+	*ret = doc;
+	return 0;
+}
+
+/* an exited container's document, made ready to start again (under the lock) */
+static int reuse_doc(struct cli *c, const struct run_opts *o, json_t **ret, struct pn_err *err)
+{
+	json_t *doc = NULL;
+	const char *state;
+	int r;
+
+	r = netd_sandbox_load(&c->paths, "container", o->again, &doc, err);
+	if (r < 0)
+		return r;
+	state = json_string_value(json_object_get(doc, "state")) ?: "";
+	if (strcmp(state, "exited") != 0) {
+		/* another command started it meanwhile */
+		r = pn_err_set(err, EBUSY, "container %s is %s", o->name, netd_sandbox_alive(doc) ? "running" : state);
+		json_decref(doc);
+		return r;
+	}
+	json_object_set_new(doc, "state", json_string("created"));
+	json_object_del(doc, "exit_code");
+	json_object_set_new(doc, "restart_count",
+			    json_integer(json_integer_value(json_object_get(doc, "restart_count")) + 1));
+	json_object_set_new(doc, "networks", json_object());
+	*ret = doc;
+	return 0;
+}
+
+static int prepare(struct cli *c, const struct run_opts *o, json_t **ret_doc, json_t **ret_pod,
+		   struct netd_infra *inf, struct pn_err *err)
+{
+	_cleanup_json_ json_t *doc = NULL, *pod = NULL, *cfg = NULL;
+	struct netd_network nets[CLI_MAX_LIST];
+	const char *netnames[CLI_MAX_LIST];
+	size_t nnets = 0, i;
+	struct pn_proc_id self;
+	json_t *ent;
+	int r = 0;
+
+	if (o->pod) {
+		r = netd_sandbox_load(&c->paths, "pod", o->pod, &pod, err);
+		if (r < 0)
+			return r;
+		if (!netd_sandbox_alive(pod))
+			return pn_err_set(err, ESRCH, "pod %s is not running", o->pod);
+	}
+	if (o->again) {
+		r = reuse_doc(c, o, &doc, err);
+		if (r < 0)
+			return r;
+		cfg = json_incref(json_object_get(doc, "network_config"));
+	} else {
+		cfg = network_config_of(o);
+	}
+	/* validate every network before claiming anything */
+	json_array_foreach(cfg, i, ent) {
+		if (nnets == CLI_MAX_LIST)
+			break;
+		netnames[nnets] = json_string_value(json_object_get(ent, "network")) ?: "";
+		/* the default network is made when first used (also when named, or as "bridge") */
+		if (strcmp(netnames[nnets], NETD_DEFAULT_NETWORK) == 0)
+			r = network_ensure_default(c, err);
+		if (r == 0)
+			r = netd_network_load(&c->paths, netnames[nnets], &nets[nnets], err);
+		for (size_t j = 0; r == 0 && j < nnets; j++)
+			if (strcmp(netnames[nnets], netnames[j]) == 0) {
+				netd_network_clear(&nets[nnets]);
+				r = pn_err_set(err, EINVAL, "network %s given twice", netnames[nnets]);
+			}
+		if (r < 0)
+			break;
+		nnets++;
+	}
+	if (r == 0 && !o->again)
+		r = create_doc(c, o, pod, cfg, &doc, err);
+	if (r < 0) {
+		for (size_t j = 0; j < nnets; j++)
+			netd_network_clear(&nets[j]);
+		return r;
+	}
+	pn_proc_self_id(&self);
 	netd_sandbox_set_proc(doc, "monitor", &self);
 	r = netd_sandbox_save(&c->paths, doc, err);
-	for (int i = 0; r == 0 && i < nnets; i++) {
-		json_t *aliases = str_list_json(&o->aliases);
-
-		r = netd_attach_plan(&c->paths, doc, &nets[i], o->ip, o->mac, aliases, err);
-		json_decref(aliases);
+	for (i = 0; r == 0 && i < nnets; i++) {
+		ent = json_array_get(cfg, i);
+		r = netd_attach_plan(&c->paths, doc, &nets[i], json_string_value(json_object_get(ent, "ip")),
+				     json_string_value(json_object_get(ent, "mac")), json_object_get(ent, "aliases"), err);
 	}
-	for (int j = 0; j < nnets; j++)
+	for (size_t j = 0; j < nnets; j++)
 		netd_network_clear(&nets[j]);
 	/* the leases exist now: the state names them before anything slow can be interrupted */
 	if (r == 0 && nnets)
@@ -145,7 +208,7 @@ static int prepare(struct cli *c, const struct run_opts *o, json_t **ret_doc, js
 			members = json_array();
 			json_object_set_new(pod, "members", members);
 		}
-		json_array_append_new(members, json_string(name));
+		json_array_append_new(members, json_incref(json_object_get(doc, "name")));
 		r = netd_sandbox_save(&c->paths, pod, err);
 	}
 	if (r == 0)
@@ -153,10 +216,10 @@ static int prepare(struct cli *c, const struct run_opts *o, json_t **ret_doc, js
 	if (r == 0)
 		r = write_sandbox_files(c, doc, pod, err);
 	if (r < 0) {
-		abandon(c, doc);
+		abandon(c, doc, o);
 		return r;
 	}
-	cli_mark_live(c, id, true);
+	cli_mark_live(c, json_string_value(json_object_get(doc, "id")), true);
 	*ret_doc = steal_ptr(doc);
 	*ret_pod = steal_ptr(pod);
 	return 0;
@@ -234,7 +297,7 @@ static int start(struct cli *c, const struct run_opts *o, int out_fd, json_t **r
 	}
 	if (r < 0) {
 		cli_lock(c, NULL);
-		abandon(c, doc);
+		abandon(c, doc, o);
 		json_decref(doc);
 		doc = NULL;
 	}
@@ -321,7 +384,8 @@ static int supervise(struct cli *c, json_t *doc, const struct pn_proc_id *init, 
 	return code;
 }
 
-static int run_detached(struct cli *c, const struct run_opts *o)
+/* @show: what to print once it runs (NULL: the id) */
+static int run_detached(struct cli *c, const struct run_opts *o, const char *show)
 {
 	struct detach_report rep;
 	int fds[2];
@@ -387,7 +451,7 @@ static int run_detached(struct cli *c, const struct run_opts *o)
 		fprintf(stderr, "Error: cannot run %s: %s\n", o->argv[0], strerror(rep.exec_err));
 		return rep.exec_err == ENOENT ? 127 : 126;
 	}
-	printf("%s\n", rep.id);
+	printf("%s\n", show ? show : rep.id);
 	return 0;
 }
 
@@ -413,11 +477,88 @@ int cmd_run(struct cli *c, int argc, char **argv)
 		pn_err_clear(&err);
 	}
 	if (o.detach)
-		return run_detached(c, &o);
+		return run_detached(c, &o, NULL);
 	r = start(c, &o, -1, &doc, &init, NULL, &err);
 	if (r < 0)
 		return cli_fail(&err);
 	r = supervise(c, doc, &init, o.rm);
 	json_decref(doc);
 	return r;
+}
+
+/*
+ * `start`: an exited container runs its command again, detached, with the
+ * same id, name, command, environment, published ports and networks
+ * (network_config: the addresses are taken afresh, static ones as given).
+ * Already running: nothing to do, as with Podman.
+ */
+int cli_start_one(struct cli *c, const char *ref, struct pn_err *err)
+{
+	_cleanup_json_ json_t *doc = NULL;
+	json_t *cmd, *v;
+	struct run_opts o;
+	const char *mode, *state;
+	char **argv;
+	size_t i;
+	int r;
+
+	r = netd_sandbox_load(&c->paths, "container", ref, &doc, err);
+	if (r < 0)
+		return r;
+	if (netd_sandbox_alive(doc)) {
+		printf("%s\n", ref);
+		return 0;
+	}
+	state = json_string_value(json_object_get(doc, "state")) ?: "";
+	if (strcmp(state, "exited") != 0)
+		return pn_err_set(err, EBUSY, "container %s is %s: try again once it runs", ref, state);
+	cmd = json_object_get(doc, "command");
+	if (!json_array_size(cmd))
+		return pn_err_set(err, EINVAL, "container %s has no command to run", ref);
+	memset(&o, 0, sizeof(o));
+	argv = calloc(json_array_size(cmd) + 1, sizeof(*argv));
+	if (!argv)
+		return pn_err_set(err, ENOMEM, "out of memory");
+	json_array_foreach(cmd, i, v)
+		argv[i] = (char *)(json_string_value(v) ?: "");
+	o.argv = argv;
+	o.argc = (int)json_array_size(cmd);
+	o.detach = true;
+	o.again = json_string_value(json_object_get(doc, "id"));
+	o.again_exit_code = (int)json_integer_value(json_object_get(doc, "exit_code"));
+	o.name = json_string_value(json_object_get(doc, "name"));
+	mode = json_string_value(json_object_get(doc, "network_mode")) ?: "bridge";
+	o.network_none = strcmp(mode, "none") == 0;
+	o.network_host = strcmp(mode, "host") == 0;
+	if (strcmp(mode, "pod") == 0)
+		o.pod = json_string_value(json_object_get(doc, "pod"));
+	o.stop_timeout = (int)json_integer_value(json_object_get(doc, "stop_timeout"));
+	o.rm = json_is_true(json_object_get(doc, "rm"));
+	r = run_detached(c, &o, ref);
+	free(argv);
+	return r;
+}
+
+int cmd_start(struct cli *c, int argc, char **argv)
+{
+	struct pn_err err = { 0 };
+	int rc = 0;
+
+	if (argc < 2)
+		return cli_failf("start: give at least one container");
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] == '-')
+			return cli_failf("start: unknown option %s", argv[i]);
+	}
+	for (int i = 1; i < argc; i++) {
+		int r;
+
+		pn_err_clear(&err);
+		r = cli_start_one(c, argv[i], &err);
+		if (r < 0)
+			rc = cli_fail(&err);
+		else if (r > 0)
+			rc = r;
+	}
+	return rc;
 }

@@ -28,6 +28,10 @@ struct run_opts {
 	bool network_none, network_host;
 	int stop_timeout;
 	char **argv;                /* the command, NULL-terminated */
+	const char *again;          /* `start`: the id of an exited container to start again
+				     * (its document gives the rest; name, pod, argv and the
+				     * network mode are copied here from it) */
+	int again_exit_code;        /* ... and its exit code, kept if it cannot start */
 	int argc;
 	char netbuf[1024];          /* storage for the split --network values */
 };

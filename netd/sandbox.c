@@ -116,12 +116,49 @@ int netd_attach_plan(const struct pn_paths *p, json_t *doc, const struct netd_ne
 		return r;
 	}
 	pick_ifname(nets, ifname, sizeof(ifname));
-	snprintf(host_if, sizeof(host_if), "pn%.8s-%.3s", id, ifname + 3);
+	{
+		/*
+		 * A container started again (restart_count > 0) gets fresh names:
+		 * its previous interfaces may still exist for a few milliseconds
+		 * while the kernel dismantles the old network namespace.
+		 */
+		static const char gen[] = "abcdefghijklmnopqrstuvwxyz";
+		json_int_t n = json_integer_value(json_object_get(doc, "restart_count"));
+		char g[2] = { n > 0 ? gen[(n - 1) % (json_int_t)(sizeof(gen) - 1)] : 0, 0 };
+
+		snprintf(host_if, sizeof(host_if), "pn%.8s%s-%.3s", id, g, ifname + 3);
+	}
 	json_object_set_new(nets, net->name,
 			    json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "interface", ifname, "host_interface", host_if,
 				      "mac", macs, "ips", ips, "gateways", gws, "aliases",
 				      aliases ? json_deep_copy(aliases) : json_array()));
 	return 0;
+}
+
+void netd_net_config_add(json_t *cfg, const char *netname, json_t *aliases, const char *ip, const char *mac)
+{
+	json_t *e = json_pack("{s:s, s:o}", "network", netname, "aliases",
+			      aliases ? json_deep_copy(aliases) : json_array());
+
+	if (ip)
+		json_object_set_new(e, "ip", json_string(ip));
+	if (mac)
+		json_object_set_new(e, "mac", json_string(mac));
+	json_array_append_new(cfg, e);
+}
+
+json_t *netd_net_config_find(json_t *cfg, const char *netname, size_t *ret_index)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(cfg, i, e)
+		if (strcmp(json_string_value(json_object_get(e, "network")) ?: "", netname) == 0) {
+			if (ret_index)
+				*ret_index = i;
+			return e;
+		}
+	return NULL;
 }
 
 int netd_attach_release(const struct pn_paths *p, json_t *doc, const char *netname, struct pn_err *err)

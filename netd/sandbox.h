@@ -26,6 +26,18 @@
 /** netd_attach_plan() - reserve everything for attaching @doc to @net (under the lock). */
 int netd_attach_plan(const struct pn_paths *p, json_t *doc, const struct netd_network *net,
 		     const char *static_ip, const char *static_mac, json_t *aliases, struct pn_err *err);
+/*
+ * A container's "network_config": the networks it asks for, in interface
+ * order, each as {"network", "aliases", "ip"?, "mac"?} (the static address and
+ * MAC when given). Unlike "networks" (the attachments that exist) it outlives
+ * the container's run: `start` attaches an exited container to these again,
+ * and connect and disconnect change it.
+ */
+/** netd_net_config_add() - append @netname's entry to @cfg (@aliases copied; may be NULL). */
+void netd_net_config_add(json_t *cfg, const char *netname, json_t *aliases, const char *ip, const char *mac);
+/** netd_net_config_find() - @netname's entry in @cfg (borrowed), or NULL. */
+json_t *netd_net_config_find(json_t *cfg, const char *netname, size_t *ret_index);
+
 /** netd_attach_release() - free @netname's leases of @doc and forget the attachment. */
 int netd_attach_release(const struct pn_paths *p, json_t *doc, const char *netname, struct pn_err *err);
 /** netd_attach_apply() - (in U) create the veth from I into C and configure C's side. */

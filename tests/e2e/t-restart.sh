@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# start and restart, as Podman users expect them: an exited container runs
+# its command again with the same id, name, networks (those it was connected
+# to when it stopped), aliases, static address and published port; connect and
+# disconnect of an exited container change what it joins when it starts; a
+# network removed meanwhile is a clear error that loses nothing; restarts in
+# a row do not trip over the interfaces of the namespace the kernel is still
+# dismantling; leases are not leaked.
+. "$(dirname "$0")/lib.sh"
+t_on_exit "$PODNET system reset -f"
+
+field() { $PODNET inspect "$1" | python3 -c "import json,sys; d=json.load(sys.stdin)[0]; print($2)"; }
+leases() { find "$PODNET_RUNTIME_DIR/ipam/$1" -name '10.*' 2>/dev/null | wc -l; }
+PORT=$(t_free_port_base 1)
+
+t_case "start runs an exited container again: same id, networks, aliases, static address, published port"
+expect_ok $PODNET network create --subnet 10.97.1.0/24 rsa
+expect_ok $PODNET network create --subnet 10.97.2.0/24 rsb
+expect_ok $PODNET network create --subnet 10.97.3.0/24 rsc
+expect_ok $PODNET run -d --name peer-a --network rsa -- sleep 300
+expect_ok $PODNET run -d --name peer-b --network rsb -- sleep 300
+expect_ok $PODNET run -d --name srv --network rsa --ip 10.97.1.50 --network-alias web -p "$PORT:8080" -- \
+  sh -c 'echo started; while :; do hostname | nc -l -p 8080 -q1; done'
+id=$T_LAST
+expect_ok $PODNET network connect --alias api rsb srv
+expect_ok $PODNET stop -t 1 srv
+expect_eq exited "$(field srv 'd["state"]')"
+expect_ok $PODNET ps -a
+expect_match "srv +exited \([0-9]+\) +rsa,rsb " "$T_LAST" "ps -a names the networks it will join"
+expect_eq "1 1" "$(leases rsa) $(leases rsb)" "leases while stopped (the peers' only)"
+expect_ok $PODNET start srv
+expect_eq srv "$T_LAST" "start prints the name"
+expect_eq "$id running 1" "$(field srv '" ".join(str(x) for x in (d["id"], d["state"], d["restart_count"]))')"
+expect_eq "10.97.1.50/24" "$(field srv 'd["networks"]["rsa"]["ips"][0]')" "static address again"
+expect_match "^10\.97\.2\.[0-9]+/24$" "$(field srv 'd["networks"]["rsb"]["ips"][0]')" "address on rsb"
+expect_ok $PODNET exec peer-a -- getent hosts web
+expect_match "^10\.97\.1\.50 " "$T_LAST" "web from rsa"
+expect_ok $PODNET exec peer-b -- getent hosts api
+expect_match "^10\.97\.2\.[0-9]+ " "$T_LAST" "api (the alias of the connect) from rsb"
+expect_fail '!' $PODNET exec peer-b -- getent hosts web
+wait_for 5 bash -c "echo | nc -q2 127.0.0.1 $PORT | grep -qx srv"
+expect_eq srv "$(echo | timeout 5 nc -q2 127.0.0.1 "$PORT")" "published port after start"
+expect_ok $PODNET logs srv
+expect_eq "started started" "$(echo $T_LAST)" "the log holds both runs"
+
+t_case "start of a running container does nothing; errors are clear"
+init=$(field srv 'd["init"]["pid"]')
+expect_ok $PODNET start srv
+expect_eq srv "$T_LAST"
+expect_eq "$init" "$(field srv 'd["init"]["pid"]')" "the same init"
+expect_fail 125 $PODNET start nosuch
+expect_match "no such container: nosuch" "$T_ERR"
+expect_fail 125 $PODNET start
+expect_fail 125 $PODNET start --bogus srv
+expect_match "unknown option --bogus" "$T_ERR"
+expect_ok $PODNET run -d --rm --name once -- sleep 300
+expect_fail 125 $PODNET restart once
+expect_match "run with --rm" "$T_ERR"
+expect_eq running "$(field once 'd["state"]')" "a refused restart leaves it running"
+expect_ok $PODNET rm -f once
+
+t_case "restart: a new init each time, even several in a row (the old interfaces may still exist)"
+for i in 1 2 3 4; do
+  old=$(field srv 'd["init"]["pid"]')
+  expect_ok $PODNET restart -t 1 srv
+  expect_eq srv "$T_LAST"
+  new=$(field srv 'd["init"]["pid"]')
+  [[ $new != "$old" ]] || t_fail "restart $i: the same init $new"
+done
+expect_eq "5 running" "$(field srv '" ".join(str(x) for x in (d["restart_count"], d["state"]))')"
+expect_eq "2 2" "$(leases rsa) $(leases rsb)" "leases after restarts (no leak)"
+expect_ok $PODNET exec peer-a -- getent hosts web
+expect_match "^10\.97\.1\.50 " "$T_LAST" "web from rsa after restarts"
+
+t_case "connect and disconnect of an exited container change what it joins on start"
+expect_ok $PODNET stop -t 1 srv
+expect_ok $PODNET network disconnect rsb srv
+expect_ok $PODNET network connect --alias late --ip 10.97.3.9 rsc srv
+expect_fail 125 $PODNET network connect rsc srv
+expect_match "already connected to network rsc" "$T_ERR"
+expect_fail 125 $PODNET network connect --ip 10.97.9.9 rsb srv
+expect_match "does not match any subnet of network rsb" "$T_ERR"
+expect_fail 125 $PODNET network disconnect rsb srv
+expect_match "not connected to network rsb" "$T_ERR"
+expect_eq "rsa rsc" "$(field srv '" ".join(e["network"] for e in d["network_config"])')" "what it will join"
+expect_ok $PODNET start srv
+expect_eq "rsa rsc" "$(field srv '" ".join(d["networks"])')" "what it joined"
+expect_eq "eth0 eth1" "$(field srv '" ".join(d["networks"][n]["interface"] for n in ("rsa", "rsc"))')"
+expect_ok $PODNET exec srv -- ip -4 -o addr show eth1
+expect_match "10\.97\.3\.9/24" "$T_LAST" "the static address given to connect"
+expect_fail '!' $PODNET exec peer-b -- getent hosts api
+
+t_case "a network removed while the container is stopped: start fails clearly and loses nothing"
+expect_ok $PODNET stop -t 1 srv
+expect_ok $PODNET network rm rsc
+expect_fail 125 $PODNET start srv
+expect_match "network rsc not found" "$T_ERR"
+expect_eq "exited rsa rsc" "$(field srv '" ".join([d["state"]] + [e["network"] for e in d["network_config"]])')"
+expect_eq 1 "$(leases rsa)" "leases after the failed start (peer-a's only)"
+expect_ok $PODNET network disconnect rsc srv
+expect_ok $PODNET start srv
+expect_eq "rsa" "$(field srv '" ".join(d["networks"])')"
+
+t_case "a pod member starts again in its pod"
+expect_ok $PODNET pod create --name rpod --network rsa
+expect_ok $PODNET run -d --pod rpod --name member -- sleep 300
+podip=$($PODNET pod inspect rpod | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["networks"]["rsa"]["ips"][0].split("/")[0])')
+expect_ok $PODNET restart -t 1 member
+expect_ok $PODNET exec member -- ip -4 -o addr show eth0
+expect_match "$podip/24" "$T_LAST" "the pod's address"
+expect_ok $PODNET pod inspect rpod
+expect_match '"member"' "$T_LAST" "a member again"
+
+t_case "everything removed: no interfaces, leases or processes left"
+expect_ok $PODNET pod rm -f rpod
+expect_ok $PODNET rm -af
+for n in rsa rsb; do expect_ok $PODNET network rm "$n"; done
+expect_eq "0 0" "$(leases rsa) $(leases rsb)" "leases"
+wait_for 10 t_no_podnet_procs || t_fail "left running: $(t_podnet_procs)"
+t_done
