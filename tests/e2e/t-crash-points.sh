@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# SIGKILL at many points of `run` and `network connect` (strace's fault
+# SIGKILL at many points of `run`, `network connect` and `start` (strace's fault
 # injection: the Nth rename(2) or openat(2) of the command kills it), then
 # the next commands must recognise what was left and clean it up: no lease
 # without a container, no interface the state does not know (which made the
@@ -56,6 +56,24 @@ for n in 1 2 3 4 5 6 7; do
 done
 # a connect killed between taking its address and saving the state leaks that
 # address until the container goes: then everything of its id is freed
+
+t_case "start killed at its Nth rename: the container stays and starts again, no lease leaked"
+expect_ok $PODNET run -d --name again --network k1,k2 -- sleep 300
+aid=$(id_of again)
+for n in 1 2 3 4 5 6 7; do
+  expect_ok $PODNET stop -t 0 again
+  timeout 20 strace -f -b execve -o /dev/null -e trace=rename -e inject=rename:signal=KILL:when=$n \
+    $PODNET start again >/dev/null 2>&1
+  expect_ok $PODNET ps -a
+  expect_eq "$aid" "$(id_of again)" "the container after a start killed at rename $n"
+  expect_ok $PODNET stop -t 0 again
+  expect_eq 0 "$(leases_of "$aid")" "leases of the stopped container after a start killed at rename $n"
+  expect_ok $PODNET start again
+  expect_eq "k1 k2" "$(connected again)" "networks after a start killed at rename $n"
+  expect_eq 4 "$(leases_of "$aid")" "leases (two addresses, two MACs) after a start killed at rename $n"
+done
+expect_ok $PODNET rm -f again
+expect_eq 0 "$(leases_of "$aid")" "leases of again after rm"
 
 t_case "clean up: removing the container frees every lease of its id"
 expect_ok $PODNET rm -f keep
