@@ -105,7 +105,7 @@ static void __attribute__((noreturn)) init_main(char **argv, json_t *env, int ou
 			if (exec_w >= 0 && write(exec_w, &e, sizeof(e)) != (ssize_t)sizeof(e)) {
 				/* nobody waits: the exit status tells */
 			}
-			fprintf(stderr, "podnet: cannot run %s: %s\n", argv[0], strerror(e));
+			fprintf(stderr, "Error: cannot run %s: %s\n", argv[0], strerror(e));
 			_exit(e == ENOENT ? 127 : 126);
 		}
 	}

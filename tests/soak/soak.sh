@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Soak: for a bounded time, create and remove networks and containers, connect
-# and disconnect them, publish ports, and kill things with SIGKILL at random
+# and disconnect them, stop, start and restart them, publish ports, and kill things with SIGKILL at random
 # (containers, monitors, forwarders, the DNS responder, the namespace holder).
 # At the end every command must still work and nothing may be left behind.
 # Runs as the unprivileged test user; not part of the default suite:
@@ -36,7 +36,7 @@ random_kill() {
 end=$((SECONDS + secs))
 while ((SECONDS < end)); do
   n="n$((RANDOM % 3))" c="c$((RANDOM % 6))"
-  case $((RANDOM % 10)) in
+  case $((RANDOM % 13)) in
     0) $P network create "$n" ;;
     1) $P network rm -f "$n" ;;
     2|3) $P run -d --name "$c" --network "$n" -p "$((30000 + RANDOM % 2000)):7000" -- sleep 30 ;;
@@ -46,6 +46,9 @@ while ((SECONDS < end)); do
     7) random_kill ;;
     8) $P ps -a ;;
     9) $P run --rm --network "$n" -- true ;;
+    10) $P stop -t 0 "$c" ;;
+    11) $P start "$c" ;;
+    12) $P restart -t 0 "$c" ;;
   esac >/dev/null 2>&1
   ops=$((ops + 1))
 done
