@@ -81,6 +81,12 @@ void cli_helpers_reload(struct cli *c);
 
 /** cli_print_json() - pretty JSON on stdout. */
 void cli_print_json(json_t *doc);
+/**
+ * cli_print_docs() - what the inspect commands print: @arr as JSON, or with a
+ * template (@fmt, format.h) a line per element. Return: 0, or EXIT_PODNET after
+ * printing the template's error.
+ */
+int cli_print_docs(json_t *arr, const char *fmt);
 
 /** cli_network_used_by() - names of sandboxes attached to @net (caller decrefs). */
 json_t *cli_network_used_by(struct cli *c, const char *net);

@@ -2,6 +2,7 @@
 /* `podnet ps`, `inspect`, `stop`, `rm` and `exec`. */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "format.h"
 #include "opts.h"
 #include "cleanup.h"
 #include "helpers.h"
@@ -52,6 +53,62 @@ static void ports_text(json_t *doc, char *buf, size_t len)
 	}
 }
 
+/*
+ * What ps shows of a container, under Podman's names for templates
+ * (`ps --format '{{.Names}} {{.Status}}'`): ID (12 digits), Names, Status
+ * ("exited (N)"), State, Networks (a list), Ports, Command, Pod, CreatedAt,
+ * ExitCode, Pid; and NetworksText, the table's NETWORKS column. A new object.
+ */
+static json_t *ps_columns(json_t *doc)
+{
+	char ports[512], status[48], id[13];
+	json_t *nets = json_array(), *e, *cmd = json_object_get(doc, "command");
+	const char *k, *state = display_state(doc);
+	struct pn_proc_id init;
+	char *text = NULL, *cmdline = NULL;
+	size_t len = 0, j;
+	FILE *f;
+
+	json_object_foreach(json_object_get(doc, "networks"), k, e)
+		json_array_append_new(nets, json_string(k));
+	if (!json_array_size(nets) && strcmp(state, "exited") == 0)
+		/* the networks it joins when started again */
+		json_array_foreach(json_object_get(doc, "network_config"), j, e)
+			json_array_append_new(nets, json_string(json_string_value(json_object_get(e, "network")) ?: ""));
+	f = open_memstream(&text, &len);
+	if (f) {
+		json_array_foreach(nets, j, e)
+			fprintf(f, "%s%s", j ? "," : "", json_string_value(e));
+		if (!json_array_size(nets))
+			fputs(json_string_value(json_object_get(doc, "network_mode")) ?: "", f);
+		fclose(f);
+	}
+	f = open_memstream(&cmdline, &len);
+	if (f) {
+		json_array_foreach(cmd, j, e)
+			fprintf(f, "%s%s", j ? " " : "", json_string_value(e) ?: "");
+		fclose(f);
+	}
+	ports_text(doc, ports, sizeof(ports));
+	if (strcmp(state, "exited") == 0)
+		snprintf(status, sizeof(status), "exited (%lld)", (long long)json_integer_value(json_object_get(doc, "exit_code")));
+	else
+		snprintf(status, sizeof(status), "%s", state);
+	if (json_is_false(json_object_get(doc, "portfwd_alive")))
+		strncat(status, ",ports down", sizeof(status) - strlen(status) - 1);
+	snprintf(id, sizeof(id), "%.12s", json_string_value(json_object_get(doc, "id")) ?: "");
+	e = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:I, s:I, s:s}", "ID", id, "Names",
+		      json_string_value(json_object_get(doc, "name")) ?: "", "Status", status, "State", state, "Networks",
+		      nets, "NetworksText", text ? text : "", "Ports", ports, "Command", cmdline ? cmdline : "",
+		      "Pod", json_string_value(json_object_get(doc, "pod")) ?: "",
+		      "ExitCode", (json_int_t)json_integer_value(json_object_get(doc, "exit_code")),
+		      "Pid", (json_int_t)(netd_sandbox_proc(doc, "init", &init) && strcmp(state, "running") == 0 ? init.pid : 0),
+		      "CreatedAt", json_string_value(json_object_get(doc, "created")) ?: "");
+	free(text);
+	free(cmdline);
+	return e;
+}
+
 int cmd_ps(struct cli *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -76,8 +133,8 @@ int cmd_ps(struct cli *c, int argc, char **argv)
 		default: return cli_failf("ps: unknown option %s", opts_bad_option(argc, argv));
 		}
 	}
-	if (strcmp(format, "table") && strcmp(format, "json"))
-		return cli_failf("invalid format \"%s\": want table or json", format);
+	if (strcmp(format, "table") && strcmp(format, "json") && !cli_format_is_template(format))
+		return cli_failf("invalid format \"%s\": want table, json or a template such as '{{.Names}}'", format);
 	if (cli_lock(c, &err) < 0)
 		return cli_fail(&err);
 	cli_survey(c, &all, NULL);
@@ -93,41 +150,36 @@ int cmd_ps(struct cli *c, int argc, char **argv)
 		json_decref(out);
 		return 0;
 	}
+	if (cli_format_is_template(format) && !quiet) {
+		/* the row: the state document, with Podman's names of the columns on top */
+		static const char *const headers[] = { "ID=CONTAINER ID", "CreatedAt=CREATED", "ExitCode=EXIT CODE", NULL };
+		_cleanup_json_ json_t *rows = json_array();
+		int r;
+
+		json_array_foreach(out, i, doc) {
+			json_t *row = json_deep_copy(doc), *col = ps_columns(doc);
+
+			json_object_update(row, col);
+			json_decref(col);
+			json_array_append_new(rows, row);
+		}
+		json_decref(out);
+		r = cli_format_print(stdout, format, rows, headers, &err);
+		return r < 0 ? cli_fail(&err) : 0;
+	}
 	if (!quiet)
 		printf("%-12s  %-20s  %-14s  %-28s  %s\n", "CONTAINER ID", "NAMES", "STATUS", "NETWORKS", "PORTS");
 	json_array_foreach(out, i, doc) {
-		char nets[256] = "", ports[512], status[48];
-		size_t len = 0;
-		const char *k;
-		json_t *att;
+		_cleanup_json_ json_t *col = NULL;
 
 		if (quiet) {
 			printf("%.12s\n", json_string_value(json_object_get(doc, "id")));
 			continue;
 		}
-		json_object_foreach(json_object_get(doc, "networks"), k, att)
-			len += (size_t)snprintf(nets + len, len < sizeof(nets) ? sizeof(nets) - len : 0, "%s%s", len ? "," : "", k);
-		if (!len && strcmp(display_state(doc), "exited") == 0) {
-			/* the networks it joins when started again */
-			json_t *e;
-			size_t j;
-
-			json_array_foreach(json_object_get(doc, "network_config"), j, e)
-				len += (size_t)snprintf(nets + len, len < sizeof(nets) ? sizeof(nets) - len : 0, "%s%s",
-							len ? "," : "", json_string_value(json_object_get(e, "network")) ?: "");
-		}
-		if (!len)
-			snprintf(nets, sizeof(nets), "%s", json_string_value(json_object_get(doc, "network_mode")) ?: "");
-		ports_text(doc, ports, sizeof(ports));
-		if (strcmp(display_state(doc), "exited") == 0)
-			snprintf(status, sizeof(status), "exited (%lld)",
-				 (long long)json_integer_value(json_object_get(doc, "exit_code")));
-		else
-			snprintf(status, sizeof(status), "%s", display_state(doc));
-		if (json_is_false(json_object_get(doc, "portfwd_alive")))
-			strncat(status, ",ports down", sizeof(status) - strlen(status) - 1);
-		printf("%-12.12s  %-20s  %-14s  %-28s  %s\n", json_string_value(json_object_get(doc, "id")),
-		       json_string_value(json_object_get(doc, "name")), status, nets, ports);
+		col = ps_columns(doc);
+		printf("%-12.12s  %-20s  %-14s  %-28s  %s\n", json_string_value(json_object_get(col, "ID")),
+		       json_string_value(json_object_get(col, "Names")), json_string_value(json_object_get(col, "Status")),
+		       json_string_value(json_object_get(col, "NetworksText")), json_string_value(json_object_get(col, "Ports")));
 	}
 	json_decref(out);
 	return 0;
@@ -156,10 +208,14 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 {
 	_cleanup_json_ json_t *arr = json_array();
 	struct pn_err err = { 0 };
+	const char *fmt;
+	int first = cli_format_take(argc, argv, &fmt, &err);
 
-	if (argc < 2)
+	if (first < 0)
+		return cli_fail(&err);
+	if (argc <= first)
 		return cli_failf("inspect: give at least one container");
-	for (int i = 1; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		json_t *doc = NULL;
 
 		if (load_ctr_or_pod(c, argv[i], &doc, &err) < 0)
@@ -168,8 +224,7 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 			json_object_set_new(doc, "state", json_string("stopped (not yet cleaned)"));
 		json_array_append_new(arr, doc);
 	}
-	cli_print_json(arr);
-	return 0;
+	return cli_print_docs(arr, fmt);
 }
 
 /* stop one sandbox: TERM, wait, KILL; then make sure its state is torn down */

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "format.h"
 #include "cleanup.h"
 #include "fileutil.h"
 #include "helpers.h"
@@ -191,20 +192,36 @@ static int net_ls(struct cli *c, int argc, char **argv)
 		default: return cli_failf("network ls: unknown option %s", opts_bad_option(argc, argv));
 		}
 	}
-	if (strcmp(format, "table") && strcmp(format, "json"))
-		return cli_failf("invalid format \"%s\": want table or json", format);
+	if (strcmp(format, "table") && strcmp(format, "json") && !cli_format_is_template(format))
+		return cli_failf("invalid format \"%s\": want table, json or a template such as '{{.Name}}'", format);
 	r = netd_network_list(&c->paths, &nets, &n, &err);
 	if (r < 0)
 		return cli_fail(&err);
 	if (err.msg[0])
 		fprintf(stderr, "Warning: %s\n", err.msg);
-	if (strcmp(format, "json") == 0 && !quiet) {
+	pn_err_clear(&err);
+	if (strcmp(format, "table") != 0 && !quiet) {
+		static const char *const headers[] = { "ID=NETWORK ID", NULL };
 		_cleanup_json_ json_t *arr = json_array();
 
-		for (size_t i = 0; i < n; i++)
-			if (filter_match(&nets[i], &filters))
-				json_array_append_new(arr, netd_network_to_json(&nets[i]));
-		cli_print_json(arr);
+		for (size_t i = 0; i < n; i++) {
+			json_t *doc;
+			char id[13];
+
+			if (!filter_match(&nets[i], &filters))
+				continue;
+			doc = netd_network_to_json(&nets[i]);
+			if (strcmp(format, "json") != 0) {
+				/* templates: Podman's {{.ID}} is the short id */
+				snprintf(id, sizeof(id), "%.12s", nets[i].id);
+				json_object_set_new(doc, "ID", json_string(id));
+			}
+			json_array_append_new(arr, doc);
+		}
+		if (strcmp(format, "json") == 0)
+			cli_print_json(arr);
+		else
+			r = cli_format_print(stdout, format, arr, headers, &err);
 	} else {
 		if (!quiet)
 			printf("%-14s %-24s %s\n", "NETWORK ID", "NAME", "DRIVER");
@@ -218,7 +235,7 @@ static int net_ls(struct cli *c, int argc, char **argv)
 		}
 	}
 	netd_network_list_free(nets, n);
-	return 0;
+	return r < 0 ? cli_fail(&err) : 0;
 }
 
 /* `network exists NAME`: exit 0 or 1, as podman, for scripts */
@@ -238,10 +255,14 @@ static int net_inspect(struct cli *c, int argc, char **argv)
 {
 	_cleanup_json_ json_t *arr = json_array();
 	struct pn_err err = { 0 };
+	const char *fmt;
+	int first = cli_format_take(argc, argv, &fmt, &err);
 
-	if (argc < 2)
+	if (first < 0)
+		return cli_fail(&err);
+	if (argc <= first)
 		return cli_failf("network inspect: give at least one network name");
-	for (int i = 1; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		struct netd_network net;
 		json_t *doc;
 
@@ -252,8 +273,7 @@ static int net_inspect(struct cli *c, int argc, char **argv)
 		json_array_append_new(arr, doc);
 		netd_network_clear(&net);
 	}
-	cli_print_json(arr);
-	return 0;
+	return cli_print_docs(arr, fmt);
 }
 
 static bool is_exited_container(json_t *doc)

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "format.h"
 #include "cleanup.h"
 #include "helpers.h"
 #include "netcmd.h"
@@ -13,6 +14,7 @@
 #include "sandbox.h"
 #include "state.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -132,26 +134,65 @@ static int pod_create(struct cli *c, int argc, char **argv)
 
 static int pod_ls(struct cli *c, int argc, char **argv)
 {
-	_cleanup_json_ json_t *all = NULL;
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'f' }, { "quiet", no_argument, NULL, 'q' }, { NULL, 0, NULL, 0 },
+	};
+	static const char *const headers[] = { "ID=POD ID", "NumberOfContainers=# OF CONTAINERS", NULL };
+	_cleanup_json_ json_t *all = NULL, *rows = NULL;
 	struct pn_err err = { 0 };
-	bool json = argc > 2 && strcmp(argv[1], "--format") == 0 && strcmp(argv[2], "json") == 0;
+	const char *format = "table";
+	bool quiet = false;
 	json_t *doc;
 	size_t i;
+	int ch;
 
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+qf:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'q': quiet = true; break;
+		case 'f': format = optarg; break;
+		default: return cli_failf("pod ls: unknown option %s", opts_bad_option(argc, argv));
+		}
+	}
+	if (optind < argc)
+		return cli_failf("pod ls: unexpected argument %s", argv[optind]);
+	if (strcmp(format, "table") && strcmp(format, "json") && !cli_format_is_template(format))
+		return cli_failf("invalid format \"%s\": want table, json or a template such as '{{.Name}}'", format);
 	if (cli_lock(c, &err) < 0)
 		return cli_fail(&err);
 	cli_survey(c, NULL, &all);
 	cli_unlock(c);
-	if (json) {
+	if (quiet) {
+		json_array_foreach(all, i, doc)
+			printf("%.12s\n", json_string_value(json_object_get(doc, "id")));
+		return 0;
+	}
+	if (strcmp(format, "json") == 0) {
 		cli_print_json(all);
 		return 0;
 	}
-	printf("%-12s  %-20s  %-10s  %s\n", "POD ID", "NAME", "STATUS", "MEMBERS");
-	json_array_foreach(all, i, doc)
-		printf("%-12.12s  %-20s  %-10s  %zu\n", json_string_value(json_object_get(doc, "id")),
-		       json_string_value(json_object_get(doc, "name")),
-		       json_string_value(json_object_get(doc, "state")),
-		       json_array_size(json_object_get(doc, "members")));
+	/* a row: the pod's document with Podman's names of its columns on top */
+	rows = json_array();
+	json_array_foreach(all, i, doc) {
+		json_t *row = json_deep_copy(doc), *nets = json_array(), *att;
+		const char *k;
+		char id[13];
+
+		json_object_foreach(json_object_get(doc, "networks"), k, att)
+			json_array_append_new(nets, json_string(k));
+		snprintf(id, sizeof(id), "%.12s", json_string_value(json_object_get(doc, "id")) ?: "");
+		json_object_set_new(row, "ID", json_string(id));
+		json_object_set_new(row, "Status", json_string(json_string_value(json_object_get(doc, "state")) ?: ""));
+		json_object_set_new(row, "NumberOfContainers",
+				    json_integer((json_int_t)json_array_size(json_object_get(doc, "members"))));
+		json_object_set_new(row, "Networks", nets);
+		json_array_append_new(rows, row);
+	}
+	if (strcmp(format, "table") == 0)
+		format = "table {{.ID}}\t{{.Name}}\t{{.Status}}\t{{.NumberOfContainers}}";
+	if (cli_format_print(stdout, format, rows, headers, &err) < 0)
+		return cli_fail(&err);
 	return 0;
 }
 
@@ -169,18 +210,21 @@ static int pod_inspect(struct cli *c, int argc, char **argv)
 {
 	_cleanup_json_ json_t *arr = json_array();
 	struct pn_err err = { 0 };
+	const char *fmt;
+	int first = cli_format_take(argc, argv, &fmt, &err);
 
-	if (argc < 2)
+	if (first < 0)
+		return cli_fail(&err);
+	if (argc <= first)
 		return cli_failf("pod inspect: give a pod");
-	for (int i = 1; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		json_t *doc = NULL;
 
 		if (netd_sandbox_load(&c->paths, "pod", argv[i], &doc, &err) < 0)
 			return cli_fail(&err);
 		json_array_append_new(arr, doc);
 	}
-	cli_print_json(arr);
-	return 0;
+	return cli_print_docs(arr, fmt);
 }
 
 /*

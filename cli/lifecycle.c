@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "format.h"
 #include "cleanup.h"
 #include "fileutil.h"
 #include "helpers.h"
@@ -67,6 +68,19 @@ void cli_print_json(json_t *doc)
 		puts(s);
 		free(s);
 	}
+}
+
+int cli_print_docs(json_t *arr, const char *fmt)
+{
+	struct pn_err err = { 0 };
+
+	if (fmt && cli_format_is_template(fmt)) {
+		if (cli_format_print(stdout, fmt, arr, NULL, &err) < 0)
+			return cli_fail(&err);
+		return 0;
+	}
+	cli_print_json(arr);
+	return 0;
 }
 
 static char *live_path(struct cli *c, const char *id, char *buf)

@@ -447,8 +447,8 @@ static const struct {
 			    "       [--internal] [--disable-dns] [--label K=V]... [--driver bridge] [--opt mtu=N]\n"
 			    "       [--interface-name BR] [--ignore] NAME\n" },
 	{ "network exists", "Usage: podnet network exists NAME\n" },
-	{ "network ls", "Usage: podnet network ls [-q] [--format json|table] [--filter name=...|label=K[=V]|driver=...]\n" },
-	{ "network inspect", "Usage: podnet network inspect NAME...\n" },
+	{ "network ls", "Usage: podnet network ls [-q] [--format json|table|TEMPLATE] [--filter name=...|label=K[=V]|driver=...]\n" },
+	{ "network inspect", "Usage: podnet network inspect [-f json|TEMPLATE] NAME...\n" },
 	{ "network rm", "Usage: podnet network rm [-f] NAME...\n" },
 	{ "network prune", "Usage: podnet network prune [-f]\n" },
 	{ "network connect", "Usage: podnet network connect [--ip IP] [--alias NAME]... [--mac-address MAC] NETWORK CONTAINER|POD\n" },
@@ -458,15 +458,15 @@ static const struct {
 	{ "pod create", "Usage: podnet pod create --name POD [--network NET[,NET...]|none|host] [-p SPEC]... [--hostname H]\n"
 			"       [--network-alias A]... [--ip IP] [--mac-address MAC]\n"
 			"       [--add-host NAME:IP|NAME:host-gateway]... [--dns IP]...\n" },
-	{ "pod ls", "Usage: podnet pod ls [--format json]\n" },
-	{ "pod inspect", "Usage: podnet pod inspect POD...\n" },
+	{ "pod ls", "Usage: podnet pod ls [-q] [--format json|table|TEMPLATE]\n" },
+	{ "pod inspect", "Usage: podnet pod inspect [-f json|TEMPLATE] POD...\n" },
 	{ "pod rm", "Usage: podnet pod rm [-f] POD...\n" },
 	{ "run", "Usage: podnet run [-d] [--rm] [-i] [-t] [--name NAME [--replace]] [--pod POD] [--network NET[,NET...]|none|host]\n"
 		 "       [--network-alias A]... [--ip IP] [--mac-address MAC] [--hostname H]\n"
 		 "       [--add-host NAME:IP|NAME:host-gateway]... [--dns IP]... [-p SPEC]... [-e NAME[=VALUE]]...\n"
 		 "       [--stop-timeout S] -- CMD [ARG...]\n" },
-	{ "ps", "Usage: podnet ps [-a] [-q] [--format json|table]\n" },
-	{ "inspect", "Usage: podnet inspect CONTAINER...\n" },
+	{ "ps", "Usage: podnet ps [-a] [-q] [--format json|table|TEMPLATE]\n" },
+	{ "inspect", "Usage: podnet inspect [-f json|TEMPLATE] CONTAINER|POD...\n" },
 	{ "exec", "Usage: podnet exec CONTAINER|POD -- CMD [ARG...]\n" },
 	{ "logs", "Usage: podnet logs [-f] CONTAINER\n" },
 	{ "port", "Usage: podnet port CONTAINER|POD [PORT[/PROTO]]\n" },

@@ -180,6 +180,41 @@ wait_for 5 bash -c "! kill -0 $init 2>/dev/null"
 kill -0 "$init" 2>/dev/null && t_fail "the corrupt container's init still runs"
 expect_ok $PODNET run --rm -- true
 
+t_case "Go templates: ps, network ls, pod ls and the inspect commands, as scripts use them"
+expect_ok $PODNET network create tplnet
+expect_ok $PODNET run -d --name tpl1 --network tplnet -- sleep 60
+id=$T_LAST
+expect_fail 3 $PODNET run --name tpl2 --network tplnet -- sh -c 'exit 3'
+expect_ok $PODNET pod create --name tplpod --network tplnet
+expect_ok $PODNET ps -a --format '{{.Names}} {{.State}} {{.ExitCode}} {{.Networks}}'
+expect_eq "tpl1 running 0 [tplnet]
+tpl2 exited 3 [tplnet]" "$(sort <<<"$T_LAST")" "ps -a with a template"
+expect_ok $PODNET ps --format 'table {{.ID}}\t{{.Names}}'
+expect_eq "CONTAINER ID  NAMES
+${id:0:12}  tpl1" "$T_LAST" "ps with a table template"
+expect_ok $PODNET network ls --format '{{.Name}}:{{.Driver}}'
+expect_match "(^|
+)tplnet:bridge(
+|$)" "$T_LAST" "network ls with a template"
+expect_ok $PODNET pod ls --format '{{.Name}} {{.NumberOfContainers}} {{.Networks}}'
+expect_eq "tplpod 0 [tplnet]" "$T_LAST" "pod ls with a template"
+expect_ok $PODNET inspect -f '{{.Name}} {{.Id}} {{json .network_config}}' tpl1
+expect_eq "tpl1 $id [{\"aliases\":[],\"network\":\"tplnet\"}]" "$T_LAST" "inspect -f"
+expect_ok $PODNET network inspect --format '{{.Name}} {{.Internal}}' tplnet
+expect_eq "tplnet false" "$T_LAST" "network inspect --format"
+expect_ok $PODNET pod inspect --format='{{.Name}}' tplpod
+expect_eq "tplpod" "$T_LAST" "pod inspect --format="
+expect_fail 125 $PODNET ps --format '{{range .Networks}}{{.}}{{end}}'
+expect_match "unsupported action" "$T_ERR"
+expect_eq "" "$T_LAST" "nothing printed for a bad template"
+expect_fail 125 $PODNET inspect -f '{{.Name' tpl1
+expect_match "unclosed action" "$T_ERR"
+expect_fail 125 $PODNET network ls --format yaml
+expect_match 'invalid format "yaml"' "$T_ERR"
+expect_ok $PODNET pod rm -f tplpod
+expect_ok $PODNET rm -f tpl1 tpl2
+expect_ok $PODNET network rm tplnet
+
 t_case "when nothing runs, no podnet process remains"
 expect_ok $PODNET ps -a
 wait_for 5 t_no_podnet_procs

@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* `--format` templates: see format.h. */
+#define _GNU_SOURCE
+#include "format.h"
+#include "cleanup.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TAB_MINWIDTH 12
+#define TAB_PADDING 2
+
+bool cli_format_is_template(const char *fmt)
+{
+	return strstr(fmt, "{{") != NULL;
+}
+
+/* keys compare without case and '_' ("RestartCount" is "restart_count") */
+static bool key_match(const char *key, const char *want, size_t wlen)
+{
+	size_t i = 0;
+
+	for (const char *k = key; *k; k++) {
+		if (*k == '_')
+			continue;
+		while (i < wlen && want[i] == '_')
+			i++;
+		if (i == wlen || tolower((unsigned char)*k) != tolower((unsigned char)want[i]))
+			return false;
+		i++;
+	}
+	while (i < wlen && want[i] == '_')
+		i++;
+	return i == wlen;
+}
+
+static json_t *lookup(json_t *obj, const char *path, size_t len)
+{
+	json_t *cur = obj;
+	size_t i = 1; /* after the leading '.' */
+
+	while (i < len) {
+		size_t end = i;
+		const char *k;
+		json_t *v, *found = NULL;
+
+		while (end < len && path[end] != '.')
+			end++;
+		if (!json_is_object(cur))
+			return NULL;
+		found = json_object_getn(cur, path + i, end - i);
+		if (!found)
+			json_object_foreach(cur, k, v)
+				if (key_match(k, path + i, end - i)) {
+					found = v;
+					break;
+				}
+		if (!found)
+			return NULL;
+		cur = found;
+		i = end + 1;
+	}
+	return cur;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* @v as Go's fmt prints an interface{} holding it */
+static void print_value(FILE *f, json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		fwrite(json_string_value(v), 1, json_string_length(v), f);
+		break;
+	case JSON_INTEGER:
+		fprintf(f, "%lld", (long long)json_integer_value(v));
+		break;
+	case JSON_REAL:
+		fprintf(f, "%g", json_real_value(v));
+		break;
+	case JSON_TRUE:
+		fputs("true", f);
+		break;
+	case JSON_FALSE:
+		fputs("false", f);
+		break;
+	case JSON_NULL:
+		fputs("<nil>", f);
+		break;
+	case JSON_ARRAY: {
+		json_t *e;
+		size_t i;
+
+		fputc('[', f);
+		json_array_foreach(v, i, e) {
+			if (i)
+				fputc(' ', f);
+			print_value(f, e);
+		}
+		fputc(']', f);
+		break;
+	}
+	case JSON_OBJECT: {
+		size_t n = json_object_size(v), i = 0;
+		const char **keys = calloc(n ? n : 1, sizeof(*keys));
+		const char *k;
+		json_t *e;
+
+		if (!keys)
+			return;
+		json_object_foreach(v, k, e)
+			keys[i++] = k;
+		qsort(keys, n, sizeof(*keys), cmp_str);
+		fputs("map[", f);
+		for (i = 0; i < n; i++) {
+			fprintf(f, "%s%s:", i ? " " : "", keys[i]);
+			print_value(f, json_object_get(v, keys[i]));
+		}
+		fputc(']', f);
+		free(keys);
+		break;
+	}
+	}
+}
+
+/* literal text, with "\t" and "\n" (two characters each) made a tab and a newline */
+static void print_literal(FILE *f, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\\' && i + 1 < len && (s[i + 1] == 't' || s[i + 1] == 'n')) {
+			fputc(s[i + 1] == 't' ? '\t' : '\n', f);
+			i++;
+			continue;
+		}
+		fputc(s[i], f);
+	}
+}
+
+/* the header of a "table" column: HEADER from @headers for the path's last field, else it in capitals */
+static void print_header(FILE *f, const char *path, size_t len, const char *const *headers)
+{
+	const char *last = path + len;
+
+	while (last > path && last[-1] != '.')
+		last--;
+	for (size_t i = 0; headers && headers[i]; i++) {
+		const char *eq = strchr(headers[i], '=');
+
+		if (eq && (size_t)(eq - headers[i]) == (size_t)(path + len - last) &&
+		    strncmp(headers[i], last, (size_t)(eq - headers[i])) == 0) {
+			fputs(eq + 1, f);
+			return;
+		}
+	}
+	for (const char *p = last; p < path + len; p++)
+		fputc(toupper((unsigned char)*p), f);
+}
+
+/*
+ * Render @tmpl for @obj (or, with @headers_mode, the header line) into @f.
+ * Return: 0, or -EINVAL with @err set.
+ */
+static int render(FILE *f, const char *tmpl, json_t *obj, bool headers_mode, const char *const *headers,
+		  struct pn_err *err)
+{
+	const char *p = tmpl;
+
+	for (;;) {
+		const char *open = strstr(p, "{{"), *close, *a, *b;
+		bool json = false;
+
+		if (!open) {
+			print_literal(f, p, strlen(p));
+			return 0;
+		}
+		print_literal(f, p, (size_t)(open - p));
+		close = strstr(open + 2, "}}");
+		if (!close)
+			return pn_err_set(err, EINVAL, "template: unclosed action \"%.20s\"", open);
+		a = open + 2;
+		b = close;
+		while (a < b && isspace((unsigned char)*a))
+			a++;
+		while (b > a && isspace((unsigned char)b[-1]))
+			b--;
+		if ((size_t)(b - a) > 5 && strncmp(a, "json", 4) == 0 && isspace((unsigned char)a[4])) {
+			json = true;
+			a += 5;
+			while (a < b && isspace((unsigned char)*a))
+				a++;
+		}
+		if (a == b || *a != '.' || (b - a > 1 && b[-1] == '.') || memmem(a, (size_t)(b - a), "..", 2))
+			return pn_err_set(err, EINVAL,
+					  "template: unsupported action \"{{%.*s}}\": use {{.Field}}, {{.Field.Sub}}, {{.}} or {{json .Field}}",
+					  (int)(close - open - 2), open + 2);
+		for (const char *q = a; q < b; q++)
+			if (isspace((unsigned char)*q))
+				return pn_err_set(err, EINVAL,
+						  "template: unsupported action \"{{%.*s}}\": use {{.Field}}, {{.Field.Sub}}, {{.}} or {{json .Field}}",
+						  (int)(close - open - 2), open + 2);
+		if (headers_mode) {
+			print_header(f, a, (size_t)(b - a), headers);
+		} else {
+			json_t *v = lookup(obj, a, (size_t)(b - a));
+
+			if (json) {
+				char *s = json_dumps(v ? v : json_null(), JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+
+				fputs(s ? s : "null", f);
+				free(s);
+			} else if (v) {
+				print_value(f, v);
+			} else {
+				fputs("<no value>", f);
+			}
+		}
+		p = close + 2;
+	}
+}
+
+char *cli_format_render(const char *tmpl, json_t *obj, struct pn_err *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int r;
+
+	if (!f) {
+		pn_err_set(err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	r = render(f, tmpl, obj, false, NULL, err);
+	fclose(f);
+	if (r < 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* the cells of @line: split at tabs; the last one is not part of a column */
+static size_t cell_width(const char *s, size_t len)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < len; i++)
+		w += ((unsigned char)s[i] & 0xc0) != 0x80; /* UTF-8: count code points */
+	return w;
+}
+
+/* Go's tabwriter as Podman sets it up: minwidth 12, padding 2, spaces */
+static void print_aligned(FILE *out, const char *text)
+{
+	size_t widths[64] = { 0 };
+	const char *line, *nl;
+
+	for (line = text; *line; line = nl + 1) {
+		const char *cell = line, *tab;
+		int col = 0;
+
+		nl = strchrnul(line, '\n');
+		while ((tab = memchr(cell, '\t', (size_t)(nl - cell))) && col < 64) {
+			size_t w = cell_width(cell, (size_t)(tab - cell)) + TAB_PADDING;
+
+			if (w < TAB_MINWIDTH)
+				w = TAB_MINWIDTH;
+			if (w > widths[col])
+				widths[col] = w;
+			col++;
+			cell = tab + 1;
+		}
+		if (!*nl)
+			break;
+	}
+	for (line = text; *line; line = nl + 1) {
+		const char *cell = line, *tab;
+		int col = 0;
+
+		nl = strchrnul(line, '\n');
+		while ((tab = memchr(cell, '\t', (size_t)(nl - cell))) && col < 64) {
+			size_t w = cell_width(cell, (size_t)(tab - cell));
+
+			fwrite(cell, 1, (size_t)(tab - cell), out);
+			for (; w < widths[col]; w++)
+				fputc(' ', out);
+			col++;
+			cell = tab + 1;
+		}
+		fwrite(cell, 1, (size_t)(nl - cell), out);
+		fputc('\n', out);
+		if (!*nl)
+			break;
+	}
+}
+
+int cli_format_print(FILE *out, const char *tmpl, json_t *rows, const char *const *headers, struct pn_err *err)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, i;
+	bool table = strncmp(tmpl, "table", 5) == 0 && (tmpl[5] == ' ' || tmpl[5] == '\t');
+	FILE *f;
+	json_t *row;
+	int r = 0;
+
+	if (table)
+		tmpl += 6;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return pn_err_set(err, ENOMEM, "out of memory");
+	if (table) {
+		r = render(f, tmpl, NULL, true, headers, err);
+		fputc('\n', f);
+	}
+	json_array_foreach(rows, i, row) {
+		if (r < 0)
+			break;
+		r = render(f, tmpl, row, false, NULL, err);
+		fputc('\n', f);
+	}
+	/* a template without rows is still checked */
+	if (r == 0 && !json_array_size(rows) && !table) {
+		_cleanup_json_ json_t *empty = json_object();
+		char *s = cli_format_render(tmpl, empty, err);
+
+		r = s ? 0 : -EINVAL;
+		free(s);
+	}
+	fclose(f);
+	if (r < 0)
+		return r;
+	if (table)
+		print_aligned(out, buf);
+	else
+		fputs(buf, out);
+	return 0;
+}
+
+int cli_format_take(int argc, char **argv, const char **ret_fmt, struct pn_err *err)
+{
+	int i = 1;
+
+	*ret_fmt = NULL;
+	while (i < argc) {
+		if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--format") == 0) {
+			if (i + 1 >= argc)
+				return pn_err_set(err, EINVAL, "%s needs a value (json or a template such as '{{.Name}}')", argv[i]);
+			*ret_fmt = argv[i + 1];
+			i += 2;
+		} else if (strncmp(argv[i], "--format=", 9) == 0) {
+			*ret_fmt = argv[i] + 9;
+			i++;
+		} else {
+			break;
+		}
+	}
+	if (i < argc && argv[i][0] == '-' && argv[i][1])
+		return pn_err_set(err, EINVAL, "%s: unknown option %s", argv[0], argv[i]);
+	if (*ret_fmt && strcmp(*ret_fmt, "json") != 0 && !cli_format_is_template(*ret_fmt))
+		return pn_err_set(err, EINVAL, "invalid format \"%s\": want json or a template such as '{{.Name}}'", *ret_fmt);
+	return i;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * `--format` templates, the part of Go's text/template that Podman and Docker
+ * users put on command lines: literal text with actions
+ *
+ *   {{.Field}}  {{.a.b}}  {{.}}  {{json .Field}}  {{ .Field }}
+ *
+ * over one JSON object per line. Keys match without regard to case or '_'
+ * ({{.RestartCount}} finds "restart_count"); a missing key prints "<no value>"
+ * as Go does for maps. Values print as Go prints them: strings as they are,
+ * arrays as [a b], objects as map[k:v] with sorted keys, null as <nil>.
+ * "\t" and "\n" written as two characters become a tab and a newline.
+ * A template starting with "table " prints a header line first (the fields'
+ * names in capitals) and aligns tab-separated columns (Go's tabwriter with
+ * Podman's settings: cells padded by 2, at least 12 wide).
+ */
+#ifndef PODNET_CLI_FORMAT_H
+#define PODNET_CLI_FORMAT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <jansson.h>
+#include "err.h"
+
+/** cli_format_is_template() - @fmt is a template (has "{{"), not a format name like json or table. */
+bool cli_format_is_template(const char *fmt);
+
+/**
+ * cli_format_render() - @tmpl applied to @obj.
+ * Return: a new string (free()), or NULL with @err set (a malformed template).
+ */
+char *cli_format_render(const char *tmpl, json_t *obj, struct pn_err *err);
+
+/**
+ * cli_format_print() - print @tmpl for each object of @rows, one line each
+ * (a "table " template: a header line first, columns aligned).
+ * @headers: NULL, or "Field=HEADER" pairs naming columns ("ID=NETWORK ID")
+ * Return: 0, or -EINVAL with @err set (nothing printed).
+ */
+int cli_format_print(FILE *out, const char *tmpl, json_t *rows, const char *const *headers, struct pn_err *err);
+
+/**
+ * cli_format_take() - the leading -f/--format FMT (or --format=FMT) of an
+ * inspect command line (argv[0] is the command).
+ * @ret_fmt: the format (NULL when none was given)
+ * Return: the index of the first other argument, or -EINVAL with @err set.
+ */
+int cli_format_take(int argc, char **argv, const char **ret_fmt, struct pn_err *err);
+
+#endif

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Unit tests: --format templates (cli/format.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format.h"
+
+static json_t *doc(void)
+{
+	json_error_t e;
+	json_t *d = json_loads("{\"name\": \"web\", \"id\": \"0123456789abcdef\", \"restart_count\": 2,"
+			       " \"rm\": false, \"init\": null, \"ratio\": 1.5,"
+			       " \"networks\": {\"app\": {\"ips\": [\"10.89.0.2/24\", \"fd00::2/64\"]}, \"db\": {}},"
+			       " \"labels\": {\"b\": \"2\", \"a\": \"1\"}}", 0, &e);
+
+	assert_non_null(d);
+	return d;
+}
+
+static void expect_render(const char *tmpl, const char *want)
+{
+	struct pn_err err = { 0 };
+	json_t *d = doc();
+	char *got = cli_format_render(tmpl, d, &err);
+
+	if (!got)
+		fail_msg("%s: %s", tmpl, err.msg);
+	assert_string_equal(got, want);
+	free(got);
+	json_decref(d);
+}
+
+static void expect_error(const char *tmpl, const char *msg_part)
+{
+	struct pn_err err = { 0 };
+	json_t *d = doc();
+	char *got = cli_format_render(tmpl, d, &err);
+
+	assert_null(got);
+	assert_int_equal(err.code, EINVAL);
+	if (!strstr(err.msg, msg_part))
+		fail_msg("%s: message \"%s\" lacks \"%s\"", tmpl, err.msg, msg_part);
+	json_decref(d);
+}
+
+static void test_fields(void **state)
+{
+	(void)state;
+	expect_render("{{.name}}", "web");
+	expect_render("name={{ .name }} id={{.id}}", "name=web id=0123456789abcdef");
+	/* Podman's spelling finds our keys: case and '_' do not matter */
+	expect_render("{{.Name}} {{.RestartCount}} {{.ID}}", "web 2 0123456789abcdef");
+	expect_render("{{.networks.app.ips}}", "[10.89.0.2/24 fd00::2/64]");
+	expect_render("{{.rm}} {{.ratio}} {{.init}}", "false 1.5 <nil>");
+	/* objects print as Go maps: sorted keys */
+	expect_render("{{.labels}}", "map[a:1 b:2]");
+	expect_render("{{.networks.db}}", "map[]");
+	/* a missing key prints as Go prints a missing map entry */
+	expect_render("{{.nosuch}}|{{.name.deeper}}", "<no value>|<no value>");
+	expect_render("no actions at all", "no actions at all");
+}
+
+static void test_json_and_escapes(void **state)
+{
+	(void)state;
+	expect_render("{{json .labels}}", "{\"a\":\"1\",\"b\":\"2\"}");
+	expect_render("{{json .name}}", "\"web\"");
+	expect_render("{{json .nosuch}}", "null");
+	expect_render("{{.name}}\\t{{.restart_count}}\\n", "web\t2\n");
+	/* a lone backslash stays */
+	expect_render("a\\b", "a\\b");
+	{
+		struct pn_err err = { 0 };
+		json_t *d = doc();
+		char *got = cli_format_render("{{.}}", d, &err);
+
+		assert_non_null(got);
+		const char *want = "map[id:0123456789abcdef init:<nil> labels:map[a:1 b:2] name:web networks:map[app:map[ips:";
+
+		assert_true(strncmp(got, want, strlen(want)) == 0);
+		free(got);
+		json_decref(d);
+	}
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	expect_error("{{.name", "unclosed action");
+	expect_error("{{name}}", "unsupported action");
+	expect_error("{{range .networks}}x{{end}}", "unsupported action");
+	expect_error("{{.a..b}}", "unsupported action");
+	expect_error("{{.a.}}", "unsupported action");
+	expect_error("{{}}", "unsupported action");
+	expect_error("{{json}}", "unsupported action");
+	expect_error("{{.a .b}}", "unsupported action");
+	assert_true(cli_format_is_template("x {{.a}}"));
+	assert_false(cli_format_is_template("json"));
+	assert_false(cli_format_is_template("table"));
+}
+
+static char *print_rows(const char *tmpl, const char *const *headers, int *ret)
+{
+	struct pn_err err = { 0 };
+	json_error_t e;
+	json_t *rows = json_loads("[{\"ID\": \"aaa\", \"Name\": \"frontend\", \"n\": 1},"
+				  " {\"ID\": \"bbbbbbbbbbbbbbbb\", \"Name\": \"b\", \"n\": 22}]", 0, &e);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(rows);
+	assert_non_null(f);
+	*ret = cli_format_print(f, tmpl, rows, headers, &err);
+	fclose(f);
+	json_decref(rows);
+	return buf;
+}
+
+static void test_print(void **state)
+{
+	static const char *const headers[] = { "ID=NETWORK ID", NULL };
+	char *out;
+	int r;
+
+	(void)state;
+	out = print_rows("{{.Name}}", NULL, &r);
+	assert_int_equal(r, 0);
+	assert_string_equal(out, "frontend\nb\n");
+	free(out);
+	/* table: a header line, columns aligned as Go's tabwriter does (padding 2, at least 12) */
+	out = print_rows("table {{.ID}}\\t{{.Name}}\\t{{.n}}", headers, &r);
+	assert_int_equal(r, 0);
+	assert_string_equal(out, "NETWORK ID        NAME        N\n"
+				 "aaa               frontend    1\n"
+				 "bbbbbbbbbbbbbbbb  b           22\n");
+	free(out);
+	/* a bad template prints nothing, even with rows */
+	out = print_rows("{{.Name}} {{bad}}", NULL, &r);
+	assert_int_equal(r, -EINVAL);
+	assert_string_equal(out, "");
+	free(out);
+}
+
+static void test_print_no_rows(void **state)
+{
+	struct pn_err err = { 0 };
+	json_t *rows = json_array();
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	/* with nothing to print, a bad template is still an error */
+	assert_int_equal(cli_format_print(f, "{{bad}}", rows, NULL, &err), -EINVAL);
+	assert_int_equal(cli_format_print(f, "{{.Name}}", rows, NULL, &err), 0);
+	assert_int_equal(cli_format_print(f, "table {{.Name}}", rows, NULL, &err), 0);
+	fclose(f);
+	assert_string_equal(buf, "NAME\n");
+	free(buf);
+	json_decref(rows);
+}
+
+static void test_take(void **state)
+{
+	struct pn_err err = { 0 };
+	const char *fmt;
+	char *a1[] = { "inspect", "-f", "{{.Name}}", "web", NULL };
+	char *a2[] = { "inspect", "--format=json", "web", NULL };
+	char *a3[] = { "inspect", "web", NULL };
+	char *a4[] = { "inspect", "--format", "yaml", "web", NULL };
+	char *a5[] = { "inspect", "-f", NULL };
+	char *a6[] = { "inspect", "--bogus", "web", NULL };
+
+	(void)state;
+	assert_int_equal(cli_format_take(4, a1, &fmt, &err), 3);
+	assert_string_equal(fmt, "{{.Name}}");
+	assert_int_equal(cli_format_take(3, a2, &fmt, &err), 2);
+	assert_string_equal(fmt, "json");
+	assert_int_equal(cli_format_take(2, a3, &fmt, &err), 1);
+	assert_null(fmt);
+	assert_int_equal(cli_format_take(4, a4, &fmt, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "invalid format \"yaml\""));
+	assert_int_equal(cli_format_take(2, a5, &fmt, &err), -EINVAL);
+	assert_int_equal(cli_format_take(3, a6, &fmt, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "unknown option --bogus"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fields),     cmocka_unit_test(test_json_and_escapes),
+		cmocka_unit_test(test_errors),     cmocka_unit_test(test_print),
+		cmocka_unit_test(test_print_no_rows), cmocka_unit_test(test_take),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
