@@ -295,34 +295,50 @@ static json_t *targets(struct cli *c, bool all, bool running_only, int n, char *
 	return out;
 }
 
-int cmd_stop(struct cli *c, int argc, char **argv)
+/*
+ * The options of stop and restart: [-t S] [-a|--all].
+ * Return: optind, or an exit code < 0 after printing the error (-EXIT_PODNET).
+ */
+static int stop_opts(int argc, char **argv, int *timeout, bool *all)
 {
 	static const struct option longopts[] = { { "time", required_argument, NULL, 't' },
 						  { "all", no_argument, NULL, 'a' },
 						  { NULL, 0, NULL, 0 } };
-	_cleanup_json_ json_t *names = NULL;
-	struct pn_err err = { 0 };
-	int timeout = -1, ch, rc = 0;
-	bool all = false;
-	json_t *v;
-	size_t i;
+	int ch;
 
+	*timeout = -1;
+	*all = false;
 	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+t:a", longopts, NULL)) != -1) {
 		char *end;
 
 		if (ch == 'a') {
-			all = true;
+			*all = true;
 			continue;
 		}
 		if (ch != 't')
-			return cli_failf("stop: unknown option %s", opts_bad_option(argc, argv));
-		timeout = (int)strtol(optarg, &end, 10);
-		if (*end || timeout < 0)
-			return cli_failf("invalid timeout \"%s\"", optarg);
+			return -cli_failf("%s: unknown option %s", argv[0], opts_bad_option(argc, argv));
+		*timeout = (int)strtol(optarg, &end, 10);
+		if (*end || *timeout < 0)
+			return -cli_failf("invalid timeout \"%s\"", optarg);
 	}
-	names = targets(c, all, true, argc - optind, argv + optind);
+	return optind;
+}
+
+int cmd_stop(struct cli *c, int argc, char **argv)
+{
+	_cleanup_json_ json_t *names = NULL;
+	struct pn_err err = { 0 };
+	int timeout, rc = 0, first;
+	bool all;
+	json_t *v;
+	size_t i;
+
+	first = stop_opts(argc, argv, &timeout, &all);
+	if (first < 0)
+		return -first;
+	names = targets(c, all, true, argc - first, argv + first);
 	if (!names)
 		return cli_failf("stop: give at least one container, or --all");
 	json_array_foreach(names, i, v) {
@@ -339,32 +355,17 @@ int cmd_stop(struct cli *c, int argc, char **argv)
  */
 int cmd_restart(struct cli *c, int argc, char **argv)
 {
-	static const struct option longopts[] = { { "time", required_argument, NULL, 't' },
-						  { "all", no_argument, NULL, 'a' },
-						  { NULL, 0, NULL, 0 } };
 	_cleanup_json_ json_t *names = NULL;
 	struct pn_err err = { 0 };
-	int timeout = -1, ch, rc = 0;
-	bool all = false;
+	int timeout, rc = 0, first;
+	bool all;
 	json_t *v;
 	size_t i;
 
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+t:a", longopts, NULL)) != -1) {
-		char *end;
-
-		if (ch == 'a') {
-			all = true;
-			continue;
-		}
-		if (ch != 't')
-			return cli_failf("restart: unknown option %s", opts_bad_option(argc, argv));
-		timeout = (int)strtol(optarg, &end, 10);
-		if (*end || timeout < 0)
-			return cli_failf("invalid timeout \"%s\"", optarg);
-	}
-	names = targets(c, all, false, argc - optind, argv + optind);
+	first = stop_opts(argc, argv, &timeout, &all);
+	if (first < 0)
+		return -first;
+	names = targets(c, all, false, argc - first, argv + first);
 	if (!names)
 		return cli_failf("restart: give at least one container, or --all");
 	json_array_foreach(names, i, v) {
