@@ -295,99 +295,80 @@ static json_t *targets(struct cli *c, bool all, bool running_only, int n, char *
 	return out;
 }
 
+/* restart one container: stop it if it runs, then start it again */
+static int restart_one(struct cli *c, const char *ref, int timeout, struct pn_err *err)
+{
+	json_t *doc = NULL;
+	int r;
+
+	r = netd_sandbox_load(&c->paths, "container", ref, &doc, err);
+	if (r == 0 && json_is_true(json_object_get(doc, "rm")))
+		r = pn_err_set(err, EINVAL, "container %s was run with --rm: it is removed when it stops, so it cannot restart", ref);
+	if (r == 0 && netd_sandbox_alive(doc))
+		r = stop_one(c, "container", ref, timeout, true, err);
+	json_decref(doc);
+	return r < 0 ? r : cli_start_one(c, ref, err);
+}
+
 /*
- * The options of stop and restart: [-t S] [-a|--all].
- * Return: optind, or an exit code < 0 after printing the error (-EXIT_PODNET).
+ * `stop [-t S] CONTAINER... | --all`: TERM, then KILL after the stop timeout
+ * (or S). `restart`, the same options: stop each running one, then start it
+ * again with its networks; --all names every container, running or not.
  */
-static int stop_opts(int argc, char **argv, int *timeout, bool *all)
+static int stop_or_restart(struct cli *c, int argc, char **argv, bool restart)
 {
 	static const struct option longopts[] = { { "time", required_argument, NULL, 't' },
 						  { "all", no_argument, NULL, 'a' },
 						  { NULL, 0, NULL, 0 } };
-	int ch;
+	_cleanup_json_ json_t *names = NULL;
+	struct pn_err err = { 0 };
+	int timeout = -1, ch, rc = 0;
+	bool all = false;
+	json_t *v;
+	size_t i;
 
-	*timeout = -1;
-	*all = false;
 	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+t:a", longopts, NULL)) != -1) {
 		char *end;
 
 		if (ch == 'a') {
-			*all = true;
+			all = true;
 			continue;
 		}
 		if (ch != 't')
-			return -cli_failf("%s: unknown option %s", argv[0], opts_bad_option(argc, argv));
-		*timeout = (int)strtol(optarg, &end, 10);
-		if (*end || *timeout < 0)
-			return -cli_failf("invalid timeout \"%s\"", optarg);
+			return cli_failf("%s: unknown option %s", argv[0], opts_bad_option(argc, argv));
+		timeout = (int)strtol(optarg, &end, 10);
+		if (*end || timeout < 0)
+			return cli_failf("invalid timeout \"%s\"", optarg);
 	}
-	return optind;
+	names = targets(c, all, !restart, argc - optind, argv + optind);
+	if (!names)
+		return cli_failf("%s: give at least one container, or --all", argv[0]);
+	json_array_foreach(names, i, v) {
+		int r;
+
+		pn_err_clear(&err);
+		if (restart)
+			r = restart_one(c, json_string_value(v), timeout, &err);
+		else
+			r = stop_one(c, "container", json_string_value(v), timeout, false, &err);
+		if (r < 0)
+			rc = cli_fail(&err);
+		else if (r > 0)
+			rc = r; /* printed already (a command that cannot run) */
+	}
+	return rc;
 }
 
 int cmd_stop(struct cli *c, int argc, char **argv)
 {
-	_cleanup_json_ json_t *names = NULL;
-	struct pn_err err = { 0 };
-	int timeout, rc = 0, first;
-	bool all;
-	json_t *v;
-	size_t i;
-
-	first = stop_opts(argc, argv, &timeout, &all);
-	if (first < 0)
-		return -first;
-	names = targets(c, all, true, argc - first, argv + first);
-	if (!names)
-		return cli_failf("stop: give at least one container, or --all");
-	json_array_foreach(names, i, v) {
-		pn_err_clear(&err);
-		if (stop_one(c, "container", json_string_value(v), timeout, false, &err) < 0)
-			rc = cli_fail(&err);
-	}
-	return rc;
+	return stop_or_restart(c, argc, argv, false);
 }
 
-/*
- * `restart [-t S] CONTAINER...`: stop each running one (TERM, then KILL after
- * its stop timeout or S), then start it again with its networks.
- */
 int cmd_restart(struct cli *c, int argc, char **argv)
 {
-	_cleanup_json_ json_t *names = NULL;
-	struct pn_err err = { 0 };
-	int timeout, rc = 0, first;
-	bool all;
-	json_t *v;
-	size_t i;
-
-	first = stop_opts(argc, argv, &timeout, &all);
-	if (first < 0)
-		return -first;
-	names = targets(c, all, false, argc - first, argv + first);
-	if (!names)
-		return cli_failf("restart: give at least one container, or --all");
-	json_array_foreach(names, i, v) {
-		const char *ref = json_string_value(v);
-		json_t *doc = NULL;
-		int r;
-
-		pn_err_clear(&err);
-		r = netd_sandbox_load(&c->paths, "container", ref, &doc, &err);
-		if (r == 0 && json_is_true(json_object_get(doc, "rm")))
-			r = pn_err_set(&err, EINVAL, "container %s was run with --rm: it is removed when it stops, so it cannot restart", ref);
-		if (r == 0 && netd_sandbox_alive(doc))
-			r = stop_one(c, "container", ref, timeout, true, &err);
-		json_decref(doc);
-		if (r == 0)
-			r = cli_start_one(c, ref, &err);
-		if (r < 0)
-			rc = cli_fail(&err);
-		else if (r > 0)
-			rc = r;
-	}
-	return rc;
+	return stop_or_restart(c, argc, argv, true);
 }
 
 int cli_rm_one(struct cli *c, const char *ref, bool force, struct pn_err *err)
