@@ -457,6 +457,7 @@ static int net_prune(struct cli *c, int argc, char **argv)
 {
 	struct pn_err err = { 0 };
 	struct netd_network *nets = NULL;
+	_cleanup_json_ json_t *ctrs = NULL;
 	size_t n = 0;
 
 	(void)argc;
@@ -466,10 +467,18 @@ static int net_prune(struct cli *c, int argc, char **argv)
 	cli_gc(c, NULL);
 	if (netd_network_list(&c->paths, &nets, &n, &err) < 0)
 		return cli_fail(&err);
+	netd_sandbox_list(&c->paths, "container", &ctrs, NULL);
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_json_ json_t *users = cli_network_used_by(c, nets[i].name);
+		bool wanted = false;
+		json_t *doc;
+		size_t j;
 
-		if (json_array_size(users) || strcmp(nets[i].name, NETD_DEFAULT_NETWORK) == 0)
+		/* as with Podman, a stopped container keeps the networks it joins when started */
+		json_array_foreach(ctrs, j, doc)
+			wanted |= is_exited_container(doc) &&
+				  netd_net_config_find(json_object_get(doc, "network_config"), nets[i].name, NULL);
+		if (wanted || json_array_size(users) || strcmp(nets[i].name, NETD_DEFAULT_NETWORK) == 0)
 			continue;
 		pn_err_clear(&err);
 		if (remove_network(c, nets[i].name, false, &err) < 0)

@@ -29,9 +29,10 @@ expect_match "search dns\.podnet" "$T_LAST" "search domain"
 expect_nomatch "db\.example" "$(cat /etc/hosts)" "host /etc/hosts"
 
 t_case "signals reach the command of a foreground run"
-$PODNET run --name sig1 -- sh -c 'trap "exit 42" TERM; while :; do sleep 0.1; done' &
+# the command says when its trap is set (a signal before that would kill the shell: 143)
+$PODNET run --name sig1 -- sh -c 'trap "exit 42" TERM; touch "$1"; while :; do sleep 0.1; done' sh "$T_OUT/sig1-ready" &
 launcher=$!
-wait_for 5 $PODNET exec sig1 -- true
+wait_for 5 test -e "$T_OUT/sig1-ready"
 kill -TERM $launcher
 rc=0; wait $launcher || rc=$?
 expect_eq 42 "$rc" "exit status after SIGTERM"

@@ -102,6 +102,20 @@ expect_ok $PODNET network disconnect rsc srv
 expect_ok $PODNET start srv
 expect_eq "rsa" "$(field srv '" ".join(d["networks"])')"
 
+t_case "network prune keeps a network an exited container joins when it starts"
+expect_ok $PODNET network create rsd
+expect_ok $PODNET stop -t 1 srv
+expect_ok $PODNET network connect rsd srv
+expect_ok $PODNET network prune
+expect_ok $PODNET network exists rsd
+expect_ok $PODNET network disconnect rsd srv
+expect_ok $PODNET network prune
+expect_match "(^|
+)rsd(
+|$)" "$T_LAST" "pruned once no container wants it"
+expect_fail 1 $PODNET network exists rsd
+expect_ok $PODNET start srv
+
 t_case "a pod member starts again in its pod"
 expect_ok $PODNET pod create --name rpod --network rsa
 expect_ok $PODNET run -d --pod rpod --name member -- sleep 300
