@@ -54,7 +54,10 @@ json_t *cli_gc_list(struct cli *c);
  */
 void cli_survey(struct cli *c, json_t **ret_containers, json_t **ret_pods);
 
-/** cli_sandbox_stale() - created but its launcher died, or running but its init died. */
+/**
+ * cli_sandbox_stale() - created but its launcher died, or running but its init
+ * died and no monitor is left to record that (a live monitor does it itself).
+ */
 bool cli_sandbox_stale(json_t *doc);
 /** cli_sandbox_starting() - created, and its launcher is still setting it up. */
 bool cli_sandbox_starting(json_t *doc);
@@ -108,6 +111,8 @@ int cli_rm_one(struct cli *c, const char *ref, bool force, struct pn_err *err);
 int cmd_port(struct cli *c, int argc, char **argv);
 int cmd_start(struct cli *c, int argc, char **argv);
 int cmd_restart(struct cli *c, int argc, char **argv);
+int cmd_kill(struct cli *c, int argc, char **argv);
+int cmd_wait(struct cli *c, int argc, char **argv);
 /**
  * cli_start_one() - start the exited container @ref again, detached (already
  * running: nothing to do); prints @ref once it runs.

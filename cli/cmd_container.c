@@ -255,7 +255,10 @@ static int stop_one(struct cli *c, const char *kind, const char *ref, int timeou
 		return r;
 	json_decref(doc);
 	doc = NULL;
-	if (netd_sandbox_load(&c->paths, kind, id, &doc, NULL) == 0 && cli_sandbox_stale(doc))
+	/* stopped, and still not torn down: its monitor is gone, or stuck (then it finds the work done) */
+	if (netd_sandbox_load(&c->paths, kind, id, &doc, NULL) == 0 &&
+	    (cli_sandbox_stale(doc) ||
+	     (strcmp(display_state(doc), "running") == 0 && !netd_sandbox_alive(doc))))
 		cli_teardown(c, doc, json_is_true(json_object_get(doc, "rm")), 137, NULL);
 	cli_unlock(c);
 	if (!quiet)
@@ -369,6 +372,134 @@ int cmd_stop(struct cli *c, int argc, char **argv)
 int cmd_restart(struct cli *c, int argc, char **argv)
 {
 	return stop_or_restart(c, argc, argv, true);
+}
+
+/* "KILL", "SIGKILL", "kill" or "9": the signal number, or -1 */
+static int signal_number(const char *s)
+{
+	static const struct {
+		const char *name;
+		int sig;
+	} names[] = {
+		{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "KILL", SIGKILL }, { "USR1", SIGUSR1 },
+		{ "USR2", SIGUSR2 }, { "TERM", SIGTERM }, { "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "ALRM", SIGALRM },
+		{ "WINCH", SIGWINCH }, { "PIPE", SIGPIPE },
+	};
+	char *end;
+	long n;
+
+	if (*s >= '0' && *s <= '9') {
+		n = strtol(s, &end, 10);
+		return *end || n < 1 || n > SIGRTMAX ? -1 : (int)n;
+	}
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(s, names[i].name) == 0)
+			return names[i].sig;
+	return -1;
+}
+
+/*
+ * `kill [-s SIGNAL] CONTAINER...`: send SIGNAL (default KILL, as Podman) to
+ * the container's command; its init passes every signal but KILL on to it.
+ */
+int cmd_kill(struct cli *c, int argc, char **argv)
+{
+	static const struct option longopts[] = { { "signal", required_argument, NULL, 's' }, { NULL, 0, NULL, 0 } };
+	struct pn_err err = { 0 };
+	int sig = SIGKILL, ch, rc = 0;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+s:", longopts, NULL)) != -1) {
+		if (ch != 's')
+			return cli_failf("kill: unknown option %s", opts_bad_option(argc, argv));
+		sig = signal_number(optarg);
+		if (sig < 0)
+			return cli_failf("invalid signal \"%s\": want a name such as TERM or SIGHUP, or a number", optarg);
+	}
+	if (optind >= argc)
+		return cli_failf("kill: give at least one container");
+	for (int i = optind; i < argc; i++) {
+		_cleanup_json_ json_t *doc = NULL;
+		struct pn_proc_id init;
+		int r;
+
+		pn_err_clear(&err);
+		r = netd_sandbox_load(&c->paths, "container", argv[i], &doc, &err);
+		if (r == 0 && (!netd_sandbox_alive(doc) || !netd_sandbox_proc(doc, "init", &init)))
+			r = pn_err_set(&err, ESRCH, "container %s is not running", argv[i]);
+		if (r == 0 && (r = pn_proc_kill(&init, sig)) < 0)
+			pn_err_set(&err, -r, r == -ESRCH ? "container %s is not running" : "cannot signal container %s: %s",
+				   argv[i], strerror(-r));
+		if (r < 0)
+			rc = cli_fail(&err);
+		else
+			printf("%s\n", argv[i]);
+	}
+	return rc;
+}
+
+/*
+ * `wait CONTAINER...`: block until each has exited, and print its exit code
+ * (one line each, as Podman). A container run with --rm is gone once it has
+ * exited: its code is gone with it, which is an error.
+ */
+int cmd_wait(struct cli *c, int argc, char **argv)
+{
+	struct pn_err err = { 0 };
+	int rc = 0;
+
+	if (argc < 2)
+		return cli_failf("wait: give at least one container");
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] == '-')
+			return cli_failf("wait: unknown option %s", argv[i]);
+	for (int i = 1; i < argc; i++) {
+		char id[NETD_ID_LEN + 1] = "";
+		bool seen = false;
+
+		pn_err_clear(&err);
+		for (;;) {
+			_cleanup_json_ json_t *doc = NULL;
+			struct pn_proc_id p;
+			int r = netd_sandbox_load(&c->paths, "container", id[0] ? id : argv[i], &doc, &err);
+
+			if (r < 0) {
+				if (seen && r == -ENOENT)
+					pn_err_set(&err, ENOENT, "container %s was removed when it exited (--rm): its exit code is gone",
+						   argv[i]);
+				rc = cli_fail(&err);
+				break;
+			}
+			seen = true;
+			snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(doc, "id")) ?: "");
+			if (strcmp(json_string_value(json_object_get(doc, "state")) ?: "", "exited") == 0) {
+				printf("%lld\n", (long long)json_integer_value(json_object_get(doc, "exit_code")));
+				fflush(stdout);
+				break;
+			}
+			if (cli_sandbox_stale(doc)) {
+				/* nobody is left to record the end: do it, as any command would */
+				if (cli_lock(c, &err) == 0) {
+					cli_gc(c, NULL);
+					cli_unlock(c);
+				} else {
+					usleep(20000);
+				}
+				continue;
+			}
+			/* the init's end, then the monitor's tear-down that records the code */
+			if (netd_sandbox_proc(doc, "init", &p) && pn_proc_alive(&p))
+				pn_proc_wait_exit(&p, 1000);
+			else if (netd_sandbox_proc(doc, "monitor", &p) && pn_proc_alive(&p))
+				pn_proc_wait_exit(&p, 1000);
+			else
+				usleep(20000);
+		}
+	}
+	return rc;
 }
 
 int cli_rm_one(struct cli *c, const char *ref, bool force, struct pn_err *err)

@@ -189,8 +189,19 @@ bool cli_sandbox_stale(json_t *doc)
 		return true;
 	if (!state || strcmp(state, "exited") == 0)
 		return false;
-	if (strcmp(state, "running") == 0)
-		return !netd_sandbox_alive(doc);
+	if (strcmp(state, "running") == 0) {
+		struct pn_proc_id mon;
+
+		if (netd_sandbox_alive(doc))
+			return false;
+		/*
+		 * Its init has exited. The monitor (or foreground launcher)
+		 * reaps it and records its exit code as it tears down: a tear-
+		 * down by anyone else first would record 137 instead. Stale
+		 * only when no monitor is left to do it.
+		 */
+		return !(netd_sandbox_proc(doc, "monitor", &mon) && pn_proc_alive(&mon));
+	}
 	/* "created": the launcher is still setting it up, unless it died */
 	return !cli_sandbox_starting(doc);
 }

@@ -32,6 +32,8 @@ static const struct command commands[] = {
 	{ "start", cmd_start, "start exited containers again" },
 	{ "stop", cmd_stop, "stop containers" },
 	{ "restart", cmd_restart, "stop and start containers" },
+	{ "kill", cmd_kill, "send a signal to containers" },
+	{ "wait", cmd_wait, "wait for containers to exit, print their exit codes" },
 	{ "rm", cmd_rm, "remove containers" },
 	{ "info", cmd_info, "show the state of the infrastructure" },
 	{ "system", cmd_system, "check or reset all state (system check, system reset -f)" },

@@ -473,6 +473,8 @@ static const struct {
 	{ "start", "Usage: podnet start CONTAINER...\n" },
 	{ "stop", "Usage: podnet stop [-t S] CONTAINER... | --all\n" },
 	{ "restart", "Usage: podnet restart [-t S] CONTAINER... | --all\n" },
+	{ "kill", "Usage: podnet kill [-s SIGNAL] CONTAINER...\n" },
+	{ "wait", "Usage: podnet wait CONTAINER...\n" },
 	{ "rm", "Usage: podnet rm [-f] CONTAINER... | --all\n" },
 	{ "info", "Usage: podnet info\n" },
 	{ "system", "Usage: podnet system check | reset -f\n" },

@@ -52,7 +52,7 @@ expect_eq "$before" "$(snapshot)" "state after unknown names"
 
 t_case "--help after a command or subcommand shows its synopsis, and does nothing"
 for cmd in "network" "network create" "network ls" "network inspect" "network exists" "network rm" "network prune" "network connect" \
-  "network disconnect" "pod" "pod create" "pod ls" "pod inspect" "pod exists" "pod rm" "run" "ps" "inspect" "exec" "logs" "port" "start" "stop" "restart" "rm" \
+  "network disconnect" "pod" "pod create" "pod ls" "pod inspect" "pod exists" "pod rm" "run" "ps" "inspect" "exec" "logs" "port" "start" "stop" "restart" "kill" "wait" "rm" \
   "info" "system" "system check" "system reset"; do
   # shellcheck disable=SC2086 # the words of the command
   expect_ok $PODNET $cmd --help

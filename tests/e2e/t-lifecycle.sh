@@ -181,6 +181,48 @@ wait_for 5 bash -c "! kill -0 $init 2>/dev/null"
 kill -0 "$init" 2>/dev/null && t_fail "the corrupt container's init still runs"
 expect_ok $PODNET run --rm -- true
 
+t_case "kill sends a signal to the command; wait prints the exit code"
+expect_ok $PODNET run -d --name kw1 -- sh -c 'trap "exit 7" USR1; touch "$1"; while :; do sleep 0.1; done' sh "$T_OUT/kw1-ready"
+wait_for 5 test -e "$T_OUT/kw1-ready"
+$PODNET wait kw1 >"$T_OUT/kw1-wait" 2>&1 &
+waiter=$!
+sleep 0.3
+kill -0 $waiter 2>/dev/null || t_fail "wait returned while the container runs: $(cat "$T_OUT/kw1-wait")"
+expect_ok $PODNET kill -s USR1 kw1
+expect_eq kw1 "$T_LAST"
+rc=0; wait $waiter || rc=$?
+expect_eq "0 7" "$rc $(cat "$T_OUT/kw1-wait")" "wait's status and output"
+expect_ok $PODNET wait kw1
+expect_eq 7 "$T_LAST" "wait on an exited container"
+expect_fail 125 $PODNET kill kw1
+expect_match "container kw1 is not running" "$T_ERR"
+expect_ok $PODNET run -d --name kw2 -- sleep 60
+expect_ok $PODNET kill kw2
+expect_ok $PODNET wait kw2
+expect_eq 137 "$T_LAST" "KILL by default"
+expect_fail 125 $PODNET kill -s NOSUCH kw2
+expect_match 'invalid signal "NOSUCH"' "$T_ERR"
+expect_ok $PODNET run -d --rm --name kw3 -- sleep 0.3
+expect_fail 125 $PODNET wait kw3
+expect_match "removed when it exited" "$T_ERR"
+expect_fail 125 $PODNET wait nosuch
+expect_ok $PODNET rm kw1 kw2
+
+t_case "the exit code is the command's even when other commands look in between"
+# ps collects dead containers; one whose init just exited belongs to its
+# monitor, which records the code: a collection first used to record 137
+for i in 1 2 3 4 5; do
+  expect_ok $PODNET run -d --name race$i -- sh -c 'trap "exit 5" TERM; touch "$1"; while :; do sleep 0.05; done' sh "$T_OUT/race$i"
+  wait_for 5 test -e "$T_OUT/race$i"
+  ( for _ in $(seq 40); do $PODNET ps -a >/dev/null 2>&1; done ) &
+  looker=$!
+  expect_ok $PODNET kill -s TERM race$i
+  expect_ok $PODNET wait race$i
+  expect_eq 5 "$T_LAST" "exit code of race$i"
+  wait $looker
+  expect_ok $PODNET rm race$i
+done
+
 t_case "Go templates: ps, network ls, pod ls and the inspect commands, as scripts use them"
 expect_ok $PODNET network create tplnet
 expect_ok $PODNET run -d --name tpl1 --network tplnet -- sleep 60
