@@ -109,13 +109,73 @@ static json_t *ps_columns(json_t *doc)
 	return e;
 }
 
+static const char *const ps_filter_keys[] = { "name", "id", "status", "network", "pod", "exited" };
+#define PS_FILTER_KEYS (sizeof(ps_filter_keys) / sizeof(ps_filter_keys[0]))
+
+/* a --filter KEY=VALUE of ps: the key's index, or -1 */
+static int ps_filter_key(const char *f)
+{
+	const char *eq = strchr(f, '=');
+
+	for (size_t k = 0; eq && k < PS_FILTER_KEYS; k++)
+		if ((size_t)(eq - f) == strlen(ps_filter_keys[k]) && strncmp(f, ps_filter_keys[k], (size_t)(eq - f)) == 0)
+			return (int)k;
+	return -1;
+}
+
+static bool ps_filter_one(json_t *doc, int key, const char *v)
+{
+	const char *state = display_state(doc);
+	json_t *e;
+	size_t i;
+
+	switch (key) {
+	case 0: /* name: a part of it, as Podman's regular expression mostly is used */
+		return strstr(json_string_value(json_object_get(doc, "name")) ?: "", v) != NULL;
+	case 1: /* id: a prefix */
+		return *v && strncmp(json_string_value(json_object_get(doc, "id")) ?: "", v, strlen(v)) == 0;
+	case 2:
+		return strcmp(state, v) == 0;
+	case 3:
+		if (json_object_get(json_object_get(doc, "networks"), v))
+			return true;
+		json_array_foreach(json_object_get(doc, "network_config"), i, e)
+			if (strcmp(json_string_value(json_object_get(e, "network")) ?: "", v) == 0)
+				return true;
+		return false;
+	case 4:
+		return strcmp(json_string_value(json_object_get(doc, "pod")) ?: "", v) == 0;
+	default: /* exited=N */
+		return strcmp(state, "exited") == 0 &&
+		       json_integer_value(json_object_get(doc, "exit_code")) == strtoll(v, NULL, 10);
+	}
+}
+
+/* every key given matches (Podman: values of one key are alternatives, keys add up) */
+static bool ps_filter_match(json_t *doc, const struct str_list *filters)
+{
+	bool given[PS_FILTER_KEYS] = { false }, hit[PS_FILTER_KEYS] = { false };
+
+	for (int i = 0; i < filters->n; i++) {
+		int k = ps_filter_key(filters->v[i]);
+
+		given[k] = true;
+		hit[k] |= ps_filter_one(doc, k, strchr(filters->v[i], '=') + 1);
+	}
+	for (size_t k = 0; k < PS_FILTER_KEYS; k++)
+		if (given[k] && !hit[k])
+			return false;
+	return true;
+}
+
 int cmd_ps(struct cli *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "all", no_argument, NULL, 'a' }, { "format", required_argument, NULL, 'f' },
-		{ "quiet", no_argument, NULL, 'q' }, { NULL, 0, NULL, 0 },
+		{ "all", no_argument, NULL, 'a' }, { "format", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' }, { "filter", required_argument, NULL, 'f' }, { NULL, 0, NULL, 0 },
 	};
 	_cleanup_json_ json_t *all = NULL;
+	struct str_list filters = { 0 };
 	struct pn_err err = { 0 };
 	bool show_all = false, quiet = false;
 	const char *format = "table";
@@ -125,11 +185,21 @@ int cmd_ps(struct cli *c, int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
+	/* -f is --filter, as in Podman and Docker; --format has no short form */
 	while ((ch = getopt_long(argc, argv, "+aqf:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a': show_all = true; break;
 		case 'q': quiet = true; break;
-		case 'f': format = optarg; break;
+		case 'o': format = optarg; break;
+		case 'f':
+			if (ps_filter_key(optarg) < 0)
+				return cli_failf("invalid filter \"%s\": want name=, id=, status=, network=, pod= or exited=", optarg);
+			/* a status or exit code asked for: not only the running ones */
+			if (strncmp(optarg, "status=", 7) == 0 || strncmp(optarg, "exited=", 7) == 0)
+				show_all = true;
+			if (str_list_add(&filters, optarg, "filters", &err) < 0)
+				return cli_fail(&err);
+			break;
 		default: return cli_failf("ps: unknown option %s", opts_bad_option(argc, argv));
 		}
 	}
@@ -141,7 +211,7 @@ int cmd_ps(struct cli *c, int argc, char **argv)
 	cli_unlock(c);
 	out = json_array();
 	json_array_foreach(all, i, doc) {
-		if (!show_all && strcmp(display_state(doc), "running") != 0)
+		if ((!show_all && strcmp(display_state(doc), "running") != 0) || !ps_filter_match(doc, &filters))
 			continue;
 		json_array_append(out, doc);
 	}

@@ -165,8 +165,8 @@ static bool filter_match(const struct netd_network *net, const struct str_list *
 static int net_ls(struct cli *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "quiet", no_argument, NULL, 'q' }, { "format", required_argument, NULL, 'f' },
-		{ "filter", required_argument, NULL, 'F' }, { NULL, 0, NULL, 0 },
+		{ "quiet", no_argument, NULL, 'q' }, { "format", required_argument, NULL, 'o' },
+		{ "filter", required_argument, NULL, 'f' }, { NULL, 0, NULL, 0 },
 	};
 	struct pn_err err = { 0 };
 	struct str_list filters = { 0 };
@@ -181,8 +181,8 @@ static int net_ls(struct cli *c, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "+qf:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'q': quiet = true; break;
-		case 'f': format = optarg; break;
-		case 'F':
+		case 'o': format = optarg; break;
+		case 'f':
 			if (!strchr(optarg, '=') || (strncmp(optarg, "name=", 5) && strncmp(optarg, "label=", 6) &&
 						    strncmp(optarg, "driver=", 7)))
 				return cli_failf("invalid filter \"%s\": want name=, label= or driver=", optarg);

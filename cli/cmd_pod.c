@@ -135,7 +135,7 @@ static int pod_create(struct cli *c, int argc, char **argv)
 static int pod_ls(struct cli *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "format", required_argument, NULL, 'f' }, { "quiet", no_argument, NULL, 'q' }, { NULL, 0, NULL, 0 },
+		{ "format", required_argument, NULL, 'o' }, { "quiet", no_argument, NULL, 'q' }, { NULL, 0, NULL, 0 },
 	};
 	static const char *const headers[] = { "ID=POD ID", "NumberOfContainers=# OF CONTAINERS", NULL };
 	_cleanup_json_ json_t *all = NULL, *rows = NULL;
@@ -148,10 +148,10 @@ static int pod_ls(struct cli *c, int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+qf:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+q", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'q': quiet = true; break;
-		case 'f': format = optarg; break;
+		case 'o': format = optarg; break;
 		default: return cli_failf("pod ls: unknown option %s", opts_bad_option(argc, argv));
 		}
 	}

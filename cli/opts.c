@@ -447,7 +447,7 @@ static const struct {
 			    "       [--internal] [--disable-dns] [--label K=V]... [--driver bridge] [--opt mtu=N]\n"
 			    "       [--interface-name BR] [--ignore] NAME\n" },
 	{ "network exists", "Usage: podnet network exists NAME\n" },
-	{ "network ls", "Usage: podnet network ls [-q] [--format json|table|TEMPLATE] [--filter name=...|label=K[=V]|driver=...]\n" },
+	{ "network ls", "Usage: podnet network ls [-q] [--format json|table|TEMPLATE] [-f|--filter name=...|label=K[=V]|driver=...]...\n" },
 	{ "network inspect", "Usage: podnet network inspect [-f json|TEMPLATE] NAME...\n" },
 	{ "network rm", "Usage: podnet network rm [-f] NAME...\n" },
 	{ "network prune", "Usage: podnet network prune [-f]\n" },
@@ -465,7 +465,8 @@ static const struct {
 		 "       [--network-alias A]... [--ip IP] [--mac-address MAC] [--hostname H]\n"
 		 "       [--add-host NAME:IP|NAME:host-gateway]... [--dns IP]... [-p SPEC]... [-e NAME[=VALUE]]...\n"
 		 "       [--stop-timeout S] -- CMD [ARG...]\n" },
-	{ "ps", "Usage: podnet ps [-a] [-q] [--format json|table|TEMPLATE]\n" },
+	{ "ps", "Usage: podnet ps [-a] [-q] [--format json|table|TEMPLATE]\n"
+		"       [-f|--filter name=...|id=...|status=...|network=...|pod=...|exited=N]...\n" },
 	{ "inspect", "Usage: podnet inspect [-f json|TEMPLATE] CONTAINER|POD...\n" },
 	{ "exec", "Usage: podnet exec CONTAINER|POD -- CMD [ARG...]\n" },
 	{ "logs", "Usage: podnet logs [-f] CONTAINER\n" },

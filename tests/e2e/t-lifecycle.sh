@@ -247,6 +247,16 @@ expect_ok $PODNET network inspect --format '{{.Name}} {{.Internal}}' tplnet
 expect_eq "tplnet false" "$T_LAST" "network inspect --format"
 expect_ok $PODNET pod inspect --format='{{.Name}}' tplpod
 expect_eq "tplpod" "$T_LAST" "pod inspect --format="
+expect_ok $PODNET ps --filter name=tpl --format '{{.Names}}'
+expect_eq "tpl1" "$T_LAST" "ps --filter name= (running only)"
+expect_ok $PODNET ps -f status=exited --format '{{.Names}}'
+expect_eq "tpl2" "$T_LAST" "ps -f status=exited looks at exited ones too"
+expect_ok $PODNET ps -a -f name=tpl1 -f name=tpl2 -f exited=3 --format '{{.Names}}'
+expect_eq "tpl2" "$T_LAST" "values of one key are alternatives, keys add up"
+expect_ok $PODNET ps -a -f network=tplnet -f id="${id:0:6}" -q
+expect_eq "${id:0:12}" "$T_LAST" "ps -f network= -f id="
+expect_fail 125 $PODNET ps -f colour=red
+expect_match 'invalid filter "colour=red"' "$T_ERR"
 expect_fail 125 $PODNET ps --format '{{range .Networks}}{{.}}{{end}}'
 expect_match "unsupported action" "$T_ERR"
 expect_eq "" "$T_LAST" "nothing printed for a bad template"
