@@ -120,8 +120,8 @@ static int reuse_doc(struct cli *c, const struct run_opts *o, json_t **ret, stru
 		return r;
 	state = json_string_value(json_object_get(doc, "state")) ?: "";
 	if (strcmp(state, "exited") != 0) {
-		/* another command started it meanwhile */
-		r = pn_err_set(err, EBUSY, "container %s is %s", o->name, netd_sandbox_alive(doc) ? "running" : state);
+		/* another command started it meanwhile: as if this one had (EALREADY) */
+		r = pn_err_set(err, EALREADY, "container %s is %s", o->name, netd_sandbox_alive(doc) ? "running" : state);
 		json_decref(doc);
 		return r;
 	}
@@ -444,6 +444,11 @@ static int run_detached(struct cli *c, const struct run_opts *o, const char *sho
 	close(fds[0]);
 	if (n != (ssize_t)sizeof(rep))
 		return cli_failf("the container monitor died while starting the container");
+	if (rep.code == EALREADY && show) {
+		/* start: another command started it first, which is what was asked */
+		printf("%s\n", show);
+		return 0;
+	}
 	if (rep.code)
 		return cli_failf("%s", rep.msg);
 	if (rep.exec_err) {

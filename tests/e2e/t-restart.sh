@@ -13,6 +13,14 @@ t_on_exit "$PODNET system reset -f"
 field() { $PODNET inspect "$1" | python3 -c "import json,sys; d=json.load(sys.stdin)[0]; print($2)"; }
 leases() { find "$PODNET_RUNTIME_DIR/ipam/$1" -name '10.*' 2>/dev/null | wc -l; }
 PORT=$(t_free_port_base 1)
+# the container monitors of this test's runtime directory
+monitors() {
+  local p n=0
+  for p in $(pgrep -u "$(id -u)" -x podnet-monitor); do
+    tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "PODNET_RUNTIME_DIR=$PODNET_RUNTIME_DIR" && n=$((n + 1))
+  done
+  echo $n
+}
 
 t_case "start runs an exited container again: same id, networks, aliases, static address, published port"
 expect_ok $PODNET network create --subnet 10.97.1.0/24 rsa
@@ -59,6 +67,20 @@ expect_fail 125 $PODNET restart once
 expect_match "run with --rm" "$T_ERR"
 expect_eq running "$(field once 'd["state"]')" "a refused restart leaves it running"
 expect_ok $PODNET rm -f once
+
+t_case "two starts at once: both succeed, one container runs"
+expect_ok $PODNET run -d --name twice --network rsa -- sleep 300
+expect_ok $PODNET stop -t 0 twice
+monitors_before=$(monitors)
+$PODNET start twice >"$T_OUT/twice1" 2>&1 & s1=$!
+$PODNET start twice >"$T_OUT/twice2" 2>&1 & s2=$!
+rc1=0; wait $s1 || rc1=$?
+rc2=0; wait $s2 || rc2=$?
+expect_eq "0 0" "$rc1 $rc2" "exit codes ($(cat "$T_OUT/twice1" "$T_OUT/twice2" | tr '\n' ' '))"
+expect_eq "twice twice" "$(cat "$T_OUT/twice1" "$T_OUT/twice2" | tr '\n' ' ' | sed 's/ $//')" "what they print"
+expect_eq running "$(field twice 'd["state"]')"
+expect_eq $((monitors_before + 1)) "$(monitors)" "monitors: one more, for the one container"
+expect_ok $PODNET rm -f twice
 
 t_case "restart: a new init each time, even several in a row (the old interfaces may still exist)"
 for i in 1 2 3 4; do
