@@ -59,6 +59,12 @@ void cli_survey(struct cli *c, json_t **ret_containers, json_t **ret_pods);
  * died and no monitor is left to record that (a live monitor does it itself).
  */
 bool cli_sandbox_stale(json_t *doc);
+/**
+ * cli_request_stop() - mark container @id as stopped on request (stop, restart,
+ * rm -f, a pod's removal), so that its restart policy does not start it again.
+ * Takes the lock unless it is held. Nothing is written without a policy.
+ */
+void cli_request_stop(struct cli *c, const char *id);
 /** cli_sandbox_starting() - created, and its launcher is still setting it up. */
 bool cli_sandbox_starting(json_t *doc);
 /**

@@ -311,6 +311,9 @@ static int stop_one(struct cli *c, const char *kind, const char *ref, int timeou
 	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(doc, "id")));
 	if (timeout < 0)
 		timeout = (int)json_integer_value(json_object_get(doc, "stop_timeout"));
+	/* also while its monitor waits to restart it */
+	if (strcmp(kind, "container") == 0)
+		cli_request_stop(c, id);
 	if (netd_sandbox_proc(doc, "init", &init))
 		pn_proc_kill_wait(&init, timeout * 1000);
 	/* the monitor tears down and exits; if it was killed too, we do it now */

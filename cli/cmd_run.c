@@ -104,6 +104,8 @@ static int create_doc(struct cli *c, const struct run_opts *o, json_t *pod, json
 			    json_string(o->pod ? json_string_value(json_object_get(pod, "hostname"))
 					       : (o->hostname ? o->hostname : name)));
 	json_object_set_new(doc, "network_mode", json_string(o->network_host ? "host" : o->network_none ? "none" : o->pod ? "pod" : "bridge"));
+	json_object_set_new(doc, "restart_policy", json_pack("{s:s, s:i}", "name", o->restart ? o->restart : "no",
+							     "max_retries", o->restart_retries));
 	*ret = doc;
 	return 0;
 }
@@ -127,6 +129,7 @@ static int reuse_doc(struct cli *c, const struct run_opts *o, json_t **ret, stru
 	}
 	json_object_set_new(doc, "state", json_string("created"));
 	json_object_del(doc, "exit_code");
+	json_object_del(doc, "stop_requested");
 	json_object_set_new(doc, "restart_count",
 			    json_integer(json_integer_value(json_object_get(doc, "restart_count")) + 1));
 	json_object_set_new(doc, "networks", json_object());
@@ -330,6 +333,9 @@ static int start(struct cli *c, const struct run_opts *o, int out_fd, json_t **r
 }
 
 
+/* the launcher or monitor got SIGTERM or SIGINT (and passed it on): no restart after that */
+static bool told_to_stop;
+
 /* wait for init, forwarding signals; then tear down. Return: the exit code. */
 static int supervise(struct cli *c, json_t *doc, const struct pn_proc_id *init, bool rm)
 {
@@ -362,6 +368,8 @@ static int supervise(struct cli *c, json_t *doc, const struct pn_proc_id *init, 
 			break;
 		}
 		sig = sigwaitinfo(&set, &si);
+		if (sig == SIGTERM || sig == SIGINT)
+			told_to_stop = true;
 		if (sig > 0 && sig != SIGCHLD)
 			pn_proc_kill(init, sig);
 	}
@@ -382,6 +390,71 @@ static int supervise(struct cli *c, json_t *doc, const struct pn_proc_id *init, 
 		cli_unlock(c);
 	}
 	return code;
+}
+
+/*
+ * Whether the restart policy of @doc (just exited with @code) starts it
+ * again; @retries: the restarts this monitor made so far. A stop asked for
+ * (stop, restart, rm -f) is never undone, as with Podman and Docker.
+ */
+static bool restart_wanted(json_t *doc, int code, int retries)
+{
+	json_t *pol = json_object_get(doc, "restart_policy");
+	const char *name = json_string_value(json_object_get(pol, "name")) ?: "no";
+	json_int_t max = json_integer_value(json_object_get(pol, "max_retries"));
+
+	if (json_is_true(json_object_get(doc, "stop_requested")) ||
+	    strcmp(json_string_value(json_object_get(doc, "state")) ?: "", "exited") != 0)
+		return false;
+	if (strcmp(name, "always") == 0 || strcmp(name, "unless-stopped") == 0)
+		return true;
+	return strcmp(name, "on-failure") == 0 && code != 0 && (max == 0 || retries < max);
+}
+
+/*
+ * The monitor after the command exited with @code: while the restart policy
+ * asks for it, wait (100 ms, doubling to 6.4 s; back to 100 ms after a run
+ * of 10 s) and start the container again, as `start` does, then supervise it.
+ * Return: the last exit code.
+ */
+static int restart_loop(struct cli *c, const struct run_opts *o, const char *id, int code)
+{
+	struct run_opts again = *o;
+	unsigned int backoff = 0;
+	int retries = 0;
+
+	again.again = id;
+	again.rm = false;
+	for (;;) {
+		struct pn_err err = { 0 };
+		struct pn_proc_id init;
+		json_t *doc = NULL;
+		bool go = false;
+		time_t began;
+
+		if (!told_to_stop && cli_lock(c, NULL) == 0) {
+			go = netd_sandbox_load(&c->paths, "container", id, &doc, NULL) == 0 && restart_wanted(doc, code, retries);
+			cli_unlock(c);
+		}
+		json_decref(doc);
+		doc = NULL;
+		if (!go)
+			return code;
+		usleep(100000u << backoff);
+		again.again_exit_code = code;
+		if (start(c, &again, -2, &doc, &init, NULL, &err) < 0) {
+			/* started by someone else meanwhile (EALREADY), removed, or it cannot start */
+			if (err.code != EALREADY)
+				fprintf(stderr, "podnet-monitor: restarting %s: %s\n", id, err.msg);
+			return code;
+		}
+		retries++;
+		fprintf(stderr, "podnet-monitor: restarted (%d) after exit code %d\n", retries, code);
+		began = time(NULL);
+		code = supervise(c, doc, &init, false);
+		json_decref(doc);
+		backoff = time(NULL) - began >= 10 ? 0 : backoff < 6 ? backoff + 1 : 6;
+	}
 }
 
 /* @show: what to print once it runs (NULL: the id) */
@@ -437,6 +510,7 @@ static int run_detached(struct cli *c, const struct run_opts *o, const char *sho
 		pn_proc_set_name("podnet-monitor");
 		r = supervise(c, doc, &init, o->rm);
 		json_decref(doc);
+		r = restart_loop(c, o, rep.id, r);
 		_exit(r);
 	}
 	close(fds[1]);
@@ -507,16 +581,29 @@ int cli_start_one(struct cli *c, const char *ref, struct pn_err *err)
 	size_t i;
 	int r;
 
-	r = netd_sandbox_load(&c->paths, "container", ref, &doc, err);
-	if (r < 0)
-		return r;
-	if (netd_sandbox_alive(doc)) {
-		printf("%s\n", ref);
-		return 0;
+	/* another command may be starting it: that is as good, once it runs (or fails) */
+	for (int tries = 0;; tries++) {
+		r = netd_sandbox_load(&c->paths, "container", ref, &doc, err);
+		if (r < 0)
+			return r;
+		if (netd_sandbox_alive(doc)) {
+			printf("%s\n", ref);
+			return 0;
+		}
+		state = json_string_value(json_object_get(doc, "state")) ?: "";
+		if (strcmp(state, "exited") == 0)
+			break;
+		if (tries == 200)
+			return pn_err_set(err, EBUSY, "container %s is %s: try again once it runs", ref, state);
+		if (!cli_sandbox_starting(doc) && cli_lock(c, err) == 0) {
+			/* its starter died: collect it, then it is exited */
+			cli_gc(c, NULL);
+			cli_unlock(c);
+		}
+		json_decref(doc);
+		doc = NULL;
+		usleep(25000);
 	}
-	state = json_string_value(json_object_get(doc, "state")) ?: "";
-	if (strcmp(state, "exited") != 0)
-		return pn_err_set(err, EBUSY, "container %s is %s: try again once it runs", ref, state);
 	cmd = json_object_get(doc, "command");
 	if (!json_array_size(cmd))
 		return pn_err_set(err, EINVAL, "container %s has no command to run", ref);

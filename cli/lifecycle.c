@@ -136,6 +136,26 @@ bool cli_sandbox_starting(json_t *doc)
 	       netd_sandbox_proc(doc, "monitor", &mon) && pn_proc_alive(&mon);
 }
 
+void cli_request_stop(struct cli *c, const char *id)
+{
+	bool held = c->lock_fd >= 0;
+	json_t *doc = NULL;
+
+	if (!held && cli_lock(c, NULL) < 0)
+		return;
+	if (netd_sandbox_load(&c->paths, "container", id, &doc, NULL) == 0) {
+		const char *pol = json_string_value(json_object_get(json_object_get(doc, "restart_policy"), "name"));
+
+		if (pol && strcmp(pol, "no") != 0 && !json_is_true(json_object_get(doc, "stop_requested"))) {
+			json_object_set_new(doc, "stop_requested", json_true());
+			netd_sandbox_save(&c->paths, doc, NULL);
+		}
+		json_decref(doc);
+	}
+	if (!held)
+		cli_unlock(c);
+}
+
 void cli_pod_stop_members(struct cli *c, json_t *pod, const char *why, bool graceful)
 {
 	json_t *members = json_object_get(pod, "members"), *m;
@@ -153,6 +173,7 @@ void cli_pod_stop_members(struct cli *c, json_t *pod, const char *why, bool grac
 		if (netd_sandbox_load(&c->paths, "container", json_string_value(m), &ctr, NULL) < 0)
 			continue;
 		if (netd_sandbox_proc(ctr, "init", &ci) && pn_proc_alive(&ci)) {
+			cli_request_stop(c, json_string_value(json_object_get(ctr, "id")) ?: "");
 			if (why)
 				fprintf(stderr, "Warning: pod %s %s: stopping its container %s\n",
 					json_string_value(json_object_get(pod, "name")) ?: "?", why, json_string_value(m));

@@ -172,9 +172,35 @@ static int check_net_opts(const struct run_opts *o, struct pn_err *err)
 	return 0;
 }
 
+/* --restart no|on-failure[:N]|always|unless-stopped */
+static int restart_opt(struct run_opts *o, const char *v, struct pn_err *err)
+{
+	static const char *const policies[] = { "no", "on-failure", "always", "unless-stopped" };
+	const char *colon = strchr(v, ':');
+	size_t len = colon ? (size_t)(colon - v) : strlen(v);
+
+	for (size_t i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {
+		if (strlen(policies[i]) != len || strncmp(v, policies[i], len) != 0)
+			continue;
+		o->restart = policies[i];
+		o->restart_retries = 0;
+		if (colon) {
+			char *end;
+			long n = strtol(colon + 1, &end, 10);
+
+			if (i != 1 || !colon[1] || *end || n < 0 || n > 1000000)
+				return pn_err_set(err, EINVAL, "invalid --restart \"%s\": a count goes only with on-failure (on-failure:N)", v);
+			o->restart_retries = (int)n;
+		}
+		return 0;
+	}
+	return pn_err_set(err, EINVAL, "invalid --restart \"%s\": want no, on-failure[:N], always or unless-stopped", v);
+}
+
 int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err)
 {
-	enum { O_NAME = 256, O_POD, O_NET, O_ALIAS, O_IP, O_MAC, O_HOSTNAME, O_ADDHOST, O_RM, O_DNS, O_STOPT, O_REPLACE };
+	enum { O_NAME = 256, O_POD, O_NET, O_ALIAS, O_IP, O_MAC, O_HOSTNAME, O_ADDHOST, O_RM, O_DNS, O_STOPT, O_REPLACE,
+	       O_RESTART };
 	static const struct option longopts[] = {
 		{ "detach", no_argument, NULL, 'd' },
 		{ "interactive", no_argument, NULL, 'i' },
@@ -194,12 +220,14 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 		{ "publish", required_argument, NULL, 'p' },
 		{ "dns", required_argument, NULL, O_DNS },
 		{ "stop-timeout", required_argument, NULL, O_STOPT },
+		{ "restart", required_argument, NULL, O_RESTART },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, r = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->stop_timeout = 10;
+	o->restart = "no";
 	optind = 0;
 	opterr = 0;
 	while (r == 0 && (c = getopt_long(argc, argv, "+:dp:h:e:it", longopts, NULL)) != -1) {
@@ -237,6 +265,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 			o->stop_timeout = (int)t;
 			break;
 		}
+		case O_RESTART: r = restart_opt(o, optarg, err); break;
 		default:
 			return bad_usage(err, "run", c, argc, argv);
 		}
@@ -266,6 +295,10 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 	/* the pod's /etc/hosts entries, and host-gateway opens the pod's firewall, not a member's */
 	if (o->pod && o->add_hosts.n)
 		return pn_err_set(err, EINVAL, "--add-host belongs to the pod: give it to 'podnet pod create'");
+	if (strcmp(o->restart, "no") != 0 && o->rm)
+		return pn_err_set(err, EINVAL, "the --rm option conflicts with --restart (as in Podman)");
+	if (strcmp(o->restart, "no") != 0 && !o->detach)
+		return pn_err_set(err, EINVAL, "--restart needs -d: a monitor restarts the command, and a foreground run ends with it");
 	if (o->name && !netd_name_valid(o->name))
 		return pn_err_set(err, EINVAL,
 				  "invalid container name \"%s\": use letters, digits, '_', '.', '-', starting with a letter or digit",
@@ -464,7 +497,7 @@ static const struct {
 	{ "run", "Usage: podnet run [-d] [--rm] [-i] [-t] [--name NAME [--replace]] [--pod POD] [--network NET[,NET...]|none|host]\n"
 		 "       [--network-alias A]... [--ip IP] [--mac-address MAC] [--hostname H]\n"
 		 "       [--add-host NAME:IP|NAME:host-gateway]... [--dns IP]... [-p SPEC]... [-e NAME[=VALUE]]...\n"
-		 "       [--stop-timeout S] -- CMD [ARG...]\n" },
+		 "       [--stop-timeout S] [--restart no|on-failure[:N]|always|unless-stopped] -- CMD [ARG...]\n" },
 	{ "ps", "Usage: podnet ps [-a] [-q] [--format json|table|TEMPLATE]\n"
 		"       [-f|--filter name=...|id=...|status=...|network=...|pod=...|exited=N]...\n" },
 	{ "inspect", "Usage: podnet inspect [-f json|TEMPLATE] CONTAINER|POD...\n" },

@@ -27,6 +27,8 @@ struct run_opts {
 	struct str_list env;        /* -e NAME=VALUE or NAME (the caller's value, if set) */
 	bool network_none, network_host;
 	int stop_timeout;
+	const char *restart;        /* --restart: "no", "on-failure", "always" or "unless-stopped" */
+	int restart_retries;        /* on-failure:N (0: no limit) */
 	char **argv;                /* the command, NULL-terminated */
 	const char *again;          /* `start`: the id of an exited container to start again
 				     * (its document gives the rest; name, pod, argv and the

@@ -148,6 +148,31 @@ expect_match "$podip/24" "$T_LAST" "the pod's address"
 expect_ok $PODNET pod inspect rpod
 expect_match '"member"' "$T_LAST" "a member again"
 
+t_case "--restart: the monitor starts the command again as the policy says; stop is final"
+expect_ok $PODNET run -d --name onfail --network rsa --restart on-failure:2 -- sh -c 'echo ran; exit 3'
+wait_for 10 bash -c "[[ \$($PODNET inspect onfail | python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; print(d[\"state\"], d.get(\"restart_count\"))') == 'exited 2' ]]"
+sleep 0.5
+expect_eq "exited 2 3" "$(field onfail '" ".join(str(x) for x in (d["state"], d["restart_count"], d["exit_code"]))')" "on-failure:2: two restarts, then it stays exited"
+expect_ok $PODNET logs onfail
+expect_eq "ran ran ran" "$(echo $T_LAST)" "three runs"
+expect_ok $PODNET run -d --name fine --network rsa --restart on-failure -- true
+sleep 1
+expect_eq "exited 0" "$(field fine '" ".join(str(x) for x in (d["state"], d.get("restart_count", 0)))')" "on-failure: a success is not restarted"
+expect_ok $PODNET run -d --name always --network rsa --restart always -p "$((PORT + 1)):8080" -- \
+  sh -c 'hostname | nc -l -p 8080 -q1'
+for i in 1 2; do
+  wait_for 10 bash -c "echo | nc -q2 127.0.0.1 $((PORT + 1)) | grep -qx always"
+done
+expect_match '^[1-9]' "$(field always 'd["restart_count"]')" "always: restarted after each exit"
+expect_ok $PODNET stop -t 1 always
+sleep 1
+expect_eq exited "$(field always 'd["state"]')" "stop is not undone by the policy"
+expect_ok $PODNET start always
+expect_eq running "$(field always 'd["state"]')" "start after stop"
+expect_ok $PODNET rm -f onfail fine always
+expect_fail 125 $PODNET run -d --rm --restart always -- true
+expect_match "conflicts with --restart" "$T_ERR"
+
 t_case "everything removed: no interfaces, leases or processes left"
 expect_ok $PODNET pod rm -f rpod
 expect_ok $PODNET rm -af

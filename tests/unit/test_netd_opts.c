@@ -247,6 +247,41 @@ static int parse_pod(char **argv, int argc, struct run_opts *o, struct pn_err *e
 }
 
 /* pod create: the network side of run, which the members share */
+static void test_run_restart(void **state)
+{
+	struct run_opts o;
+	struct pn_err err = { 0 };
+	char *ok1[] = { "run", "-d", "--restart", "on-failure:3", "--", "x", NULL };
+	char *ok2[] = { "run", "-d", "--restart=always", "x", NULL };
+	char *ok3[] = { "run", "x", NULL };
+	char *bad1[] = { "run", "-d", "--restart", "sometimes", "x", NULL };
+	char *bad2[] = { "run", "-d", "--restart", "always:2", "x", NULL };
+	char *bad3[] = { "run", "-d", "--restart", "on-failure:-1", "x", NULL };
+	char *bad4[] = { "run", "--restart", "always", "x", NULL };
+	char *bad5[] = { "run", "-d", "--rm", "--restart", "on-failure", "x", NULL };
+	char *bad6[] = { "run", "-d", "--restart", "on-failure:", "x", NULL };
+
+	(void)state;
+	assert_int_equal(parse_run(ok1, ARGC(ok1), &o, &err), 0);
+	assert_string_equal(o.restart, "on-failure");
+	assert_int_equal(o.restart_retries, 3);
+	assert_int_equal(parse_run(ok2, ARGC(ok2), &o, &err), 0);
+	assert_string_equal(o.restart, "always");
+	assert_int_equal(o.restart_retries, 0);
+	assert_int_equal(parse_run(ok3, ARGC(ok3), &o, &err), 0);
+	assert_string_equal(o.restart, "no");
+	assert_int_equal(parse_run(bad1, ARGC(bad1), &o, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "want no, on-failure[:N], always or unless-stopped"));
+	assert_int_equal(parse_run(bad2, ARGC(bad2), &o, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "a count goes only with on-failure"));
+	assert_int_equal(parse_run(bad3, ARGC(bad3), &o, &err), -EINVAL);
+	assert_int_equal(parse_run(bad6, ARGC(bad6), &o, &err), -EINVAL);
+	assert_int_equal(parse_run(bad4, ARGC(bad4), &o, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "--restart needs -d"));
+	assert_int_equal(parse_run(bad5, ARGC(bad5), &o, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "conflicts with --restart"));
+}
+
 static void test_pod_create(void **state)
 {
 	struct run_opts o;
@@ -462,6 +497,7 @@ int main(void)
 		cmocka_unit_test(test_run_env),
 		cmocka_unit_test(test_run_command_options_not_ours),
 		cmocka_unit_test(test_run_errors),
+		cmocka_unit_test(test_run_restart),
 		cmocka_unit_test(test_pod_create),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_bad_option_named),
