@@ -121,6 +121,11 @@ static int reuse_doc(struct cli *c, const struct run_opts *o, json_t **ret, stru
 	if (r < 0)
 		return r;
 	state = json_string_value(json_object_get(doc, "state")) ?: "";
+	if (o->by_policy && json_is_true(json_object_get(doc, "stop_requested"))) {
+		/* stopped while its monitor waited to restart it */
+		json_decref(doc);
+		return pn_err_set(err, EALREADY, "container %s was stopped", o->name);
+	}
 	if (strcmp(state, "exited") != 0) {
 		/* another command started it meanwhile: as if this one had (EALREADY) */
 		r = pn_err_set(err, EALREADY, "container %s is %s", o->name, netd_sandbox_alive(doc) ? "running" : state);
@@ -425,6 +430,7 @@ static int restart_loop(struct cli *c, const struct run_opts *o, const char *id,
 
 	again.again = id;
 	again.rm = false;
+	again.by_policy = true;
 	for (;;) {
 		struct pn_err err = { 0 };
 		struct pn_proc_id init;
@@ -440,7 +446,20 @@ static int restart_loop(struct cli *c, const struct run_opts *o, const char *id,
 		doc = NULL;
 		if (!go)
 			return code;
-		usleep(100000u << backoff);
+		{
+			/* a stop meanwhile sends SIGTERM (blocked since supervise(): taken here) */
+			unsigned int ms = 100u << backoff;
+			struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+			sigset_t set;
+			int sig;
+
+			sigemptyset(&set);
+			sigaddset(&set, SIGTERM);
+			sigaddset(&set, SIGINT);
+			sig = sigtimedwait(&set, NULL, &ts);
+			if (sig == SIGTERM || sig == SIGINT)
+				return code;
+		}
 		again.again_exit_code = code;
 		if (start(c, &again, -2, &doc, &init, NULL, &err) < 0) {
 			/* started by someone else meanwhile (EALREADY), removed, or it cannot start */

@@ -34,6 +34,7 @@ struct run_opts {
 				     * (its document gives the rest; name, pod, argv and the
 				     * network mode are copied here from it) */
 	int again_exit_code;        /* ... and its exit code, kept if it cannot start */
+	bool by_policy;             /* ... by its monitor's restart policy: not after a stop was asked for */
 	int argc;
 	char netbuf[1024];          /* storage for the split --network values */
 };

@@ -170,6 +170,28 @@ expect_eq exited "$(field always 'd["state"]')" "stop is not undone by the polic
 expect_ok $PODNET start always
 expect_eq running "$(field always 'd["state"]')" "start after stop"
 expect_ok $PODNET rm -f onfail fine always
+
+t_case "--restart: a monitor waiting to restart goes at once on stop or rm -f"
+m0=$(monitors)
+ms() { echo $(($(date +%s%N) / 1000000)); }
+expect_ok $PODNET run -d --name crashy --network rsa --restart always -- sh -c 'exit 1'
+sleep 3.5   # restarted at 0.1, 0.3, 0.7, 1.5 and 3.1 s: the monitor now waits 3.2 s
+mon=$(field crashy 'd["monitor"]["pid"]')
+t0=$(ms)
+expect_ok $PODNET stop crashy
+took=$(($(ms) - t0))
+((took < 1500)) || t_fail "stop waited ${took} ms for the monitor's back-off"
+wait_for 2 t_gone "$mon" || t_fail "the waiting monitor $mon is still there after stop"
+n=$(field crashy 'd["restart_count"]')
+sleep 1.5
+expect_eq "exited $n" "$(field crashy '" ".join(str(x) for x in (d["state"], d["restart_count"]))')" "no restart after the stop"
+expect_ok $PODNET start crashy
+sleep 3.5
+mon=$(field crashy 'd["monitor"]["pid"]')
+expect_ok $PODNET rm -f crashy
+sleep 0.5
+t_gone "$mon" || t_fail "the waiting monitor $mon is still there 0.5 s after rm -f"
+expect_eq "$m0" "$(monitors)" "monitors after rm -f"
 expect_fail 125 $PODNET run -d --rm --restart always -- true
 expect_match "conflicts with --restart" "$T_ERR"
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Soak: for a bounded time, create and remove networks and containers, connect
-# and disconnect them, stop, start and restart them, publish ports, and kill things with SIGKILL at random
+# and disconnect them, stop, start and restart them (some with --restart always), publish ports, and kill things with SIGKILL at random
 # (containers, monitors, forwarders, the DNS responder, the namespace holder).
 # At the end every command must still work and nothing may be left behind.
 # Runs as the unprivileged test user; not part of the default suite:
@@ -39,7 +39,8 @@ while ((SECONDS < end)); do
   case $((RANDOM % 13)) in
     0) $P network create "$n" ;;
     1) $P network rm -f "$n" ;;
-    2|3) $P run -d --name "$c" --network "$n" -p "$((30000 + RANDOM % 2000)):7000" -- sleep 30 ;;
+    2) $P run -d --name "$c" --network "$n" -p "$((30000 + RANDOM % 2000)):7000" -- sleep 30 ;;
+    3) $P run -d --restart always --name "$c" --network "$n" -- sleep "$((RANDOM % 20))" ;;
     4) $P network connect "n$((RANDOM % 3))" "$c" ;;
     5) $P network disconnect "n$((RANDOM % 3))" "$c" ;;
     6) $P rm -f "$c" ;;
