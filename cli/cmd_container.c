@@ -539,11 +539,8 @@ int cmd_wait(struct cli *c, int argc, char **argv)
 	struct pn_err err = { 0 };
 	int rc = 0;
 
-	if (argc < 2)
-		return cli_failf("wait: give at least one container");
-	for (int i = 1; i < argc; i++)
-		if (argv[i][0] == '-')
-			return cli_failf("wait: unknown option %s", argv[i]);
+	if (opts_refs_only(argc, argv, &err) < 0)
+		return cli_fail(&err);
 	for (int i = 1; i < argc; i++) {
 		char id[NETD_ID_LEN + 1] = "";
 		bool seen = false;

@@ -353,6 +353,16 @@ int pod_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 	return check_net_opts(o, err);
 }
 
+int opts_refs_only(int argc, char **argv, struct pn_err *err)
+{
+	if (argc < 2)
+		return pn_err_set(err, EINVAL, "%s: give at least one container", argv[0]);
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] == '-')
+			return pn_err_set(err, EINVAL, "%s: unknown option %s", argv[0], argv[i]);
+	return 0;
+}
+
 json_t *opts_env_json(const struct str_list *l)
 {
 	json_t *a = json_array();

@@ -73,6 +73,13 @@ int net_create_opts_parse(int argc, char **argv, struct netd_network_opts *o, st
  */
 int opts_force(int argc, char **argv, bool *force);
 
+/**
+ * opts_refs_only() - the command line of a command that takes only names
+ * (argv[0] is the command): at least one, and no option.
+ * Return: 0, or -EINVAL with a message.
+ */
+int opts_refs_only(int argc, char **argv, struct pn_err *err);
+
 /** str_list_add() - append, failing with a message past CLI_MAX_LIST. */
 int str_list_add(struct str_list *l, const char *v, const char *what, struct pn_err *err);
 
