@@ -126,6 +126,13 @@ static int reuse_doc(struct cli *c, const struct run_opts *o, json_t **ret, stru
 		json_decref(doc);
 		return pn_err_set(err, EALREADY, "container %s was stopped", o->name);
 	}
+	if (!json_is_array(json_object_get(doc, "network_config")) &&
+	    strcmp(json_string_value(json_object_get(doc, "network_mode")) ?: "", "bridge") == 0) {
+		/* made before containers kept their networks: starting it would give it none */
+		json_decref(doc);
+		return pn_err_set(err, EINVAL, "container %s does not record its networks (made by an older podnet): remove it and run it again",
+				  o->name);
+	}
 	if (strcmp(state, "exited") != 0) {
 		/* another command started it meanwhile: as if this one had (EALREADY) */
 		r = pn_err_set(err, EALREADY, "container %s is %s", o->name, netd_sandbox_alive(doc) ? "running" : state);

@@ -138,6 +138,21 @@ expect_match "(^|
 expect_fail 1 $PODNET network exists rsd
 expect_ok $PODNET start srv
 
+t_case "a container from before network_config is refused by start, not started without networks"
+expect_ok $PODNET run -d --name old --network rsa -- sleep 300
+oid=$(field old 'd["id"]')
+expect_ok $PODNET stop -t 0 old
+python3 - "$PODNET_RUNTIME_DIR/ctr/$oid/state.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+del d["network_config"]
+json.dump(d, open(sys.argv[1], "w"))
+PY
+expect_fail 125 $PODNET start old
+expect_match "does not record its networks" "$T_ERR"
+expect_eq exited "$(field old 'd["state"]')"
+expect_ok $PODNET rm old
+
 t_case "a pod member starts again in its pod"
 expect_ok $PODNET pod create --name rpod --network rsa
 expect_ok $PODNET run -d --pod rpod --name member -- sleep 300
