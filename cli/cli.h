@@ -60,11 +60,13 @@ void cli_survey(struct cli *c, json_t **ret_containers, json_t **ret_pods);
  */
 bool cli_sandbox_stale(json_t *doc);
 /**
- * cli_request_stop() - mark container @id as stopped on request (stop, restart,
- * rm -f, a pod's removal), so that its restart policy does not start it again.
- * Takes the lock unless it is held. Nothing is written without a policy.
+ * cli_request_stop() - mark container @doc as stopped on request (stop,
+ * restart, rm -f, a pod's removal), so that its restart policy does not start
+ * it again, and end a monitor that waits to restart it. Nothing is read or
+ * written for a container without a policy; else the state is re-read under
+ * the lock (taken unless it is held).
  */
-void cli_request_stop(struct cli *c, const char *id);
+void cli_request_stop(struct cli *c, json_t *doc);
 /** cli_sandbox_starting() - created, and its launcher is still setting it up. */
 bool cli_sandbox_starting(json_t *doc);
 /**

@@ -297,19 +297,6 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 	return cli_print_docs(arr, fmt);
 }
 
-/*
- * An exited container's monitor may be waiting to restart it (--restart):
- * SIGTERM makes it give up at once (restart_loop() in cmd_run.c).
- */
-static void end_waiting_monitor(json_t *doc)
-{
-	struct pn_proc_id mon;
-
-	if (strcmp(display_state(doc), "exited") == 0 && netd_sandbox_proc(doc, "monitor", &mon) &&
-	    mon.pid != getpid())
-		pn_proc_kill(&mon, SIGTERM);
-}
-
 /* stop one sandbox: TERM, wait, KILL; then make sure its state is torn down */
 static int stop_one(struct cli *c, const char *kind, const char *ref, int timeout, bool quiet, struct pn_err *err)
 {
@@ -325,10 +312,8 @@ static int stop_one(struct cli *c, const char *kind, const char *ref, int timeou
 	if (timeout < 0)
 		timeout = (int)json_integer_value(json_object_get(doc, "stop_timeout"));
 	/* also while its monitor waits to restart it: then the monitor goes at once */
-	if (strcmp(kind, "container") == 0) {
-		cli_request_stop(c, id);
-		end_waiting_monitor(doc);
-	}
+	if (strcmp(kind, "container") == 0)
+		cli_request_stop(c, doc);
 	if (netd_sandbox_proc(doc, "init", &init))
 		pn_proc_kill_wait(&init, timeout * 1000);
 	/* the monitor tears down and exits; if it was killed too, we do it now */
@@ -601,8 +586,7 @@ int cli_rm_one(struct cli *c, const char *ref, bool force, struct pn_err *err)
 			return pn_err_set(err, EBUSY, "container %s is running: stop it first or use rm -f", ref);
 		stop_one(c, "container", ref, 0, true, NULL);
 	} else {
-		cli_request_stop(c, json_string_value(json_object_get(doc, "id")) ?: "");
-		end_waiting_monitor(doc);
+		cli_request_stop(c, doc);
 		json_decref(doc);
 	}
 	doc = NULL;

@@ -136,21 +136,29 @@ bool cli_sandbox_starting(json_t *doc)
 	       netd_sandbox_proc(doc, "monitor", &mon) && pn_proc_alive(&mon);
 }
 
-void cli_request_stop(struct cli *c, const char *id)
+void cli_request_stop(struct cli *c, json_t *doc)
 {
+	const char *pol = json_string_value(json_object_get(json_object_get(doc, "restart_policy"), "name"));
+	const char *id = json_string_value(json_object_get(doc, "id"));
 	bool held = c->lock_fd >= 0;
-	json_t *doc = NULL;
+	struct pn_proc_id mon;
+	json_t *cur = NULL;
 
+	/* the policy is fixed when the container is made: without one, nothing to do */
+	if (!pol || strcmp(pol, "no") == 0 || !id)
+		return;
 	if (!held && cli_lock(c, NULL) < 0)
 		return;
-	if (netd_sandbox_load(&c->paths, "container", id, &doc, NULL) == 0) {
-		const char *pol = json_string_value(json_object_get(json_object_get(doc, "restart_policy"), "name"));
-
-		if (pol && strcmp(pol, "no") != 0 && !json_is_true(json_object_get(doc, "stop_requested"))) {
-			json_object_set_new(doc, "stop_requested", json_true());
-			netd_sandbox_save(&c->paths, doc, NULL);
+	if (netd_sandbox_load(&c->paths, "container", id, &cur, NULL) == 0) {
+		if (!json_is_true(json_object_get(cur, "stop_requested"))) {
+			json_object_set_new(cur, "stop_requested", json_true());
+			netd_sandbox_save(&c->paths, cur, NULL);
 		}
-		json_decref(doc);
+		/* exited with its monitor alive: the monitor waits to restart it, and gives up on SIGTERM */
+		if (strcmp(json_string_value(json_object_get(cur, "state")) ?: "", "exited") == 0 &&
+		    netd_sandbox_proc(cur, "monitor", &mon) && mon.pid != getpid())
+			pn_proc_kill(&mon, SIGTERM);
+		json_decref(cur);
 	}
 	if (!held)
 		cli_unlock(c);
@@ -173,7 +181,7 @@ void cli_pod_stop_members(struct cli *c, json_t *pod, const char *why, bool grac
 		if (netd_sandbox_load(&c->paths, "container", json_string_value(m), &ctr, NULL) < 0)
 			continue;
 		if (netd_sandbox_proc(ctr, "init", &ci) && pn_proc_alive(&ci)) {
-			cli_request_stop(c, json_string_value(json_object_get(ctr, "id")) ?: "");
+			cli_request_stop(c, ctr);
 			if (why)
 				fprintf(stderr, "Warning: pod %s %s: stopping its container %s\n",
 					json_string_value(json_object_get(pod, "name")) ?: "?", why, json_string_value(m));
