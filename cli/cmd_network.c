@@ -302,6 +302,7 @@ static int connect_exited(struct cli *c, json_t *doc, const struct netd_network 
 	unsigned char m[6];
 	struct pn_ip want;
 	bool fits = false;
+	int r;
 
 	if (!json_is_array(cfg)) {
 		cfg = json_array();
@@ -312,16 +313,15 @@ static int connect_exited(struct cli *c, json_t *doc, const struct netd_network 
 				  json_string_value(json_object_get(doc, "name")), net->name);
 	if (json_array_size(cfg) >= NETD_MAX_NETWORKS)
 		return pn_err_set(err, E2BIG, "at most %d networks per container", NETD_MAX_NETWORKS);
+	r = netd_attach_parse(ip, mac, &want, m, err);
+	if (r < 0)
+		return r;
 	if (ip) {
-		if (pn_ip_parse(ip, &want) < 0)
-			return pn_err_set(err, EINVAL, "invalid IP address \"%s\"", ip);
 		for (int i = 0; i < net->nsubnets; i++)
 			fits |= pn_cidr_contains(&net->subnets[i].subnet, &want);
 		if (!fits)
 			return pn_err_set(err, EINVAL, "address %s does not match any subnet of network %s", ip, net->name);
 	}
-	if (mac && netd_mac_parse(mac, m) < 0)
-		return pn_err_set(err, EINVAL, "invalid MAC address \"%s\": want a unicast xx:xx:xx:xx:xx:xx, not all zero", mac);
 	netd_net_config_add(cfg, net->name, aliases, ip, mac);
 	return netd_sandbox_save(&c->paths, doc, err);
 }

@@ -37,6 +37,16 @@ static void pick_ifname(json_t *nets, char *buf, size_t len)
 	}
 }
 
+int netd_attach_parse(const char *ip, const char *mac, struct pn_ip *ret_ip, unsigned char ret_mac[6],
+		      struct pn_err *err)
+{
+	if (ip && pn_ip_parse(ip, ret_ip) < 0)
+		return pn_err_set(err, EINVAL, "invalid IP address \"%s\"", ip);
+	if (mac && netd_mac_parse(mac, ret_mac) < 0)
+		return pn_err_set(err, EINVAL, "invalid MAC address \"%s\": want a unicast xx:xx:xx:xx:xx:xx, not all zero", mac);
+	return 0;
+}
+
 int netd_attach_plan(const struct pn_paths *p, json_t *doc, const struct netd_network *net,
 		     const char *static_ip, const char *static_mac, json_t *aliases, struct pn_err *err)
 {
@@ -60,20 +70,14 @@ int netd_attach_plan(const struct pn_paths *p, json_t *doc, const struct netd_ne
 		json_decref(gws);
 		return pn_err_set(err, E2BIG, "at most %d networks per container", NETD_MAX_NETWORKS);
 	}
-	if (static_ip && pn_ip_parse(static_ip, &want) < 0) {
+	r = netd_attach_parse(static_ip, static_mac, &want, mac, err);
+	if (r < 0) {
 		json_decref(ips);
 		json_decref(gws);
-		return pn_err_set(err, EINVAL, "invalid IP address \"%s\"", static_ip);
+		return r;
 	}
-	if (static_mac) {
-		if (netd_mac_parse(static_mac, mac) < 0) {
-			json_decref(ips);
-			json_decref(gws);
-			return pn_err_set(err, EINVAL, "invalid MAC address \"%s\": want a unicast xx:xx:xx:xx:xx:xx, not all zero", static_mac);
-		}
-	} else {
+	if (!static_mac)
 		netd_mac_random(mac);
-	}
 	/* until the state names them, the leases are found by this mark (state.h) */
 	r = netd_leasing_begin(p, id, err);
 	if (r == 0)

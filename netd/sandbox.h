@@ -23,6 +23,13 @@
 
 #define NETD_MAX_NETWORKS 32
 
+/**
+ * netd_attach_parse() - a static address and MAC as `--ip` and `--mac-address`
+ * give them (either may be NULL: then its result is untouched).
+ * Return: 0, or -EINVAL with a message naming the bad value.
+ */
+int netd_attach_parse(const char *ip, const char *mac, struct pn_ip *ret_ip, unsigned char ret_mac[6],
+		      struct pn_err *err);
 /** netd_attach_plan() - reserve everything for attaching @doc to @net (under the lock). */
 int netd_attach_plan(const struct pn_paths *p, json_t *doc, const struct netd_network *net,
 		     const char *static_ip, const char *static_mac, json_t *aliases, struct pn_err *err);
