@@ -203,8 +203,8 @@ int cmd_ps(struct cli *c, int argc, char **argv)
 		default: return cli_failf("ps: unknown option %s", opts_bad_option(argc, argv));
 		}
 	}
-	if (strcmp(format, "table") && strcmp(format, "json") && !cli_format_is_template(format))
-		return cli_failf("invalid format \"%s\": want table, json or a template such as '{{.Names}}'", format);
+	if (cli_format_check_ls(format, "{{.Names}}", &err) < 0)
+		return cli_fail(&err);
 	if (cli_lock(c, &err) < 0)
 		return cli_fail(&err);
 	cli_survey(c, &all, NULL);

@@ -192,8 +192,8 @@ static int net_ls(struct cli *c, int argc, char **argv)
 		default: return cli_failf("network ls: unknown option %s", opts_bad_option(argc, argv));
 		}
 	}
-	if (strcmp(format, "table") && strcmp(format, "json") && !cli_format_is_template(format))
-		return cli_failf("invalid format \"%s\": want table, json or a template such as '{{.Name}}'", format);
+	if (cli_format_check_ls(format, "{{.Name}}", &err) < 0)
+		return cli_fail(&err);
 	r = netd_network_list(&c->paths, &nets, &n, &err);
 	if (r < 0)
 		return cli_fail(&err);

@@ -157,8 +157,8 @@ static int pod_ls(struct cli *c, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_failf("pod ls: unexpected argument %s", argv[optind]);
-	if (strcmp(format, "table") && strcmp(format, "json") && !cli_format_is_template(format))
-		return cli_failf("invalid format \"%s\": want table, json or a template such as '{{.Name}}'", format);
+	if (cli_format_check_ls(format, "{{.Name}}", &err) < 0)
+		return cli_fail(&err);
 	if (cli_lock(c, &err) < 0)
 		return cli_fail(&err);
 	cli_survey(c, NULL, &all);

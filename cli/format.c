@@ -17,6 +17,13 @@ bool cli_format_is_template(const char *fmt)
 	return strstr(fmt, "{{") != NULL;
 }
 
+int cli_format_check_ls(const char *fmt, const char *example, struct pn_err *err)
+{
+	if (strcmp(fmt, "table") == 0 || strcmp(fmt, "json") == 0 || cli_format_is_template(fmt))
+		return 0;
+	return pn_err_set(err, EINVAL, "invalid format \"%s\": want table, json or a template such as '%s'", fmt, example);
+}
+
 /* keys compare without case and '_' ("RestartCount" is "restart_count") */
 static bool key_match(const char *key, const char *want, size_t wlen)
 {

@@ -26,6 +26,13 @@
 bool cli_format_is_template(const char *fmt);
 
 /**
+ * cli_format_check_ls() - the --format of a listing command: table, json or
+ * a template. @example: a template to name in the error ("{{.Name}}").
+ * Return: 0, or -EINVAL with @err set.
+ */
+int cli_format_check_ls(const char *fmt, const char *example, struct pn_err *err);
+
+/**
  * cli_format_render() - @tmpl applied to @obj.
  * Return: a new string (free()), or NULL with @err set (a malformed template).
  */

@@ -101,6 +101,15 @@ static void test_errors(void **state)
 	expect_error("{{}}", "unsupported action");
 	expect_error("{{json}}", "unsupported action");
 	expect_error("{{.a .b}}", "unsupported action");
+	{
+		struct pn_err err = { 0 };
+
+		assert_int_equal(cli_format_check_ls("table", "{{.Name}}", &err), 0);
+		assert_int_equal(cli_format_check_ls("json", "{{.Name}}", &err), 0);
+		assert_int_equal(cli_format_check_ls("{{.Name}}", "{{.Name}}", &err), 0);
+		assert_int_equal(cli_format_check_ls("yaml", "{{.Names}}", &err), -EINVAL);
+		assert_string_equal(err.msg, "invalid format \"yaml\": want table, json or a template such as '{{.Names}}'");
+	}
 	assert_true(cli_format_is_template("x {{.a}}"));
 	assert_false(cli_format_is_template("json"));
 	assert_false(cli_format_is_template("table"));
