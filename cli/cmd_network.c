@@ -295,13 +295,10 @@ static void net_config_del(json_t *doc, const char *netname)
  * (as with Podman); the addresses are taken when it starts, and a static one
  * is checked against the network's subnets now.
  */
-static int connect_exited(struct cli *c, json_t *doc, const struct netd_network *net, const char *ip,
-			  const char *mac, json_t *aliases, struct pn_err *err)
+static int connect_exited(struct cli *c, json_t *doc, const struct netd_network *net, const struct netd_static *st,
+			  json_t *aliases, struct pn_err *err)
 {
 	json_t *cfg = json_object_get(doc, "network_config");
-	unsigned char m[6];
-	struct pn_ip want;
-	bool fits = false;
 	int r;
 
 	if (!json_is_array(cfg)) {
@@ -313,16 +310,10 @@ static int connect_exited(struct cli *c, json_t *doc, const struct netd_network 
 				  json_string_value(json_object_get(doc, "name")), net->name);
 	if (json_array_size(cfg) >= NETD_MAX_NETWORKS)
 		return pn_err_set(err, E2BIG, "at most %d networks per container", NETD_MAX_NETWORKS);
-	r = netd_attach_parse(ip, mac, &want, m, err);
+	r = netd_attach_check(st, net, err);
 	if (r < 0)
 		return r;
-	if (ip) {
-		for (int i = 0; i < net->nsubnets; i++)
-			fits |= pn_cidr_contains(&net->subnets[i].subnet, &want);
-		if (!fits)
-			return pn_err_set(err, EINVAL, "address %s does not match any subnet of network %s", ip, net->name);
-	}
-	netd_net_config_add(cfg, net->name, aliases, ip, mac);
+	netd_net_config_add(cfg, net->name, aliases, st);
 	return netd_sandbox_save(&c->paths, doc, err);
 }
 
@@ -516,12 +507,13 @@ static int load_target(struct cli *c, const char *ref, json_t **ret, struct pn_e
 static int net_connect(struct cli *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "ip", required_argument, NULL, 'i' }, { "alias", required_argument, NULL, 'a' },
-		{ "mac-address", required_argument, NULL, 'm' }, { NULL, 0, NULL, 0 },
+		{ "ip", required_argument, NULL, 'i' }, { "ip6", required_argument, NULL, '6' },
+		{ "alias", required_argument, NULL, 'a' }, { "mac-address", required_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct pn_err err = { 0 };
 	struct str_list aliases = { 0 };
-	const char *ip = NULL, *mac = NULL;
+	struct netd_static st = { 0 };
 	struct netd_network net;
 	struct netd_infra inf = NETD_INFRA_INIT;
 	_cleanup_json_ json_t *doc = NULL;
@@ -532,8 +524,15 @@ static int net_connect(struct cli *c, int argc, char **argv)
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'i': ip = optarg; break;
-		case 'm': mac = optarg; break;
+		case 'i':
+			/* --ip takes either family, as it always has here; Podman's --ip is IPv4 */
+			if (strchr(optarg, ':'))
+				st.ip6 = optarg;
+			else
+				st.ip = optarg;
+			break;
+		case '6': st.ip6 = optarg; break;
+		case 'm': st.mac = optarg; break;
 		case 'a':
 			if (!netd_name_valid(optarg))
 				return cli_failf("invalid alias \"%s\"", optarg);
@@ -545,7 +544,8 @@ static int net_connect(struct cli *c, int argc, char **argv)
 		}
 	}
 	if (argc - optind != 2)
-		return cli_failf("network connect: usage: podnet network connect [--ip IP] [--alias NAME]... NETWORK CONTAINER");
+		return cli_failf("network connect: usage: podnet network connect [--ip IP] [--ip6 IP] [--mac-address MAC] "
+				 "[--alias NAME]... NETWORK CONTAINER");
 	c->stay_in_infra = true;
 	if (cli_lock(c, &err) < 0)
 		return cli_fail(&err);
@@ -561,16 +561,16 @@ static int net_connect(struct cli *c, int argc, char **argv)
 	if (r == 0 && !netd_sandbox_alive(doc)) {
 		/* an exited container joins the network when it starts again */
 		if (is_exited_container(doc))
-			r = connect_exited(c, doc, &net, ip, mac, jaliases, &err);
+			r = connect_exited(c, doc, &net, &st, jaliases, &err);
 		else
 			r = pn_err_set(&err, ESRCH, "%s is not running", argv[optind + 1]);
 		netd_network_clear(&net);
 		return r < 0 ? cli_fail(&err) : 0;
 	}
 	if (r == 0)
-		r = netd_attach_plan(&c->paths, doc, &net, ip, mac, jaliases, &err);
+		r = netd_attach_plan(&c->paths, doc, &net, &st, jaliases, &err);
 	if (r == 0 && json_is_array(json_object_get(doc, "network_config")))
-		netd_net_config_add(json_object_get(doc, "network_config"), net.name, jaliases, ip, mac);
+		netd_net_config_add(json_object_get(doc, "network_config"), net.name, jaliases, &st);
 	/*
 	 * The state names the attachment before its interface exists: a kill
 	 * after this leaves a connection without an interface, which

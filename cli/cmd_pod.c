@@ -26,7 +26,7 @@ static int pod_create(struct cli *c, int argc, char **argv)
 	struct run_opts o;
 	struct netd_infra inf = NETD_INFRA_INIT;
 	struct netd_network nets[CLI_MAX_LIST];
-	json_t *doc = NULL, *aliases, *add_hosts;
+	json_t *doc = NULL, *add_hosts;
 	char id[NETD_ID_LEN + 1], created[40];
 	struct pn_proc_id self, init;
 	int r, nnets = 0, go = -1;
@@ -66,7 +66,6 @@ static int pod_create(struct cli *c, int argc, char **argv)
 	}
 	netd_now_rfc3339(created, sizeof(created));
 	pn_proc_self_id(&self);
-	aliases = str_list_json(&o.aliases);
 	add_hosts = opts_add_hosts_json(&o.add_hosts, &host_access);
 	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:[], s:o, s:o, s:b, s:s}", "id", id, "name", o.name,
 			"kind", "pod", "pod", "", "created", created, "state", "created", "publish", str_list_json(&o.ports),
@@ -75,11 +74,15 @@ static int pod_create(struct cli *c, int argc, char **argv)
 	json_object_set_new(doc, "network_mode", json_string(o.network_host ? "host" : o.network_none ? "none" : "bridge"));
 	netd_sandbox_set_proc(doc, "monitor", &self);
 	r = netd_sandbox_save(&c->paths, doc, &err);
-	for (int i = 0; r == 0 && i < nnets; i++)
-		r = netd_attach_plan(&c->paths, doc, &nets[i], o.ip, o.mac, aliases, &err);
+	for (int i = 0; r == 0 && i < nnets; i++) {
+		struct netd_static st;
+		json_t *own = opts_net_entry(&o, i, &st);
+
+		r = netd_attach_plan(&c->paths, doc, &nets[i], &st, own, &err);
+		json_decref(own);
+	}
 	for (int j = 0; j < nnets; j++)
 		netd_network_clear(&nets[j]);
-	json_decref(aliases);
 	if (r == 0)
 		r = cli_infra(c, &inf, &err);
 	if (r == 0)

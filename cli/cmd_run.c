@@ -54,9 +54,10 @@ static json_t *network_config_of(const struct run_opts *o)
 	if (o->pod || o->network_none || o->network_host)
 		return cfg;
 	for (int i = 0; i < (o->networks.n ? o->networks.n : 1); i++) {
-		json_t *aliases = str_list_json(&o->aliases);
+		struct netd_static st;
+		json_t *aliases = opts_net_entry(o, i, &st);
 
-		netd_net_config_add(cfg, o->networks.n ? o->networks.v[i] : NETD_DEFAULT_NETWORK, aliases, o->ip, o->mac);
+		netd_net_config_add(cfg, o->networks.n ? o->networks.v[i] : NETD_DEFAULT_NETWORK, aliases, &st);
 		json_decref(aliases);
 	}
 	return cfg;
@@ -205,9 +206,11 @@ static int prepare(struct cli *c, const struct run_opts *o, json_t **ret_doc, js
 	netd_sandbox_set_proc(doc, "monitor", &self);
 	r = netd_sandbox_save(&c->paths, doc, err);
 	for (i = 0; r == 0 && i < nnets; i++) {
+		struct netd_static st;
+
 		ent = json_array_get(cfg, i);
-		r = netd_attach_plan(&c->paths, doc, &nets[i], json_string_value(json_object_get(ent, "ip")),
-				     json_string_value(json_object_get(ent, "mac")), json_object_get(ent, "aliases"), err);
+		netd_net_config_static(ent, &st);
+		r = netd_attach_plan(&c->paths, doc, &nets[i], &st, json_object_get(ent, "aliases"), err);
 	}
 	for (size_t j = 0; j < nnets; j++)
 		netd_network_clear(&nets[j]);

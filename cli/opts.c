@@ -28,26 +28,6 @@ json_t *str_list_json(const struct str_list *l)
 	return a;
 }
 
-int split_csv(const char *s, char *buf, size_t buflen, struct str_list *l, const char *what, struct pn_err *err)
-{
-	size_t used = 0;
-
-	for (int i = 0; i < l->n; i++)
-		used += strlen(l->v[i]) + 1;
-	if (used + strlen(s) + 1 > buflen)
-		return pn_err_set(err, EINVAL, "%s list too long", what);
-	char *copy = buf + used, *save = NULL;
-
-	strcpy(copy, s);
-	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		int r = str_list_add(l, t, what, err);
-
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
 void opts_networks_default(struct str_list *l)
 {
 	for (int i = 0; i < l->n; i++)
@@ -98,22 +78,123 @@ static bool utf8_text(const char *s)
 	return t != NULL;
 }
 
-/* --network: the modes none and host, or a list of networks */
-static int network_opt(struct run_opts *o, const char *v, struct pn_err *err)
+/* a copy of @v in @o's storage for --network values */
+static char *netbuf_copy(struct run_opts *o, const char *v, struct pn_err *err)
 {
-	if (strcmp(v, "none") == 0)
-		o->network_none = true;
-	else if (strcmp(v, "host") == 0)
-		o->network_host = true;
-	else {
-		int first = o->networks.n, r = split_csv(v, o->netbuf, sizeof(o->netbuf), &o->networks, "networks", err);
+	size_t len = strlen(v) + 1;
+	char *copy = o->netbuf + o->netbuf_used;
 
-		for (int i = first; r == 0 && i < o->networks.n; i++)
-			if (strcmp(o->networks.v[i], "none") == 0 || strcmp(o->networks.v[i], "host") == 0)
-				r = pn_err_set(err, EINVAL, "--network none/host cannot be combined with other networks");
-		return r;
+	if (len > sizeof(o->netbuf) - o->netbuf_used) {
+		pn_err_set(err, EINVAL, "--network values too long");
+		return NULL;
+	}
+	memcpy(copy, v, len);
+	o->netbuf_used += len;
+	return copy;
+}
+
+/* NAME:OPT,... : @opts (in our storage) for network @idx */
+static int network_settings(struct run_opts *o, int idx, char *opts, const char *given, struct pn_err *err)
+{
+	struct netd_static *st = &o->net_static[idx];
+	char *save = NULL;
+
+	if (!*opts)
+		return pn_err_set(err, EINVAL, "invalid --network \"%s\": no option after ':'", given);
+	for (char *t = strtok_r(opts, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char *val = strchr(t, '=');
+		const char **slot = NULL;
+		bool v6;
+
+		if (!val || val == t || !val[1])
+			return pn_err_set(err, EINVAL, "invalid --network \"%s\": want NAME:KEY=VALUE,... (ip, ip6, mac, alias), not \"%s\"",
+					  given, t);
+		*val++ = '\0';
+		v6 = strchr(val, ':') != NULL;
+		if (strcmp(t, "ip") == 0)
+			slot = v6 ? &st->ip6 : &st->ip; /* Podman: ip= twice, once per family */
+		else if (strcmp(t, "ip6") == 0)
+			slot = &st->ip6;
+		else if (strcmp(t, "mac") == 0)
+			slot = &st->mac;
+		else if (strcmp(t, "alias") == 0) {
+			int r = str_list_add(&o->net_aliases, val, "aliases", err);
+
+			if (r < 0)
+				return r;
+			o->net_alias_of[o->net_aliases.n - 1] = (unsigned char)idx;
+			continue;
+		} else if (strcmp(t, "interface_name") == 0) {
+			return pn_err_set(err, EINVAL, "invalid --network \"%s\": interface_name is not supported "
+					  "(interfaces are eth0, eth1, ... in the order of the networks)", given);
+		} else {
+			return pn_err_set(err, EINVAL, "invalid --network \"%s\": unknown option \"%s\" (ip, ip6, mac, alias)",
+					  given, t);
+		}
+		if (*slot)
+			return pn_err_set(err, EINVAL, "invalid --network \"%s\": %s given twice", given,
+					  slot == &st->mac ? "mac" : slot == &st->ip ? "an IPv4 address" : "an IPv6 address");
+		*slot = val;
 	}
 	return 0;
+}
+
+/*
+ * --network: the modes none and host, a list of networks (NAME,NAME), or one
+ * network with its own settings (NAME:ip=IP,ip6=IP,mac=MAC,alias=A...).
+ */
+static int network_opt(struct run_opts *o, const char *v, struct pn_err *err)
+{
+	char *copy, *colon, *save = NULL;
+	int r = 0;
+
+	if (strcmp(v, "none") == 0) {
+		o->network_none = true;
+		return 0;
+	}
+	if (strcmp(v, "host") == 0) {
+		o->network_host = true;
+		return 0;
+	}
+	copy = netbuf_copy(o, v, err);
+	if (!copy)
+		return -EINVAL;
+	colon = strchr(copy, ':');
+	if (colon) {
+		*colon = '\0';
+		if (strcmp(copy, "none") == 0 || strcmp(copy, "host") == 0 || strchr(copy, ','))
+			return pn_err_set(err, EINVAL, "invalid --network \"%s\": options go with one network (NAME:OPTIONS)", v);
+		r = str_list_add(&o->networks, copy, "networks", err);
+		return r < 0 ? r : network_settings(o, o->networks.n - 1, colon + 1, v, err);
+	}
+	for (char *t = strtok_r(copy, ",", &save); r == 0 && t; t = strtok_r(NULL, ",", &save)) {
+		if (strcmp(t, "none") == 0 || strcmp(t, "host") == 0)
+			return pn_err_set(err, EINVAL, "--network none/host cannot be combined with other networks");
+		r = str_list_add(&o->networks, t, "networks", err);
+	}
+	return r;
+}
+
+json_t *opts_net_entry(const struct run_opts *o, int i, struct netd_static *ret)
+{
+	json_t *a = str_list_json(&o->aliases);
+
+	*ret = o->net_static[i];
+	if (o->networks.n <= 1) {
+		/* check_net_opts() refused a setting given twice; --ip takes either family */
+		if (o->ip && strchr(o->ip, ':'))
+			ret->ip6 = o->ip;
+		else if (o->ip)
+			ret->ip = o->ip;
+		if (o->ip6)
+			ret->ip6 = o->ip6;
+		if (o->mac)
+			ret->mac = o->mac;
+	}
+	for (int k = 0; a && k < o->net_aliases.n; k++)
+		if (o->net_alias_of[k] == i)
+			json_array_append_new(a, json_string(o->net_aliases.v[k]));
+	return a;
 }
 
 static int add_host_opt(struct run_opts *o, const char *v, struct pn_err *err)
@@ -131,19 +212,51 @@ static int check_net_opts(const struct run_opts *o, struct pn_err *err)
 	if (o->network_none && o->network_host)
 		return pn_err_set(err, EINVAL, "--network none and host are exclusive");
 	/* podman: "conflicting options: dns and the network mode" */
-	if (o->network_none && (o->dns.n || o->ip || o->mac || o->aliases.n))
+	if (o->network_none && (o->dns.n || o->ip || o->ip6 || o->mac || o->aliases.n))
 		return pn_err_set(err, EINVAL, "conflicting options: %s and the network mode (--network none)",
-				  o->dns.n ? "dns" : o->ip ? "ip" : o->mac ? "mac-address" : "network-alias");
-	if (o->network_host && (o->ports.n || o->ip || o->mac || o->aliases.n))
-		return pn_err_set(err, EINVAL, "--network host takes no -p, --ip, --mac-address or --network-alias");
-	if ((o->ip || o->mac) && o->networks.n > 1)
-		return pn_err_set(err, EINVAL, "--ip and --mac-address need exactly one network");
+				  o->dns.n ? "dns" : o->ip ? "ip" : o->ip6 ? "ip6" : o->mac ? "mac-address" : "network-alias");
+	if (o->network_host && (o->ports.n || o->ip || o->ip6 || o->mac || o->aliases.n))
+		return pn_err_set(err, EINVAL, "--network host takes no -p, --ip, --ip6, --mac-address or --network-alias");
+	if ((o->ip || o->ip6 || o->mac) && o->networks.n > 1)
+		return pn_err_set(err, EINVAL, "--ip, --ip6 and --mac-address need exactly one network "
+				  "(to give several networks their own: --network NAME:ip=IP,mac=MAC)");
+	if (o->ip && o->ip6 && strchr(o->ip, ':'))
+		return pn_err_set(err, EINVAL, "two static IPv6 addresses (--ip %s, --ip6 %s)", o->ip, o->ip6);
+	if (o->networks.n == 1) {
+		const struct netd_static *own = &o->net_static[0];
+		const char *clash = NULL;
+
+		if (o->ip && (strchr(o->ip, ':') ? own->ip6 : own->ip))
+			clash = "ip";
+		else if (o->ip6 && own->ip6)
+			clash = "ip6";
+		else if (o->mac && own->mac)
+			clash = "mac-address";
+		if (clash)
+			return pn_err_set(err, EINVAL, "conflicting options: --%s and the same setting in --network %s:...",
+					  clash, o->networks.v[0]);
+	}
 	for (int i = 0; i < o->networks.n; i++)
 		if (!netd_name_valid(o->networks.v[i]))
 			return pn_err_set(err, EINVAL, "invalid network name \"%s\"", o->networks.v[i]);
 	for (int i = 0; i < o->aliases.n; i++)
 		if (!netd_name_valid(o->aliases.v[i]))
 			return pn_err_set(err, EINVAL, "invalid network alias \"%s\"", o->aliases.v[i]);
+	for (int i = 0; i < o->net_aliases.n; i++)
+		if (!netd_name_valid(o->net_aliases.v[i]))
+			return pn_err_set(err, EINVAL, "invalid network alias \"%s\"", o->net_aliases.v[i]);
+	for (int i = 0; i < (o->networks.n ? o->networks.n : 1); i++) {
+		struct netd_static st;
+		struct pn_ip ip, ip6;
+		unsigned char mac[6];
+		json_t *a = opts_net_entry(o, i, &st);
+		int r;
+
+		json_decref(a);
+		r = netd_attach_parse(&st, &ip, &ip6, mac, err);
+		if (r < 0)
+			return r;
+	}
 	if (o->hostname && (strlen(o->hostname) > 63 || !netd_name_valid(o->hostname)))
 		return pn_err_set(err, EINVAL, "invalid hostname \"%s\"", o->hostname);
 	/* both end up in files others read line by line (/etc/hosts, the DNS records): no blanks, no newlines */
@@ -155,13 +268,6 @@ static int check_net_opts(const struct run_opts *o, struct pn_err *err)
 			return pn_err_set(err, EINVAL, "invalid --add-host \"%s\": the name must be a host name", v);
 		if (strcmp(colon + 1, "host-gateway") != 0 && pn_ip_parse(colon + 1, &ip) < 0)
 			return pn_err_set(err, EINVAL, "invalid --add-host \"%s\": want NAME:IP or NAME:host-gateway", v);
-	}
-	if (o->mac) {
-		unsigned char mac[6];
-
-		if (netd_mac_parse(o->mac, mac) < 0)
-			return pn_err_set(err, EINVAL,
-					  "invalid MAC address \"%s\": want a unicast xx:xx:xx:xx:xx:xx, not all zero", o->mac);
 	}
 	for (int i = 0; i < o->dns.n; i++) {
 		struct pn_ip ip;
@@ -199,8 +305,8 @@ static int restart_opt(struct run_opts *o, const char *v, struct pn_err *err)
 
 int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err)
 {
-	enum { O_NAME = 256, O_POD, O_NET, O_ALIAS, O_IP, O_MAC, O_HOSTNAME, O_ADDHOST, O_RM, O_DNS, O_STOPT, O_REPLACE,
-	       O_RESTART };
+	enum { O_NAME = 256, O_POD, O_NET, O_ALIAS, O_IP, O_IP6, O_MAC, O_HOSTNAME, O_ADDHOST, O_RM, O_DNS, O_STOPT,
+	       O_REPLACE, O_RESTART };
 	static const struct option longopts[] = {
 		{ "detach", no_argument, NULL, 'd' },
 		{ "interactive", no_argument, NULL, 'i' },
@@ -214,6 +320,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 		{ "net", required_argument, NULL, O_NET },
 		{ "network-alias", required_argument, NULL, O_ALIAS },
 		{ "ip", required_argument, NULL, O_IP },
+		{ "ip6", required_argument, NULL, O_IP6 },
 		{ "mac-address", required_argument, NULL, O_MAC },
 		{ "hostname", required_argument, NULL, O_HOSTNAME },
 		{ "add-host", required_argument, NULL, O_ADDHOST },
@@ -250,6 +357,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 		case O_NET: r = network_opt(o, optarg, err); break;
 		case O_ALIAS: r = str_list_add(&o->aliases, optarg, "aliases", err); break;
 		case O_IP: o->ip = optarg; break;
+		case O_IP6: o->ip6 = optarg; break;
 		case O_MAC: o->mac = optarg; break;
 		case 'h':
 		case O_HOSTNAME: o->hostname = optarg; break;
@@ -287,8 +395,8 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 	if (o->pod && o->hostname)
 		return pn_err_set(err, EINVAL,
 				  "cannot set hostname when joining the pod UTS namespace: give --hostname to 'podnet pod create'");
-	if (o->pod && (o->ip || o->mac))
-		return pn_err_set(err, EINVAL, "--ip and --mac-address belong to the pod: give them to 'podnet pod create'");
+	if (o->pod && (o->ip || o->ip6 || o->mac))
+		return pn_err_set(err, EINVAL, "--ip, --ip6 and --mac-address belong to the pod: give them to 'podnet pod create'");
 	if (o->pod && o->dns.n)
 		return pn_err_set(err, EINVAL,
 				  "--dns belongs to the pod (its members share its /etc/resolv.conf): give it to 'podnet pod create'");
@@ -308,7 +416,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 
 int pod_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err)
 {
-	enum { O_NET = 256, O_ALIAS, O_IP, O_MAC, O_HOSTNAME, O_ADDHOST, O_DNS };
+	enum { O_NET = 256, O_ALIAS, O_IP, O_IP6, O_MAC, O_HOSTNAME, O_ADDHOST, O_DNS };
 	static const struct option longopts[] = {
 		{ "name", required_argument, NULL, 'n' },
 		{ "network", required_argument, NULL, O_NET },
@@ -317,6 +425,7 @@ int pod_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 		{ "hostname", required_argument, NULL, O_HOSTNAME },
 		{ "network-alias", required_argument, NULL, O_ALIAS },
 		{ "ip", required_argument, NULL, O_IP },
+		{ "ip6", required_argument, NULL, O_IP6 },
 		{ "mac-address", required_argument, NULL, O_MAC },
 		{ "add-host", required_argument, NULL, O_ADDHOST },
 		{ "dns", required_argument, NULL, O_DNS },
@@ -335,6 +444,7 @@ int pod_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 		case O_HOSTNAME: o->hostname = optarg; break;
 		case O_ALIAS: r = str_list_add(&o->aliases, optarg, "aliases", err); break;
 		case O_IP: o->ip = optarg; break;
+		case O_IP6: o->ip6 = optarg; break;
 		case O_MAC: o->mac = optarg; break;
 		case O_ADDHOST: r = add_host_opt(o, optarg, err); break;
 		case O_DNS: r = str_list_add(&o->dns, optarg, "DNS servers", err); break;
@@ -494,18 +604,19 @@ static const struct {
 	{ "network inspect", "Usage: podnet network inspect [-f json|TEMPLATE] NAME...\n" },
 	{ "network rm", "Usage: podnet network rm [-f] NAME...\n" },
 	{ "network prune", "Usage: podnet network prune [-f]\n" },
-	{ "network connect", "Usage: podnet network connect [--ip IP] [--alias NAME]... [--mac-address MAC] NETWORK CONTAINER|POD\n" },
+	{ "network connect", "Usage: podnet network connect [--ip IP] [--ip6 IP] [--alias NAME]... [--mac-address MAC] NETWORK CONTAINER|POD\n" },
 	{ "network disconnect", "Usage: podnet network disconnect [-f] NETWORK CONTAINER|POD\n" },
 	{ "pod", "Usage: podnet pod create|ls|inspect|exists|rm ...\n" },
 	{ "pod exists", "Usage: podnet pod exists POD\n" },
-	{ "pod create", "Usage: podnet pod create --name POD [--network NET[,NET...]|none|host] [-p SPEC]... [--hostname H]\n"
-			"       [--network-alias A]... [--ip IP] [--mac-address MAC]\n"
+	{ "pod create", "Usage: podnet pod create --name POD [--network NET[,NET...]|NET:OPT[,OPT...]|none|host]... [-p SPEC]...\n"
+			"       [--hostname H] [--network-alias A]... [--ip IP] [--ip6 IP] [--mac-address MAC]\n"
 			"       [--add-host NAME:IP|NAME:host-gateway]... [--dns IP]...\n" },
 	{ "pod ls", "Usage: podnet pod ls [-q] [--format json|table|TEMPLATE]\n" },
 	{ "pod inspect", "Usage: podnet pod inspect [-f json|TEMPLATE] POD...\n" },
 	{ "pod rm", "Usage: podnet pod rm [-f] POD...\n" },
-	{ "run", "Usage: podnet run [-d] [--rm] [-i] [-t] [--name NAME [--replace]] [--pod POD] [--network NET[,NET...]|none|host]\n"
-		 "       [--network-alias A]... [--ip IP] [--mac-address MAC] [--hostname H]\n"
+	{ "run", "Usage: podnet run [-d] [--rm] [-i] [-t] [--name NAME [--replace]] [--pod POD]\n"
+		 "       [--network NET[,NET...]|NET:OPT[,OPT...]|none|host]... (OPT: ip=IP, ip6=IP, mac=MAC, alias=A)\n"
+		 "       [--network-alias A]... [--ip IP] [--ip6 IP] [--mac-address MAC] [--hostname H]\n"
 		 "       [--add-host NAME:IP|NAME:host-gateway]... [--dns IP]... [-p SPEC]... [-e NAME[=VALUE]]...\n"
 		 "       [--stop-timeout S] [--restart no|on-failure[:N]|always|unless-stopped] -- CMD [ARG...]\n" },
 	{ "ps", "Usage: podnet ps [-a] [-q] [--format json|table|TEMPLATE]\n"

@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include "err.h"
 #include "network.h"
+#include "sandbox.h"
 
 #define CLI_MAX_LIST 32
 
@@ -21,8 +22,18 @@ struct str_list {
 
 struct run_opts {
 	bool detach, rm, interactive, tty, replace;
-	const char *name, *pod, *hostname, *ip, *mac;
+	const char *name, *pod, *hostname, *ip, *ip6, *mac;
 	struct str_list networks;   /* split on ',' */
+	/*
+	 * --network NAME:ip=IP,ip6=IP,mac=MAC,alias=A (Podman's syntax): one
+	 * network's own settings, by its index in networks; its aliases are in
+	 * net_aliases, each with the index of its network in net_alias_of.
+	 * opts_net_entry() merges them with --ip, --ip6, --mac-address and
+	 * --network-alias.
+	 */
+	struct netd_static net_static[CLI_MAX_LIST];
+	struct str_list net_aliases;
+	unsigned char net_alias_of[CLI_MAX_LIST];
 	struct str_list aliases, add_hosts, ports, dns;
 	struct str_list env;        /* -e NAME=VALUE or NAME (the caller's value, if set) */
 	bool network_none, network_host;
@@ -37,7 +48,17 @@ struct run_opts {
 	bool by_policy;             /* ... by its monitor's restart policy: not after a stop was asked for */
 	int argc;
 	char netbuf[1024];          /* storage for the split --network values */
+	size_t netbuf_used;
 };
+
+/**
+ * opts_net_entry() - what network @i of @o asks for: its static addresses and
+ * MAC (its own NAME:OPTS, or --ip/--ip6/--mac-address, which need a single
+ * network) in @ret; with no --network, @i 0 is the default network.
+ * Return: a new array of its aliases (--network-alias, which every network
+ * gets, then its own alias=), NULL without memory.
+ */
+json_t *opts_net_entry(const struct run_opts *o, int i, struct netd_static *ret);
 
 /** run_opts_parse() - `run` options (argv[0] is "run"). Return: 0 or -EINVAL with a message. */
 int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err);
@@ -92,9 +113,6 @@ json_t *str_list_json(const struct str_list *l);
  * can be created with that name.
  */
 void opts_networks_default(struct str_list *l);
-
-/** split_csv() - split "a,b,c" (copied into @buf) into @l. */
-int split_csv(const char *s, char *buf, size_t buflen, struct str_list *l, const char *what, struct pn_err *err);
 
 /**
  * opts_bad_option() - after getopt_long() returned '?' or ':', the option it

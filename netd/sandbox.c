@@ -37,28 +37,76 @@ static void pick_ifname(json_t *nets, char *buf, size_t len)
 	}
 }
 
-int netd_attach_parse(const char *ip, const char *mac, struct pn_ip *ret_ip, unsigned char ret_mac[6],
-		      struct pn_err *err)
+int netd_attach_parse(const struct netd_static *st, struct pn_ip *ret_ip, struct pn_ip *ret_ip6,
+		      unsigned char ret_mac[6], struct pn_err *err)
 {
-	if (ip && pn_ip_parse(ip, ret_ip) < 0)
-		return pn_err_set(err, EINVAL, "invalid IP address \"%s\"", ip);
-	if (mac && netd_mac_parse(mac, ret_mac) < 0)
-		return pn_err_set(err, EINVAL, "invalid MAC address \"%s\": want a unicast xx:xx:xx:xx:xx:xx, not all zero", mac);
+	struct pn_ip ip6;
+
+	if (st->ip && pn_ip_parse(st->ip, ret_ip) < 0)
+		return pn_err_set(err, EINVAL, "invalid IP address \"%s\"", st->ip);
+	if (st->ip6 && (pn_ip_parse(st->ip6, &ip6) < 0 || ip6.family != AF_INET6))
+		return pn_err_set(err, EINVAL, "invalid IPv6 address \"%s\"", st->ip6);
+	if (st->ip6 && st->ip && ret_ip->family == AF_INET6)
+		return pn_err_set(err, EINVAL, "two static IPv6 addresses (%s, %s) for one network", st->ip, st->ip6);
+	if (st->ip6)
+		*ret_ip6 = ip6;
+	if (st->mac && netd_mac_parse(st->mac, ret_mac) < 0)
+		return pn_err_set(err, EINVAL, "invalid MAC address \"%s\": want a unicast xx:xx:xx:xx:xx:xx, not all zero", st->mac);
 	return 0;
 }
 
-int netd_attach_plan(const struct pn_paths *p, json_t *doc, const struct netd_network *net,
-		     const char *static_ip, const char *static_mac, json_t *aliases, struct pn_err *err)
+/* @addr (@given) lies in none of @net's subnets: say which ones it could have been in */
+static int outside_subnets(const struct netd_network *net, const struct pn_ip *addr, const char *given,
+			   struct pn_err *err)
 {
+	char list[512] = "", c[PN_CIDRSTR_MAX];
+	size_t len = 0;
+
+	for (int i = 0; i < net->nsubnets; i++)
+		if (net->subnets[i].subnet.addr.family == addr->family && len < sizeof(list))
+			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", len ? " or " : "",
+						pn_cidr_format(&net->subnets[i].subnet, c));
+	if (!len)
+		return pn_err_set(err, EINVAL, "address %s does not match any subnet of network %s (it has no IPv%d subnet)",
+				  given, net->name, addr->family == AF_INET6 ? 6 : 4);
+	return pn_err_set(err, EINVAL, "address %s is not in subnet %s of network %s", given, list, net->name);
+}
+
+int netd_attach_check(const struct netd_static *st, const struct netd_network *net, struct pn_err *err)
+{
+	const char *given[2] = { st->ip, st->ip6 };
+	struct pn_ip want[2];
+	unsigned char mac[6];
+	int r = netd_attach_parse(st, &want[0], &want[1], mac, err);
+
+	for (int k = 0; r == 0 && k < 2; k++) {
+		bool fits = false;
+
+		if (!given[k])
+			continue;
+		for (int i = 0; i < net->nsubnets; i++)
+			fits |= pn_cidr_contains(&net->subnets[i].subnet, &want[k]);
+		if (!fits)
+			r = outside_subnets(net, &want[k], given[k], err);
+	}
+	return r;
+}
+
+int netd_attach_plan(const struct pn_paths *p, json_t *doc, const struct netd_network *net,
+		     const struct netd_static *st, json_t *aliases, struct pn_err *err)
+{
+	static const struct netd_static none;
 	const char *id = json_string_value(json_object_get(doc, "id"));
 	json_t *nets = networks_of(doc), *ips = json_array(), *gws = json_array();
 	struct netd_leases leases;
-	struct pn_ip want;
+	struct pn_ip want, want6;
 	unsigned char mac[6];
 	char ifname[16], host_if[16], macs[18], b[PN_IPSTR_MAX], cb[PN_CIDRSTR_MAX + 8];
-	bool static_used = false;
+	bool static_used = false, static6_used = false;
 	int r;
 
+	if (!st)
+		st = &none;
 	if (json_object_get(nets, net->name)) {
 		json_decref(ips);
 		json_decref(gws);
@@ -70,13 +118,13 @@ int netd_attach_plan(const struct pn_paths *p, json_t *doc, const struct netd_ne
 		json_decref(gws);
 		return pn_err_set(err, E2BIG, "at most %d networks per container", NETD_MAX_NETWORKS);
 	}
-	r = netd_attach_parse(static_ip, static_mac, &want, mac, err);
+	r = netd_attach_parse(st, &want, &want6, mac, err);
 	if (r < 0) {
 		json_decref(ips);
 		json_decref(gws);
 		return r;
 	}
-	if (!static_mac)
+	if (!st->mac)
 		netd_mac_random(mac);
 	/* until the state names them, the leases are found by this mark (state.h) */
 	r = netd_leasing_begin(p, id, err);
@@ -92,9 +140,13 @@ int netd_attach_plan(const struct pn_paths *p, json_t *doc, const struct netd_ne
 		const struct pn_ip *w = NULL;
 		struct pn_ip got;
 
-		if (static_ip && want.family == s->subnet.addr.family) {
+		/* a static address goes to the subnet that holds it */
+		if (st->ip && !static_used && pn_cidr_contains(&s->subnet, &want)) {
 			w = &want;
 			static_used = true;
+		} else if (st->ip6 && !static6_used && pn_cidr_contains(&s->subnet, &want6)) {
+			w = &want6;
+			static6_used = true;
 		}
 		r = netd_ipam_alloc(&leases, net->name, s, id, w, &got, err);
 		if (r < 0)
@@ -104,8 +156,10 @@ int netd_attach_plan(const struct pn_paths *p, json_t *doc, const struct netd_ne
 		if (s->gateway.family)
 			json_array_append_new(gws, json_string(pn_ip_format(&s->gateway, b)));
 	}
-	if (r == 0 && static_ip && !static_used)
-		r = pn_err_set(err, EINVAL, "address %s does not match any subnet of network %s", static_ip, net->name);
+	if (r == 0 && st->ip && !static_used)
+		r = outside_subnets(net, &want, st->ip, err);
+	if (r == 0 && st->ip6 && !static6_used)
+		r = outside_subnets(net, &want6, st->ip6, err);
 	if (r == 0) {
 		/* a MAC twice on one bridge breaks both containers: refuse it */
 		netd_mac_format(mac, macs);
@@ -139,16 +193,25 @@ int netd_attach_plan(const struct pn_paths *p, json_t *doc, const struct netd_ne
 	return 0;
 }
 
-void netd_net_config_add(json_t *cfg, const char *netname, json_t *aliases, const char *ip, const char *mac)
+void netd_net_config_add(json_t *cfg, const char *netname, json_t *aliases, const struct netd_static *st)
 {
 	json_t *e = json_pack("{s:s, s:o}", "network", netname, "aliases",
 			      aliases ? json_deep_copy(aliases) : json_array());
 
-	if (ip)
-		json_object_set_new(e, "ip", json_string(ip));
-	if (mac)
-		json_object_set_new(e, "mac", json_string(mac));
+	if (st && st->ip)
+		json_object_set_new(e, "ip", json_string(st->ip));
+	if (st && st->ip6)
+		json_object_set_new(e, "ip6", json_string(st->ip6));
+	if (st && st->mac)
+		json_object_set_new(e, "mac", json_string(st->mac));
 	json_array_append_new(cfg, e);
+}
+
+void netd_net_config_static(json_t *ent, struct netd_static *ret)
+{
+	ret->ip = json_string_value(json_object_get(ent, "ip"));
+	ret->ip6 = json_string_value(json_object_get(ent, "ip6"));
+	ret->mac = json_string_value(json_object_get(ent, "mac"));
 }
 
 json_t *netd_net_config_find(json_t *cfg, const char *netname, size_t *ret_index)

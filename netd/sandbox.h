@@ -23,25 +23,41 @@
 
 #define NETD_MAX_NETWORKS 32
 
+/*
+ * What a container asks of one network beyond an address from the pool: a
+ * static address (`--ip`: either family), a static IPv6 address (`--ip6`) and
+ * a MAC (`--mac-address`). Each may be NULL.
+ */
+struct netd_static {
+	const char *ip, *ip6, *mac;
+};
+
 /**
- * netd_attach_parse() - a static address and MAC as `--ip` and `--mac-address`
- * give them (either may be NULL: then its result is untouched).
+ * netd_attach_parse() - check @st's values: @ret_ip/@ret_ip6/@ret_mac get them
+ * (a result whose value is NULL is untouched).
  * Return: 0, or -EINVAL with a message naming the bad value.
  */
-int netd_attach_parse(const char *ip, const char *mac, struct pn_ip *ret_ip, unsigned char ret_mac[6],
-		      struct pn_err *err);
-/** netd_attach_plan() - reserve everything for attaching @doc to @net (under the lock). */
+int netd_attach_parse(const struct netd_static *st, struct pn_ip *ret_ip, struct pn_ip *ret_ip6,
+		      unsigned char ret_mac[6], struct pn_err *err);
+/**
+ * netd_attach_check() - netd_attach_parse(), and whether each static address
+ * lies in a subnet of @net (what `connect` checks before any lease is taken).
+ */
+int netd_attach_check(const struct netd_static *st, const struct netd_network *net, struct pn_err *err);
+/** netd_attach_plan() - reserve everything for attaching @doc to @net (under the lock). @st may be NULL. */
 int netd_attach_plan(const struct pn_paths *p, json_t *doc, const struct netd_network *net,
-		     const char *static_ip, const char *static_mac, json_t *aliases, struct pn_err *err);
+		     const struct netd_static *st, json_t *aliases, struct pn_err *err);
 /*
  * A container's "network_config": the networks it asks for, in interface
- * order, each as {"network", "aliases", "ip"?, "mac"?} (the static address and
- * MAC when given). Unlike "networks" (the attachments that exist) it outlives
+ * order, each as {"network", "aliases", "ip"?, "ip6"?, "mac"?} (the static
+ * addresses and MAC when given). Unlike "networks" (the attachments that exist) it outlives
  * the container's run: `start` attaches an exited container to these again,
  * and connect and disconnect change it.
  */
 /** netd_net_config_add() - append @netname's entry to @cfg (@aliases copied; may be NULL). */
-void netd_net_config_add(json_t *cfg, const char *netname, json_t *aliases, const char *ip, const char *mac);
+void netd_net_config_add(json_t *cfg, const char *netname, json_t *aliases, const struct netd_static *st);
+/** netd_net_config_static() - the static values of entry @ent (borrowed from it). */
+void netd_net_config_static(json_t *ent, struct netd_static *ret);
 /** netd_net_config_find() - @netname's entry in @cfg (borrowed), or NULL. */
 json_t *netd_net_config_find(json_t *cfg, const char *netname, size_t *ret_index);
 

@@ -58,6 +58,50 @@ expect_fail 125 $PODNET run --network small --mac-address 02:11:22:33:44:55 -- t
 expect_match "MAC address 02:11:22:33:44:55 is already in use" "$T_ERR"
 expect_fail 125 $PODNET run --network small --mac-address 02:11:22:33:44:5 -- true
 
+t_case "--network NET:ip=,ip6=,mac=,alias= gives each network its own (Podman's syntax); start keeps them; --ip6"
+sub() { $PODNET network inspect "$1" | python3 -c "import json,sys; print([s['subnet'] for s in json.load(sys.stdin)[0]['subnets'] if (':' in s['subnet']) == ('$2' == '6')][0].split('/')[0])"; }
+d4=$(sub dual 4); d6=$(sub dual 6); s4=$(sub small 4)
+a_d4=${d4%.0}.77 a_d6=${d6}77 a_s4=${s4%.0}.77
+expect_ok $PODNET run -d --name pdual --network dual -- sleep 120
+expect_ok $PODNET run -d --name psmall --network small -- sleep 120
+expect_ok $PODNET run -d --name multi --network "dual:ip=$a_d4,ip=$a_d6,alias=dualname" \
+  --network "small:ip=$a_s4,mac=02:aa:bb:cc:dd:01,alias=smallname" -- sleep 120
+multi_ok() {
+  expect_ok $PODNET exec multi -- ip -o addr show dev eth0
+  expect_match "inet $a_d4/24" "$T_LAST" "$1: static IPv4 on dual"
+  expect_match "inet6 $a_d6/64" "$T_LAST" "$1: static IPv6 on dual"
+  expect_ok $PODNET exec multi -- ip -o addr show dev eth1
+  expect_match "inet $a_s4/24" "$T_LAST" "$1: static IPv4 on small"
+  expect_ok $PODNET exec multi -- cat /sys/class/net/eth1/address
+  expect_eq "02:aa:bb:cc:dd:01" "$T_LAST" "$1: static MAC on small"
+  # an alias= resolves on its own network only
+  wait_for 5 $PODNET exec pdual -- getent ahostsv4 dualname
+  expect_ok $PODNET exec pdual -- getent ahostsv4 dualname
+  expect_match "^$a_d4 " "$T_LAST" "$1: dualname on dual"
+  expect_fail 2 $PODNET exec pdual -- getent ahostsv4 smallname
+  expect_ok $PODNET exec psmall -- getent ahostsv4 smallname
+  expect_match "^$a_s4 " "$T_LAST" "$1: smallname on small"
+  expect_fail 2 $PODNET exec psmall -- getent ahostsv4 dualname
+  expect_ok $PODNET exec psmall -- ping -c1 -W2 "$a_s4"
+}
+multi_ok "run"
+expect_ok $PODNET stop -t 0 multi
+expect_ok $PODNET start multi
+multi_ok "start"
+expect_ok $PODNET run -d --name six --network dual --ip6 "${d6}78" -- sleep 120
+expect_ok $PODNET exec six -- ip -o -6 addr show dev eth0 scope global
+expect_match "inet6 ${d6}78/64" "$T_LAST" "--ip6"
+expect_ok $PODNET network connect --ip6 "${d6}79" dual psmall
+expect_ok $PODNET exec psmall -- ip -o -6 addr show dev eth1 scope global
+expect_match "inet6 ${d6}79/64" "$T_LAST" "connect --ip6"
+expect_fail 125 $PODNET run --network dual --ip6 "${d6}78" -- true
+expect_match "already in use" "$T_ERR"
+expect_fail 125 $PODNET run --network "small:ip=$a_d4" -- true
+expect_match "is not in subnet [0-9.]*/24 of network small" "$T_ERR"
+expect_fail 125 $PODNET run --network "dual:ip=${d4%.0}.80" --network small --ip "${s4%.0}.80" -- true
+expect_match "need exactly one network" "$T_ERR"
+expect_ok $PODNET rm -f multi six pdual psmall
+
 t_case "ls filters and formats"
 expect_ok $PODNET network ls -q --filter label=tier=back
 expect_eq "small" "$T_LAST"

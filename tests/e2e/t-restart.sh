@@ -102,7 +102,7 @@ expect_ok $PODNET network connect --alias late --ip 10.97.3.9 rsc srv
 expect_fail 125 $PODNET network connect rsc srv
 expect_match "already connected to network rsc" "$T_ERR"
 expect_fail 125 $PODNET network connect --ip 10.97.9.9 rsb srv
-expect_match "does not match any subnet of network rsb" "$T_ERR"
+expect_match "address 10.97.9.9 is not in subnet [0-9./]* of network rsb" "$T_ERR"
 expect_fail 125 $PODNET network disconnect rsb srv
 expect_match "not connected to network rsb" "$T_ERR"
 expect_eq "rsa rsc" "$(field srv '" ".join(e["network"] for e in d["network_config"])')" "what it will join"

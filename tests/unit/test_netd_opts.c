@@ -138,8 +138,9 @@ static void test_run_errors(void **state)
 			{ "--network-alias", "api", "--network-alias belongs to the pod: give it to 'podnet pod create'" },
 			{ "--hostname", "h", "cannot set hostname when joining the pod UTS namespace" },
 			{ "-h", "h", "cannot set hostname when joining the pod UTS namespace" },
-			{ "--ip", "10.89.0.9", "--ip and --mac-address belong to the pod: give them to 'podnet pod create'" },
-			{ "--mac-address", "02:00:00:00:00:01", "--ip and --mac-address belong to the pod" },
+			{ "--ip", "10.89.0.9", "--ip, --ip6 and --mac-address belong to the pod: give them to 'podnet pod create'" },
+			{ "--mac-address", "02:00:00:00:00:01", "--ip, --ip6 and --mac-address belong to the pod" },
+			{ "--ip6", "fd00::1", "--ip, --ip6 and --mac-address belong to the pod" },
 			{ "--dns", "1.1.1.1", "--dns belongs to the pod (its members share its /etc/resolv.conf)" },
 			{ "--add-host", "a:10.0.0.1", "--add-host belongs to the pod: give it to 'podnet pod create'" },
 			{ "--add-host", "h:host-gateway", "--add-host belongs to the pod" },
@@ -247,6 +248,123 @@ static int parse_pod(char **argv, int argc, struct run_opts *o, struct pn_err *e
 }
 
 /* pod create: the network side of run, which the members share */
+/* --network NAME:ip=,ip6=,mac=,alias= (Podman's syntax), merged with --ip/--ip6/--mac-address/--network-alias */
+static void test_run_network_settings(void **state)
+{
+	struct run_opts o;
+	struct pn_err err = { 0 };
+	struct netd_static st;
+	json_t *a;
+
+	(void)state;
+	{
+		char *argv[] = { "run", "--network", "front:ip=10.89.0.5,alias=web,alias=www",
+				 "--network", "back:ip=10.89.1.5,ip=fd00::5,mac=02:00:00:00:00:05", "--network", "side",
+				 "--network-alias", "all", "--", "true", NULL };
+
+		assert_int_equal(parse_run(argv, ARGC(argv), &o, &err), 0);
+		assert_int_equal(o.networks.n, 3);
+		assert_string_equal(o.networks.v[0], "front");
+		assert_string_equal(o.networks.v[1], "back");
+		assert_string_equal(o.networks.v[2], "side");
+		a = opts_net_entry(&o, 0, &st);
+		assert_string_equal(st.ip, "10.89.0.5");
+		assert_null(st.ip6);
+		assert_null(st.mac);
+		assert_int_equal(json_array_size(a), 3); /* --network-alias first, then its own */
+		assert_string_equal(json_string_value(json_array_get(a, 0)), "all");
+		assert_string_equal(json_string_value(json_array_get(a, 1)), "web");
+		assert_string_equal(json_string_value(json_array_get(a, 2)), "www");
+		json_decref(a);
+		a = opts_net_entry(&o, 1, &st);
+		assert_string_equal(st.ip, "10.89.1.5");
+		assert_string_equal(st.ip6, "fd00::5"); /* ip= of the other family */
+		assert_string_equal(st.mac, "02:00:00:00:00:05");
+		assert_int_equal(json_array_size(a), 1);
+		json_decref(a);
+		a = opts_net_entry(&o, 2, &st);
+		assert_null(st.ip);
+		assert_null(st.ip6);
+		assert_int_equal(json_array_size(a), 1);
+		json_decref(a);
+	}
+	{
+		/* one network: the top-level options are its own; --ip of IPv6 is its ip6 */
+		char *argv[] = { "run", "--network", "front:alias=x", "--ip", "fd00::9", "--mac-address", "02:00:00:00:00:09",
+				 "--", "true", NULL };
+
+		assert_int_equal(parse_run(argv, ARGC(argv), &o, &err), 0);
+		a = opts_net_entry(&o, 0, &st);
+		assert_null(st.ip);
+		assert_string_equal(st.ip6, "fd00::9");
+		assert_string_equal(st.mac, "02:00:00:00:00:09");
+		json_decref(a);
+	}
+	{
+		/* no --network: the default network takes --ip6 */
+		char *argv[] = { "run", "--ip6", "fd00::7", "--", "true", NULL };
+
+		assert_int_equal(parse_run(argv, ARGC(argv), &o, &err), 0);
+		a = opts_net_entry(&o, 0, &st);
+		assert_string_equal(st.ip6, "fd00::7");
+		json_decref(a);
+	}
+	static const struct {
+		const char *net, *extra, *msg;
+	} bad[] = {
+		{ "front:bogus=1", NULL, "unknown option \"bogus\"" },
+		{ "front:ip", NULL, "want NAME:KEY=VALUE" },
+		{ "front:ip=", NULL, "want NAME:KEY=VALUE" },
+		{ "front:", NULL, "no option after ':'" },
+		{ "front:interface_name=eth5", NULL, "interface_name is not supported" },
+		{ "front,back:ip=10.0.0.1", NULL, "options go with one network" },
+		{ "none:ip=10.0.0.1", NULL, "options go with one network" },
+		{ "front:ip=10.0.0.1,ip=10.0.0.2", NULL, "an IPv4 address given twice" },
+		{ "front:ip6=fd00::1,ip=fd00::2", NULL, "an IPv6 address given twice" },
+		{ "front:mac=02:00:00:00:00:01,mac=02:00:00:00:00:02", NULL, "mac given twice" },
+		{ "front:ip=300.0.0.1", NULL, "invalid IP address \"300.0.0.1\"" },
+		{ "front:ip6=10.0.0.1", NULL, "invalid IPv6 address" },
+		{ "front:mac=ff:ff:ff:ff:ff:ff", NULL, "invalid MAC address" },
+		{ "front:alias=-x", NULL, "invalid network alias \"-x\"" },
+		{ "front:ip=10.0.0.1", "--ip=10.0.0.2", "conflicting options: --ip" },
+		{ "front:ip6=fd00::1", "--ip6=fd00::2", "conflicting options: --ip6" },
+		{ "front:mac=02:00:00:00:00:01", "--mac-address=02:00:00:00:00:02", "conflicting options: --mac-address" },
+		{ "front,back", "--ip6=fd00::2", "need exactly one network" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[7] = { "run", "--network", (char *)bad[i].net };
+		int argc = 3;
+
+		if (bad[i].extra)
+			argv[argc++] = (char *)bad[i].extra;
+		argv[argc++] = "--";
+		argv[argc++] = "true";
+		argv[argc] = NULL;
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(parse_run(argv, argc, &o, &err), -EINVAL);
+		if (!strstr(err.msg, bad[i].msg))
+			fail_msg("--network %s %s: got \"%s\", want \"%s\"", bad[i].net, bad[i].extra ?: "", err.msg,
+				 bad[i].msg);
+	}
+	{
+		/* --ip of IPv6 and --ip6 together: two static IPv6 addresses */
+		char *argv[] = { "run", "--ip", "fd00::1", "--ip6", "fd00::2", "--", "true", NULL };
+
+		assert_int_equal(parse_run(argv, ARGC(argv), &o, &err), -EINVAL);
+		assert_non_null(strstr(err.msg, "two static IPv6 addresses"));
+	}
+	{
+		/* pod create takes the same */
+		char *argv[] = { "create", "--name", "p", "--network", "front:ip=10.89.0.7,alias=pa", "--network", "back", NULL };
+
+		assert_int_equal(pod_opts_parse(ARGC(argv), argv, &o, &err), 0);
+		a = opts_net_entry(&o, 0, &st);
+		assert_string_equal(st.ip, "10.89.0.7");
+		assert_int_equal(json_array_size(a), 1);
+		json_decref(a);
+	}
+}
+
 static void test_run_restart(void **state)
 {
 	struct run_opts o;
@@ -344,7 +462,7 @@ static void test_pod_create(void **state)
 			{ { "create", "--name", "p", "extra", NULL }, "pod create: unexpected argument extra" },
 			{ { "create", "--name", "p", "--bogus", NULL }, "pod create: unknown option --bogus" },
 			{ { "create", "--name", "p", "--ip", "10.89.0.9", "--network", "a,b", NULL },
-			  "--ip and --mac-address need exactly one network" },
+			  "--ip, --ip6 and --mac-address need exactly one network" },
 			{ { "create", "--name", "p", "--mac-address", "01:00:5e:00:00:01", NULL }, "invalid MAC address" },
 			{ { "create", "--name", "p", "--dns", "example.org", NULL }, "invalid --dns \"example.org\"" },
 			{ { "create", "--name", "p", "--add-host", "nocolon", NULL }, "invalid --add-host \"nocolon\"" },
@@ -497,6 +615,7 @@ int main(void)
 		cmocka_unit_test(test_run_env),
 		cmocka_unit_test(test_run_command_options_not_ours),
 		cmocka_unit_test(test_run_errors),
+		cmocka_unit_test(test_run_network_settings),
 		cmocka_unit_test(test_run_restart),
 		cmocka_unit_test(test_pod_create),
 		cmocka_unit_test(test_help),
