@@ -593,7 +593,8 @@ static int net_connect(struct cli *c, int argc, char **argv)
 			r = netd_sandbox_save(&c->paths, doc, &err);
 			if (r == 0)
 				write_sandbox_files(c, doc, NULL, NULL);
-			netd_dns_publish(&c->paths, doc, NULL, false);
+			/* its records on the other networks have not changed */
+			netd_dns_publish(&c->paths, doc, net.name, false);
 			cli_helpers_reload(c);
 		}
 		netd_infra_close(&inf);

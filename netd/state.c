@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -390,9 +391,53 @@ int netd_dns_records_set_dir(const char *dir, const char *network, bool internal
 }
 
 /*
- * The file is rewritten from pieces of the old one (writev), not copied line
- * by line: with 1000 containers that copy and its fresh pages were half a
- * millisecond of every connect. Lines of @id are found with memmem().
+ * A new line for @id, when the file has none yet and its header is current,
+ * is appended in place (O_APPEND: one write under the lock; a reader sees the
+ * file without the line or with all of it, since the size grows after the
+ * bytes are in). The old file is looked at through a mapping of its pages,
+ * not read into fresh memory: with 1000 containers, reading and rewriting
+ * the file was 0.4 ms of every connect, the append is flat.
+ * Return: 0, -EAGAIN when only a rewrite will do, or -errno.
+ */
+static int records_append(const char *path, const char *header, const char *needle, const char *tail)
+{
+	_cleanup_close_ int fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+	size_t hl = strlen(header), tl = strlen(tail), size;
+	struct stat st;
+	const char *map;
+	bool ok;
+	ssize_t n;
+
+	if (fd < 0)
+		return errno == ENOENT ? -EAGAIN : -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	size = (size_t)st.st_size;
+	if (!S_ISREG(st.st_mode) || size <= hl || size > PN_FILE_MAX)
+		return -EAGAIN;
+	map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return -EAGAIN;
+	/* the header as it should be, every line whole, and no line of @id */
+	ok = memcmp(map, header, hl) == 0 && map[hl] == '\n' && map[size - 1] == '\n' &&
+	     !memmem(map + hl, size - hl, needle, strlen(needle));
+	munmap((void *)map, size);
+	if (!ok)
+		return -EAGAIN;
+	n = write(fd, tail, tl);
+	if (n == (ssize_t)tl)
+		return 0;
+	/* a short write (no space): take back what went in, so that no line is cut */
+	if (n >= 0 && ftruncate(fd, (off_t)size) == 0)
+		return -ENOSPC;
+	return n < 0 ? -errno : -EIO;
+}
+
+/*
+ * Otherwise the file is rewritten from pieces of the old one (writev), not
+ * copied line by line: with 1000 containers that copy and its fresh pages
+ * were half a millisecond of every connect. Lines of @id are found with
+ * memmem().
  */
 static int records_set(const char *dir, const char *network, bool internal, const char *header,
 		       const char *id, const char *line, bool drop_empty)
@@ -409,13 +454,18 @@ static int records_set(const char *dir, const char *network, bool internal, cons
 		unlink(pn_path(path, "%s/%s%s", dir, network, internal ? "" : PN_DNS_INTERNAL_SUFFIX));
 	}
 	pn_path(path, "%s/%s%s", dir, network, internal ? PN_DNS_INTERNAL_SUFFIX : "");
+	if (asprintf(&needle, "\n%s ", id) < 0 || (line && asprintf(&tail, "%s\n", line) < 0))
+		return -ENOMEM;
+	if (line && !drop_empty) {
+		r = records_append(path, header, needle, tail);
+		if (r != -EAGAIN)
+			return r;
+	}
 	r = pn_read_file(path, PN_FILE_MAX, &old, &oldlen);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	if (r == -ENOENT && !line)
 		return 0;
-	if (asprintf(&needle, "\n%s ", id) < 0 || (line && asprintf(&tail, "%s\n", line) < 0))
-		return -ENOMEM;
 	nlen = strlen(needle);
 	/* line 1 is always the current header: gateways may have been re-added */
 	if (old) {

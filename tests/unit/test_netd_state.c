@@ -246,6 +246,47 @@ static void test_dns_records(void **state)
 	assert_int_not_equal(access(path, F_OK), 0);
 }
 
+/* a new id's line is appended in place; anything else rewrites the file (a new inode, renamed over) */
+static void test_dns_records_append(void **state)
+{
+	char path[PATH_MAX];
+	struct stat a, b;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/dns/app2", dir);
+	assert_int_equal(netd_dns_records_set(&P, "app2", false, "10.89.0.1", "aaa", "aaa 10.89.0.2  a"), 0);
+	assert_int_equal(stat(path, &a), 0);
+	assert_int_equal(netd_dns_records_set(&P, "app2", false, "10.89.0.1", "bbb", "bbb 10.89.0.3  b"), 0);
+	assert_int_equal(stat(path, &b), 0);
+	assert_int_equal(a.st_ino, b.st_ino); /* appended */
+	assert_file_is(path, "10.89.0.1\naaa 10.89.0.2  a\nbbb 10.89.0.3  b\n");
+	/* the id has a line already: replaced by a rewrite */
+	assert_int_equal(netd_dns_records_set(&P, "app2", false, "10.89.0.1", "aaa", "aaa 10.89.0.4  a"), 0);
+	assert_int_equal(stat(path, &a), 0);
+	assert_int_not_equal(a.st_ino, b.st_ino);
+	assert_file_is(path, "10.89.0.1\nbbb 10.89.0.3  b\naaa 10.89.0.4  a\n");
+	/* an id that is a prefix of one in the file is new: appended */
+	assert_int_equal(netd_dns_records_set(&P, "app2", false, "10.89.0.1", "bb", "bb 10.89.0.5  c"), 0);
+	assert_int_equal(stat(path, &b), 0);
+	assert_int_equal(a.st_ino, b.st_ino);
+	assert_file_is(path, "10.89.0.1\nbbb 10.89.0.3  b\naaa 10.89.0.4  a\nbb 10.89.0.5  c\n");
+	/* a header that changed (a gateway added): rewritten with the new one */
+	assert_int_equal(netd_dns_records_set(&P, "app2", false, "10.89.0.1,fd00::1", "ccc", "ccc 10.89.0.6  d"), 0);
+	assert_file_is(path, "10.89.0.1,fd00::1\nbbb 10.89.0.3  b\naaa 10.89.0.4  a\nbb 10.89.0.5  c\nccc 10.89.0.6  d\n");
+	/* a header that is a prefix of the current one is not current */
+	assert_int_equal(netd_dns_records_set(&P, "app2", false, "10.89.0.1", "ddd", "ddd 10.89.0.7  e"), 0);
+	assert_file_is(path, "10.89.0.1\nbbb 10.89.0.3  b\naaa 10.89.0.4  a\nbb 10.89.0.5  c\nccc 10.89.0.6  d\nddd 10.89.0.7  e\n");
+	/* a last line cut short (by hand): never appended to, the rewrite ends it */
+	write_text(path, "10.89.0.1\naaa 10.89.0.2  a");
+	assert_int_equal(netd_dns_records_set(&P, "app2", false, "10.89.0.1", "eee", "eee 10.89.0.8  f"), 0);
+	assert_file_is(path, "10.89.0.1\naaa 10.89.0.2  a\neee 10.89.0.8  f\n");
+	/* a file holding only the header */
+	write_text(path, "10.89.0.1\n");
+	assert_int_equal(netd_dns_records_set(&P, "app2", false, "10.89.0.1", "fff", "fff 10.89.0.9  g"), 0);
+	assert_file_is(path, "10.89.0.1\nfff 10.89.0.9  g\n");
+	assert_int_equal(netd_dns_records_drop(&P, "app2"), 0);
+}
+
 /* the rewrite keeps every other line byte for byte, wherever the removed ones are */
 static void test_dns_records_pieces(void **state)
 {
@@ -464,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_resolv_text_host),
 		cmocka_unit_test(test_dns_records),
 		cmocka_unit_test(test_dns_records_internal),
+		cmocka_unit_test(test_dns_records_append),
 		cmocka_unit_test(test_dns_records_pieces),
 		cmocka_unit_test(test_names_gc),
 		cmocka_unit_test(test_leasing_mark),
