@@ -122,12 +122,25 @@ int cmd_restart(struct cli *c, int argc, char **argv);
 int cmd_kill(struct cli *c, int argc, char **argv);
 int cmd_wait(struct cli *c, int argc, char **argv);
 /**
+ * cli_wait_exit() - wait until container @ref has exited.
+ * Return: its exit code (>= 0), or -errno with @err set.
+ */
+int cli_wait_exit(struct cli *c, const char *ref, struct pn_err *err);
+/** cli_log_size() - the size of @ref's log now (0 when it has none). */
+off_t cli_log_size(struct cli *c, const char *ref);
+/**
+ * cli_attach() - copy @ref's log from byte @off to stdout until it exits,
+ * passing SIGINT and SIGTERM to its command meanwhile (Podman's sig-proxy).
+ * Return: its exit code (>= 0), or -errno with @err set.
+ */
+int cli_attach(struct cli *c, const char *ref, off_t off, struct pn_err *err);
+/**
  * cli_start_one() - start the exited container @ref again, detached (already
- * running: nothing to do); prints @ref once it runs.
+ * running: nothing to do); prints @ref once it runs, unless @quiet.
  * Return: 0; -errno with @err set (nothing printed); or an exit code > 0 when
  * the error was printed already (its command could not be run: 126/127).
  */
-int cli_start_one(struct cli *c, const char *ref, struct pn_err *err);
+int cli_start_one(struct cli *c, const char *ref, bool quiet, struct pn_err *err);
 int cmd_info(struct cli *c, int argc, char **argv);
 int cmd_system(struct cli *c, int argc, char **argv);
 

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -383,7 +384,7 @@ static int restart_one(struct cli *c, const char *ref, int timeout, struct pn_er
 	if (r == 0 && netd_sandbox_alive(doc))
 		r = stop_one(c, "container", ref, timeout, true, err);
 	json_decref(doc);
-	return r < 0 ? r : cli_start_one(c, ref, err);
+	return r < 0 ? r : cli_start_one(c, ref, false, err);
 }
 
 /*
@@ -514,6 +515,46 @@ int cmd_kill(struct cli *c, int argc, char **argv)
 	return rc;
 }
 
+int cli_wait_exit(struct cli *c, const char *ref, struct pn_err *err)
+{
+	char id[NETD_ID_LEN + 1] = "";
+	bool seen = false;
+
+	for (;;) {
+		_cleanup_json_ json_t *doc = NULL;
+		struct pn_proc_id p;
+		int r = netd_sandbox_load(&c->paths, "container", id[0] ? id : ref, &doc, err);
+
+		if (r < 0) {
+			if (seen && r == -ENOENT)
+				r = pn_err_set(err, ENOENT, "container %s was removed when it exited (--rm): its exit code is gone",
+					       ref);
+			return r;
+		}
+		seen = true;
+		snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(doc, "id")) ?: "");
+		if (strcmp(json_string_value(json_object_get(doc, "state")) ?: "", "exited") == 0)
+			return (int)json_integer_value(json_object_get(doc, "exit_code"));
+		if (cli_sandbox_stale(doc)) {
+			/* nobody is left to record the end: do it, as any command would */
+			if (cli_lock(c, err) == 0) {
+				cli_gc(c, NULL);
+				cli_unlock(c);
+			} else {
+				usleep(20000);
+			}
+			continue;
+		}
+		/* the init's end, then the monitor's tear-down that records the code */
+		if (netd_sandbox_proc(doc, "init", &p) && pn_proc_alive(&p))
+			pn_proc_wait_exit(&p, 1000);
+		else if (netd_sandbox_proc(doc, "monitor", &p) && pn_proc_alive(&p))
+			pn_proc_wait_exit(&p, 1000);
+		else
+			usleep(20000);
+	}
+}
+
 /*
  * `wait CONTAINER...`: block until each has exited, and print its exit code
  * (one line each, as Podman). A container run with --rm is gone once it has
@@ -527,47 +568,16 @@ int cmd_wait(struct cli *c, int argc, char **argv)
 	if (opts_refs_only(argc, argv, &err) < 0)
 		return cli_fail(&err);
 	for (int i = 1; i < argc; i++) {
-		char id[NETD_ID_LEN + 1] = "";
-		bool seen = false;
+		int code;
 
 		pn_err_clear(&err);
-		for (;;) {
-			_cleanup_json_ json_t *doc = NULL;
-			struct pn_proc_id p;
-			int r = netd_sandbox_load(&c->paths, "container", id[0] ? id : argv[i], &doc, &err);
-
-			if (r < 0) {
-				if (seen && r == -ENOENT)
-					pn_err_set(&err, ENOENT, "container %s was removed when it exited (--rm): its exit code is gone",
-						   argv[i]);
-				rc = cli_fail(&err);
-				break;
-			}
-			seen = true;
-			snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(doc, "id")) ?: "");
-			if (strcmp(json_string_value(json_object_get(doc, "state")) ?: "", "exited") == 0) {
-				printf("%lld\n", (long long)json_integer_value(json_object_get(doc, "exit_code")));
-				fflush(stdout);
-				break;
-			}
-			if (cli_sandbox_stale(doc)) {
-				/* nobody is left to record the end: do it, as any command would */
-				if (cli_lock(c, &err) == 0) {
-					cli_gc(c, NULL);
-					cli_unlock(c);
-				} else {
-					usleep(20000);
-				}
-				continue;
-			}
-			/* the init's end, then the monitor's tear-down that records the code */
-			if (netd_sandbox_proc(doc, "init", &p) && pn_proc_alive(&p))
-				pn_proc_wait_exit(&p, 1000);
-			else if (netd_sandbox_proc(doc, "monitor", &p) && pn_proc_alive(&p))
-				pn_proc_wait_exit(&p, 1000);
-			else
-				usleep(20000);
+		code = cli_wait_exit(c, argv[i], &err);
+		if (code < 0) {
+			rc = cli_fail(&err);
+			continue;
 		}
+		printf("%d\n", code);
+		fflush(stdout);
 	}
 	return rc;
 }
@@ -713,39 +723,38 @@ int cmd_exec(struct cli *c, int argc, char **argv)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-/*
- * `logs [-f] CONTAINER`: the output of a detached container (run -d writes it
- * to $RUN/ctr/ID/log; a foreground container's went to its terminal). -f
- * follows it until the container stops.
- */
-int cmd_logs(struct cli *c, int argc, char **argv)
+/* the log of container @doc (its file, run -d's output) */
+static char *log_path(struct cli *c, json_t *doc, char *buf)
 {
-	_cleanup_json_ json_t *doc = NULL;
-	_cleanup_close_ int fd = -1, ino = -1;
-	struct pn_err err = { 0 };
-	char path[PATH_MAX], dir[PATH_MAX], buf[65536];
-	bool follow = false;
-	int argi = 1;
+	char dir[PATH_MAX];
 
-	for (; argi < argc && argv[argi][0] == '-'; argi++) {
-		if (strcmp(argv[argi], "-f") == 0 || strcmp(argv[argi], "--follow") == 0)
-			follow = true;
-		else if (strcmp(argv[argi], "--") == 0) {
-			argi++;
-			break;
-		} else
-			return cli_failf("logs: unknown option %s", argv[argi]);
-	}
-	if (argi != argc - 1)
-		return cli_failf("logs: give one container");
-	if (netd_sandbox_load(&c->paths, "container", argv[argi], &doc, &err) < 0)
-		return cli_fail(&err);
 	netd_sandbox_dir(&c->paths, json_string_value(json_object_get(doc, "id")), dir);
-	fd = open(pn_path(path, "%s/log", dir), O_RDONLY | O_CLOEXEC);
+	return pn_path(buf, "%s/log", dir);
+}
+
+static volatile sig_atomic_t attach_signal;
+
+static void attach_on_signal(int sig)
+{
+	attach_signal = sig;
+}
+
+/*
+ * Copy the log at @path to stdout from byte @off; with @follow, on until the
+ * container of @doc has stopped (woken by writes; its end is checked between
+ * them). A log that does not exist is empty. With @proxy, a signal caught
+ * meanwhile (attach_signal) goes to that process.
+ */
+static int log_copy(const char *path, off_t off, json_t *doc, bool follow, const struct pn_proc_id *proxy)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC), ino = -1;
+	char buf[65536];
+
 	if (fd < 0)
 		return errno == ENOENT ? 0 : cli_failf("%s: %s", path, strerror(errno));
+	if (off > 0 && lseek(fd, off, SEEK_SET) < 0)
+		return cli_failf("%s: %s", path, strerror(errno));
 	if (follow) {
-		/* woken by writes; the container's end is checked between them */
 		ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 		if (ino >= 0 && inotify_add_watch(ino, path, IN_MODIFY) < 0) {
 			close(ino);
@@ -757,8 +766,8 @@ int cmd_logs(struct cli *c, int argc, char **argv)
 		ssize_t n = read(fd, buf, sizeof(buf));
 
 		if (n > 0) {
-			for (ssize_t off = 0, w; off < n; off += w) {
-				w = write(1, buf + off, (size_t)(n - off));
+			for (ssize_t o = 0, w; o < n; o += w) {
+				w = write(1, buf + o, (size_t)(n - o));
 				if (w < 0 && errno == EINTR)
 					w = 0;
 				else if (w < 0)
@@ -770,6 +779,10 @@ int cmd_logs(struct cli *c, int argc, char **argv)
 			continue;
 		if (n < 0)
 			return cli_failf("%s: %s", path, strerror(errno));
+		if (proxy && attach_signal) {
+			pn_proc_kill(proxy, attach_signal);
+			attach_signal = 0;
+		}
 		if (!follow || !netd_sandbox_alive(doc)) {
 			/* what it wrote before it stopped is all there: one last read */
 			if (follow) {
@@ -786,6 +799,68 @@ int cmd_logs(struct cli *c, int argc, char **argv)
 				}
 		}
 	}
+}
+
+/*
+ * `logs [-f] CONTAINER`: the output of a detached container (run -d writes it
+ * to $RUN/ctr/ID/log; a foreground container's went to its terminal). -f
+ * follows it until the container stops.
+ */
+int cmd_logs(struct cli *c, int argc, char **argv)
+{
+	_cleanup_json_ json_t *doc = NULL;
+	struct pn_err err = { 0 };
+	char path[PATH_MAX];
+	bool follow = false;
+	int argi = 1;
+
+	for (; argi < argc && argv[argi][0] == '-'; argi++) {
+		if (strcmp(argv[argi], "-f") == 0 || strcmp(argv[argi], "--follow") == 0)
+			follow = true;
+		else if (strcmp(argv[argi], "--") == 0) {
+			argi++;
+			break;
+		} else
+			return cli_failf("logs: unknown option %s", argv[argi]);
+	}
+	if (argi != argc - 1)
+		return cli_failf("logs: give one container");
+	if (netd_sandbox_load(&c->paths, "container", argv[argi], &doc, &err) < 0)
+		return cli_fail(&err);
+	return log_copy(log_path(c, doc, path), 0, doc, follow, NULL);
+}
+
+off_t cli_log_size(struct cli *c, const char *ref)
+{
+	_cleanup_json_ json_t *doc = NULL;
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (netd_sandbox_load(&c->paths, "container", ref, &doc, NULL) < 0 || stat(log_path(c, doc, path), &st) < 0)
+		return 0;
+	return st.st_size;
+}
+
+int cli_attach(struct cli *c, const char *ref, off_t off, struct pn_err *err)
+{
+	_cleanup_json_ json_t *doc = NULL;
+	struct sigaction sa = { .sa_handler = attach_on_signal }, old_int, old_term;
+	struct pn_proc_id init;
+	char path[PATH_MAX];
+	int r = netd_sandbox_load(&c->paths, "container", ref, &doc, err);
+
+	if (r < 0)
+		return r;
+	/* as Podman's --sig-proxy: INT and TERM go to the container, which decides */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	r = log_copy(log_path(c, doc, path), off, doc, true, netd_sandbox_proc(doc, "init", &init) ? &init : NULL);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (r != 0)
+		return pn_err_set(err, EIO, "cannot follow the output of %s", ref);
+	return cli_wait_exit(c, ref, err);
 }
 
 /*

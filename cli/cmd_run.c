@@ -549,7 +549,8 @@ static int run_detached(struct cli *c, const struct run_opts *o, const char *sho
 		return cli_failf("the container monitor died while starting the container");
 	if (rep.code == EALREADY && show) {
 		/* start: another command started it first, which is what was asked */
-		printf("%s\n", show);
+		if (!o->quiet)
+			printf("%s\n", show);
 		return 0;
 	}
 	if (rep.code)
@@ -559,7 +560,8 @@ static int run_detached(struct cli *c, const struct run_opts *o, const char *sho
 		fprintf(stderr, "Error: cannot run %s: %s\n", o->argv[0], strerror(rep.exec_err));
 		return rep.exec_err == ENOENT ? 127 : 126;
 	}
-	printf("%s\n", show ? show : rep.id);
+	if (!o->quiet)
+		printf("%s\n", show ? show : rep.id);
 	return 0;
 }
 
@@ -600,7 +602,7 @@ int cmd_run(struct cli *c, int argc, char **argv)
  * (network_config: the addresses are taken afresh, static ones as given).
  * Already running: nothing to do, as with Podman.
  */
-int cli_start_one(struct cli *c, const char *ref, struct pn_err *err)
+int cli_start_one(struct cli *c, const char *ref, bool quiet, struct pn_err *err)
 {
 	_cleanup_json_ json_t *doc = NULL;
 	json_t *cmd, *v;
@@ -616,7 +618,8 @@ int cli_start_one(struct cli *c, const char *ref, struct pn_err *err)
 		if (r < 0)
 			return r;
 		if (netd_sandbox_alive(doc)) {
-			printf("%s\n", ref);
+			if (!quiet)
+				printf("%s\n", ref);
 			return 0;
 		}
 		state = json_string_value(json_object_get(doc, "state")) ?: "";
@@ -655,6 +658,7 @@ int cli_start_one(struct cli *c, const char *ref, struct pn_err *err)
 		o.pod = json_string_value(json_object_get(doc, "pod"));
 	o.stop_timeout = (int)json_integer_value(json_object_get(doc, "stop_timeout"));
 	o.rm = json_is_true(json_object_get(doc, "rm"));
+	o.quiet = quiet;
 	r = run_detached(c, &o, ref);
 	free(argv);
 	return r;
@@ -663,15 +667,36 @@ int cli_start_one(struct cli *c, const char *ref, struct pn_err *err)
 int cmd_start(struct cli *c, int argc, char **argv)
 {
 	struct pn_err err = { 0 };
-	int rc = 0;
+	bool attach = false;
+	int rc = 0, first = 1;
 
-	if (opts_refs_only(argc, argv, &err) < 0)
-		return cli_fail(&err);
-	for (int i = 1; i < argc; i++) {
+	while (first < argc && (strcmp(argv[first], "-a") == 0 || strcmp(argv[first], "--attach") == 0)) {
+		attach = true;
+		first++;
+	}
+	if (first == argc)
+		return cli_failf("start: give at least one container");
+	for (int i = first; i < argc; i++)
+		if (argv[i][0] == '-')
+			return cli_failf("start: unknown option %s", argv[i]);
+	if (attach) {
+		/* as Podman: its output and its exit code, for one container */
+		off_t off;
+		int r;
+
+		if (argc - first != 1)
+			return cli_failf("start: you cannot start and attach multiple containers at once");
+		off = cli_log_size(c, argv[first]);
+		r = cli_start_one(c, argv[first], true, &err);
+		if (r == 0)
+			r = cli_attach(c, argv[first], off, &err);
+		return r < 0 ? cli_fail(&err) : r;
+	}
+	for (int i = first; i < argc; i++) {
 		int r;
 
 		pn_err_clear(&err);
-		r = cli_start_one(c, argv[i], &err);
+		r = cli_start_one(c, argv[i], false, &err);
 		if (r < 0)
 			rc = cli_fail(&err);
 		else if (r > 0)

@@ -625,7 +625,7 @@ static const struct {
 	{ "exec", "Usage: podnet exec CONTAINER|POD -- CMD [ARG...]\n" },
 	{ "logs", "Usage: podnet logs [-f] CONTAINER\n" },
 	{ "port", "Usage: podnet port CONTAINER|POD [PORT[/PROTO]]\n" },
-	{ "start", "Usage: podnet start CONTAINER...\n" },
+	{ "start", "Usage: podnet start [-a|--attach] CONTAINER...\n" },
 	{ "stop", "Usage: podnet stop [-t S] CONTAINER... | --all\n" },
 	{ "restart", "Usage: podnet restart [-t S] CONTAINER... | --all\n" },
 	{ "kill", "Usage: podnet kill [-s SIGNAL] CONTAINER...\n" },

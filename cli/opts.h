@@ -46,6 +46,7 @@ struct run_opts {
 				     * network mode are copied here from it) */
 	int again_exit_code;        /* ... and its exit code, kept if it cannot start */
 	bool by_policy;             /* ... by its monitor's restart policy: not after a stop was asked for */
+	bool quiet;                 /* ... printing nothing once it runs (start -a) */
 	int argc;
 	char netbuf[1024];          /* storage for the split --network values */
 	size_t netbuf_used;

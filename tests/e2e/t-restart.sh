@@ -210,6 +210,37 @@ expect_eq "$m0" "$(monitors)" "monitors after rm -f"
 expect_fail 125 $PODNET run -d --rm --restart always -- true
 expect_match "conflicts with --restart" "$T_ERR"
 
+t_case "start -a: the new run's output and its exit code; INT and TERM go to the command"
+expect_ok $PODNET run -d --name att -- sh -c 'echo "run $(cat /proc/self/stat | cut -d" " -f1)"; exit 3'
+expect_ok $PODNET wait att
+expect_eq 3 "$T_LAST" "first run's code"
+expect_fail 3 $PODNET start -a att
+expect_match "^run [0-9]+$" "$T_LAST" "only the second run's output"
+expect_ok $PODNET logs att
+expect_eq 2 "$(grep -c '^run' <<<"$T_LAST")" "both runs in the log"
+expect_ok $PODNET run -d --name att2 --network rsa -- sh -c 'trap "echo got-int; exit 9" INT; trap "echo got-term; exit 10" TERM; echo ready; while :; do sleep 0.1; done'
+expect_ok $PODNET stop -t 1 att2
+out=$(mktemp)
+$PODNET start -a att2 >"$out" 2>&1 & sa=$!
+wait_for 5 grep -q ready "$out"
+kill -INT "$sa"
+wait_for 5 sh -c "! kill -0 $sa 2>/dev/null"
+kill -KILL "$sa" 2>/dev/null
+wait "$sa"; rc=$?
+expect_eq 9 "$rc" "start -a after SIGINT: the command's code"
+expect_match "got-int" "$(cat "$out")" "the command got the signal"
+$PODNET start -a att2 >"$out" 2>&1 & sa=$!
+wait_for 5 grep -q ready "$out"
+kill -TERM "$sa"
+wait_for 5 sh -c "! kill -0 $sa 2>/dev/null"
+kill -KILL "$sa" 2>/dev/null
+wait "$sa"; rc=$?
+expect_eq 10 "$rc" "start -a after SIGTERM"
+rm -f "$out"
+expect_fail 125 $PODNET start -a att att2
+expect_match "cannot start and attach multiple containers" "$T_ERR"
+expect_ok $PODNET rm -f att att2
+
 t_case "everything removed: no interfaces, leases or processes left"
 expect_ok $PODNET pod rm -f rpod
 expect_ok $PODNET rm -af
