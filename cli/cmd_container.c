@@ -110,21 +110,7 @@ static json_t *ps_columns(json_t *doc)
 	return e;
 }
 
-static const char *const ps_filter_keys[] = { "name", "id", "status", "network", "pod", "exited" };
-#define PS_FILTER_KEYS (sizeof(ps_filter_keys) / sizeof(ps_filter_keys[0]))
-
-/* a --filter KEY=VALUE of ps: the key's index, or -1 */
-static int ps_filter_key(const char *f)
-{
-	const char *eq = strchr(f, '=');
-
-	for (size_t k = 0; eq && k < PS_FILTER_KEYS; k++)
-		if ((size_t)(eq - f) == strlen(ps_filter_keys[k]) && strncmp(f, ps_filter_keys[k], (size_t)(eq - f)) == 0)
-			return (int)k;
-	return -1;
-}
-
-static bool ps_filter_one(json_t *doc, int key, const char *v)
+static bool ps_filter_one(json_t *doc, size_t key, const char *v)
 {
 	const char *state = display_state(doc);
 	json_t *e;
@@ -152,22 +138,9 @@ static bool ps_filter_one(json_t *doc, int key, const char *v)
 	}
 }
 
-/* every key given matches (Podman: values of one key are alternatives, keys add up) */
-static bool ps_filter_match(json_t *doc, const struct str_list *filters)
-{
-	bool given[PS_FILTER_KEYS] = { false }, hit[PS_FILTER_KEYS] = { false };
-
-	for (int i = 0; i < filters->n; i++) {
-		int k = ps_filter_key(filters->v[i]);
-
-		given[k] = true;
-		hit[k] |= ps_filter_one(doc, k, strchr(filters->v[i], '=') + 1);
-	}
-	for (size_t k = 0; k < PS_FILTER_KEYS; k++)
-		if (given[k] && !hit[k])
-			return false;
-	return true;
-}
+static const char *const ps_filter_keys[] = { "name", "id", "status", "network", "pod", "exited" };
+static const struct cli_filter ps_filter = { ps_filter_keys, sizeof(ps_filter_keys) / sizeof(ps_filter_keys[0]),
+					     ps_filter_one };
 
 int cmd_ps(struct cli *c, int argc, char **argv)
 {
@@ -193,8 +166,8 @@ int cmd_ps(struct cli *c, int argc, char **argv)
 		case 'q': quiet = true; break;
 		case 'o': format = optarg; break;
 		case 'f':
-			if (ps_filter_key(optarg) < 0)
-				return cli_failf("invalid filter \"%s\": want name=, id=, status=, network=, pod= or exited=", optarg);
+			if (cli_filter_check(&ps_filter, optarg, &err) < 0)
+				return cli_fail(&err);
 			/* a status or exit code asked for: not only the running ones */
 			if (strncmp(optarg, "status=", 7) == 0 || strncmp(optarg, "exited=", 7) == 0)
 				show_all = true;
@@ -212,7 +185,7 @@ int cmd_ps(struct cli *c, int argc, char **argv)
 	cli_unlock(c);
 	out = json_array();
 	json_array_foreach(all, i, doc) {
-		if ((!show_all && strcmp(display_state(doc), "running") != 0) || !ps_filter_match(doc, &filters))
+		if ((!show_all && strcmp(display_state(doc), "running") != 0) || !cli_filter_match(&ps_filter, doc, filters.v, filters.n))
 			continue;
 		json_array_append(out, doc);
 	}

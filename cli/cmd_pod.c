@@ -135,13 +135,47 @@ static int pod_create(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+static bool pod_filter_one(json_t *doc, size_t key, const char *v)
+{
+	json_t *m;
+	size_t i;
+
+	switch (key) {
+	case 0: /* name: a part of it */
+		return strstr(json_string_value(json_object_get(doc, "name")) ?: "", v) != NULL;
+	case 1: /* id: a prefix */
+		return *v && strncmp(json_string_value(json_object_get(doc, "id")) ?: "", v, strlen(v)) == 0;
+	case 2:
+		return strcmp(json_string_value(json_object_get(doc, "state")) ?: "", v) == 0;
+	case 3:
+		return json_object_get(json_object_get(doc, "networks"), v) != NULL;
+	case 4: /* ctr-names: one of its members */
+		json_array_foreach(json_object_get(doc, "members"), i, m)
+			if (strcmp(json_string_value(m) ?: "", v) == 0)
+				return true;
+		return false;
+	default: { /* ctr-number=N */
+		char *end;
+		long long n = strtoll(v, &end, 10);
+
+		return *v && !*end && n == (long long)json_array_size(json_object_get(doc, "members"));
+	}
+	}
+}
+
+static const char *const pod_filter_keys[] = { "name", "id", "status", "network", "ctr-names", "ctr-number" };
+static const struct cli_filter pod_filter = { pod_filter_keys, sizeof(pod_filter_keys) / sizeof(pod_filter_keys[0]),
+					      pod_filter_one };
+
 static int pod_ls(struct cli *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "format", required_argument, NULL, 'o' }, { "quiet", no_argument, NULL, 'q' }, { NULL, 0, NULL, 0 },
+		{ "format", required_argument, NULL, 'o' }, { "quiet", no_argument, NULL, 'q' },
+		{ "filter", required_argument, NULL, 'f' }, { NULL, 0, NULL, 0 },
 	};
 	static const char *const headers[] = { "ID=POD ID", "NumberOfContainers=# OF CONTAINERS", NULL };
-	_cleanup_json_ json_t *all = NULL, *rows = NULL;
+	_cleanup_json_ json_t *all = NULL, *rows = NULL, *some = NULL;
+	struct str_list filters = { 0 };
 	struct pn_err err = { 0 };
 	const char *format = "table";
 	bool quiet = false;
@@ -151,10 +185,15 @@ static int pod_ls(struct cli *c, int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+q", longopts, NULL)) != -1) {
+	/* -f is --filter, as in ps */
+	while ((ch = getopt_long(argc, argv, "+qf:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'q': quiet = true; break;
 		case 'o': format = optarg; break;
+		case 'f':
+			if (cli_filter_check(&pod_filter, optarg, &err) < 0 || str_list_add(&filters, optarg, "filters", &err) < 0)
+				return cli_fail(&err);
+			break;
 		default: return cli_failf("pod ls: unknown option %s", opts_bad_option(argc, argv));
 		}
 	}
@@ -164,8 +203,12 @@ static int pod_ls(struct cli *c, int argc, char **argv)
 		return cli_fail(&err);
 	if (cli_lock(c, &err) < 0)
 		return cli_fail(&err);
-	cli_survey(c, NULL, &all);
+	cli_survey(c, NULL, &some);
 	cli_unlock(c);
+	all = json_array();
+	json_array_foreach(some, i, doc)
+		if (cli_filter_match(&pod_filter, doc, filters.v, filters.n))
+			json_array_append(all, doc);
 	if (quiet) {
 		json_array_foreach(all, i, doc)
 			printf("%.12s\n", json_string_value(json_object_get(doc, "id")));

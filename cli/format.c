@@ -371,3 +371,45 @@ int cli_format_take(int argc, char **argv, const char **ret_fmt, struct pn_err *
 		return pn_err_set(err, EINVAL, "invalid format \"%s\": want json or a template such as '{{.Name}}'", *ret_fmt);
 	return i;
 }
+
+/* the index of @f's key in @flt, or -1 */
+static int filter_key(const struct cli_filter *flt, const char *f)
+{
+	const char *eq = strchr(f, '=');
+
+	for (size_t k = 0; eq && k < flt->nkeys; k++)
+		if ((size_t)(eq - f) == strlen(flt->keys[k]) && strncmp(f, flt->keys[k], (size_t)(eq - f)) == 0)
+			return (int)k;
+	return -1;
+}
+
+int cli_filter_check(const struct cli_filter *flt, const char *f, struct pn_err *err)
+{
+	char want[256];
+	size_t len = 0;
+
+	if (filter_key(flt, f) >= 0)
+		return 0;
+	for (size_t k = 0; k < flt->nkeys && len < sizeof(want); k++)
+		len += (size_t)snprintf(want + len, sizeof(want) - len, "%s%s=", k == 0 ? "" : k + 1 == flt->nkeys ? " or " : ", ",
+					flt->keys[k]);
+	return pn_err_set(err, EINVAL, "invalid filter \"%s\": want %s", f, want);
+}
+
+bool cli_filter_match(const struct cli_filter *flt, json_t *doc, const char *const *f, int n)
+{
+	bool given[32] = { false }, hit[32] = { false };
+
+	for (int i = 0; i < n; i++) {
+		int k = filter_key(flt, f[i]);
+
+		if (k < 0 || k >= 32)
+			return false;
+		given[k] = true;
+		hit[k] |= flt->one(doc, (size_t)k, strchr(f[i], '=') + 1);
+	}
+	for (size_t k = 0; k < flt->nkeys && k < 32; k++)
+		if (given[k] && !hit[k])
+			return false;
+	return true;
+}

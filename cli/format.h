@@ -54,4 +54,21 @@ int cli_format_print(FILE *out, const char *tmpl, json_t *rows, const char *cons
  */
 int cli_format_take(int argc, char **argv, const char **ret_fmt, struct pn_err *err);
 
+/*
+ * `--filter KEY=VALUE` of a listing (ps, pod ls). As in Podman, the values of
+ * one key are alternatives and different keys must all match.
+ */
+struct cli_filter {
+	const char *const *keys; /* the keys the listing takes */
+	size_t nkeys;
+	/* whether @doc matches value @v of keys[@key] */
+	bool (*one)(json_t *doc, size_t key, const char *v);
+};
+
+/** cli_filter_check() - @f is KEY=VALUE with a key of @flt. Return: 0, or -EINVAL with @err naming the keys. */
+int cli_filter_check(const struct cli_filter *flt, const char *f, struct pn_err *err);
+
+/** cli_filter_match() - whether @doc passes the @n checked filters @f. */
+bool cli_filter_match(const struct cli_filter *flt, json_t *doc, const char *const *f, int n);
+
 #endif

@@ -611,7 +611,8 @@ static const struct {
 	{ "pod create", "Usage: podnet pod create --name POD [--network NET[,NET...]|NET:OPT[,OPT...]|none|host]... [-p SPEC]...\n"
 			"       [--hostname H] [--network-alias A]... [--ip IP] [--ip6 IP] [--mac-address MAC]\n"
 			"       [--add-host NAME:IP|NAME:host-gateway]... [--dns IP]...\n" },
-	{ "pod ls", "Usage: podnet pod ls [-q] [--format json|table|TEMPLATE]\n" },
+	{ "pod ls", "Usage: podnet pod ls [-q] [--format json|table|TEMPLATE]\n"
+		    "       [-f|--filter name=...|id=...|status=...|network=...|ctr-names=...|ctr-number=N]...\n" },
 	{ "pod inspect", "Usage: podnet pod inspect [-f json|TEMPLATE] POD...\n" },
 	{ "pod rm", "Usage: podnet pod rm [-f] POD...\n" },
 	{ "run", "Usage: podnet run [-d] [--rm] [-i] [-t] [--name NAME [--replace]] [--pod POD]\n"

@@ -143,6 +143,29 @@ expect_ok $PODNET pod exists nonepod
 expect_ok $PODNET pod rm -f nonepod hostpod
 expect_fail 1 $PODNET pod exists nonepod
 
+t_case "pod ls --filter (name, id, status, network, ctr-names, ctr-number), with -q and templates"
+expect_ok $PODNET network create fpnet
+expect_ok $PODNET pod create --name fpa --network fpnet
+expect_ok $PODNET pod create --name fpb
+fpb_id=$($PODNET pod inspect fpb | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+expect_ok $PODNET run -d --pod fpa --name fpa-m1 -- sleep 60
+expect_ok $PODNET run -d --pod fpa --name fpa-m2 -- sleep 60
+fl() { $PODNET pod ls --format '{{.Name}}' "$@" | grep '^fp' | sort | tr '\n' ' '; }
+expect_eq "fpa fpb " "$(fl --filter name=fp)" "name= (a part)"
+expect_eq "fpa " "$(fl --filter network=fpnet)" "network="
+expect_eq "fpa " "$(fl -f ctr-names=fpa-m2)" "ctr-names= (-f)"
+expect_eq "fpb " "$(fl --filter ctr-number=0)" "ctr-number=0"
+expect_eq "fpa " "$(fl --filter ctr-number=2 --filter name=fp)" "two keys, both match"
+expect_eq "" "$(fl --filter ctr-number=2 --filter name=fpb)" "two keys, one fails"
+expect_eq "fpa fpb " "$(fl --filter name=fpa --filter name=fpb)" "values of one key: either"
+expect_eq "fpa fpb " "$(fl --filter status=running)" "status="
+expect_ok $PODNET pod ls -q --filter id="${fpb_id:0:10}"
+expect_eq "${fpb_id:0:12}" "$T_LAST" "-q with id= (a prefix)"
+expect_fail 125 $PODNET pod ls --filter label=x
+expect_match "invalid filter \"label=x\": want name=, id=, status=, network=, ctr-names= or ctr-number=" "$T_ERR"
+expect_ok $PODNET pod rm -f fpa fpb
+expect_ok $PODNET network rm fpnet
+
 t_case "nothing left"
 expect_ok $PODNET ps -a
 wait_for 5 t_no_podnet_procs

@@ -177,6 +177,36 @@ static void test_print_no_rows(void **state)
 	json_decref(rows);
 }
 
+static bool filter_one(json_t *doc, size_t key, const char *v)
+{
+	return strcmp(json_string_value(json_object_get(doc, key == 0 ? "a" : "b")) ?: "", v) == 0;
+}
+
+/* Podman's rule: values of one key are alternatives, different keys must all match */
+static void test_filter(void **state)
+{
+	static const char *const keys[] = { "a", "b" };
+	static const struct cli_filter flt = { keys, 2, filter_one };
+	json_t *doc = json_pack("{s:s, s:s}", "a", "1", "b", "2");
+	struct pn_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(cli_filter_check(&flt, "a=1", &err), 0);
+	assert_int_equal(cli_filter_check(&flt, "b=", &err), 0);
+	assert_int_equal(cli_filter_check(&flt, "c=1", &err), -EINVAL);
+	assert_string_equal(err.msg, "invalid filter \"c=1\": want a= or b=");
+	assert_int_equal(cli_filter_check(&flt, "a", &err), -EINVAL);
+	assert_int_equal(cli_filter_check(&flt, "ab=1", &err), -EINVAL);
+	assert_true(cli_filter_match(&flt, doc, NULL, 0));
+	assert_true(cli_filter_match(&flt, doc, (const char *[]){ "a=1" }, 1));
+	assert_false(cli_filter_match(&flt, doc, (const char *[]){ "a=2" }, 1));
+	assert_true(cli_filter_match(&flt, doc, (const char *[]){ "a=2", "a=1" }, 2));
+	assert_true(cli_filter_match(&flt, doc, (const char *[]){ "a=1", "b=2" }, 2));
+	assert_false(cli_filter_match(&flt, doc, (const char *[]){ "a=1", "b=3" }, 2));
+	assert_true(cli_filter_match(&flt, doc, (const char *[]){ "a=1", "b=3", "b=2" }, 3));
+	json_decref(doc);
+}
+
 static void test_take(void **state)
 {
 	struct pn_err err = { 0 };
@@ -208,6 +238,7 @@ int main(void)
 		cmocka_unit_test(test_fields),     cmocka_unit_test(test_json_and_escapes),
 		cmocka_unit_test(test_errors),     cmocka_unit_test(test_print),
 		cmocka_unit_test(test_print_no_rows), cmocka_unit_test(test_take),
+		cmocka_unit_test(test_filter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
