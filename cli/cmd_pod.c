@@ -72,6 +72,10 @@ static int pod_create(struct cli *c, int argc, char **argv)
 			"networks", json_object(), "members", "add_hosts", add_hosts, "dns", str_list_json(&o.dns),
 			"host_access", host_access, "hostname", o.hostname ? o.hostname : o.name);
 	json_object_set_new(doc, "network_mode", json_string(o.network_host ? "host" : o.network_none ? "none" : "bridge"));
+	if (o.dns_search.n)
+		json_object_set_new(doc, "dns_search", str_list_json(&o.dns_search));
+	if (o.dns_options.n)
+		json_object_set_new(doc, "dns_options", str_list_json(&o.dns_options));
 	netd_sandbox_set_proc(doc, "monitor", &self);
 	r = netd_sandbox_save(&c->paths, doc, &err);
 	for (int i = 0; r == 0 && i < nnets; i++) {

@@ -101,6 +101,10 @@ static int create_doc(struct cli *c, const struct run_opts *o, json_t *pod, json
 	for (int i = 0; i < o->argc; i++)
 		json_array_append_new(cmd, json_string(o->argv[i]));
 	json_object_set_new(doc, "command", cmd);
+	if (o->dns_search.n)
+		json_object_set_new(doc, "dns_search", str_list_json(&o->dns_search));
+	if (o->dns_options.n)
+		json_object_set_new(doc, "dns_options", str_list_json(&o->dns_options));
 	json_object_set_new(doc, "hostname",
 			    json_string(o->pod ? json_string_value(json_object_get(pod, "hostname"))
 					       : (o->hostname ? o->hostname : name)));

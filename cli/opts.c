@@ -275,6 +275,26 @@ static int check_net_opts(const struct run_opts *o, struct pn_err *err)
 		if (pn_ip_parse(o->dns.v[i], &ip) < 0)
 			return pn_err_set(err, EINVAL, "invalid --dns \"%s\": want an IP address", o->dns.v[i]);
 	}
+	/* one line of /etc/resolv.conf each: names and words, no blanks */
+	for (int i = 0; i < o->dns_search.n; i++) {
+		const char *d = o->dns_search.v[i];
+		size_t len = strlen(d);
+
+		if (strcmp(d, ".") == 0 && o->dns_search.n == 1)
+			continue;
+		if (strcmp(d, ".") == 0)
+			return pn_err_set(err, EINVAL, "--dns-search . (no search domains) cannot be combined with domains");
+		if (len && d[len - 1] == '.')
+			len--;
+		if (!len || len > 253 || !netd_name_valid_n(d, len, 253) || d[0] == '.' || strstr(d, ".."))
+			return pn_err_set(err, EINVAL, "invalid --dns-search \"%s\": want a domain name", d);
+	}
+	for (int i = 0; i < o->dns_options.n; i++) {
+		const char *v = o->dns_options.v[i];
+
+		if (!*v || strlen(v) > 64 || strpbrk(v, " \t\n\r#;"))
+			return pn_err_set(err, EINVAL, "invalid --dns-option \"%s\": want one resolver option (ndots:2, edns0, ...)", v);
+	}
 	return 0;
 }
 
@@ -306,7 +326,7 @@ static int restart_opt(struct run_opts *o, const char *v, struct pn_err *err)
 int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err)
 {
 	enum { O_NAME = 256, O_POD, O_NET, O_ALIAS, O_IP, O_IP6, O_MAC, O_HOSTNAME, O_ADDHOST, O_RM, O_DNS, O_STOPT,
-	       O_REPLACE, O_RESTART };
+	       O_REPLACE, O_RESTART, O_DNS_SEARCH, O_DNS_OPT };
 	static const struct option longopts[] = {
 		{ "detach", no_argument, NULL, 'd' },
 		{ "interactive", no_argument, NULL, 'i' },
@@ -326,6 +346,8 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 		{ "add-host", required_argument, NULL, O_ADDHOST },
 		{ "publish", required_argument, NULL, 'p' },
 		{ "dns", required_argument, NULL, O_DNS },
+		{ "dns-search", required_argument, NULL, O_DNS_SEARCH },
+		{ "dns-option", required_argument, NULL, O_DNS_OPT },
 		{ "stop-timeout", required_argument, NULL, O_STOPT },
 		{ "restart", required_argument, NULL, O_RESTART },
 		{ NULL, 0, NULL, 0 },
@@ -364,6 +386,8 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 		case O_ADDHOST: r = add_host_opt(o, optarg, err); break;
 		case 'p': r = str_list_add(&o->ports, optarg, "published ports", err); break;
 		case O_DNS: r = str_list_add(&o->dns, optarg, "DNS servers", err); break;
+		case O_DNS_SEARCH: r = str_list_add(&o->dns_search, optarg, "search domains", err); break;
+		case O_DNS_OPT: r = str_list_add(&o->dns_options, optarg, "resolver options", err); break;
 		case O_STOPT: {
 			char *end;
 			long t = strtol(optarg, &end, 10);
@@ -397,9 +421,10 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 				  "cannot set hostname when joining the pod UTS namespace: give --hostname to 'podnet pod create'");
 	if (o->pod && (o->ip || o->ip6 || o->mac))
 		return pn_err_set(err, EINVAL, "--ip, --ip6 and --mac-address belong to the pod: give them to 'podnet pod create'");
-	if (o->pod && o->dns.n)
+	if (o->pod && (o->dns.n || o->dns_search.n || o->dns_options.n))
 		return pn_err_set(err, EINVAL,
-				  "--dns belongs to the pod (its members share its /etc/resolv.conf): give it to 'podnet pod create'");
+				  "--%s belongs to the pod (its members share its /etc/resolv.conf): give it to 'podnet pod create'",
+				  o->dns.n ? "dns" : o->dns_search.n ? "dns-search" : "dns-option");
 	/* the pod's /etc/hosts entries, and host-gateway opens the pod's firewall, not a member's */
 	if (o->pod && o->add_hosts.n)
 		return pn_err_set(err, EINVAL, "--add-host belongs to the pod: give it to 'podnet pod create'");
@@ -416,7 +441,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 
 int pod_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err)
 {
-	enum { O_NET = 256, O_ALIAS, O_IP, O_IP6, O_MAC, O_HOSTNAME, O_ADDHOST, O_DNS };
+	enum { O_NET = 256, O_ALIAS, O_IP, O_IP6, O_MAC, O_HOSTNAME, O_ADDHOST, O_DNS, O_DNS_SEARCH, O_DNS_OPT };
 	static const struct option longopts[] = {
 		{ "name", required_argument, NULL, 'n' },
 		{ "network", required_argument, NULL, O_NET },
@@ -429,6 +454,8 @@ int pod_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 		{ "mac-address", required_argument, NULL, O_MAC },
 		{ "add-host", required_argument, NULL, O_ADDHOST },
 		{ "dns", required_argument, NULL, O_DNS },
+		{ "dns-search", required_argument, NULL, O_DNS_SEARCH },
+		{ "dns-option", required_argument, NULL, O_DNS_OPT },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, r = 0;
@@ -448,6 +475,8 @@ int pod_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 		case O_MAC: o->mac = optarg; break;
 		case O_ADDHOST: r = add_host_opt(o, optarg, err); break;
 		case O_DNS: r = str_list_add(&o->dns, optarg, "DNS servers", err); break;
+		case O_DNS_SEARCH: r = str_list_add(&o->dns_search, optarg, "search domains", err); break;
+		case O_DNS_OPT: r = str_list_add(&o->dns_options, optarg, "resolver options", err); break;
 		default: return bad_usage(err, "pod create", c, argc, argv);
 		}
 	}
@@ -610,7 +639,7 @@ static const struct {
 	{ "pod exists", "Usage: podnet pod exists POD\n" },
 	{ "pod create", "Usage: podnet pod create --name POD [--network NET[,NET...]|NET:OPT[,OPT...]|none|host]... [-p SPEC]...\n"
 			"       [--hostname H] [--network-alias A]... [--ip IP] [--ip6 IP] [--mac-address MAC]\n"
-			"       [--add-host NAME:IP|NAME:host-gateway]... [--dns IP]...\n" },
+			"       [--add-host NAME:IP|NAME:host-gateway]... [--dns IP]... [--dns-search DOMAIN]... [--dns-option OPT]...\n" },
 	{ "pod ls", "Usage: podnet pod ls [-q] [--format json|table|TEMPLATE]\n"
 		    "       [-f|--filter name=...|id=...|status=...|network=...|ctr-names=...|ctr-number=N]...\n" },
 	{ "pod inspect", "Usage: podnet pod inspect [-f json|TEMPLATE] POD...\n" },
@@ -618,7 +647,8 @@ static const struct {
 	{ "run", "Usage: podnet run [-d] [--rm] [-i] [-t] [--name NAME [--replace]] [--pod POD]\n"
 		 "       [--network NET[,NET...]|NET:OPT[,OPT...]|none|host]... (OPT: ip=IP, ip6=IP, mac=MAC, alias=A)\n"
 		 "       [--network-alias A]... [--ip IP] [--ip6 IP] [--mac-address MAC] [--hostname H]\n"
-		 "       [--add-host NAME:IP|NAME:host-gateway]... [--dns IP]... [-p SPEC]... [-e NAME[=VALUE]]...\n"
+		 "       [--add-host NAME:IP|NAME:host-gateway]... [--dns IP]... [--dns-search DOMAIN]... [--dns-option OPT]...\n"
+		 "       [-p SPEC]... [-e NAME[=VALUE]]...\n"
 		 "       [--stop-timeout S] [--restart no|on-failure[:N]|always|unless-stopped] -- CMD [ARG...]\n" },
 	{ "ps", "Usage: podnet ps [-a] [-q] [--format json|table|TEMPLATE]\n"
 		"       [-f|--filter name=...|id=...|status=...|network=...|pod=...|exited=N]...\n" },

@@ -35,6 +35,7 @@ struct run_opts {
 	struct str_list net_aliases;
 	unsigned char net_alias_of[CLI_MAX_LIST];
 	struct str_list aliases, add_hosts, ports, dns;
+	struct str_list dns_search, dns_options; /* --dns-search, --dns-option: the sandbox's /etc/resolv.conf */
 	struct str_list env;        /* -e NAME=VALUE or NAME (the caller's value, if set) */
 	bool network_none, network_host;
 	int stop_timeout;

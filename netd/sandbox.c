@@ -475,19 +475,40 @@ char *netd_hosts_text(json_t *doc, json_t *pod_doc)
 
 const char *netd_host_resolv_conf = "/etc/resolv.conf";
 
+/* "search D..." (@first: a domain before @doc's own) or "options O...", with its newline; "" when empty */
+static size_t resolv_line(char *buf, size_t cap, const char *key, const char *first, json_t *list)
+{
+	size_t len = 0, i;
+	json_t *v;
+
+	if (!first && !json_array_size(list))
+		return 0;
+	len += (size_t)snprintf(buf + len, cap - len, "%s", key);
+	if (first)
+		len += (size_t)snprintf(buf + len, cap - len, " %s", first);
+	json_array_foreach(list, i, v)
+		if (len < cap)
+			len += (size_t)snprintf(buf + len, cap - len, " %s", json_string_value(v) ?: "");
+	if (len < cap)
+		len += (size_t)snprintf(buf + len, cap - len, "\n");
+	return len < cap ? len : cap - 1;
+}
+
 char *netd_resolv_text(const struct pn_paths *p, json_t *doc)
 {
 	json_t *nets = json_object_get(doc, "networks"), *att, *v;
+	json_t *search = json_object_get(doc, "dns_search"), *opts = json_object_get(doc, "dns_options");
+	/* --dns-search . : no search domains at all, as in Podman and Docker */
+	bool no_search = json_array_size(search) == 1 && strcmp(json_string_value(json_array_get(search, 0)) ?: "", ".") == 0;
+	bool own_search = json_array_size(search) > 0, own_opts = json_array_size(opts) > 0;
 	const char *k;
-	size_t cap = 4096, len = 0, i;
-	char *buf = malloc(cap);
+	size_t cap = 4096, len = 0, nslen = 0, i;
+	char *buf = malloc(cap), ns[2048];
 	int servers = 0;
 
 	if (!buf)
 		return NULL;
-	buf[0] = '\0';
-	json_array_foreach(json_object_get(doc, "dns_search"), i, v)
-		len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? " " : "search ", json_string_value(v));
+	buf[0] = ns[0] = '\0';
 	/*
 	 * Internal networks' resolvers last: they answer names only (NXDOMAIN for
 	 * the rest), and a stub resolver does not ask the next server after an
@@ -500,37 +521,49 @@ char *netd_resolv_text(const struct pn_paths *p, json_t *doc)
 			if (netd_network_load(p, k, &net, NULL) < 0)
 				continue;
 			if (net.dns && net.internal == internal) {
-				if (servers == 0 && !json_array_size(json_object_get(doc, "dns_search")))
-					len += (size_t)snprintf(buf + len, cap - len, "search dns.podnet\n");
 				json_array_foreach(json_object_get(att, "gateways"), i, v) {
-					if (len < cap - 128)
-						len += (size_t)snprintf(buf + len, cap - len, "nameserver %s\n",
-									json_string_value(v));
+					if (nslen < sizeof(ns) - 128)
+						nslen += (size_t)snprintf(ns + nslen, sizeof(ns) - nslen, "nameserver %s\n",
+									  json_string_value(v));
 					servers++;
 				}
 			}
 			netd_network_clear(&net);
 		}
 	}
-	if (servers == 0) {
+	if (servers) {
+		/* the networks' domain first, then --dns-search's */
+		if (!no_search)
+			len += resolv_line(buf + len, cap - len, "search", "dns.podnet", search);
+		len += (size_t)snprintf(buf + len, cap - len, "%s", ns);
+	} else {
 		/*
 		 * No podnet resolver: the host's servers, minus loopback ones the
 		 * container cannot reach; on the host's own network (--network host)
 		 * they are reachable, and often the only ones (systemd-resolved).
+		 * --dns-search and --dns-option replace the host's.
 		 */
 		bool host_net = strcmp(json_string_value(json_object_get(doc, "network_mode")) ?: "", "host") == 0;
 		_cleanup_free_ char *host = NULL;
 		char *line, *save = NULL;
 
+		if (own_search && !no_search)
+			len += resolv_line(buf + len, cap - len, "search", NULL, search);
 		if (pn_read_file(netd_host_resolv_conf, 65536, &host, NULL) == 0) {
 			for (line = strtok_r(host, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 				if (!host_net && strncmp(line, "nameserver", 10) == 0 &&
 				    (strstr(line, " 127.") || strstr(line, " ::1")))
+					continue;
+				if (own_search && (strncmp(line, "search", 6) == 0 || strncmp(line, "domain", 6) == 0))
+					continue;
+				if (own_opts && strncmp(line, "options", 7) == 0)
 					continue;
 				if (len < cap - 256)
 					len += (size_t)snprintf(buf + len, cap - len, "%s\n", line);
 			}
 		}
 	}
+	if (len < cap - 256)
+		len += resolv_line(buf + len, cap - len, "options", NULL, opts);
 	return buf;
 }

@@ -73,6 +73,35 @@ expect_ok $PODNET rm -f ci1 ci2 ci3
 expect_ok $PODNET network rm inner
 expect_ok test ! -e "$PODNET_RUNTIME_DIR/dns/inner%int"
 
+t_case "--dns-search and --dns-option shape resolv.conf (run, pod, start, --network none); --dns-search . drops the search line"
+expect_ok $PODNET run --rm --network front --dns-search example.org --dns-option ndots:2 --dns-option edns0 -- cat /etc/resolv.conf
+expect_eq "search dns.podnet example.org" "$(grep '^search' <<<"$T_LAST")" "search line"
+expect_eq "options ndots:2 edns0" "$(grep '^options' <<<"$T_LAST")" "options line"
+expect_match "nameserver " "$T_LAST" "our resolver"
+expect_ok $PODNET run --rm --network front --dns-search . -- sh -c 'cat /etc/resolv.conf; getent hosts web'
+expect_eq "" "$(grep '^search' <<<"$T_LAST")" "--dns-search . : no search line"
+expect_match "$(ip_of web front) +web" "$T_LAST" "a short name still resolves"
+expect_ok $PODNET pod create --name dnspod --network front --dns-search pod.example --dns-option ndots:1
+expect_ok $PODNET run --rm --pod dnspod -- cat /etc/resolv.conf
+expect_eq "search dns.podnet pod.example" "$(grep '^search' <<<"$T_LAST")" "a pod member's search line"
+expect_eq "options ndots:1" "$(grep '^options' <<<"$T_LAST")" "a pod member's options"
+expect_fail 125 $PODNET run --rm --pod dnspod --dns-search x.example -- true
+expect_match "^Error: --dns-search belongs to the pod" "$T_ERR"
+expect_ok $PODNET pod rm -f dnspod
+expect_ok $PODNET run -d --name dsk --network front --dns-search keep.example -- sleep 60
+expect_ok $PODNET stop -t 0 dsk
+expect_ok $PODNET start dsk
+expect_ok $PODNET exec dsk -- grep '^search' /etc/resolv.conf
+expect_eq "search dns.podnet keep.example" "$T_LAST" "kept by start"
+expect_ok $PODNET rm -f dsk
+expect_ok $PODNET run --rm --network none --dns-search none.example --dns-option ndots:4 -- cat /etc/resolv.conf
+expect_eq "search none.example" "$(grep '^search\|^domain' <<<"$T_LAST")" "--network none: the host's search replaced"
+expect_eq "options ndots:4" "$(grep '^options' <<<"$T_LAST")" "--network none: the host's options replaced"
+expect_fail 125 $PODNET run --rm --dns-search 'a b' -- true
+expect_match "invalid --dns-search \"a b\"" "$T_ERR"
+expect_fail 125 $PODNET run --rm --dns-option 'ndots:1 rotate' -- true
+expect_match "invalid --dns-option" "$T_ERR"
+
 t_case "clean up"
 expect_ok $PODNET rm -f db app web
 expect_ok $PODNET network rm front back quiet

@@ -365,6 +365,69 @@ static void test_run_network_settings(void **state)
 	}
 }
 
+/* --dns-search and --dns-option: resolv.conf words, checked; a pod's, not a member's */
+static void test_run_dns_search(void **state)
+{
+	struct run_opts o;
+	struct pn_err err = { 0 };
+
+	(void)state;
+	{
+		char *argv[] = { "run", "--dns-search", "example.org", "--dns-search", "corp.example.", "--dns-option", "ndots:2",
+				 "--dns-option", "edns0", "--", "true", NULL };
+
+		assert_int_equal(parse_run(argv, ARGC(argv), &o, &err), 0);
+		assert_int_equal(o.dns_search.n, 2);
+		assert_string_equal(o.dns_search.v[1], "corp.example.");
+		assert_int_equal(o.dns_options.n, 2);
+		assert_string_equal(o.dns_options.v[0], "ndots:2");
+	}
+	{
+		char *argv[] = { "run", "--dns-search", ".", "--", "true", NULL };
+
+		assert_int_equal(parse_run(argv, ARGC(argv), &o, &err), 0);
+	}
+	static const struct {
+		const char *opt, *val, *msg;
+	} bad[] = {
+		{ "--dns-search", "a b", "invalid --dns-search \"a b\": want a domain name" },
+		{ "--dns-search", "-x.org", "invalid --dns-search" },
+		{ "--dns-search", "a..b", "invalid --dns-search" },
+		{ "--dns-search", "", "invalid --dns-search" },
+		{ "--dns-search", "x\nnameserver 1.2.3.4", "invalid --dns-search" },
+		{ "--dns-option", "", "invalid --dns-option" },
+		{ "--dns-option", "ndots:2 rotate", "invalid --dns-option" },
+		{ "--dns-option", "a\nnameserver 1.2.3.4", "invalid --dns-option" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[] = { "run", (char *)bad[i].opt, (char *)bad[i].val, "--", "true", NULL };
+
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(parse_run(argv, ARGC(argv), &o, &err), -EINVAL);
+		if (!strstr(err.msg, bad[i].msg))
+			fail_msg("%s '%s': got \"%s\"", bad[i].opt, bad[i].val, err.msg);
+	}
+	{
+		char *argv[] = { "run", "--dns-search", ".", "--dns-search", "a.example", "--", "true", NULL };
+
+		assert_int_equal(parse_run(argv, ARGC(argv), &o, &err), -EINVAL);
+		assert_non_null(strstr(err.msg, "cannot be combined"));
+	}
+	{
+		char *argv[] = { "run", "--pod", "p", "--dns-option", "ndots:1", "--", "true", NULL };
+
+		assert_int_equal(parse_run(argv, ARGC(argv), &o, &err), -EINVAL);
+		assert_non_null(strstr(err.msg, "--dns-option belongs to the pod"));
+	}
+	{
+		char *argv[] = { "create", "--name", "p", "--dns-search", "example.org", "--dns-option", "ndots:1", NULL };
+
+		assert_int_equal(pod_opts_parse(ARGC(argv), argv, &o, &err), 0);
+		assert_int_equal(o.dns_search.n, 1);
+		assert_int_equal(o.dns_options.n, 1);
+	}
+}
+
 static void test_run_restart(void **state)
 {
 	struct run_opts o;
@@ -616,6 +679,7 @@ int main(void)
 		cmocka_unit_test(test_run_command_options_not_ours),
 		cmocka_unit_test(test_run_errors),
 		cmocka_unit_test(test_run_network_settings),
+		cmocka_unit_test(test_run_dns_search),
 		cmocka_unit_test(test_run_restart),
 		cmocka_unit_test(test_pod_create),
 		cmocka_unit_test(test_help),

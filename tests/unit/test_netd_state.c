@@ -224,6 +224,20 @@ static void test_resolv_text_host(void **state)
 	t = netd_resolv_text(&P, doc);
 	assert_string_equal(t, "nameserver 127.0.0.53\nnameserver 192.0.2.1\nnameserver ::1\nsearch example.org\n");
 	free(t);
+	/* --dns-search and --dns-option replace the host's search and options lines */
+	write_text(path, "nameserver 192.0.2.1\nsearch example.org\noptions ndots:1\ndomain example.net\n");
+	json_object_set_new(doc, "network_mode", json_string("none"));
+	json_object_set_new(doc, "dns_search", json_pack("[s, s]", "a.example", "b.example"));
+	json_object_set_new(doc, "dns_options", json_pack("[s, s]", "ndots:3", "edns0"));
+	t = netd_resolv_text(&P, doc);
+	assert_string_equal(t, "search a.example b.example\nnameserver 192.0.2.1\noptions ndots:3 edns0\n");
+	free(t);
+	/* --dns-search . : none at all; the host's options stay when none are given */
+	json_object_set_new(doc, "dns_search", json_pack("[s]", "."));
+	json_object_del(doc, "dns_options");
+	t = netd_resolv_text(&P, doc);
+	assert_string_equal(t, "nameserver 192.0.2.1\noptions ndots:1\n");
+	free(t);
 	json_decref(doc);
 	netd_host_resolv_conf = "/etc/resolv.conf";
 }
