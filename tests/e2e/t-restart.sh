@@ -221,21 +221,20 @@ expect_eq 2 "$(grep -c '^run' <<<"$T_LAST")" "both runs in the log"
 expect_ok $PODNET run -d --name att2 --network rsa -- sh -c 'trap "echo got-int; exit 9" INT; trap "echo got-term; exit 10" TERM; echo ready; while :; do sleep 0.1; done'
 expect_ok $PODNET stop -t 1 att2
 out=$(mktemp)
-$PODNET start -a att2 >"$out" 2>&1 & sa=$!
-wait_for 5 grep -q ready "$out"
-kill -INT "$sa"
-wait_for 5 sh -c "! kill -0 $sa 2>/dev/null"
-kill -KILL "$sa" 2>/dev/null
-wait "$sa"; rc=$?
-expect_eq 9 "$rc" "start -a after SIGINT: the command's code"
-expect_match "got-int" "$(cat "$out")" "the command got the signal"
-$PODNET start -a att2 >"$out" 2>&1 & sa=$!
-wait_for 5 grep -q ready "$out"
-kill -TERM "$sa"
-wait_for 5 sh -c "! kill -0 $sa 2>/dev/null"
-kill -KILL "$sa" 2>/dev/null
-wait "$sa"; rc=$?
-expect_eq 10 "$rc" "start -a after SIGTERM"
+# attached SIG CODE WORD: start -a att2, send it SIG once the command runs; the command's trap answers
+attached() {
+  local sa rc
+  $PODNET start -a att2 >"$out" 2>&1 & sa=$!
+  wait_for 5 grep -q ready "$out"
+  kill "-$1" "$sa"
+  wait_for 5 sh -c "! kill -0 $sa 2>/dev/null"
+  kill -KILL "$sa" 2>/dev/null
+  wait "$sa"; rc=$?
+  expect_eq "$2" "$rc" "start -a after SIG$1: the command's code"
+  expect_match "$3" "$(cat "$out")" "the command got SIG$1"
+}
+attached INT 9 got-int
+attached TERM 10 got-term
 rm -f "$out"
 expect_fail 125 $PODNET start -a att att2
 expect_match "cannot start and attach multiple containers" "$T_ERR"
