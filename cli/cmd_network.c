@@ -299,6 +299,8 @@ static int connect_exited(struct cli *c, json_t *doc, const struct netd_network 
 			  json_t *aliases, struct pn_err *err)
 {
 	json_t *cfg = json_object_get(doc, "network_config");
+	struct pn_ip ip, ip6;
+	unsigned char mac[6];
 	int r;
 
 	if (!json_is_array(cfg)) {
@@ -310,7 +312,7 @@ static int connect_exited(struct cli *c, json_t *doc, const struct netd_network 
 				  json_string_value(json_object_get(doc, "name")), net->name);
 	if (json_array_size(cfg) >= NETD_MAX_NETWORKS)
 		return pn_err_set(err, E2BIG, "at most %d networks per container", NETD_MAX_NETWORKS);
-	r = netd_attach_check(st, net, err);
+	r = netd_attach_check(st, net, &ip, &ip6, mac, err);
 	if (r < 0)
 		return r;
 	netd_net_config_add(cfg, net->name, aliases, st);
@@ -524,13 +526,8 @@ static int net_connect(struct cli *c, int argc, char **argv)
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'i':
-			/* --ip takes either family, as it always has here; Podman's --ip is IPv4 */
-			if (strchr(optarg, ':'))
-				st.ip6 = optarg;
-			else
-				st.ip = optarg;
-			break;
+		/* --ip takes either family, as it always has here; Podman's --ip is IPv4 */
+		case 'i': *netd_static_ip_slot(&st, optarg) = optarg; break;
 		case '6': st.ip6 = optarg; break;
 		case 'm': st.mac = optarg; break;
 		case 'a':

@@ -104,15 +104,13 @@ static int network_settings(struct run_opts *o, int idx, char *opts, const char 
 	for (char *t = strtok_r(opts, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		char *val = strchr(t, '=');
 		const char **slot = NULL;
-		bool v6;
 
 		if (!val || val == t || !val[1])
 			return pn_err_set(err, EINVAL, "invalid --network \"%s\": want NAME:KEY=VALUE,... (ip, ip6, mac, alias), not \"%s\"",
 					  given, t);
 		*val++ = '\0';
-		v6 = strchr(val, ':') != NULL;
 		if (strcmp(t, "ip") == 0)
-			slot = v6 ? &st->ip6 : &st->ip; /* Podman: ip= twice, once per family */
+			slot = netd_static_ip_slot(st, val); /* Podman: ip= twice, once per family */
 		else if (strcmp(t, "ip6") == 0)
 			slot = &st->ip6;
 		else if (strcmp(t, "mac") == 0)
@@ -175,22 +173,25 @@ static int network_opt(struct run_opts *o, const char *v, struct pn_err *err)
 	return r;
 }
 
+void opts_net_static(const struct run_opts *o, int i, struct netd_static *ret)
+{
+	*ret = o->net_static[i];
+	if (o->networks.n > 1)
+		return;
+	/* check_net_opts() refused a setting given twice */
+	if (o->ip)
+		*netd_static_ip_slot(ret, o->ip) = o->ip;
+	if (o->ip6)
+		ret->ip6 = o->ip6;
+	if (o->mac)
+		ret->mac = o->mac;
+}
+
 json_t *opts_net_entry(const struct run_opts *o, int i, struct netd_static *ret)
 {
 	json_t *a = str_list_json(&o->aliases);
 
-	*ret = o->net_static[i];
-	if (o->networks.n <= 1) {
-		/* check_net_opts() refused a setting given twice; --ip takes either family */
-		if (o->ip && strchr(o->ip, ':'))
-			ret->ip6 = o->ip;
-		else if (o->ip)
-			ret->ip = o->ip;
-		if (o->ip6)
-			ret->ip6 = o->ip6;
-		if (o->mac)
-			ret->mac = o->mac;
-	}
+	opts_net_static(o, i, ret);
 	for (int k = 0; a && k < o->net_aliases.n; k++)
 		if (o->net_alias_of[k] == i)
 			json_array_append_new(a, json_string(o->net_aliases.v[k]));
@@ -223,14 +224,14 @@ static int check_net_opts(const struct run_opts *o, struct pn_err *err)
 	if (o->ip && o->ip6 && strchr(o->ip, ':'))
 		return pn_err_set(err, EINVAL, "two static IPv6 addresses (--ip %s, --ip6 %s)", o->ip, o->ip6);
 	if (o->networks.n == 1) {
-		const struct netd_static *own = &o->net_static[0];
+		struct netd_static own = o->net_static[0];
 		const char *clash = NULL;
 
-		if (o->ip && (strchr(o->ip, ':') ? own->ip6 : own->ip))
+		if (o->ip && *netd_static_ip_slot(&own, o->ip))
 			clash = "ip";
-		else if (o->ip6 && own->ip6)
+		else if (o->ip6 && own.ip6)
 			clash = "ip6";
-		else if (o->mac && own->mac)
+		else if (o->mac && own.mac)
 			clash = "mac-address";
 		if (clash)
 			return pn_err_set(err, EINVAL, "conflicting options: --%s and the same setting in --network %s:...",
@@ -249,10 +250,9 @@ static int check_net_opts(const struct run_opts *o, struct pn_err *err)
 		struct netd_static st;
 		struct pn_ip ip, ip6;
 		unsigned char mac[6];
-		json_t *a = opts_net_entry(o, i, &st);
 		int r;
 
-		json_decref(a);
+		opts_net_static(o, i, &st);
 		r = netd_attach_parse(&st, &ip, &ip6, mac, err);
 		if (r < 0)
 			return r;

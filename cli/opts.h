@@ -54,11 +54,16 @@ struct run_opts {
 };
 
 /**
- * opts_net_entry() - what network @i of @o asks for: its static addresses and
- * MAC (its own NAME:OPTS, or --ip/--ip6/--mac-address, which need a single
- * network) in @ret; with no --network, @i 0 is the default network.
- * Return: a new array of its aliases (--network-alias, which every network
- * gets, then its own alias=), NULL without memory.
+ * opts_net_static() - the static addresses and MAC network @i of @o asks for:
+ * its own NAME:OPTS, or --ip/--ip6/--mac-address, which need a single network;
+ * with no --network, @i 0 is the default network.
+ */
+void opts_net_static(const struct run_opts *o, int i, struct netd_static *ret);
+
+/**
+ * opts_net_entry() - opts_net_static(), and network @i's aliases.
+ * Return: a new array of them (--network-alias, which every network gets,
+ * then its own alias=), NULL without memory.
  */
 json_t *opts_net_entry(const struct run_opts *o, int i, struct netd_static *ret);
 

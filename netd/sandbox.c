@@ -72,12 +72,12 @@ static int outside_subnets(const struct netd_network *net, const struct pn_ip *a
 	return pn_err_set(err, EINVAL, "address %s is not in subnet %s of network %s", given, list, net->name);
 }
 
-int netd_attach_check(const struct netd_static *st, const struct netd_network *net, struct pn_err *err)
+int netd_attach_check(const struct netd_static *st, const struct netd_network *net, struct pn_ip *ret_ip,
+		      struct pn_ip *ret_ip6, unsigned char ret_mac[6], struct pn_err *err)
 {
 	const char *given[2] = { st->ip, st->ip6 };
-	struct pn_ip want[2];
-	unsigned char mac[6];
-	int r = netd_attach_parse(st, &want[0], &want[1], mac, err);
+	struct pn_ip *want[2] = { ret_ip, ret_ip6 };
+	int r = netd_attach_parse(st, ret_ip, ret_ip6, ret_mac, err);
 
 	for (int k = 0; r == 0 && k < 2; k++) {
 		bool fits = false;
@@ -85,9 +85,9 @@ int netd_attach_check(const struct netd_static *st, const struct netd_network *n
 		if (!given[k])
 			continue;
 		for (int i = 0; i < net->nsubnets; i++)
-			fits |= pn_cidr_contains(&net->subnets[i].subnet, &want[k]);
+			fits |= pn_cidr_contains(&net->subnets[i].subnet, want[k]);
 		if (!fits)
-			r = outside_subnets(net, &want[k], given[k], err);
+			r = outside_subnets(net, want[k], given[k], err);
 	}
 	return r;
 }
@@ -118,7 +118,8 @@ int netd_attach_plan(const struct pn_paths *p, json_t *doc, const struct netd_ne
 		json_decref(gws);
 		return pn_err_set(err, E2BIG, "at most %d networks per container", NETD_MAX_NETWORKS);
 	}
-	r = netd_attach_parse(st, &want, &want6, mac, err);
+	/* every static address lies in a subnet: each goes to the one that holds it, below */
+	r = netd_attach_check(st, net, &want, &want6, mac, err);
 	if (r < 0) {
 		json_decref(ips);
 		json_decref(gws);
@@ -156,10 +157,6 @@ int netd_attach_plan(const struct pn_paths *p, json_t *doc, const struct netd_ne
 		if (s->gateway.family)
 			json_array_append_new(gws, json_string(pn_ip_format(&s->gateway, b)));
 	}
-	if (r == 0 && st->ip && !static_used)
-		r = outside_subnets(net, &want, st->ip, err);
-	if (r == 0 && st->ip6 && !static6_used)
-		r = outside_subnets(net, &want6, st->ip6, err);
 	if (r == 0) {
 		/* a MAC twice on one bridge breaks both containers: refuse it */
 		netd_mac_format(mac, macs);

@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <jansson.h>
+#include <string.h>
 #include "err.h"
 #include "network.h"
 #include "paths.h"
@@ -33,6 +34,15 @@ struct netd_static {
 };
 
 /**
+ * netd_static_ip_slot() - where a static address @ip given as `--ip` or `ip=`
+ * (either family) goes in @st: ip6 for an IPv6 address, else ip.
+ */
+static inline const char **netd_static_ip_slot(struct netd_static *st, const char *ip)
+{
+	return strchr(ip, ':') ? &st->ip6 : &st->ip;
+}
+
+/**
  * netd_attach_parse() - check @st's values: @ret_ip/@ret_ip6/@ret_mac get them
  * (a result whose value is NULL is untouched).
  * Return: 0, or -EINVAL with a message naming the bad value.
@@ -41,9 +51,10 @@ int netd_attach_parse(const struct netd_static *st, struct pn_ip *ret_ip, struct
 		      unsigned char ret_mac[6], struct pn_err *err);
 /**
  * netd_attach_check() - netd_attach_parse(), and whether each static address
- * lies in a subnet of @net (what `connect` checks before any lease is taken).
+ * lies in a subnet of @net (an error names the subnets it could have been in).
  */
-int netd_attach_check(const struct netd_static *st, const struct netd_network *net, struct pn_err *err);
+int netd_attach_check(const struct netd_static *st, const struct netd_network *net, struct pn_ip *ret_ip,
+		      struct pn_ip *ret_ip6, unsigned char ret_mac[6], struct pn_err *err);
 /** netd_attach_plan() - reserve everything for attaching @doc to @net (under the lock). @st may be NULL. */
 int netd_attach_plan(const struct pn_paths *p, json_t *doc, const struct netd_network *net,
 		     const struct netd_static *st, json_t *aliases, struct pn_err *err);
