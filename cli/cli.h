@@ -126,12 +126,15 @@ int cmd_wait(struct cli *c, int argc, char **argv);
  * Return: its exit code (>= 0), or -errno with @err set.
  */
 int cli_wait_exit(struct cli *c, const char *ref, struct pn_err *err);
+/** cli_log_path() - the log of container @doc (run -d's output) in @buf (PATH_MAX). Return: @buf. */
+char *cli_log_path(struct cli *c, json_t *doc, char *buf);
 /** cli_log_size() - the size of @ref's log now (0 when it has none). */
 off_t cli_log_size(struct cli *c, const char *ref);
 /**
  * cli_attach() - copy @ref's log from byte @off to stdout until it exits,
  * passing SIGINT and SIGTERM to its command meanwhile (Podman's sig-proxy).
- * Return: its exit code (>= 0), or -errno with @err set.
+ * Return: its exit code (>= 0), -errno with @err set, or 125 when the log
+ * could not be read (the error printed already).
  */
 int cli_attach(struct cli *c, const char *ref, off_t off, struct pn_err *err);
 /**

@@ -696,8 +696,7 @@ int cmd_exec(struct cli *c, int argc, char **argv)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-/* the log of container @doc (its file, run -d's output) */
-static char *log_path(struct cli *c, json_t *doc, char *buf)
+char *cli_log_path(struct cli *c, json_t *doc, char *buf)
 {
 	char dir[PATH_MAX];
 
@@ -800,7 +799,7 @@ int cmd_logs(struct cli *c, int argc, char **argv)
 		return cli_failf("logs: give one container");
 	if (netd_sandbox_load(&c->paths, "container", argv[argi], &doc, &err) < 0)
 		return cli_fail(&err);
-	return log_copy(log_path(c, doc, path), 0, doc, follow, NULL);
+	return log_copy(cli_log_path(c, doc, path), 0, doc, follow, NULL);
 }
 
 off_t cli_log_size(struct cli *c, const char *ref)
@@ -809,7 +808,7 @@ off_t cli_log_size(struct cli *c, const char *ref)
 	char path[PATH_MAX];
 	struct stat st;
 
-	if (netd_sandbox_load(&c->paths, "container", ref, &doc, NULL) < 0 || stat(log_path(c, doc, path), &st) < 0)
+	if (netd_sandbox_load(&c->paths, "container", ref, &doc, NULL) < 0 || stat(cli_log_path(c, doc, path), &st) < 0)
 		return 0;
 	return st.st_size;
 }
@@ -828,12 +827,11 @@ int cli_attach(struct cli *c, const char *ref, off_t off, struct pn_err *err)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	r = log_copy(log_path(c, doc, path), off, doc, true, netd_sandbox_proc(doc, "init", &init) ? &init : NULL);
+	r = log_copy(cli_log_path(c, doc, path), off, doc, true, netd_sandbox_proc(doc, "init", &init) ? &init : NULL);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
-	if (r != 0)
-		return pn_err_set(err, EIO, "cannot follow the output of %s", ref);
-	return cli_wait_exit(c, ref, err);
+	/* log_copy() printed its error: its exit code */
+	return r != 0 ? r : cli_wait_exit(c, ref, err);
 }
 
 /*

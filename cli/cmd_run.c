@@ -277,10 +277,9 @@ static int start(struct cli *c, const struct run_opts *o, int out_fd, json_t **r
 	l.out_fd = out_fd;
 	if (out_fd == -2) {
 		/* detached: the command writes to $RUN/ctr/<id>/log */
-		char path[PATH_MAX], dir[PATH_MAX];
+		char path[PATH_MAX];
 
-		pn_path(path, "%s/log", netd_sandbox_dir(&c->paths, json_string_value(json_object_get(doc, "id")), dir));
-		l.out_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		l.out_fd = open(cli_log_path(c, doc, path), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	}
 	if (o->network_host && c->paths.rootless && inf.userns_fd < 0) {
 		/* host network: only U is needed; start the infra for it */
