@@ -199,12 +199,18 @@ runuser -u "$TUSER" -- env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin 
 count "$helpers/user-result"
 rc=$(( total_fail == 0 ? 0 : 1 ))
 [[ -f $conf.podnet-saved ]] && mv "$conf.podnet-saved" "$conf"
-# rootless Podman leaves its pause process (catatonit -P) running: stop it by
-# its pid file, so the suite leaves no process of the test user behind
+# rootless Podman leaves its pause process running: stop it by its pid file,
+# so the suite leaves no process of the test user behind. The process is
+# catatonit -P when catatonit is installed (a Recommends of podman), else podman
+# itself, named "podman pause" (install-deps.sh installs without Recommends).
 pause=/run/user/$(id -u "$TUSER")/libpod/tmp/pause.pid
 if [[ -s $pause ]]; then
   pid=$(cat "$pause")
-  [[ "$(cat /proc/"$pid"/comm 2>/dev/null)" == catatonit ]] && kill "$pid" 2>/dev/null
+  if [[ "$(stat -c %U /proc/"$pid" 2>/dev/null)" == "$TUSER" ]] &&
+     [[ "$(cat /proc/"$pid"/comm 2>/dev/null)" =~ ^(catatonit|podman\ pause)$ ]]; then
+    kill "$pid" 2>/dev/null
+    for _ in $(seq 50); do [[ -d /proc/$pid ]] || break; sleep 0.1; done
+  fi
 fi
 echo "podman e2e: $total_pass passed, $total_fail failed"
 exit $rc
