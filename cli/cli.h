@@ -15,6 +15,8 @@
 #include "infra.h"
 #include "paths.h"
 
+struct netd_network;
+
 #define EXIT_PODNET 125  /* podman's code for its own errors */
 
 struct cli {
@@ -72,10 +74,11 @@ bool cli_sandbox_starting(json_t *doc);
 /**
  * cli_pod_stop_members() - stop the inits of @pod's running members and wait for them
  * @why: warn about each, with this reason (NULL: quietly)
- * @graceful: as `stop` does: SIGTERM to all at once, then SIGKILL to each still
- *            running after its stop timeout; false: SIGKILL at once (the pod is gone)
+ * @timeout: as `stop` does: SIGTERM to all at once, then SIGKILL to each still
+ *           running after @timeout seconds (-1: its own stop timeout); 0: SIGKILL
+ *           at once (the pod is gone)
  */
-void cli_pod_stop_members(struct cli *c, json_t *pod, const char *why, bool graceful);
+void cli_pod_stop_members(struct cli *c, json_t *pod, const char *why, int timeout);
 
 /** cli_infra() - the infra with its helpers running (starting them as needed; under the lock). */
 int cli_infra(struct cli *c, struct netd_infra *inf, struct pn_err *err);
@@ -99,12 +102,34 @@ void cli_print_json(json_t *doc);
  */
 int cli_print_docs(json_t *arr, const char *fmt);
 
+/**
+ * cli_nets_load() - load the networks of @cfg (a "network_config", sandbox.h)
+ * into @nets (CLI_MAX_LIST of them), in order, under the lock; the default
+ * network is made when named. Return: their count, or -errno with @err set
+ * (a network that does not exist, or one named twice; nothing left loaded).
+ */
+int cli_nets_load(struct cli *c, json_t *cfg, struct netd_network *nets, struct pn_err *err);
+/** cli_nets_clear() - free what cli_nets_load() loaded. */
+void cli_nets_clear(struct netd_network *nets, int n);
+/**
+ * cli_nets_plan() - netd_attach_plan() of @doc to each of @nets with the
+ * static values and aliases of its @cfg entry, stopping at the first error;
+ * then cli_nets_clear(). Return: 0 or -errno with @err set.
+ */
+int cli_nets_plan(struct cli *c, json_t *doc, json_t *cfg, struct netd_network *nets, int n, struct pn_err *err);
+
 /** cli_network_used_by() - names of sandboxes attached to @net (caller decrefs). */
 json_t *cli_network_used_by(struct cli *c, const char *net);
 
 int cmd_network(struct cli *c, int argc, char **argv);
 int cmd_run(struct cli *c, int argc, char **argv);
 int cmd_pod(struct cli *c, int argc, char **argv);
+/**
+ * cli_pod_up() - start pod @ref again when it has exited (its containers stay
+ * as they are); nothing when it runs. Takes and releases the lock.
+ * Return: 0, or -errno with @err set.
+ */
+int cli_pod_up(struct cli *c, const char *ref, struct pn_err *err);
 int cmd_ps(struct cli *c, int argc, char **argv);
 int cmd_inspect(struct cli *c, int argc, char **argv);
 int cmd_stop(struct cli *c, int argc, char **argv);

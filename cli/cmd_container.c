@@ -421,32 +421,6 @@ int cmd_restart(struct cli *c, int argc, char **argv)
 	return stop_or_restart(c, argc, argv, true);
 }
 
-/* "KILL", "SIGKILL", "kill" or "9": the signal number, or -1 */
-static int signal_number(const char *s)
-{
-	static const struct {
-		const char *name;
-		int sig;
-	} names[] = {
-		{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "KILL", SIGKILL }, { "USR1", SIGUSR1 },
-		{ "USR2", SIGUSR2 }, { "TERM", SIGTERM }, { "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "ALRM", SIGALRM },
-		{ "WINCH", SIGWINCH }, { "PIPE", SIGPIPE },
-	};
-	char *end;
-	long n;
-
-	if (*s >= '0' && *s <= '9') {
-		n = strtol(s, &end, 10);
-		return *end || n < 1 || n > SIGRTMAX ? -1 : (int)n;
-	}
-	if (strncasecmp(s, "SIG", 3) == 0)
-		s += 3;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcasecmp(s, names[i].name) == 0)
-			return names[i].sig;
-	return -1;
-}
-
 /*
  * `kill [-s SIGNAL] CONTAINER...`: send SIGNAL (default KILL, as Podman) to
  * the container's command; its init passes every signal but KILL on to it.
@@ -462,7 +436,7 @@ int cmd_kill(struct cli *c, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "+s:", longopts, NULL)) != -1) {
 		if (ch != 's')
 			return cli_failf("kill: unknown option %s", opts_bad_option(argc, argv));
-		sig = signal_number(optarg);
+		sig = opts_signal_number(optarg);
 		if (sig < 0)
 			return cli_failf("invalid signal \"%s\": want a name such as TERM or SIGHUP, or a number", optarg);
 	}

@@ -276,10 +276,10 @@ static int net_inspect(struct cli *c, int argc, char **argv)
 	return cli_print_docs(arr, fmt);
 }
 
-static bool is_exited_container(json_t *doc)
+/* a stopped container or pod: it keeps the networks it joins when started (its network_config) */
+static bool is_exited(json_t *doc)
 {
-	return strcmp(json_string_value(json_object_get(doc, "kind")) ?: "", "container") == 0 &&
-	       strcmp(json_string_value(json_object_get(doc, "state")) ?: "", "exited") == 0;
+	return strcmp(json_string_value(json_object_get(doc, "state")) ?: "", "exited") == 0;
 }
 
 static void net_config_del(json_t *doc, const char *netname)
@@ -291,7 +291,7 @@ static void net_config_del(json_t *doc, const char *netname)
 }
 
 /*
- * `network connect` of an exited container: only its network_config changes
+ * `network connect` of an exited container or pod: only its network_config changes
  * (as with Podman); the addresses are taken when it starts, and a static one
  * is checked against the network's subnets now.
  */
@@ -450,7 +450,7 @@ static int net_prune(struct cli *c, int argc, char **argv)
 {
 	struct pn_err err = { 0 };
 	struct netd_network *nets = NULL;
-	_cleanup_json_ json_t *ctrs = NULL;
+	_cleanup_json_ json_t *sbs = NULL;
 	size_t n = 0;
 
 	(void)argc;
@@ -460,16 +460,16 @@ static int net_prune(struct cli *c, int argc, char **argv)
 	cli_gc(c, NULL);
 	if (netd_network_list(&c->paths, &nets, &n, &err) < 0)
 		return cli_fail(&err);
-	netd_sandbox_list(&c->paths, "container", &ctrs, NULL);
+	netd_sandbox_list(&c->paths, NULL, &sbs, NULL);
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_json_ json_t *users = cli_network_used_by(c, nets[i].name);
 		bool wanted = false;
 		json_t *doc;
 		size_t j;
 
-		/* as with Podman, a stopped container keeps the networks it joins when started */
-		json_array_foreach(ctrs, j, doc)
-			wanted |= is_exited_container(doc) &&
+		/* as with Podman, a stopped container (or pod) keeps the networks it joins when started */
+		json_array_foreach(sbs, j, doc)
+			wanted |= is_exited(doc) &&
 				  netd_net_config_find(json_object_get(doc, "network_config"), nets[i].name, NULL);
 		if (wanted || json_array_size(users) || strcmp(nets[i].name, NETD_DEFAULT_NETWORK) == 0)
 			continue;
@@ -556,8 +556,8 @@ static int net_connect(struct cli *c, int argc, char **argv)
 		r = pn_err_set(&err, EINVAL, "%s uses --network %s: it cannot join networks", argv[optind + 1],
 			       json_string_value(json_object_get(doc, "network_mode")));
 	if (r == 0 && !netd_sandbox_alive(doc)) {
-		/* an exited container joins the network when it starts again */
-		if (is_exited_container(doc))
+		/* an exited container or pod joins the network when it starts again */
+		if (is_exited(doc))
 			r = connect_exited(c, doc, &net, &st, jaliases, &err);
 		else
 			r = pn_err_set(&err, ESRCH, "%s is not running", argv[optind + 1]);
@@ -613,7 +613,7 @@ static int net_disconnect(struct cli *c, int argc, char **argv)
 		return cli_fail(&err);
 	if (load_target(c, argv[first + 1], &doc, &err) < 0)
 		return cli_fail(&err);
-	if (is_exited_container(doc) && netd_net_config_find(json_object_get(doc, "network_config"), argv[first], NULL)) {
+	if (is_exited(doc) && netd_net_config_find(json_object_get(doc, "network_config"), argv[first], NULL)) {
 		/* it leaves the network it would join when started again (which may be gone by now) */
 		net_config_del(doc, argv[first]);
 		if (netd_sandbox_save(&c->paths, doc, &err) < 0)

@@ -15,84 +15,48 @@
 #include "state.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int pod_create(struct cli *c, int argc, char **argv)
+/*
+ * Bring pod @doc up, entered under the lock and leaving without it: take the
+ * addresses its network_config asks for (@nets, loaded from it, are cleared),
+ * start the pause process that holds its namespaces, then its port forwarder
+ * and records. @fresh: a new pod, removed when it cannot start; otherwise an
+ * exited one, which stays exited.
+ */
+static int pod_launch(struct cli *c, json_t *doc, struct netd_network *nets, int nnets, bool fresh,
+		      struct pn_err *err)
 {
-	struct pn_err err = { 0 };
-	struct run_opts o;
 	struct netd_infra inf = NETD_INFRA_INIT;
-	struct netd_network nets[CLI_MAX_LIST];
-	json_t *doc = NULL, *add_hosts;
-	char id[NETD_ID_LEN + 1], created[40];
+	const char *mode = json_string_value(json_object_get(doc, "network_mode")) ?: "bridge";
+	int exit_code = (int)json_integer_value(json_object_get(doc, "exit_code"));
+	char id[NETD_ID_LEN + 1];
 	struct pn_proc_id self, init;
-	int r, nnets = 0, go = -1;
-	bool host_access;
 	struct launch l;
+	int r, go = -1;
 
-	if (pod_opts_parse(argc, argv, &o, &err) < 0)
-		return cli_fail(&err);
-	if (helpers_validate_ports(c, &o, &err) < 0)
-		return cli_fail(&err);
-	if (cli_lock(c, &err) < 0)
-		return cli_fail(&err);
-	if (o.networks.n == 0 && !o.network_none && !o.network_host)
-		o.networks.v[o.networks.n++] = NETD_DEFAULT_NETWORK;
-	for (int i = 0; i < o.networks.n; i++)
-		if (strcmp(o.networks.v[i], NETD_DEFAULT_NETWORK) == 0 && network_ensure_default(c, &err) < 0)
-			return cli_fail(&err);
-	for (int i = 0; i < o.networks.n; i++) {
-		if (netd_network_load(&c->paths, o.networks.v[i], &nets[i], &err) < 0) {
-			for (int j = 0; j < i; j++)
-				netd_network_clear(&nets[j]);
-			return cli_fail(&err);
-		}
-		nnets++;
-	}
-	netd_id_new(id);
-	r = netd_sandbox_claim(&c->paths, "pod", id, o.name, &err);
-	if (r == -EEXIST) {
-		cli_gc(c, NULL);
-		pn_err_clear(&err);
-		r = netd_sandbox_claim(&c->paths, "pod", id, o.name, &err);
-	}
-	if (r < 0) {
-		for (int j = 0; j < nnets; j++)
-			netd_network_clear(&nets[j]);
-		return cli_fail(&err);
-	}
-	netd_now_rfc3339(created, sizeof(created));
+	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(doc, "id")));
 	pn_proc_self_id(&self);
-	add_hosts = opts_add_hosts_json(&o.add_hosts, &host_access);
-	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:[], s:o, s:o, s:b, s:s}", "id", id, "name", o.name,
-			"kind", "pod", "pod", "", "created", created, "state", "created", "publish", str_list_json(&o.ports),
-			"networks", json_object(), "members", "add_hosts", add_hosts, "dns", str_list_json(&o.dns),
-			"host_access", host_access, "hostname", o.hostname ? o.hostname : o.name);
-	json_object_set_new(doc, "network_mode", json_string(o.network_host ? "host" : o.network_none ? "none" : "bridge"));
-	if (o.dns_search.n)
-		json_object_set_new(doc, "dns_search", str_list_json(&o.dns_search));
-	if (o.dns_options.n)
-		json_object_set_new(doc, "dns_options", str_list_json(&o.dns_options));
 	netd_sandbox_set_proc(doc, "monitor", &self);
-	r = netd_sandbox_save(&c->paths, doc, &err);
-	for (int i = 0; r == 0 && i < nnets; i++) {
-		struct netd_static st;
-		json_t *own = opts_net_entry(&o, i, &st);
-
-		r = netd_attach_plan(&c->paths, doc, &nets[i], &st, own, &err);
-		json_decref(own);
-	}
-	for (int j = 0; j < nnets; j++)
-		netd_network_clear(&nets[j]);
+	json_object_set_new(doc, "state", json_string("created"));
+	json_object_set_new(doc, "networks", json_object());
+	json_object_del(doc, "exit_code");
+	r = netd_sandbox_save(&c->paths, doc, err);
+	if (r < 0)
+		cli_nets_clear(nets, nnets);
+	else
+		r = cli_nets_plan(c, doc, json_object_get(doc, "network_config"), nets, nnets, err);
 	if (r == 0)
-		r = cli_infra(c, &inf, &err);
+		r = cli_infra(c, &inf, err);
 	if (r == 0)
-		r = netd_sandbox_save(&c->paths, doc, &err);
+		r = netd_sandbox_save(&c->paths, doc, err);
 	if (r == 0)
-		r = write_sandbox_files(c, doc, NULL, &err);
+		r = write_sandbox_files(c, doc, NULL, err);
 	if (r == 0)
 		cli_mark_live(c, id, true);
 	cli_unlock(c);
@@ -101,9 +65,9 @@ static int pod_create(struct cli *c, int argc, char **argv)
 		l.doc = doc;
 		l.inf = &inf;
 		l.is_pod = true;
-		l.network_host = o.network_host;
+		l.network_host = strcmp(mode, "host") == 0;
 		l.out_fd = -1;
-		r = launch_sandbox(c, &l, &init, &go, &err);
+		r = launch_sandbox(c, &l, &init, &go, err);
 	}
 	cli_lock(c, NULL);
 	if (r == 0) {
@@ -112,15 +76,16 @@ static int pod_create(struct cli *c, int argc, char **argv)
 		netd_sandbox_set_proc(doc, "init", &init);
 		pn_pidfile_write(pn_path(path, "%s/init.pid", netd_sandbox_dir(&c->paths, id, dir)), &init);
 		json_object_set_new(doc, "state", json_string("running"));
-		r = helpers_sandbox_started(c, &inf, doc, &err);
+		r = helpers_sandbox_started(c, &inf, doc, err);
 		if (r == 0)
-			r = netd_sandbox_save(&c->paths, doc, &err);
+			r = netd_sandbox_save(&c->paths, doc, err);
 		if (r < 0)
 			pn_proc_kill_wait(&init, 0);
 	}
 	if (r < 0) {
-		json_object_set_new(doc, "rm", json_true());
-		cli_teardown(c, doc, true, 125, NULL);
+		if (fresh)
+			json_object_set_new(doc, "rm", json_true());
+		cli_teardown(c, doc, fresh, fresh ? 125 : exit_code, NULL);
 	} else {
 		netd_dns_publish(&c->paths, doc, NULL, false);
 		cli_helpers_reload(c);
@@ -129,14 +94,152 @@ static int pod_create(struct cli *c, int argc, char **argv)
 	netd_infra_close(&inf);
 	if (go >= 0) {
 		if (r == 0 && write(go, "g", 1) != 1)
-			r = pn_err_set(&err, EIO, "the pod's pause process died");
+			r = pn_err_set(err, EIO, "the pod's pause process died");
 		close(go);
 	}
-	json_decref(doc);
-	if (r < 0)
+	return r;
+}
+
+static int pod_create(struct cli *c, int argc, char **argv)
+{
+	struct pn_err err = { 0 };
+	struct run_opts o;
+	struct netd_network nets[CLI_MAX_LIST];
+	_cleanup_json_ json_t *doc = NULL, *cfg = NULL;
+	json_t *add_hosts;
+	char id[NETD_ID_LEN + 1], created[40];
+	int r, nnets;
+	bool host_access;
+
+	if (pod_opts_parse(argc, argv, &o, &err) < 0)
+		return cli_fail(&err);
+	if (helpers_validate_ports(c, &o, &err) < 0)
+		return cli_fail(&err);
+	if (cli_lock(c, &err) < 0)
+		return cli_fail(&err);
+	cfg = opts_network_config(&o);
+	nnets = cli_nets_load(c, cfg, nets, &err);
+	if (nnets < 0)
+		return cli_fail(&err);
+	netd_id_new(id);
+	r = netd_sandbox_claim(&c->paths, "pod", id, o.name, &err);
+	if (r == -EEXIST) {
+		cli_gc(c, NULL);
+		pn_err_clear(&err);
+		r = netd_sandbox_claim(&c->paths, "pod", id, o.name, &err);
+	}
+	if (r < 0) {
+		cli_nets_clear(nets, nnets);
+		return cli_fail(&err);
+	}
+	netd_now_rfc3339(created, sizeof(created));
+	add_hosts = opts_add_hosts_json(&o.add_hosts, &host_access);
+	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:[], s:o, s:o, s:b, s:s, s:O}", "id", id, "name",
+			o.name, "kind", "pod", "pod", "", "created", created, "state", "created", "publish",
+			str_list_json(&o.ports), "networks", json_object(), "members", "add_hosts", add_hosts, "dns",
+			str_list_json(&o.dns), "host_access", host_access, "hostname", o.hostname ? o.hostname : o.name,
+			"network_config", cfg);
+	json_object_set_new(doc, "network_mode", json_string(o.network_host ? "host" : o.network_none ? "none" : "bridge"));
+	if (o.dns_search.n)
+		json_object_set_new(doc, "dns_search", str_list_json(&o.dns_search));
+	if (o.dns_options.n)
+		json_object_set_new(doc, "dns_options", str_list_json(&o.dns_options));
+	if (pod_launch(c, doc, nets, nnets, true, &err) < 0)
 		return cli_fail(&err);
 	printf("%s\n", id);
 	return 0;
+}
+
+/*
+ * Start pod @ref if it has exited (a running one is left as it is). Taken
+ * and released the lock. @ret_id: (may be NULL) its id, NETD_ID_LEN + 1 bytes.
+ * Return: 0, or -errno with @err set.
+ */
+static int pod_up(struct cli *c, const char *ref, char *ret_id, struct pn_err *err)
+{
+	struct netd_network nets[CLI_MAX_LIST];
+	_cleanup_json_ json_t *doc = NULL;
+	const char *mode;
+	int r, nnets;
+
+	r = cli_lock(c, err);
+	if (r < 0)
+		return r;
+	r = netd_sandbox_load(&c->paths, "pod", ref, &doc, err);
+	if (r == 0 && cli_sandbox_stale(doc)) {
+		/* its pause process died: collect it, then it is exited */
+		cli_gc(c, NULL);
+		json_decref(doc);
+		doc = NULL;
+		r = netd_sandbox_load(&c->paths, "pod", ref, &doc, err);
+	}
+	if (r == 0 && ret_id)
+		snprintf(ret_id, NETD_ID_LEN + 1, "%s", json_string_value(json_object_get(doc, "id")));
+	if (r < 0 || strcmp(json_string_value(json_object_get(doc, "state")) ?: "", "exited") != 0) {
+		/* running, or being started by another command (which says if it fails) */
+		cli_unlock(c);
+		return r;
+	}
+	mode = json_string_value(json_object_get(doc, "network_mode")) ?: "bridge";
+	if (!json_is_array(json_object_get(doc, "network_config")) && strcmp(mode, "bridge") == 0) {
+		cli_unlock(c);
+		return pn_err_set(err, EINVAL, "pod %s does not record its networks (made by an older podnet): remove it and create it again",
+				  ref);
+	}
+	nnets = cli_nets_load(c, json_object_get(doc, "network_config"), nets, err);
+	if (nnets < 0) {
+		cli_unlock(c);
+		return nnets;
+	}
+	return pod_launch(c, doc, nets, nnets, false, err);
+}
+
+int cli_pod_up(struct cli *c, const char *ref, struct pn_err *err)
+{
+	return pod_up(c, ref, NULL, err);
+}
+
+/*
+ * The containers of pod @pod (a state document) among @ctrs: those naming it
+ * that were created after it (a container of an earlier pod of the same name,
+ * left running when that pod was removed, is not this pod's). Return: a new
+ * array of their documents.
+ */
+static json_t *pod_containers_in(json_t *ctrs, json_t *pod)
+{
+	const char *name = json_string_value(json_object_get(pod, "name")) ?: "";
+	const char *created = json_string_value(json_object_get(pod, "created")) ?: "";
+	json_t *out = json_array(), *doc;
+	size_t i;
+
+	json_array_foreach(ctrs, i, doc) {
+		const char *cc = json_string_value(json_object_get(doc, "created")) ?: "";
+
+		if (strcmp(json_string_value(json_object_get(doc, "pod")) ?: "", name) == 0 && strcmp(cc, created) >= 0)
+			json_array_append(out, doc);
+	}
+	return out;
+}
+
+/* pod_containers_in() of every container */
+static json_t *pod_containers(struct cli *c, json_t *pod)
+{
+	_cleanup_json_ json_t *all = NULL;
+
+	netd_sandbox_list(&c->paths, "container", &all, NULL);
+	return pod_containers_in(all, pod);
+}
+
+/* what pod ls and pod inspect show besides the state: "containers", the names of all of them, running or not */
+static void pod_show_containers(json_t *pod, json_t *ctrs)
+{
+	_cleanup_json_ json_t *mine = pod_containers_in(ctrs, pod);
+	json_t *names = json_array(), *doc;
+	size_t i;
+
+	json_array_foreach(mine, i, doc)
+		json_array_append(names, json_object_get(doc, "name"));
+	json_object_set_new(pod, "containers", names);
 }
 
 static bool pod_filter_one(json_t *doc, size_t key, const char *v)
@@ -153,8 +256,8 @@ static bool pod_filter_one(json_t *doc, size_t key, const char *v)
 		return strcmp(json_string_value(json_object_get(doc, "state")) ?: "", v) == 0;
 	case 3:
 		return json_object_get(json_object_get(doc, "networks"), v) != NULL;
-	case 4: /* ctr-names: one of its members */
-		json_array_foreach(json_object_get(doc, "members"), i, m)
+	case 4: /* ctr-names: one of its containers, running or not (pod_show_containers()) */
+		json_array_foreach(json_object_get(doc, "containers"), i, m)
 			if (strcmp(json_string_value(m) ?: "", v) == 0)
 				return true;
 		return false;
@@ -162,7 +265,7 @@ static bool pod_filter_one(json_t *doc, size_t key, const char *v)
 		char *end;
 		long long n = strtoll(v, &end, 10);
 
-		return *v && !*end && n == (long long)json_array_size(json_object_get(doc, "members"));
+		return *v && !*end && n == (long long)json_array_size(json_object_get(doc, "containers"));
 	}
 	}
 }
@@ -178,7 +281,7 @@ static int pod_ls(struct cli *c, int argc, char **argv)
 		{ "filter", required_argument, NULL, 'f' }, { NULL, 0, NULL, 0 },
 	};
 	static const char *const headers[] = { "ID=POD ID", "NumberOfContainers=# OF CONTAINERS", NULL };
-	_cleanup_json_ json_t *all = NULL, *rows = NULL, *some = NULL;
+	_cleanup_json_ json_t *all = NULL, *rows = NULL, *some = NULL, *ctrs = NULL;
 	struct str_list filters = { 0 };
 	struct pn_err err = { 0 };
 	const char *format = "table";
@@ -207,12 +310,14 @@ static int pod_ls(struct cli *c, int argc, char **argv)
 		return cli_fail(&err);
 	if (cli_lock(c, &err) < 0)
 		return cli_fail(&err);
-	cli_survey(c, NULL, &some);
+	cli_survey(c, &ctrs, &some);
 	cli_unlock(c);
 	all = json_array();
-	json_array_foreach(some, i, doc)
+	json_array_foreach(some, i, doc) {
+		pod_show_containers(doc, ctrs);
 		if (cli_filter_match(&pod_filter, doc, filters.v, filters.n))
 			json_array_append(all, doc);
+	}
 	if (quiet) {
 		json_array_foreach(all, i, doc)
 			printf("%.12s\n", json_string_value(json_object_get(doc, "id")));
@@ -235,7 +340,7 @@ static int pod_ls(struct cli *c, int argc, char **argv)
 		json_object_set_new(row, "ID", json_string(id));
 		json_object_set_new(row, "Status", json_string(json_string_value(json_object_get(doc, "state")) ?: ""));
 		json_object_set_new(row, "NumberOfContainers",
-				    json_integer((json_int_t)json_array_size(json_object_get(doc, "members"))));
+				    json_integer((json_int_t)json_array_size(json_object_get(doc, "containers"))));
 		json_object_set_new(row, "Networks", nets);
 		json_array_append_new(rows, row);
 	}
@@ -258,7 +363,7 @@ static int pod_exists(struct cli *c, int argc, char **argv)
 
 static int pod_inspect(struct cli *c, int argc, char **argv)
 {
-	_cleanup_json_ json_t *arr = json_array();
+	_cleanup_json_ json_t *arr = json_array(), *ctrs = NULL;
 	struct pn_err err = { 0 };
 	const char *fmt;
 	int first = cli_format_take(argc, argv, &fmt, &err);
@@ -272,32 +377,12 @@ static int pod_inspect(struct cli *c, int argc, char **argv)
 
 		if (netd_sandbox_load(&c->paths, "pod", argv[i], &doc, &err) < 0)
 			return cli_fail(&err);
+		if (!ctrs)
+			netd_sandbox_list(&c->paths, "container", &ctrs, NULL);
+		pod_show_containers(doc, ctrs);
 		json_array_append_new(arr, doc);
 	}
 	return cli_print_docs(arr, fmt);
-}
-
-/*
- * The containers of pod @pod (a state document): those naming it that were
- * created after it (an exited container of an earlier pod of the same name
- * is not this pod's). Return: a new array of their documents.
- */
-static json_t *pod_containers(struct cli *c, json_t *pod)
-{
-	_cleanup_json_ json_t *all = NULL;
-	const char *name = json_string_value(json_object_get(pod, "name")) ?: "";
-	const char *created = json_string_value(json_object_get(pod, "created")) ?: "";
-	json_t *out = json_array(), *doc;
-	size_t i;
-
-	netd_sandbox_list(&c->paths, "container", &all, NULL);
-	json_array_foreach(all, i, doc) {
-		const char *cc = json_string_value(json_object_get(doc, "created")) ?: "";
-
-		if (strcmp(json_string_value(json_object_get(doc, "pod")) ?: "", name) == 0 && strcmp(cc, created) >= 0)
-			json_array_append(out, doc);
-	}
-	return out;
 }
 
 /* by their processes, not the pod's member list: a member killed outside podnet is not running */
@@ -313,79 +398,392 @@ static bool pod_has_running(json_t *ctrs)
 }
 
 /*
+ * Stop pod @doc: its running members as `stop` would (SIGTERM, then SIGKILL
+ * after @timeout seconds, -1: each one's stop timeout), then its pause
+ * process; its networking is torn down and it is kept as exited. @ctrs: its
+ * containers (pod_containers()). Return: 0 with the lock held, or -errno with
+ * @err set.
+ */
+static int pod_down(struct cli *c, json_t *doc, json_t *ctrs, int timeout, struct pn_err *err)
+{
+	char id[NETD_ID_LEN + 1];
+	struct pn_proc_id init;
+	json_t *ctr, *now = NULL;
+	size_t k;
+	int r;
+
+	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(doc, "id")));
+	/* one waiting to restart by its policy is not a member now: its monitor gives up */
+	json_array_foreach(ctrs, k, ctr)
+		cli_request_stop(c, ctr);
+	cli_pod_stop_members(c, doc, NULL, timeout);
+	/* each member's monitor tears it down and exits: let it finish before the pod goes */
+	json_array_foreach(ctrs, k, ctr) {
+		struct pn_proc_id mon;
+
+		if (netd_sandbox_proc(ctr, "monitor", &mon) && mon.pid != getpid())
+			pn_proc_wait_exit(&mon, 5000);
+	}
+	if (netd_sandbox_proc(doc, "init", &init))
+		pn_proc_kill_wait(&init, 2000);
+	r = cli_lock(c, err);
+	if (r < 0)
+		return r;
+	/* stopped on request: its exit is not a failure (a pod found dead by gc records 137) */
+	if (netd_sandbox_load(&c->paths, "pod", id, &now, NULL) == 0 &&
+	    strcmp(json_string_value(json_object_get(now, "state")) ?: "", "exited") != 0)
+		cli_teardown(c, now, false, 0, NULL);
+	json_decref(now);
+	/* members whose monitor was killed too */
+	cli_gc(c, NULL);
+	return 0;
+}
+
+/* the pods named on a command line, or with @all every pod (only running ones with @running_only) */
+static json_t *pod_targets(struct cli *c, bool all, bool running_only, int n, char **refs)
+{
+	_cleanup_json_ json_t *list = NULL;
+	json_t *out, *doc;
+	size_t i;
+
+	if (!all) {
+		if (n == 0)
+			return NULL;
+		out = json_array();
+		for (int j = 0; j < n; j++)
+			json_array_append_new(out, json_string(refs[j]));
+		return out;
+	}
+	if (n > 0)
+		return NULL;
+	out = json_array();
+	netd_sandbox_list(&c->paths, "pod", &list, NULL);
+	json_array_foreach(list, i, doc)
+		if (!running_only || netd_sandbox_alive(doc))
+			json_array_append(out, json_object_get(doc, "name"));
+	return out;
+}
+
+static int pod_stop_one(struct cli *c, const char *ref, int timeout, char *ret_id, struct pn_err *err)
+{
+	_cleanup_json_ json_t *doc = NULL, *ctrs = NULL;
+	int r = netd_sandbox_load(&c->paths, "pod", ref, &doc, err);
+
+	if (r < 0)
+		return r;
+	snprintf(ret_id, NETD_ID_LEN + 1, "%s", json_string_value(json_object_get(doc, "id")));
+	if (strcmp(json_string_value(json_object_get(doc, "state")) ?: "", "exited") == 0)
+		return 0; /* as podman: stopping a stopped pod is no error */
+	ctrs = pod_containers(c, doc);
+	r = pod_down(c, doc, ctrs, timeout, err);
+	if (r == 0)
+		cli_unlock(c);
+	return r;
+}
+
+/* start an exited pod's containers (all of them, as podman's pod start); report the first failure */
+static int pod_start_members(struct cli *c, const char *id, struct pn_err *err)
+{
+	_cleanup_json_ json_t *doc = NULL, *ctrs = NULL;
+	json_t *ctr;
+	size_t k;
+	int rc = 0;
+
+	if (netd_sandbox_load(&c->paths, "pod", id, &doc, err) < 0)
+		return -1;
+	ctrs = pod_containers(c, doc);
+	json_array_foreach(ctrs, k, ctr) {
+		struct pn_err e = { 0 };
+		int r;
+
+		if (strcmp(json_string_value(json_object_get(ctr, "state")) ?: "", "exited") != 0)
+			continue;
+		r = cli_start_one(c, json_string_value(json_object_get(ctr, "id")), true, &e);
+		if (r < 0 && rc == 0) {
+			*err = e;
+			rc = r;
+		} else if (r > 0 && rc == 0) {
+			rc = pn_err_set(err, ENOEXEC, "pod %s: container %s could not run its command",
+					json_string_value(json_object_get(doc, "name")),
+					json_string_value(json_object_get(ctr, "name")));
+		}
+	}
+	return rc;
+}
+
+/* -t S, --time S and --all of pod stop and pod restart. Return: the index of the first pod, or -1 (printed). */
+static int stop_opts(int argc, char **argv, int *timeout, bool *all)
+{
+	static const struct option longopts[] = { { "time", required_argument, NULL, 't' },
+						  { "all", no_argument, NULL, 'a' },
+						  { NULL, 0, NULL, 0 } };
+	int ch;
+
+	*timeout = -1;
+	*all = false;
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+t:a", longopts, NULL)) != -1) {
+		char *end;
+
+		if (ch == 'a') {
+			*all = true;
+			continue;
+		}
+		if (ch != 't') {
+			cli_failf("pod %s: unknown option %s", argv[0], opts_bad_option(argc, argv));
+			return -1;
+		}
+		*timeout = (int)strtol(optarg, &end, 10);
+		if (*end || *timeout < 0) {
+			cli_failf("invalid timeout \"%s\"", optarg);
+			return -1;
+		}
+	}
+	return optind;
+}
+
+/*
+ * `pod stop [-t S] POD... | --all`: the members as `stop` stops them, then the
+ * pause process; the pod stays, exited, with its containers and the networks
+ * it asked for. `pod restart`, the same options: stop, then `pod start`.
+ * Each prints the pod's id, as podman does.
+ */
+static int pod_stop_or_restart(struct cli *c, int argc, char **argv, bool restart)
+{
+	_cleanup_json_ json_t *names = NULL;
+	struct pn_err err = { 0 };
+	int timeout, first, rc = 0;
+	bool all;
+	json_t *v;
+	size_t i;
+
+	first = stop_opts(argc, argv, &timeout, &all);
+	if (first < 0)
+		return EXIT_PODNET;
+	names = pod_targets(c, all, !restart, argc - first, argv + first);
+	if (!names)
+		return cli_failf("pod %s: give at least one pod, or --all", argv[0]);
+	json_array_foreach(names, i, v) {
+		char id[NETD_ID_LEN + 1];
+		int r;
+
+		pn_err_clear(&err);
+		r = pod_stop_one(c, json_string_value(v), timeout, id, &err);
+		if (r == 0 && restart)
+			r = pod_up(c, id, NULL, &err);
+		if (r == 0 && restart)
+			r = pod_start_members(c, id, &err);
+		if (r < 0)
+			rc = cli_fail(&err);
+		else
+			printf("%s\n", id);
+	}
+	return rc;
+}
+
+static int pod_stop(struct cli *c, int argc, char **argv)
+{
+	return pod_stop_or_restart(c, argc, argv, false);
+}
+
+static int pod_restart(struct cli *c, int argc, char **argv)
+{
+	return pod_stop_or_restart(c, argc, argv, true);
+}
+
+/* `pod start POD...`: an exited pod comes back with its networks and ports, then its containers start */
+static int pod_start(struct cli *c, int argc, char **argv)
+{
+	struct pn_err err = { 0 };
+	int rc = 0;
+
+	if (opts_refs_only(argc, argv, &err) < 0)
+		return cli_fail(&err);
+	for (int i = 1; i < argc; i++) {
+		char id[NETD_ID_LEN + 1];
+		int r;
+
+		pn_err_clear(&err);
+		r = pod_up(c, argv[i], id, &err);
+		if (r == 0)
+			r = pod_start_members(c, id, &err);
+		if (r < 0)
+			rc = cli_fail(&err);
+		else
+			printf("%s\n", id);
+	}
+	return rc;
+}
+
+/*
+ * `pod kill [-s SIGNAL] POD...`: SIGNAL (default KILL, as podman) to every
+ * running member's command and to the pause process. The pause process ends
+ * on KILL, TERM and INT, and the pod with it: then it is torn down and kept
+ * as exited, and a member still running is stopped (it would be left on a
+ * network namespace nobody holds).
+ */
+static int pod_kill(struct cli *c, int argc, char **argv)
+{
+	static const struct option longopts[] = { { "signal", required_argument, NULL, 's' }, { NULL, 0, NULL, 0 } };
+	struct pn_err err = { 0 };
+	int sig = SIGKILL, ch, rc = 0;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+s:", longopts, NULL)) != -1) {
+		if (ch != 's')
+			return cli_failf("pod kill: unknown option %s", opts_bad_option(argc, argv));
+		sig = opts_signal_number(optarg);
+		if (sig < 0)
+			return cli_failf("invalid signal \"%s\": want a name such as TERM or SIGHUP, or a number", optarg);
+	}
+	if (optind >= argc)
+		return cli_failf("pod kill: give at least one pod");
+	for (int i = optind; i < argc; i++) {
+		_cleanup_json_ json_t *doc = NULL;
+		struct pn_proc_id init;
+		json_t *m;
+		size_t k;
+		int r;
+
+		pn_err_clear(&err);
+		r = netd_sandbox_load(&c->paths, "pod", argv[i], &doc, &err);
+		if (r == 0 && (!netd_sandbox_alive(doc) || !netd_sandbox_proc(doc, "init", &init)))
+			r = pn_err_set(&err, ESRCH, "pod %s is not running", argv[i]);
+		if (r < 0) {
+			rc = cli_fail(&err);
+			continue;
+		}
+		json_array_foreach(json_object_get(doc, "members"), k, m) {
+			_cleanup_json_ json_t *ctr = NULL;
+			struct pn_proc_id ci;
+
+			if (netd_sandbox_load(&c->paths, "container", json_string_value(m), &ctr, NULL) == 0 &&
+			    netd_sandbox_proc(ctr, "init", &ci) && pn_proc_alive(&ci)) {
+				if (sig == SIGKILL || sig == SIGTERM || sig == SIGINT)
+					cli_request_stop(c, ctr); /* no restart policy brings it back */
+				pn_proc_kill(&ci, sig);
+			}
+		}
+		pn_proc_kill(&init, sig);
+		if ((sig == SIGKILL || sig == SIGTERM || sig == SIGINT) && pn_proc_wait_exit(&init, 2000) == 0 &&
+		    cli_lock(c, NULL) == 0) {
+			/* the pod is gone: record it now, as ps would */
+			cli_gc(c, NULL);
+			cli_unlock(c);
+		}
+		printf("%s\n", json_string_value(json_object_get(doc, "id")));
+	}
+	return rc;
+}
+
+/*
  * As podman: a pod with running containers is refused without -f; with -f
  * they are stopped as `stop` would (SIGTERM, their stop timeout, SIGKILL).
  * The pod's containers, stopped, go with it.
  */
+static int pod_rm_one(struct cli *c, const char *ref, bool force, char *ret_id, struct pn_err *err)
+{
+	_cleanup_json_ json_t *doc = NULL, *ctrs = NULL;
+	json_t *ctr;
+	size_t k;
+	int r;
+
+	r = netd_sandbox_load(&c->paths, "pod", ref, &doc, err);
+	if (r < 0)
+		return r;
+	snprintf(ret_id, NETD_ID_LEN + 1, "%s", json_string_value(json_object_get(doc, "id")));
+	ctrs = pod_containers(c, doc);
+	if (pod_has_running(ctrs) && !force)
+		return pn_err_set(err, EBUSY, "pod %s has running containers: stop them first or use pod rm -f", ref);
+	r = pod_down(c, doc, ctrs, -1, err);
+	if (r < 0)
+		return r;
+	json_array_foreach(ctrs, k, ctr) {
+		json_t *now = NULL;
+
+		if (netd_sandbox_load(&c->paths, "container", json_string_value(json_object_get(ctr, "id")), &now,
+				      NULL) < 0)
+			continue;
+		if (!netd_sandbox_alive(now) && !cli_sandbox_starting(now))
+			cli_teardown(c, now, true, 137, NULL);
+		else
+			fprintf(stderr, "Warning: pod %s: container %s is still running: not removed\n", ref,
+				json_string_value(json_object_get(now, "name")) ?: "?");
+		json_decref(now);
+	}
+	json_decref(doc);
+	doc = NULL;
+	if (netd_sandbox_load(&c->paths, "pod", ret_id, &doc, NULL) == 0)
+		cli_teardown(c, doc, true, 0, NULL);
+	cli_unlock(c);
+	return 0;
+}
+
 static int pod_rm(struct cli *c, int argc, char **argv)
 {
 	struct pn_err err = { 0 };
 	bool force;
 	int first = opts_force(argc, argv, &force);
+
 	if (first >= argc)
 		return cli_failf("pod rm: give a pod");
 	for (int i = first; i < argc; i++) {
-		_cleanup_json_ json_t *doc = NULL, *ctrs = NULL;
-		struct pn_proc_id init;
 		char id[NETD_ID_LEN + 1];
-		json_t *ctr;
-		size_t k;
 
-		if (netd_sandbox_load(&c->paths, "pod", argv[i], &doc, &err) < 0)
+		if (pod_rm_one(c, argv[i], force, id, &err) < 0)
 			return cli_fail(&err);
-		snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(doc, "id")));
-		ctrs = pod_containers(c, doc);
-		if (pod_has_running(ctrs) && !force)
-			return cli_failf("pod %s has running containers: stop them first or use pod rm -f", argv[i]);
-		cli_pod_stop_members(c, doc, NULL, true);
-		/* each member's monitor tears it down and exits: let it finish before the state goes */
-		json_array_foreach(ctrs, k, ctr) {
-			struct pn_proc_id mon;
-
-			if (netd_sandbox_proc(ctr, "monitor", &mon) && mon.pid != getpid())
-				pn_proc_wait_exit(&mon, 5000);
-		}
-		if (netd_sandbox_proc(doc, "init", &init))
-			pn_proc_kill_wait(&init, 2000);
-		if (cli_lock(c, &err) < 0)
-			return cli_fail(&err);
-		cli_gc(c, NULL);
-		json_array_foreach(ctrs, k, ctr) {
-			json_t *now = NULL;
-
-			if (netd_sandbox_load(&c->paths, "container", json_string_value(json_object_get(ctr, "id")),
-					      &now, NULL) < 0)
-				continue;
-			if (!netd_sandbox_alive(now) && !cli_sandbox_starting(now))
-				cli_teardown(c, now, true, 137, NULL);
-			else
-				fprintf(stderr, "Warning: pod %s: container %s is still running: not removed\n", argv[i],
-					json_string_value(json_object_get(now, "name")) ?: "?");
-			json_decref(now);
-		}
-		json_decref(doc);
-		doc = NULL;
-		if (netd_sandbox_load(&c->paths, "pod", id, &doc, NULL) == 0)
-			cli_teardown(c, doc, true, 0, NULL);
-		cli_unlock(c);
 		printf("%s\n", argv[i]);
 	}
 	return 0;
 }
 
+/* `pod prune [-f]`: remove every exited pod, with its containers; print their ids */
+static int pod_prune(struct cli *c, int argc, char **argv)
+{
+	_cleanup_json_ json_t *pods = NULL;
+	struct pn_err err = { 0 };
+	bool force;
+	int first = opts_force(argc, argv, &force), rc = 0;
+	json_t *doc;
+	size_t i;
+
+	if (first < argc)
+		return cli_failf("pod prune: unexpected argument %s", argv[first]);
+	if (cli_lock(c, &err) < 0)
+		return cli_fail(&err);
+	cli_survey(c, NULL, &pods);
+	cli_unlock(c);
+	json_array_foreach(pods, i, doc) {
+		char id[NETD_ID_LEN + 1];
+
+		if (strcmp(json_string_value(json_object_get(doc, "state")) ?: "", "exited") != 0)
+			continue;
+		pn_err_clear(&err);
+		if (pod_rm_one(c, json_string_value(json_object_get(doc, "id")), false, id, &err) < 0)
+			rc = cli_fail(&err);
+		else
+			printf("%s\n", id);
+	}
+	return rc;
+}
+
 int cmd_pod(struct cli *c, int argc, char **argv)
 {
+	static const struct {
+		const char *name;
+		int (*fn)(struct cli *, int, char **);
+	} subs[] = {
+		{ "create", pod_create }, { "ls", pod_ls }, { "ps", pod_ls }, { "list", pod_ls }, { "inspect", pod_inspect },
+		{ "exists", pod_exists }, { "start", pod_start }, { "stop", pod_stop }, { "restart", pod_restart },
+		{ "kill", pod_kill }, { "rm", pod_rm }, { "remove", pod_rm }, { "prune", pod_prune },
+	};
+
 	if (argc < 2)
-		return cli_failf("pod: missing subcommand (create, ls, inspect, exists, rm)");
-	if (strcmp(argv[1], "create") == 0)
-		return pod_create(c, argc - 1, argv + 1);
-	if (strcmp(argv[1], "ls") == 0 || strcmp(argv[1], "ps") == 0 || strcmp(argv[1], "list") == 0)
-		return pod_ls(c, argc - 1, argv + 1);
-	if (strcmp(argv[1], "inspect") == 0)
-		return pod_inspect(c, argc - 1, argv + 1);
-	if (strcmp(argv[1], "exists") == 0)
-		return pod_exists(c, argc - 1, argv + 1);
-	if (strcmp(argv[1], "rm") == 0)
-		return pod_rm(c, argc - 1, argv + 1);
+		return cli_failf("pod: missing subcommand (create, ls, inspect, exists, start, stop, restart, kill, rm, prune)");
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+		if (strcmp(argv[1], subs[i].name) == 0)
+			return subs[i].fn(c, argc - 1, argv + 1);
 	return cli_failf("pod: unknown subcommand \"%s\"", argv[1]);
 }

@@ -46,23 +46,6 @@ static void abandon(struct cli *c, json_t *doc, const struct run_opts *o)
 	cli_teardown(c, doc, false, o->again_exit_code, NULL);
 }
 
-/* the networks a new container asks for, in order: its "network_config" (sandbox.h) */
-static json_t *network_config_of(const struct run_opts *o)
-{
-	json_t *cfg = json_array();
-
-	if (o->pod || o->network_none || o->network_host)
-		return cfg;
-	for (int i = 0; i < (o->networks.n ? o->networks.n : 1); i++) {
-		struct netd_static st;
-		json_t *aliases = opts_net_entry(o, i, &st);
-
-		netd_net_config_add(cfg, o->networks.n ? o->networks.v[i] : NETD_DEFAULT_NETWORK, aliases, &st);
-		json_decref(aliases);
-	}
-	return cfg;
-}
-
 /* a new container's document, its name claimed (under the lock) */
 static int create_doc(struct cli *c, const struct run_opts *o, json_t *pod, json_t *cfg, json_t **ret,
 		      struct pn_err *err)
@@ -159,11 +142,8 @@ static int prepare(struct cli *c, const struct run_opts *o, json_t **ret_doc, js
 {
 	_cleanup_json_ json_t *doc = NULL, *pod = NULL, *cfg = NULL;
 	struct netd_network nets[CLI_MAX_LIST];
-	const char *netnames[CLI_MAX_LIST];
-	size_t nnets = 0, i;
 	struct pn_proc_id self;
-	json_t *ent;
-	int r = 0;
+	int r = 0, nnets;
 
 	if (o->pod) {
 		r = netd_sandbox_load(&c->paths, "pod", o->pod, &pod, err);
@@ -178,46 +158,26 @@ static int prepare(struct cli *c, const struct run_opts *o, json_t **ret_doc, js
 			return r;
 		cfg = json_incref(json_object_get(doc, "network_config"));
 	} else {
-		cfg = network_config_of(o);
+		cfg = opts_network_config(o);
 	}
 	/* validate every network before claiming anything */
-	json_array_foreach(cfg, i, ent) {
-		if (nnets == CLI_MAX_LIST)
-			break;
-		netnames[nnets] = json_string_value(json_object_get(ent, "network")) ?: "";
-		/* the default network is made when first used (also when named, or as "bridge") */
-		if (strcmp(netnames[nnets], NETD_DEFAULT_NETWORK) == 0)
-			r = network_ensure_default(c, err);
-		if (r == 0)
-			r = netd_network_load(&c->paths, netnames[nnets], &nets[nnets], err);
-		for (size_t j = 0; r == 0 && j < nnets; j++)
-			if (strcmp(netnames[nnets], netnames[j]) == 0) {
-				netd_network_clear(&nets[nnets]);
-				r = pn_err_set(err, EINVAL, "network %s given twice", netnames[nnets]);
-			}
-		if (r < 0)
-			break;
-		nnets++;
-	}
-	if (r == 0 && !o->again)
+	nnets = cli_nets_load(c, cfg, nets, err);
+	if (nnets < 0)
+		return nnets;
+	if (!o->again) {
 		r = create_doc(c, o, pod, cfg, &doc, err);
-	if (r < 0) {
-		for (size_t j = 0; j < nnets; j++)
-			netd_network_clear(&nets[j]);
-		return r;
+		if (r < 0) {
+			cli_nets_clear(nets, nnets);
+			return r;
+		}
 	}
 	pn_proc_self_id(&self);
 	netd_sandbox_set_proc(doc, "monitor", &self);
 	r = netd_sandbox_save(&c->paths, doc, err);
-	for (i = 0; r == 0 && i < nnets; i++) {
-		struct netd_static st;
-
-		ent = json_array_get(cfg, i);
-		netd_net_config_static(ent, &st);
-		r = netd_attach_plan(&c->paths, doc, &nets[i], &st, json_object_get(ent, "aliases"), err);
-	}
-	for (size_t j = 0; j < nnets; j++)
-		netd_network_clear(&nets[j]);
+	if (r < 0)
+		cli_nets_clear(nets, nnets);
+	else
+		r = cli_nets_plan(c, doc, cfg, nets, nnets, err);
 	/* the leases exist now: the state names them before anything slow can be interrupted */
 	if (r == 0 && nnets)
 		r = netd_sandbox_save(&c->paths, doc, err);
@@ -260,6 +220,12 @@ static int start(struct cli *c, const struct run_opts *o, int out_fd, json_t **r
 	struct launch l;
 	int go = -1, r;
 
+	/* as podman: a container of a stopped pod starts the pod first (not a restart by policy) */
+	if (o->pod && !o->by_policy) {
+		r = cli_pod_up(c, o->pod, err);
+		if (r < 0)
+			return r;
+	}
 	r = cli_lock(c, err);
 	if (r < 0)
 		return r;

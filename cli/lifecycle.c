@@ -10,7 +10,9 @@
 #include "cleanup.h"
 #include "fileutil.h"
 #include "helpers.h"
+#include "netcmd.h"
 #include "nft.h"
+#include "opts.h"
 #include "ns.h"
 #include "sandbox.h"
 #include "state.h"
@@ -164,7 +166,7 @@ void cli_request_stop(struct cli *c, json_t *doc)
 		cli_unlock(c);
 }
 
-void cli_pod_stop_members(struct cli *c, json_t *pod, const char *why, bool graceful)
+void cli_pod_stop_members(struct cli *c, json_t *pod, const char *why, int timeout)
 {
 	json_t *members = json_object_get(pod, "members"), *m;
 	_cleanup_free_ struct pn_proc_id *inits = calloc(json_array_size(members) + 1, sizeof(*inits));
@@ -173,7 +175,7 @@ void cli_pod_stop_members(struct cli *c, json_t *pod, const char *why, bool grac
 	uint64_t t0;
 
 	if (!inits || !timeouts)
-		graceful = false; /* out of memory: one at a time, at once */
+		timeout = 0; /* out of memory: one at a time, at once */
 	json_array_foreach(members, k, m) {
 		json_t *ctr = NULL;
 		struct pn_proc_id ci;
@@ -186,9 +188,10 @@ void cli_pod_stop_members(struct cli *c, json_t *pod, const char *why, bool grac
 				fprintf(stderr, "Warning: pod %s %s: stopping its container %s\n",
 					json_string_value(json_object_get(pod, "name")) ?: "?", why, json_string_value(m));
 			if (inits && timeouts) {
-				timeouts[n] = (int)json_integer_value(json_object_get(ctr, "stop_timeout"));
+				timeouts[n] = timeout < 0 ? (int)json_integer_value(json_object_get(ctr, "stop_timeout"))
+							  : timeout;
 				inits[n++] = ci;
-				if (graceful)
+				if (timeout != 0)
 					pn_proc_kill(&ci, SIGTERM);
 			} else {
 				pn_proc_kill_wait(&ci, 0);
@@ -201,7 +204,7 @@ void cli_pod_stop_members(struct cli *c, json_t *pod, const char *why, bool grac
 	for (k = 0; k < n; k++) {
 		int64_t left = 0;
 
-		if (graceful) {
+		if (timeout != 0) {
 			left = timeouts[k] * 1000LL - (int64_t)(pn_monotonic_ms() - t0);
 			if (left < 1)
 				left = 1; /* 0 would skip SIGTERM: it was sent, SIGKILL follows at once */
@@ -367,20 +370,19 @@ static int gc(struct cli *c, struct pn_err *err, json_t **ret_all)
 
 	netd_sandbox_list(&c->paths, NULL, &all, err);
 	/*
-	 * A pod whose pause process died is torn down, its addresses freed:
-	 * its members, which would go on using the pod's network namespace
-	 * and those addresses, are stopped first (then they are stale too).
+	 * A pod whose pause process died is torn down, its addresses freed,
+	 * and kept as exited (`pod start` brings it back): its members, which
+	 * would go on using the pod's network namespace and those addresses,
+	 * are stopped first (then they are stale too).
 	 */
 	json_array_foreach(all, i, doc)
 		if (strcmp(json_string_value(json_object_get(doc, "kind")) ?: "", "pod") == 0 && cli_sandbox_stale(doc))
-			cli_pod_stop_members(c, doc, "is gone", false);
+			cli_pod_stop_members(c, doc, "is gone", 0);
 	json_array_foreach(all, i, doc) {
 		if (!cli_sandbox_stale(doc))
 			continue;
 		/* a killed "run --rm" would have removed itself: so would we */
-		cli_teardown(c, doc, json_is_true(json_object_get(doc, "rm")) || json_object_get(doc, "corrupt") ||
-				     strcmp(json_string_value(json_object_get(doc, "kind")) ?: "", "pod") == 0,
-			     137, NULL);
+		cli_teardown(c, doc, json_is_true(json_object_get(doc, "rm")) || json_object_get(doc, "corrupt"), 137, NULL);
 		n++;
 	}
 	netd_names_gc(&c->paths);
@@ -575,6 +577,57 @@ int cli_repair(struct cli *c, struct pn_err *err)
 void cli_helpers_reload(struct cli *c)
 {
 	helpers_reload(c);
+}
+
+int cli_nets_load(struct cli *c, json_t *cfg, struct netd_network *nets, struct pn_err *err)
+{
+	json_t *ent;
+	size_t i;
+	int n = 0, r = 0;
+
+	json_array_foreach(cfg, i, ent) {
+		const char *name = json_string_value(json_object_get(ent, "network")) ?: "";
+
+		if (n == CLI_MAX_LIST)
+			break;
+		/* the default network is made when first used (also when named, or as "bridge") */
+		if (strcmp(name, NETD_DEFAULT_NETWORK) == 0)
+			r = network_ensure_default(c, err);
+		if (r == 0)
+			r = netd_network_load(&c->paths, name, &nets[n], err);
+		for (int j = 0; r == 0 && j < n; j++)
+			if (strcmp(name, nets[j].name) == 0) {
+				netd_network_clear(&nets[n]);
+				r = pn_err_set(err, EINVAL, "network %s given twice", name);
+			}
+		if (r < 0) {
+			cli_nets_clear(nets, n);
+			return r;
+		}
+		n++;
+	}
+	return n;
+}
+
+void cli_nets_clear(struct netd_network *nets, int n)
+{
+	for (int j = 0; j < n; j++)
+		netd_network_clear(&nets[j]);
+}
+
+int cli_nets_plan(struct cli *c, json_t *doc, json_t *cfg, struct netd_network *nets, int n, struct pn_err *err)
+{
+	int r = 0;
+
+	for (int i = 0; r == 0 && i < n; i++) {
+		json_t *ent = json_array_get(cfg, (size_t)i);
+		struct netd_static st;
+
+		netd_net_config_static(ent, &st);
+		r = netd_attach_plan(&c->paths, doc, &nets[i], &st, json_object_get(ent, "aliases"), err);
+	}
+	cli_nets_clear(nets, n);
+	return r;
 }
 
 json_t *cli_network_used_by(struct cli *c, const char *net)

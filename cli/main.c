@@ -23,7 +23,7 @@ struct command {
 static const struct command commands[] = {
 	{ "network", cmd_network, "manage networks (create, ls, inspect, rm, prune, connect, disconnect)" },
 	{ "run", cmd_run, "run a command in a new container" },
-	{ "pod", cmd_pod, "manage pods (create, ls, inspect, rm)" },
+	{ "pod", cmd_pod, "manage pods (create, ls, inspect, start, stop, kill, rm, prune)" },
 	{ "ps", cmd_ps, "list containers" },
 	{ "inspect", cmd_inspect, "show a container as JSON" },
 	{ "exec", cmd_exec, "run a command in a running container" },

@@ -7,9 +7,11 @@
 #include "nft.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int str_list_add(struct str_list *l, const char *v, const char *what, struct pn_err *err)
 {
@@ -196,6 +198,47 @@ json_t *opts_net_entry(const struct run_opts *o, int i, struct netd_static *ret)
 		if (o->net_alias_of[k] == i)
 			json_array_append_new(a, json_string(o->net_aliases.v[k]));
 	return a;
+}
+
+int opts_signal_number(const char *s)
+{
+	static const struct {
+		const char *name;
+		int sig;
+	} names[] = {
+		{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "KILL", SIGKILL }, { "USR1", SIGUSR1 },
+		{ "USR2", SIGUSR2 }, { "TERM", SIGTERM }, { "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "ALRM", SIGALRM },
+		{ "WINCH", SIGWINCH }, { "PIPE", SIGPIPE },
+	};
+	char *end;
+	long n;
+
+	if (*s >= '0' && *s <= '9') {
+		n = strtol(s, &end, 10);
+		return *end || n < 1 || n > SIGRTMAX ? -1 : (int)n;
+	}
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(s, names[i].name) == 0)
+			return names[i].sig;
+	return -1;
+}
+
+json_t *opts_network_config(const struct run_opts *o)
+{
+	json_t *cfg = json_array();
+
+	if (o->pod || o->network_none || o->network_host)
+		return cfg;
+	for (int i = 0; i < (o->networks.n ? o->networks.n : 1); i++) {
+		struct netd_static st;
+		json_t *aliases = opts_net_entry(o, i, &st);
+
+		netd_net_config_add(cfg, o->networks.n ? o->networks.v[i] : NETD_DEFAULT_NETWORK, aliases, &st);
+		json_decref(aliases);
+	}
+	return cfg;
 }
 
 static int add_host_opt(struct run_opts *o, const char *v, struct pn_err *err)
@@ -635,7 +678,7 @@ static const struct {
 	{ "network prune", "Usage: podnet network prune [-f]\n" },
 	{ "network connect", "Usage: podnet network connect [--ip IP] [--ip6 IP] [--alias NAME]... [--mac-address MAC] NETWORK CONTAINER|POD\n" },
 	{ "network disconnect", "Usage: podnet network disconnect [-f] NETWORK CONTAINER|POD\n" },
-	{ "pod", "Usage: podnet pod create|ls|inspect|exists|rm ...\n" },
+	{ "pod", "Usage: podnet pod create|ls|inspect|exists|start|stop|restart|kill|rm|prune ...\n" },
 	{ "pod exists", "Usage: podnet pod exists POD\n" },
 	{ "pod create", "Usage: podnet pod create --name POD [--network NET[,NET...]|NET:OPT[,OPT...]|none|host]... [-p SPEC]...\n"
 			"       [--hostname H] [--network-alias A]... [--ip IP] [--ip6 IP] [--mac-address MAC]\n"
@@ -643,7 +686,12 @@ static const struct {
 	{ "pod ls", "Usage: podnet pod ls [-q] [--format json|table|TEMPLATE]\n"
 		    "       [-f|--filter name=...|id=...|status=...|network=...|ctr-names=...|ctr-number=N]...\n" },
 	{ "pod inspect", "Usage: podnet pod inspect [-f json|TEMPLATE] POD...\n" },
+	{ "pod start", "Usage: podnet pod start POD...\n" },
+	{ "pod stop", "Usage: podnet pod stop [-t S] POD... | --all\n" },
+	{ "pod restart", "Usage: podnet pod restart [-t S] POD... | --all\n" },
+	{ "pod kill", "Usage: podnet pod kill [-s SIGNAL] POD...\n" },
 	{ "pod rm", "Usage: podnet pod rm [-f] POD...\n" },
+	{ "pod prune", "Usage: podnet pod prune [-f]\n" },
 	{ "run", "Usage: podnet run [-d] [--rm] [-i] [-t] [--name NAME [--replace]] [--pod POD]\n"
 		 "       [--network NET[,NET...]|NET:OPT[,OPT...]|none|host]... (OPT: ip=IP, ip6=IP, mac=MAC, alias=A)\n"
 		 "       [--network-alias A]... [--ip IP] [--ip6 IP] [--mac-address MAC] [--hostname H]\n"

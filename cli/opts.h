@@ -67,6 +67,16 @@ void opts_net_static(const struct run_opts *o, int i, struct netd_static *ret);
  */
 json_t *opts_net_entry(const struct run_opts *o, int i, struct netd_static *ret);
 
+/**
+ * opts_network_config() - the networks a new sandbox asks for, in order: its
+ * "network_config" (sandbox.h); the default network when none is named, none
+ * for --network none/host or a pod's member. Return: a new array.
+ */
+json_t *opts_network_config(const struct run_opts *o);
+
+/** opts_signal_number() - "KILL", "SIGKILL", "kill" or "9": the signal number, or -1. */
+int opts_signal_number(const char *s);
+
 /** run_opts_parse() - `run` options (argv[0] is "run"). Return: 0 or -EINVAL with a message. */
 int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err);
 

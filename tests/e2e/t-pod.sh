@@ -84,23 +84,140 @@ expect_ok $PODNET run --name p3once -- true
 expect_ok $PODNET rm p3once
 expect_ok $PODNET system check
 
-t_case "killing the pause process is recognised, and stops the pod's members"
+t_case "killing the pause process is recognised: its members stop, the pod stays as exited"
 expect_ok $PODNET pod create --name p2
 expect_ok $PODNET run -d --pod p2 --name m2 -- sleep 120
 m2ip=$($PODNET exec m2 -- ip -o -4 addr show eth0 | awk '{print $4}' | cut -d/ -f1)
 expect_match '^10\.' "$m2ip" "member's address"
 pause=$($PODNET pod inspect p2 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["init"]["pid"])')
 kill -9 "$pause"
-expect_ok $PODNET pod ls
-expect_nomatch "p2" "$T_LAST" "pod list after kill -9"
+expect_ok $PODNET pod ls --filter name=p2 --format '{{.Name}} {{.Status}} {{.NumberOfContainers}}'
+expect_eq "p2 exited 1" "$T_LAST" "pod list after kill -9"
 expect_ok $PODNET ps -a
 expect_match "m2 +exited" "$T_LAST" "the member is stopped with its pod"
 # its address is free for someone else, and nobody still uses it
 expect_ok $PODNET run --rm --ip "$m2ip" -- ip -o -4 addr show eth0
 expect_match "$m2ip/" "$T_LAST"
-expect_ok $PODNET rm m2
-expect_ok $PODNET pod create --name p2
-expect_ok $PODNET pod rm p2
+# as podman starts a pod's infra first: starting a member brings its pod back
+expect_ok $PODNET start m2
+expect_ok $PODNET pod ls --filter name=p2 --format '{{.Name}} {{.Status}} {{.NumberOfContainers}}'
+expect_eq "p2 running 1" "$T_LAST" "pod list after start of its member"
+expect_ok $PODNET exec m2 -- ip -o -4 addr show eth0
+expect_match "inet 10\." "$T_LAST" "the member is on the pod's network again"
+expect_ok $PODNET pod rm -f p2
+expect_ok $PODNET system check
+
+t_case "pod stop, start, restart: the pod keeps its containers, networks, ports and address"
+LC_PORT=$(t_free_port_base 1) || t_fail "no free port"
+lcans() { socat -T2 - TCP:127.0.0.1:$LC_PORT </dev/null 2>/dev/null; }
+expect_ok $PODNET network create --subnet 10.91.9.0/24 lcnet
+expect_ok $PODNET network create --subnet 10.91.10.0/24 lcnet2
+expect_ok $PODNET pod create --name lc --network lcnet --ip 10.91.9.40 -p $LC_PORT:8080
+lcid=$T_LAST
+expect_ok $PODNET run -d --pod lc --name lcweb -- socat TCP-LISTEN:8080,reuseaddr,fork SYSTEM:'echo lc-here'
+expect_ok $PODNET run -d --pod lc --name lcstubborn --stop-timeout 1 -- sh -c "trap '' TERM; while :; do sleep 0.1; done"
+expect_ok $PODNET run -d --pod lc --name lcalways --restart always -- sleep 120
+wait_for 5 bash -c "[[ \$(socat -T2 - TCP:127.0.0.1:$LC_PORT </dev/null 2>/dev/null) == lc-here ]]"
+expect_eq "lc-here" "$(lcans)" "the pod's port before stop"
+expect_ok $PODNET pod stop lc
+expect_eq "$lcid" "$T_LAST" "pod stop prints the pod's id"
+expect_ok $PODNET pod ls --filter name=lc --format '{{.Name}} {{.Status}} {{.NumberOfContainers}}'
+expect_eq "lc exited 3" "$T_LAST" "pod list after pod stop"
+expect_ok $PODNET ps -a --filter pod=lc --format '{{.Names}} {{.Status}}'
+expect_eq "lcalways exited (143)
+lcstubborn exited (137)
+lcweb exited (143)" "$(sort <<<"$T_LAST")" "its containers after pod stop (SIGKILL after the stop timeout)"
+expect_eq "" "$(lcans)" "the pod's port after stop"
+expect_eq "0 1" "$($PODNET pod inspect lc | python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; print(len(d["networks"]), len(d["network_config"]))')" \
+  "attachments and wanted networks while stopped"
+# a stopped pod can join another network, and the networks it wants stay
+expect_ok $PODNET network connect lcnet2 lc
+expect_ok $PODNET network prune -f
+expect_eq "" "$T_LAST" "network prune with a stopped pod wanting both"
+expect_ok $PODNET network exists lcnet
+expect_ok $PODNET network exists lcnet2
+sleep 1.5 # a restart policy must not bring a member (or its pod) back after pod stop
+expect_ok $PODNET pod ls --filter name=lc --format '{{.Status}}'
+expect_eq "exited" "$T_LAST" "pod after a member's restart delay"
+expect_ok $PODNET pod stop lc
+expect_eq "$lcid" "$T_LAST" "stopping a stopped pod is no error"
+expect_ok $PODNET pod start lc
+expect_eq "$lcid" "$T_LAST" "pod start prints the pod's id"
+expect_ok $PODNET ps --filter pod=lc --format '{{.Names}}'
+expect_eq "lcalways lcstubborn lcweb " "$(sort <<<"$T_LAST" | tr '\n' ' ')" "running after pod start"
+wait_for 5 bash -c "[[ \$(socat -T2 - TCP:127.0.0.1:$LC_PORT </dev/null 2>/dev/null) == lc-here ]]"
+expect_eq "lc-here" "$(lcans)" "the pod's port after pod start"
+expect_ok $PODNET exec lcweb -- sh -c 'ip -o -4 addr show | grep -v " lo " | sort'
+expect_match "eth0 +inet 10\.91\.9\.40/24" "$T_LAST" "the pod's static address again"
+expect_match "eth1 +inet 10\.91\.10\." "$T_LAST" "the network it joined while stopped"
+expect_ok $PODNET pod restart -t 1 lc
+expect_eq "$lcid" "$T_LAST" "pod restart prints the pod's id"
+wait_for 5 bash -c "[[ \$(socat -T2 - TCP:127.0.0.1:$LC_PORT </dev/null 2>/dev/null) == lc-here ]]"
+expect_eq "lc-here" "$(lcans)" "the pod's port after pod restart"
+expect_ok $PODNET pod stop --all
+expect_match "$lcid" "$T_LAST" "pod stop --all"
+# a container run in a stopped pod starts the pod first
+expect_ok $PODNET run --rm --pod lc -- sh -c 'ip -o -4 addr show eth0'
+expect_match "inet 10\.91\.9\.40/24" "$T_LAST" "run --pod of a stopped pod"
+expect_ok $PODNET pod ls --filter name=lc --format '{{.Status}}'
+expect_eq "running" "$T_LAST" "the pod after run --pod"
+expect_fail 125 $PODNET pod stop nosuchpod
+expect_match "no such pod" "$T_ERR"
+expect_fail 125 $PODNET pod stop -t x lc
+expect_eq 'Error: invalid timeout "x"' "$T_ERR"
+expect_fail 125 $PODNET pod start --bogus lc
+expect_fail 125 $PODNET pod stop
+expect_match "give at least one pod, or --all" "$T_ERR"
+expect_ok $PODNET pod rm -f lc
+expect_ok $PODNET network rm lcnet lcnet2
+expect_ok $PODNET system check
+
+t_case "a member waiting to restart by its policy does not bring a stopped pod back"
+expect_ok $PODNET pod create --name pf
+expect_ok $PODNET run -d --pod pf --name pfflap --restart always -- false
+# it restarts after 0.1, 0.3, 0.7, 1.5, 3.1 s...: at 2 s it waits for the next
+sleep 2
+pfmon=$($PODNET inspect pfflap | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["monitor"]["pid"])')
+expect_ok $PODNET pod stop pf
+wait_for 5 bash -c "! kill -0 $pfmon 2>/dev/null"
+expect_fail 1 kill -0 "$pfmon"
+sleep 1.5
+expect_ok $PODNET pod ls --filter name=pf --format '{{.Status}}'
+expect_eq "exited" "$T_LAST" "the pod after its member's restart time"
+expect_ok $PODNET pod rm pf
+expect_ok $PODNET system check
+
+t_case "pod kill signals every member; KILL ends the pod, kept as exited; pod prune removes it"
+expect_ok $PODNET pod create --name pk
+pkid=$T_LAST
+expect_ok $PODNET run -d --pod pk --name pkhup -- sh -c "trap 'echo hup >>$T_OUT/pkhup' HUP; while :; do sleep 0.1; done"
+expect_ok $PODNET pod create --name pkeep
+expect_ok $PODNET run -d --pod pkeep --name pkeepm -- sleep 120
+sleep 0.3
+expect_ok $PODNET pod kill -s HUP pk
+expect_eq "$pkid" "$T_LAST" "pod kill prints the pod's id"
+wait_for 5 test -s "$T_OUT/pkhup"
+expect_eq "hup" "$(cat "$T_OUT/pkhup" 2>/dev/null)" "the member got SIGHUP"
+expect_ok $PODNET pod ls --filter name=pk --format '{{.Name}} {{.Status}}'
+expect_eq "pk running
+pkeep running" "$(sort <<<"$T_LAST")" "pods after SIGHUP"
+expect_fail 125 $PODNET pod kill -s NOSUCH pk
+expect_match 'invalid signal "NOSUCH"' "$T_ERR"
+expect_ok $PODNET pod kill pk
+expect_ok $PODNET pod ls --filter name=pk --format '{{.Name}} {{.Status}}'
+expect_eq "pk exited
+pkeep running" "$(sort <<<"$T_LAST")" "pods after SIGKILL"
+expect_ok $PODNET ps -a --filter pod=pk --format '{{.Names}} {{.Status}}'
+expect_eq "pkhup exited (137)" "$T_LAST" "its member after SIGKILL"
+expect_fail 125 $PODNET pod kill pk
+expect_eq "Error: pod pk is not running" "$T_ERR"
+expect_ok $PODNET pod prune -f
+expect_eq "$pkid" "$T_LAST" "pod prune prints what it removed"
+expect_fail 1 $PODNET pod exists pk
+expect_ok $PODNET ps -a --format '{{.Names}}'
+expect_eq "pkeepm" "$T_LAST" "containers after pod prune: the running pod's"
+expect_ok $PODNET pod rm -f pkeep
+expect_ok $PODNET system check
 
 t_case "a pod's --ip, --mac-address, --add-host and --dns are its members'"
 expect_ok $PODNET network create --subnet 10.91.7.0/24 podopts
