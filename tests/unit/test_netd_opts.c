@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -557,6 +558,77 @@ static void test_pod_create(void **state)
 }
 
 /* --help at every level; a run's or exec's own command keeps its --help */
+/* the networks a new sandbox records: each with its own static values and aliases, in order */
+static void test_network_config(void **state)
+{
+	struct run_opts o;
+	struct pn_err err = { 0 };
+	json_t *cfg, *ent;
+
+	(void)state;
+	{
+		char *argv[] = { "create", "--name", "p", "--network", "front:ip=10.89.0.5,alias=web", "--network", "back",
+				 "--network-alias", "all", NULL };
+
+		assert_int_equal(parse_pod(argv, ARGC(argv), &o, &err), 0);
+		cfg = opts_network_config(&o);
+		assert_int_equal(json_array_size(cfg), 2);
+		ent = json_array_get(cfg, 0);
+		assert_string_equal(json_string_value(json_object_get(ent, "network")), "front");
+		assert_string_equal(json_string_value(json_object_get(ent, "ip")), "10.89.0.5");
+		assert_int_equal(json_array_size(json_object_get(ent, "aliases")), 2);
+		ent = json_array_get(cfg, 1);
+		assert_string_equal(json_string_value(json_object_get(ent, "network")), "back");
+		assert_null(json_object_get(ent, "ip"));
+		assert_string_equal(json_string_value(json_array_get(json_object_get(ent, "aliases"), 0)), "all");
+		json_decref(cfg);
+	}
+	{
+		/* no --network: the default one */
+		char *argv[] = { "run", "--", "true", NULL };
+
+		assert_int_equal(parse_run(argv, ARGC(argv), &o, &err), 0);
+		cfg = opts_network_config(&o);
+		assert_int_equal(json_array_size(cfg), 1);
+		assert_string_equal(json_string_value(json_object_get(json_array_get(cfg, 0), "network")), NETD_DEFAULT_NETWORK);
+		json_decref(cfg);
+	}
+	{
+		/* none, host and a pod's member: no networks of their own */
+		char *none[] = { "run", "--network", "none", "--", "true", NULL };
+		char *host[] = { "create", "--name", "p", "--network", "host", NULL };
+		char *member[] = { "run", "--pod", "p", "--", "true", NULL };
+
+		assert_int_equal(parse_run(none, ARGC(none), &o, &err), 0);
+		cfg = opts_network_config(&o);
+		assert_int_equal(json_array_size(cfg), 0);
+		json_decref(cfg);
+		assert_int_equal(parse_pod(host, ARGC(host), &o, &err), 0);
+		cfg = opts_network_config(&o);
+		assert_int_equal(json_array_size(cfg), 0);
+		json_decref(cfg);
+		assert_int_equal(parse_run(member, ARGC(member), &o, &err), 0);
+		cfg = opts_network_config(&o);
+		assert_int_equal(json_array_size(cfg), 0);
+		json_decref(cfg);
+	}
+}
+
+static void test_signal_number(void **state)
+{
+	(void)state;
+	assert_int_equal(opts_signal_number("KILL"), SIGKILL);
+	assert_int_equal(opts_signal_number("SIGHUP"), SIGHUP);
+	assert_int_equal(opts_signal_number("sigterm"), SIGTERM);
+	assert_int_equal(opts_signal_number("usr1"), SIGUSR1);
+	assert_int_equal(opts_signal_number("9"), 9);
+	assert_int_equal(opts_signal_number("0"), -1);
+	assert_int_equal(opts_signal_number("9x"), -1);
+	assert_int_equal(opts_signal_number("999"), -1);
+	assert_int_equal(opts_signal_number("SIG"), -1);
+	assert_int_equal(opts_signal_number("NOSUCH"), -1);
+}
+
 static void test_help(void **state)
 {
 	static const struct {
@@ -567,6 +639,9 @@ static void test_help(void **state)
 		{ { "podnet", "network", "connect", "--help" }, "Usage: podnet network connect [--ip IP]" },
 		{ { "podnet", "pod", "create", "--help" }, "Usage: podnet pod create --name POD" },
 		{ { "podnet", "pod", "rm", "-f", "--help" }, "Usage: podnet pod rm [-f] POD..." },
+		{ { "podnet", "pod", "stop", "--help" }, "Usage: podnet pod stop [-t S] POD... | --all" },
+		{ { "podnet", "pod", "kill", "--help" }, "Usage: podnet pod kill [-s SIGNAL] POD..." },
+		{ { "podnet", "pod", "--help" }, "Usage: podnet pod create|ls|inspect|exists|start|stop|" },
 		{ { "podnet", "system", "reset", "--help" }, "Usage: podnet system reset -f" },
 		{ { "podnet", "run", "--help" }, "Usage: podnet run [-d] [--rm]" },
 		{ { "podnet", "ps", "-a", "--help" }, "Usage: podnet ps [-a]" },
@@ -682,6 +757,8 @@ int main(void)
 		cmocka_unit_test(test_run_dns_search),
 		cmocka_unit_test(test_run_restart),
 		cmocka_unit_test(test_pod_create),
+		cmocka_unit_test(test_network_config),
+		cmocka_unit_test(test_signal_number),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_bad_option_named),
 		cmocka_unit_test(test_network_create),
