@@ -118,6 +118,14 @@ void cli_nets_clear(struct netd_network *nets, int n);
  */
 int cli_nets_plan(struct cli *c, json_t *doc, json_t *cfg, struct netd_network *nets, int n, struct pn_err *err);
 
+/**
+ * cli_targets() - the sandboxes of @kind a command names: @n references, or
+ * with @all every one (only the running ones with @running_only). Return: a
+ * new array of names, NULL when nothing was named (an empty array when --all
+ * finds none).
+ */
+json_t *cli_targets(struct cli *c, const char *kind, bool all, bool running_only, int n, char **refs);
+
 /** cli_network_used_by() - names of sandboxes attached to @net (caller decrefs). */
 json_t *cli_network_used_by(struct cli *c, const char *net);
 

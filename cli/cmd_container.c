@@ -313,38 +313,6 @@ static int stop_one(struct cli *c, const char *kind, const char *ref, int timeou
 	return 0;
 }
 
-/*
- * The containers a stop or rm names: @n references, or with @all every
- * container (only the running ones for stop). Return: a new array of names,
- * NULL when nothing was named (an empty array when --all finds none).
- */
-static json_t *targets(struct cli *c, bool all, bool running_only, int n, char **refs)
-{
-	json_t *out, *doc, *list = NULL;
-	size_t i;
-
-	if (!all) {
-		if (n == 0)
-			return NULL;
-		out = json_array();
-		for (int j = 0; j < n; j++)
-			json_array_append_new(out, json_string(refs[j]));
-		return out;
-	}
-	if (n > 0)
-		return NULL;
-	out = json_array();
-	netd_sandbox_list(&c->paths, "container", &list, NULL);
-	json_array_foreach(list, i, doc) {
-		const char *name = json_string_value(json_object_get(doc, "name"));
-
-		if (name && (!running_only || netd_sandbox_alive(doc)))
-			json_array_append_new(out, json_string(name));
-	}
-	json_decref(list);
-	return out;
-}
-
 /* restart one container: stop it if it runs, then start it again */
 static int restart_one(struct cli *c, const char *ref, int timeout, struct pn_err *err)
 {
@@ -367,32 +335,17 @@ static int restart_one(struct cli *c, const char *ref, int timeout, struct pn_er
  */
 static int stop_or_restart(struct cli *c, int argc, char **argv, bool restart)
 {
-	static const struct option longopts[] = { { "time", required_argument, NULL, 't' },
-						  { "all", no_argument, NULL, 'a' },
-						  { NULL, 0, NULL, 0 } };
 	_cleanup_json_ json_t *names = NULL;
 	struct pn_err err = { 0 };
-	int timeout = -1, ch, rc = 0;
-	bool all = false;
+	int timeout, first, rc = 0;
+	bool all;
 	json_t *v;
 	size_t i;
 
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+t:a", longopts, NULL)) != -1) {
-		char *end;
-
-		if (ch == 'a') {
-			all = true;
-			continue;
-		}
-		if (ch != 't')
-			return cli_failf("%s: unknown option %s", argv[0], opts_bad_option(argc, argv));
-		timeout = (int)strtol(optarg, &end, 10);
-		if (*end || timeout < 0)
-			return cli_failf("invalid timeout \"%s\"", optarg);
-	}
-	names = targets(c, all, !restart, argc - optind, argv + optind);
+	first = opts_stop_parse(argc, argv, argv[0], &timeout, &all, &err);
+	if (first < 0)
+		return cli_fail(&err);
+	names = cli_targets(c, "container", all, !restart, argc - first, argv + first);
 	if (!names)
 		return cli_failf("%s: give at least one container, or --all", argv[0]);
 	json_array_foreach(names, i, v) {
@@ -427,22 +380,15 @@ int cmd_restart(struct cli *c, int argc, char **argv)
  */
 int cmd_kill(struct cli *c, int argc, char **argv)
 {
-	static const struct option longopts[] = { { "signal", required_argument, NULL, 's' }, { NULL, 0, NULL, 0 } };
 	struct pn_err err = { 0 };
-	int sig = SIGKILL, ch, rc = 0;
+	int sig, first, rc = 0;
 
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+s:", longopts, NULL)) != -1) {
-		if (ch != 's')
-			return cli_failf("kill: unknown option %s", opts_bad_option(argc, argv));
-		sig = opts_signal_number(optarg);
-		if (sig < 0)
-			return cli_failf("invalid signal \"%s\": want a name such as TERM or SIGHUP, or a number", optarg);
-	}
-	if (optind >= argc)
+	first = opts_kill_parse(argc, argv, "kill", &sig, &err);
+	if (first < 0)
+		return cli_fail(&err);
+	if (first >= argc)
 		return cli_failf("kill: give at least one container");
-	for (int i = optind; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		_cleanup_json_ json_t *doc = NULL;
 		struct pn_proc_id init;
 		int r;
@@ -580,7 +526,7 @@ int cmd_rm(struct cli *c, int argc, char **argv)
 		else
 			return cli_failf("rm: unknown option %s", opts_bad_option(argc, argv));
 	}
-	names = targets(c, all, false, argc - optind, argv + optind);
+	names = cli_targets(c, "container", all, false, argc - optind, argv + optind);
 	if (!names)
 		return cli_failf("rm: give at least one container, or --all");
 	json_array_foreach(names, k, v) {

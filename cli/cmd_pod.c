@@ -439,31 +439,6 @@ static int pod_down(struct cli *c, json_t *doc, json_t *ctrs, int timeout, struc
 	return 0;
 }
 
-/* the pods named on a command line, or with @all every pod (only running ones with @running_only) */
-static json_t *pod_targets(struct cli *c, bool all, bool running_only, int n, char **refs)
-{
-	_cleanup_json_ json_t *list = NULL;
-	json_t *out, *doc;
-	size_t i;
-
-	if (!all) {
-		if (n == 0)
-			return NULL;
-		out = json_array();
-		for (int j = 0; j < n; j++)
-			json_array_append_new(out, json_string(refs[j]));
-		return out;
-	}
-	if (n > 0)
-		return NULL;
-	out = json_array();
-	netd_sandbox_list(&c->paths, "pod", &list, NULL);
-	json_array_foreach(list, i, doc)
-		if (!running_only || netd_sandbox_alive(doc))
-			json_array_append(out, json_object_get(doc, "name"));
-	return out;
-}
-
 static int pod_stop_one(struct cli *c, const char *ref, int timeout, char *ret_id, struct pn_err *err)
 {
 	_cleanup_json_ json_t *doc = NULL, *ctrs = NULL;
@@ -481,16 +456,22 @@ static int pod_stop_one(struct cli *c, const char *ref, int timeout, char *ret_i
 	return r;
 }
 
-/* start an exited pod's containers (all of them, as podman's pod start); report the first failure */
-static int pod_start_members(struct cli *c, const char *id, struct pn_err *err)
+/*
+ * pod_up(), then start the pod's exited containers (all of them, as podman's
+ * pod start). @ret_id: its id. Return: 0, or the first failure (-errno, @err set).
+ */
+static int pod_start_one(struct cli *c, const char *ref, char *ret_id, struct pn_err *err)
 {
 	_cleanup_json_ json_t *doc = NULL, *ctrs = NULL;
 	json_t *ctr;
 	size_t k;
-	int rc = 0;
+	int rc;
 
-	if (netd_sandbox_load(&c->paths, "pod", id, &doc, err) < 0)
-		return -1;
+	rc = pod_up(c, ref, ret_id, err);
+	if (rc == 0)
+		rc = netd_sandbox_load(&c->paths, "pod", ret_id, &doc, err);
+	if (rc < 0)
+		return rc;
 	ctrs = pod_containers(c, doc);
 	json_array_foreach(ctrs, k, ctr) {
 		struct pn_err e = { 0 };
@@ -511,38 +492,6 @@ static int pod_start_members(struct cli *c, const char *id, struct pn_err *err)
 	return rc;
 }
 
-/* -t S, --time S and --all of pod stop and pod restart. Return: the index of the first pod, or -1 (printed). */
-static int stop_opts(int argc, char **argv, int *timeout, bool *all)
-{
-	static const struct option longopts[] = { { "time", required_argument, NULL, 't' },
-						  { "all", no_argument, NULL, 'a' },
-						  { NULL, 0, NULL, 0 } };
-	int ch;
-
-	*timeout = -1;
-	*all = false;
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+t:a", longopts, NULL)) != -1) {
-		char *end;
-
-		if (ch == 'a') {
-			*all = true;
-			continue;
-		}
-		if (ch != 't') {
-			cli_failf("pod %s: unknown option %s", argv[0], opts_bad_option(argc, argv));
-			return -1;
-		}
-		*timeout = (int)strtol(optarg, &end, 10);
-		if (*end || *timeout < 0) {
-			cli_failf("invalid timeout \"%s\"", optarg);
-			return -1;
-		}
-	}
-	return optind;
-}
-
 /*
  * `pod stop [-t S] POD... | --all`: the members as `stop` stops them, then the
  * pause process; the pod stays, exited, with its containers and the networks
@@ -558,10 +507,10 @@ static int pod_stop_or_restart(struct cli *c, int argc, char **argv, bool restar
 	json_t *v;
 	size_t i;
 
-	first = stop_opts(argc, argv, &timeout, &all);
+	first = opts_stop_parse(argc, argv, restart ? "pod restart" : "pod stop", &timeout, &all, &err);
 	if (first < 0)
-		return EXIT_PODNET;
-	names = pod_targets(c, all, !restart, argc - first, argv + first);
+		return cli_fail(&err);
+	names = cli_targets(c, "pod", all, !restart, argc - first, argv + first);
 	if (!names)
 		return cli_failf("pod %s: give at least one pod, or --all", argv[0]);
 	json_array_foreach(names, i, v) {
@@ -571,9 +520,7 @@ static int pod_stop_or_restart(struct cli *c, int argc, char **argv, bool restar
 		pn_err_clear(&err);
 		r = pod_stop_one(c, json_string_value(v), timeout, id, &err);
 		if (r == 0 && restart)
-			r = pod_up(c, id, NULL, &err);
-		if (r == 0 && restart)
-			r = pod_start_members(c, id, &err);
+			r = pod_start_one(c, id, id, &err);
 		if (r < 0)
 			rc = cli_fail(&err);
 		else
@@ -605,9 +552,7 @@ static int pod_start(struct cli *c, int argc, char **argv)
 		int r;
 
 		pn_err_clear(&err);
-		r = pod_up(c, argv[i], id, &err);
-		if (r == 0)
-			r = pod_start_members(c, id, &err);
+		r = pod_start_one(c, argv[i], id, &err);
 		if (r < 0)
 			rc = cli_fail(&err);
 		else
@@ -625,22 +570,15 @@ static int pod_start(struct cli *c, int argc, char **argv)
  */
 static int pod_kill(struct cli *c, int argc, char **argv)
 {
-	static const struct option longopts[] = { { "signal", required_argument, NULL, 's' }, { NULL, 0, NULL, 0 } };
 	struct pn_err err = { 0 };
-	int sig = SIGKILL, ch, rc = 0;
+	int sig, first, rc = 0;
 
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+s:", longopts, NULL)) != -1) {
-		if (ch != 's')
-			return cli_failf("pod kill: unknown option %s", opts_bad_option(argc, argv));
-		sig = opts_signal_number(optarg);
-		if (sig < 0)
-			return cli_failf("invalid signal \"%s\": want a name such as TERM or SIGHUP, or a number", optarg);
-	}
-	if (optind >= argc)
+	first = opts_kill_parse(argc, argv, "pod kill", &sig, &err);
+	if (first < 0)
+		return cli_fail(&err);
+	if (first >= argc)
 		return cli_failf("pod kill: give at least one pod");
-	for (int i = optind; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		_cleanup_json_ json_t *doc = NULL;
 		struct pn_proc_id init;
 		json_t *m;

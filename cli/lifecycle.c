@@ -630,6 +630,33 @@ int cli_nets_plan(struct cli *c, json_t *doc, json_t *cfg, struct netd_network *
 	return r;
 }
 
+json_t *cli_targets(struct cli *c, const char *kind, bool all, bool running_only, int n, char **refs)
+{
+	json_t *out, *doc, *list = NULL;
+	size_t i;
+
+	if (!all) {
+		if (n == 0)
+			return NULL;
+		out = json_array();
+		for (int j = 0; j < n; j++)
+			json_array_append_new(out, json_string(refs[j]));
+		return out;
+	}
+	if (n > 0)
+		return NULL;
+	out = json_array();
+	netd_sandbox_list(&c->paths, kind, &list, NULL);
+	json_array_foreach(list, i, doc) {
+		const char *name = json_string_value(json_object_get(doc, "name"));
+
+		if (name && (!running_only || netd_sandbox_alive(doc)))
+			json_array_append_new(out, json_string(name));
+	}
+	json_decref(list);
+	return out;
+}
+
 json_t *cli_network_used_by(struct cli *c, const char *net)
 {
 	_cleanup_json_ json_t *all = NULL;

@@ -225,6 +225,52 @@ int opts_signal_number(const char *s)
 	return -1;
 }
 
+int opts_stop_parse(int argc, char **argv, const char *cmd, int *timeout, bool *all, struct pn_err *err)
+{
+	static const struct option longopts[] = { { "time", required_argument, NULL, 't' },
+						  { "all", no_argument, NULL, 'a' },
+						  { NULL, 0, NULL, 0 } };
+	int ch;
+
+	*timeout = -1;
+	*all = false;
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+t:a", longopts, NULL)) != -1) {
+		char *end;
+
+		if (ch == 'a') {
+			*all = true;
+			continue;
+		}
+		if (ch != 't')
+			return pn_err_set(err, EINVAL, "%s: unknown option %s", cmd, opts_bad_option(argc, argv));
+		*timeout = (int)strtol(optarg, &end, 10);
+		if (*end || *timeout < 0)
+			return pn_err_set(err, EINVAL, "invalid timeout \"%s\"", optarg);
+	}
+	return optind;
+}
+
+int opts_kill_parse(int argc, char **argv, const char *cmd, int *sig, struct pn_err *err)
+{
+	static const struct option longopts[] = { { "signal", required_argument, NULL, 's' }, { NULL, 0, NULL, 0 } };
+	int ch;
+
+	*sig = SIGKILL;
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+s:", longopts, NULL)) != -1) {
+		if (ch != 's')
+			return pn_err_set(err, EINVAL, "%s: unknown option %s", cmd, opts_bad_option(argc, argv));
+		*sig = opts_signal_number(optarg);
+		if (*sig < 0)
+			return pn_err_set(err, EINVAL, "invalid signal \"%s\": want a name such as TERM or SIGHUP, or a number",
+					  optarg);
+	}
+	return optind;
+}
+
 json_t *opts_network_config(const struct run_opts *o)
 {
 	json_t *cfg = json_array();

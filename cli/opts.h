@@ -77,6 +77,20 @@ json_t *opts_network_config(const struct run_opts *o);
 /** opts_signal_number() - "KILL", "SIGKILL", "kill" or "9": the signal number, or -1. */
 int opts_signal_number(const char *s);
 
+/**
+ * opts_stop_parse() - the options of stop and restart, and of their pod forms
+ * (@cmd, for messages): -t/--time S (@timeout, -1 when not given), -a/--all.
+ * Return: the index of the first name, or -EINVAL with a message.
+ */
+int opts_stop_parse(int argc, char **argv, const char *cmd, int *timeout, bool *all, struct pn_err *err);
+
+/**
+ * opts_kill_parse() - the options of kill and pod kill (@cmd): -s/--signal
+ * SIGNAL, into @sig (KILL when not given). Return: the index of the first
+ * name, or -EINVAL with a message.
+ */
+int opts_kill_parse(int argc, char **argv, const char *cmd, int *sig, struct pn_err *err);
+
 /** run_opts_parse() - `run` options (argv[0] is "run"). Return: 0 or -EINVAL with a message. */
 int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err);
 
