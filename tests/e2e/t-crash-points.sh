@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# SIGKILL at many points of `run`, `network connect` and `start` (strace's fault
-# injection: the Nth rename(2) or openat(2) of the command kills it), then
-# the next commands must recognise what was left and clean it up: no lease
+# SIGKILL at many points of `run`, `network connect`, `start`, `pod start` and
+# `pod stop` (strace's fault injection: the Nth rename(2) or openat(2) of the
+# command kills it), then the next commands must recognise what was left and clean it up: no lease
 # without a container, no interface the state does not know (which made the
 # network impossible to connect again), connect and disconnect keep working.
 . "$(dirname "$0")/lib.sh"
@@ -74,6 +74,32 @@ for n in 1 2 3 4 5 6 7; do
 done
 expect_ok $PODNET rm -f again
 expect_eq 0 "$(leases_of "$aid")" "leases of again after rm"
+
+# pod start and pod stop do their work in the command itself: strace without
+# -f, so the pause process and helpers they fork are not traced (strace would
+# wait for them)
+t_case "pod start and pod stop killed at their Nth rename: the pod stays, starts again, no lease leaked"
+expect_ok $PODNET pod create --name kpod --network k1,k2
+pid_=$(id_of kpod)
+expect_ok $PODNET run -d --pod kpod --name kmem -- sleep 300
+for n in 1 2 3 4 5 6 7 8 9; do
+  expect_ok $PODNET pod stop -t 0 kpod
+  timeout -s KILL 20 strace -o /dev/null -e trace=rename -e inject=rename:signal=KILL:when=$n \
+    $PODNET pod start kpod >/dev/null 2>&1
+  expect_ok $PODNET pod ls --format '{{.Name}}'
+  expect_eq "$pid_" "$(id_of kpod)" "the pod after a pod start killed at rename $n"
+  timeout -s KILL 20 strace -o /dev/null -e trace=rename -e inject=rename:signal=KILL:when=$n \
+    $PODNET pod stop -t 0 kpod >/dev/null 2>&1
+  expect_ok $PODNET pod stop -t 0 kpod
+  expect_eq 0 "$(leases_of "$pid_")" "leases of the stopped pod after kills at rename $n"
+  expect_ok $PODNET pod start kpod
+  expect_eq "k1 k2" "$(connected kpod)" "the pod's networks after kills at rename $n"
+  expect_eq 4 "$(leases_of "$pid_")" "leases (two addresses, two MACs) after kills at rename $n"
+  expect_ok $PODNET exec kmem -- ip -o -4 addr show eth1
+  expect_match 'inet 10\.' "$T_LAST" "the member on the pod's second network after kills at rename $n"
+done
+expect_ok $PODNET pod rm -f kpod
+expect_eq 0 "$(leases_of "$pid_")" "leases of kpod after pod rm"
 
 t_case "clean up: removing the container frees every lease of its id"
 expect_ok $PODNET rm -f keep
