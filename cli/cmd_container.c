@@ -380,30 +380,36 @@ int cmd_restart(struct cli *c, int argc, char **argv)
  */
 int cmd_kill(struct cli *c, int argc, char **argv)
 {
+	_cleanup_json_ json_t *names = NULL;
 	struct pn_err err = { 0 };
 	int sig, first, rc = 0;
+	bool all;
+	json_t *v;
+	size_t k;
 
-	first = opts_kill_parse(argc, argv, "kill", &sig, &err);
+	first = opts_kill_parse(argc, argv, "kill", &sig, &all, &err);
 	if (first < 0)
 		return cli_fail(&err);
-	if (first >= argc)
-		return cli_failf("kill: give at least one container");
-	for (int i = first; i < argc; i++) {
+	names = cli_targets(c, "container", all, true, argc - first, argv + first);
+	if (!names)
+		return cli_failf("kill: give at least one container, or --all");
+	json_array_foreach(names, k, v) {
+		const char *ref = json_string_value(v);
 		_cleanup_json_ json_t *doc = NULL;
 		struct pn_proc_id init;
 		int r;
 
 		pn_err_clear(&err);
-		r = netd_sandbox_load(&c->paths, "container", argv[i], &doc, &err);
+		r = netd_sandbox_load(&c->paths, "container", ref, &doc, &err);
 		if (r == 0 && (!netd_sandbox_alive(doc) || !netd_sandbox_proc(doc, "init", &init)))
-			r = pn_err_set(&err, ESRCH, "container %s is not running", argv[i]);
+			r = pn_err_set(&err, ESRCH, "container %s is not running", ref);
 		if (r == 0 && (r = pn_proc_kill(&init, sig)) < 0)
 			pn_err_set(&err, -r, r == -ESRCH ? "container %s is not running" : "cannot signal container %s: %s",
-				   argv[i], strerror(-r));
+				   ref, strerror(-r));
 		if (r < 0)
 			rc = cli_fail(&err);
 		else
-			printf("%s\n", argv[i]);
+			printf("%s\n", ref);
 	}
 	return rc;
 }
@@ -506,27 +512,17 @@ int cli_rm_one(struct cli *c, const char *ref, bool force, struct pn_err *err)
 
 int cmd_rm(struct cli *c, int argc, char **argv)
 {
-	static const struct option longopts[] = { { "force", no_argument, NULL, 'f' },
-						  { "all", no_argument, NULL, 'a' },
-						  { NULL, 0, NULL, 0 } };
 	_cleanup_json_ json_t *names = NULL;
 	struct pn_err err = { 0 };
-	bool force = false, all = false;
-	int ch, rc = 0;
+	bool force, all;
+	int first, rc = 0;
 	json_t *v;
 	size_t k;
 
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+fa", longopts, NULL)) != -1) {
-		if (ch == 'f')
-			force = true;
-		else if (ch == 'a')
-			all = true;
-		else
-			return cli_failf("rm: unknown option %s", opts_bad_option(argc, argv));
-	}
-	names = cli_targets(c, "container", all, false, argc - optind, argv + optind);
+	first = opts_all_parse(argc, argv, "rm", &force, &all, &err);
+	if (first < 0)
+		return cli_fail(&err);
+	names = cli_targets(c, "container", all, false, argc - first, argv + first);
 	if (!names)
 		return cli_failf("rm: give at least one container, or --all");
 	json_array_foreach(names, k, v) {

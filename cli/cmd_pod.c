@@ -542,17 +542,25 @@ static int pod_restart(struct cli *c, int argc, char **argv)
 /* `pod start POD...`: an exited pod comes back with its networks and ports, then its containers start */
 static int pod_start(struct cli *c, int argc, char **argv)
 {
+	_cleanup_json_ json_t *names = NULL;
 	struct pn_err err = { 0 };
-	int rc = 0;
+	int first, rc = 0;
+	bool all;
+	json_t *v;
+	size_t i;
 
-	if (opts_refs_only(argc, argv, &err) < 0)
+	first = opts_all_parse(argc, argv, "pod start", NULL, &all, &err);
+	if (first < 0)
 		return cli_fail(&err);
-	for (int i = 1; i < argc; i++) {
+	names = cli_targets(c, "pod", all, false, argc - first, argv + first);
+	if (!names)
+		return cli_failf("pod start: give at least one pod, or --all");
+	json_array_foreach(names, i, v) {
 		char id[NETD_ID_LEN + 1];
 		int r;
 
 		pn_err_clear(&err);
-		r = pod_start_one(c, argv[i], id, &err);
+		r = pod_start_one(c, json_string_value(v), id, &err);
 		if (r < 0)
 			rc = cli_fail(&err);
 		else
@@ -570,15 +578,21 @@ static int pod_start(struct cli *c, int argc, char **argv)
  */
 static int pod_kill(struct cli *c, int argc, char **argv)
 {
+	_cleanup_json_ json_t *names = NULL;
 	struct pn_err err = { 0 };
 	int sig, first, rc = 0;
+	bool all;
+	json_t *v;
+	size_t i;
 
-	first = opts_kill_parse(argc, argv, "pod kill", &sig, &err);
+	first = opts_kill_parse(argc, argv, "pod kill", &sig, &all, &err);
 	if (first < 0)
 		return cli_fail(&err);
-	if (first >= argc)
-		return cli_failf("pod kill: give at least one pod");
-	for (int i = first; i < argc; i++) {
+	names = cli_targets(c, "pod", all, true, argc - first, argv + first);
+	if (!names)
+		return cli_failf("pod kill: give at least one pod, or --all");
+	json_array_foreach(names, i, v) {
+		const char *ref = json_string_value(v);
 		_cleanup_json_ json_t *doc = NULL;
 		struct pn_proc_id init;
 		json_t *m;
@@ -586,9 +600,9 @@ static int pod_kill(struct cli *c, int argc, char **argv)
 		int r;
 
 		pn_err_clear(&err);
-		r = netd_sandbox_load(&c->paths, "pod", argv[i], &doc, &err);
+		r = netd_sandbox_load(&c->paths, "pod", ref, &doc, &err);
 		if (r == 0 && (!netd_sandbox_alive(doc) || !netd_sandbox_proc(doc, "init", &init)))
-			r = pn_err_set(&err, ESRCH, "pod %s is not running", argv[i]);
+			r = pn_err_set(&err, ESRCH, "pod %s is not running", ref);
 		if (r < 0) {
 			rc = cli_fail(&err);
 			continue;
@@ -661,20 +675,29 @@ static int pod_rm_one(struct cli *c, const char *ref, bool force, char *ret_id, 
 
 static int pod_rm(struct cli *c, int argc, char **argv)
 {
+	_cleanup_json_ json_t *names = NULL;
 	struct pn_err err = { 0 };
-	bool force;
-	int first = opts_force(argc, argv, &force);
+	int first, rc = 0;
+	bool force, all;
+	json_t *v;
+	size_t i;
 
-	if (first >= argc)
-		return cli_failf("pod rm: give a pod");
-	for (int i = first; i < argc; i++) {
+	first = opts_all_parse(argc, argv, "pod rm", &force, &all, &err);
+	if (first < 0)
+		return cli_fail(&err);
+	names = cli_targets(c, "pod", all, false, argc - first, argv + first);
+	if (!names)
+		return cli_failf("pod rm: give at least one pod, or --all");
+	json_array_foreach(names, i, v) {
 		char id[NETD_ID_LEN + 1];
 
-		if (pod_rm_one(c, argv[i], force, id, &err) < 0)
-			return cli_fail(&err);
-		printf("%s\n", argv[i]);
+		pn_err_clear(&err);
+		if (pod_rm_one(c, json_string_value(v), force, id, &err) < 0)
+			rc = cli_fail(&err);
+		else
+			printf("%s\n", json_string_value(v));
 	}
-	return 0;
+	return rc;
 }
 
 /* `pod prune [-f]`: remove every exited pod, with its containers; print their ids */

@@ -252,15 +252,45 @@ int opts_stop_parse(int argc, char **argv, const char *cmd, int *timeout, bool *
 	return optind;
 }
 
-int opts_kill_parse(int argc, char **argv, const char *cmd, int *sig, struct pn_err *err)
+int opts_all_parse(int argc, char **argv, const char *cmd, bool *force, bool *all, struct pn_err *err)
 {
-	static const struct option longopts[] = { { "signal", required_argument, NULL, 's' }, { NULL, 0, NULL, 0 } };
+	static const struct option longopts[] = { { "force", no_argument, NULL, 'f' },
+						  { "all", no_argument, NULL, 'a' },
+						  { NULL, 0, NULL, 0 } };
+	int ch;
+
+	if (force)
+		*force = false;
+	*all = false;
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, force ? "+fa" : "+a", longopts, NULL)) != -1) {
+		if (ch == 'f' && force)
+			*force = true;
+		else if (ch == 'a')
+			*all = true;
+		else
+			return pn_err_set(err, EINVAL, "%s: unknown option %s", cmd, opts_bad_option(argc, argv));
+	}
+	return optind;
+}
+
+int opts_kill_parse(int argc, char **argv, const char *cmd, int *sig, bool *all, struct pn_err *err)
+{
+	static const struct option longopts[] = { { "signal", required_argument, NULL, 's' },
+						  { "all", no_argument, NULL, 'a' },
+						  { NULL, 0, NULL, 0 } };
 	int ch;
 
 	*sig = SIGKILL;
+	*all = false;
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+s:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+s:a", longopts, NULL)) != -1) {
+		if (ch == 'a') {
+			*all = true;
+			continue;
+		}
 		if (ch != 's')
 			return pn_err_set(err, EINVAL, "%s: unknown option %s", cmd, opts_bad_option(argc, argv));
 		*sig = opts_signal_number(optarg);
@@ -732,11 +762,11 @@ static const struct {
 	{ "pod ls", "Usage: podnet pod ls [-q] [--format json|table|TEMPLATE]\n"
 		    "       [-f|--filter name=...|id=...|status=...|network=...|ctr-names=...|ctr-number=N]...\n" },
 	{ "pod inspect", "Usage: podnet pod inspect [-f json|TEMPLATE] POD...\n" },
-	{ "pod start", "Usage: podnet pod start POD...\n" },
+	{ "pod start", "Usage: podnet pod start POD... | --all\n" },
 	{ "pod stop", "Usage: podnet pod stop [-t S] POD... | --all\n" },
 	{ "pod restart", "Usage: podnet pod restart [-t S] POD... | --all\n" },
-	{ "pod kill", "Usage: podnet pod kill [-s SIGNAL] POD...\n" },
-	{ "pod rm", "Usage: podnet pod rm [-f] POD...\n" },
+	{ "pod kill", "Usage: podnet pod kill [-s SIGNAL] POD... | --all\n" },
+	{ "pod rm", "Usage: podnet pod rm [-f] POD... | --all\n" },
 	{ "pod prune", "Usage: podnet pod prune [-f]\n" },
 	{ "run", "Usage: podnet run [-d] [--rm] [-i] [-t] [--name NAME [--replace]] [--pod POD]\n"
 		 "       [--network NET[,NET...]|NET:OPT[,OPT...]|none|host]... (OPT: ip=IP, ip6=IP, mac=MAC, alias=A)\n"
@@ -753,7 +783,7 @@ static const struct {
 	{ "start", "Usage: podnet start [-a|--attach] CONTAINER...\n" },
 	{ "stop", "Usage: podnet stop [-t S] CONTAINER... | --all\n" },
 	{ "restart", "Usage: podnet restart [-t S] CONTAINER... | --all\n" },
-	{ "kill", "Usage: podnet kill [-s SIGNAL] CONTAINER...\n" },
+	{ "kill", "Usage: podnet kill [-s SIGNAL] CONTAINER... | --all\n" },
 	{ "wait", "Usage: podnet wait CONTAINER...\n" },
 	{ "rm", "Usage: podnet rm [-f] CONTAINER... | --all\n" },
 	{ "info", "Usage: podnet info\n" },

@@ -86,10 +86,17 @@ int opts_stop_parse(int argc, char **argv, const char *cmd, int *timeout, bool *
 
 /**
  * opts_kill_parse() - the options of kill and pod kill (@cmd): -s/--signal
- * SIGNAL, into @sig (KILL when not given). Return: the index of the first
+ * SIGNAL, into @sig (KILL when not given), -a/--all. Return: the index of the
+ * first name, or -EINVAL with a message.
+ */
+int opts_kill_parse(int argc, char **argv, const char *cmd, int *sig, bool *all, struct pn_err *err);
+
+/**
+ * opts_all_parse() - -a/--all and, unless @force is NULL, -f/--force: the
+ * options of rm, pod rm and pod start (@cmd). Return: the index of the first
  * name, or -EINVAL with a message.
  */
-int opts_kill_parse(int argc, char **argv, const char *cmd, int *sig, struct pn_err *err);
+int opts_all_parse(int argc, char **argv, const char *cmd, bool *force, bool *all, struct pn_err *err);
 
 /** run_opts_parse() - `run` options (argv[0] is "run"). Return: 0 or -EINVAL with a message. */
 int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err);

@@ -206,7 +206,16 @@ expect_ok $PODNET run -d --rm --name kw3 -- sleep 0.3
 expect_fail 125 $PODNET wait kw3
 expect_match "removed when it exited" "$T_ERR"
 expect_fail 125 $PODNET wait nosuch
-expect_ok $PODNET rm kw1 kw2
+# --all: every running container, and only those (an exited one is no error)
+expect_ok $PODNET run -d --name kw4 -- sleep 60
+expect_ok $PODNET run -d --name kw5 -- sleep 60
+expect_ok $PODNET kill -s TERM --all
+expect_eq "kw4 kw5 " "$(sort <<<"$T_LAST" | tr '\n' ' ')" "kill --all names the running ones"
+expect_ok $PODNET wait kw4 kw5
+expect_eq "143 143 " "$(tr '\n' ' ' <<<"$T_LAST")" "their exit codes after kill -s TERM --all"
+expect_fail 125 $PODNET kill
+expect_match "give at least one container, or --all" "$T_ERR"
+expect_ok $PODNET rm kw1 kw2 kw4 kw5
 
 t_case "the exit code is the command's even when other commands look in between"
 # ps collects dead containers; one whose init just exited belongs to its

@@ -216,7 +216,22 @@ expect_eq "$pkid" "$T_LAST" "pod prune prints what it removed"
 expect_fail 1 $PODNET pod exists pk
 expect_ok $PODNET ps -a --format '{{.Names}}'
 expect_eq "pkeepm" "$T_LAST" "containers after pod prune: the running pod's"
-expect_ok $PODNET pod rm -f pkeep
+# --all: pod kill the running pods, pod start and pod rm every pod
+expect_ok $PODNET pod create --name pk2
+expect_ok $PODNET pod kill --all
+expect_eq "pk2 pkeep " "$($PODNET pod ls --filter status=exited --format '{{.Name}}' | sort | tr '\n' ' ')" "exited after pod kill --all"
+expect_ok $PODNET pod start --all
+expect_eq "pk2 pkeep " "$($PODNET pod ls --filter status=running --format '{{.Name}}' | sort | tr '\n' ' ')" "running after pod start --all"
+expect_eq "pkeepm" "$($PODNET ps --format '{{.Names}}')" "the member started with its pod"
+expect_fail 125 $PODNET pod rm --all
+expect_match "pod pkeep has running containers" "$T_ERR"
+expect_ok $PODNET pod exists pkeep
+expect_fail 1 $PODNET pod exists pk2
+expect_ok $PODNET pod rm -f --all
+expect_eq "" "$($PODNET pod ls -q)" "pods after pod rm -f --all"
+expect_eq "" "$($PODNET ps -a -q)" "containers after pod rm -f --all"
+expect_fail 125 $PODNET pod start --force pk2
+expect_match "pod start: unknown option --force" "$T_ERR"
 expect_ok $PODNET system check
 
 t_case "a pod's --ip, --mac-address, --add-host and --dns are its members'"

@@ -640,7 +640,7 @@ static void test_help(void **state)
 		{ { "podnet", "pod", "create", "--help" }, "Usage: podnet pod create --name POD" },
 		{ { "podnet", "pod", "rm", "-f", "--help" }, "Usage: podnet pod rm [-f] POD..." },
 		{ { "podnet", "pod", "stop", "--help" }, "Usage: podnet pod stop [-t S] POD... | --all" },
-		{ { "podnet", "pod", "kill", "--help" }, "Usage: podnet pod kill [-s SIGNAL] POD..." },
+		{ { "podnet", "pod", "kill", "--help" }, "Usage: podnet pod kill [-s SIGNAL] POD... | --all" },
 		{ { "podnet", "pod", "--help" }, "Usage: podnet pod create|ls|inspect|exists|start|stop|" },
 		{ { "podnet", "system", "reset", "--help" }, "Usage: podnet system reset -f" },
 		{ { "podnet", "run", "--help" }, "Usage: podnet run [-d] [--rm]" },
