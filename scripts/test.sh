@@ -15,8 +15,12 @@ cd "$top"
 SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
 total_pass=0 total_fail=0
 add() { total_pass=$((total_pass + $1)); total_fail=$((total_fail + $2)); }
+# how long each phase took, so that the suite's 15 minutes can be watched
+t0=$SECONDS
+phase() { echo "# phase $1 took $((SECONDS - t0))s"; t0=$SECONDS; }
 
 $SUDO scripts/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+phase install
 
 build() { # dir, extra cmake args
   local dir=$1; shift
@@ -26,6 +30,7 @@ build() { # dir, extra cmake args
 mkdir -p build build-asan
 if build build; then add 1 0; echo "ok - build (-Werror)"; else add 0 1; echo "not ok - build"; tail -30 build.build.log; echo "$total_pass passed, $total_fail failed"; exit 1; fi
 if build build-asan -DPODNET_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug; then add 1 0; echo "ok - build (ASan+UBSan)"; else add 0 1; echo "not ok - ASan build"; tail -30 build-asan.build.log; fi
+phase builds
 
 unit() { # dir label
   local out; out=$(cd "$1" && ctest --output-on-failure -j2 2>&1); local rc=$?
@@ -40,11 +45,13 @@ unit() { # dir label
 }
 unit build "release"
 [[ -d build-asan/bin ]] && ASAN_OPTIONS=detect_leaks=1 unit build-asan "asan+ubsan"
+phase unit
 
 # Bounded fuzzing of every parser that has a target (PODNET_FUZZ build with clang).
 if command -v clang >/dev/null && [[ -x scripts/fuzz.sh ]]; then
   if scripts/fuzz.sh 30; then add 1 0; echo "ok - fuzz"; else add 0 1; echo "not ok - fuzz"; fi
 fi
+phase fuzz
 
 # Black-box tests as an unprivileged user. The "outside world" for the
 # outbound tests is a namespace of ours (documentation addresses only).
@@ -63,12 +70,14 @@ else
   add 0 1
 fi
 $SUDO bench/outbound-outside.sh down >/dev/null 2>&1 || true
+phase e2e
 
 # The same commands as root (no user namespace step): a subset is enough.
 out=$($SUDO env PODNET_BUILD="$top/build" bash "$top/tests/e2e/run.sh" t-net-basic.sh t-lifecycle.sh 2>&1)
 echo "$out" | sed 's/^\(ok\|not ok\) - /\1 - (root) /'
 line=$(grep -E '^e2e: [0-9]+ passed, [0-9]+ failed' <<<"$out" | tail -1)
 if [[ -n "$line" ]]; then read -r _ p _ f _ <<<"$line"; add "$p" "$f"; else add 0 1; fi
+phase e2e-root
 
 # Podman on podnet (issue 6): slow, but CI must run it.
 if [[ "${PODNET_SKIP_PODMAN:-}" != 1 ]]; then
@@ -83,6 +92,7 @@ if [[ "${PODNET_SKIP_PODMAN:-}" != 1 ]]; then
     echo "not ok - podman suite printed no result"; echo "$out" | tail -20; add 0 1
   fi
 fi
+phase podman
 
 # Nothing of the test user may be left running (zombies reparented to a PID 1
 # that does not reap them are not running: they are left out).
