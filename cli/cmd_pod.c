@@ -159,26 +159,39 @@ static int pod_up(struct cli *c, const char *ref, char *ret_id, struct pn_err *e
 {
 	struct netd_network nets[CLI_MAX_LIST];
 	_cleanup_json_ json_t *doc = NULL;
-	const char *mode;
+	const char *mode, *state;
 	int r, nnets;
 
-	r = cli_lock(c, err);
-	if (r < 0)
-		return r;
-	r = netd_sandbox_load(&c->paths, "pod", ref, &doc, err);
-	if (r == 0 && cli_sandbox_stale(doc)) {
-		/* its pause process died: collect it, then it is exited */
-		cli_gc(c, NULL);
+	/* another command may be starting it: that is as good, once it runs (or fails) */
+	for (int tries = 0;; tries++) {
+		r = cli_lock(c, err);
+		if (r < 0)
+			return r;
+		r = netd_sandbox_load(&c->paths, "pod", ref, &doc, err);
+		if (r == 0 && cli_sandbox_stale(doc)) {
+			/* its pause process (or its starter) died: collect it, then it is exited */
+			cli_gc(c, NULL);
+			json_decref(doc);
+			doc = NULL;
+			r = netd_sandbox_load(&c->paths, "pod", ref, &doc, err);
+		}
+		if (r < 0) {
+			cli_unlock(c);
+			return r;
+		}
+		if (ret_id)
+			snprintf(ret_id, NETD_ID_LEN + 1, "%s", json_string_value(json_object_get(doc, "id")));
+		state = json_string_value(json_object_get(doc, "state")) ?: "";
+		if (strcmp(state, "exited") == 0)
+			break;
+		cli_unlock(c);
+		if (!cli_sandbox_starting(doc))
+			return 0; /* running */
+		if (tries == 200)
+			return pn_err_set(err, EBUSY, "pod %s is %s: try again once it runs", ref, state);
 		json_decref(doc);
 		doc = NULL;
-		r = netd_sandbox_load(&c->paths, "pod", ref, &doc, err);
-	}
-	if (r == 0 && ret_id)
-		snprintf(ret_id, NETD_ID_LEN + 1, "%s", json_string_value(json_object_get(doc, "id")));
-	if (r < 0 || strcmp(json_string_value(json_object_get(doc, "state")) ?: "", "exited") != 0) {
-		/* running, or being started by another command (which says if it fails) */
-		cli_unlock(c);
-		return r;
+		usleep(25000);
 	}
 	mode = json_string_value(json_object_get(doc, "network_mode")) ?: "bridge";
 	if (!json_is_array(json_object_get(doc, "network_config")) && strcmp(mode, "bridge") == 0) {

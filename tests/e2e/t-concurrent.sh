@@ -42,6 +42,27 @@ expect_ok $PODNET network ls --format json
 subnets=$(python3 -c 'import json,sys; print("\n".join(n["subnets"][0]["subnet"] for n in json.loads(sys.argv[1])))' "$T_LAST")
 expect_eq 9 "$(sort -u <<<"$subnets" | wc -l)" "distinct subnets"
 
+t_case "concurrent pod start and run --pod of a stopped pod: one pod up, each member once"
+expect_ok $PODNET pod create --name cpod --network busy
+cpid=$($PODNET pod inspect cpod | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+expect_ok $PODNET run -d --pod cpod --name cm1 -- sleep 60
+expect_ok $PODNET run -d --pod cpod --name cm2 -- sleep 60
+for round in 1 2 3; do
+  expect_ok $PODNET pod stop -t 0 cpod
+  pids=()
+  for i in 1 2 3 4; do $PODNET pod start cpod >"$T_OUT/ps$i" 2>&1 & pids+=($!); done
+  for i in 1 2; do $PODNET run --rm --pod cpod -- true >"$T_OUT/pr$i" 2>&1 & pids+=($!); done
+  fails=0
+  for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
+  expect_eq 0 "$fails" "failed starts in round $round: $(cat "$T_OUT"/ps? "$T_OUT"/pr? | grep -i error)"
+  expect_ok $PODNET ps --filter pod=cpod --format '{{.Names}}'
+  expect_eq "cm1 cm2 " "$(sort <<<"$T_LAST" | tr '\n' ' ')" "members running in round $round"
+  expect_eq 2 "$(grep -rlx "$cpid" "$PODNET_RUNTIME_DIR/ipam" | wc -l)" "the pod's leases (an address, a MAC) in round $round"
+  # (zombies left out: on some machines PID 1 does not reap orphans)
+  expect_eq 1 "$(ps -u "$(id -u)" -o stat=,comm= | awk '$1 !~ /^Z/ && $2 == "podnet-pause"' | wc -l)" "pause processes in round $round"
+done
+expect_ok $PODNET pod rm -f cpod
+
 t_case "a create/run/remove loop leaves nothing"
 for i in $(seq 1 10); do
   $PODNET network create loopnet >/dev/null && $PODNET run --rm --network loopnet -- true &&
