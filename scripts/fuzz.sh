@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Bounded fuzzing of every parser that has a libFuzzer target.
-#   scripts/fuzz.sh [SECONDS]        (default 30 per target)
+#   scripts/fuzz.sh [SECONDS]        (default 30 per target; one target per core at a time)
 # Builds with clang and -DPODNET_FUZZ=ON into build-fuzz, then runs each target
 # for SECONDS. A target is a file tests/fuzz/NAME_fuzz.c whose component's
 # CMakeLists.txt defines an executable NAME_fuzz when PODNET_FUZZ is on; its
@@ -31,22 +31,35 @@ if ! cmake --build "$build" -j"$(nproc)" --target "${targets[@]}" >"$build.build
   echo "fuzz: build failed"; grep -E 'error|Error' "$build.build.log" | head -20; exit 1
 fi
 mkdir -p "$build/crashes"
-fail=0
-for t in "${targets[@]}"; do
-  name=${t%_fuzz}
+# one target per core at a time: each gets its SECONDS, the phase takes less
+run_one() { # target: its result line in $build/$t.result; exit status as the target's
+  local t=$1 name=${1%_fuzz} work log runs seeds=()
   work=$(mktemp -d "${TMPDIR:-/tmp}/podnet-fuzz-$name.XXXXXX")
-  seeds=()
   [[ -d "tests/fuzz/${name}_corpus" ]] && seeds+=("tests/fuzz/${name}_corpus")
   log="$build/$t.log"
   if "$build/bin/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 -print_final_stats=1 \
        -artifact_prefix="$build/crashes/$t-" "$work" "${seeds[@]}" >"$log" 2>&1; then
     runs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$')
-    echo "ok - fuzz $t: ${runs:-?} runs in ${secs}s"
-  else
-    fail=1
-    echo "not ok - fuzz $t: see $log"
-    grep -E 'ERROR|SUMMARY|Test unit written' "$log" | head -5
+    echo "ok - fuzz $t: ${runs:-?} runs in ${secs}s" >"$build/$t.result"
+    rm -rf "$work"
+    return 0
   fi
+  { echo "not ok - fuzz $t: see $log"; grep -E 'ERROR|SUMMARY|Test unit written' "$log" | head -5; } >"$build/$t.result"
   rm -rf "$work"
+  return 1
+}
+rm -f "$build"/*.result
+jobs_max=$(nproc)
+running=0
+for t in "${targets[@]}"; do
+  if ((running >= jobs_max)); then wait -n; running=$((running - 1)); fi
+  run_one "$t" &
+  running=$((running + 1))
+done
+wait
+fail=0
+for t in "${targets[@]}"; do
+  cat "$build/$t.result" 2>/dev/null || echo "not ok - fuzz $t: no result"
+  grep -q '^ok - ' "$build/$t.result" 2>/dev/null || fail=1
 done
 exit $fail
