@@ -76,6 +76,12 @@ static int pod_launch(struct cli *c, json_t *doc, struct netd_network *nets, int
 		netd_sandbox_set_proc(doc, "init", &init);
 		pn_pidfile_write(pn_path(path, "%s/init.pid", netd_sandbox_dir(&c->paths, id, dir)), &init);
 		json_object_set_new(doc, "state", json_string("running"));
+		/*
+		 * A running pod has no monitor: its starter may be a member's
+		 * monitor, which lives on, and a live monitor would keep a pod
+		 * whose pause process died from being recognised as gone.
+		 */
+		json_object_del(doc, "monitor");
 		r = helpers_sandbox_started(c, &inf, doc, err);
 		if (r == 0)
 			r = netd_sandbox_save(&c->paths, doc, err);

@@ -104,6 +104,13 @@ expect_ok $PODNET pod ls --filter name=p2 --format '{{.Name}} {{.Status}} {{.Num
 expect_eq "p2 running 1" "$T_LAST" "pod list after start of its member"
 expect_ok $PODNET exec m2 -- ip -o -4 addr show eth0
 expect_match "inet 10\." "$T_LAST" "the member is on the pod's network again"
+# started by m2's monitor, which lives on: a second kill -9 is recognised all the same
+pause=$($PODNET pod inspect p2 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["init"]["pid"])')
+kill -9 "$pause"
+expect_ok $PODNET pod ls --filter name=p2 --format '{{.Name}} {{.Status}}'
+expect_eq "p2 exited" "$T_LAST" "pod list after the second kill -9"
+expect_ok $PODNET ps -a --filter name=m2 --format '{{.Names}} {{.Status}}'
+expect_match "^m2 exited" "$T_LAST" "the member after the second kill -9"
 expect_ok $PODNET pod rm -f p2
 expect_ok $PODNET system check
 
