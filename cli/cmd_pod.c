@@ -157,18 +157,16 @@ static int pod_create(struct cli *c, int argc, char **argv)
 }
 
 /*
- * Start pod @ref if it has exited (a running one is left as it is). Taken
- * and released the lock. @ret_id: (may be NULL) its id, NETD_ID_LEN + 1 bytes.
- * Return: 0, or -errno with @err set.
+ * Load pod @ref under the lock once no other command is starting it (it
+ * runs, or its start failed; waiting up to 5 s), a dead one collected first.
+ * Return: 0 with the lock held and *@ret its document, or -errno with @err
+ * set and the lock released.
  */
-static int pod_up(struct cli *c, const char *ref, char *ret_id, struct pn_err *err)
+static int pod_load_settled(struct cli *c, const char *ref, json_t **ret, struct pn_err *err)
 {
-	struct netd_network nets[CLI_MAX_LIST];
-	_cleanup_json_ json_t *doc = NULL;
-	const char *mode, *state;
-	int r, nnets;
+	json_t *doc = NULL;
+	int r;
 
-	/* another command may be starting it: that is as good, once it runs (or fails) */
 	for (int tries = 0;; tries++) {
 		r = cli_lock(c, err);
 		if (r < 0)
@@ -185,19 +183,40 @@ static int pod_up(struct cli *c, const char *ref, char *ret_id, struct pn_err *e
 			cli_unlock(c);
 			return r;
 		}
-		if (ret_id)
-			snprintf(ret_id, NETD_ID_LEN + 1, "%s", json_string_value(json_object_get(doc, "id")));
-		state = json_string_value(json_object_get(doc, "state")) ?: "";
-		if (strcmp(state, "exited") == 0)
-			break;
+		if (!cli_sandbox_starting(doc)) {
+			*ret = doc;
+			return 0;
+		}
 		cli_unlock(c);
-		if (!cli_sandbox_starting(doc))
-			return 0; /* running */
-		if (tries == 200)
-			return pn_err_set(err, EBUSY, "pod %s is %s: try again once it runs", ref, state);
 		json_decref(doc);
 		doc = NULL;
+		if (tries == 200)
+			return pn_err_set(err, EBUSY, "pod %s is starting: try again once it runs", ref);
 		usleep(25000);
+	}
+}
+
+/*
+ * Start pod @ref if it has exited (a running one is left as it is). Taken
+ * and released the lock. @ret_id: (may be NULL) its id, NETD_ID_LEN + 1 bytes.
+ * Return: 0, or -errno with @err set.
+ */
+static int pod_up(struct cli *c, const char *ref, char *ret_id, struct pn_err *err)
+{
+	struct netd_network nets[CLI_MAX_LIST];
+	_cleanup_json_ json_t *doc = NULL;
+	const char *mode;
+	int r, nnets;
+
+	/* another command may be starting it: that is as good, once it runs (or fails) */
+	r = pod_load_settled(c, ref, &doc, err);
+	if (r < 0)
+		return r;
+	if (ret_id)
+		snprintf(ret_id, NETD_ID_LEN + 1, "%s", json_string_value(json_object_get(doc, "id")));
+	if (strcmp(json_string_value(json_object_get(doc, "state")) ?: "", "exited") != 0) {
+		cli_unlock(c);
+		return 0; /* running */
 	}
 	mode = json_string_value(json_object_get(doc, "network_mode")) ?: "bridge";
 	if (!json_is_array(json_object_get(doc, "network_config")) && strcmp(mode, "bridge") == 0) {
@@ -461,10 +480,12 @@ static int pod_down(struct cli *c, json_t *doc, json_t *ctrs, int timeout, struc
 static int pod_stop_one(struct cli *c, const char *ref, int timeout, char *ret_id, struct pn_err *err)
 {
 	_cleanup_json_ json_t *doc = NULL, *ctrs = NULL;
-	int r = netd_sandbox_load(&c->paths, "pod", ref, &doc, err);
+	/* one being started is stopped once it runs: its starter would bring back what we tear down */
+	int r = pod_load_settled(c, ref, &doc, err);
 
 	if (r < 0)
 		return r;
+	cli_unlock(c);
 	snprintf(ret_id, NETD_ID_LEN + 1, "%s", json_string_value(json_object_get(doc, "id")));
 	if (strcmp(json_string_value(json_object_get(doc, "state")) ?: "", "exited") == 0)
 		return 0; /* as podman: stopping a stopped pod is no error */
@@ -661,9 +682,10 @@ static int pod_rm_one(struct cli *c, const char *ref, bool force, char *ret_id, 
 	size_t k;
 	int r;
 
-	r = netd_sandbox_load(&c->paths, "pod", ref, &doc, err);
+	r = pod_load_settled(c, ref, &doc, err);
 	if (r < 0)
 		return r;
+	cli_unlock(c);
 	snprintf(ret_id, NETD_ID_LEN + 1, "%s", json_string_value(json_object_get(doc, "id")));
 	ctrs = pod_containers(c, doc);
 	if (pod_has_running(ctrs) && !force)

@@ -61,7 +61,24 @@ for round in 1 2 3; do
   # (zombies left out: on some machines PID 1 does not reap orphans)
   expect_eq 1 "$(ps -u "$(id -u)" -o stat=,comm= | awk '$1 !~ /^Z/ && $2 == "podnet-pause"' | wc -l)" "pause processes in round $round"
 done
+t_case "pod stop while pod start runs: the pod ends stopped or running, never half of each"
+pauses() { ps -u "$(id -u)" -o stat=,comm= | awk '$1 !~ /^Z/ && $2 == "podnet-pause"' | wc -l; }
+cleases() { grep -rlx "$cpid" "$PODNET_RUNTIME_DIR/ipam" | wc -l; }
+for round in 1 2 3 4 5; do
+  expect_ok $PODNET pod stop -t 0 cpod
+  $PODNET pod start cpod >/dev/null 2>&1 & a=$!
+  sleep 0.0$((round * 2))
+  $PODNET pod stop -t 0 cpod >/dev/null 2>&1 & b=$!
+  wait $a; wait $b || t_fail "pod stop failed in round $round"
+  st=$($PODNET pod ls --filter name=cpod --format '{{.Status}}')
+  case "$st" in
+    exited) expect_eq "0 0" "$(pauses) $(cleases)" "pause processes and leases of the stopped pod in round $round";;
+    running) expect_eq "1 2" "$(pauses) $(cleases)" "pause processes and leases of the running pod in round $round";;
+    *) t_fail "pod state in round $round: $st";;
+  esac
+done
 expect_ok $PODNET pod rm -f cpod
+expect_eq "0 0" "$(pauses) $(cleases)" "pause processes and leases after pod rm"
 
 t_case "a create/run/remove loop leaves nothing"
 for i in $(seq 1 10); do
