@@ -469,8 +469,11 @@ static int pod_down(struct cli *c, json_t *doc, json_t *ctrs, int timeout, struc
 		return r;
 	/* stopped on request: its exit is not a failure (a pod found dead by gc records 137) */
 	if (netd_sandbox_load(&c->paths, "pod", id, &now, NULL) == 0 &&
-	    strcmp(json_string_value(json_object_get(now, "state")) ?: "", "exited") != 0)
+	    strcmp(json_string_value(json_object_get(now, "state")) ?: "", "exited") != 0) {
+		/* a member that joined meanwhile would stay on addresses freed here */
+		cli_pod_stop_members(c, now, NULL, 0);
 		cli_teardown(c, now, false, 0, NULL);
+	}
 	json_decref(now);
 	/* members whose monitor was killed too */
 	cli_gc(c, NULL);

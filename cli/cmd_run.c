@@ -260,6 +260,15 @@ static int start(struct cli *c, const struct run_opts *o, int out_fd, json_t **r
 		close(l.out_fd);
 	if (r == 0) {
 		r = cli_lock(c, err);
+		if (r == 0 && pod) {
+			/* its pod stopped meanwhile (its addresses may be someone else's now): not into it */
+			json_t *now = NULL;
+
+			if (netd_sandbox_load(&c->paths, "pod", json_string_value(json_object_get(pod, "id")), &now,
+					      NULL) < 0 || !netd_sandbox_alive(now))
+				r = pn_err_set(err, ESRCH, "pod %s stopped while the container started", o->pod);
+			json_decref(now);
+		}
 		if (r == 0) {
 			char path[PATH_MAX], dir[PATH_MAX];
 

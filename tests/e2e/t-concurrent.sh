@@ -77,6 +77,18 @@ for round in 1 2 3 4 5; do
     *) t_fail "pod state in round $round: $st";;
   esac
 done
+t_case "run -d --pod while pod stop runs: no member is left running in a stopped pod"
+for round in 1 2 3 4 5 6; do
+  expect_ok $PODNET pod start cpod
+  $PODNET pod stop -t 0 cpod >/dev/null 2>&1 & b=$!
+  sleep 0.0$((round + 2))
+  $PODNET run -d --pod cpod --name "late$round" -- sleep 60 >/dev/null 2>&1
+  wait $b || t_fail "pod stop failed in round $round"
+  if [[ "$($PODNET pod ls --filter name=cpod --format '{{.Status}}')" == exited ]]; then
+    expect_eq "" "$($PODNET ps --filter pod=cpod --format '{{.Names}}')" "members running in the stopped pod in round $round"
+    expect_eq "0 0" "$(pauses) $(cleases)" "pause processes and leases of the stopped pod in round $round"
+  fi
+done
 expect_ok $PODNET pod rm -f cpod
 expect_eq "0 0" "$(pauses) $(cleases)" "pause processes and leases after pod rm"
 
