@@ -69,6 +69,14 @@ bool cli_sandbox_stale(json_t *doc);
  * the lock (taken unless it is held).
  */
 void cli_request_stop(struct cli *c, json_t *doc);
+/**
+ * cli_load_settled() - load sandbox @ref of @kind under the lock once it runs
+ * or has exited: one another command is starting (or whose monitor is
+ * recording its exit) is waited for, 5 s at most; a dead one is collected
+ * first. Return: 0 with the lock held and *@ret its document, or -errno with
+ * @err set and the lock released.
+ */
+int cli_load_settled(struct cli *c, const char *kind, const char *ref, json_t **ret, struct pn_err *err);
 /** cli_sandbox_starting() - created, and its launcher is still setting it up. */
 bool cli_sandbox_starting(json_t *doc);
 /**

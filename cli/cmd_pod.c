@@ -157,51 +157,11 @@ static int pod_create(struct cli *c, int argc, char **argv)
 }
 
 /*
- * Load pod @ref under the lock once no other command is starting it (it
- * runs, or its start failed; waiting up to 5 s), a dead one collected first.
- * Return: 0 with the lock held and *@ret its document, or -errno with @err
- * set and the lock released.
- */
-static int pod_load_settled(struct cli *c, const char *ref, json_t **ret, struct pn_err *err)
-{
-	json_t *doc = NULL;
-	int r;
-
-	for (int tries = 0;; tries++) {
-		r = cli_lock(c, err);
-		if (r < 0)
-			return r;
-		r = netd_sandbox_load(&c->paths, "pod", ref, &doc, err);
-		if (r == 0 && cli_sandbox_stale(doc)) {
-			/* its pause process (or its starter) died: collect it, then it is exited */
-			cli_gc(c, NULL);
-			json_decref(doc);
-			doc = NULL;
-			r = netd_sandbox_load(&c->paths, "pod", ref, &doc, err);
-		}
-		if (r < 0) {
-			cli_unlock(c);
-			return r;
-		}
-		if (!cli_sandbox_starting(doc)) {
-			*ret = doc;
-			return 0;
-		}
-		cli_unlock(c);
-		json_decref(doc);
-		doc = NULL;
-		if (tries == 200)
-			return pn_err_set(err, EBUSY, "pod %s is starting: try again once it runs", ref);
-		usleep(25000);
-	}
-}
-
-/*
  * Start pod @ref if it has exited (a running one is left as it is). Taken
- * and released the lock. @ret_id: (may be NULL) its id, NETD_ID_LEN + 1 bytes.
+ * and released the lock. @ret_doc: (may be NULL) its document.
  * Return: 0, or -errno with @err set.
  */
-static int pod_up(struct cli *c, const char *ref, char *ret_id, struct pn_err *err)
+static int pod_up(struct cli *c, const char *ref, json_t **ret_doc, struct pn_err *err)
 {
 	struct netd_network nets[CLI_MAX_LIST];
 	_cleanup_json_ json_t *doc = NULL;
@@ -209,11 +169,11 @@ static int pod_up(struct cli *c, const char *ref, char *ret_id, struct pn_err *e
 	int r, nnets;
 
 	/* another command may be starting it: that is as good, once it runs (or fails) */
-	r = pod_load_settled(c, ref, &doc, err);
+	r = cli_load_settled(c, "pod", ref, &doc, err);
 	if (r < 0)
 		return r;
-	if (ret_id)
-		snprintf(ret_id, NETD_ID_LEN + 1, "%s", json_string_value(json_object_get(doc, "id")));
+	if (ret_doc)
+		*ret_doc = json_incref(doc);
 	if (strcmp(json_string_value(json_object_get(doc, "state")) ?: "", "exited") != 0) {
 		cli_unlock(c);
 		return 0; /* running */
@@ -484,7 +444,7 @@ static int pod_stop_one(struct cli *c, const char *ref, int timeout, char *ret_i
 {
 	_cleanup_json_ json_t *doc = NULL, *ctrs = NULL;
 	/* one being started is stopped once it runs: its starter would bring back what we tear down */
-	int r = pod_load_settled(c, ref, &doc, err);
+	int r = cli_load_settled(c, "pod", ref, &doc, err);
 
 	if (r < 0)
 		return r;
@@ -510,11 +470,10 @@ static int pod_start_one(struct cli *c, const char *ref, char *ret_id, struct pn
 	size_t k;
 	int rc;
 
-	rc = pod_up(c, ref, ret_id, err);
-	if (rc == 0)
-		rc = netd_sandbox_load(&c->paths, "pod", ret_id, &doc, err);
+	rc = pod_up(c, ref, &doc, err);
 	if (rc < 0)
 		return rc;
+	snprintf(ret_id, NETD_ID_LEN + 1, "%s", json_string_value(json_object_get(doc, "id")));
 	ctrs = pod_containers(c, doc);
 	json_array_foreach(ctrs, k, ctr) {
 		struct pn_err e = { 0 };
@@ -685,7 +644,7 @@ static int pod_rm_one(struct cli *c, const char *ref, bool force, char *ret_id, 
 	size_t k;
 	int r;
 
-	r = pod_load_settled(c, ref, &doc, err);
+	r = cli_load_settled(c, "pod", ref, &doc, err);
 	if (r < 0)
 		return r;
 	cli_unlock(c);

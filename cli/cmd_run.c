@@ -585,34 +585,20 @@ int cli_start_one(struct cli *c, const char *ref, bool quiet, struct pn_err *err
 	_cleanup_json_ json_t *doc = NULL;
 	json_t *cmd, *v;
 	struct run_opts o;
-	const char *mode, *state;
+	const char *mode;
 	char **argv;
 	size_t i;
 	int r;
 
 	/* another command may be starting it: that is as good, once it runs (or fails) */
-	for (int tries = 0;; tries++) {
-		r = netd_sandbox_load(&c->paths, "container", ref, &doc, err);
-		if (r < 0)
-			return r;
-		if (netd_sandbox_alive(doc)) {
-			if (!quiet)
-				printf("%s\n", ref);
-			return 0;
-		}
-		state = json_string_value(json_object_get(doc, "state")) ?: "";
-		if (strcmp(state, "exited") == 0)
-			break;
-		if (tries == 200)
-			return pn_err_set(err, EBUSY, "container %s is %s: try again once it runs", ref, state);
-		if (!cli_sandbox_starting(doc) && cli_lock(c, err) == 0) {
-			/* its starter died: collect it, then it is exited */
-			cli_gc(c, NULL);
-			cli_unlock(c);
-		}
-		json_decref(doc);
-		doc = NULL;
-		usleep(25000);
+	r = cli_load_settled(c, "container", ref, &doc, err);
+	if (r < 0)
+		return r;
+	cli_unlock(c);
+	if (netd_sandbox_alive(doc)) {
+		if (!quiet)
+			printf("%s\n", ref);
+		return 0;
 	}
 	cmd = json_object_get(doc, "command");
 	if (!json_array_size(cmd))

@@ -238,6 +238,45 @@ bool cli_sandbox_stale(json_t *doc)
 	return !cli_sandbox_starting(doc);
 }
 
+int cli_load_settled(struct cli *c, const char *kind, const char *ref, json_t **ret, struct pn_err *err)
+{
+	json_t *doc = NULL;
+	int r;
+
+	for (int tries = 0;; tries++) {
+		const char *state;
+
+		r = cli_lock(c, err);
+		if (r < 0)
+			return r;
+		r = netd_sandbox_load(&c->paths, kind, ref, &doc, err);
+		if (r == 0 && cli_sandbox_stale(doc)) {
+			/* its processes (or its starter) died: collect it, then it is exited */
+			cli_gc(c, NULL);
+			json_decref(doc);
+			doc = NULL;
+			r = netd_sandbox_load(&c->paths, kind, ref, &doc, err);
+		}
+		if (r < 0) {
+			cli_unlock(c);
+			return r;
+		}
+		state = json_string_value(json_object_get(doc, "state")) ?: "";
+		if (netd_sandbox_alive(doc) || strcmp(state, "exited") == 0) {
+			*ret = doc;
+			return 0;
+		}
+		cli_unlock(c);
+		if (tries == 200)
+			r = pn_err_set(err, EBUSY, "%s %s is %s: try again once it runs", kind, ref, state);
+		json_decref(doc);
+		doc = NULL;
+		if (r < 0)
+			return r;
+		usleep(25000);
+	}
+}
+
 struct firewall_drop {
 	json_t *doc;
 	const char *only_net;
