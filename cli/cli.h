@@ -111,6 +111,12 @@ void cli_print_json(json_t *doc);
 int cli_print_docs(json_t *arr, const char *fmt);
 
 /**
+ * cli_network_config_check() - a stopped container or pod on networks (mode
+ * bridge) must record them in "network_config" to start again: one made by an
+ * older podnet does not. Return: 0, or -EINVAL with @err set.
+ */
+int cli_network_config_check(json_t *doc, struct pn_err *err);
+/**
  * cli_nets_load() - load the networks of @cfg (a "network_config", sandbox.h)
  * into @nets (CLI_MAX_LIST of them), in order, under the lock; the default
  * network is made when named. Return: their count, or -errno with @err set

@@ -165,7 +165,6 @@ static int pod_up(struct cli *c, const char *ref, json_t **ret_doc, struct pn_er
 {
 	struct netd_network nets[CLI_MAX_LIST];
 	_cleanup_json_ json_t *doc = NULL;
-	const char *mode;
 	int r, nnets;
 
 	/* another command may be starting it: that is as good, once it runs (or fails) */
@@ -178,13 +177,8 @@ static int pod_up(struct cli *c, const char *ref, json_t **ret_doc, struct pn_er
 		cli_unlock(c);
 		return 0; /* running */
 	}
-	mode = json_string_value(json_object_get(doc, "network_mode")) ?: "bridge";
-	if (!json_is_array(json_object_get(doc, "network_config")) && strcmp(mode, "bridge") == 0) {
-		cli_unlock(c);
-		return pn_err_set(err, EINVAL, "pod %s does not record its networks (made by an older podnet): remove it and create it again",
-				  ref);
-	}
-	nnets = cli_nets_load(c, json_object_get(doc, "network_config"), nets, err);
+	r = cli_network_config_check(doc, err);
+	nnets = r < 0 ? r : cli_nets_load(c, json_object_get(doc, "network_config"), nets, err);
 	if (nnets < 0) {
 		cli_unlock(c);
 		return nnets;

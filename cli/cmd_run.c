@@ -114,12 +114,10 @@ static int reuse_doc(struct cli *c, const struct run_opts *o, json_t **ret, stru
 		json_decref(doc);
 		return pn_err_set(err, EALREADY, "container %s was stopped", o->name);
 	}
-	if (!json_is_array(json_object_get(doc, "network_config")) &&
-	    strcmp(json_string_value(json_object_get(doc, "network_mode")) ?: "", "bridge") == 0) {
-		/* made before containers kept their networks: starting it would give it none */
+	r = cli_network_config_check(doc, err);
+	if (r < 0) {
 		json_decref(doc);
-		return pn_err_set(err, EINVAL, "container %s does not record its networks (made by an older podnet): remove it and run it again",
-				  o->name);
+		return r;
 	}
 	if (strcmp(state, "exited") != 0) {
 		/* another command started it meanwhile: as if this one had (EALREADY) */

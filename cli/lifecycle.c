@@ -618,6 +618,19 @@ void cli_helpers_reload(struct cli *c)
 	helpers_reload(c);
 }
 
+int cli_network_config_check(json_t *doc, struct pn_err *err)
+{
+	const char *kind = json_string_value(json_object_get(doc, "kind")) ?: "container";
+
+	if (json_is_array(json_object_get(doc, "network_config")) ||
+	    strcmp(json_string_value(json_object_get(doc, "network_mode")) ?: "", "bridge") != 0)
+		return 0;
+	/* made before sandboxes kept their networks: starting it would give it none */
+	return pn_err_set(err, EINVAL, "%s %s does not record its networks (made by an older podnet): remove it and %s it again",
+			  kind, json_string_value(json_object_get(doc, "name")) ?: "?",
+			  strcmp(kind, "pod") == 0 ? "create" : "run");
+}
+
 int cli_nets_load(struct cli *c, json_t *cfg, struct netd_network *nets, struct pn_err *err)
 {
 	json_t *ent;
