@@ -337,15 +337,15 @@ static int stop_or_restart(struct cli *c, int argc, char **argv, bool restart)
 {
 	_cleanup_json_ json_t *names = NULL;
 	struct pn_err err = { 0 };
-	int timeout, first, rc = 0;
-	bool all;
+	struct names_opts no;
+	int first, rc = 0;
 	json_t *v;
 	size_t i;
 
-	first = opts_stop_parse(argc, argv, argv[0], &timeout, &all, &err);
+	first = opts_names_parse(argc, argv, argv[0], "ta", &no, &err);
 	if (first < 0)
 		return cli_fail(&err);
-	names = cli_targets(c, "container", all, !restart, argc - first, argv + first);
+	names = cli_targets(c, "container", no.all, !restart, argc - first, argv + first);
 	if (!names)
 		return cli_failf("%s: give at least one container, or --all", argv[0]);
 	json_array_foreach(names, i, v) {
@@ -353,9 +353,9 @@ static int stop_or_restart(struct cli *c, int argc, char **argv, bool restart)
 
 		pn_err_clear(&err);
 		if (restart)
-			r = restart_one(c, json_string_value(v), timeout, &err);
+			r = restart_one(c, json_string_value(v), no.timeout, &err);
 		else
-			r = stop_one(c, "container", json_string_value(v), timeout, false, &err);
+			r = stop_one(c, "container", json_string_value(v), no.timeout, false, &err);
 		if (r < 0)
 			rc = cli_fail(&err);
 		else if (r > 0)
@@ -382,15 +382,15 @@ int cmd_kill(struct cli *c, int argc, char **argv)
 {
 	_cleanup_json_ json_t *names = NULL;
 	struct pn_err err = { 0 };
-	int sig, first, rc = 0;
-	bool all;
+	struct names_opts no;
+	int first, rc = 0;
 	json_t *v;
 	size_t k;
 
-	first = opts_kill_parse(argc, argv, "kill", &sig, &all, &err);
+	first = opts_names_parse(argc, argv, "kill", "sa", &no, &err);
 	if (first < 0)
 		return cli_fail(&err);
-	names = cli_targets(c, "container", all, true, argc - first, argv + first);
+	names = cli_targets(c, "container", no.all, true, argc - first, argv + first);
 	if (!names)
 		return cli_failf("kill: give at least one container, or --all");
 	json_array_foreach(names, k, v) {
@@ -403,7 +403,7 @@ int cmd_kill(struct cli *c, int argc, char **argv)
 		r = netd_sandbox_load(&c->paths, "container", ref, &doc, &err);
 		if (r == 0 && (!netd_sandbox_alive(doc) || !netd_sandbox_proc(doc, "init", &init)))
 			r = pn_err_set(&err, ESRCH, "container %s is not running", ref);
-		if (r == 0 && (r = pn_proc_kill(&init, sig)) < 0)
+		if (r == 0 && (r = pn_proc_kill(&init, no.sig)) < 0)
 			pn_err_set(&err, -r, r == -ESRCH ? "container %s is not running" : "cannot signal container %s: %s",
 				   ref, strerror(-r));
 		if (r < 0)
@@ -514,20 +514,20 @@ int cmd_rm(struct cli *c, int argc, char **argv)
 {
 	_cleanup_json_ json_t *names = NULL;
 	struct pn_err err = { 0 };
-	bool force, all;
+	struct names_opts no;
 	int first, rc = 0;
 	json_t *v;
 	size_t k;
 
-	first = opts_all_parse(argc, argv, "rm", &force, &all, &err);
+	first = opts_names_parse(argc, argv, "rm", "fa", &no, &err);
 	if (first < 0)
 		return cli_fail(&err);
-	names = cli_targets(c, "container", all, false, argc - first, argv + first);
+	names = cli_targets(c, "container", no.all, false, argc - first, argv + first);
 	if (!names)
 		return cli_failf("rm: give at least one container, or --all");
 	json_array_foreach(names, k, v) {
 		pn_err_clear(&err);
-		if (cli_rm_one(c, json_string_value(v), force, &err) < 0)
+		if (cli_rm_one(c, json_string_value(v), no.force, &err) < 0)
 			rc = cli_fail(&err);
 		else
 			printf("%s\n", json_string_value(v));

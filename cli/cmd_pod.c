@@ -498,15 +498,15 @@ static int pod_stop_or_restart(struct cli *c, int argc, char **argv, bool restar
 {
 	_cleanup_json_ json_t *names = NULL;
 	struct pn_err err = { 0 };
-	int timeout, first, rc = 0;
-	bool all;
+	struct names_opts no;
+	int first, rc = 0;
 	json_t *v;
 	size_t i;
 
-	first = opts_stop_parse(argc, argv, restart ? "pod restart" : "pod stop", &timeout, &all, &err);
+	first = opts_names_parse(argc, argv, restart ? "pod restart" : "pod stop", "ta", &no, &err);
 	if (first < 0)
 		return cli_fail(&err);
-	names = cli_targets(c, "pod", all, !restart, argc - first, argv + first);
+	names = cli_targets(c, "pod", no.all, !restart, argc - first, argv + first);
 	if (!names)
 		return cli_failf("pod %s: give at least one pod, or --all", argv[0]);
 	json_array_foreach(names, i, v) {
@@ -514,7 +514,7 @@ static int pod_stop_or_restart(struct cli *c, int argc, char **argv, bool restar
 		int r;
 
 		pn_err_clear(&err);
-		r = pod_stop_one(c, json_string_value(v), timeout, id, &err);
+		r = pod_stop_one(c, json_string_value(v), no.timeout, id, &err);
 		if (r == 0 && restart)
 			r = pod_start_one(c, id, id, &err);
 		if (r < 0)
@@ -540,15 +540,15 @@ static int pod_start(struct cli *c, int argc, char **argv)
 {
 	_cleanup_json_ json_t *names = NULL;
 	struct pn_err err = { 0 };
+	struct names_opts no;
 	int first, rc = 0;
-	bool all;
 	json_t *v;
 	size_t i;
 
-	first = opts_all_parse(argc, argv, "pod start", NULL, &all, &err);
+	first = opts_names_parse(argc, argv, "pod start", "a", &no, &err);
 	if (first < 0)
 		return cli_fail(&err);
-	names = cli_targets(c, "pod", all, false, argc - first, argv + first);
+	names = cli_targets(c, "pod", no.all, false, argc - first, argv + first);
 	if (!names)
 		return cli_failf("pod start: give at least one pod, or --all");
 	json_array_foreach(names, i, v) {
@@ -576,15 +576,18 @@ static int pod_kill(struct cli *c, int argc, char **argv)
 {
 	_cleanup_json_ json_t *names = NULL;
 	struct pn_err err = { 0 };
-	int sig, first, rc = 0;
-	bool all;
+	struct names_opts no;
+	int first, rc = 0;
+	bool ends;
 	json_t *v;
 	size_t i;
 
-	first = opts_kill_parse(argc, argv, "pod kill", &sig, &all, &err);
+	first = opts_names_parse(argc, argv, "pod kill", "sa", &no, &err);
 	if (first < 0)
 		return cli_fail(&err);
-	names = cli_targets(c, "pod", all, true, argc - first, argv + first);
+	/* the signals that end the pause process (launch.c), and the pod with it */
+	ends = no.sig == SIGKILL || no.sig == SIGTERM || no.sig == SIGINT;
+	names = cli_targets(c, "pod", no.all, true, argc - first, argv + first);
 	if (!names)
 		return cli_failf("pod kill: give at least one pod, or --all");
 	json_array_foreach(names, i, v) {
@@ -609,13 +612,13 @@ static int pod_kill(struct cli *c, int argc, char **argv)
 
 			if (netd_sandbox_load(&c->paths, "container", json_string_value(m), &ctr, NULL) == 0 &&
 			    netd_sandbox_proc(ctr, "init", &ci) && pn_proc_alive(&ci)) {
-				if (sig == SIGKILL || sig == SIGTERM || sig == SIGINT)
+				if (ends)
 					cli_request_stop(c, ctr); /* no restart policy brings it back */
-				pn_proc_kill(&ci, sig);
+				pn_proc_kill(&ci, no.sig);
 			}
 		}
-		pn_proc_kill(&init, sig);
-		if ((sig == SIGKILL || sig == SIGTERM || sig == SIGINT) && pn_proc_wait_exit(&init, 2000) == 0 &&
+		pn_proc_kill(&init, no.sig);
+		if (ends && pn_proc_wait_exit(&init, 2000) == 0 &&
 		    cli_lock(c, NULL) == 0) {
 			/* the pod is gone: record it now, as ps would */
 			cli_gc(c, NULL);
@@ -674,22 +677,22 @@ static int pod_rm(struct cli *c, int argc, char **argv)
 {
 	_cleanup_json_ json_t *names = NULL;
 	struct pn_err err = { 0 };
+	struct names_opts no;
 	int first, rc = 0;
-	bool force, all;
 	json_t *v;
 	size_t i;
 
-	first = opts_all_parse(argc, argv, "pod rm", &force, &all, &err);
+	first = opts_names_parse(argc, argv, "pod rm", "fa", &no, &err);
 	if (first < 0)
 		return cli_fail(&err);
-	names = cli_targets(c, "pod", all, false, argc - first, argv + first);
+	names = cli_targets(c, "pod", no.all, false, argc - first, argv + first);
 	if (!names)
 		return cli_failf("pod rm: give at least one pod, or --all");
 	json_array_foreach(names, i, v) {
 		char id[NETD_ID_LEN + 1];
 
 		pn_err_clear(&err);
-		if (pod_rm_one(c, json_string_value(v), force, id, &err) < 0)
+		if (pod_rm_one(c, json_string_value(v), no.force, id, &err) < 0)
 			rc = cli_fail(&err);
 		else
 			printf("%s\n", json_string_value(v));

@@ -225,78 +225,48 @@ int opts_signal_number(const char *s)
 	return -1;
 }
 
-int opts_stop_parse(int argc, char **argv, const char *cmd, int *timeout, bool *all, struct pn_err *err)
+int opts_names_parse(int argc, char **argv, const char *cmd, const char *accept, struct names_opts *o,
+		     struct pn_err *err)
 {
 	static const struct option longopts[] = { { "time", required_argument, NULL, 't' },
+						  { "signal", required_argument, NULL, 's' },
 						  { "all", no_argument, NULL, 'a' },
+						  { "force", no_argument, NULL, 'f' },
 						  { NULL, 0, NULL, 0 } };
+	char shorts[16] = "+";
 	int ch;
 
-	*timeout = -1;
-	*all = false;
+	for (const char *a = accept; *a && strlen(shorts) < sizeof(shorts) - 2; a++) {
+		size_t n = strlen(shorts);
+
+		shorts[n] = *a;
+		if (*a == 't' || *a == 's')
+			shorts[++n] = ':';
+		shorts[n + 1] = '\0';
+	}
+	*o = (struct names_opts){ .timeout = -1, .sig = SIGKILL };
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+t:a", longopts, NULL)) != -1) {
+	/* a long option of another command comes back as its letter: refused as unknown */
+	while ((ch = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
 		char *end;
 
-		if (ch == 'a') {
-			*all = true;
-			continue;
+		if (ch == '?' || ch == ':' || !strchr(accept, ch))
+			return pn_err_set(err, EINVAL, "%s: unknown option %s", cmd, opts_bad_option(argc, argv));
+		switch (ch) {
+		case 'a': o->all = true; break;
+		case 'f': o->force = true; break;
+		case 't':
+			o->timeout = (int)strtol(optarg, &end, 10);
+			if (*end || o->timeout < 0)
+				return pn_err_set(err, EINVAL, "invalid timeout \"%s\"", optarg);
+			break;
+		default:
+			o->sig = opts_signal_number(optarg);
+			if (o->sig < 0)
+				return pn_err_set(err, EINVAL,
+						  "invalid signal \"%s\": want a name such as TERM or SIGHUP, or a number", optarg);
 		}
-		if (ch != 't')
-			return pn_err_set(err, EINVAL, "%s: unknown option %s", cmd, opts_bad_option(argc, argv));
-		*timeout = (int)strtol(optarg, &end, 10);
-		if (*end || *timeout < 0)
-			return pn_err_set(err, EINVAL, "invalid timeout \"%s\"", optarg);
-	}
-	return optind;
-}
-
-int opts_all_parse(int argc, char **argv, const char *cmd, bool *force, bool *all, struct pn_err *err)
-{
-	static const struct option longopts[] = { { "force", no_argument, NULL, 'f' },
-						  { "all", no_argument, NULL, 'a' },
-						  { NULL, 0, NULL, 0 } };
-	int ch;
-
-	if (force)
-		*force = false;
-	*all = false;
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, force ? "+fa" : "+a", longopts, NULL)) != -1) {
-		if (ch == 'f' && force)
-			*force = true;
-		else if (ch == 'a')
-			*all = true;
-		else
-			return pn_err_set(err, EINVAL, "%s: unknown option %s", cmd, opts_bad_option(argc, argv));
-	}
-	return optind;
-}
-
-int opts_kill_parse(int argc, char **argv, const char *cmd, int *sig, bool *all, struct pn_err *err)
-{
-	static const struct option longopts[] = { { "signal", required_argument, NULL, 's' },
-						  { "all", no_argument, NULL, 'a' },
-						  { NULL, 0, NULL, 0 } };
-	int ch;
-
-	*sig = SIGKILL;
-	*all = false;
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+s:a", longopts, NULL)) != -1) {
-		if (ch == 'a') {
-			*all = true;
-			continue;
-		}
-		if (ch != 's')
-			return pn_err_set(err, EINVAL, "%s: unknown option %s", cmd, opts_bad_option(argc, argv));
-		*sig = opts_signal_number(optarg);
-		if (*sig < 0)
-			return pn_err_set(err, EINVAL, "invalid signal \"%s\": want a name such as TERM or SIGHUP, or a number",
-					  optarg);
 	}
 	return optind;
 }

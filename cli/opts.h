@@ -77,26 +77,22 @@ json_t *opts_network_config(const struct run_opts *o);
 /** opts_signal_number() - "KILL", "SIGKILL", "kill" or "9": the signal number, or -1. */
 int opts_signal_number(const char *s);
 
+/* the options of the commands that act on names (stop, kill, rm, their pod forms, pod start) */
+struct names_opts {
+	int timeout;   /* -t/--time S; -1 when not given */
+	int sig;       /* -s/--signal SIGNAL; SIGKILL when not given */
+	bool all;      /* -a/--all */
+	bool force;    /* -f/--force */
+};
+
 /**
- * opts_stop_parse() - the options of stop and restart, and of their pod forms
- * (@cmd, for messages): -t/--time S (@timeout, -1 when not given), -a/--all.
+ * opts_names_parse() - those of -t, -s, -a and -f (long forms too) that
+ * @accept lists by their letters ("ta" for stop); any other is refused as
+ * unknown, named in the message with @cmd.
  * Return: the index of the first name, or -EINVAL with a message.
  */
-int opts_stop_parse(int argc, char **argv, const char *cmd, int *timeout, bool *all, struct pn_err *err);
-
-/**
- * opts_kill_parse() - the options of kill and pod kill (@cmd): -s/--signal
- * SIGNAL, into @sig (KILL when not given), -a/--all. Return: the index of the
- * first name, or -EINVAL with a message.
- */
-int opts_kill_parse(int argc, char **argv, const char *cmd, int *sig, bool *all, struct pn_err *err);
-
-/**
- * opts_all_parse() - -a/--all and, unless @force is NULL, -f/--force: the
- * options of rm, pod rm and pod start (@cmd). Return: the index of the first
- * name, or -EINVAL with a message.
- */
-int opts_all_parse(int argc, char **argv, const char *cmd, bool *force, bool *all, struct pn_err *err);
+int opts_names_parse(int argc, char **argv, const char *cmd, const char *accept, struct names_opts *o,
+		     struct pn_err *err);
 
 /** run_opts_parse() - `run` options (argv[0] is "run"). Return: 0 or -EINVAL with a message. */
 int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err);

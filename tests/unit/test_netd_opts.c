@@ -629,6 +629,76 @@ static void test_signal_number(void **state)
 	assert_int_equal(opts_signal_number("NOSUCH"), -1);
 }
 
+/* stop, kill, rm and their pod forms: only the options each one takes */
+static void test_names_opts(void **state)
+{
+	struct names_opts no;
+	struct pn_err err = { 0 };
+
+	(void)state;
+	{
+		char *argv[] = { "stop", "-t", "3", "--all", NULL };
+
+		assert_int_equal(opts_names_parse(ARGC(argv), argv, "stop", "ta", &no, &err), 4);
+		assert_int_equal(no.timeout, 3);
+		assert_true(no.all);
+		assert_false(no.force);
+		assert_int_equal(no.sig, SIGKILL);
+	}
+	{
+		char *argv[] = { "kill", "--signal", "hup", "c1", "c2", NULL };
+
+		assert_int_equal(opts_names_parse(ARGC(argv), argv, "kill", "sa", &no, &err), 3);
+		assert_int_equal(no.sig, SIGHUP);
+		assert_int_equal(no.timeout, -1);
+		assert_false(no.all);
+	}
+	{
+		char *argv[] = { "rm", "-fa", NULL };
+
+		assert_int_equal(opts_names_parse(ARGC(argv), argv, "rm", "fa", &no, &err), 2);
+		assert_true(no.force);
+		assert_true(no.all);
+	}
+	{
+		/* a name first: what follows is a name too */
+		char *argv[] = { "rm", "c1", "-f", NULL };
+
+		assert_int_equal(opts_names_parse(ARGC(argv), argv, "rm", "fa", &no, &err), 1);
+		assert_false(no.force);
+	}
+	{
+		char *argv[] = { "pod start", "--force", "p", NULL };
+
+		assert_int_equal(opts_names_parse(ARGC(argv), argv, "pod start", "a", &no, &err), -EINVAL);
+		assert_string_equal(err.msg, "pod start: unknown option --force");
+	}
+	{
+		char *argv[] = { "pod start", "-f", "p", NULL };
+
+		assert_int_equal(opts_names_parse(ARGC(argv), argv, "pod start", "a", &no, &err), -EINVAL);
+		assert_string_equal(err.msg, "pod start: unknown option -f");
+	}
+	{
+		char *argv[] = { "stop", "-t", "x", NULL };
+
+		assert_int_equal(opts_names_parse(ARGC(argv), argv, "stop", "ta", &no, &err), -EINVAL);
+		assert_string_equal(err.msg, "invalid timeout \"x\"");
+	}
+	{
+		char *argv[] = { "kill", "-s", "NOSUCH", "c", NULL };
+
+		assert_int_equal(opts_names_parse(ARGC(argv), argv, "kill", "sa", &no, &err), -EINVAL);
+		assert_string_equal(err.msg, "invalid signal \"NOSUCH\": want a name such as TERM or SIGHUP, or a number");
+	}
+	{
+		char *argv[] = { "kill", "-t", "3", "c", NULL };
+
+		assert_int_equal(opts_names_parse(ARGC(argv), argv, "kill", "sa", &no, &err), -EINVAL);
+		assert_string_equal(err.msg, "kill: unknown option -t");
+	}
+}
+
 static void test_help(void **state)
 {
 	static const struct {
@@ -759,6 +829,7 @@ int main(void)
 		cmocka_unit_test(test_pod_create),
 		cmocka_unit_test(test_network_config),
 		cmocka_unit_test(test_signal_number),
+		cmocka_unit_test(test_names_opts),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_bad_option_named),
 		cmocka_unit_test(test_network_create),
