@@ -405,9 +405,10 @@ static int pod_down(struct cli *c, json_t *doc, json_t *ctrs, int timeout, struc
 	int r;
 
 	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(doc, "id")));
-	/* one waiting to restart by its policy is not a member now: its monitor gives up */
+	/* one waiting to restart by its policy is not a member now: its monitor gives up (members: below) */
 	json_array_foreach(ctrs, k, ctr)
-		cli_request_stop(c, ctr);
+		if (!netd_sandbox_alive(ctr))
+			cli_request_stop(c, ctr);
 	cli_pod_stop_members(c, doc, NULL, timeout);
 	/* each member's monitor tears it down and exits: let it finish before the pod goes */
 	json_array_foreach(ctrs, k, ctr) {

@@ -32,7 +32,7 @@ if ! cmake --build "$build" -j"$(nproc)" --target "${targets[@]}" >"$build.build
 fi
 mkdir -p "$build/crashes"
 # one target per core at a time: each gets its SECONDS, the phase takes less
-run_one() { # target: its result line in $build/$t.result; exit status as the target's
+run_one() { # target: its result lines in $build/$t.result
   local t=$1 name=${1%_fuzz} work log runs seeds=()
   work=$(mktemp -d "${TMPDIR:-/tmp}/podnet-fuzz-$name.XXXXXX")
   [[ -d "tests/fuzz/${name}_corpus" ]] && seeds+=("tests/fuzz/${name}_corpus")
@@ -40,13 +40,12 @@ run_one() { # target: its result line in $build/$t.result; exit status as the ta
   if "$build/bin/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 -print_final_stats=1 \
        -artifact_prefix="$build/crashes/$t-" "$work" "${seeds[@]}" >"$log" 2>&1; then
     runs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$')
-    echo "ok - fuzz $t: ${runs:-?} runs in ${secs}s" >"$build/$t.result"
-    rm -rf "$work"
-    return 0
-  fi
-  { echo "not ok - fuzz $t: see $log"; grep -E 'ERROR|SUMMARY|Test unit written' "$log" | head -5; } >"$build/$t.result"
+    echo "ok - fuzz $t: ${runs:-?} runs in ${secs}s"
+  else
+    echo "not ok - fuzz $t: see $log"
+    grep -E 'ERROR|SUMMARY|Test unit written' "$log" | head -5
+  fi >"$build/$t.result"
   rm -rf "$work"
-  return 1
 }
 rm -f "$build"/*.result
 jobs_max=$(nproc)
