@@ -132,13 +132,25 @@ void cli_nets_clear(struct netd_network *nets, int n);
  */
 int cli_nets_plan(struct cli *c, json_t *doc, json_t *cfg, struct netd_network *nets, int n, struct pn_err *err);
 
+struct names_opts;
+/* a command that acts on each sandbox it names (stop, kill, rm, their pod forms, pod start) */
+struct cli_each {
+	const char *cmd;        /* as in messages: "stop", "pod rm" */
+	const char *accept;     /* the options it takes (opts_names_parse()) */
+	const char *kind;       /* "container" or "pod" */
+	bool running_only;      /* --all names only the running ones */
+	/* act on @ref, printing what it prints. Return: 0, -errno with @err set,
+	 * or an exit code > 0 when the error was printed already */
+	int (*one)(struct cli *c, const char *ref, const struct names_opts *no, void *ctx, struct pn_err *err);
+	void *ctx;
+};
 /**
- * cli_targets() - the sandboxes of @kind a command names: @n references, or
- * with @all every one (only the running ones with @running_only). Return: a
- * new array of names, NULL when nothing was named (an empty array when --all
- * finds none).
+ * cli_each_name() - parse @argv (argv[0] the command) as @e says, then call
+ * @e->one for each name, or with --all each sandbox of @e->kind; an error is
+ * printed and the next name taken. Return: 0, EXIT_PODNET, or the last exit
+ * code of @e->one > 0.
  */
-json_t *cli_targets(struct cli *c, const char *kind, bool all, bool running_only, int n, char **refs);
+int cli_each_name(struct cli *c, int argc, char **argv, const struct cli_each *e);
 
 /** cli_network_used_by() - names of sandboxes attached to @net (caller decrefs). */
 json_t *cli_network_used_by(struct cli *c, const char *net);

@@ -313,105 +313,73 @@ static int stop_one(struct cli *c, const char *kind, const char *ref, int timeou
 	return 0;
 }
 
-/* restart one container: stop it if it runs, then start it again */
-static int restart_one(struct cli *c, const char *ref, int timeout, struct pn_err *err)
-{
-	json_t *doc = NULL;
-	int r;
-
-	r = netd_sandbox_load(&c->paths, "container", ref, &doc, err);
-	if (r == 0 && json_is_true(json_object_get(doc, "rm")))
-		r = pn_err_set(err, EINVAL, "container %s was run with --rm: it is removed when it stops, so it cannot restart", ref);
-	if (r == 0 && netd_sandbox_alive(doc))
-		r = stop_one(c, "container", ref, timeout, true, err);
-	json_decref(doc);
-	return r < 0 ? r : cli_start_one(c, ref, false, err);
-}
-
 /*
  * `stop [-t S] CONTAINER... | --all`: TERM, then KILL after the stop timeout
  * (or S). `restart`, the same options: stop each running one, then start it
  * again with its networks; --all names every container, running or not.
  */
-static int stop_or_restart(struct cli *c, int argc, char **argv, bool restart)
+static int stop_named(struct cli *c, const char *ref, const struct names_opts *no, void *ctx, struct pn_err *err)
 {
-	_cleanup_json_ json_t *names = NULL;
-	struct pn_err err = { 0 };
-	struct names_opts no;
-	int first, rc = 0;
-	json_t *v;
-	size_t i;
+	(void)ctx;
+	return stop_one(c, "container", ref, no->timeout, false, err);
+}
 
-	first = opts_names_parse(argc, argv, argv[0], "ta", &no, &err);
-	if (first < 0)
-		return cli_fail(&err);
-	names = cli_targets(c, "container", no.all, !restart, argc - first, argv + first);
-	if (!names)
-		return cli_failf("%s: give at least one container, or --all", argv[0]);
-	json_array_foreach(names, i, v) {
-		int r;
+static int restart_named(struct cli *c, const char *ref, const struct names_opts *no, void *ctx, struct pn_err *err)
+{
+	json_t *doc = NULL;
+	int r;
 
-		pn_err_clear(&err);
-		if (restart)
-			r = restart_one(c, json_string_value(v), no.timeout, &err);
-		else
-			r = stop_one(c, "container", json_string_value(v), no.timeout, false, &err);
-		if (r < 0)
-			rc = cli_fail(&err);
-		else if (r > 0)
-			rc = r; /* printed already (a command that cannot run) */
-	}
-	return rc;
+	(void)ctx;
+	r = netd_sandbox_load(&c->paths, "container", ref, &doc, err);
+	if (r == 0 && json_is_true(json_object_get(doc, "rm")))
+		r = pn_err_set(err, EINVAL, "container %s was run with --rm: it is removed when it stops, so it cannot restart", ref);
+	if (r == 0 && netd_sandbox_alive(doc))
+		r = stop_one(c, "container", ref, no->timeout, true, err);
+	json_decref(doc);
+	return r < 0 ? r : cli_start_one(c, ref, false, err);
 }
 
 int cmd_stop(struct cli *c, int argc, char **argv)
 {
-	return stop_or_restart(c, argc, argv, false);
+	static const struct cli_each e = { "stop", "ta", "container", true, stop_named, NULL };
+
+	return cli_each_name(c, argc, argv, &e);
 }
 
 int cmd_restart(struct cli *c, int argc, char **argv)
 {
-	return stop_or_restart(c, argc, argv, true);
+	static const struct cli_each e = { "restart", "ta", "container", false, restart_named, NULL };
+
+	return cli_each_name(c, argc, argv, &e);
 }
 
 /*
  * `kill [-s SIGNAL] CONTAINER...`: send SIGNAL (default KILL, as Podman) to
  * the container's command; its init passes every signal but KILL on to it.
  */
+static int kill_named(struct cli *c, const char *ref, const struct names_opts *no, void *ctx, struct pn_err *err)
+{
+	_cleanup_json_ json_t *doc = NULL;
+	struct pn_proc_id init;
+	int r;
+
+	(void)ctx;
+	r = netd_sandbox_load(&c->paths, "container", ref, &doc, err);
+	if (r == 0 && (!netd_sandbox_alive(doc) || !netd_sandbox_proc(doc, "init", &init)))
+		r = pn_err_set(err, ESRCH, "container %s is not running", ref);
+	if (r == 0 && (r = pn_proc_kill(&init, no->sig)) < 0)
+		pn_err_set(err, -r, r == -ESRCH ? "container %s is not running" : "cannot signal container %s: %s", ref,
+			   strerror(-r));
+	if (r == 0)
+		printf("%s\n", ref);
+	return r;
+}
+
 int cmd_kill(struct cli *c, int argc, char **argv)
 {
-	_cleanup_json_ json_t *names = NULL;
-	struct pn_err err = { 0 };
-	struct names_opts no;
-	int first, rc = 0;
-	json_t *v;
-	size_t k;
+	static const struct cli_each e = { "kill", "sa", "container", true, kill_named, NULL };
 
-	first = opts_names_parse(argc, argv, "kill", "sa", &no, &err);
-	if (first < 0)
-		return cli_fail(&err);
-	names = cli_targets(c, "container", no.all, true, argc - first, argv + first);
-	if (!names)
-		return cli_failf("kill: give at least one container, or --all");
-	json_array_foreach(names, k, v) {
-		const char *ref = json_string_value(v);
-		_cleanup_json_ json_t *doc = NULL;
-		struct pn_proc_id init;
-		int r;
-
-		pn_err_clear(&err);
-		r = netd_sandbox_load(&c->paths, "container", ref, &doc, &err);
-		if (r == 0 && (!netd_sandbox_alive(doc) || !netd_sandbox_proc(doc, "init", &init)))
-			r = pn_err_set(&err, ESRCH, "container %s is not running", ref);
-		if (r == 0 && (r = pn_proc_kill(&init, no.sig)) < 0)
-			pn_err_set(&err, -r, r == -ESRCH ? "container %s is not running" : "cannot signal container %s: %s",
-				   ref, strerror(-r));
-		if (r < 0)
-			rc = cli_fail(&err);
-		else
-			printf("%s\n", ref);
-	}
-	return rc;
+	return cli_each_name(c, argc, argv, &e);
 }
 
 int cli_wait_exit(struct cli *c, const char *ref, struct pn_err *err)
@@ -510,29 +478,21 @@ int cli_rm_one(struct cli *c, const char *ref, bool force, struct pn_err *err)
 	return 0;
 }
 
+static int rm_named(struct cli *c, const char *ref, const struct names_opts *no, void *ctx, struct pn_err *err)
+{
+	int r = cli_rm_one(c, ref, no->force, err);
+
+	(void)ctx;
+	if (r == 0)
+		printf("%s\n", ref);
+	return r;
+}
+
 int cmd_rm(struct cli *c, int argc, char **argv)
 {
-	_cleanup_json_ json_t *names = NULL;
-	struct pn_err err = { 0 };
-	struct names_opts no;
-	int first, rc = 0;
-	json_t *v;
-	size_t k;
+	static const struct cli_each e = { "rm", "fa", "container", false, rm_named, NULL };
 
-	first = opts_names_parse(argc, argv, "rm", "fa", &no, &err);
-	if (first < 0)
-		return cli_fail(&err);
-	names = cli_targets(c, "container", no.all, false, argc - first, argv + first);
-	if (!names)
-		return cli_failf("rm: give at least one container, or --all");
-	json_array_foreach(names, k, v) {
-		pn_err_clear(&err);
-		if (cli_rm_one(c, json_string_value(v), no.force, &err) < 0)
-			rc = cli_fail(&err);
-		else
-			printf("%s\n", json_string_value(v));
-	}
-	return rc;
+	return cli_each_name(c, argc, argv, &e);
 }
 
 int cmd_exec(struct cli *c, int argc, char **argv)

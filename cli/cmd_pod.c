@@ -495,75 +495,63 @@ static int pod_start_one(struct cli *c, const char *ref, char *ret_id, struct pn
  * it asked for. `pod restart`, the same options: stop, then `pod start`.
  * Each prints the pod's id, as podman does.
  */
-static int pod_stop_or_restart(struct cli *c, int argc, char **argv, bool restart)
+static int pod_stop_named(struct cli *c, const char *ref, const struct names_opts *no, void *ctx, struct pn_err *err)
 {
-	_cleanup_json_ json_t *names = NULL;
-	struct pn_err err = { 0 };
-	struct names_opts no;
-	int first, rc = 0;
-	json_t *v;
-	size_t i;
+	char id[NETD_ID_LEN + 1];
+	int r = pod_stop_one(c, ref, no->timeout, id, err);
 
-	first = opts_names_parse(argc, argv, restart ? "pod restart" : "pod stop", "ta", &no, &err);
-	if (first < 0)
-		return cli_fail(&err);
-	names = cli_targets(c, "pod", no.all, !restart, argc - first, argv + first);
-	if (!names)
-		return cli_failf("pod %s: give at least one pod, or --all", argv[0]);
-	json_array_foreach(names, i, v) {
-		char id[NETD_ID_LEN + 1];
-		int r;
+	(void)ctx;
+	if (r == 0)
+		printf("%s\n", id);
+	return r;
+}
 
-		pn_err_clear(&err);
-		r = pod_stop_one(c, json_string_value(v), no.timeout, id, &err);
-		if (r == 0 && restart)
-			r = pod_start_one(c, id, id, &err);
-		if (r < 0)
-			rc = cli_fail(&err);
-		else
-			printf("%s\n", id);
-	}
-	return rc;
+static int pod_restart_named(struct cli *c, const char *ref, const struct names_opts *no, void *ctx,
+			     struct pn_err *err)
+{
+	char id[NETD_ID_LEN + 1];
+	int r = pod_stop_one(c, ref, no->timeout, id, err);
+
+	(void)ctx;
+	if (r == 0)
+		r = pod_start_one(c, id, id, err);
+	if (r == 0)
+		printf("%s\n", id);
+	return r;
 }
 
 static int pod_stop(struct cli *c, int argc, char **argv)
 {
-	return pod_stop_or_restart(c, argc, argv, false);
+	static const struct cli_each e = { "pod stop", "ta", "pod", true, pod_stop_named, NULL };
+
+	return cli_each_name(c, argc, argv, &e);
 }
 
 static int pod_restart(struct cli *c, int argc, char **argv)
 {
-	return pod_stop_or_restart(c, argc, argv, true);
+	static const struct cli_each e = { "pod restart", "ta", "pod", false, pod_restart_named, NULL };
+
+	return cli_each_name(c, argc, argv, &e);
 }
 
 /* `pod start POD...`: an exited pod comes back with its networks and ports, then its containers start */
+static int pod_start_named(struct cli *c, const char *ref, const struct names_opts *no, void *ctx, struct pn_err *err)
+{
+	char id[NETD_ID_LEN + 1];
+	int r = pod_start_one(c, ref, id, err);
+
+	(void)no;
+	(void)ctx;
+	if (r == 0)
+		printf("%s\n", id);
+	return r;
+}
+
 static int pod_start(struct cli *c, int argc, char **argv)
 {
-	_cleanup_json_ json_t *names = NULL;
-	struct pn_err err = { 0 };
-	struct names_opts no;
-	int first, rc = 0;
-	json_t *v;
-	size_t i;
+	static const struct cli_each e = { "pod start", "a", "pod", false, pod_start_named, NULL };
 
-	first = opts_names_parse(argc, argv, "pod start", "a", &no, &err);
-	if (first < 0)
-		return cli_fail(&err);
-	names = cli_targets(c, "pod", no.all, false, argc - first, argv + first);
-	if (!names)
-		return cli_failf("pod start: give at least one pod, or --all");
-	json_array_foreach(names, i, v) {
-		char id[NETD_ID_LEN + 1];
-		int r;
-
-		pn_err_clear(&err);
-		r = pod_start_one(c, json_string_value(v), id, &err);
-		if (r < 0)
-			rc = cli_fail(&err);
-		else
-			printf("%s\n", id);
-	}
-	return rc;
+	return cli_each_name(c, argc, argv, &e);
 }
 
 /*
@@ -573,61 +561,48 @@ static int pod_start(struct cli *c, int argc, char **argv)
  * as exited, and a member still running is stopped (it would be left on a
  * network namespace nobody holds).
  */
+static int pod_kill_named(struct cli *c, const char *ref, const struct names_opts *no, void *ctx, struct pn_err *err)
+{
+	/* the signals that end the pause process (launch.c), and the pod with it */
+	bool ends = no->sig == SIGKILL || no->sig == SIGTERM || no->sig == SIGINT;
+	_cleanup_json_ json_t *doc = NULL;
+	struct pn_proc_id init;
+	json_t *m;
+	size_t k;
+	int r;
+
+	(void)ctx;
+	r = netd_sandbox_load(&c->paths, "pod", ref, &doc, err);
+	if (r == 0 && (!netd_sandbox_alive(doc) || !netd_sandbox_proc(doc, "init", &init)))
+		r = pn_err_set(err, ESRCH, "pod %s is not running", ref);
+	if (r < 0)
+		return r;
+	json_array_foreach(json_object_get(doc, "members"), k, m) {
+		_cleanup_json_ json_t *ctr = NULL;
+		struct pn_proc_id ci;
+
+		if (netd_sandbox_load(&c->paths, "container", json_string_value(m), &ctr, NULL) == 0 &&
+		    netd_sandbox_proc(ctr, "init", &ci) && pn_proc_alive(&ci)) {
+			if (ends)
+				cli_request_stop(c, ctr); /* no restart policy brings it back */
+			pn_proc_kill(&ci, no->sig);
+		}
+	}
+	pn_proc_kill(&init, no->sig);
+	if (ends && pn_proc_wait_exit(&init, 2000) == 0 && cli_lock(c, NULL) == 0) {
+		/* the pod is gone: record it now, as ps would */
+		cli_gc(c, NULL);
+		cli_unlock(c);
+	}
+	printf("%s\n", json_string_value(json_object_get(doc, "id")));
+	return 0;
+}
+
 static int pod_kill(struct cli *c, int argc, char **argv)
 {
-	_cleanup_json_ json_t *names = NULL;
-	struct pn_err err = { 0 };
-	struct names_opts no;
-	int first, rc = 0;
-	bool ends;
-	json_t *v;
-	size_t i;
+	static const struct cli_each e = { "pod kill", "sa", "pod", true, pod_kill_named, NULL };
 
-	first = opts_names_parse(argc, argv, "pod kill", "sa", &no, &err);
-	if (first < 0)
-		return cli_fail(&err);
-	/* the signals that end the pause process (launch.c), and the pod with it */
-	ends = no.sig == SIGKILL || no.sig == SIGTERM || no.sig == SIGINT;
-	names = cli_targets(c, "pod", no.all, true, argc - first, argv + first);
-	if (!names)
-		return cli_failf("pod kill: give at least one pod, or --all");
-	json_array_foreach(names, i, v) {
-		const char *ref = json_string_value(v);
-		_cleanup_json_ json_t *doc = NULL;
-		struct pn_proc_id init;
-		json_t *m;
-		size_t k;
-		int r;
-
-		pn_err_clear(&err);
-		r = netd_sandbox_load(&c->paths, "pod", ref, &doc, &err);
-		if (r == 0 && (!netd_sandbox_alive(doc) || !netd_sandbox_proc(doc, "init", &init)))
-			r = pn_err_set(&err, ESRCH, "pod %s is not running", ref);
-		if (r < 0) {
-			rc = cli_fail(&err);
-			continue;
-		}
-		json_array_foreach(json_object_get(doc, "members"), k, m) {
-			_cleanup_json_ json_t *ctr = NULL;
-			struct pn_proc_id ci;
-
-			if (netd_sandbox_load(&c->paths, "container", json_string_value(m), &ctr, NULL) == 0 &&
-			    netd_sandbox_proc(ctr, "init", &ci) && pn_proc_alive(&ci)) {
-				if (ends)
-					cli_request_stop(c, ctr); /* no restart policy brings it back */
-				pn_proc_kill(&ci, no.sig);
-			}
-		}
-		pn_proc_kill(&init, no.sig);
-		if (ends && pn_proc_wait_exit(&init, 2000) == 0 &&
-		    cli_lock(c, NULL) == 0) {
-			/* the pod is gone: record it now, as ps would */
-			cli_gc(c, NULL);
-			cli_unlock(c);
-		}
-		printf("%s\n", json_string_value(json_object_get(doc, "id")));
-	}
-	return rc;
+	return cli_each_name(c, argc, argv, &e);
 }
 
 /*
@@ -674,31 +649,22 @@ static int pod_rm_one(struct cli *c, const char *ref, bool force, char *ret_id, 
 	return 0;
 }
 
+static int pod_rm_named(struct cli *c, const char *ref, const struct names_opts *no, void *ctx, struct pn_err *err)
+{
+	char id[NETD_ID_LEN + 1];
+	int r = pod_rm_one(c, ref, no->force, id, err);
+
+	(void)ctx;
+	if (r == 0)
+		printf("%s\n", ref);
+	return r;
+}
+
 static int pod_rm(struct cli *c, int argc, char **argv)
 {
-	_cleanup_json_ json_t *names = NULL;
-	struct pn_err err = { 0 };
-	struct names_opts no;
-	int first, rc = 0;
-	json_t *v;
-	size_t i;
+	static const struct cli_each e = { "pod rm", "fa", "pod", false, pod_rm_named, NULL };
 
-	first = opts_names_parse(argc, argv, "pod rm", "fa", &no, &err);
-	if (first < 0)
-		return cli_fail(&err);
-	names = cli_targets(c, "pod", no.all, false, argc - first, argv + first);
-	if (!names)
-		return cli_failf("pod rm: give at least one pod, or --all");
-	json_array_foreach(names, i, v) {
-		char id[NETD_ID_LEN + 1];
-
-		pn_err_clear(&err);
-		if (pod_rm_one(c, json_string_value(v), no.force, id, &err) < 0)
-			rc = cli_fail(&err);
-		else
-			printf("%s\n", json_string_value(v));
-	}
-	return rc;
+	return cli_each_name(c, argc, argv, &e);
 }
 
 /* `pod prune [-f]`: remove every exited pod, with its containers; print their ids */

@@ -682,7 +682,12 @@ int cli_nets_plan(struct cli *c, json_t *doc, json_t *cfg, struct netd_network *
 	return r;
 }
 
-json_t *cli_targets(struct cli *c, const char *kind, bool all, bool running_only, int n, char **refs)
+/*
+ * The sandboxes of @kind a command names: @n references, or with @all every
+ * one (only the running ones with @running_only). Return: a new array of
+ * names, NULL when nothing was named (an empty array when --all finds none).
+ */
+static json_t *targets(struct cli *c, const char *kind, bool all, bool running_only, int n, char **refs)
 {
 	json_t *out, *doc, *list = NULL;
 	size_t i;
@@ -707,6 +712,34 @@ json_t *cli_targets(struct cli *c, const char *kind, bool all, bool running_only
 	}
 	json_decref(list);
 	return out;
+}
+
+int cli_each_name(struct cli *c, int argc, char **argv, const struct cli_each *e)
+{
+	_cleanup_json_ json_t *names = NULL;
+	struct pn_err err = { 0 };
+	struct names_opts no;
+	int first, rc = 0;
+	json_t *v;
+	size_t i;
+
+	first = opts_names_parse(argc, argv, e->cmd, e->accept, &no, &err);
+	if (first < 0)
+		return cli_fail(&err);
+	names = targets(c, e->kind, no.all, e->running_only, argc - first, argv + first);
+	if (!names)
+		return cli_failf("%s: give at least one %s, or --all", e->cmd, e->kind);
+	json_array_foreach(names, i, v) {
+		int r;
+
+		pn_err_clear(&err);
+		r = e->one(c, json_string_value(v), &no, e->ctx, &err);
+		if (r < 0)
+			rc = cli_fail(&err);
+		else if (r > 0)
+			rc = r; /* printed already (a command that cannot run) */
+	}
+	return rc;
 }
 
 json_t *cli_network_used_by(struct cli *c, const char *net)
