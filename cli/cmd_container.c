@@ -271,23 +271,38 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 	return cli_print_docs(arr, fmt);
 }
 
-/* stop one sandbox: TERM, wait, KILL; then make sure its state is torn down */
-static int stop_one(struct cli *c, const char *kind, const char *ref, int timeout, bool quiet, struct pn_err *err)
+/*
+ * The container @ref, once no other command is starting it (as Podman's
+ * container lock makes `stop`, `kill` and `rm` wait for a `run` or `start`
+ * under way): else a stop would find nothing to signal and the container
+ * would run after all. The lock is not held on return.
+ */
+static int load_ctr_settled(struct cli *c, const char *ref, json_t **ret, struct pn_err *err)
 {
+	int r = cli_load_settled(c, "container", ref, ret, err);
+
+	if (r == 0)
+		cli_unlock(c);
+	return r;
+}
+
+/* stop one container: TERM, wait, KILL; then make sure its state is torn down */
+static int stop_one(struct cli *c, const char *ref, int timeout, bool quiet, struct pn_err *err)
+{
+	static const char kind[] = "container";
 	_cleanup_json_ json_t *doc = NULL;
 	struct pn_proc_id init;
 	char id[NETD_ID_LEN + 1];
 	int r;
 
-	r = netd_sandbox_load(&c->paths, kind, ref, &doc, err);
+	r = load_ctr_settled(c, ref, &doc, err);
 	if (r < 0)
 		return r;
 	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(doc, "id")));
 	if (timeout < 0)
 		timeout = (int)json_integer_value(json_object_get(doc, "stop_timeout"));
 	/* also while its monitor waits to restart it: then the monitor goes at once */
-	if (strcmp(kind, "container") == 0)
-		cli_request_stop(c, doc);
+	cli_request_stop(c, doc);
 	if (netd_sandbox_proc(doc, "init", &init))
 		pn_proc_kill_wait(&init, timeout * 1000);
 	/* the monitor tears down and exits; if it was killed too, we do it now */
@@ -321,7 +336,7 @@ static int stop_one(struct cli *c, const char *kind, const char *ref, int timeou
 static int stop_named(struct cli *c, const char *ref, const struct names_opts *no, void *ctx, struct pn_err *err)
 {
 	(void)ctx;
-	return stop_one(c, "container", ref, no->timeout, false, err);
+	return stop_one(c, ref, no->timeout, false, err);
 }
 
 static int restart_named(struct cli *c, const char *ref, const struct names_opts *no, void *ctx, struct pn_err *err)
@@ -330,11 +345,11 @@ static int restart_named(struct cli *c, const char *ref, const struct names_opts
 	int r;
 
 	(void)ctx;
-	r = netd_sandbox_load(&c->paths, "container", ref, &doc, err);
+	r = load_ctr_settled(c, ref, &doc, err);
 	if (r == 0 && json_is_true(json_object_get(doc, "rm")))
 		r = pn_err_set(err, EINVAL, "container %s was run with --rm: it is removed when it stops, so it cannot restart", ref);
 	if (r == 0 && netd_sandbox_alive(doc))
-		r = stop_one(c, "container", ref, no->timeout, true, err);
+		r = stop_one(c, ref, no->timeout, true, err);
 	json_decref(doc);
 	return r < 0 ? r : cli_start_one(c, ref, false, err);
 }
@@ -364,7 +379,7 @@ static int kill_named(struct cli *c, const char *ref, const struct names_opts *n
 	int r;
 
 	(void)ctx;
-	r = netd_sandbox_load(&c->paths, "container", ref, &doc, err);
+	r = load_ctr_settled(c, ref, &doc, err);
 	if (r == 0 && (!netd_sandbox_alive(doc) || !netd_sandbox_proc(doc, "init", &init)))
 		r = pn_err_set(err, ESRCH, "container %s is not running", ref);
 	if (r == 0 && (r = pn_proc_kill(&init, no->sig)) < 0)
@@ -454,14 +469,14 @@ int cli_rm_one(struct cli *c, const char *ref, bool force, struct pn_err *err)
 	json_t *doc = NULL;
 	int r;
 
-	r = netd_sandbox_load(&c->paths, "container", ref, &doc, err);
+	r = load_ctr_settled(c, ref, &doc, err);
 	if (r < 0)
 		return r;
 	if (netd_sandbox_alive(doc)) {
 		json_decref(doc);
 		if (!force)
 			return pn_err_set(err, EBUSY, "container %s is running: stop it first or use rm -f", ref);
-		stop_one(c, "container", ref, 0, true, NULL);
+		stop_one(c, ref, 0, true, NULL);
 	} else {
 		cli_request_stop(c, doc);
 		json_decref(doc);

@@ -92,6 +92,35 @@ done
 expect_ok $PODNET pod rm -f cpod
 expect_eq "0 0" "$(pauses) $(cleases)" "pause processes and leases after pod rm"
 
+t_case "stop, kill, rm -f and rm while run -d starts the container: they wait for it, then act"
+# Without the wait, stop and kill found nothing to signal yet (stop said it
+# had stopped it) and the container then ran; rm -f removed the sandbox under
+# `run`, which failed writing its state.
+for round in 1 2 3 4; do
+  for op in stop kill rmf rm; do
+    n="settle-$op-$round"
+    $PODNET run -d --name "$n" --network busy -- sleep 60 >"$T_OUT/settle-run" 2>&1 & a=$!
+    sleep 0.0$((round * 2))
+    case $op in
+      stop) $PODNET stop -t 0 "$n" >"$T_OUT/settle-op" 2>&1;;
+      kill) $PODNET kill "$n" >"$T_OUT/settle-op" 2>&1;;
+      rmf) $PODNET rm -f "$n" >"$T_OUT/settle-op" 2>&1;;
+      rm) $PODNET rm "$n" >"$T_OUT/settle-op" 2>&1;;
+    esac
+    orc=$?
+    wait $a || t_fail "run -d failed beside $op in round $round: $(cat "$T_OUT/settle-run")"
+    st=$($PODNET ps -a --filter name="$n" --format '{{.State}}')
+    case $op in
+      stop|kill) expect_eq "0 exited" "$orc $st" "$op's exit code and the state after it, round $round";;
+      rmf) expect_eq "0 " "$orc $st" "rm -f's exit code and the state after it, round $round";;
+      # rm without -f: a container that runs is refused, whether it ran before or after rm looked
+      rm) expect_eq "125 running" "$orc $st" "rm's exit code and the state after it, round $round";;
+    esac
+    $PODNET rm -f "$n" >/dev/null 2>&1
+  done
+done
+expect_eq 0 "$(leases)" "leases left"
+
 t_case "a create/run/remove loop leaves nothing"
 for i in $(seq 1 10); do
   $PODNET network create loopnet >/dev/null && $PODNET run --rm --network loopnet -- true &&
