@@ -117,8 +117,8 @@ static bool ps_filter_one(json_t *doc, size_t key, const char *v)
 	size_t i;
 
 	switch (key) {
-	case 0: /* name: a part of it, as Podman's regular expression mostly is used */
-		return strstr(json_string_value(json_object_get(doc, "name")) ?: "", v) != NULL;
+	case 0: /* name: a regular expression, as in Podman */
+		return cli_name_matches(json_string_value(json_object_get(doc, "name")) ?: "", v);
 	case 1: /* id: a prefix */
 		return *v && strncmp(json_string_value(json_object_get(doc, "id")) ?: "", v, strlen(v)) == 0;
 	case 2:

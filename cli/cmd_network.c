@@ -143,7 +143,7 @@ static bool filter_match(const struct netd_network *net, const struct str_list *
 		const char *f = filters->v[i];
 
 		if (strncmp(f, "name=", 5) == 0) {
-			if (!strstr(net->name, f + 5))
+			if (!cli_name_matches(net->name, f + 5))
 				return false;
 		} else if (strncmp(f, "label=", 6) == 0) {
 			const char *kv = f + 6, *eq = strchr(kv, '=');
@@ -186,6 +186,8 @@ static int net_ls(struct cli *c, int argc, char **argv)
 			if (!strchr(optarg, '=') || (strncmp(optarg, "name=", 5) && strncmp(optarg, "label=", 6) &&
 						    strncmp(optarg, "driver=", 7)))
 				return cli_failf("invalid filter \"%s\": want name=, label= or driver=", optarg);
+			if (strncmp(optarg, "name=", 5) == 0 && cli_name_pattern_check(optarg + 5, &err) < 0)
+				return cli_fail(&err);
 			if (str_list_add(&filters, optarg, "filters", &err) < 0)
 				return cli_fail(&err);
 			break;

@@ -240,8 +240,8 @@ static bool pod_filter_one(json_t *doc, size_t key, const char *v)
 	size_t i;
 
 	switch (key) {
-	case 0: /* name: a part of it */
-		return strstr(json_string_value(json_object_get(doc, "name")) ?: "", v) != NULL;
+	case 0: /* name: a regular expression, as in Podman */
+		return cli_name_matches(json_string_value(json_object_get(doc, "name")) ?: "", v);
 	case 1: /* id: a prefix */
 		return *v && strncmp(json_string_value(json_object_get(doc, "id")) ?: "", v, strlen(v)) == 0;
 	case 2:

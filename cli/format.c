@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -383,13 +384,41 @@ static int filter_key(const struct cli_filter *flt, const char *f)
 	return -1;
 }
 
+int cli_name_pattern_check(const char *re, struct pn_err *err)
+{
+	regex_t rx;
+	char why[128];
+	int r = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB);
+
+	if (r == 0) {
+		regfree(&rx);
+		return 0;
+	}
+	regerror(r, &rx, why, sizeof(why));
+	regfree(&rx);
+	return pn_err_set(err, EINVAL, "invalid name filter \"%s\": %s", re, why);
+}
+
+bool cli_name_matches(const char *name, const char *re)
+{
+	regex_t rx;
+	bool hit;
+
+	if (regcomp(&rx, re, REG_EXTENDED | REG_NOSUB) != 0)
+		return false; /* checked when the filter was given */
+	hit = regexec(&rx, name, 0, NULL, 0) == 0;
+	regfree(&rx);
+	return hit;
+}
+
 int cli_filter_check(const struct cli_filter *flt, const char *f, struct pn_err *err)
 {
 	char want[256];
 	size_t len = 0;
+	int key = filter_key(flt, f);
 
-	if (filter_key(flt, f) >= 0)
-		return 0;
+	if (key >= 0)
+		return strcmp(flt->keys[key], "name") == 0 ? cli_name_pattern_check(strchr(f, '=') + 1, err) : 0;
 	for (size_t k = 0; k < flt->nkeys && len < sizeof(want); k++)
 		len += (size_t)snprintf(want + len, sizeof(want) - len, "%s%s=", k == 0 ? "" : k + 1 == flt->nkeys ? " or " : ", ",
 					flt->keys[k]);

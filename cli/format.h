@@ -65,7 +65,20 @@ struct cli_filter {
 	bool (*one)(json_t *doc, size_t key, const char *v);
 };
 
-/** cli_filter_check() - @f is KEY=VALUE with a key of @flt. Return: 0, or -EINVAL with @err naming the keys. */
+/**
+ * cli_name_pattern_check() - @re is a valid `name=` filter: a POSIX extended
+ * regular expression, unanchored, as Podman's (Go) ones mostly are written.
+ * Return: 0, or -EINVAL with @err naming the problem.
+ */
+int cli_name_pattern_check(const char *re, struct pn_err *err);
+
+/** cli_name_matches() - whether @name matches the checked `name=` filter @re. */
+bool cli_name_matches(const char *name, const char *re);
+
+/**
+ * cli_filter_check() - @f is KEY=VALUE with a key of @flt (and a valid pattern
+ * for name=). Return: 0, or -EINVAL with @err naming the keys or the problem.
+ */
 int cli_filter_check(const struct cli_filter *flt, const char *f, struct pn_err *err);
 
 /** cli_filter_match() - whether @doc passes the @n checked filters @f. */

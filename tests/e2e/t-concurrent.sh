@@ -109,7 +109,7 @@ for round in 1 2 3 4; do
     esac
     orc=$?
     wait $a || t_fail "run -d failed beside $op in round $round: $(cat "$T_OUT/settle-run")"
-    st=$($PODNET ps -a --filter name="$n" --format '{{.State}}')
+    st=$($PODNET ps -a --filter name="^$n\$" --format '{{.State}}')
     case $op in
       stop|kill) expect_eq "0 exited" "$orc $st" "$op's exit code and the state after it, round $round";;
       rmf) expect_eq "0 " "$orc $st" "rm -f's exit code and the state after it, round $round";;

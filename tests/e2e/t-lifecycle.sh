@@ -264,6 +264,18 @@ expect_ok $PODNET ps -a -f name=tpl1 -f name=tpl2 -f exited=3 --format '{{.Names
 expect_eq "tpl2" "$T_LAST" "values of one key are alternatives, keys add up"
 expect_ok $PODNET ps -a -f network=tplnet -f id="${id:0:6}" -q
 expect_eq "${id:0:12}" "$T_LAST" "ps -f network= -f id="
+expect_ok $PODNET ps -a -f 'name=^tpl[0-9]$' --format '{{.Names}}'
+expect_eq "tpl1 tpl2 " "$(sort <<<"$T_LAST" | tr '\n' ' ')" "ps -f name= is a regular expression, as in Podman"
+expect_ok $PODNET ps -a -f 'name=^pl' -q
+expect_eq "" "$T_LAST" "an anchored name= does not match inside names"
+expect_ok $PODNET pod ls -f 'name=^tplpod$' --format '{{.Name}}'
+expect_eq "tplpod" "$T_LAST" "pod ls -f name= anchored"
+expect_ok $PODNET network ls -f 'name=^tpl.et$' --format '{{.Name}}'
+expect_eq "tplnet" "$T_LAST" "network ls -f name= anchored"
+expect_fail 125 $PODNET ps -f 'name=tpl('
+expect_match 'invalid name filter "tpl\("' "$T_ERR"
+expect_fail 125 $PODNET network ls -f 'name=[tpl'
+expect_match 'invalid name filter' "$T_ERR"
 expect_fail 125 $PODNET ps -f colour=red
 expect_match 'invalid filter "colour=red"' "$T_ERR"
 expect_fail 125 $PODNET ps --format '{{range .Networks}}{{.}}{{end}}'

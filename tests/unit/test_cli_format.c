@@ -207,6 +207,31 @@ static void test_filter(void **state)
 	json_decref(doc);
 }
 
+/* name= is a regular expression, unanchored, as in Podman: checked when given */
+static void test_name_filter(void **state)
+{
+	static const char *const keys[] = { "name", "id" };
+	static const struct cli_filter flt = { keys, 2, filter_one };
+	struct pn_err err = { 0 };
+
+	(void)state;
+	assert_true(cli_name_matches("web-1", "web"));
+	assert_true(cli_name_matches("myweb", "web"));
+	assert_false(cli_name_matches("myweb", "^web"));
+	assert_true(cli_name_matches("web", "^web$"));
+	assert_false(cli_name_matches("web-1", "^web$"));
+	assert_true(cli_name_matches("db2", "^(web|db)[0-9]+$"));
+	assert_false(cli_name_matches("db", "^(web|db)[0-9]+$"));
+	assert_true(cli_name_matches("anything", ""));
+	assert_int_equal(cli_name_pattern_check("^a.*b$", &err), 0);
+	assert_int_equal(cli_name_pattern_check("a(b", &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "invalid name filter \"a(b\""));
+	pn_err_clear(&err);
+	assert_int_equal(cli_filter_check(&flt, "name=[x", &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "invalid name filter \"[x\""));
+	assert_int_equal(cli_filter_check(&flt, "id=[x", &err), 0);
+}
+
 static void test_take(void **state)
 {
 	struct pn_err err = { 0 };
@@ -238,7 +263,7 @@ int main(void)
 		cmocka_unit_test(test_fields),     cmocka_unit_test(test_json_and_escapes),
 		cmocka_unit_test(test_errors),     cmocka_unit_test(test_print),
 		cmocka_unit_test(test_print_no_rows), cmocka_unit_test(test_take),
-		cmocka_unit_test(test_filter),
+		cmocka_unit_test(test_filter),     cmocka_unit_test(test_name_filter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
