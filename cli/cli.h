@@ -44,6 +44,13 @@ void cli_unlock(struct cli *c);
  */
 int cli_teardown(struct cli *c, json_t *doc, bool remove, int exit_code, struct pn_err *err);
 
+/**
+ * cli_sweep_tmp() - remove the temporaries that killed writers left in the
+ * runtime and data directories (pn_sweep_stale_tmp()): when nothing runs any
+ * more, and on `system check`.
+ */
+void cli_sweep_tmp(struct cli *c);
+
 /** cli_gc() - tear down every sandbox whose processes are gone (under the lock). Return: count. */
 int cli_gc(struct cli *c, struct pn_err *err);
 /** cli_gc_list() - cli_gc(), then every sandbox left (new array; read once when nothing was stale). */

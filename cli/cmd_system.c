@@ -101,6 +101,7 @@ int cmd_system(struct cli *c, int argc, char **argv)
 		if (cli_lock(c, &err) < 0)
 			return cli_fail(&err);
 		cli_gc(c, NULL);
+		cli_sweep_tmp(c);
 		return leftovers(c, true) ? 1 : 0;
 	}
 	if (argc >= 2 && strcmp(argv[1], "reset") == 0) {

@@ -395,6 +395,7 @@ int cli_teardown(struct cli *c, json_t *doc, bool remove, int exit_code, struct 
 		/* nothing runs: U, I and the helpers go; networks stay defined */
 		helpers_stop_all(c);
 		netd_infra_stop(&c->paths);
+		cli_sweep_tmp(c);
 	}
 	return r;
 }
@@ -446,6 +447,7 @@ static int gc(struct cli *c, struct pn_err *err, json_t **ret_all)
 			netd_infra_close(&inf);
 			helpers_stop_all(c);
 			netd_infra_stop(&c->paths);
+			cli_sweep_tmp(c);
 		}
 	}
 	if (ret_all) {
@@ -456,6 +458,12 @@ static int gc(struct cli *c, struct pn_err *err, json_t **ret_all)
 			netd_sandbox_list(&c->paths, NULL, ret_all, NULL);
 	}
 	return n;
+}
+
+void cli_sweep_tmp(struct cli *c)
+{
+	pn_sweep_stale_tmp(c->paths.runtime, 3);
+	pn_sweep_stale_tmp(c->paths.data, 2);
 }
 
 int cli_gc(struct cli *c, struct pn_err *err)

@@ -13,7 +13,11 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <errno.h>
 #include <ftw.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <poll.h>
 #include <time.h>
 
@@ -208,6 +212,60 @@ bool pn_is_atomic_tmp(const char *name)
 	const char *tmp = strstr(name, ".tmp.");
 
 	return tmp && tmp[5] && strspn(tmp + 5, "0123456789") == strlen(tmp + 5);
+}
+
+/* @name is NAME.tmp.PID and no process PID exists */
+static bool tmp_writer_dead(const char *name)
+{
+	long pid;
+
+	if (!pn_is_atomic_tmp(name))
+		return false;
+	errno = 0;
+	pid = strtol(strstr(name, ".tmp.") + 5, NULL, 10);
+	if (errno || pid <= 0 || pid > INT32_MAX)
+		return false;
+	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
+static int sweep_at(int dfd, int depth)
+{
+	_cleanup_closedir_ DIR *d = fdopendir(dfd);
+	struct dirent *de;
+	int n = 0;
+
+	if (!d) {
+		close(dfd);
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		bool is_dir = de->d_type == DT_DIR;
+
+		if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+			continue;
+		if (de->d_type == DT_UNKNOWN) {
+			struct stat st;
+
+			is_dir = fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+		}
+		if (is_dir) {
+			int sub;
+
+			if (depth > 0 &&
+			    (sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0)
+				n += sweep_at(sub, depth - 1);
+		} else if (tmp_writer_dead(de->d_name) && unlinkat(dirfd(d), de->d_name, 0) == 0) {
+			n++;
+		}
+	}
+	return n;
+}
+
+int pn_sweep_stale_tmp(const char *dir, int depth)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	return dfd < 0 ? 0 : sweep_at(dfd, depth);
 }
 
 int pn_write_atomic(const char *path, const void *data, size_t len, mode_t mode, int fsync_data)

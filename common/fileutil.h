@@ -29,6 +29,16 @@ int pn_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 /** pn_is_atomic_tmp() - whether file name @name is a pn_write_atomic() temporary (NAME.tmp.PID) */
 bool pn_is_atomic_tmp(const char *name);
 
+/**
+ * pn_sweep_stale_tmp() - remove the pn_write_atomic() temporaries in @dir and
+ * in its directories @depth levels down whose writer is dead. A writer killed
+ * between its write and its rename leaves one, and nothing else would ever
+ * remove it. The file of a live writer (or of a PID now reused) stays.
+ *
+ * Return: the number removed.
+ */
+int pn_sweep_stale_tmp(const char *dir, int depth);
+
 /** pn_write_atomicv() - pn_write_atomic() of the concatenation of @iov[0..@iovcnt) */
 int pn_write_atomicv(const char *path, const struct iovec *iov, int iovcnt, mode_t mode,
 		     int fsync_data);

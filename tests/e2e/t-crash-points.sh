@@ -101,9 +101,13 @@ done
 expect_ok $PODNET pod rm -f kpod
 expect_eq 0 "$(leases_of "$pid_")" "leases of kpod after pod rm"
 
-t_case "clean up: removing the container frees every lease of its id"
+t_case "clean up: removing the container frees every lease of its id, and the killed writers' temporaries"
+tmps() { find "$PODNET_RUNTIME_DIR" "$PODNET_DATA_DIR" -name '*.tmp.[0-9]*' | wc -l; }
+# each kill at a rename left its NAME.tmp.PID; they stay while something runs
+(($(tmps) > 0)) || t_fail "no temporary left by the killed commands: the kills missed their renames"
 expect_ok $PODNET rm -f keep
 expect_eq 0 "$(leases_of "$kid")" "leases of keep after rm"
+expect_eq 0 "$(tmps)" "temporaries left once nothing runs"
 expect_ok $PODNET network rm k1 k2
 expect_ok $PODNET system check
 wait_for 5 t_no_podnet_procs

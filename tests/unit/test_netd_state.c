@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fileutil.h"
@@ -510,6 +511,44 @@ static void test_read_file(void **state)
 	free(big);
 }
 
+/* a temporary whose writer is dead goes; a live writer's, and other files, stay */
+static void test_sweep_stale_tmp(void **state)
+{
+	char path[PATH_MAX], dead[PATH_MAX], live[PATH_MAX], deep[PATH_MAX], deeper[PATH_MAX], other[PATH_MAX];
+	pid_t child = fork();
+	int status;
+
+	(void)state;
+	if (child == 0)
+		_exit(0);
+	assert_true(child > 0);
+	assert_int_equal(waitpid(child, &status, 0), child); /* its PID is free now (no reuse this soon) */
+	snprintf(path, sizeof(path), "%s/sw/a/b/c", dir);
+	assert_int_equal(pn_mkdir_p(path, 0700), 0);
+	snprintf(dead, sizeof(dead), "%s/sw/last4.tmp.%d", dir, (int)child);
+	snprintf(live, sizeof(live), "%s/sw/last6.tmp.%d", dir, (int)getpid());
+	snprintf(deep, sizeof(deep), "%s/sw/a/b/state.json.tmp.%d", dir, (int)child);
+	snprintf(deeper, sizeof(deeper), "%s/sw/a/b/c/x.tmp.%d", dir, (int)child);
+	snprintf(other, sizeof(other), "%s/sw/a/name.tmp.x%d", dir, (int)child);
+	write_text(dead, "");
+	write_text(live, "");
+	write_text(deep, "{}");
+	write_text(deeper, "");
+	write_text(other, "");
+	snprintf(path, sizeof(path), "%s/sw/a", dir);
+	assert_int_equal(pn_sweep_stale_tmp(path, 0), 0); /* not a temporary; depth 0 stays out of b */
+	snprintf(path, sizeof(path), "%s/sw", dir);
+	assert_int_equal(pn_sweep_stale_tmp(path, 2), 2); /* dead and deep; deeper is 3 levels down */
+	assert_int_equal(access(dead, F_OK), -1);
+	assert_int_equal(access(deep, F_OK), -1);
+	assert_int_equal(access(live, F_OK), 0);
+	assert_int_equal(access(deeper, F_OK), 0);
+	assert_int_equal(access(other, F_OK), 0);
+	assert_int_equal(pn_sweep_stale_tmp(path, 3), 1);
+	assert_int_equal(access(deeper, F_OK), -1);
+	assert_int_equal(pn_sweep_stale_tmp("/nonexistent/podnet", 3), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -526,6 +565,7 @@ int main(void)
 		cmocka_unit_test(test_mkdir_p),
 		cmocka_unit_test(test_lock_excludes),
 		cmocka_unit_test(test_read_file),
+		cmocka_unit_test(test_sweep_stale_tmp),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
