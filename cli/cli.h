@@ -26,6 +26,9 @@ struct cli {
 	 * the host's namespaces (connect, disconnect): the namespace work then
 	 * runs in this process, which joins U and I, instead of a worker */
 	bool stay_in_infra;
+	/* cli_infra() brought back a dead infra: it re-attached (and may have
+	 * saved) every running sandbox, so documents loaded before are stale */
+	bool infra_recovered;
 };
 
 /** cli_fail() - print "Error: <message>" once. Return: EXIT_PODNET. */

@@ -332,6 +332,22 @@ static void ports_follow(struct cli *c, struct netd_infra *inf, json_t *doc)
 			json_string_value(json_object_get(doc, "name")) ?: "the container", err.msg);
 }
 
+/* *@doc read again (under the lock), from its id */
+static int reload(struct cli *c, json_t **doc, struct pn_err *err)
+{
+	char id[NETD_ID_LEN + 1];
+	json_t *now = NULL;
+	int r;
+
+	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(*doc, "id")) ?: "");
+	r = netd_sandbox_load(&c->paths, json_string_value(json_object_get(*doc, "kind")) ?: "container", id, &now, err);
+	if (r < 0)
+		return r;
+	json_decref(*doc);
+	*doc = now;
+	return 0;
+}
+
 static int disconnect_one(struct cli *c, json_t *doc, const char *netname, struct pn_err *err)
 {
 	struct netd_infra inf = NETD_INFRA_INIT;
@@ -342,8 +358,25 @@ static int disconnect_one(struct cli *c, json_t *doc, const char *netname, struc
 		return pn_err_set(err, EBUSY, "%s is starting: try again once it runs",
 				  json_string_value(json_object_get(doc, "name")) ?: "the container");
 
-	if (netd_sandbox_alive(doc) && netd_infra_open(&c->paths, &inf, NULL) == 0) {
-		r = sandbox_netns_apply(c, &inf, doc, netname, true, err);
+	/*
+	 * Its interface goes first. The infra is brought back if its holder
+	 * died (else the interface would stay, on a bridge of the dead infra,
+	 * and the next connect would find its name taken).
+	 */
+	if (netd_sandbox_alive(doc)) {
+		r = cli_infra(c, &inf, err);
+		if (r == 0 && c->infra_recovered) {
+			json_t *now = json_incref(doc); /* the caller's stays, filled afresh */
+
+			r = reload(c, &now, err);
+			if (r == 0) {
+				json_object_clear(doc);
+				json_object_update(doc, now);
+				json_decref(now);
+			}
+		}
+		if (r == 0)
+			r = sandbox_netns_apply(c, &inf, doc, netname, true, err);
 		if (r < 0) {
 			netd_infra_close(&inf);
 			return r;
@@ -485,19 +518,38 @@ static int net_prune(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
-/* a container by name, else a pod (connect/disconnect work on both) */
-static int load_target(struct cli *c, const char *ref, json_t **ret, struct pn_err *err)
+/*
+ * A container by name, else a pod (connect/disconnect work on both), under
+ * the lock. One that another command is starting is waited for, as `stop`
+ * does: its starter saves it when it runs. Then *@waited is set: the lock was
+ * let go meanwhile, and what the caller loaded before may have changed.
+ */
+static int load_target(struct cli *c, const char *ref, json_t **ret, bool *waited, struct pn_err *err)
 {
-	int r = netd_sandbox_load(&c->paths, "container", ref, ret, err);
+	const char *kind = "container";
+	int r = netd_sandbox_load(&c->paths, kind, ref, ret, err);
 
+	*waited = false;
 	if (r == -ENOENT) {
 		struct pn_err e2 = { 0 };
 
 		if (netd_sandbox_load(&c->paths, "pod", ref, ret, &e2) == 0) {
 			pn_err_clear(err);
-			return 0;
+			kind = "pod";
+			r = 0;
 		}
 	}
+	if (r == 0 && cli_sandbox_starting(*ret)) {
+		char id[NETD_ID_LEN + 1];
+
+		snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(*ret, "id")) ?: "");
+		json_decref(*ret);
+		*ret = NULL;
+		*waited = true;
+		r = cli_load_settled(c, kind, id, ret, err);
+	}
+	if (r == 0 && strcmp(kind, "pod") == 0)
+		return 0;
 	if (r == 0 && json_string_value(json_object_get(*ret, "pod"))[0]) {
 		char pod[NETD_NAME_MAX + 1];
 
@@ -522,6 +574,7 @@ static int net_connect(struct cli *c, int argc, char **argv)
 	struct netd_infra inf = NETD_INFRA_INIT;
 	_cleanup_json_ json_t *doc = NULL;
 	_cleanup_json_ json_t *jaliases = json_array();
+	bool waited;
 	int ch, r;
 
 	optind = 0;
@@ -550,7 +603,13 @@ static int net_connect(struct cli *c, int argc, char **argv)
 		return cli_fail(&err);
 	if (netd_network_load(&c->paths, argv[optind], &net, &err) < 0)
 		return cli_fail(&err);
-	r = load_target(c, argv[optind + 1], &doc, &err);
+	r = load_target(c, argv[optind + 1], &doc, &waited, &err);
+	if (r == 0 && waited) {
+		/* the lock was let go: the network may have changed (or gone) meanwhile */
+		netd_network_clear(&net);
+		if (netd_network_load(&c->paths, argv[optind], &net, &err) < 0)
+			return cli_fail(&err);
+	}
 	/* a forwarder that may have to follow binds in the host's namespace: this process stays there */
 	if (r == 0 && json_array_size(json_object_get(doc, "publish")))
 		c->stay_in_infra = false;
@@ -566,6 +625,15 @@ static int net_connect(struct cli *c, int argc, char **argv)
 		netd_network_clear(&net);
 		return r < 0 ? cli_fail(&err) : 0;
 	}
+	/*
+	 * The infra first: if its holder died, bringing it back re-attaches
+	 * every running sandbox as its state says, and would already attach
+	 * this one to @net if the state named the new attachment.
+	 */
+	if (r == 0)
+		r = cli_infra(c, &inf, &err);
+	if (r == 0 && c->infra_recovered)
+		r = reload(c, &doc, &err);
 	if (r == 0)
 		r = netd_attach_plan(&c->paths, doc, &net, &st, jaliases, &err);
 	if (r == 0 && json_is_array(json_object_get(doc, "network_config")))
@@ -580,9 +648,7 @@ static int net_connect(struct cli *c, int argc, char **argv)
 		r = -1;
 	}
 	if (r == 0) {
-		r = cli_infra(c, &inf, &err);
-		if (r == 0)
-			r = sandbox_netns_apply(c, &inf, doc, net.name, false, &err);
+		r = sandbox_netns_apply(c, &inf, doc, net.name, false, &err);
 		if (r < 0) {
 			netd_attach_release(&c->paths, doc, net.name, NULL);
 			net_config_del(doc, net.name);
@@ -596,8 +662,8 @@ static int net_connect(struct cli *c, int argc, char **argv)
 			netd_dns_publish(&c->paths, doc, net.name, false);
 			cli_helpers_reload(c);
 		}
-		netd_infra_close(&inf);
 	}
+	netd_infra_close(&inf);
 	netd_network_clear(&net);
 	return r < 0 ? cli_fail(&err) : 0;
 }
@@ -606,14 +672,14 @@ static int net_disconnect(struct cli *c, int argc, char **argv)
 {
 	struct pn_err err = { 0 };
 	_cleanup_json_ json_t *doc = NULL;
-	bool force;
+	bool force, waited;
 	int first = opts_force(argc, argv, &force);
 	if (argc - first != 2)
 		return cli_failf("network disconnect: usage: podnet network disconnect [-f] NETWORK CONTAINER");
 	c->stay_in_infra = true;
 	if (cli_lock(c, &err) < 0)
 		return cli_fail(&err);
-	if (load_target(c, argv[first + 1], &doc, &err) < 0)
+	if (load_target(c, argv[first + 1], &doc, &waited, &err) < 0)
 		return cli_fail(&err);
 	if (is_exited(doc) && netd_net_config_find(json_object_get(doc, "network_config"), argv[first], NULL)) {
 		/* it leaves the network it would join when started again (which may be gone by now) */

@@ -530,6 +530,7 @@ void cli_survey(struct cli *c, json_t **ret_containers, json_t **ret_pods)
  */
 static int recover_infra(struct cli *c, json_t *live, struct netd_infra *inf, struct pn_err *err)
 {
+	bool stay = c->stay_in_infra;
 	json_t *doc;
 	size_t i;
 	int ufd = -1, r;
@@ -547,6 +548,12 @@ static int recover_infra(struct cli *c, json_t *live, struct netd_infra *inf, st
 		close(ufd);
 	if (r < 0)
 		return r;
+	/*
+	 * The re-attachments run in a worker: a command that works from inside
+	 * U and I (connect, disconnect) joins them only for its own change, so
+	 * that the helpers started after this one are started from the host.
+	 */
+	c->stay_in_infra = false;
 	json_array_foreach(live, i, doc) {
 		struct pn_err e = { 0 };
 
@@ -566,6 +573,7 @@ static int recover_infra(struct cli *c, json_t *live, struct netd_infra *inf, st
 		    helpers_sandbox_started(c, inf, doc, &e) == 0)
 			netd_sandbox_save(&c->paths, doc, NULL);
 	}
+	c->stay_in_infra = stay;
 	return 0;
 }
 
@@ -588,6 +596,7 @@ int cli_infra(struct cli *c, struct netd_infra *inf, struct pn_err *err)
 		json_decref(live);
 		if (r == 0) {
 			started = true;
+			c->infra_recovered = true;
 			return helpers_ensure(c, inf, started, err);
 		}
 		if (r != -ENOENT)

@@ -45,6 +45,36 @@ wait_for 5 $PODNET exec r2 -- getent hosts r1
 expect_ok $PODNET exec r2 -- getent hosts r1
 expect_match "^$ip1 " "$T_LAST"
 
+t_case "network connect as the first command after the holder died: attached once"
+# The repair re-attaches every running sandbox as its state says; connect
+# used to save its new attachment first, so the repair made the interface
+# and connect then failed: "interface eth1 already exists".
+expect_ok $PODNET pod create --name rpod --network rec
+expect_ok $PODNET run -d --pod rpod --name rmem -- sleep 120
+for who in r2 rpod; do
+  old=$(holder); kill -9 "$old"; wait_for 5 bash -c "! kill -0 $old 2>/dev/null"
+  expect_ok $PODNET network connect rec2 "$who"
+  ctr=$who; [[ $who == rpod ]] && ctr=rmem
+  expect_ok $PODNET exec "$ctr" -- ip -o -4 addr show eth1
+  expect_match "inet $(ip_of "$who" rec2)/" "$T_LAST" "$who's address on rec2 after the repair"
+done
+wait_for 5 tcp r2 "$ip1b"
+expect_eq "r1-here" "$(tcp r2 "$ip1b")" "r2 -> r1 on the network it joined during the repair"
+
+t_case "network disconnect as the first command after the holder died removes the interface"
+# It used to skip the interface when the infra was gone: the container kept
+# it (on the dead infra's bridge), and the next connect found eth1 taken.
+for who in r2 rpod; do
+  ctr=$who; [[ $who == rpod ]] && ctr=rmem
+  old=$(holder); kill -9 "$old"; wait_for 5 bash -c "! kill -0 $old 2>/dev/null"
+  expect_ok $PODNET network disconnect rec2 "$who"
+  expect_fail 1 $PODNET exec "$ctr" -- ip link show eth1
+  expect_ok $PODNET network connect rec2 "$who"
+  expect_ok $PODNET exec "$ctr" -- ip -o -4 addr show eth1
+  expect_match "inet $(ip_of "$who" rec2)/" "$T_LAST" "$who on rec2 again"
+done
+expect_ok $PODNET pod rm -f rpod
+
 t_case "kill -9 of podnet-dns is repaired by the next command that needs it"
 dnspid=$(cut -d' ' -f1 "$PODNET_RUNTIME_DIR/dns/podnet-dns.pid")
 kill -9 "$dnspid"
