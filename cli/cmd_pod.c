@@ -46,6 +46,13 @@ static int pod_launch(struct cli *c, json_t *doc, struct netd_network *nets, int
 	json_object_set_new(doc, "state", json_string("created"));
 	json_object_set_new(doc, "networks", json_object());
 	json_object_del(doc, "exit_code");
+	/*
+	 * Started again: fresh interface names, as a container's (netd_attach_plan()),
+	 * for the kernel may still be dismantling the last run's namespace and its veths.
+	 */
+	if (!fresh)
+		json_object_set_new(doc, "restart_count",
+				    json_integer(json_integer_value(json_object_get(doc, "restart_count")) + 1));
 	r = netd_sandbox_save(&c->paths, doc, err);
 	if (r < 0)
 		cli_nets_clear(nets, nnets);

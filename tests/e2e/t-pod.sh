@@ -121,6 +121,8 @@ expect_ok $PODNET network create --subnet 10.91.9.0/24 lcnet
 expect_ok $PODNET network create --subnet 10.91.10.0/24 lcnet2
 expect_ok $PODNET pod create --name lc --network lcnet --ip 10.91.9.40 -p $LC_PORT:8080
 lcid=$T_LAST
+lchostif() { $PODNET pod inspect lc | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["networks"]["lcnet"]["host_interface"])'; }
+lcif1=$(lchostif)
 expect_ok $PODNET run -d --pod lc --name lcweb -- socat TCP-LISTEN:8080,reuseaddr,fork SYSTEM:'echo lc-here'
 expect_ok $PODNET run -d --pod lc --name lcstubborn --stop-timeout 1 -- sh -c "trap '' TERM; while :; do sleep 0.1; done"
 expect_ok $PODNET run -d --pod lc --name lcalways --restart always -- sleep 120
@@ -150,6 +152,8 @@ expect_ok $PODNET pod stop lc
 expect_eq "$lcid" "$T_LAST" "stopping a stopped pod is no error"
 expect_ok $PODNET pod start lc
 expect_eq "$lcid" "$T_LAST" "pod start prints the pod's id"
+# the last run's veth may still be dismantled by the kernel: a new name, as a restarted container's
+[[ "$(lchostif)" != "$lcif1" ]] || t_fail "pod start reused the host interface name $lcif1"
 expect_ok $PODNET ps --filter pod=lc --format '{{.Names}}'
 expect_eq "lcalways lcstubborn lcweb " "$(sort <<<"$T_LAST" | tr '\n' ' ')" "running after pod start"
 wait_for 5 bash -c "[[ \$(socat -T2 - TCP:127.0.0.1:$LC_PORT </dev/null 2>/dev/null) == lc-here ]]"
