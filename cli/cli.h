@@ -87,6 +87,8 @@ void cli_request_stop(struct cli *c, json_t *doc);
  * @err set and the lock released.
  */
 int cli_load_settled(struct cli *c, const char *kind, const char *ref, json_t **ret, struct pn_err *err);
+/** cli_load_settled_unlocked() - cli_load_settled(), the lock released on return either way. */
+int cli_load_settled_unlocked(struct cli *c, const char *kind, const char *ref, json_t **ret, struct pn_err *err);
 /** cli_sandbox_starting() - created, and its launcher is still setting it up. */
 bool cli_sandbox_starting(json_t *doc);
 /**

@@ -272,30 +272,20 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 }
 
 /*
- * The container @ref, once no other command is starting it (as Podman's
- * container lock makes `stop`, `kill` and `rm` wait for a `run` or `start`
- * under way): else a stop would find nothing to signal and the container
- * would run after all. The lock is not held on return.
+ * Stop one container: TERM, wait, KILL; then make sure its state is torn
+ * down. Like `kill`, `restart` and `rm`, it loads the container once no
+ * other command is starting it (cli_load_settled_unlocked(), as Podman's
+ * container lock makes them wait for a `run` or `start` under way): else a
+ * stop would find nothing to signal and the container would run after all.
  */
-static int load_ctr_settled(struct cli *c, const char *ref, json_t **ret, struct pn_err *err)
-{
-	int r = cli_load_settled(c, "container", ref, ret, err);
-
-	if (r == 0)
-		cli_unlock(c);
-	return r;
-}
-
-/* stop one container: TERM, wait, KILL; then make sure its state is torn down */
 static int stop_one(struct cli *c, const char *ref, int timeout, bool quiet, struct pn_err *err)
 {
-	static const char kind[] = "container";
 	_cleanup_json_ json_t *doc = NULL;
 	struct pn_proc_id init;
 	char id[NETD_ID_LEN + 1];
 	int r;
 
-	r = load_ctr_settled(c, ref, &doc, err);
+	r = cli_load_settled_unlocked(c, "container", ref, &doc, err);
 	if (r < 0)
 		return r;
 	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(doc, "id")));
@@ -318,7 +308,7 @@ static int stop_one(struct cli *c, const char *ref, int timeout, bool quiet, str
 	json_decref(doc);
 	doc = NULL;
 	/* stopped, and still not torn down: its monitor is gone, or stuck (then it finds the work done) */
-	if (netd_sandbox_load(&c->paths, kind, id, &doc, NULL) == 0 &&
+	if (netd_sandbox_load(&c->paths, "container", id, &doc, NULL) == 0 &&
 	    (cli_sandbox_stale(doc) ||
 	     (strcmp(display_state(doc), "running") == 0 && !netd_sandbox_alive(doc))))
 		cli_teardown(c, doc, json_is_true(json_object_get(doc, "rm")), 137, NULL);
@@ -345,7 +335,7 @@ static int restart_named(struct cli *c, const char *ref, const struct names_opts
 	int r;
 
 	(void)ctx;
-	r = load_ctr_settled(c, ref, &doc, err);
+	r = cli_load_settled_unlocked(c, "container", ref, &doc, err);
 	if (r == 0 && json_is_true(json_object_get(doc, "rm")))
 		r = pn_err_set(err, EINVAL, "container %s was run with --rm: it is removed when it stops, so it cannot restart", ref);
 	if (r == 0 && netd_sandbox_alive(doc))
@@ -379,7 +369,7 @@ static int kill_named(struct cli *c, const char *ref, const struct names_opts *n
 	int r;
 
 	(void)ctx;
-	r = load_ctr_settled(c, ref, &doc, err);
+	r = cli_load_settled_unlocked(c, "container", ref, &doc, err);
 	if (r == 0 && (!netd_sandbox_alive(doc) || !netd_sandbox_proc(doc, "init", &init)))
 		r = pn_err_set(err, ESRCH, "container %s is not running", ref);
 	if (r == 0 && (r = pn_proc_kill(&init, no->sig)) < 0)
@@ -469,7 +459,7 @@ int cli_rm_one(struct cli *c, const char *ref, bool force, struct pn_err *err)
 	json_t *doc = NULL;
 	int r;
 
-	r = load_ctr_settled(c, ref, &doc, err);
+	r = cli_load_settled_unlocked(c, "container", ref, &doc, err);
 	if (r < 0)
 		return r;
 	if (netd_sandbox_alive(doc)) {

@@ -446,11 +446,10 @@ static int pod_stop_one(struct cli *c, const char *ref, int timeout, char *ret_i
 {
 	_cleanup_json_ json_t *doc = NULL, *ctrs = NULL;
 	/* one being started is stopped once it runs: its starter would bring back what we tear down */
-	int r = cli_load_settled(c, "pod", ref, &doc, err);
+	int r = cli_load_settled_unlocked(c, "pod", ref, &doc, err);
 
 	if (r < 0)
 		return r;
-	cli_unlock(c);
 	snprintf(ret_id, NETD_ID_LEN + 1, "%s", json_string_value(json_object_get(doc, "id")));
 	if (strcmp(json_string_value(json_object_get(doc, "state")) ?: "", "exited") == 0)
 		return 0; /* as podman: stopping a stopped pod is no error */
@@ -624,10 +623,9 @@ static int pod_rm_one(struct cli *c, const char *ref, bool force, char *ret_id, 
 	size_t k;
 	int r;
 
-	r = cli_load_settled(c, "pod", ref, &doc, err);
+	r = cli_load_settled_unlocked(c, "pod", ref, &doc, err);
 	if (r < 0)
 		return r;
-	cli_unlock(c);
 	snprintf(ret_id, NETD_ID_LEN + 1, "%s", json_string_value(json_object_get(doc, "id")));
 	ctrs = pod_containers(c, doc);
 	if (pod_has_running(ctrs) && !force)

@@ -589,10 +589,9 @@ int cli_start_one(struct cli *c, const char *ref, bool quiet, struct pn_err *err
 	int r;
 
 	/* another command may be starting it: that is as good, once it runs (or fails) */
-	r = cli_load_settled(c, "container", ref, &doc, err);
+	r = cli_load_settled_unlocked(c, "container", ref, &doc, err);
 	if (r < 0)
 		return r;
-	cli_unlock(c);
 	if (netd_sandbox_alive(doc)) {
 		if (!quiet)
 			printf("%s\n", ref);

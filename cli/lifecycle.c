@@ -277,6 +277,15 @@ int cli_load_settled(struct cli *c, const char *kind, const char *ref, json_t **
 	}
 }
 
+int cli_load_settled_unlocked(struct cli *c, const char *kind, const char *ref, json_t **ret, struct pn_err *err)
+{
+	int r = cli_load_settled(c, kind, ref, ret, err);
+
+	if (r == 0)
+		cli_unlock(c);
+	return r;
+}
+
 struct firewall_drop {
 	json_t *doc;
 	const char *only_net;
