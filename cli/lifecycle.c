@@ -311,6 +311,14 @@ void cli_sandbox_firewall_drop(struct cli *c, json_t *doc, const char *only_net)
 	}
 }
 
+/* nothing runs any more: U, I and the helpers go (networks stay defined), and what killed writers left */
+static void infra_down(struct cli *c)
+{
+	helpers_stop_all(c);
+	netd_infra_stop(&c->paths);
+	cli_sweep_tmp(c);
+}
+
 int cli_teardown(struct cli *c, json_t *doc, bool remove, int exit_code, struct pn_err *err)
 {
 	const char *id = json_string_value(json_object_get(doc, "id"));
@@ -400,12 +408,8 @@ int cli_teardown(struct cli *c, json_t *doc, bool remove, int exit_code, struct 
 	else
 		netd_sandbox_save(&c->paths, doc, NULL);
 	cli_helpers_reload(c);
-	if (!anything_live(c)) {
-		/* nothing runs: U, I and the helpers go; networks stay defined */
-		helpers_stop_all(c);
-		netd_infra_stop(&c->paths);
-		cli_sweep_tmp(c);
-	}
+	if (!anything_live(c))
+		infra_down(c);
 	return r;
 }
 
@@ -454,9 +458,7 @@ static int gc(struct cli *c, struct pn_err *err, json_t **ret_all)
 
 		if (netd_infra_open(&c->paths, &inf, NULL) == 0) {
 			netd_infra_close(&inf);
-			helpers_stop_all(c);
-			netd_infra_stop(&c->paths);
-			cli_sweep_tmp(c);
+			infra_down(c);
 		}
 	}
 	if (ret_all) {
