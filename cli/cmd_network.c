@@ -332,19 +332,20 @@ static void ports_follow(struct cli *c, struct netd_infra *inf, json_t *doc)
 			json_string_value(json_object_get(doc, "name")) ?: "the container", err.msg);
 }
 
-/* *@doc read again (under the lock), from its id */
-static int reload(struct cli *c, json_t **doc, struct pn_err *err)
+/* @doc read again from its file (under the lock), in place: its holders see the new one */
+static int reload(struct cli *c, json_t *doc, struct pn_err *err)
 {
 	char id[NETD_ID_LEN + 1];
 	json_t *now = NULL;
 	int r;
 
-	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(*doc, "id")) ?: "");
-	r = netd_sandbox_load(&c->paths, json_string_value(json_object_get(*doc, "kind")) ?: "container", id, &now, err);
+	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(doc, "id")) ?: "");
+	r = netd_sandbox_load(&c->paths, json_string_value(json_object_get(doc, "kind")) ?: "container", id, &now, err);
 	if (r < 0)
 		return r;
-	json_decref(*doc);
-	*doc = now;
+	json_object_clear(doc);
+	json_object_update(doc, now);
+	json_decref(now);
 	return 0;
 }
 
@@ -365,16 +366,8 @@ static int disconnect_one(struct cli *c, json_t *doc, const char *netname, struc
 	 */
 	if (netd_sandbox_alive(doc)) {
 		r = cli_infra(c, &inf, err);
-		if (r == 0 && c->infra_recovered) {
-			json_t *now = json_incref(doc); /* the caller's stays, filled afresh */
-
-			r = reload(c, &now, err);
-			if (r == 0) {
-				json_object_clear(doc);
-				json_object_update(doc, now);
-				json_decref(now);
-			}
-		}
+		if (r == 0 && c->infra_recovered)
+			r = reload(c, doc, err);
 		if (r == 0)
 			r = sandbox_netns_apply(c, &inf, doc, netname, true, err);
 		if (r < 0) {
@@ -633,7 +626,7 @@ static int net_connect(struct cli *c, int argc, char **argv)
 	if (r == 0)
 		r = cli_infra(c, &inf, &err);
 	if (r == 0 && c->infra_recovered)
-		r = reload(c, &doc, &err);
+		r = reload(c, doc, &err);
 	if (r == 0)
 		r = netd_attach_plan(&c->paths, doc, &net, &st, jaliases, &err);
 	if (r == 0 && json_is_array(json_object_get(doc, "network_config")))
