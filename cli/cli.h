@@ -31,6 +31,20 @@ struct cli {
 	bool infra_recovered;
 };
 
+/* a subcommand of a command group (`network`, `pod`) */
+struct cli_sub {
+	const char *name;
+	int (*fn)(struct cli *c, int argc, char **argv);
+};
+
+/**
+ * cli_subcommand() - run the subcommand of group @group that argv[1] names
+ * (argv[0] is the group), with argv from the subcommand on; @list names them
+ * in the error when none is given. Return: its exit code, or EXIT_PODNET.
+ */
+int cli_subcommand(struct cli *c, int argc, char **argv, const char *group, const char *list,
+		   const struct cli_sub *subs, size_t n);
+
 /** cli_fail() - print "Error: <message>" once. Return: EXIT_PODNET. */
 int cli_fail(const struct pn_err *err);
 int cli_failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

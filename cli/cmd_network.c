@@ -700,19 +700,12 @@ static int net_disconnect(struct cli *c, int argc, char **argv)
 
 int cmd_network(struct cli *c, int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(struct cli *, int, char **);
-	} subs[] = {
+	static const struct cli_sub subs[] = {
 		{ "create", net_create }, { "ls", net_ls }, { "list", net_ls }, { "inspect", net_inspect }, { "exists", net_exists },
 		{ "rm", net_rm }, { "remove", net_rm }, { "prune", net_prune }, { "connect", net_connect },
 		{ "disconnect", net_disconnect },
 	};
 
-	if (argc < 2)
-		return cli_failf("network: missing subcommand (create, ls, inspect, exists, rm, prune, connect, disconnect)");
-	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
-		if (strcmp(argv[1], subs[i].name) == 0)
-			return subs[i].fn(c, argc - 1, argv + 1);
-	return cli_failf("network: unknown subcommand \"%s\"", argv[1]);
+	return cli_subcommand(c, argc, argv, "network", "create, ls, inspect, exists, rm, prune, connect, disconnect", subs,
+			      sizeof(subs) / sizeof(subs[0]));
 }

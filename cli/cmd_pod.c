@@ -704,19 +704,12 @@ static int pod_prune(struct cli *c, int argc, char **argv)
 
 int cmd_pod(struct cli *c, int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(struct cli *, int, char **);
-	} subs[] = {
+	static const struct cli_sub subs[] = {
 		{ "create", pod_create }, { "ls", pod_ls }, { "ps", pod_ls }, { "list", pod_ls }, { "inspect", pod_inspect },
 		{ "exists", pod_exists }, { "start", pod_start }, { "stop", pod_stop }, { "restart", pod_restart },
 		{ "kill", pod_kill }, { "rm", pod_rm }, { "remove", pod_rm }, { "prune", pod_prune },
 	};
 
-	if (argc < 2)
-		return cli_failf("pod: missing subcommand (create, ls, inspect, exists, start, stop, restart, kill, rm, prune)");
-	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
-		if (strcmp(argv[1], subs[i].name) == 0)
-			return subs[i].fn(c, argc - 1, argv + 1);
-	return cli_failf("pod: unknown subcommand \"%s\"", argv[1]);
+	return cli_subcommand(c, argc, argv, "pod", "create, ls, inspect, exists, start, stop, restart, kill, rm, prune", subs,
+			      sizeof(subs) / sizeof(subs[0]));
 }

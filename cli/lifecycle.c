@@ -43,6 +43,17 @@ int cli_failf(const char *fmt, ...)
 	return EXIT_PODNET;
 }
 
+int cli_subcommand(struct cli *c, int argc, char **argv, const char *group, const char *list,
+		   const struct cli_sub *subs, size_t n)
+{
+	if (argc < 2)
+		return cli_failf("%s: missing subcommand (%s)", group, list);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(argv[1], subs[i].name) == 0)
+			return subs[i].fn(c, argc - 1, argv + 1);
+	return cli_failf("%s: unknown subcommand \"%s\"", group, argv[1]);
+}
+
 int cli_lock(struct cli *c, struct pn_err *err)
 {
 	int fd;
