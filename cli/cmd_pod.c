@@ -29,6 +29,17 @@
  * and records. @fresh: a new pod, removed when it cannot start; otherwise an
  * exited one, which stays exited.
  */
+/* pod @id is still the one this process is starting (under the lock) */
+static bool still_ours(struct cli *c, const char *id, const struct pn_proc_id *self)
+{
+	_cleanup_json_ json_t *now = NULL;
+	struct pn_proc_id mon;
+
+	return netd_sandbox_load(&c->paths, "pod", id, &now, NULL) == 0 &&
+	       strcmp(json_string_value(json_object_get(now, "state")) ?: "", "created") == 0 &&
+	       netd_sandbox_proc(now, "monitor", &mon) && mon.pid == self->pid && mon.starttime == self->starttime;
+}
+
 static int pod_launch(struct cli *c, json_t *doc, struct netd_network *nets, int nnets, bool fresh,
 		      struct pn_err *err)
 {
@@ -77,6 +88,17 @@ static int pod_launch(struct cli *c, json_t *doc, struct netd_network *nets, int
 		r = launch_sandbox(c, &l, &init, &go, err);
 	}
 	cli_lock(c, NULL);
+	if (r == 0 && !still_ours(c, id, &self)) {
+		/* stopped or removed while it started: what it held is freed, not ours to touch */
+		pn_proc_kill_wait(&init, 0);
+		r = pn_err_set(err, ESRCH, "pod %s was stopped while it started",
+			       json_string_value(json_object_get(doc, "name")) ?: id);
+		cli_unlock(c);
+		netd_infra_close(&inf);
+		if (go >= 0)
+			close(go);
+		return r;
+	}
 	if (r == 0) {
 		char path[PATH_MAX], dir[PATH_MAX];
 
@@ -405,9 +427,10 @@ static bool pod_has_running(json_t *ctrs)
  */
 static int pod_down(struct cli *c, json_t *doc, json_t *ctrs, int timeout, struct pn_err *err)
 {
+	_cleanup_json_ json_t *now = NULL;
 	char id[NETD_ID_LEN + 1];
 	struct pn_proc_id init;
-	json_t *ctr, *now = NULL;
+	json_t *ctr;
 	size_t k;
 	int r;
 
@@ -424,19 +447,40 @@ static int pod_down(struct cli *c, json_t *doc, json_t *ctrs, int timeout, struc
 		if (netd_sandbox_proc(ctr, "monitor", &mon) && mon.pid != getpid())
 			pn_proc_wait_exit(&mon, 5000);
 	}
-	if (netd_sandbox_proc(doc, "init", &init))
-		pn_proc_kill_wait(&init, 2000);
-	r = cli_lock(c, err);
-	if (r < 0)
-		return r;
-	/* stopped on request: its exit is not a failure (a pod found dead by gc records 137) */
-	if (netd_sandbox_load(&c->paths, "pod", id, &now, NULL) == 0 &&
-	    strcmp(json_string_value(json_object_get(now, "state")) ?: "", "exited") != 0) {
-		/* a member that joined meanwhile would stay on addresses freed here */
-		cli_pod_stop_members(c, now, NULL, 0);
-		cli_teardown(c, now, false, 0, NULL);
+	for (int round = 0;; round++) {
+		if (netd_sandbox_proc(now ? now : doc, "init", &init))
+			pn_proc_kill_wait(&init, 2000);
+		r = cli_lock(c, err);
+		if (r < 0)
+			return r;
+		json_decref(now);
+		now = NULL;
+		if (netd_sandbox_load(&c->paths, "pod", id, &now, NULL) < 0)
+			break;
+		/*
+		 * Started anew meanwhile (a member's start brings its pod up, as
+		 * `pod start` of its members does): tearing that down under its
+		 * starter would leave it recorded as running on freed addresses.
+		 * It is stopped in turn once it runs.
+		 */
+		if (cli_sandbox_starting(now) && round < 3) {
+			json_decref(now);
+			now = NULL;
+			r = cli_load_settled(c, "pod", id, &now, err);
+			if (r < 0)
+				return r;
+			cli_unlock(c);
+			cli_pod_stop_members(c, now, NULL, timeout);
+			continue;
+		}
+		/* stopped on request: its exit is not a failure (a pod found dead by gc records 137) */
+		if (strcmp(json_string_value(json_object_get(now, "state")) ?: "", "exited") != 0) {
+			/* a member that joined meanwhile would stay on addresses freed here */
+			cli_pod_stop_members(c, now, NULL, 0);
+			cli_teardown(c, now, false, 0, NULL);
+		}
+		break;
 	}
-	json_decref(now);
 	/* members whose monitor was killed too */
 	cli_gc(c, NULL);
 	return 0;
