@@ -395,6 +395,52 @@ static int disconnect_one(struct cli *c, json_t *doc, const char *netname, struc
 	return r;
 }
 
+/*
+ * Every sandbox, in *@ret (under the lock). With @force, the users of
+ * network @name that another command is starting are waited for first, as
+ * `stop` and `rm -f` wait: their launchers save them when they run, and
+ * would fail on a network taken from under them. The lock is let go while
+ * waiting (released on error).
+ */
+static int wait_starting_users(struct cli *c, const char *name, bool force, json_t **ret, struct pn_err *err)
+{
+	for (int round = 0;; round++) {
+		json_t *doc, *busy = NULL;
+		size_t i;
+
+		netd_sandbox_list(&c->paths, NULL, ret, NULL);
+		json_array_foreach(*ret, i, doc) {
+			if (force && cli_sandbox_starting(doc) &&
+			    (json_object_get(json_object_get(doc, "networks"), name) ||
+			     netd_net_config_find(json_object_get(doc, "network_config"), name, NULL))) {
+				busy = doc;
+				break;
+			}
+		}
+		if (!busy)
+			return 0;
+		if (round == 8) {
+			cli_unlock(c);
+			return pn_err_set(err, EBUSY, "network %s: %s keeps being started: try again", name,
+					  json_string_value(json_object_get(busy, "name")) ?: "a container");
+		}
+		{
+			char kind[16], id[NETD_ID_LEN + 1];
+			json_t *now = NULL;
+			int r;
+
+			snprintf(kind, sizeof(kind), "%s", json_string_value(json_object_get(busy, "kind")) ?: "container");
+			snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(busy, "id")) ?: "");
+			json_decref(*ret);
+			*ret = NULL;
+			r = cli_load_settled(c, kind, id, &now, err);
+			json_decref(now);
+			if (r < 0)
+				return r;
+		}
+	}
+}
+
 static int remove_network(struct cli *c, const char *name, bool force, struct pn_err *err)
 {
 	struct netd_network net;
@@ -403,10 +449,12 @@ static int remove_network(struct cli *c, const char *name, bool force, struct pn
 	size_t i;
 	int r;
 
+	r = wait_starting_users(c, name, force, &all, err);
+	if (r < 0)
+		return r;
 	r = netd_network_load(&c->paths, name, &net, err);
 	if (r < 0)
 		return r;
-	netd_sandbox_list(&c->paths, NULL, &all, NULL);
 	{
 		_cleanup_json_ json_t *users = cli_network_used_by(c, name);
 
@@ -466,7 +514,8 @@ static int net_rm(struct cli *c, int argc, char **argv)
 	}
 	for (int i = first; i < argc; i++) {
 		pn_err_clear(&err);
-		if (remove_network(c, argv[i], force, &err) < 0)
+		/* a wait for a starting container (remove_network()) may have let it go */
+		if (cli_lock(c, &err) < 0 || remove_network(c, argv[i], force, &err) < 0)
 			rc = cli_fail(&err);
 		else
 			printf("%s\n", argv[i]);

@@ -123,6 +123,28 @@ for round in 1 2 3 4; do
 done
 expect_eq 0 "$(leases)" "leases left"
 
+t_case "network rm -f while run -d starts a container on it: it waits, then disconnects it"
+# Without the wait, rm -f failed with "is starting" whenever it met the
+# container before it ran.
+for round in 1 2 3 4; do
+  net="rmf-$round" n="rmf-ctr-$round"
+  expect_ok $PODNET network create "$net"
+  $PODNET run -d --name "$n" --network "$net" -- sleep 60 >"$T_OUT/rmf-run" 2>&1 & a=$!
+  sleep 0.0$((round * 2))
+  $PODNET network rm -f "$net" >"$T_OUT/rmf-op" 2>&1 || t_fail "network rm -f failed in round $round: $(cat "$T_OUT/rmf-op")"
+  if wait $a; then
+    # it ran, and rm -f took it off the network: running, with no trace of it
+    st=$($PODNET ps -a --filter name="^$n\$" --format '{{.State}}')
+    expect_eq "running 0" "$st $($PODNET inspect "$n" | grep -c "$net")" "the container after network rm -f, round $round"
+  else
+    # rm -f removed the network before run looked it up
+    grep -q "network $net not found" "$T_OUT/rmf-run" || t_fail "run failed otherwise in round $round: $(cat "$T_OUT/rmf-run")"
+  fi
+  $PODNET network exists "$net" && t_fail "network $net still exists in round $round"
+  $PODNET rm -f "$n" >/dev/null 2>&1
+done
+expect_eq 0 "$(leases)" "leases left"
+
 t_case "a create/run/remove loop leaves nothing"
 for i in $(seq 1 10); do
   $PODNET network create loopnet >/dev/null && $PODNET run --rm --network loopnet -- true &&
