@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "format.h"
 #include "cleanup.h"
+#include "fileutil.h"
 #include "helpers.h"
 #include "netcmd.h"
 #include "opts.h"
@@ -128,7 +129,7 @@ static int pod_launch(struct cli *c, json_t *doc, struct netd_network *nets, int
 	cli_unlock(c);
 	netd_infra_close(&inf);
 	if (go >= 0) {
-		if (r == 0 && write(go, "g", 1) != 1)
+		if (r == 0 && pn_write_nosigpipe(go, "g", 1) < 0)
 			r = pn_err_set(err, EIO, "the pod's pause process died");
 		close(go);
 	}

@@ -302,8 +302,8 @@ static int start(struct cli *c, const struct run_opts *o, int out_fd, json_t **r
 	if (r == 0) {
 		char g = 'g';
 
-		if (write(go, &g, 1) != 1) {
-			/* init died: the wait below reports its status */
+		if (pn_write_nosigpipe(go, &g, 1) < 0) {
+			/* init died (a `kill` that waited for "running"): the wait below reports its status */
 		}
 	}
 	if (go >= 0)
@@ -502,7 +502,7 @@ static int run_detached(struct cli *c, const struct run_opts *o, const char *sho
 		} else {
 			snprintf(rep.id, sizeof(rep.id), "%s", json_string_value(json_object_get(doc, "id")));
 		}
-		if (write(fds[1], &rep, sizeof(rep)) != (ssize_t)sizeof(rep)) {
+		if (pn_write_nosigpipe(fds[1], &rep, sizeof(rep)) < 0) {
 			/* the parent is gone; keep supervising */
 		}
 		close(fds[1]);

@@ -39,6 +39,29 @@ int pn_write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+int pn_write_nosigpipe(int fd, const void *data, size_t len)
+{
+	sigset_t pipe_set, old, pending;
+	bool was_pending;
+	int r;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	/* one pending already (the caller blocks SIGPIPE) is the caller's: left as it is */
+	sigpending(&pending);
+	was_pending = sigismember(&pending, SIGPIPE) == 1;
+	sigprocmask(SIG_BLOCK, &pipe_set, &old);
+	r = pn_write_all(fd, data, len);
+	if (r == -EPIPE && !was_pending) {
+		static const struct timespec zero = { 0, 0 };
+
+		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
+			;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
 /* open /proc/sys/@key with @flags. Return: the fd or -errno. */
 static int sysctl_open(const char *key, int flags)
 {

@@ -95,6 +95,13 @@ int pn_read_line_until(int fd, char *buf, size_t size, size_t *len, uint64_t dea
 int pn_write_all(int fd, const void *data, size_t len);
 
 /**
+ * pn_write_nosigpipe() - pn_write_all() to a pipe whose reader may be gone:
+ * -EPIPE instead of the SIGPIPE that would kill the caller (the signal is
+ * blocked meanwhile, and the one the write raised is taken off).
+ */
+int pn_write_nosigpipe(int fd, const void *data, size_t len);
+
+/**
  * pn_sysctl_write() - write @value to /proc/sys/@key ("net/ipv4/ip_forward")
  * Network sysctls are those of the netns the caller is in when it opens the file.
  * Return: 0 or -errno.

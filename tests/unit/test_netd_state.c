@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <errno.h>
@@ -512,6 +513,39 @@ static void test_read_file(void **state)
 }
 
 /* a temporary whose writer is dead goes; a live writer's, and other files, stay */
+/* a write to a pipe whose reader is gone: -EPIPE, and the caller lives (a plain write() kills it) */
+static void test_write_nosigpipe(void **state)
+{
+	static const struct timespec zero = { 0, 0 };
+	sigset_t set, pending, mask;
+	int p[2];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(pn_write_nosigpipe(p[1], "g", 1), 0);
+	close(p[0]);
+	signal(SIGPIPE, SIG_DFL);
+	assert_int_equal(pn_write_nosigpipe(p[1], "g", 1), -EPIPE);
+	/* the signal the write raised is taken off, and the mask is as it was */
+	sigpending(&pending);
+	assert_false(sigismember(&pending, SIGPIPE));
+	sigprocmask(SIG_SETMASK, NULL, &mask);
+	assert_false(sigismember(&mask, SIGPIPE));
+	/* one the caller had pending already (blocked) stays for the caller */
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	raise(SIGPIPE);
+	assert_int_equal(pn_write_nosigpipe(p[1], "g", 1), -EPIPE);
+	sigpending(&pending);
+	assert_true(sigismember(&pending, SIGPIPE));
+	sigprocmask(SIG_SETMASK, NULL, &mask);
+	assert_true(sigismember(&mask, SIGPIPE));
+	assert_int_equal(sigtimedwait(&set, NULL, &zero), SIGPIPE);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	close(p[1]);
+}
+
 static void test_sweep_stale_tmp(void **state)
 {
 	char path[PATH_MAX], dead[PATH_MAX], live[PATH_MAX], deep[PATH_MAX], deeper[PATH_MAX], other[PATH_MAX];
@@ -566,6 +600,7 @@ int main(void)
 		cmocka_unit_test(test_lock_excludes),
 		cmocka_unit_test(test_read_file),
 		cmocka_unit_test(test_sweep_stale_tmp),
+		cmocka_unit_test(test_write_nosigpipe),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
