@@ -174,9 +174,13 @@ import socket, subprocess, sys, time
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
 s.sendall(b"SOURCE 50000000\n")
+# the stream is flowing (a slow build may take a while to start it) ...
+s.settimeout(20)
+n = len(s.recv(1))
+s.settimeout(None)
+# ... and fills the client's buffer, then the forwarder's pipe
 time.sleep(1.0)
 subprocess.run([sys.argv[2], "stop", "--owner", "cut"], check=True)
-n = 0
 try:
     while True:
         d = s.recv(1 << 20)
