@@ -356,20 +356,17 @@ int netd_dns_publish(const struct pn_paths *p, json_t *doc, const char *netname,
 		struct netd_network net;
 		char header[256], line[4096];
 		size_t hl = 0, len = 0;
-		json_t *v4 = json_array(), *v6 = json_array(), *ip;
+		_cleanup_json_ json_t *v4 = NULL, *v6 = NULL;
+		json_t *ip;
 		size_t i;
 
 		if (netname && strcmp(k, netname) != 0)
 			continue;
 		if (netd_network_load(p, k, &net, NULL) < 0) {
-			json_decref(v4);
-			json_decref(v6);
 			continue;
 		}
 		if (!net.dns) {
 			netd_network_clear(&net);
-			json_decref(v4);
-			json_decref(v6);
 			continue;
 		}
 		for (int s = 0; s < net.nsubnets; s++) {
@@ -383,10 +380,10 @@ int netd_dns_publish(const struct pn_paths *p, json_t *doc, const char *netname,
 		if (remove) {
 			r |= netd_dns_records_set(p, k, net.internal, header, id, NULL);
 			netd_network_clear(&net);
-			json_decref(v4);
-			json_decref(v6);
 			continue;
 		}
+		v4 = json_array();
+		v6 = json_array();
 		json_array_foreach(json_object_get(att, "ips"), i, ip)
 			json_array_append(strchr(json_string_value(ip) ?: "", ':') ? v6 : v4, ip);
 		len += (size_t)snprintf(line, sizeof(line), "%s ", id);
@@ -412,8 +409,6 @@ int netd_dns_publish(const struct pn_paths *p, json_t *doc, const char *netname,
 		}
 		r |= netd_dns_records_set(p, k, net.internal, header, id, line);
 		netd_network_clear(&net);
-		json_decref(v4);
-		json_decref(v6);
 	}
 	return r ? -EIO : 0;
 }
