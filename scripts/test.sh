@@ -4,7 +4,8 @@
 #   1. install the Debian packages (scripts/install-deps.sh; needs root or sudo)
 #   2. build with -Werror, and again with ASan+UBSan
 #   3. unit tests (cmocka, via ctest) in both builds, bounded fuzzing if clang is present
-#   4. black-box tests as an unprivileged user created here (tests/e2e/setup-user.sh)
+#   4. black-box tests as an unprivileged user created here (tests/e2e/setup-user.sh),
+#      and four of them again on the ASan+UBSan build (scripts/test-asan-e2e.sh)
 #   5. Debian's Podman 4.3.1 running rootless on podnet's netavark backend
 #      (scripts/test-podman.sh, about 3 minutes; also runnable alone)
 # Ends with one line "N passed, N failed" and a non-zero exit on any failure.
@@ -78,6 +79,17 @@ echo "$out" | sed 's/^\(ok\|not ok\) - /\1 - (root) /'
 line=$(grep -E '^e2e: [0-9]+ passed, [0-9]+ failed' <<<"$out" | tail -1)
 if [[ -n "$line" ]]; then read -r _ p _ f _ <<<"$line"; add "$p" "$f"; else add 0 1; fi
 phase e2e-root
+
+# A few black-box files again with every podnet process sanitized (ASan,
+# UBSan, leaks): the CLI's network paths, the forwarder, the DNS responder
+# and libslirp's helper. All of them: scripts/test-asan-e2e.sh (~8 min).
+if [[ -x build-asan/bin/podnet ]]; then
+  out=$($SUDO scripts/test-asan-e2e.sh t-net-basic.sh t-ports-basic.sh t-dns-basic.sh t-outbound-basic.sh 2>&1)
+  echo "$out" | grep -E '^(ok|not ok|#)|FAIL|==|ERROR|SUMMARY|^    #' | head -80
+  line=$(grep -E '^asan e2e: [0-9]+ passed, [0-9]+ failed' <<<"$out" | tail -1)
+  if [[ -n "$line" ]]; then read -r _ _ p _ f _ <<<"$line"; add "$p" "$f"; else echo "not ok - asan e2e printed no result"; add 0 1; fi
+fi
+phase e2e-asan
 
 # Podman on podnet (issue 6): slow, but CI must run it.
 if [[ "${PODNET_SKIP_PODMAN:-}" != 1 ]]; then
