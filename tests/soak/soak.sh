@@ -14,18 +14,22 @@
 #     interfaces;
 # and after removing everything nothing may be left behind.
 # Runs as the unprivileged test user; not part of the default suite:
-#   sudo [SOAK_KEEP=DIR] tests/soak/soak.sh [SECONDS] [WORKERS]     (default 300 s, 2 workers)
+#   sudo [SOAK_KEEP=DIR] [SOAK_BUILD=DIR] tests/soak/soak.sh [SECONDS] [WORKERS]     (default 300 s, 2 workers)
+# SOAK_BUILD=build-asan soaks the sanitized build; ASAN_OPTIONS and
+# UBSAN_OPTIONS are passed on (log_path= collects reports from the helpers too).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 secs=${1:-300} workers=${2:-2}
+build=$(cd "${SOAK_BUILD:-$top/build}" && pwd)
 if [[ $(id -u) -eq 0 ]]; then
   "$top/tests/e2e/setup-user.sh"
   U=${PODNET_TEST_USER:-podnet-test}
-  chmod o+rx "$top" "$top/build" "$top/build/bin" "$top/tests" "$top/tests/soak" 2>/dev/null || true
+  chmod o+rx "$top" "$build" "$build/bin" "$top/tests" "$top/tests/soak" 2>/dev/null || true
   exec runuser -u "$U" -- env -i PATH=/usr/bin:/bin:/usr/sbin:/sbin HOME=/tmp SOAK_KEEP="${SOAK_KEEP:-}" \
+    SOAK_BUILD="$build" ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
     XDG_RUNTIME_DIR="/run/user/$(id -u "$U")" bash "$0" "$secs" "$workers"
 fi
-P=$top/build/bin/podnet
+P=$build/bin/podnet
 scratch=$(mktemp -d /tmp/podnet-soak.XXXXXX)
 export PODNET_DATA_DIR=$scratch/data PODNET_RUNTIME_DIR=$scratch/run
 trap '$P system reset -f >/dev/null 2>&1; rm -rf "$scratch"' EXIT
