@@ -597,6 +597,7 @@ static int load_target(struct cli *c, const char *ref, json_t **ret, bool *waite
 
 		snprintf(pod, sizeof(pod), "%s", json_string_value(json_object_get(*ret, "pod")));
 		json_decref(*ret);
+		*ret = NULL; /* the caller's cleanup frees it otherwise a second time */
 		return pn_err_set(err, EINVAL, "container %s is in pod %s: connect the pod instead", ref, pod);
 	}
 	return r;
