@@ -145,6 +145,26 @@ for round in 1 2 3 4; do
 done
 expect_eq 0 "$(leases)" "leases left"
 
+t_case "pod rm -f while run -d --pod starts a member: the member goes with the pod"
+# The member's run either ran (and its container went with the pod) or met
+# no pod; never an error from files removed under it.
+for round in 1 2 3 4; do
+  pod="rmp-$round" n="rmp-ctr-$round"
+  expect_ok $PODNET pod create --name "$pod" --network busy
+  $PODNET run -d --pod "$pod" --name "$n" -- sleep 60 >"$T_OUT/rmp-run" 2>&1 & a=$!
+  sleep 0.0$((round * 2))
+  $PODNET pod rm -f "$pod" >"$T_OUT/rmp-op" 2>&1 || t_fail "pod rm -f failed in round $round: $(cat "$T_OUT/rmp-op")"
+  if ! wait $a; then
+    # only if the pod was gone (or going) before run took the member's name
+    grep -Eq "no such pod|pod $pod is not running|pod $pod stopped while" "$T_OUT/rmp-run" ||
+      t_fail "run failed otherwise in round $round: $(cat "$T_OUT/rmp-run")"
+  fi
+  expect_eq "" "$($PODNET ps -a --filter name="^$n\$" --format '{{.Names}}')" "the member after pod rm -f, round $round"
+  $PODNET pod exists "$pod" && t_fail "pod $pod still exists in round $round"
+  $PODNET rm -f "$n" >/dev/null 2>&1
+done
+expect_eq 0 "$(leases)" "leases left"
+
 t_case "a create/run/remove loop leaves nothing"
 for i in $(seq 1 10); do
   $PODNET network create loopnet >/dev/null && $PODNET run --rm --network loopnet -- true &&
