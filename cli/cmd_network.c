@@ -409,8 +409,10 @@ static int wait_starting_users(struct cli *c, const char *name, bool force, json
 		size_t i;
 
 		netd_sandbox_list(&c->paths, NULL, ret, NULL);
+		if (!force)
+			return 0;
 		json_array_foreach(*ret, i, doc) {
-			if (force && cli_sandbox_starting(doc) &&
+			if (cli_sandbox_starting(doc) &&
 			    (json_object_get(json_object_get(doc, "networks"), name) ||
 			     netd_net_config_find(json_object_get(doc, "network_config"), name, NULL))) {
 				busy = doc;

@@ -23,13 +23,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/*
- * Bring pod @doc up, entered under the lock and leaving without it: take the
- * addresses its network_config asks for (@nets, loaded from it, are cleared),
- * start the pause process that holds its namespaces, then its port forwarder
- * and records. @fresh: a new pod, removed when it cannot start; otherwise an
- * exited one, which stays exited.
- */
 /* pod @id is still the one this process is starting (under the lock) */
 static bool still_ours(struct cli *c, const char *id, const struct pn_proc_id *self)
 {
@@ -41,6 +34,13 @@ static bool still_ours(struct cli *c, const char *id, const struct pn_proc_id *s
 	       netd_sandbox_proc(now, "monitor", &mon) && mon.pid == self->pid && mon.starttime == self->starttime;
 }
 
+/*
+ * Bring pod @doc up, entered under the lock and leaving without it: take the
+ * addresses its network_config asks for (@nets, loaded from it, are cleared),
+ * start the pause process that holds its namespaces, then its port forwarder
+ * and records. @fresh: a new pod, removed when it cannot start; otherwise an
+ * exited one, which stays exited.
+ */
 static int pod_launch(struct cli *c, json_t *doc, struct netd_network *nets, int nnets, bool fresh,
 		      struct pn_err *err)
 {

@@ -362,9 +362,8 @@ int netd_dns_publish(const struct pn_paths *p, json_t *doc, const char *netname,
 
 		if (netname && strcmp(k, netname) != 0)
 			continue;
-		if (netd_network_load(p, k, &net, NULL) < 0) {
+		if (netd_network_load(p, k, &net, NULL) < 0)
 			continue;
-		}
 		if (!net.dns) {
 			netd_network_clear(&net);
 			continue;
