@@ -178,8 +178,8 @@ struct cli_each {
  */
 int cli_each_name(struct cli *c, int argc, char **argv, const struct cli_each *e);
 
-/** cli_network_used_by() - names of sandboxes attached to @net (caller decrefs). */
-json_t *cli_network_used_by(struct cli *c, const char *net);
+/** cli_network_used_by() - names of the sandboxes in @all (netd_sandbox_list()) attached to @net; caller decrefs. */
+json_t *cli_network_used_by(json_t *all, const char *net);
 
 int cmd_network(struct cli *c, int argc, char **argv);
 int cmd_run(struct cli *c, int argc, char **argv);

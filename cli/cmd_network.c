@@ -255,7 +255,7 @@ static int net_exists(struct cli *c, int argc, char **argv)
 
 static int net_inspect(struct cli *c, int argc, char **argv)
 {
-	_cleanup_json_ json_t *arr = json_array();
+	_cleanup_json_ json_t *arr = json_array(), *all = NULL;
 	struct pn_err err = { 0 };
 	const char *fmt;
 	int first = cli_format_take(argc, argv, &fmt, &err);
@@ -264,6 +264,7 @@ static int net_inspect(struct cli *c, int argc, char **argv)
 		return cli_fail(&err);
 	if (argc <= first)
 		return cli_failf("network inspect: give at least one network name");
+	netd_sandbox_list(&c->paths, NULL, &all, NULL);
 	for (int i = first; i < argc; i++) {
 		struct netd_network net;
 		json_t *doc;
@@ -271,7 +272,7 @@ static int net_inspect(struct cli *c, int argc, char **argv)
 		if (netd_network_load(&c->paths, argv[i], &net, &err) < 0)
 			return cli_fail(&err);
 		doc = netd_network_to_json(&net);
-		json_object_set_new(doc, "containers", cli_network_used_by(c, net.name));
+		json_object_set_new(doc, "containers", cli_network_used_by(all, net.name));
 		json_array_append_new(arr, doc);
 		netd_network_clear(&net);
 	}
@@ -458,7 +459,7 @@ static int remove_network(struct cli *c, const char *name, bool force, struct pn
 	if (r < 0)
 		return r;
 	{
-		_cleanup_json_ json_t *users = cli_network_used_by(c, name);
+		_cleanup_json_ json_t *users = cli_network_used_by(all, name);
 
 		if (json_array_size(users) && !force) {
 			char list[256] = "";
@@ -541,7 +542,7 @@ static int net_prune(struct cli *c, int argc, char **argv)
 		return cli_fail(&err);
 	netd_sandbox_list(&c->paths, NULL, &sbs, NULL);
 	for (size_t i = 0; i < n; i++) {
-		_cleanup_json_ json_t *users = cli_network_used_by(c, nets[i].name);
+		_cleanup_json_ json_t *users = cli_network_used_by(sbs, nets[i].name);
 		bool wanted = false;
 		json_t *doc;
 		size_t j;

@@ -781,13 +781,11 @@ int cli_each_name(struct cli *c, int argc, char **argv, const struct cli_each *e
 	return rc;
 }
 
-json_t *cli_network_used_by(struct cli *c, const char *net)
+json_t *cli_network_used_by(json_t *all, const char *net)
 {
-	_cleanup_json_ json_t *all = NULL;
 	json_t *users = json_array(), *doc;
 	size_t i;
 
-	netd_sandbox_list(&c->paths, NULL, &all, NULL);
 	json_array_foreach(all, i, doc) {
 		const char *state = json_string_value(json_object_get(doc, "state"));
 
