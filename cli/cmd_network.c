@@ -632,8 +632,8 @@ static int net_connect(struct cli *c, int argc, char **argv)
 		case '6': st.ip6 = optarg; break;
 		case 'm': st.mac = optarg; break;
 		case 'a':
-			if (!netd_name_valid(optarg))
-				return cli_failf("invalid alias \"%s\"", optarg);
+			if (netd_name_check("alias", optarg, NETD_NAME_MAX, &err) < 0)
+				return cli_fail(&err);
 			if (str_list_add(&aliases, optarg, "aliases", &err) < 0)
 				return cli_fail(&err);
 			json_array_append_new(jaliases, json_string(optarg));

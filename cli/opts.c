@@ -327,14 +327,14 @@ static int check_net_opts(const struct run_opts *o, struct pn_err *err)
 					  clash, o->networks.v[0]);
 	}
 	for (int i = 0; i < o->networks.n; i++)
-		if (!netd_name_valid(o->networks.v[i]))
-			return pn_err_set(err, EINVAL, "invalid network name \"%s\"", o->networks.v[i]);
+		if (netd_name_check("network name", o->networks.v[i], NETD_NAME_MAX, err) < 0)
+			return -EINVAL;
 	for (int i = 0; i < o->aliases.n; i++)
-		if (!netd_name_valid(o->aliases.v[i]))
-			return pn_err_set(err, EINVAL, "invalid network alias \"%s\"", o->aliases.v[i]);
+		if (netd_name_check("network alias", o->aliases.v[i], NETD_NAME_MAX, err) < 0)
+			return -EINVAL;
 	for (int i = 0; i < o->net_aliases.n; i++)
-		if (!netd_name_valid(o->net_aliases.v[i]))
-			return pn_err_set(err, EINVAL, "invalid network alias \"%s\"", o->net_aliases.v[i]);
+		if (netd_name_check("network alias", o->net_aliases.v[i], NETD_NAME_MAX, err) < 0)
+			return -EINVAL;
 	for (int i = 0; i < (o->networks.n ? o->networks.n : 1); i++) {
 		struct netd_static st;
 		struct pn_ip ip, ip6;
@@ -346,15 +346,17 @@ static int check_net_opts(const struct run_opts *o, struct pn_err *err)
 		if (r < 0)
 			return r;
 	}
-	if (o->hostname && (strlen(o->hostname) > 63 || !netd_name_valid(o->hostname)))
-		return pn_err_set(err, EINVAL, "invalid hostname \"%s\"", o->hostname);
+	if (o->hostname && netd_name_check("hostname", o->hostname, 63, err) < 0)
+		return -EINVAL;
 	/* both end up in files others read line by line (/etc/hosts, the DNS records): no blanks, no newlines */
 	for (int i = 0; i < o->add_hosts.n; i++) {
-		const char *v = o->add_hosts.v[i], *colon = strchr(v, ':');
+		const char *v = o->add_hosts.v[i], *colon = strchr(v, ':'), *why;
+		char buf[NETD_NAME_PROBLEM_LEN];
 		struct pn_ip ip;
 
-		if (!netd_name_valid_n(v, (size_t)(colon - v), 253))
-			return pn_err_set(err, EINVAL, "invalid --add-host \"%s\": the name must be a host name", v);
+		why = netd_name_problem(v, (size_t)(colon - v), 253, buf, sizeof(buf));
+		if (why)
+			return pn_err_set(err, EINVAL, "invalid --add-host \"%s\": the name is not a host name: %s", v, why);
 		if (strcmp(colon + 1, "host-gateway") != 0 && pn_ip_parse(colon + 1, &ip) < 0)
 			return pn_err_set(err, EINVAL, "invalid --add-host \"%s\": want NAME:IP or NAME:host-gateway", v);
 	}
@@ -521,10 +523,8 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 		return pn_err_set(err, EINVAL, "the --rm option conflicts with --restart (as in Podman)");
 	if (strcmp(o->restart, "no") != 0 && !o->detach)
 		return pn_err_set(err, EINVAL, "--restart needs -d: a monitor restarts the command, and a foreground run ends with it");
-	if (o->name && !netd_name_valid(o->name))
-		return pn_err_set(err, EINVAL,
-				  "invalid container name \"%s\": use letters, digits, '_', '.', '-', starting with a letter or digit",
-				  o->name);
+	if (o->name && netd_name_check("container name", o->name, NETD_NAME_MAX, err) < 0)
+		return -EINVAL;
 	return check_net_opts(o, err);
 }
 
@@ -575,8 +575,8 @@ int pod_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 		return pn_err_set(err, EINVAL, "pod create: unexpected argument %s", argv[optind]);
 	if (!o->name)
 		return pn_err_set(err, EINVAL, "pod create: --name is required");
-	if (!netd_name_valid(o->name))
-		return pn_err_set(err, EINVAL, "invalid pod name \"%s\"", o->name);
+	if (netd_name_check("pod name", o->name, NETD_NAME_MAX, err) < 0)
+		return -EINVAL;
 	opts_networks_default(&o->networks);
 	return check_net_opts(o, err);
 }

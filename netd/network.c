@@ -23,22 +23,48 @@
 #define POOL4 "10.89.0.0/16"
 #define POOL6 "fd89:7f3a:e0c1::/48"
 
-bool netd_name_valid_n(const char *s, size_t len, size_t max)
+const char *netd_name_problem(const char *s, size_t len, size_t max, char *buf, size_t buflen)
 {
-	if (len == 0 || len > max || !isalnum((unsigned char)s[0]))
-		return false;
+	if (len == 0)
+		return "it is empty";
+	if (len > max) {
+		snprintf(buf, buflen, "it is longer than %zu characters", max);
+		return buf;
+	}
+	if (!isalnum((unsigned char)s[0]))
+		return "it must start with a letter or digit";
 	for (size_t i = 1; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (!isalnum(c) && c != '_' && c != '.' && c != '-')
-			return false;
+		if (isalnum(c) || c == '_' || c == '.' || c == '-')
+			continue;
+		if (isgraph(c))
+			snprintf(buf, buflen, "'%c' is not allowed: use letters, digits, '_', '.', '-'", c);
+		else
+			snprintf(buf, buflen, "byte 0x%02x is not allowed: use letters, digits, '_', '.', '-'", c);
+		return buf;
 	}
-	return true;
+	return NULL;
+}
+
+bool netd_name_valid_n(const char *s, size_t len, size_t max)
+{
+	char buf[NETD_NAME_PROBLEM_LEN];
+
+	return !netd_name_problem(s, len, max, buf, sizeof(buf));
 }
 
 bool netd_name_valid(const char *name)
 {
 	return name && netd_name_valid_n(name, strlen(name), NETD_NAME_MAX);
+}
+
+int netd_name_check(const char *what, const char *name, size_t max, struct pn_err *err)
+{
+	char buf[NETD_NAME_PROBLEM_LEN];
+	const char *why = netd_name_problem(name ? name : "", name ? strlen(name) : 0, max, buf, sizeof(buf));
+
+	return why ? pn_err_set(err, EINVAL, "invalid %s \"%s\": %s", what, name ? name : "", why) : 0;
 }
 
 void netd_network_clear(struct netd_network *net)
@@ -399,10 +425,9 @@ int netd_network_build(const struct netd_network_opts *o, const struct netd_netw
 	int r;
 
 	memset(&net, 0, sizeof(net));
-	if (!netd_name_valid(o->name))
-		return pn_err_set(err, EINVAL,
-				  "invalid network name \"%s\": use letters, digits, '_', '.', '-', starting with a letter or digit, at most %d characters",
-				  o->name ? o->name : "", NETD_NAME_MAX);
+	r = netd_name_check("network name", o->name, NETD_NAME_MAX, err);
+	if (r < 0)
+		return r;
 	why = name_reserved_why(o->name);
 	if (why)
 		return pn_err_set(err, EINVAL, "cannot create network with name \"%s\" because it %s", o->name, why);

@@ -53,6 +53,22 @@ struct netd_network_opts {
 	json_t *options; /* borrowed, string values: mtu=N */
 };
 
+#define NETD_NAME_PROBLEM_LEN 80
+/**
+ * netd_name_problem() - why the @len bytes at @s are not a name of at most @max bytes
+ * (^[a-zA-Z0-9][a-zA-Z0-9_.-]*$)
+ * @buf: @buflen (NETD_NAME_PROBLEM_LEN) bytes for a phrase that names a character
+ *
+ * Return: NULL for a valid name, else a phrase for an error message ("it is empty", ...).
+ */
+const char *netd_name_problem(const char *s, size_t len, size_t max, char *buf, size_t buflen);
+/**
+ * netd_name_check() - "invalid @what \"@name\": why" in @err unless @name is a valid name
+ * of at most @max bytes (NULL counts as empty)
+ *
+ * Return: 0, or -EINVAL with @err set.
+ */
+int netd_name_check(const char *what, const char *name, size_t max, struct pn_err *err);
 /** netd_name_valid() - network, container and pod names: ^[a-zA-Z0-9][a-zA-Z0-9_.-]*$, <= 63. */
 bool netd_name_valid(const char *name);
 /** netd_name_valid_n() - the same pattern for the @len bytes at @s, at most @max of them (host names: 253). */

@@ -32,6 +32,41 @@ static void test_names(void **state)
 	assert_true(netd_name_valid(longname));
 }
 
+/* the reason an error message gives, for each way a name can be wrong */
+static void test_name_problems(void **state)
+{
+	static const struct {
+		const char *name, *why;
+	} cases[] = {
+		{ "app", NULL },
+		{ "", "it is empty" },
+		{ "-app", "it must start with a letter or digit" },
+		{ "a/b", "'/' is not allowed: use letters, digits, '_', '.', '-'" },
+		{ "a b", "byte 0x20 is not allowed: use letters, digits, '_', '.', '-'" },
+		{ "a\nb", "byte 0x0a is not allowed: use letters, digits, '_', '.', '-'" },
+		{ "\xc3\xa4pp", "it must start with a letter or digit" },
+		{ "p\xc3\xa4", "byte 0xc3 is not allowed: use letters, digits, '_', '.', '-'" },
+		{ "abcdefgh", "it is longer than 7 characters" },
+	};
+	char buf[NETD_NAME_PROBLEM_LEN];
+	struct pn_err err = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *why = netd_name_problem(cases[i].name, strlen(cases[i].name), 7, buf, sizeof(buf));
+
+		if (!cases[i].why)
+			assert_null(why);
+		else
+			assert_string_equal(why, cases[i].why);
+	}
+	assert_int_equal(netd_name_check("pod name", "x/y", NETD_NAME_MAX, &err), -EINVAL);
+	assert_string_equal(err.msg, "invalid pod name \"x/y\": '/' is not allowed: use letters, digits, '_', '.', '-'");
+	assert_int_equal(netd_name_check("pod name", NULL, NETD_NAME_MAX, &err), -EINVAL);
+	assert_string_equal(err.msg, "invalid pod name \"\": it is empty");
+	assert_int_equal(netd_name_check("pod name", "ok", NETD_NAME_MAX, &err), 0);
+}
+
 static int build(struct netd_network_opts *o, struct netd_network *ex, size_t nex, struct netd_network *out,
 		 struct pn_err *err)
 {
@@ -303,6 +338,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_name_problems),
 		cmocka_unit_test(test_mac_parse),
 		cmocka_unit_test(test_build_defaults),
 		cmocka_unit_test(test_build_avoids_host_routes),

@@ -116,7 +116,18 @@ static void test_run_errors(void **state)
 		char *argv[] = { "run", "--name", "-bad", "--", "true", NULL };
 
 		assert_int_equal(parse_run(argv, 5, &o, &err), -EINVAL);
-		assert_non_null(strstr(err.msg, "invalid container name"));
+		assert_string_equal(err.msg, "invalid container name \"-bad\": it must start with a letter or digit");
+	}
+	{
+		char name[NETD_NAME_MAX + 2];
+		char *argv[] = { "run", "--name", name, "--", "true", NULL };
+
+		memset(name, 'a', sizeof(name) - 1);
+		name[sizeof(name) - 1] = '\0';
+		assert_int_equal(parse_run(argv, 5, &o, &err), -EINVAL);
+		assert_non_null(strstr(err.msg, "\": it is longer than 63 characters"));
+		name[NETD_NAME_MAX] = '\0';
+		assert_int_equal(parse_run(argv, 5, &o, &err), 0);
 	}
 	{
 		char *argv[] = { "run", "--network", "none", "--network", "app", "--", "true", NULL };
@@ -522,7 +533,7 @@ static void test_pod_create(void **state)
 			const char *argv[8], *msg;
 		} bad[] = {
 			{ { "create", "--network", "a", NULL }, "pod create: --name is required" },
-			{ { "create", "--name", "-x", NULL }, "invalid pod name \"-x\"" },
+			{ { "create", "--name", "-x", NULL }, "invalid pod name \"-x\": it must start with a letter or digit" },
 			{ { "create", "--name", "p", "extra", NULL }, "pod create: unexpected argument extra" },
 			{ { "create", "--name", "p", "--bogus", NULL }, "pod create: unknown option --bogus" },
 			{ { "create", "--name", "p", "--ip", "10.89.0.9", "--network", "a,b", NULL },
@@ -531,8 +542,8 @@ static void test_pod_create(void **state)
 			{ { "create", "--name", "p", "--dns", "example.org", NULL }, "invalid --dns \"example.org\"" },
 			{ { "create", "--name", "p", "--add-host", "nocolon", NULL }, "invalid --add-host \"nocolon\"" },
 			{ { "create", "--name", "p", "--add-host", "a:not-an-ip", NULL }, "want NAME:IP or NAME:host-gateway" },
-			{ { "create", "--name", "p", "--add-host", "a b:1.2.3.4", NULL }, "the name must be a host name" },
-			{ { "create", "--name", "p", "--hostname", "a b", NULL }, "invalid hostname" },
+			{ { "create", "--name", "p", "--add-host", "a b:1.2.3.4", NULL }, "invalid --add-host \"a b:1.2.3.4\": the name is not a host name: byte 0x20 is not allowed" },
+			{ { "create", "--name", "p", "--hostname", "a b", NULL }, "invalid hostname \"a b\": byte 0x20" },
 			{ { "create", "--name", "p", "--network-alias", "a b", NULL }, "invalid network alias" },
 			{ { "create", "--name", "p", "--network", "a b", NULL }, "invalid network name" },
 			{ { "create", "--name", "p", "--dns", NULL }, "needs a value" },
