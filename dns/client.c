@@ -75,6 +75,8 @@ static void __attribute__((noreturn)) exec_daemon(const char *exe, const char *c
 	argv[argc++] = (char *)"4";
 	argv[argc++] = (char *)"--ready-fd";
 	argv[argc++] = (char *)"5";
+	/* the infra's responder: its networks may get their first records any time */
+	argv[argc++] = (char *)"--stay";
 	if (holder) {
 		argv[argc++] = (char *)"--holder";
 		argv[argc++] = (char *)holder;

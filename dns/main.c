@@ -60,6 +60,9 @@ static void usage(FILE *f)
 		"  --tcp-max N             concurrent TCP connections (64)\n"
 		"  --tcp-idle-ms N         TCP idle limit (10000)\n"
 		"  --upstream-timeout-ms N time to wait for one upstream server (1000)\n"
+		"  --stay                  keep running while there is no records file (until the\n"
+		"                          holder exits or SIGTERM); without it podnet-dns exits\n"
+		"                          when it finds none, as aardvark-dns does\n"
 		"  --foreground            accepted for compatibility; podnet-dns never forks away\n"
 		"  --debug                 verbose log\n");
 }
@@ -78,7 +81,7 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *ret)
 static int parse_args(int argc, char **argv, struct cmdline *c)
 {
 	enum { O_CONFIG = 256, O_USERNS, O_NETNS, O_HOLDER, O_PORT, O_UPSTREAM, O_RESOLV, O_PIDFILE,
-	       O_READY, O_TCPMAX, O_TCPIDLE, O_UPTIMEOUT, O_FOREGROUND, O_DEBUG, O_HELP, O_VERSION };
+	       O_READY, O_TCPMAX, O_TCPIDLE, O_UPTIMEOUT, O_STAY, O_FOREGROUND, O_DEBUG, O_HELP, O_VERSION };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, O_CONFIG },
 		{ "userns-fd", required_argument, NULL, O_USERNS },
@@ -92,6 +95,7 @@ static int parse_args(int argc, char **argv, struct cmdline *c)
 		{ "tcp-max", required_argument, NULL, O_TCPMAX },
 		{ "tcp-idle-ms", required_argument, NULL, O_TCPIDLE },
 		{ "upstream-timeout-ms", required_argument, NULL, O_UPTIMEOUT },
+		{ "stay", no_argument, NULL, O_STAY },
 		{ "foreground", no_argument, NULL, O_FOREGROUND },
 		{ "debug", no_argument, NULL, O_DEBUG },
 		{ "help", no_argument, NULL, O_HELP },
@@ -147,6 +151,9 @@ static int parse_args(int argc, char **argv, struct cmdline *c)
 			break;
 		case O_PIDFILE:
 			c->pid_file = optarg;
+			break;
+		case O_STAY:
+			c->opt.stay = true;
 			break;
 		case O_TCPMAX:
 			if (parse_uint(optarg, 4096, &v) < 0 || v == 0)
@@ -375,12 +382,14 @@ int main(int argc, char **argv)
 	r = dns_server_load(s);
 	if (r < 0)
 		goto out;
-	if (r == 0) {
+	if (r == 0 && !c.opt.stay) {
 		pn_info("no records files in %s: nothing to serve", c.opt.config_dir);
 		notify_ready(&c.ready_fd, 'N');
 		r = 0;
 		goto out;
 	}
+	if (r == 0)
+		pn_info("no records files in %s yet: waiting for some", c.opt.config_dir);
 	r = c.opt.port < 1024 ? allow_port(c.opt.port) : 0;
 	if (r < 0)
 		pn_warn("cannot let port %u be bound without privilege in this namespace (%s): "

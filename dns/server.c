@@ -1277,6 +1277,17 @@ static int reload(struct dns_server *s)
  * lines alone, answer each query from what the files hold for it; once
  * SCAN_MAX queries were answered so, the rest of the load is one step.
  */
+/* the last records file is gone: stop, or with --stay listen nowhere until one appears */
+static void nothing_left(struct dns_server *s)
+{
+	if (s->opt.stay) {
+		pn_info("no records files left: waiting for some");
+		return;
+	}
+	pn_info("no records files left: stopping");
+	s->quit = true;
+}
+
 static void load_step(struct dns_server *s)
 {
 	struct dns_db db;
@@ -1295,19 +1306,15 @@ static void load_step(struct dns_server *s)
 		s->reload_at = server_now(s) + LOAD_RETRY_MS;
 		return;
 	}
-	if (install(s, &db, (int)db.n_nets) == 0) {
-		pn_info("no records files left: stopping");
-		s->quit = true;
-	}
+	if (install(s, &db, (int)db.n_nets) == 0)
+		nothing_left(s);
 }
 
 static void reload_now(struct dns_server *s)
 {
 	s->reload_at = 0;
-	if (reload(s) == 0) {
-		pn_info("no records files left: stopping");
-		s->quit = true;
-	}
+	if (reload(s) == 0)
+		nothing_left(s);
 }
 
 /*

@@ -20,6 +20,7 @@ struct dns_options {
 	unsigned int tcp_max;       /* concurrent TCP connections */
 	unsigned int tcp_idle_ms;   /* a TCP client must send a query this often */
 	unsigned int upstream_timeout_ms;
+	bool stay;                  /* --stay: no records file is no reason to exit */
 };
 
 struct dns_server;

@@ -132,6 +132,38 @@ expect_match 'connection refused|timed out|no servers' "$T_LAST" "listener of a 
 expect_ok in_ctr "$WEB" dig +short +tries=1 +time=2 @10.89.0.1 web
 expect_eq "10.89.0.2" "$T_LAST" "red still served"
 
+t_case "with no records file: exits without --stay; waits with --stay, and serves what appears"
+D2=$T_OUT/dns2; mkdir -p "$D2"
+start2() { # LOG ARGS...: a second podnet-dns on port 5353 for $D2; its ready byte in $T_OUT/ready2
+  local log=$1; shift
+  : >"$T_OUT/ready2"
+  podnet-dns --config "$D2" --port 5353 --userns-fd 3 --netns-fd 4 --ready-fd 5 \
+    --holder "$DNS_HOLDER:$DNS_HOLDER_START" --upstream 127.0.0.1#9 "$@" \
+    3<"/proc/$DNS_HOLDER/ns/user" 4<"/proc/$DNS_HOLDER/ns/net" 5>"$T_OUT/ready2" 2>>"$log" </dev/null >/dev/null &
+  P2=$!
+  t_on_exit "kill $P2 2>/dev/null"
+  wait_for 5 test -s "$T_OUT/ready2"
+}
+start2 "$T_OUT/dns-nostay.log"
+expect_eq N "$(cat "$T_OUT/ready2")" "ready byte without --stay"
+wait_for 3 t_gone "$P2" || t_fail "podnet-dns without --stay still runs with nothing to serve"
+start2 "$T_OUT/dns-stay.log" --stay
+expect_eq R "$(cat "$T_OUT/ready2")" "ready byte with --stay"
+sleep 0.2
+kill -0 "$P2" 2>/dev/null || t_fail "podnet-dns --stay exited with nothing to serve"
+printf '10.89.0.1\naaaa 10.89.0.2  web\n' >"$D2/.red.new" && mv "$D2/.red.new" "$D2/red"
+kill -HUP "$P2"
+sleep 0.1
+expect_ok in_ctr "$DB" dig +short +tries=1 +time=2 -p 5353 @10.89.0.1 web
+expect_eq "10.89.0.2" "$T_LAST" "a network whose records came after the start"
+rm "$D2/red"
+kill -HUP "$P2"
+sleep 0.1
+kill -0 "$P2" 2>/dev/null || t_fail "podnet-dns --stay exited when its last records file went"
+expect_fail '!' in_ctr "$DB" dig +tries=1 +time=1 -p 5353 @10.89.0.1 web
+expect_match 'waiting for some' "$(cat "$T_OUT/dns-stay.log")" "log"
+kill "$P2"
+
 t_case "no capabilities after start; exits when the holder exits"
 expect_match 'CapEff:[[:space:]]+0+$' "$(grep CapEff /proc/$DNS_PID/status)" "CapEff"
 expect_match 'CapPrm:[[:space:]]+0+$' "$(grep CapPrm /proc/$DNS_PID/status)" "CapPrm"

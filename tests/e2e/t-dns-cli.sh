@@ -10,6 +10,19 @@ ip_of() { $PODNET inspect "$1" | python3 -c "import json,sys; print(json.load(sy
 q() { $PODNET exec "$1" -- dig +short +time=2 +tries=1 "${@:2}" 2>/dev/null; }
 status() { $PODNET exec "$1" -- dig +time=2 +tries=1 "${@:2}" 2>/dev/null | sed -n 's/.*status: \([A-Z]*\).*/\1/p'; }
 
+# first, while no podnet-dns has ever run and no records file exists: the
+# responder that the infra starts must not exit for want of records
+t_case "the first container of a fresh state resolves names at once (run --rm, then run -d)"
+expect_ok $PODNET run --rm --name first -- dig +short +time=2 +tries=1 first
+expect_match '^10\.[0-9]+\.[0-9]+\.[0-9]+$' "$T_LAST" "first -> its own address, from podnet-dns"
+expect_ok $PODNET network rm podnet
+expect_eq "" "$(ls "$PODNET_RUNTIME_DIR/dns" 2>/dev/null | grep -v -e '^host-gateway$' -e '^podnet-dns')" "no records file left"
+expect_ok $PODNET network create solo
+expect_ok $PODNET run -d --name solo --network solo -- sleep 120
+expect_match '^10\.[0-9]+\.[0-9]+\.[0-9]+$' "$(q solo solo)" "solo -> its own address, with no podnet command since its run"
+expect_ok $PODNET rm -f solo
+expect_ok $PODNET network rm solo
+
 t_case "names and aliases on one network"
 expect_ok $PODNET network create front
 expect_ok $PODNET network create back
