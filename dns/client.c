@@ -151,6 +151,17 @@ int dns_ensure(const struct pn_paths *paths, const struct pn_proc_id *holder, in
 			  line, log);
 }
 
+bool dns_running(const struct pn_paths *paths, struct pn_proc_id *ret)
+{
+	struct pn_proc_id id;
+
+	if (read_pid_file(paths, &id) < 0 || !pn_proc_alive(&id))
+		return false;
+	if (ret)
+		*ret = id;
+	return true;
+}
+
 int dns_reload(const struct pn_paths *paths)
 {
 	struct pn_proc_id id;

@@ -38,6 +38,12 @@ int dns_ensure(const struct pn_paths *paths, const struct pn_proc_id *holder, in
 int dns_reload(const struct pn_paths *paths);
 
 /**
+ * dns_running() - whether the podnet-dns of @paths runs (its pid file names a live process)
+ * @ret: (may be NULL) the process, when it runs
+ */
+bool dns_running(const struct pn_paths *paths, struct pn_proc_id *ret);
+
+/**
  * dns_stop() - stop the daemon (SIGTERM, SIGKILL after 2 s) and remove its pid file
  *
  * Return: 0, also when no daemon runs; or a negative errno.

@@ -97,6 +97,7 @@ expect_ok $PODNET exec r2 -- getent hosts r1
 expect_match "^$ip1 " "$T_LAST" "names resolve with no other command than ps"
 expect_ok $PODNET info
 expect_eq "True $newslirp" "$(python3 -c 'import json,sys; d=json.load(sys.stdin)["helpers"]["slirp"]; print(d["running"], d["pid"])' <<<"$T_LAST")" "podnet info: podnet-slirp"
+expect_eq "True $newdns" "$(python3 -c 'import json,sys; d=json.load(sys.stdin)["helpers"]["dns"]; print(d["running"], d["pid"])' <<<"$T_LAST")" "podnet info: podnet-dns"
 
 t_case "clean up"
 expect_ok $PODNET rm -f r1 r2 r4
