@@ -262,10 +262,16 @@ static void test_lifecycle(void **state)
 	close(netns);
 }
 
-static void test_exits_without_records(void **state)
+/*
+ * The CLI's daemon (dns_ensure() passes --stay) outlives its records: it is
+ * started with the infra, before the first container's records exist, and
+ * must then serve what the first reload brings.
+ */
+static void test_stays_without_records(void **state)
 {
-	struct pn_proc_id self, id;
+	struct pn_proc_id self, id, again;
 	struct pn_err err = { 0 };
+	char ip[INET_ADDRSTRLEN];
 	int netns;
 
 	(void)state;
@@ -273,19 +279,31 @@ static void test_exits_without_records(void **state)
 		skip();
 	assert_int_equal(pn_proc_self_id(&self), 0);
 	netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	records("one", "127.77.0.1\nid1 10.1.2.3  web\n");
+	/* no records file at all: it starts and keeps running */
 	if (dns_ensure(&paths, &self, -1, netns, &err) < 0)
 		fail_msg("dns_ensure: %s", err.msg);
 	assert_true(read_pid(&id));
+	usleep(100000);
+	assert_true(pn_proc_alive(&id));
+	assert_true(dns_running(&paths, &again));
+	assert_int_equal(again.pid, id.pid);
+	/* the first records arrive: served after the reload */
+	records("one", "127.77.0.1\nid1 10.1.2.3  web\n");
+	assert_int_equal(dns_reload(&paths), 0);
+	assert_true(wait_answer("127.77.0.1", "web", "10.1.2.3", 1000));
+	/* the last records file goes: the listener closes, the daemon stays */
 	records("one", NULL);
 	assert_int_equal(dns_reload(&paths), 0);
-	for (int i = 0; i < 200 && pn_proc_alive(&id); i++)
+	for (int i = 0; i < 100 && query("127.77.0.1", "web", ip) >= 0; i++)
 		usleep(10000);
-	assert_false(pn_proc_alive(&id));
-	/* with no records at all, dns_ensure succeeds and nothing keeps running */
+	assert_int_equal(query("127.77.0.1", "web", ip), -1);
+	assert_true(pn_proc_alive(&id));
 	assert_int_equal(dns_ensure(&paths, &self, -1, netns, &err), 0);
-	usleep(100000);
-	assert_false(read_pid(&id) && pn_proc_alive(&id));
+	assert_true(read_pid(&again));
+	assert_int_equal(again.pid, id.pid);
+	assert_int_equal(dns_stop(&paths), 0);
+	assert_false(pn_proc_alive(&id));
+	assert_false(dns_running(&paths, NULL));
 	close(netns);
 }
 
@@ -295,7 +313,7 @@ int main(void)
 		cmocka_unit_test(test_no_daemon),
 		cmocka_unit_test(test_missing_binary),
 		cmocka_unit_test(test_lifecycle),
-		cmocka_unit_test(test_exits_without_records),
+		cmocka_unit_test(test_stays_without_records),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
