@@ -110,6 +110,38 @@ static json_t *ps_columns(json_t *doc)
 	return e;
 }
 
+/*
+ * @doc for `ps --format json`: the state document (its own keys stay, as
+ * scripts of earlier versions read them) with Podman's keys added, as
+ * `podman ps --format json` spells them: Id, Names (a list), State, Status,
+ * Exited, ExitCode, Pid, Command (a list), Networks (a list), Ports (Podman's
+ * objects, which the document already holds), PodName and Pod (the pod's
+ * name), AutoRemove, CreatedAt. A new object.
+ */
+static json_t *ps_json_row(json_t *doc)
+{
+	json_t *row = json_deep_copy(doc), *col = ps_columns(doc);
+	json_t *cmd = json_object_get(doc, "command"), *ports = json_object_get(doc, "ports");
+	const char *state = json_string_value(json_object_get(col, "State")) ?: "";
+
+	json_object_set_new(row, "Id", json_string(json_string_value(json_object_get(doc, "id")) ?: ""));
+	json_object_set_new(row, "Names", json_pack("[O]", json_object_get(col, "Names")));
+	json_object_set(row, "State", json_object_get(col, "State"));
+	json_object_set(row, "Status", json_object_get(col, "Status"));
+	json_object_set_new(row, "Exited", json_boolean(strcmp(state, "exited") == 0));
+	json_object_set(row, "ExitCode", json_object_get(col, "ExitCode"));
+	json_object_set(row, "Pid", json_object_get(col, "Pid"));
+	json_object_set_new(row, "Command", json_is_array(cmd) ? json_copy(cmd) : json_array());
+	json_object_set(row, "Networks", json_object_get(col, "Networks"));
+	json_object_set_new(row, "Ports", json_is_array(ports) ? json_deep_copy(ports) : json_array());
+	json_object_set(row, "PodName", json_object_get(col, "Pod"));
+	json_object_set(row, "Pod", json_object_get(col, "Pod"));
+	json_object_set_new(row, "AutoRemove", json_boolean(json_is_true(json_object_get(doc, "rm"))));
+	json_object_set(row, "CreatedAt", json_object_get(col, "CreatedAt"));
+	json_decref(col);
+	return row;
+}
+
 static bool ps_filter_one(json_t *doc, size_t key, const char *v)
 {
 	const char *state = display_state(doc);
@@ -190,8 +222,12 @@ int cmd_ps(struct cli *c, int argc, char **argv)
 		json_array_append(out, doc);
 	}
 	if (strcmp(format, "json") == 0) {
-		cli_print_json(out);
+		_cleanup_json_ json_t *rows = json_array();
+
+		json_array_foreach(out, i, doc)
+			json_array_append_new(rows, ps_json_row(doc));
 		json_decref(out);
+		cli_print_json(rows);
 		return 0;
 	}
 	if (cli_format_is_template(format) && !quiet) {

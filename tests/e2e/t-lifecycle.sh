@@ -38,6 +38,7 @@ rc=0; wait $launcher || rc=$?
 expect_eq 42 "$rc" "exit status after SIGTERM"
 expect_ok $PODNET ps -a --format json
 expect_match '"exit_code": 42' "$T_LAST" "recorded exit code"
+expect_eq "['sig1'] exited True 42 True" "$(python3 -c 'import json,sys; d=[d for d in json.load(sys.stdin) if d["name"] == "sig1"][0]; print(d["Names"], d["State"], d["Exited"], d["ExitCode"], d["Id"] == d["id"])' <<<"$T_LAST")" "Podman's keys in ps --format json"
 expect_ok $PODNET rm sig1
 
 t_case "exec runs in the container's namespaces and returns its status"
