@@ -103,6 +103,14 @@ t_podnet_procs() {
   done
 }
 t_no_podnet_procs() { [[ -z "$(t_podnet_procs)" ]]; }
+# t_count_procs NAME: live processes called NAME of this test's runtime directory
+t_count_procs() {
+  local pid n=0
+  for pid in $(pgrep -u "$(id -u)" -x "$1" 2>/dev/null); do
+    tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qx "PODNET_RUNTIME_DIR=$PODNET_RUNTIME_DIR" && n=$((n + 1))
+  done
+  echo $n
+}
 # t_gone PID...: every one exited (a zombie counts: PID 1 may reap late here)
 t_gone() {
   local pid

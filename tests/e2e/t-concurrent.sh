@@ -59,10 +59,10 @@ for round in 1 2 3; do
   expect_eq "cm1 cm2 " "$(sort <<<"$T_LAST" | tr '\n' ' ')" "members running in round $round"
   expect_eq 2 "$(grep -rlx "$cpid" "$PODNET_RUNTIME_DIR/ipam" | wc -l)" "the pod's leases (an address, a MAC) in round $round"
   # (zombies left out: on some machines PID 1 does not reap orphans)
-  expect_eq 1 "$(ps -u "$(id -u)" -o stat=,comm= | awk '$1 !~ /^Z/ && $2 == "podnet-pause"' | wc -l)" "pause processes in round $round"
+  expect_eq 1 "$(t_count_procs podnet-pause)" "pause processes in round $round"
 done
 t_case "pod stop while pod start runs: the pod ends stopped or running, never half of each"
-pauses() { ps -u "$(id -u)" -o stat=,comm= | awk '$1 !~ /^Z/ && $2 == "podnet-pause"' | wc -l; }
+pauses() { t_count_procs podnet-pause; }
 cleases() { grep -rlx "$cpid" "$PODNET_RUNTIME_DIR/ipam" | wc -l; }
 # A member's start brings its pod up again: a stop that tore down that new run
 # under its starter left the pod "running" without leases or infra (1 round in 10).
