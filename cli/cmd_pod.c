@@ -345,11 +345,11 @@ static int pod_ls(struct cli *c, int argc, char **argv)
 			printf("%.12s\n", json_string_value(json_object_get(doc, "id")));
 		return 0;
 	}
-	if (strcmp(format, "json") == 0) {
-		cli_print_json(all);
-		return 0;
-	}
-	/* a row: the pod's document with Podman's names of its columns on top */
+	/*
+	 * A row: the pod's document with Podman's names of its columns on top.
+	 * JSON gets them too, as `podman pod ps --format json` spells them (Id,
+	 * Name, Status, Created, Networks, Containers: [{Id, Names, Status}]).
+	 */
 	rows = json_array();
 	json_array_foreach(all, i, doc) {
 		json_t *row = json_deep_copy(doc), *nets = json_array(), *att;
@@ -359,12 +359,31 @@ static int pod_ls(struct cli *c, int argc, char **argv)
 		json_object_foreach(json_object_get(doc, "networks"), k, att)
 			json_array_append_new(nets, json_string(k));
 		snprintf(id, sizeof(id), "%.12s", json_string_value(json_object_get(doc, "id")) ?: "");
-		json_object_set_new(row, "ID", json_string(id));
+		json_object_set_new(row, strcmp(format, "json") == 0 ? "Id" : "ID",
+				    json_string(strcmp(format, "json") == 0 ? json_string_value(json_object_get(doc, "id")) ?: "" : id));
 		json_object_set_new(row, "Status", json_string(json_string_value(json_object_get(doc, "state")) ?: ""));
 		json_object_set_new(row, "NumberOfContainers",
 				    json_integer((json_int_t)json_array_size(json_object_get(doc, "containers"))));
 		json_object_set_new(row, "Networks", nets);
+		if (strcmp(format, "json") == 0) {
+			_cleanup_json_ json_t *mine = pod_containers_in(ctrs, doc);
+			json_t *list = json_array(), *m;
+			size_t j;
+
+			json_array_foreach(mine, j, m)
+				json_array_append_new(list, json_pack("{s:s, s:s, s:s}",
+					"Id", json_string_value(json_object_get(m, "id")) ?: "",
+					"Names", json_string_value(json_object_get(m, "name")) ?: "",
+					"Status", json_string_value(json_object_get(m, "state")) ?: ""));
+			json_object_set_new(row, "Containers", list);
+			json_object_set_new(row, "Name", json_string(json_string_value(json_object_get(doc, "name")) ?: ""));
+			json_object_set_new(row, "Created", json_string(json_string_value(json_object_get(doc, "created")) ?: ""));
+		}
 		json_array_append_new(rows, row);
+	}
+	if (strcmp(format, "json") == 0) {
+		cli_print_json(rows);
+		return 0;
 	}
 	if (strcmp(format, "table") == 0)
 		format = "table {{.ID}}\t{{.Name}}\t{{.Status}}\t{{.NumberOfContainers}}";

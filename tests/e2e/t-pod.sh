@@ -93,6 +93,8 @@ pause=$($PODNET pod inspect p2 | python3 -c 'import json,sys; print(json.load(sy
 kill -9 "$pause"
 expect_ok $PODNET pod ls --filter name=p2 --format '{{.Name}} {{.Status}} {{.NumberOfContainers}}'
 expect_eq "p2 exited 1" "$T_LAST" "pod list after kill -9"
+expect_ok $PODNET pod ls --filter name=p2 --format json
+expect_eq "p2 exited m2 exited True" "$(python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; c=d["Containers"][0]; print(d["Name"], d["Status"], c["Names"], c["Status"], d["Id"] == d["id"])' <<<"$T_LAST")" "Podman's keys in pod ls --format json"
 expect_ok $PODNET ps -a
 expect_match "m2 +exited" "$T_LAST" "the member is stopped with its pod"
 # its address is free for someone else, and nobody still uses it
