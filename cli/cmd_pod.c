@@ -307,7 +307,7 @@ static int pod_ls(struct cli *c, int argc, char **argv)
 	struct str_list filters = { 0 };
 	struct pn_err err = { 0 };
 	const char *format = "table";
-	bool quiet = false;
+	bool quiet = false, as_json;
 	json_t *doc;
 	size_t i;
 	int ch;
@@ -345,6 +345,7 @@ static int pod_ls(struct cli *c, int argc, char **argv)
 			printf("%.12s\n", json_string_value(json_object_get(doc, "id")));
 		return 0;
 	}
+	as_json = strcmp(format, "json") == 0;
 	/*
 	 * A row: the pod's document with Podman's names of its columns on top.
 	 * JSON gets them too, as `podman pod ps --format json` spells them (Id,
@@ -359,13 +360,15 @@ static int pod_ls(struct cli *c, int argc, char **argv)
 		json_object_foreach(json_object_get(doc, "networks"), k, att)
 			json_array_append_new(nets, json_string(k));
 		snprintf(id, sizeof(id), "%.12s", json_string_value(json_object_get(doc, "id")) ?: "");
-		json_object_set_new(row, strcmp(format, "json") == 0 ? "Id" : "ID",
-				    json_string(strcmp(format, "json") == 0 ? json_string_value(json_object_get(doc, "id")) ?: "" : id));
+		if (as_json) /* Podman's JSON has the whole id, its table 12 digits */
+			json_object_set_new(row, "Id", json_string(json_string_value(json_object_get(doc, "id")) ?: ""));
+		else
+			json_object_set_new(row, "ID", json_string(id));
 		json_object_set_new(row, "Status", json_string(json_string_value(json_object_get(doc, "state")) ?: ""));
 		json_object_set_new(row, "NumberOfContainers",
 				    json_integer((json_int_t)json_array_size(json_object_get(doc, "containers"))));
 		json_object_set_new(row, "Networks", nets);
-		if (strcmp(format, "json") == 0) {
+		if (as_json) {
 			_cleanup_json_ json_t *mine = pod_containers_in(ctrs, doc);
 			json_t *list = json_array(), *m;
 			size_t j;
@@ -381,7 +384,7 @@ static int pod_ls(struct cli *c, int argc, char **argv)
 		}
 		json_array_append_new(rows, row);
 	}
-	if (strcmp(format, "json") == 0) {
+	if (as_json) {
 		cli_print_json(rows);
 		return 0;
 	}

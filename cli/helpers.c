@@ -279,7 +279,7 @@ json_t *helpers_status(struct cli *c)
 	struct pn_proc_id dns;
 
 	if (dns_running(&c->paths, &dns))
-		json_object_set_new(doc, "dns", json_pack("{s:b, s:i}", "running", 1, "pid", (json_int_t)dns.pid));
+		json_object_set_new(doc, "dns", json_pack("{s:b, s:I}", "running", 1, "pid", (json_int_t)dns.pid));
 	else
 		json_object_set_new(doc, "dns", json_pack("{s:b}", "running", 0));
 	if (slirp_status(&c->paths, &slirp) == 0 && slirp)

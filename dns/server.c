@@ -1271,12 +1271,6 @@ static int reload(struct dns_server *s)
 	return install(s, &db, r);
 }
 
-/*
- * One step of the first load (LOAD_STEP_LINES records); the last one
- * installs the database. Until then the listeners, opened from the gateway
- * lines alone, answer each query from what the files hold for it; once
- * SCAN_MAX queries were answered so, the rest of the load is one step.
- */
 /* the last records file is gone: stop, or with --stay listen nowhere until one appears */
 static void nothing_left(struct dns_server *s)
 {
@@ -1288,6 +1282,12 @@ static void nothing_left(struct dns_server *s)
 	s->quit = true;
 }
 
+/*
+ * One step of the first load (LOAD_STEP_LINES records); the last one
+ * installs the database. Until then the listeners, opened from the gateway
+ * lines alone, answer each query from what the files hold for it; once
+ * SCAN_MAX queries were answered so, the rest of the load is one step.
+ */
 static void load_step(struct dns_server *s)
 {
 	struct dns_db db;
