@@ -87,18 +87,28 @@ static void __attribute__((noreturn)) exec_daemon(const char *exe, const char *c
 	_exit(127);
 }
 
+bool dns_running(const struct pn_paths *paths, struct pn_proc_id *ret)
+{
+	struct pn_proc_id id;
+
+	if (read_pid_file(paths, &id) < 0 || !pn_proc_alive(&id))
+		return false;
+	if (ret)
+		*ret = id;
+	return true;
+}
+
 int dns_ensure(const struct pn_paths *paths, const struct pn_proc_id *holder, int userns_fd,
 	       int netns_fd, struct pn_err *err)
 {
 	char exe[PATH_MAX], config[PATH_MAX], log[PATH_MAX], holder_arg[64], line[256];
 	_cleanup_close_ int ready_r = -1, ready_w = -1;
-	struct pn_proc_id running;
 	struct pollfd pfd;
 	int fds[2], status, r;
 	char what = 0;
 	pid_t pid;
 
-	if (read_pid_file(paths, &running) == 0 && pn_proc_alive(&running))
+	if (dns_running(paths, NULL))
 		return 0;
 	if (!pn_path(exe, "%s/podnet-dns", paths->libexec) ||
 	    !pn_path(config, "%s/dns", paths->runtime) ||
@@ -149,17 +159,6 @@ int dns_ensure(const struct pn_paths *paths, const struct pn_proc_id *holder, in
 	pn_file_last_line(log, line, sizeof(line));
 	return pn_err_set(err, EIO, "podnet-dns failed to start%s%s (see %s)", line[0] ? ": " : "",
 			  line, log);
-}
-
-bool dns_running(const struct pn_paths *paths, struct pn_proc_id *ret)
-{
-	struct pn_proc_id id;
-
-	if (read_pid_file(paths, &id) < 0 || !pn_proc_alive(&id))
-		return false;
-	if (ret)
-		*ret = id;
-	return true;
 }
 
 int dns_reload(const struct pn_paths *paths)
