@@ -82,6 +82,8 @@ int main(int argc, char **argv)
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	mallopt(M_MMAP_THRESHOLD, 64 << 20);
 	r = pn_paths_init(&c.paths);
+	if (r < 0 && c.paths.problem[0])
+		return cli_failf("refusing the state directory: %s", c.paths.problem);
 	if (r < 0)
 		return cli_failf("cannot create podnet directories (%s, %s): %s", c.paths.data, c.paths.runtime,
 				 strerror(-r));

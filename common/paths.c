@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <pwd.h>
+#include <sys/stat.h>
 
 
 static const char *home_dir(void)
@@ -42,6 +43,7 @@ static void exe_dir(char *buf)
 int pn_paths_init(struct pn_paths *p)
 {
 	const char *env;
+	bool tmp_fallback = false;
 	int r;
 
 	memset(p, 0, sizeof(*p));
@@ -62,8 +64,10 @@ int pn_paths_init(struct pn_paths *p)
 		snprintf(p->runtime, sizeof(p->runtime), "/run/podnet");
 	else if ((env = getenv("XDG_RUNTIME_DIR")) && *env)
 		snprintf(p->runtime, sizeof(p->runtime), "%s/podnet", env);
-	else
+	else {
 		snprintf(p->runtime, sizeof(p->runtime), "/tmp/podnet-%u", (unsigned)getuid());
+		tmp_fallback = true;
+	}
 
 	if ((env = getenv("PODNET_LIBEXEC_DIR")) && *env)
 		snprintf(p->libexec, sizeof(p->libexec), "%s", env);
@@ -73,7 +77,45 @@ int pn_paths_init(struct pn_paths *p)
 	r = pn_mkdir_p(p->data, 0700);
 	if (r < 0)
 		return r;
-	return pn_mkdir_p(p->runtime, 0700);
+	r = pn_mkdir_p(p->runtime, 0700);
+	if (r < 0)
+		return r;
+	r = pn_dir_owned(p->data, (unsigned)geteuid(), true, p->problem, sizeof(p->problem));
+	if (r < 0)
+		return r;
+	return pn_dir_owned(p->runtime, (unsigned)geteuid(), !tmp_fallback, p->problem, sizeof(p->problem));
+}
+
+int pn_dir_owned(const char *path, unsigned uid, bool follow, char *problem, size_t len)
+{
+	struct stat st;
+
+	if ((follow ? stat(path, &st) : lstat(path, &st)) < 0) {
+		int e = errno;
+
+		snprintf(problem, len, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		snprintf(problem, len, "%s is a symbolic link; podnet keeps its state only in a real directory",
+			 path);
+		return -ENOTDIR;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(problem, len, "%s is not a directory", path);
+		return -ENOTDIR;
+	}
+	if ((unsigned)st.st_uid != uid) {
+		snprintf(problem, len, "%s belongs to uid %u, not to uid %u; remove it or set PODNET_RUNTIME_DIR / PODNET_DATA_DIR",
+			 path, (unsigned)st.st_uid, uid);
+		return -EPERM;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(problem, len, "%s is writable by %s (mode %04o); chmod go-w it",
+			 path, st.st_mode & S_IWOTH ? "others" : "its group", (unsigned)(st.st_mode & 07777));
+		return -EPERM;
+	}
+	return 0;
 }
 
 size_t pn_dns_records_name_len(const char *file, bool *ret_internal)

@@ -18,10 +18,29 @@ struct pn_paths {
 	char data[PATH_MAX];     /* persistent: networks/ */
 	char runtime[PATH_MAX];  /* volatile: lock, holder.json, ctr/, pods/, ipam/, dns/ */
 	char libexec[PATH_MAX];  /* where podnet-dns, podnet-portfwd live */
+	char problem[PATH_MAX + 96]; /* why pn_paths_init() refused a directory, or "" */
 };
 
-/** pn_paths_init() - resolve directories and create them (0700). Return: 0 or -errno. */
+/**
+ * pn_paths_init() - resolve directories and create them (0700)
+ *
+ * Both directories must then be real directories of the caller's (effective) uid
+ * that no one else may write to: /tmp/podnet-UID, the fallback, could have been
+ * made by another user first, and state kept there would be theirs to change.
+ * Return: 0 or -errno; -EPERM or -ENOTDIR with @p->problem saying which
+ * directory and why.
+ */
 int pn_paths_init(struct pn_paths *p);
+
+/**
+ * pn_dir_owned() - is @path a directory of euid @uid that only its owner may write?
+ * @follow: follow a symbolic link (refused otherwise: in /tmp its owner can
+ *          re-point it at any time)
+ * @problem: on failure, a sentence naming @path and what is wrong (@len bytes)
+ * Return: 0, -ENOTDIR (not a directory, or a refused link), -EPERM (another
+ * owner, or writable by group or others) or -errno of lstat().
+ */
+int pn_dir_owned(const char *path, unsigned uid, bool follow, char *problem, size_t len);
 
 /*
  * The DNS records files in $RUN/dns are named after their network

@@ -98,7 +98,8 @@ int main(int argc, char **argv)
 		return cmd_exec(argv + 2);
 	r = pn_paths_init(&paths);
 	if (r < 0) {
-		fprintf(stderr, "podnet-slirp-ctl: runtime directory: %s\n", strerror(-r));
+		fprintf(stderr, "podnet-slirp-ctl: runtime directory: %s\n",
+			paths.problem[0] ? paths.problem : strerror(-r));
 		return 1;
 	}
 	if (!strcmp(argv[1], "ensure") && argc == 3)

@@ -258,7 +258,8 @@ int main(int argc, char **argv)
 
 		r = pn_paths_init(&paths);
 		if (r < 0)
-			return fail(r, "cannot resolve the runtime directory");
+			return fail(r, "cannot use the runtime directory (%s)",
+				    paths.problem[0] ? paths.problem : paths.runtime);
 		snprintf(d.run, sizeof(d.run), "%s", paths.runtime);
 	}
 	r = pn_proc_self_id(&d.self);

@@ -101,4 +101,29 @@ expect_nomatch '"other"' "$T_LAST" "no half attachment"
 expect_ok $PODNET rm -f c1
 expect_ok $PODNET network rm good other
 expect_ok $PODNET system check
+
+t_case "state directories that others could change are refused"
+# /tmp/podnet-UID (no XDG_RUNTIME_DIR) can be made by anyone first; a directory others
+# may write to, or a link there, would put the state in someone else's hands
+d=$(mktemp -d)
+t_on_exit "rm -rf $d"
+mkdir -m 0700 "$d/run" "$d/own"
+expect_ok env PODNET_RUNTIME_DIR="$d/run" $PODNET network ls -q
+chmod 0777 "$d/run"
+fails_with "refusing the state directory: $d/run is writable by others \(mode 0777\)" \
+  env PODNET_RUNTIME_DIR="$d/run" $PODNET network create late
+chmod 0770 "$d/run"
+fails_with "writable by its group" env PODNET_RUNTIME_DIR="$d/run" $PODNET network ls
+fallback=/tmp/podnet-$(id -u)
+if [[ ! -e $fallback && ! -L $fallback ]]; then
+  ln -s "$d/own" "$fallback"
+  fails_with "refusing the state directory: $fallback is a symbolic link" \
+    env -u PODNET_RUNTIME_DIR -u XDG_RUNTIME_DIR $PODNET network ls
+  rm -f "$fallback"
+  expect_ok env -u PODNET_RUNTIME_DIR -u XDG_RUNTIME_DIR $PODNET network ls -q
+  expect_eq 700 "$(stat -c %a "$fallback")" "mode of the fallback directory made by podnet"
+  rm -rf "$fallback"
+fi
+expect_ok $PODNET network ls --format json
+expect_nomatch '"late"' "$T_LAST" "nothing created through a refused directory"
 t_done
