@@ -73,8 +73,9 @@ fi
 $SUDO bench/outbound-outside.sh down >/dev/null 2>&1 || true
 phase e2e
 
-# The same commands as root (no user namespace step): a subset is enough.
-out=$($SUDO env PODNET_BUILD="$top/build" bash "$top/tests/e2e/run.sh" t-net-basic.sh t-lifecycle.sh 2>&1)
+# The same commands as root (no user namespace step): a subset is enough. Then two
+# unprivileged users at once (root-multiuser.sh creates the second one, and deletes it).
+out=$($SUDO env PODNET_BUILD="$top/build" bash "$top/tests/e2e/run.sh" t-net-basic.sh t-lifecycle.sh root-multiuser.sh 2>&1)
 echo "$out" | sed 's/^\(ok\|not ok\) - /\1 - (root) /'
 line=$(grep -E '^e2e: [0-9]+ passed, [0-9]+ failed' <<<"$out" | tail -1)
 if [[ -n "$line" ]]; then read -r _ p _ f _ <<<"$line"; add "$p" "$f"; else add 0 1; fi

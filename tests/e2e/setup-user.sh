@@ -17,11 +17,21 @@ if ! id "$USER_NAME" >/dev/null 2>&1; then
   echo "setup-user: created user $USER_NAME"
 fi
 uid=$(id -u "$USER_NAME")
+# a range of 65536 from 1200000 on that no other entry of the file overlaps
+# (several test users, as t-multiuser makes, each get their own)
+free_start() {
+  local start=1200000
+  while awk -F: -v s="$start" '$2 + 0 < s + 65536 && $2 + $3 > s { found = 1 } END { exit !found }' "$1"; do
+    start=$((start + 65536))
+  done
+  echo "$start"
+}
 for f in /etc/subuid /etc/subgid; do
   touch "$f"
   if ! grep -q "^$USER_NAME:" "$f"; then
-    echo "$USER_NAME:1200000:65536" >>"$f"
-    echo "setup-user: added $USER_NAME:1200000:65536 to $f"
+    start=$(free_start "$f")
+    echo "$USER_NAME:$start:65536" >>"$f"
+    echo "setup-user: added $USER_NAME:$start:65536 to $f"
   fi
 done
 install -d -m 0700 -o "$USER_NAME" -g "$USER_NAME" "/run/user/$uid"
