@@ -54,7 +54,9 @@ static void usage(FILE *f)
 		"  --holder PID:STARTTIME  exit when this process exits\n"
 		"  --port N                DNS port (53)\n"
 		"  --upstream ADDR[#PORT]  upstream server, repeatable (default: from resolv.conf)\n"
-		"  --resolv-conf FILE      where to read upstream servers (/etc/resolv.conf)\n"
+		"  --resolv-conf FILE      where to read upstream servers (/etc/resolv.conf);\n"
+		"                          read again when it changes\n"
+		"  --resolv-port N         port of the servers named there (53)\n"
 		"  --pid-file FILE         (DIR/podnet-dns.pid)\n"
 		"  --ready-fd N            write one byte there once serving, then close it\n"
 		"  --tcp-max N             concurrent TCP connections (64)\n"
@@ -80,7 +82,7 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *ret)
 
 static int parse_args(int argc, char **argv, struct cmdline *c)
 {
-	enum { O_CONFIG = 256, O_USERNS, O_NETNS, O_HOLDER, O_PORT, O_UPSTREAM, O_RESOLV, O_PIDFILE,
+	enum { O_CONFIG = 256, O_USERNS, O_NETNS, O_HOLDER, O_PORT, O_UPSTREAM, O_RESOLV, O_RESOLVPORT, O_PIDFILE,
 	       O_READY, O_TCPMAX, O_TCPIDLE, O_UPTIMEOUT, O_STAY, O_FOREGROUND, O_DEBUG, O_HELP, O_VERSION };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, O_CONFIG },
@@ -90,6 +92,7 @@ static int parse_args(int argc, char **argv, struct cmdline *c)
 		{ "port", required_argument, NULL, O_PORT },
 		{ "upstream", required_argument, NULL, O_UPSTREAM },
 		{ "resolv-conf", required_argument, NULL, O_RESOLV },
+		{ "resolv-port", required_argument, NULL, O_RESOLVPORT },
 		{ "pid-file", required_argument, NULL, O_PIDFILE },
 		{ "ready-fd", required_argument, NULL, O_READY },
 		{ "tcp-max", required_argument, NULL, O_TCPMAX },
@@ -148,6 +151,11 @@ static int parse_args(int argc, char **argv, struct cmdline *c)
 			break;
 		case O_RESOLV:
 			c->opt.resolv_conf = optarg;
+			break;
+		case O_RESOLVPORT:
+			if (parse_uint(optarg, 65535, &v) < 0 || v == 0)
+				goto bad;
+			c->opt.resolv_port = (uint16_t)v;
 			break;
 		case O_PIDFILE:
 			c->pid_file = optarg;

@@ -59,6 +59,7 @@
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -166,6 +167,8 @@ struct dns_server {
 	struct dns_readbuf scan_buf;
 	struct dns_readbuf reload_buf; /* loads' read buffer, kept while the records are small (install()) */
 	struct dns_upstreams defaults;
+	struct stat resolv_st;     /* opt.resolv_conf when the defaults were read (zero: unreadable) */
+	uint64_t resolv_check_at;  /* server_now() of the next look at it */
 	int up4[UPSTREAM_SOCKS], up6[UPSTREAM_SOCKS];
 	unsigned int n_up4, n_up6;
 	struct down_entry down[DOWN_MAX];
@@ -261,6 +264,9 @@ static void load_defaults(struct dns_server *s)
 		s->defaults = s->opt.fixed;
 		return;
 	}
+	/* what was read is this version of the file or a newer one: a change in between is read again */
+	if (stat(s->opt.resolv_conf, &s->resolv_st) < 0)
+		memset(&s->resolv_st, 0, sizeof(s->resolv_st));
 	r = pn_read_file(s->opt.resolv_conf, 1 << 20, &text, &len);
 	if (r < 0) {
 		pn_warn("%s: %s; keeping %u upstream servers", s->opt.resolv_conf, strerror(-r),
@@ -268,8 +274,43 @@ static void load_defaults(struct dns_server *s)
 		return;
 	}
 	dns_resolv_conf_parse(text, len, &s->defaults);
+	if (s->opt.resolv_port)
+		for (unsigned int i = 0; i < s->defaults.count; i++)
+			s->defaults.addr[i].port = s->opt.resolv_port;
 	if (s->defaults.count == 0)
 		pn_warn("%s names no nameserver: names outside podnet will fail", s->opt.resolv_conf);
+}
+
+/*
+ * The host's resolv.conf changes under a long-lived responder: a laptop joins
+ * another network or a VPN, NetworkManager or systemd-resolved rewrites it
+ * (usually a new file renamed over the old one). Look at it at most once a
+ * second, when a query is about to be forwarded to the defaults, and read it
+ * again when it is another file or was written since.
+ */
+#define RESOLV_CHECK_MS 1000
+
+static bool same_version(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+static void follow_resolv_conf(struct dns_server *s)
+{
+	struct stat st;
+	unsigned int before = s->defaults.count;
+
+	if (s->opt.fixed.count > 0 || server_now(s) < s->resolv_check_at)
+		return;
+	s->resolv_check_at = server_now(s) + RESOLV_CHECK_MS;
+	if (stat(s->opt.resolv_conf, &st) < 0)
+		memset(&st, 0, sizeof(st));
+	if (same_version(&st, &s->resolv_st))
+		return;
+	load_defaults(s);
+	pn_info("%s changed: %u upstream servers (were %u)", s->opt.resolv_conf, s->defaults.count, before);
 }
 
 static bool upstream_down(struct dns_server *s, const struct dns_addr *a)
@@ -352,6 +393,7 @@ static const struct dns_upstreams *upstreams_for(struct dns_server *s, const str
 	    dns_db_find_addr(db, net, a.family, a.bytes, &rec, 1, &elsewhere) == 1 &&
 	    rec->upstreams >= 0)
 		return &db->upstreams[rec->upstreams];
+	follow_resolv_conf(s);
 	return &s->defaults;
 }
 

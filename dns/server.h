@@ -14,7 +14,10 @@
 
 struct dns_options {
 	const char *config_dir;     /* $RUN/dns */
-	const char *resolv_conf;    /* host resolv.conf, read in H at start and on reload */
+	const char *resolv_conf;    /* host resolv.conf: read in H at start, on reload, and again
+				     * when it has changed (checked at most once a second, on
+				     * the way to forwarding a query) */
+	uint16_t resolv_port;       /* port of the servers that resolv.conf names (53) */
 	struct dns_upstreams fixed; /* --upstream: replaces resolv.conf when count > 0 */
 	uint16_t port;              /* 53 */
 	unsigned int tcp_max;       /* concurrent TCP connections */

@@ -102,9 +102,10 @@ dns_start() { # ARGS...: podnet-dns into U and I; DNS_PID, DNS_LOG
 
 dns_reload() { kill -HUP "$DNS_PID"; }
 
-fake_upstream() { # VAR TAG [MODE]: start a fake upstream on 127.0.0.1; its port goes into VAR
+fake_upstream() { # VAR TAG [MODE [ADDR PORT]]: start a fake upstream on 127.0.0.1 (or ADDR:PORT); its port goes into VAR
   local var=$1 tag=$2 mode=${3:-answer} pf="$T_OUT/upstream-$2.port" pid i
   python3 "$DNS_TESTING/fake_upstream.py" --tag "$tag" --mode "$mode" --port-file "$pf" \
+    --addr "${4:-127.0.0.1}" --port "${5:-0}" \
     --log "$T_OUT/upstream-$tag.log" </dev/null >/dev/null 2>&1 &
   pid=$!
   t_on_exit "kill $pid"

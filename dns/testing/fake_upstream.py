@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-# A fake upstream DNS server for podnet-dns's black-box tests, on 127.0.0.1
-# only. It answers every A query with 192.0.2.TAG over UDP and 198.51.100.TAG
+# A fake upstream DNS server for podnet-dns's black-box tests, on a loopback
+# address (--addr, 127.0.0.1) and port (--port; 0: any free one). It answers every A query with 192.0.2.TAG over UDP and 198.51.100.TAG
 # over TCP (so a test sees which server and which transport answered), sets TC
 # over UDP for names starting with "tc.", and can be told to never answer
 # (--mode blackhole) or to answer SERVFAIL (--mode servfail). Over TCP, names
@@ -16,6 +16,8 @@ ap.add_argument("--tag", type=int, required=True)
 ap.add_argument("--mode", default="answer", choices=["answer", "blackhole", "servfail"])
 ap.add_argument("--port-file", required=True)
 ap.add_argument("--log", required=True)
+ap.add_argument("--addr", default="127.0.0.1")
+ap.add_argument("--port", type=int, default=0)
 args = ap.parse_args()
 lock = threading.Lock()
 
@@ -70,11 +72,11 @@ def serve_tcp(conn):
 
 
 udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-udp.bind(("127.0.0.1", 0))
+udp.bind((args.addr, args.port))
 port = udp.getsockname()[1]
 tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-tcp.bind(("127.0.0.1", port))
+tcp.bind((args.addr, port))
 tcp.listen(16)
 
 

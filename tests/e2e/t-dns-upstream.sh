@@ -6,7 +6,8 @@
 # connection, TC relayed so the client retries over TCP, failover past a dead
 # server and past SERVFAIL, SERVFAIL when none answers, a container's own
 # --dns servers, an internal network (records file NAME%int) that forwards
-# nothing, and the exit when the last records file goes.
+# nothing, the host's resolv.conf followed when it changes, and the exit when
+# the last records file goes.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/../../dns/testing/e2e-env.sh"
 
@@ -120,6 +121,29 @@ expect_ok in_ctr "$WEB" dig +tries=1 +time=3 @10.89.0.1 nobody.example
 expect_match 'status: SERVFAIL' "$T_LAST"
 expect_ok in_ctr "$WEB" dig +tcp +tries=1 +time=3 @10.89.0.1 nobody.example
 expect_match 'status: SERVFAIL' "$T_LAST"
+
+t_case "the host's resolv.conf is followed when it changes (a new file renamed over it, or rewritten)"
+# two servers on one port, at 127.0.0.1 and 127.0.0.2: resolv.conf names an address only
+fake_upstream UP_E 5 || t_fail "fake upstream"
+fake_upstream UP_F 6 answer 127.0.0.2 "$UP_E" || t_fail "fake upstream on 127.0.0.2"
+RC=$T_OUT/host-resolv.conf
+printf 'search example.com\nnameserver 127.0.0.1\n' >"$RC"
+restart --resolv-conf "$RC" --resolv-port "$UP_E"
+expect_ok in_ctr "$WEB" dig +short +tries=1 +time=2 @10.89.0.1 before.example
+expect_eq "192.0.2.5" "$T_LAST" "the server resolv.conf names"
+printf 'nameserver 127.0.0.2\n' >"$RC.new" && mv "$RC.new" "$RC"
+answer_is() { [[ $(in_ctr "$WEB" dig +short +tries=1 +time=2 @10.89.0.1 "$1") == "$2" ]]; }
+wait_for 4 answer_is moved.example 192.0.2.6
+expect_ok in_ctr "$WEB" dig +short +tries=1 +time=2 @10.89.0.1 after.example
+expect_eq "192.0.2.6" "$T_LAST" "after a new resolv.conf was renamed over the old one"
+expect_match 'udp after\.example' "$(cat "$T_OUT/upstream-6.log")"
+printf 'nameserver 127.0.0.1\n' >"$RC"
+wait_for 4 answer_is back.example 192.0.2.5
+expect_ok in_ctr "$WEB" dig +short +tries=1 +time=2 @10.89.0.1 again.example
+expect_eq "192.0.2.5" "$T_LAST" "after resolv.conf was rewritten in place"
+expect_match 'changed: 1 upstream servers' "$(cat "$DNS_LOG")" "the change is logged"
+expect_ok in_ctr "$DB" dig +short +tries=1 +time=2 @10.89.0.1 own2.example
+expect_eq "192.0.2.2" "$T_LAST" "a container's own --dns servers stay its own"
 
 t_case "standalone (no namespace to join, as aardvark-dns runs): no socket factory, TCP still forwarded"
 SA_DIR=$T_OUT/standalone; mkdir -p "$SA_DIR"
