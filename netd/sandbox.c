@@ -485,6 +485,40 @@ static size_t resolv_line(char *buf, size_t cap, const char *key, const char *fi
 	return len < cap ? len : cap - 1;
 }
 
+/*
+ * The search domains and options of the host's resolv.conf, as the resolver
+ * reads them: the last "search" or "domain" line wins, "options" lines add up.
+ * Words that could not be written back on one line are left out.
+ */
+static void host_resolv_lists(json_t **ret_search, json_t **ret_opts)
+{
+	_cleanup_free_ char *host = NULL;
+	char *line, *save = NULL;
+
+	*ret_search = json_array();
+	*ret_opts = json_array();
+	if (!*ret_search || !*ret_opts || pn_read_file(netd_host_resolv_conf, 65536, &host, NULL) < 0)
+		return;
+	for (line = strtok_r(host, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_t *to;
+		char *word, *wsave = NULL, *key = strtok_r(line, " \t\r", &wsave);
+
+		if (!key)
+			continue;
+		if (strcmp(key, "search") == 0 || strcmp(key, "domain") == 0) {
+			json_array_clear(*ret_search);
+			to = *ret_search;
+		} else if (strcmp(key, "options") == 0) {
+			to = *ret_opts;
+		} else {
+			continue;
+		}
+		while ((word = strtok_r(NULL, " \t\r", &wsave)) && *word != '#' && *word != ';')
+			if (strlen(word) < 256)
+				json_array_append_new(to, json_string(word));
+	}
+}
+
 char *netd_resolv_text(const struct pn_paths *p, json_t *doc)
 {
 	json_t *nets = json_object_get(doc, "networks"), *att, *v;
@@ -523,10 +557,22 @@ char *netd_resolv_text(const struct pn_paths *p, json_t *doc)
 		}
 	}
 	if (servers) {
-		/* the networks' domain first, then --dns-search's */
+		/*
+		 * The networks' domain first, then --dns-search's, else the host's
+		 * search domains (as Podman and Docker: a short name of the host's
+		 * domain resolves in a container as on the host); the host's options
+		 * unless --dns-option gives some.
+		 */
+		_cleanup_json_ json_t *host_search = NULL, *host_opts = NULL;
+
+		if (!own_search || !own_opts)
+			host_resolv_lists(&host_search, &host_opts);
 		if (!no_search)
-			len += resolv_line(buf + len, cap - len, "search", "dns.podnet", search);
+			len += resolv_line(buf + len, cap - len, "search", "dns.podnet",
+					   own_search ? search : host_search);
 		len += (size_t)snprintf(buf + len, cap - len, "%s", ns);
+		if (!own_opts && len < cap - 256)
+			len += resolv_line(buf + len, cap - len, "options", NULL, host_opts);
 	} else {
 		/*
 		 * No podnet resolver: the host's servers, minus loopback ones the

@@ -87,6 +87,12 @@ expect_ok $PODNET network rm inner
 expect_ok test ! -e "$PODNET_RUNTIME_DIR/dns/inner%int"
 
 t_case "--dns-search and --dns-option shape resolv.conf (run, pod, start, --network none); --dns-search . drops the search line"
+# without them: dns.podnet, then the host's search domains and options (as Podman)
+expect_ok $PODNET run --rm --network front -- cat /etc/resolv.conf
+host_search=$(awk '$1 == "search" || $1 == "domain" { s = ""; for (i = 2; i <= NF && $i !~ /^[#;]/; i++) s = s " " $i } END { print s }' /etc/resolv.conf)
+host_opts=$(awk '$1 == "options" { for (i = 2; i <= NF && $i !~ /^[#;]/; i++) s = s " " $i } END { print s }' /etc/resolv.conf)
+expect_eq "search dns.podnet$host_search" "$(grep '^search' <<<"$T_LAST")" "the host's search domains after dns.podnet"
+expect_eq "${host_opts:+options$host_opts}" "$(grep '^options' <<<"$T_LAST")" "the host's options"
 expect_ok $PODNET run --rm --network front --dns-search example.org --dns-option ndots:2 --dns-option edns0 -- cat /etc/resolv.conf
 expect_eq "search dns.podnet example.org" "$(grep '^search' <<<"$T_LAST")" "search line"
 expect_eq "options ndots:2 edns0" "$(grep '^options' <<<"$T_LAST")" "options line"

@@ -244,6 +244,56 @@ static void test_resolv_text_host(void **state)
 	netd_host_resolv_conf = "/etc/resolv.conf";
 }
 
+/* with a podnet resolver: its gateways, dns.podnet, then the host's search domains and options */
+static void test_resolv_text_podnet(void **state)
+{
+	char path[PATH_MAX], netdir[128];
+	json_t *doc;
+	char *t;
+
+	(void)state;
+	snprintf(netdir, sizeof(netdir), "%s/networks", dir);
+	assert_int_equal(pn_mkdir_p(netdir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/app.json", netdir);
+	write_text(path, "{\"name\": \"app\", \"id\": \"0123\", \"driver\": \"bridge\", \"dns_enabled\": true,"
+			 " \"network_interface\": \"podnet9\", \"subnets\": [{\"subnet\": \"10.89.9.0/24\","
+			 " \"gateway\": \"10.89.9.1\"}]}");
+	snprintf(path, sizeof(path), "%s/host-resolv2.conf", dir);
+	/* the last search/domain line wins; options lines add up; comments end a line */
+	write_text(path, "nameserver 127.0.0.53\nsearch old.example\ndomain corp.example\n"
+			 "search a.example b.example # a comment\noptions edns0 trust-ad\noptions ndots:2\n");
+	netd_host_resolv_conf = path;
+	doc = json_pack("{s:{s:{s:[s], s:[s]}}}", "networks", "app", "ips", "10.89.9.2/24", "gateways", "10.89.9.1");
+	t = netd_resolv_text(&P, doc);
+	assert_string_equal(t, "search dns.podnet a.example b.example\nnameserver 10.89.9.1\n"
+			       "options edns0 trust-ad ndots:2\n");
+	free(t);
+	/* --dns-search and --dns-option replace the host's */
+	json_object_set_new(doc, "dns_search", json_pack("[s]", "own.example"));
+	json_object_set_new(doc, "dns_options", json_pack("[s]", "ndots:3"));
+	t = netd_resolv_text(&P, doc);
+	assert_string_equal(t, "search dns.podnet own.example\nnameserver 10.89.9.1\noptions ndots:3\n");
+	free(t);
+	/* --dns-search . : no search line; the host's options stay */
+	json_object_set_new(doc, "dns_search", json_pack("[s]", "."));
+	json_object_del(doc, "dns_options");
+	t = netd_resolv_text(&P, doc);
+	assert_string_equal(t, "nameserver 10.89.9.1\noptions edns0 trust-ad ndots:2\n");
+	free(t);
+	/* a host without search domains or options (or without a resolv.conf) */
+	json_object_del(doc, "dns_search");
+	write_text(path, "nameserver 192.0.2.1\n");
+	t = netd_resolv_text(&P, doc);
+	assert_string_equal(t, "search dns.podnet\nnameserver 10.89.9.1\n");
+	free(t);
+	unlink(path);
+	t = netd_resolv_text(&P, doc);
+	assert_string_equal(t, "search dns.podnet\nnameserver 10.89.9.1\n");
+	free(t);
+	json_decref(doc);
+	netd_host_resolv_conf = "/etc/resolv.conf";
+}
+
 static void test_dns_records(void **state)
 {
 	char path[PATH_MAX];
@@ -590,6 +640,7 @@ int main(void)
 		cmocka_unit_test(test_corrupt_files),
 		cmocka_unit_test(test_hosts_text),
 		cmocka_unit_test(test_resolv_text_host),
+		cmocka_unit_test(test_resolv_text_podnet),
 		cmocka_unit_test(test_dns_records),
 		cmocka_unit_test(test_dns_records_internal),
 		cmocka_unit_test(test_dns_records_append),
