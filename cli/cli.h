@@ -236,6 +236,8 @@ int cmd_system(struct cli *c, int argc, char **argv);
 struct launch {
 	json_t *doc;            /* the sandbox (container or pod) */
 	json_t *pod;            /* the pod a container joins, or NULL */
+	json_t *net_of;         /* --network container:NAME: the running container whose network
+				 * namespace, /etc/hosts and /etc/resolv.conf it shares, or NULL */
 	struct netd_infra *inf;
 	bool is_pod;            /* start a pause process instead of a command */
 	bool network_host;

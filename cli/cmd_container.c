@@ -80,8 +80,12 @@ static json_t *ps_columns(json_t *doc)
 	if (f) {
 		json_array_foreach(nets, j, e)
 			fprintf(f, "%s%s", j ? "," : "", json_string_value(e));
-		if (!json_array_size(nets))
-			fputs(json_string_value(json_object_get(doc, "network_mode")) ?: "", f);
+		if (!json_array_size(nets)) {
+			const char *mode = json_string_value(json_object_get(doc, "network_mode")) ?: "";
+
+			/* container:<ID>, with the short id as ps shows ids */
+			fprintf(f, "%.*s", strncmp(mode, "container:", 10) == 0 ? 22 : (int)strlen(mode), mode);
+		}
 		fclose(f);
 	}
 	f = open_memstream(&cmdline, &len);
@@ -490,6 +494,25 @@ int cmd_wait(struct cli *c, int argc, char **argv)
 	return rc;
 }
 
+/*
+ * The names of the containers run with --network container:@id (in any state),
+ * which share its network namespace, /etc/hosts and /etc/resolv.conf.
+ */
+static json_t *dependents_of(struct cli *c, const char *id)
+{
+	_cleanup_json_ json_t *all = NULL;
+	json_t *names = json_array(), *doc;
+	char mode[80];
+	size_t i;
+
+	snprintf(mode, sizeof(mode), "container:%s", id);
+	if (names && netd_sandbox_list(&c->paths, "container", &all, NULL) == 0)
+		json_array_foreach(all, i, doc)
+			if (strcmp(json_string_value(json_object_get(doc, "network_mode")) ?: "", mode) == 0)
+				json_array_append(names, json_object_get(doc, "name"));
+	return names;
+}
+
 int cli_rm_one(struct cli *c, const char *ref, bool force, struct pn_err *err)
 {
 	json_t *doc = NULL;
@@ -498,6 +521,25 @@ int cli_rm_one(struct cli *c, const char *ref, bool force, struct pn_err *err)
 	r = cli_load_settled_unlocked(c, "container", ref, &doc, err);
 	if (r < 0)
 		return r;
+	{
+		_cleanup_json_ json_t *deps = dependents_of(c, json_string_value(json_object_get(doc, "id")));
+
+		if (json_array_size(deps)) {
+			char list[512];
+			size_t len = 0, i;
+			json_t *v;
+
+			list[0] = '\0';
+			json_array_foreach(deps, i, v)
+				if (len < sizeof(list))
+					len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "",
+								json_string_value(v));
+			json_decref(doc);
+			/* Podman's words */
+			return pn_err_set(err, EBUSY, "container %s has dependent containers which must be removed "
+					  "before it: %s (or use rm --depend)", ref, list);
+		}
+	}
 	if (netd_sandbox_alive(doc)) {
 		json_decref(doc);
 		if (!force)
@@ -521,9 +563,29 @@ int cli_rm_one(struct cli *c, const char *ref, bool force, struct pn_err *err)
 
 static int rm_named(struct cli *c, const char *ref, const struct names_opts *no, void *ctx, struct pn_err *err)
 {
-	int r = cli_rm_one(c, ref, no->force, err);
+	int r;
 
 	(void)ctx;
+	if (no->depend || no->all) {
+		/* the containers on its network first (and theirs); --all lists them too: gone by then */
+		json_t *doc = NULL;
+
+		if (netd_sandbox_load(&c->paths, "container", ref, &doc, NULL) < 0 && no->all)
+			return 0;
+		if (doc) {
+			_cleanup_json_ json_t *deps = dependents_of(c, json_string_value(json_object_get(doc, "id")));
+			json_t *v;
+			size_t i;
+
+			json_decref(doc);
+			json_array_foreach(deps, i, v) {
+				r = rm_named(c, json_string_value(v), no, ctx, err);
+				if (r != 0)
+					return r;
+			}
+		}
+	}
+	r = cli_rm_one(c, ref, no->force, err);
 	if (r == 0)
 		printf("%s\n", ref);
 	return r;
@@ -531,7 +593,7 @@ static int rm_named(struct cli *c, const char *ref, const struct names_opts *no,
 
 int cmd_rm(struct cli *c, int argc, char **argv)
 {
-	static const struct cli_each e = { "rm", "fa", "container", false, rm_named, NULL };
+	static const struct cli_each e = { "rm", "faD", "container", false, rm_named, NULL };
 
 	return cli_each_name(c, argc, argv, &e);
 }

@@ -659,9 +659,15 @@ static int net_connect(struct cli *c, int argc, char **argv)
 	/* a forwarder that may have to follow binds in the host's namespace: this process stays there */
 	if (r == 0 && json_array_size(json_object_get(doc, "publish")))
 		c->stay_in_infra = false;
-	if (r == 0 && strcmp(json_string_value(json_object_get(doc, "network_mode")) ?: "bridge", "bridge") != 0)
-		r = pn_err_set(&err, EINVAL, "%s uses --network %s: it cannot join networks", argv[optind + 1],
-			       json_string_value(json_object_get(doc, "network_mode")));
+	if (r == 0 && strcmp(json_string_value(json_object_get(doc, "network_mode")) ?: "bridge", "bridge") != 0) {
+		const char *mode = json_string_value(json_object_get(doc, "network_mode"));
+
+		if (strncmp(mode, "container:", 10) == 0)
+			r = pn_err_set(&err, EINVAL, "%s shares the network of container %.12s (its network mode): "
+				       "connect that one instead", argv[optind + 1], mode + 10);
+		else
+			r = pn_err_set(&err, EINVAL, "%s uses --network %s: it cannot join networks", argv[optind + 1], mode);
+	}
 	if (r == 0 && !netd_sandbox_alive(doc)) {
 		/* an exited container or pod joins the network when it starts again */
 		if (is_exited(doc))

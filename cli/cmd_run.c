@@ -135,10 +135,41 @@ static int reuse_doc(struct cli *c, const struct run_opts *o, json_t **ret, stru
 	return 0;
 }
 
-static int prepare(struct cli *c, const struct run_opts *o, json_t **ret_doc, json_t **ret_pod,
-		   struct netd_infra *inf, struct pn_err *err)
+/*
+ * --network container:REF (or a container started again that was run so): the
+ * running container whose network it joins, under the lock. Return: 0 with
+ * *@ret (NULL when @doc has another mode), or -errno.
+ */
+static int load_net_of(struct cli *c, const struct run_opts *o, json_t *doc, json_t **ret, struct pn_err *err)
 {
-	_cleanup_json_ json_t *doc = NULL, *pod = NULL, *cfg = NULL;
+	const char *mode = doc ? json_string_value(json_object_get(doc, "network_mode")) ?: "" : "";
+	const char *ref = o->again ? (strncmp(mode, "container:", 10) == 0 ? mode + 10 : NULL) : o->network_container;
+	int r;
+
+	*ret = NULL;
+	if (!ref)
+		return 0;
+	r = netd_sandbox_load(&c->paths, "container", ref, ret, err);
+	if (r == -ENOENT && o->again)
+		return pn_err_set(err, ENOENT, "container %s, whose network it joins, no longer exists", ref);
+	if (r < 0)
+		return r;
+	if (doc && strcmp(json_string_value(json_object_get(*ret, "id")) ?: "",
+			  json_string_value(json_object_get(doc, "id")) ?: "") == 0)
+		r = pn_err_set(err, EINVAL, "a container cannot join its own network namespace");
+	else if (!netd_sandbox_alive(*ret))
+		r = pn_err_set(err, ESRCH, "container %s is not running", json_string_value(json_object_get(*ret, "name")));
+	if (r < 0) {
+		json_decref(*ret);
+		*ret = NULL;
+	}
+	return r;
+}
+
+static int prepare(struct cli *c, const struct run_opts *o, json_t **ret_doc, json_t **ret_pod,
+		   json_t **ret_net_of, struct netd_infra *inf, struct pn_err *err)
+{
+	_cleanup_json_ json_t *doc = NULL, *pod = NULL, *cfg = NULL, *net_of = NULL;
 	struct netd_network nets[CLI_MAX_LIST];
 	struct pn_proc_id self;
 	int r = 0, nnets;
@@ -158,6 +189,9 @@ static int prepare(struct cli *c, const struct run_opts *o, json_t **ret_doc, js
 	} else {
 		cfg = opts_network_config(o);
 	}
+	r = load_net_of(c, o, doc, &net_of, err);
+	if (r < 0)
+		return r;
 	/* validate every network before claiming anything */
 	nnets = cli_nets_load(c, cfg, nets, err);
 	if (nnets < 0)
@@ -167,6 +201,13 @@ static int prepare(struct cli *c, const struct run_opts *o, json_t **ret_doc, js
 		if (r < 0) {
 			cli_nets_clear(nets, nnets);
 			return r;
+		}
+		if (net_of) {
+			char mode[80];
+
+			/* Podman's inspect says container:<ID> */
+			snprintf(mode, sizeof(mode), "container:%s", json_string_value(json_object_get(net_of, "id")));
+			json_object_set_new(doc, "network_mode", json_string(mode));
 		}
 	}
 	pn_proc_self_id(&self);
@@ -202,6 +243,7 @@ static int prepare(struct cli *c, const struct run_opts *o, json_t **ret_doc, js
 	cli_mark_live(c, json_string_value(json_object_get(doc, "id")), true);
 	*ret_doc = steal_ptr(doc);
 	*ret_pod = steal_ptr(pod);
+	*ret_net_of = steal_ptr(net_of);
 	return 0;
 }
 
@@ -214,7 +256,7 @@ static int start(struct cli *c, const struct run_opts *o, int out_fd, json_t **r
 		 struct pn_proc_id *ret_init, int *ret_exec_err, struct pn_err *err)
 {
 	struct netd_infra inf = NETD_INFRA_INIT;
-	json_t *doc = NULL, *pod = NULL;
+	json_t *doc = NULL, *pod = NULL, *net_of = NULL;
 	struct launch l;
 	int go = -1, r;
 
@@ -227,7 +269,7 @@ static int start(struct cli *c, const struct run_opts *o, int out_fd, json_t **r
 	r = cli_lock(c, err);
 	if (r < 0)
 		return r;
-	r = prepare(c, o, &doc, &pod, &inf, err);
+	r = prepare(c, o, &doc, &pod, &net_of, &inf, err);
 	cli_unlock(c);
 	if (r < 0)
 		return r;
@@ -235,6 +277,7 @@ static int start(struct cli *c, const struct run_opts *o, int out_fd, json_t **r
 	l.exec_fd = -1;
 	l.doc = doc;
 	l.pod = pod;
+	l.net_of = net_of;
 	l.inf = o->network_host && !c->paths.rootless ? NULL : &inf;
 	l.network_host = o->network_host;
 	l.argv = o->argv;
@@ -299,6 +342,8 @@ static int start(struct cli *c, const struct run_opts *o, int out_fd, json_t **r
 	netd_infra_close(&inf);
 	if (pod)
 		json_decref(pod);
+	if (net_of)
+		json_decref(net_of);
 	if (r == 0) {
 		char g = 'g';
 

@@ -227,7 +227,7 @@ static int bind_file(const char *src, const char *dst)
 }
 
 /* A: everything that happens inside U before the command starts */
-static int child_setup(struct cli *c, struct launch *l, int pod_fds[3], struct pn_err *err)
+static int child_setup(struct cli *c, struct launch *l, int pod_fds[3], int net_of_fd, struct pn_err *err)
 {
 	const char *id = json_string_value(json_object_get(l->doc, "id"));
 	const char *hostname = json_string_value(json_object_get(l->doc, "hostname"));
@@ -243,6 +243,12 @@ static int child_setup(struct cli *c, struct launch *l, int pod_fds[3], struct p
 		for (int i = 0; i < 3; i++)
 			if (pod_fds[i] >= 0 && setns(pod_fds[i], types[i]) < 0)
 				return pn_err_set(err, errno, "cannot join the pod's namespaces: %s", strerror(errno));
+	} else if (l->net_of) {
+		/* another container's network (-1: it is on the host's, where we are already) */
+		if (net_of_fd >= 0 && setns(net_of_fd, CLONE_NEWNET) < 0)
+			return pn_err_set(err, errno, "cannot join the network namespace of container %s: %s",
+					  json_string_value(json_object_get(l->net_of, "name")), strerror(errno));
+		flags |= CLONE_NEWUTS | CLONE_NEWIPC;
 	} else {
 		flags |= CLONE_NEWUTS | CLONE_NEWIPC | (l->network_host ? 0 : CLONE_NEWNET);
 	}
@@ -252,7 +258,7 @@ static int child_setup(struct cli *c, struct launch *l, int pod_fds[3], struct p
 	if (unshare(flags & ~CLONE_NEWPID) < 0)
 		return pn_err_set(err, errno, "cannot create namespaces: %s", strerror(errno));
 
-	if (!l->pod && !l->network_host) {
+	if (!l->pod && !l->network_host && !l->net_of) {
 		_cleanup_close_ int cfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 		struct firewall_arg fw = { .doc = l->doc };
 		json_t *att;
@@ -295,10 +301,12 @@ static int child_setup(struct cli *c, struct launch *l, int pod_fds[3], struct p
 	 */
 	if (!l->network_host)
 		mount("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-	netd_sandbox_dir(&c->paths, id, dir);
+	/* the other container's /etc/hosts and resolv.conf, as in Podman: rewritten in place, so its
+	 * connects and disconnects show here too */
+	netd_sandbox_dir(&c->paths, l->net_of ? json_string_value(json_object_get(l->net_of, "id")) : id, dir);
 	if (bind_file(pn_path(src, "%s/hosts", dir), "/etc/hosts") < 0 ||
 	    bind_file(pn_path(src, "%s/resolv.conf", dir), "/etc/resolv.conf") < 0 ||
-	    bind_file(pn_path(src, "%s/hostname", dir), "/etc/hostname") < 0)
+	    bind_file(pn_path(src, "%s/hostname", netd_sandbox_dir(&c->paths, id, dir)), "/etc/hostname") < 0)
 		return pn_err_set(err, errno, "cannot mount /etc files: %s", strerror(errno));
 	if (unshare(CLONE_NEWPID) < 0)
 		return pn_err_set(err, errno, "cannot create namespaces: %s", strerror(errno));
@@ -309,10 +317,26 @@ int launch_sandbox(struct cli *c, struct launch *l, struct pn_proc_id *ret_init,
 		   struct pn_err *err)
 {
 	int rep[2] = { -1, -1 }, go[2] = { -1, -1 }, ex[2] = { -1, -1 };
-	int pod_fds[3] = { -1, -1, -1 };
+	int pod_fds[3] = { -1, -1, -1 }, net_of_fd = -1;
 	struct report rp;
 	pid_t a;
 	int status, r;
+
+	if (l->net_of) {
+		struct pn_proc_id oinit;
+		const char *oname = json_string_value(json_object_get(l->net_of, "name"));
+
+		if (!netd_sandbox_proc(l->net_of, "init", &oinit) || !pn_proc_alive(&oinit))
+			return pn_err_set(err, ESRCH, "container %s is not running", oname);
+		net_of_fd = pn_ns_open(oinit.pid, "net");
+		if (net_of_fd < 0)
+			return pn_err_set(err, net_of_fd, "cannot open the network namespace of container %s: %s",
+					  oname, strerror(-net_of_fd));
+		if (pn_ns_is_mine(net_of_fd, "net")) {
+			close(net_of_fd);
+			net_of_fd = -1;
+		}
+	}
 
 	if (l->pod) {
 		struct pn_proc_id pinit;
@@ -353,7 +377,7 @@ int launch_sandbox(struct cli *c, struct launch *l, struct pn_proc_id *ret_init,
 		if (ex[0] >= 0)
 			close(ex[0]);
 		memset(&rp, 0, sizeof(rp));
-		if (child_setup(c, l, pod_fds, &rp.err) < 0)
+		if (child_setup(c, l, pod_fds, net_of_fd, &rp.err) < 0)
 			goto report;
 		b = fork();
 		if (b < 0) {
@@ -388,6 +412,8 @@ report:
 	for (int i = 0; i < 3; i++)
 		if (pod_fds[i] >= 0)
 			close(pod_fds[i]);
+	if (net_of_fd >= 0)
+		close(net_of_fd);
 	close(rep[1]);
 	close(go[0]);
 	if (ex[1] >= 0)
@@ -427,6 +453,8 @@ fail_early:
 	for (int i = 0; i < 3; i++)
 		if (pod_fds[i] >= 0)
 			close(pod_fds[i]);
+	if (net_of_fd >= 0)
+		close(net_of_fd);
 	return r;
 }
 

@@ -156,6 +156,14 @@ static int network_opt(struct run_opts *o, const char *v, struct pn_err *err)
 		o->network_host = true;
 		return 0;
 	}
+	if (strncmp(v, "container:", 10) == 0) {
+		if (o->network_container)
+			return pn_err_set(err, EINVAL, "--network container: given twice");
+		o->network_container = v + 10;
+		if (!*o->network_container)
+			return pn_err_set(err, EINVAL, "invalid --network \"%s\": want container:NAME or container:ID", v);
+		return 0;
+	}
 	copy = netbuf_copy(o, v, err);
 	if (!copy)
 		return -EINVAL;
@@ -232,6 +240,7 @@ int opts_names_parse(int argc, char **argv, const char *cmd, const char *accept,
 						  { "signal", required_argument, NULL, 's' },
 						  { "all", no_argument, NULL, 'a' },
 						  { "force", no_argument, NULL, 'f' },
+						  { "depend", no_argument, NULL, 'D' }, /* long only */
 						  { NULL, 0, NULL, 0 } };
 	char shorts[16] = "+";
 	int ch;
@@ -239,6 +248,8 @@ int opts_names_parse(int argc, char **argv, const char *cmd, const char *accept,
 	for (const char *a = accept; *a && strlen(shorts) < sizeof(shorts) - 2; a++) {
 		size_t n = strlen(shorts);
 
+		if (*a == 'D')
+			continue;
 		shorts[n] = *a;
 		if (*a == 't' || *a == 's')
 			shorts[++n] = ':';
@@ -256,6 +267,7 @@ int opts_names_parse(int argc, char **argv, const char *cmd, const char *accept,
 		switch (ch) {
 		case 'a': o->all = true; break;
 		case 'f': o->force = true; break;
+		case 'D': o->depend = true; break;
 		case 't':
 			o->timeout = (int)strtol(optarg, &end, 10);
 			if (*end || o->timeout < 0)
@@ -275,7 +287,7 @@ json_t *opts_network_config(const struct run_opts *o)
 {
 	json_t *cfg = json_array();
 
-	if (o->pod || o->network_none || o->network_host)
+	if (o->pod || o->network_none || o->network_host || o->network_container)
 		return cfg;
 	for (int i = 0; i < (o->networks.n ? o->networks.n : 1); i++) {
 		struct netd_static st;
@@ -299,6 +311,19 @@ static int check_net_opts(const struct run_opts *o, struct pn_err *err)
 {
 	if ((o->network_none || o->network_host) && o->networks.n)
 		return pn_err_set(err, EINVAL, "--network none/host cannot be combined with other networks");
+	if (o->network_container && (o->networks.n || o->network_none || o->network_host))
+		return pn_err_set(err, EINVAL, "--network container:%s cannot be combined with other networks",
+				  o->network_container);
+	/*
+	 * Podman's rules: the network, its addresses, ports and name servers are the
+	 * other container's; /etc/hosts and /etc/resolv.conf are its files.
+	 */
+	if (o->network_container && (o->ports.n || o->ip || o->ip6 || o->mac || o->aliases.n || o->dns.n ||
+				     o->dns_search.n || o->dns_options.n || o->add_hosts.n))
+		return pn_err_set(err, EINVAL, "conflicting options: --%s and the network mode (--network container:%s)",
+				  o->ports.n ? "publish" : o->ip ? "ip" : o->ip6 ? "ip6" : o->mac ? "mac-address" :
+				  o->aliases.n ? "network-alias" : o->dns.n ? "dns" : o->dns_search.n ? "dns-search" :
+				  o->dns_options.n ? "dns-option" : "add-host", o->network_container);
 	if (o->network_none && o->network_host)
 		return pn_err_set(err, EINVAL, "--network none and host are exclusive");
 	/* podman: "conflicting options: dns and the network mode" */
@@ -503,7 +528,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 	o->argc = argc - optind;
 	opts_networks_default(&o->networks);
 	/* a member shares the pod's network and UTS namespaces and its /etc/resolv.conf */
-	if (o->pod && (o->networks.n || o->network_none || o->network_host || o->ports.n))
+	if (o->pod && (o->networks.n || o->network_none || o->network_host || o->network_container || o->ports.n))
 		return pn_err_set(err, EINVAL, "--network and -p belong to the pod: give them to 'podnet pod create'");
 	if (o->pod && o->aliases.n)
 		return pn_err_set(err, EINVAL, "--network-alias belongs to the pod: give it to 'podnet pod create'");
@@ -577,6 +602,9 @@ int pod_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 		return pn_err_set(err, EINVAL, "pod create: --name is required");
 	if (netd_name_check("pod name", o->name, NETD_NAME_MAX, err) < 0)
 		return -EINVAL;
+	if (o->network_container)
+		return pn_err_set(err, EINVAL, "pod create: --network container:%s is not a pod's network mode",
+				  o->network_container);
 	opts_networks_default(&o->networks);
 	return check_net_opts(o, err);
 }
@@ -739,7 +767,7 @@ static const struct {
 	{ "pod rm", "Usage: podnet pod rm [-f] POD... | --all\n" },
 	{ "pod prune", "Usage: podnet pod prune [-f]\n" },
 	{ "run", "Usage: podnet run [-d] [--rm] [-i] [-t] [--name NAME [--replace]] [--pod POD]\n"
-		 "       [--network NET[,NET...]|NET:OPT[,OPT...]|none|host]... (OPT: ip=IP, ip6=IP, mac=MAC, alias=A)\n"
+		 "       [--network NET[,NET...]|NET:OPT[,OPT...]|none|host|container:NAME]... (OPT: ip=IP, ip6=IP, mac=MAC, alias=A)\n"
 		 "       [--network-alias A]... [--ip IP] [--ip6 IP] [--mac-address MAC] [--hostname H]\n"
 		 "       [--add-host NAME:IP|NAME:host-gateway]... [--dns IP]... [--dns-search DOMAIN]... [--dns-option OPT]...\n"
 		 "       [-p SPEC]... [-e NAME[=VALUE]]...\n"
@@ -755,7 +783,7 @@ static const struct {
 	{ "restart", "Usage: podnet restart [-t S] CONTAINER... | --all\n" },
 	{ "kill", "Usage: podnet kill [-s SIGNAL] CONTAINER... | --all\n" },
 	{ "wait", "Usage: podnet wait CONTAINER...\n" },
-	{ "rm", "Usage: podnet rm [-f] CONTAINER... | --all\n" },
+	{ "rm", "Usage: podnet rm [-f] [--depend] CONTAINER... | --all\n" },
 	{ "info", "Usage: podnet info\n" },
 	{ "system", "Usage: podnet system check | reset -f\n" },
 	{ "system check", "Usage: podnet system check\n" },

@@ -38,6 +38,7 @@ struct run_opts {
 	struct str_list dns_search, dns_options; /* --dns-search, --dns-option: the sandbox's /etc/resolv.conf */
 	struct str_list env;        /* -e NAME=VALUE or NAME (the caller's value, if set) */
 	bool network_none, network_host;
+	const char *network_container; /* --network container:NAME: join that container's network namespace */
 	int stop_timeout;
 	const char *restart;        /* --restart: "no", "on-failure", "always" or "unless-stopped" */
 	int restart_retries;        /* on-failure:N (0: no limit) */
@@ -70,7 +71,7 @@ json_t *opts_net_entry(const struct run_opts *o, int i, struct netd_static *ret)
 /**
  * opts_network_config() - the networks a new sandbox asks for, in order: its
  * "network_config" (sandbox.h); the default network when none is named, none
- * for --network none/host or a pod's member. Return: a new array.
+ * for --network none/host/container:NAME or a pod's member. Return: a new array.
  */
 json_t *opts_network_config(const struct run_opts *o);
 
@@ -83,6 +84,7 @@ struct names_opts {
 	int sig;       /* -s/--signal SIGNAL; SIGKILL when not given */
 	bool all;      /* -a/--all */
 	bool force;    /* -f/--force */
+	bool depend;   /* --depend (rm): first the containers on this one's network (container:) */
 };
 
 /**

@@ -641,6 +641,68 @@ static void test_signal_number(void **state)
 }
 
 /* stop, kill, rm and their pod forms: only the options each one takes */
+/* --network container:NAME: a mode of its own, with Podman's conflicts */
+static void test_run_network_container(void **state)
+{
+	struct run_opts o;
+	struct pn_err err = { 0 };
+	json_t *cfg;
+
+	(void)state;
+	{
+		char *argv[] = { "run", "--network", "container:web", "--hostname", "h", "-e", "A=1", "--", "true", NULL };
+
+		assert_int_equal(parse_run(argv, ARGC(argv), &o, &err), 0);
+		assert_string_equal(o.network_container, "web");
+		assert_int_equal(o.networks.n, 0);
+		cfg = opts_network_config(&o);
+		assert_int_equal(json_array_size(cfg), 0); /* not the default network */
+		json_decref(cfg);
+	}
+	{
+		static const char *const bad[][2] = {
+			{ "-p", "8000:80" }, { "--ip", "10.89.0.9" }, { "--ip6", "fd00::9" },
+			{ "--mac-address", "02:00:00:00:00:09" }, { "--network-alias", "a" }, { "--dns", "192.0.2.1" },
+			{ "--dns-search", "a.example" }, { "--dns-option", "ndots:1" }, { "--add-host", "a:192.0.2.1" },
+		};
+		static const char *const want[] = { "publish", "ip", "ip6", "mac-address", "network-alias", "dns",
+						    "dns-search", "dns-option", "add-host" };
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			char *argv[] = { "run", "--network", "container:web", (char *)bad[i][0], (char *)bad[i][1], "--", "true", NULL };
+			char msg[128];
+
+			assert_int_equal(parse_run(argv, ARGC(argv), &o, &err), -EINVAL);
+			snprintf(msg, sizeof(msg), "conflicting options: --%s and the network mode (--network container:web)", want[i]);
+			assert_string_equal(err.msg, msg);
+		}
+	}
+	{
+		char *argv[] = { "run", "--network", "container:web", "--network", "front", "--", "true", NULL };
+
+		assert_int_equal(parse_run(argv, ARGC(argv), &o, &err), -EINVAL);
+		assert_non_null(strstr(err.msg, "cannot be combined with other networks"));
+	}
+	{
+		char *argv[] = { "run", "--network", "container:", "--", "true", NULL };
+
+		assert_int_equal(parse_run(argv, ARGC(argv), &o, &err), -EINVAL);
+		assert_non_null(strstr(err.msg, "want container:NAME"));
+	}
+	{
+		char *argv[] = { "run", "--pod", "p", "--network", "container:web", "--", "true", NULL };
+
+		assert_int_equal(parse_run(argv, ARGC(argv), &o, &err), -EINVAL);
+		assert_non_null(strstr(err.msg, "belong to the pod"));
+	}
+	{
+		char *argv[] = { "create", "--name", "p", "--network", "container:web", NULL };
+
+		assert_int_equal(parse_pod(argv, ARGC(argv), &o, &err), -EINVAL);
+		assert_non_null(strstr(err.msg, "not a pod's network mode"));
+	}
+}
+
 static void test_names_opts(void **state)
 {
 	struct names_opts no;
@@ -663,6 +725,26 @@ static void test_names_opts(void **state)
 		assert_int_equal(no.sig, SIGHUP);
 		assert_int_equal(no.timeout, -1);
 		assert_false(no.all);
+	}
+	{
+		/* --depend: rm's, long only */
+		char *argv[] = { "rm", "--depend", "-f", "web", NULL };
+
+		assert_int_equal(opts_names_parse(ARGC(argv), argv, "rm", "faD", &no, &err), 3);
+		assert_true(no.depend);
+		assert_true(no.force);
+	}
+	{
+		char *argv[] = { "rm", "-D", "web", NULL };
+
+		assert_int_equal(opts_names_parse(ARGC(argv), argv, "rm", "faD", &no, &err), -EINVAL);
+		assert_non_null(strstr(err.msg, "unknown option -D"));
+	}
+	{
+		char *argv[] = { "stop", "--depend", "web", NULL };
+
+		assert_int_equal(opts_names_parse(ARGC(argv), argv, "stop", "ta", &no, &err), -EINVAL);
+		assert_non_null(strstr(err.msg, "unknown option --depend"));
 	}
 	{
 		char *argv[] = { "rm", "-fa", NULL };
@@ -840,6 +922,7 @@ int main(void)
 		cmocka_unit_test(test_pod_create),
 		cmocka_unit_test(test_network_config),
 		cmocka_unit_test(test_signal_number),
+		cmocka_unit_test(test_run_network_container),
 		cmocka_unit_test(test_names_opts),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_bad_option_named),
