@@ -288,6 +288,113 @@ static int load_ctr_or_pod(struct cli *c, const char *ref, json_t **ret, struct 
 	return r;
 }
 
+/* Podman's InspectBasicNetworkConfig of one attachment (a state document's networks.NAME) */
+static json_t *basic_net_config(json_t *att)
+{
+	json_t *cfg = json_pack("{s:s, s:i, s:s, s:s, s:i, s:s, s:s}", "IPAddress", "", "IPPrefixLen", 0, "Gateway", "",
+				"GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0, "IPv6Gateway", "", "MacAddress",
+				json_string_value(json_object_get(att, "mac")) ?: "");
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(att, "ips"), i, v) {
+		const char *ip = json_string_value(v) ?: "", *slash = strchr(ip, '/');
+		bool six = strchr(ip, ':') != NULL;
+
+		if (!slash || *json_string_value(json_object_get(cfg, six ? "GlobalIPv6Address" : "IPAddress")))
+			continue; /* the first of each family, as Podman */
+		json_object_set_new(cfg, six ? "GlobalIPv6Address" : "IPAddress", json_stringn(ip, (size_t)(slash - ip)));
+		json_object_set_new(cfg, six ? "GlobalIPv6PrefixLen" : "IPPrefixLen", json_integer(atoi(slash + 1)));
+	}
+	json_array_foreach(json_object_get(att, "gateways"), i, v) {
+		const char *gw = json_string_value(v) ?: "";
+
+		if (!*json_string_value(json_object_get(cfg, strchr(gw, ':') ? "IPv6Gateway" : "Gateway")))
+			json_object_set_new(cfg, strchr(gw, ':') ? "IPv6Gateway" : "Gateway", json_string(gw));
+	}
+	return cfg;
+}
+
+/*
+ * Podman's NetworkSettings of a container: Networks (NAME: NetworkID, Aliases
+ * and the basic config), Ports ("80/tcp": [{HostIp, HostPort}]) and, when its
+ * only network is the default one, the basic config at the top as well (else
+ * empty, as Podman, whose users then read .NetworkSettings.Networks).
+ */
+static json_t *network_settings(json_t *doc)
+{
+	json_t *set = json_object(), *nets = json_object(), *ports = json_object(), *att, *p;
+	json_t *top = NULL;
+	const char *k;
+	size_t i;
+
+	json_object_foreach(json_object_get(doc, "networks"), k, att) {
+		json_t *n = basic_net_config(att);
+
+		json_object_set_new(n, "NetworkID", json_string(k));
+		json_object_set(n, "Aliases", json_is_array(json_object_get(att, "aliases")) ?
+						  json_object_get(att, "aliases") : json_array());
+		json_object_set_new(nets, k, n);
+		if (json_object_size(json_object_get(doc, "networks")) == 1 && strcmp(k, NETD_DEFAULT_NETWORK) == 0)
+			top = basic_net_config(att);
+	}
+	json_array_foreach(json_object_get(doc, "ports"), i, p) {
+		json_int_t host = json_integer_value(json_object_get(p, "host_port"));
+		json_int_t ctr = json_integer_value(json_object_get(p, "container_port"));
+		json_int_t range = json_integer_value(json_object_get(p, "range")) ?: 1;
+		const char *proto = json_string_value(json_object_get(p, "protocol")) ?: "tcp";
+
+		for (json_int_t j = 0; j < range; j++) {
+			char key[32], hp[16];
+			json_t *list;
+
+			snprintf(key, sizeof(key), "%lld/%s", (long long)(ctr + j), proto);
+			snprintf(hp, sizeof(hp), "%lld", (long long)(host + j));
+			list = json_object_get(ports, key);
+			if (!list) {
+				list = json_array();
+				json_object_set_new(ports, key, list);
+			}
+			json_array_append_new(list, json_pack("{s:s, s:s}", "HostIp",
+							      json_string_value(json_object_get(p, "host_ip")) ?: "",
+							      "HostPort", hp));
+		}
+	}
+	if (!top)
+		top = basic_net_config(NULL);
+	json_object_update(set, top);
+	json_decref(top);
+	json_object_set_new(set, "Networks", nets);
+	json_object_set_new(set, "Ports", ports);
+	return set;
+}
+
+/*
+ * A container's `inspect` document: its own keys, which scripts of earlier
+ * versions read, and Podman's: Id, Name, State {Status, Running, Pid, ExitCode},
+ * NetworkSettings and HostConfig.NetworkMode. A container on another's network
+ * (container:ID) shows that one's networks, as Podman does.
+ */
+static void add_podman_keys(struct cli *c, json_t *doc)
+{
+	const char *state = display_state(doc);
+	const char *mode = json_string_value(json_object_get(doc, "network_mode")) ?: "bridge";
+	_cleanup_json_ json_t *other = NULL;
+	struct pn_proc_id init;
+	bool running = strcmp(state, "running") == 0;
+
+	if (strncmp(mode, "container:", 10) == 0)
+		netd_sandbox_load(&c->paths, "container", mode + 10, &other, NULL);
+	json_object_set_new(doc, "Id", json_string(json_string_value(json_object_get(doc, "id")) ?: ""));
+	json_object_set_new(doc, "Name", json_string(json_string_value(json_object_get(doc, "name")) ?: ""));
+	json_object_set_new(doc, "State",
+			    json_pack("{s:s, s:b, s:I, s:I}", "Status", state, "Running", running, "Pid",
+				      (json_int_t)(running && netd_sandbox_proc(doc, "init", &init) ? init.pid : 0),
+				      "ExitCode", (json_int_t)json_integer_value(json_object_get(doc, "exit_code"))));
+	json_object_set_new(doc, "NetworkSettings", network_settings(other ? other : doc));
+	json_object_set_new(doc, "HostConfig", json_pack("{s:s}", "NetworkMode", mode));
+}
+
 int cmd_inspect(struct cli *c, int argc, char **argv)
 {
 	_cleanup_json_ json_t *arr = json_array();
@@ -306,6 +413,8 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 			return cli_fail(&err);
 		if (strcmp(display_state(doc), "running") == 0 && !netd_sandbox_alive(doc))
 			json_object_set_new(doc, "state", json_string("stopped (not yet cleaned)"));
+		if (strcmp(json_string_value(json_object_get(doc, "kind")) ?: "", "container") == 0)
+			add_podman_keys(c, doc);
 		json_array_append_new(arr, doc);
 	}
 	return cli_print_docs(arr, fmt);

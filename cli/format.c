@@ -169,33 +169,140 @@ static void print_header(FILE *f, const char *path, size_t len, const char *cons
 		fputc(toupper((unsigned char)*p), f);
 }
 
-/*
- * Render @tmpl for @obj (or, with @headers_mode, the header line) into @f.
- * Return: 0, or -EINVAL with @err set.
- */
-static int render(FILE *f, const char *tmpl, json_t *obj, bool headers_mode, const char *const *headers,
-		  struct pn_err *err)
-{
-	const char *p = tmpl;
+#define UNSUPPORTED "use {{.Field}}, {{.Field.Sub}}, {{.}}, {{json .Field}} or {{range .Field}}...{{end}}"
 
+/* the action that starts at @open ("{{"), trimmed to [*@a, *@b); Return: its "}}", or NULL */
+static const char *action(const char *open, const char *end, const char **a, const char **b)
+{
+	const char *close = memmem(open + 2, (size_t)(end - open - 2), "}}", 2);
+
+	if (!close)
+		return NULL;
+	*a = open + 2;
+	*b = close;
+	while (*a < *b && isspace((unsigned char)**a))
+		(*a)++;
+	while (*b > *a && isspace((unsigned char)(*b)[-1]))
+		(*b)--;
+	return close;
+}
+
+static bool is_word(const char *a, const char *b, const char *word)
+{
+	size_t n = strlen(word);
+
+	return (size_t)(b - a) >= n && strncmp(a, word, n) == 0 && (a + n == b || isspace((unsigned char)a[n]));
+}
+
+/*
+ * The {{end}} that closes the {{range}} whose body starts at @p (ranges nest).
+ * Return: its "{{", or NULL; *@ret_after: just after its "}}".
+ */
+static const char *matching_end(const char *p, const char *end, const char **ret_after)
+{
+	int depth = 1;
+
+	for (const char *open; (open = memmem(p, (size_t)(end - p), "{{", 2)); ) {
+		const char *a, *b, *close = action(open, end, &a, &b);
+
+		if (!close)
+			return NULL;
+		if (is_word(a, b, "range"))
+			depth++;
+		else if (b - a == 3 && strncmp(a, "end", 3) == 0 && --depth == 0) {
+			*ret_after = close + 2;
+			return open;
+		}
+		p = close + 2;
+	}
+	return NULL;
+}
+
+static int render_region(FILE *f, const char *p, const char *end, json_t *obj, bool headers_mode,
+			 const char *const *headers, struct pn_err *err);
+
+/* {{range .Path}}: the body once for each element of an array, or each value of an object by key order (as Go) */
+static int render_range(FILE *f, json_t *v, const char *body, const char *body_end, const char *text, int text_len,
+			const char *const *headers, struct pn_err *err)
+{
+	size_t i;
+	json_t *e;
+	int r = 0;
+
+	if (!v || json_is_null(v))
+		return 0;
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, e)
+			if ((r = render_region(f, body, body_end, e, false, headers, err)) < 0)
+				return r;
+		return 0;
+	}
+	if (json_is_object(v)) {
+		size_t n = json_object_size(v);
+		const char **keys = calloc(n ? n : 1, sizeof(*keys));
+		const char *k;
+
+		if (!keys)
+			return pn_err_set(err, ENOMEM, "out of memory");
+		i = 0;
+		json_object_foreach(v, k, e)
+			keys[i++] = k;
+		qsort(keys, n, sizeof(*keys), cmp_str);
+		for (i = 0; i < n && r == 0; i++)
+			r = render_region(f, body, body_end, json_object_get(v, keys[i]), false, headers, err);
+		free(keys);
+		return r;
+	}
+	return pn_err_set(err, EINVAL, "template: {{%.*s}}: range can't iterate over a %s", text_len, text,
+			  json_is_string(v) ? "string" : json_is_boolean(v) ? "bool" : "number");
+}
+
+/*
+ * Render the template text [@p, @end) for @obj (or, with @headers_mode, the
+ * header line) into @f. Return: 0, or -EINVAL with @err set.
+ */
+static int render_region(FILE *f, const char *p, const char *end, json_t *obj, bool headers_mode,
+			 const char *const *headers, struct pn_err *err)
+{
 	for (;;) {
-		const char *open = strstr(p, "{{"), *close, *a, *b;
+		const char *open = memmem(p, (size_t)(end - p), "{{", 2), *close, *a, *b;
 		bool json = false;
 
 		if (!open) {
-			print_literal(f, p, strlen(p));
+			print_literal(f, p, (size_t)(end - p));
 			return 0;
 		}
 		print_literal(f, p, (size_t)(open - p));
-		close = strstr(open + 2, "}}");
+		close = action(open, end, &a, &b);
 		if (!close)
 			return pn_err_set(err, EINVAL, "template: unclosed action \"%.20s\"", open);
-		a = open + 2;
-		b = close;
-		while (a < b && isspace((unsigned char)*a))
-			a++;
-		while (b > a && isspace((unsigned char)b[-1]))
-			b--;
+		if (is_word(a, b, "range")) {
+			const char *body = close + 2, *after, *stop = matching_end(body, end, &after);
+			const char *path = a + 5;
+			int r;
+
+			if (!stop)
+				return pn_err_set(err, EINVAL, "template: {{%.*s}} has no {{end}}", (int)(b - a), a);
+			if (headers_mode)
+				return pn_err_set(err, EINVAL, "template: {{range}} cannot make table columns");
+			while (path < b && isspace((unsigned char)*path))
+				path++;
+			if (path == b || *path != '.' || (b - path > 1 && b[-1] == '.') ||
+			    memmem(path, (size_t)(b - path), "..", 2))
+				return pn_err_set(err, EINVAL, "template: unsupported action \"{{%.*s}}\": " UNSUPPORTED,
+						  (int)(close - open - 2), open + 2);
+			for (const char *q = path; q < b; q++)
+				if (isspace((unsigned char)*q))
+					return pn_err_set(err, EINVAL, "template: unsupported action \"{{%.*s}}\": " UNSUPPORTED,
+							  (int)(close - open - 2), open + 2);
+			r = render_range(f, lookup(obj, path, (size_t)(b - path)), body, stop, a, (int)(b - a), headers, err);
+			if (r < 0)
+				return r;
+			p = after;
+			continue;
+		}
+		if (b - a == 3 && strncmp(a, "end", 3) == 0)
+			return pn_err_set(err, EINVAL, "template: {{end}} without {{range}}");
 		if ((size_t)(b - a) > 5 && strncmp(a, "json", 4) == 0 && isspace((unsigned char)a[4])) {
 			json = true;
 			a += 5;
@@ -203,13 +310,11 @@ static int render(FILE *f, const char *tmpl, json_t *obj, bool headers_mode, con
 				a++;
 		}
 		if (a == b || *a != '.' || (b - a > 1 && b[-1] == '.') || memmem(a, (size_t)(b - a), "..", 2))
-			return pn_err_set(err, EINVAL,
-					  "template: unsupported action \"{{%.*s}}\": use {{.Field}}, {{.Field.Sub}}, {{.}} or {{json .Field}}",
+			return pn_err_set(err, EINVAL, "template: unsupported action \"{{%.*s}}\": " UNSUPPORTED,
 					  (int)(close - open - 2), open + 2);
 		for (const char *q = a; q < b; q++)
 			if (isspace((unsigned char)*q))
-				return pn_err_set(err, EINVAL,
-						  "template: unsupported action \"{{%.*s}}\": use {{.Field}}, {{.Field.Sub}}, {{.}} or {{json .Field}}",
+				return pn_err_set(err, EINVAL, "template: unsupported action \"{{%.*s}}\": " UNSUPPORTED,
 						  (int)(close - open - 2), open + 2);
 		if (headers_mode) {
 			print_header(f, a, (size_t)(b - a), headers);
@@ -229,6 +334,12 @@ static int render(FILE *f, const char *tmpl, json_t *obj, bool headers_mode, con
 		}
 		p = close + 2;
 	}
+}
+
+static int render(FILE *f, const char *tmpl, json_t *obj, bool headers_mode, const char *const *headers,
+		  struct pn_err *err)
+{
+	return render_region(f, tmpl, tmpl + strlen(tmpl), obj, headers_mode, headers, err);
 }
 
 char *cli_format_render(const char *tmpl, json_t *obj, struct pn_err *err)

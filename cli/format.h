@@ -4,6 +4,7 @@
  * users put on command lines: literal text with actions
  *
  *   {{.Field}}  {{.a.b}}  {{.}}  {{json .Field}}  {{ .Field }}
+ *   {{range .Field}}...{{end}}  (a list's elements or an object's values by key, as Go; nests)
  *
  * over one JSON object per line. Keys match without regard to case or '_'
  * ({{.RestartCount}} finds "restart_count"); a missing key prints "<no value>"

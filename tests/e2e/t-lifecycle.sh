@@ -279,9 +279,24 @@ expect_fail 125 $PODNET network ls -f 'name=[tpl'
 expect_match 'invalid name filter' "$T_ERR"
 expect_fail 125 $PODNET ps -f colour=red
 expect_match 'invalid filter "colour=red"' "$T_ERR"
-expect_fail 125 $PODNET ps --format '{{range .Networks}}{{.}}{{end}}'
+expect_ok $PODNET ps --format '{{.Names}}:{{range .Networks}}<{{.}}>{{end}}'
+expect_eq "tpl1:<tplnet>" "$T_LAST" "ps with {{range}}"
+# Podman's and Docker's inspect idioms: a non-default network's address is under Networks
+ip1=$($PODNET inspect tpl1 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["networks"]["tplnet"]["ips"][0].split("/")[0])')
+expect_ok $PODNET inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}|{{.NetworkSettings.Networks.tplnet.IPAddress}}|{{.NetworkSettings.IPAddress}}|{{.State.Status}} {{.State.Running}} {{.HostConfig.NetworkMode}}' tpl1
+expect_eq "$ip1|$ip1||running true bridge" "$T_LAST" "inspect -f with Podman's keys"
+expect_ok $PODNET run -d --name tpl3 -- sleep 60
+ip3=$($PODNET inspect tpl3 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["networks"]["podnet"]["ips"][0].split("/")[0])')
+expect_ok $PODNET inspect -f '{{.NetworkSettings.IPAddress}} {{.NetworkSettings.IPPrefixLen}}' tpl3
+expect_eq "$ip3 24" "$T_LAST" "only on the default network: .NetworkSettings.IPAddress, as Podman"
+expect_ok $PODNET rm -f tpl3
+expect_ok $PODNET inspect -f '{{.State.Status}} {{.State.ExitCode}} {{.State.Running}} {{.State.Pid}}' tpl2
+expect_eq "exited 3 false 0" "$T_LAST" "inspect -f .State of an exited container"
+expect_fail 125 $PODNET ps --format '{{if .Networks}}x{{end}}'
 expect_match "unsupported action" "$T_ERR"
 expect_eq "" "$T_LAST" "nothing printed for a bad template"
+expect_fail 125 $PODNET ps --format '{{range .Networks}}x'
+expect_match "has no \{\{end\}\}" "$T_ERR"
 expect_fail 125 $PODNET inspect -f '{{.Name' tpl1
 expect_match "unclosed action" "$T_ERR"
 expect_fail 125 $PODNET network ls --format yaml

@@ -31,6 +31,9 @@ expect_eq "$($PODNET exec web -- cat /etc/hosts)" "$($PODNET exec side -- cat /e
 expect_ok $PODNET exec side -- hostname
 expect_eq "side" "$T_LAST" "a hostname of its own"
 expect_eq "container:$(insp web "d['id']")" "$(insp side "d['network_mode']")" "inspect: network_mode"
+expect_ok $PODNET inspect -f '{{.HostConfig.NetworkMode}} {{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}} {{json .NetworkSettings.Ports}}' side
+expect_eq "container:$(insp web "d['id']") $web_ip {\"80/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"$port\"}]}" "$T_LAST" \
+  "inspect: web's networks and ports, as Podman shows them"
 expect_ok $PODNET ps --format table
 expect_match "side +running +container:$(insp web "d['id'][:12]")" "$T_LAST" "ps: NETWORKS"
 # web's connects show in side at once: same interfaces, and the files are bind mounts

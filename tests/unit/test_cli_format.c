@@ -90,12 +90,31 @@ static void test_json_and_escapes(void **state)
 	}
 }
 
+/* {{range .X}}...{{end}}: Docker's and Podman's way to list a container's networks */
+static void test_range(void **state)
+{
+	(void)state;
+	/* an object's values in key order, with {{.}} the element */
+	expect_render("{{range .labels}}<{{.}}>{{end}}", "<1><2>");
+	expect_render("{{range .networks}}{{.ips}};{{end}}", "[10.89.0.2/24 fd00::2/64];<no value>;");
+	expect_render("{{range .networks.app.ips}}{{.}} {{end}}|", "10.89.0.2/24 fd00::2/64 |");
+	/* nested, and text around */
+	expect_render("a{{range .networks}}({{range .ips}}[{{.}}]{{end}}){{end}}b",
+		      "a([10.89.0.2/24][fd00::2/64])()b");
+	/* nothing to iterate: nothing printed */
+	expect_render("x{{range .nosuch}}y{{end}}z{{range .init}}w{{end}}", "xz");
+}
+
 static void test_errors(void **state)
 {
 	(void)state;
 	expect_error("{{.name", "unclosed action");
 	expect_error("{{name}}", "unsupported action");
-	expect_error("{{range .networks}}x{{end}}", "unsupported action");
+	expect_error("{{range .networks}}x", "has no {{end}}");
+	expect_error("x{{end}}", "{{end}} without {{range}}");
+	expect_error("{{range networks}}x{{end}}", "unsupported action");
+	expect_error("{{range .name}}x{{end}}", "range can't iterate over a string");
+	expect_error("{{range .networks}}{{bad}}{{end}}", "unsupported action");
 	expect_error("{{.a..b}}", "unsupported action");
 	expect_error("{{.a.}}", "unsupported action");
 	expect_error("{{}}", "unsupported action");
@@ -261,6 +280,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fields),     cmocka_unit_test(test_json_and_escapes),
+		cmocka_unit_test(test_range),
 		cmocka_unit_test(test_errors),     cmocka_unit_test(test_print),
 		cmocka_unit_test(test_print_no_rows), cmocka_unit_test(test_take),
 		cmocka_unit_test(test_filter),     cmocka_unit_test(test_name_filter),
