@@ -201,6 +201,12 @@ int cmd_logs(struct cli *c, int argc, char **argv);
  * killed at once). Return: 0, -ENOENT when there is none, -EBUSY when it runs.
  */
 int cli_rm_one(struct cli *c, const char *ref, bool force, struct pn_err *err);
+/**
+ * cmd_container() - `podnet container SUB ...`, Podman's and Docker's group
+ * spelling of the container commands (ls/list/ps, run, inspect, exec, logs,
+ * port, start, stop, restart, kill, wait, rm/remove), plus exists and prune.
+ */
+int cmd_container(struct cli *c, int argc, char **argv);
 int cmd_port(struct cli *c, int argc, char **argv);
 int cmd_start(struct cli *c, int argc, char **argv);
 int cmd_restart(struct cli *c, int argc, char **argv);

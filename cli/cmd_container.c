@@ -980,3 +980,73 @@ int cmd_port(struct cli *c, int argc, char **argv)
 		return cli_failf("failed to find published port \"%ld/%s\"", want, want_proto);
 	return 0;
 }
+
+/* `container exists NAME`: 0 when it exists, 1 when not (Podman's exit codes) */
+static int container_exists(struct cli *c, int argc, char **argv)
+{
+	_cleanup_json_ json_t *doc = NULL;
+
+	if (argc != 2)
+		return cli_failf("container exists: give one container");
+	return netd_sandbox_load(&c->paths, "container", argv[1], &doc, NULL) < 0 ? 1 : 0;
+}
+
+/* `container prune [-f]`: remove every exited container (not pods' pause); print their ids */
+static int container_prune(struct cli *c, int argc, char **argv)
+{
+	_cleanup_json_ json_t *ctrs = NULL;
+	struct pn_err err = { 0 };
+	bool force;
+	int first = opts_force(argc, argv, &force), rc = 0;
+	json_t *doc;
+	size_t i;
+
+	if (first < argc)
+		return cli_failf("container prune: unexpected argument %s", argv[first]);
+	if (cli_lock(c, &err) < 0)
+		return cli_fail(&err);
+	cli_survey(c, &ctrs, NULL);
+	cli_unlock(c);
+	json_array_foreach(ctrs, i, doc) {
+		const char *id = json_string_value(json_object_get(doc, "id")) ?: "";
+
+		if (strcmp(display_state(doc), "exited") != 0 && strcmp(display_state(doc), "created") != 0)
+			continue;
+		pn_err_clear(&err);
+		if (cli_rm_one(c, id, false, &err) < 0) {
+			if (err.code != ENOENT) /* gone meanwhile: a --rm container, or another command */
+				rc = cli_fail(&err);
+		} else {
+			printf("%s\n", id);
+		}
+	}
+	return rc;
+}
+
+int cmd_container(struct cli *c, int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(struct cli *c, int argc, char **argv);
+	} cmds[] = {
+		{ "ps", cmd_ps }, { "run", cmd_run }, { "inspect", cmd_inspect }, { "exec", cmd_exec },
+		{ "logs", cmd_logs }, { "port", cmd_port }, { "start", cmd_start }, { "stop", cmd_stop },
+		{ "restart", cmd_restart }, { "kill", cmd_kill }, { "wait", cmd_wait }, { "rm", cmd_rm },
+	};
+	const char *cmd;
+
+	if (argc < 2)
+		return cli_failf("container: missing subcommand (ls, run, inspect, exec, logs, port, start, stop, "
+				 "restart, kill, wait, rm, exists, prune)");
+	if (strcmp(argv[1], "exists") == 0)
+		return container_exists(c, argc - 1, argv + 1);
+	if (strcmp(argv[1], "prune") == 0)
+		return container_prune(c, argc - 1, argv + 1);
+	cmd = opts_container_sub(argv[1]);
+	for (size_t i = 0; cmd && i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(cmds[i].name, cmd) == 0) {
+			argv[1] = (char *)cmd; /* its messages name the command as at the top level */
+			return cmds[i].fn(c, argc - 1, argv + 1);
+		}
+	return cli_failf("container: unknown subcommand \"%s\"", argv[1]);
+}

@@ -35,6 +35,7 @@ static const struct command commands[] = {
 	{ "kill", cmd_kill, "send a signal to containers" },
 	{ "wait", cmd_wait, "wait for containers to exit, print their exit codes" },
 	{ "rm", cmd_rm, "remove containers" },
+	{ "container", cmd_container, "the same container commands as a group (container ls, rm, prune, ...)" },
 	{ "info", cmd_info, "show the state of the infrastructure" },
 	{ "system", cmd_system, "check or reset all state (system check, system reset -f)" },
 };

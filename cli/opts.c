@@ -784,6 +784,10 @@ static const struct {
 	{ "kill", "Usage: podnet kill [-s SIGNAL] CONTAINER... | --all\n" },
 	{ "wait", "Usage: podnet wait CONTAINER...\n" },
 	{ "rm", "Usage: podnet rm [-f] [--depend] CONTAINER... | --all\n" },
+	{ "container", "Usage: podnet container ls|run|inspect|exec|logs|port|start|stop|restart|kill|wait|rm|exists|prune ...\n"
+		       "  the top-level commands of the same names (ls and list: ps), as Podman's and Docker's group\n" },
+	{ "container exists", "Usage: podnet container exists CONTAINER\n" },
+	{ "container prune", "Usage: podnet container prune [-f]\n" },
 	{ "info", "Usage: podnet info\n" },
 	{ "system", "Usage: podnet system check | reset -f\n" },
 	{ "system check", "Usage: podnet system check\n" },
@@ -801,8 +805,45 @@ static const char *usage_of(const char *cmd, const char *sub)
 	return NULL;
 }
 
+static const struct {
+	const char *sub, *cmd;
+} container_subs[] = {
+	{ "ls", "ps" }, { "list", "ps" }, { "ps", "ps" }, { "run", "run" }, { "inspect", "inspect" },
+	{ "exec", "exec" }, { "logs", "logs" }, { "port", "port" }, { "start", "start" }, { "stop", "stop" },
+	{ "restart", "restart" }, { "kill", "kill" }, { "wait", "wait" }, { "rm", "rm" }, { "remove", "rm" },
+};
+
+const char *opts_container_sub(const char *sub)
+{
+	for (size_t i = 0; i < sizeof(container_subs) / sizeof(container_subs[0]); i++)
+		if (strcmp(container_subs[i].sub, sub) == 0)
+			return container_subs[i].cmd;
+	return NULL;
+}
+
 const char *opts_help(int argc, char **argv)
 {
+	/* `container SUB --help` is the top-level command's help */
+	if (argc >= 3 && strcmp(argv[1], "container") == 0) {
+		static char *shifted[64];
+		const char *cmd = opts_container_sub(argv[2]);
+
+		if (strcmp(argv[2], "--help") == 0)
+			return usage_of("container", NULL);
+		if (strcmp(argv[2], "exists") == 0 || strcmp(argv[2], "prune") == 0) {
+			for (int i = 3; i < argc; i++)
+				if (strcmp(argv[i], "--help") == 0)
+					return usage_of("container", argv[2]);
+			return NULL;
+		}
+		if (!cmd || argc - 1 > (int)(sizeof(shifted) / sizeof(shifted[0])))
+			return NULL;
+		shifted[0] = argv[0];
+		shifted[1] = (char *)cmd;
+		for (int i = 3; i < argc; i++)
+			shifted[i - 1] = argv[i];
+		return opts_help(argc - 1, shifted);
+	}
 	bool group = strcmp(argv[1], "network") == 0 || strcmp(argv[1], "pod") == 0 || strcmp(argv[1], "system") == 0;
 	int first = 2;
 

@@ -165,4 +165,7 @@ const char *opts_bad_option(int argc, char **argv);
  */
 const char *opts_help(int argc, char **argv);
 
+/** opts_container_sub() - the top-level command that `container @sub` is, or NULL (exists, prune, unknown) */
+const char *opts_container_sub(const char *sub);
+
 #endif

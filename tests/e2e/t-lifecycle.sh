@@ -305,6 +305,30 @@ expect_ok $PODNET pod rm -f tplpod
 expect_ok $PODNET rm -f tpl1 tpl2
 expect_ok $PODNET network rm tplnet
 
+t_case "the container group (Podman's and Docker's spelling): ls, run, inspect, exists, rm, prune"
+expect_ok $PODNET container run -d --name g1 -- sleep 60
+expect_ok $PODNET container run --name g2 -- true
+expect_fail 3 $PODNET container run --name g3 -- sh -c 'exit 3'
+expect_ok $PODNET container ls --format '{{.Names}}'
+expect_eq "g1" "$T_LAST" "container ls: the running ones"
+expect_ok $PODNET container list -a --format '{{.Names}}'
+expect_eq "g1 g2 g3" "$(sort <<<"$T_LAST" | tr '\n' ' ' | sed 's/ $//')" "container list -a"
+expect_ok $PODNET container inspect -f '{{.State.Status}} {{.State.ExitCode}}' g3
+expect_eq "exited 3" "$T_LAST" "container inspect"
+expect_ok $PODNET container exists g2
+expect_fail 1 $PODNET container exists nope
+g2id=$($PODNET inspect -f '{{.Id}}' g2); g3id=$($PODNET inspect -f '{{.Id}}' g3)
+expect_ok $PODNET container prune
+expect_eq "$(printf '%s\n' "$g2id" "$g3id" | sort)" "$(sort <<<"$T_LAST")" "container prune: the ids of the exited ones"
+expect_ok $PODNET ps -a --format '{{.Names}}'
+expect_eq "g1" "$T_LAST" "after prune"
+expect_ok $PODNET container ls --help
+expect_match "^Usage: podnet ps" "$T_LAST" "container ls --help is ps's"
+expect_fail 125 $PODNET container frob
+expect_match 'container: unknown subcommand "frob"' "$T_ERR"
+expect_ok $PODNET container rm -f g1
+expect_eq "g1" "$T_LAST"
+
 t_case "when nothing runs, no podnet process remains"
 expect_ok $PODNET ps -a
 wait_for 5 t_no_podnet_procs
