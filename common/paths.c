@@ -110,9 +110,11 @@ int pn_dir_owned(const char *path, unsigned uid, bool follow, char *problem, siz
 			 path, (unsigned)st.st_uid, uid);
 		return -EPERM;
 	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		snprintf(problem, len, "%s is writable by %s (mode %04o); chmod go-w it",
-			 path, st.st_mode & S_IWOTH ? "others" : "its group", (unsigned)(st.st_mode & 07777));
+	/* a group-writable directory of the user's own group is fine (user private groups, umask 002) */
+	if ((st.st_mode & S_IWOTH) || ((st.st_mode & S_IWGRP) && st.st_gid != getegid())) {
+		snprintf(problem, len, "%s is writable by %s (mode %04o); chmod %s it",
+			 path, st.st_mode & S_IWOTH ? "others" : "another group", (unsigned)(st.st_mode & 07777),
+			 st.st_mode & S_IWOTH ? "o-w" : "g-w");
 		return -EPERM;
 	}
 	return 0;

@@ -25,7 +25,7 @@ struct pn_paths {
  * pn_paths_init() - resolve directories and create them (0700)
  *
  * Both directories must then be real directories of the caller's (effective) uid
- * that no one else may write to: /tmp/podnet-UID, the fallback, could have been
+ * that no one else may write to (group-writable only for the caller's own group): /tmp/podnet-UID, the fallback, could have been
  * made by another user first, and state kept there would be theirs to change.
  * Return: 0 or -errno; -EPERM or -ENOTDIR with @p->problem saying which
  * directory and why.
@@ -33,7 +33,7 @@ struct pn_paths {
 int pn_paths_init(struct pn_paths *p);
 
 /**
- * pn_dir_owned() - is @path a directory of euid @uid that only its owner may write?
+ * pn_dir_owned() - is @path a directory of euid @uid that only its owner (and its own group) may write?
  * @follow: follow a symbolic link (refused otherwise: in /tmp its owner can
  *          re-point it at any time)
  * @problem: on failure, a sentence naming @path and what is wrong (@len bytes)

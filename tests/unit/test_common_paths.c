@@ -71,9 +71,18 @@ static void test_writable_by_others(void **state)
 	assert_int_equal(own(s, s->dir, true), -EPERM);
 	assert_non_null(strstr(s->problem, s->dir));
 	assert_non_null(strstr(s->problem, "writable by others (mode 0777)"));
-	assert_int_equal(chmod(s->dir, 0770), 0);
+	assert_int_equal(chmod(s->dir, 01777), 0);
 	assert_int_equal(own(s, s->dir, true), -EPERM);
-	assert_non_null(strstr(s->problem, "writable by its group (mode 0770)"));
+	assert_non_null(strstr(s->problem, "writable by others (mode 1777); chmod o-w it"));
+	/* writable by the caller's own group: fine (a user private group, umask 002) */
+	assert_int_equal(chmod(s->dir, 0770), 0);
+	assert_int_equal(own(s, s->dir, true), 0);
+	/* by another group: refused (root can give it one here) */
+	if (geteuid() == 0) {
+		assert_int_equal(chown(s->dir, 0, getegid() + 1), 0);
+		assert_int_equal(own(s, s->dir, true), -EPERM);
+		assert_non_null(strstr(s->problem, "writable by another group (mode 0770); chmod g-w it"));
+	}
 }
 
 static void test_foreign_owner(void **state)
