@@ -679,7 +679,7 @@ static int rm_named(struct cli *c, const char *ref, const struct names_opts *no,
 		/* the containers on its network first (and theirs); --all lists them too: gone by then */
 		json_t *doc = NULL;
 
-		if (netd_sandbox_load(&c->paths, "container", ref, &doc, NULL) < 0 && no->all)
+		if (netd_sandbox_load(&c->paths, "container", ref, &doc, NULL) == -ENOENT && no->all)
 			return 0;
 		if (doc) {
 			_cleanup_json_ json_t *deps = dependents_of(c, json_string_value(json_object_get(doc, "id")));
