@@ -178,6 +178,17 @@ struct cli_each {
  */
 int cli_each_name(struct cli *c, int argc, char **argv, const struct cli_each *e);
 
+/**
+ * cli_prune() - `@cmd [-f]` (container prune, pod prune): survey under the
+ * lock, then call @rm for each container (@pods false) or pod whose state is
+ * exited (or created, with @created), printing the ids it removed; an error
+ * is printed and the next one taken. @rm returns 0 (removed), 1 (gone
+ * meanwhile: nothing printed) or -errno with its @err set.
+ * Return: 0 or EXIT_PODNET.
+ */
+int cli_prune(struct cli *c, int argc, char **argv, const char *cmd, bool pods, bool created,
+	      int (*rm)(struct cli *c, const char *id, struct pn_err *err));
+
 /** cli_network_used_by() - names of the sandboxes in @all (netd_sandbox_list()) attached to @net; caller decrefs. */
 json_t *cli_network_used_by(json_t *all, const char *net);
 

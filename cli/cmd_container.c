@@ -991,36 +991,12 @@ static int container_exists(struct cli *c, int argc, char **argv)
 	return netd_sandbox_load(&c->paths, "container", argv[1], &doc, NULL) < 0 ? 1 : 0;
 }
 
-/* `container prune [-f]`: remove every exited container (not pods' pause); print their ids */
-static int container_prune(struct cli *c, int argc, char **argv)
+/* container prune's removal: 1 for one gone meanwhile (a --rm container, or another command) */
+static int prune_one(struct cli *c, const char *id, struct pn_err *err)
 {
-	_cleanup_json_ json_t *ctrs = NULL;
-	struct pn_err err = { 0 };
-	bool force;
-	int first = opts_force(argc, argv, &force), rc = 0;
-	json_t *doc;
-	size_t i;
+	int r = cli_rm_one(c, id, false, err);
 
-	if (first < argc)
-		return cli_failf("container prune: unexpected argument %s", argv[first]);
-	if (cli_lock(c, &err) < 0)
-		return cli_fail(&err);
-	cli_survey(c, &ctrs, NULL);
-	cli_unlock(c);
-	json_array_foreach(ctrs, i, doc) {
-		const char *id = json_string_value(json_object_get(doc, "id")) ?: "";
-
-		if (strcmp(display_state(doc), "exited") != 0 && strcmp(display_state(doc), "created") != 0)
-			continue;
-		pn_err_clear(&err);
-		if (cli_rm_one(c, id, false, &err) < 0) {
-			if (err.code != ENOENT) /* gone meanwhile: a --rm container, or another command */
-				rc = cli_fail(&err);
-		} else {
-			printf("%s\n", id);
-		}
-	}
-	return rc;
+	return r == -ENOENT ? 1 : r;
 }
 
 int cmd_container(struct cli *c, int argc, char **argv)
@@ -1040,8 +1016,8 @@ int cmd_container(struct cli *c, int argc, char **argv)
 				 "restart, kill, wait, rm, exists, prune)");
 	if (strcmp(argv[1], "exists") == 0)
 		return container_exists(c, argc - 1, argv + 1);
-	if (strcmp(argv[1], "prune") == 0)
-		return container_prune(c, argc - 1, argv + 1);
+	if (strcmp(argv[1], "prune") == 0) /* every exited (or never started) container, as Podman */
+		return cli_prune(c, argc - 1, argv + 1, "container prune", false, true, prune_one);
 	cmd = opts_container_sub(argv[1]);
 	for (size_t i = 0; cmd && i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(cmds[i].name, cmd) == 0) {

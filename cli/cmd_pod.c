@@ -740,33 +740,16 @@ static int pod_rm(struct cli *c, int argc, char **argv)
 }
 
 /* `pod prune [-f]`: remove every exited pod, with its containers; print their ids */
+static int pod_prune_one(struct cli *c, const char *id, struct pn_err *err)
+{
+	char gone[NETD_ID_LEN + 1];
+
+	return pod_rm_one(c, id, false, gone, err);
+}
+
 static int pod_prune(struct cli *c, int argc, char **argv)
 {
-	_cleanup_json_ json_t *pods = NULL;
-	struct pn_err err = { 0 };
-	bool force;
-	int first = opts_force(argc, argv, &force), rc = 0;
-	json_t *doc;
-	size_t i;
-
-	if (first < argc)
-		return cli_failf("pod prune: unexpected argument %s", argv[first]);
-	if (cli_lock(c, &err) < 0)
-		return cli_fail(&err);
-	cli_survey(c, NULL, &pods);
-	cli_unlock(c);
-	json_array_foreach(pods, i, doc) {
-		char id[NETD_ID_LEN + 1];
-
-		if (strcmp(json_string_value(json_object_get(doc, "state")) ?: "", "exited") != 0)
-			continue;
-		pn_err_clear(&err);
-		if (pod_rm_one(c, json_string_value(json_object_get(doc, "id")), false, id, &err) < 0)
-			rc = cli_fail(&err);
-		else
-			printf("%s\n", id);
-	}
-	return rc;
+	return cli_prune(c, argc, argv, "pod prune", true, false, pod_prune_one);
 }
 
 int cmd_pod(struct cli *c, int argc, char **argv)

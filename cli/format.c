@@ -187,6 +187,17 @@ static const char *action(const char *open, const char *end, const char **a, con
 	return close;
 }
 
+/* [@a, @b) is "." or ".Field.Sub...": no empty field, no space */
+static bool field_path_ok(const char *a, const char *b)
+{
+	if (a == b || *a != '.' || (b - a > 1 && b[-1] == '.') || memmem(a, (size_t)(b - a), "..", 2))
+		return false;
+	for (const char *q = a; q < b; q++)
+		if (isspace((unsigned char)*q))
+			return false;
+	return true;
+}
+
 static bool is_word(const char *a, const char *b, const char *word)
 {
 	size_t n = strlen(word);
@@ -287,14 +298,9 @@ static int render_region(FILE *f, const char *p, const char *end, json_t *obj, b
 				return pn_err_set(err, EINVAL, "template: {{range}} cannot make table columns");
 			while (path < b && isspace((unsigned char)*path))
 				path++;
-			if (path == b || *path != '.' || (b - path > 1 && b[-1] == '.') ||
-			    memmem(path, (size_t)(b - path), "..", 2))
+			if (!field_path_ok(path, b))
 				return pn_err_set(err, EINVAL, "template: unsupported action \"{{%.*s}}\": " UNSUPPORTED,
 						  (int)(close - open - 2), open + 2);
-			for (const char *q = path; q < b; q++)
-				if (isspace((unsigned char)*q))
-					return pn_err_set(err, EINVAL, "template: unsupported action \"{{%.*s}}\": " UNSUPPORTED,
-							  (int)(close - open - 2), open + 2);
 			r = render_range(f, lookup(obj, path, (size_t)(b - path)), body, stop, a, (int)(b - a), headers, err);
 			if (r < 0)
 				return r;
@@ -309,13 +315,9 @@ static int render_region(FILE *f, const char *p, const char *end, json_t *obj, b
 			while (a < b && isspace((unsigned char)*a))
 				a++;
 		}
-		if (a == b || *a != '.' || (b - a > 1 && b[-1] == '.') || memmem(a, (size_t)(b - a), "..", 2))
+		if (!field_path_ok(a, b))
 			return pn_err_set(err, EINVAL, "template: unsupported action \"{{%.*s}}\": " UNSUPPORTED,
 					  (int)(close - open - 2), open + 2);
-		for (const char *q = a; q < b; q++)
-			if (isspace((unsigned char)*q))
-				return pn_err_set(err, EINVAL, "template: unsupported action \"{{%.*s}}\": " UNSUPPORTED,
-						  (int)(close - open - 2), open + 2);
 		if (headers_mode) {
 			print_header(f, a, (size_t)(b - a), headers);
 		} else {

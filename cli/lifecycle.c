@@ -781,6 +781,39 @@ int cli_each_name(struct cli *c, int argc, char **argv, const struct cli_each *e
 	return rc;
 }
 
+int cli_prune(struct cli *c, int argc, char **argv, const char *cmd, bool pods, bool created,
+	      int (*rm)(struct cli *c, const char *id, struct pn_err *err))
+{
+	_cleanup_json_ json_t *docs = NULL;
+	struct pn_err err = { 0 };
+	bool force;
+	int first = opts_force(argc, argv, &force), rc = 0;
+	json_t *doc;
+	size_t i;
+
+	if (first < argc)
+		return cli_failf("%s: unexpected argument %s", cmd, argv[first]);
+	if (cli_lock(c, &err) < 0)
+		return cli_fail(&err);
+	cli_survey(c, pods ? NULL : &docs, pods ? &docs : NULL);
+	cli_unlock(c);
+	json_array_foreach(docs, i, doc) {
+		const char *state = json_string_value(json_object_get(doc, "state")) ?: "";
+		const char *id = json_string_value(json_object_get(doc, "id")) ?: "";
+		int r;
+
+		if (strcmp(state, "exited") != 0 && !(created && strcmp(state, "created") == 0))
+			continue;
+		pn_err_clear(&err);
+		r = rm(c, id, &err);
+		if (r < 0)
+			rc = cli_fail(&err);
+		else if (r == 0)
+			printf("%s\n", id);
+	}
+	return rc;
+}
+
 json_t *cli_network_used_by(json_t *all, const char *net)
 {
 	json_t *users = json_array(), *doc;
