@@ -714,17 +714,47 @@ int cmd_exec(struct cli *c, int argc, char **argv)
 	_cleanup_json_ json_t *doc = NULL;
 	static const char *const types[] = { "ipc", "uts", "net", "pid", "mnt" };
 	static const int flags[] = { CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWNS };
-	int fds[5], argi = 1, status;
+	static const struct option longopts[] = {
+		{ "interactive", no_argument, NULL, 'i' }, { "tty", no_argument, NULL, 't' },
+		{ "env", required_argument, NULL, 'e' }, { "workdir", required_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_json_ json_t *env = NULL;
+	const char *workdir = NULL;
+	int fds[5], argi, status, ch;
+	struct str_list envs = { 0 };
 	struct pn_proc_id init;
 	pid_t pid;
 
-	while (argi < argc && argv[argi][0] == '-' && strcmp(argv[argi], "--") != 0) {
-		if (strcmp(argv[argi], "-i") && strcmp(argv[argi], "-t") && strcmp(argv[argi], "-it"))
-			return cli_failf("exec: unknown option %s", argv[argi]);
-		argi++;
+	optind = 0;
+	opterr = 0;
+	/* as podman exec: -i and -t accepted (the caller's stdio is the command's), -e, -w */
+	while ((ch = getopt_long(argc, argv, "+:ite:w:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'i':
+		case 't':
+			break;
+		case 'e':
+			if (opts_env_entry_check(optarg, &err) < 0 || str_list_add(&envs, optarg, "--env entries", &err) < 0)
+				return cli_fail(&err);
+			break;
+		case 'w':
+			if (opts_workdir_check(optarg, &err) < 0)
+				return cli_fail(&err);
+			workdir = optarg;
+			break;
+		case ':':
+			return cli_failf("exec: option %s needs a value", argv[optind - 1]);
+		default:
+			return cli_failf("exec: unknown option %s", opts_bad_option(argc, argv));
+		}
 	}
+	argi = optind;
 	if (argi >= argc)
-		return cli_failf("exec: usage: podnet exec CONTAINER|POD -- CMD [ARG...]");
+		return cli_failf("exec: usage: podnet exec [-e NAME[=VALUE]]... [-w DIR] CONTAINER|POD -- CMD [ARG...]");
+	env = opts_env_json(&envs);
+	if (!env)
+		return cli_failf("out of memory");
 	/* a pod's namespaces are its pause process's, as its members' are */
 	if (load_ctr_or_pod(c, argv[argi], &doc, &err) < 0)
 		return cli_fail(&err);
@@ -765,10 +795,15 @@ int cmd_exec(struct cli *c, int argc, char **argv)
 		/* entering the PID namespace takes effect for children */
 		child = fork();
 		if (child == 0) {
-			if (chdir("/") < 0)
-				_exit(EXIT_PODNET);
-			/* as podman exec: the container's own --env */
+			/* as podman exec: the container's working directory and --env, then exec's own */
+			const char *wd = workdir ? workdir : json_string_value(json_object_get(doc, "workdir")) ?: "/";
+
+			if (chdir(wd) < 0) {
+				fprintf(stderr, "Error: cannot change to the working directory %s: %s\n", wd, strerror(errno));
+				_exit(126);
+			}
 			cli_env_apply(json_object_get(doc, "env"));
+			cli_env_apply(env);
 			execvp(argv[argi], argv + argi);
 			fprintf(stderr, "Error: cannot run %s: %s\n", argv[argi], strerror(errno));
 			_exit(errno == ENOENT ? 127 : 126);

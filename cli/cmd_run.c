@@ -17,10 +17,12 @@
 #include "sandbox.h"
 #include "state.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -94,6 +96,14 @@ static int create_doc(struct cli *c, const struct run_opts *o, json_t *pod, json
 	json_object_set_new(doc, "network_mode", json_string(o->network_host ? "host" : o->network_none ? "none" : o->pod ? "pod" : "bridge"));
 	json_object_set_new(doc, "restart_policy", json_pack("{s:s, s:i}", "name", o->restart ? o->restart : "no",
 							     "max_retries", o->restart_retries));
+	{
+		/* where the command starts, and `exec` too (Podman's WorkingDir): -w, else here */
+		char cwd[PATH_MAX];
+		const char *wd = o->workdir ? o->workdir : getcwd(cwd, sizeof(cwd)) ? cwd : "/";
+		json_t *v = json_string(wd); /* NULL for a directory name that is not UTF-8 */
+
+		json_object_set_new(doc, "workdir", v ? v : json_string("/"));
+	}
 	*ret = doc;
 	return 0;
 }
@@ -192,6 +202,16 @@ static int prepare(struct cli *c, const struct run_opts *o, json_t **ret_doc, js
 	r = load_net_of(c, o, doc, &net_of, err);
 	if (r < 0)
 		return r;
+	if (o->again && json_string_value(json_object_get(doc, "workdir"))) {
+		/* its working directory may have gone since it last ran */
+		struct stat st;
+		const char *wd = json_string_value(json_object_get(doc, "workdir"));
+		int e = stat(wd, &st) < 0 ? errno : !S_ISDIR(st.st_mode) ? ENOTDIR : 0;
+
+		if (e)
+			return pn_err_set(err, e, "cannot start container %s: its working directory %s: %s", o->name, wd,
+					  strerror(e));
+	}
 	/* validate every network before claiming anything */
 	nnets = cli_nets_load(c, cfg, nets, err);
 	if (nnets < 0)

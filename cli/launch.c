@@ -72,7 +72,8 @@ void cli_env_apply(json_t *env)
 }
 
 /* B as init: run the command, forward signals, reap, exit with its status */
-static void __attribute__((noreturn)) init_main(char **argv, json_t *env, int out_fd, int exec_w)
+static void __attribute__((noreturn)) init_main(char **argv, json_t *env, const char *workdir, int out_fd,
+						 int exec_w)
 {
 	static const int fwd[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGCHLD };
 	sigset_t set, old;
@@ -95,6 +96,11 @@ static void __attribute__((noreturn)) init_main(char **argv, json_t *env, int ou
 			dup2(out_fd, 2);
 		}
 		cli_env_apply(env);
+		/* checked by run and start; gone in between: the log says so and the command exits 126 */
+		if (workdir && chdir(workdir) < 0) {
+			fprintf(stderr, "Error: cannot change to the working directory %s: %s\n", workdir, strerror(errno));
+			_exit(126);
+		}
 		execvp(argv[0], argv);
 		{
 			int e = errno;
@@ -401,7 +407,8 @@ int launch_sandbox(struct cli *c, struct launch *l, struct pn_proc_id *ret_init,
 				dup2(devnull, 2);
 				pause_main();
 			}
-			init_main(l->argv, json_object_get(l->doc, "env"), l->out_fd, ex[1]);
+			init_main(l->argv, json_object_get(l->doc, "env"),
+				  json_string_value(json_object_get(l->doc, "workdir")), l->out_fd, ex[1]);
 		}
 		rp.init = b;
 report:

@@ -6,12 +6,14 @@
 #include "network.h"
 #include "nft.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 int str_list_add(struct str_list *l, const char *v, const char *what, struct pn_err *err)
 {
@@ -448,6 +450,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 		{ "interactive", no_argument, NULL, 'i' },
 		{ "tty", no_argument, NULL, 't' },
 		{ "env", required_argument, NULL, 'e' },
+		{ "workdir", required_argument, NULL, 'w' },
 		{ "rm", no_argument, NULL, O_RM },
 		{ "replace", no_argument, NULL, O_REPLACE },
 		{ "name", required_argument, NULL, O_NAME },
@@ -475,18 +478,19 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 	o->restart = "no";
 	optind = 0;
 	opterr = 0;
-	while (r == 0 && (c = getopt_long(argc, argv, "+:dp:h:e:it", longopts, NULL)) != -1) {
+	while (r == 0 && (c = getopt_long(argc, argv, "+:dp:h:e:w:it", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': o->detach = true; break;
 		case 'i': o->interactive = true; break;
 		case 't': o->tty = true; break;
 		case 'e':
-			/* a name, not a line of shell: no '=' first, no NUL can come */
-			if (optarg[0] == '\0' || optarg[0] == '=')
-				return pn_err_set(err, EINVAL, "invalid --env \"%s\": want NAME=VALUE or NAME", optarg);
-			if (!utf8_text(optarg))
-				return pn_err_set(err, EINVAL, "invalid --env: \"%.40s\" is not UTF-8 text", optarg);
-			r = str_list_add(&o->env, optarg, "--env entries", err);
+			r = opts_env_entry_check(optarg, err);
+			if (r == 0)
+				r = str_list_add(&o->env, optarg, "--env entries", err);
+			break;
+		case 'w':
+			r = opts_workdir_check(optarg, err);
+			o->workdir = optarg;
 			break;
 		case O_RM: o->rm = true; break;
 		case O_REPLACE: o->replace = true; break;
@@ -616,6 +620,32 @@ int opts_refs_only(int argc, char **argv, struct pn_err *err)
 	for (int i = 1; i < argc; i++)
 		if (argv[i][0] == '-')
 			return pn_err_set(err, EINVAL, "%s: unknown option %s", argv[0], argv[i]);
+	return 0;
+}
+
+int opts_env_entry_check(const char *v, struct pn_err *err)
+{
+	/* a name, not a line of shell: no '=' first, no NUL can come */
+	if (v[0] == '\0' || v[0] == '=')
+		return pn_err_set(err, EINVAL, "invalid --env \"%s\": want NAME=VALUE or NAME", v);
+	if (!utf8_text(v))
+		return pn_err_set(err, EINVAL, "invalid --env: \"%.40s\" is not UTF-8 text", v);
+	return 0;
+}
+
+int opts_workdir_check(const char *dir, struct pn_err *err)
+{
+	struct stat st;
+
+	/* Docker's rule: the working directory must be an absolute path */
+	if (dir[0] != '/')
+		return pn_err_set(err, EINVAL, "invalid --workdir \"%s\": it must be an absolute path", dir);
+	if (!utf8_text(dir))
+		return pn_err_set(err, EINVAL, "invalid --workdir: \"%.40s\" is not UTF-8 text", dir);
+	if (stat(dir, &st) < 0)
+		return pn_err_set(err, EINVAL, "invalid --workdir \"%s\": %s", dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return pn_err_set(err, EINVAL, "invalid --workdir \"%s\": not a directory", dir);
 	return 0;
 }
 
@@ -770,12 +800,12 @@ static const struct {
 		 "       [--network NET[,NET...]|NET:OPT[,OPT...]|none|host|container:NAME]... (OPT: ip=IP, ip6=IP, mac=MAC, alias=A)\n"
 		 "       [--network-alias A]... [--ip IP] [--ip6 IP] [--mac-address MAC] [--hostname H]\n"
 		 "       [--add-host NAME:IP|NAME:host-gateway]... [--dns IP]... [--dns-search DOMAIN]... [--dns-option OPT]...\n"
-		 "       [-p SPEC]... [-e NAME[=VALUE]]...\n"
+		 "       [-p SPEC]... [-e NAME[=VALUE]]... [-w DIR]\n"
 		 "       [--stop-timeout S] [--restart no|on-failure[:N]|always|unless-stopped] -- CMD [ARG...]\n" },
 	{ "ps", "Usage: podnet ps [-a] [-q] [--format json|table|TEMPLATE]\n"
 		"       [-f|--filter name=...|id=...|status=...|network=...|pod=...|exited=N]...\n" },
 	{ "inspect", "Usage: podnet inspect [-f json|TEMPLATE] CONTAINER|POD...\n" },
-	{ "exec", "Usage: podnet exec CONTAINER|POD -- CMD [ARG...]\n" },
+	{ "exec", "Usage: podnet exec [-i] [-t] [-e NAME[=VALUE]]... [-w DIR] CONTAINER|POD -- CMD [ARG...]\n" },
 	{ "logs", "Usage: podnet logs [-f] CONTAINER\n" },
 	{ "port", "Usage: podnet port CONTAINER|POD [PORT[/PROTO]]\n" },
 	{ "start", "Usage: podnet start [-a|--attach] CONTAINER...\n" },

@@ -37,6 +37,7 @@ struct run_opts {
 	struct str_list aliases, add_hosts, ports, dns;
 	struct str_list dns_search, dns_options; /* --dns-search, --dns-option: the sandbox's /etc/resolv.conf */
 	struct str_list env;        /* -e NAME=VALUE or NAME (the caller's value, if set) */
+	const char *workdir;        /* -w/--workdir: an absolute path (default: the caller's directory) */
 	bool network_none, network_host;
 	const char *network_container; /* --network container:NAME: join that container's network namespace */
 	int stop_timeout;
@@ -167,5 +168,14 @@ const char *opts_help(int argc, char **argv);
 
 /** opts_container_sub() - the top-level command that `container @sub` is, or NULL (exists, prune, unknown) */
 const char *opts_container_sub(const char *sub);
+
+/**
+ * opts_env_entry_check() - @v is a -e/--env value: NAME=VALUE or NAME, UTF-8.
+ * Return: 0, or -EINVAL with @err naming the problem.
+ */
+int opts_env_entry_check(const char *v, struct pn_err *err);
+
+/** opts_workdir_check() - @dir is a -w/--workdir value: an absolute path of a directory. */
+int opts_workdir_check(const char *dir, struct pn_err *err);
 
 #endif

@@ -59,7 +59,36 @@ expect_eq "1|x y=z|caller|unset" "$T_LAST" "the environment of a foreground run"
 expect_ok $PODNET run -d --name envd -e A=2 -- sleep 60
 expect_ok $PODNET exec envd -- sh -c 'echo "$A"'
 expect_eq "2" "$T_LAST" "exec gets the container's -e, as podman exec does"
+expect_ok env PN_FROM_CALLER=c2 $PODNET exec -it -e A=3 --env B=4 -e PN_FROM_CALLER envd -- sh -c 'echo "$A$B$PN_FROM_CALLER"'
+expect_eq "34c2" "$T_LAST" "exec -e: its own, over the container's"
 expect_ok $PODNET rm -f envd
+
+t_case "-w/--workdir: where run's command and exec start (default: where run was called)"
+wd=$(mktemp -d)
+t_on_exit "rm -rf $wd"
+expect_ok $PODNET run --rm -w "$wd" -- pwd
+expect_eq "$wd" "$T_LAST" "run -w"
+expect_ok sh -c "cd '$wd' && $PODNET run --rm -- pwd"
+expect_eq "$wd" "$T_LAST" "run without -w: the caller's directory"
+expect_ok sh -c "cd '$wd' && $PODNET run -d --name wdc -- sleep 60"
+expect_ok $PODNET exec wdc pwd
+expect_eq "$wd" "$T_LAST" "exec starts in the container's directory"
+expect_ok $PODNET exec --workdir /tmp wdc pwd
+expect_eq "/tmp" "$T_LAST" "exec -w"
+expect_ok $PODNET inspect -f '{{.workdir}}' wdc
+expect_eq "$wd" "$T_LAST" "inspect: workdir"
+for bad in "tmp:it must be an absolute path" "/nonexistent-$$:No such file or directory" "/etc/hostname:not a directory"; do
+  expect_fail 125 $PODNET run --rm -w "${bad%%:*}" -- true
+  expect_match "^Error: invalid --workdir \"${bad%%:*}\": ${bad#*:}\$" "$T_ERR"
+  expect_fail 125 $PODNET exec -w "${bad%%:*}" wdc true
+  expect_match "invalid --workdir" "$T_ERR"
+done
+expect_ok $PODNET stop -t 0 wdc
+rmdir "$wd"
+expect_fail 125 $PODNET start wdc
+expect_match "cannot start container wdc: its working directory $wd: No such file or directory" "$T_ERR"
+expect_eq "exited" "$($PODNET inspect -f '{{.State.Status}}' wdc)" "wdc stays exited"
+expect_ok $PODNET rm wdc
 
 t_case "logs shows a detached container's output; -f follows it until the container stops"
 expect_ok $PODNET run -d --name logd -- sh -c 'echo one; echo err >&2; sleep 1; echo two'

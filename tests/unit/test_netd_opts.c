@@ -641,6 +641,45 @@ static void test_signal_number(void **state)
 }
 
 /* stop, kill, rm and their pod forms: only the options each one takes */
+/* -w/--workdir: an absolute path of a directory */
+static void test_run_workdir(void **state)
+{
+	struct run_opts o;
+	struct pn_err err = { 0 };
+
+	(void)state;
+	{
+		char *argv[] = { "run", "-w", "/tmp", "--", "pwd", NULL };
+
+		assert_int_equal(parse_run(argv, ARGC(argv), &o, &err), 0);
+		assert_string_equal(o.workdir, "/tmp");
+	}
+	{
+		char *argv[] = { "run", "--workdir", "tmp", "--", "pwd", NULL };
+
+		assert_int_equal(parse_run(argv, ARGC(argv), &o, &err), -EINVAL);
+		assert_string_equal(err.msg, "invalid --workdir \"tmp\": it must be an absolute path");
+	}
+	{
+		char *argv[] = { "run", "--workdir=/nonexistent-podnet-dir", "--", "pwd", NULL };
+
+		assert_int_equal(parse_run(argv, ARGC(argv), &o, &err), -EINVAL);
+		assert_string_equal(err.msg, "invalid --workdir \"/nonexistent-podnet-dir\": No such file or directory");
+	}
+	{
+		char *argv[] = { "run", "-w", "/dev/null", "--", "pwd", NULL };
+
+		assert_int_equal(parse_run(argv, ARGC(argv), &o, &err), -EINVAL);
+		assert_string_equal(err.msg, "invalid --workdir \"/dev/null\": not a directory");
+	}
+	{
+		char *argv[] = { "run", "--", "pwd", NULL };
+
+		assert_int_equal(parse_run(argv, ARGC(argv), &o, &err), 0);
+		assert_null(o.workdir);
+	}
+}
+
 /* --network container:NAME: a mode of its own, with Podman's conflicts */
 static void test_run_network_container(void **state)
 {
@@ -808,7 +847,7 @@ static void test_help(void **state)
 		{ { "podnet", "system", "reset", "--help" }, "Usage: podnet system reset -f" },
 		{ { "podnet", "run", "--help" }, "Usage: podnet run [-d] [--rm]" },
 		{ { "podnet", "ps", "-a", "--help" }, "Usage: podnet ps [-a]" },
-		{ { "podnet", "exec", "--help" }, "Usage: podnet exec CONTAINER|POD" },
+		{ { "podnet", "exec", "--help" }, "Usage: podnet exec [-i] [-t]" },
 		{ { "podnet", "run", "--rm", "--", "sh", "--help" }, NULL },
 		{ { "podnet", "run", "--rm", "sh", "--help" }, NULL },
 		{ { "podnet", "exec", "c1", "--", "ls", "--help" }, NULL },
@@ -922,6 +961,7 @@ int main(void)
 		cmocka_unit_test(test_pod_create),
 		cmocka_unit_test(test_network_config),
 		cmocka_unit_test(test_signal_number),
+		cmocka_unit_test(test_run_workdir),
 		cmocka_unit_test(test_run_network_container),
 		cmocka_unit_test(test_names_opts),
 		cmocka_unit_test(test_help),
