@@ -169,7 +169,8 @@ static void print_header(FILE *f, const char *path, size_t len, const char *cons
 		fputc(toupper((unsigned char)*p), f);
 }
 
-#define UNSUPPORTED "use {{.Field}}, {{.Field.Sub}}, {{.}}, {{json .Field}} or {{range .Field}}...{{end}}"
+#define UNSUPPORTED "use {{.Field}}, {{.Field.Sub}}, {{.}}, {{json X}}, {{index X \"key\"}}, " \
+	"{{(index X \"key\").Field}}, {{range X}}, {{if X}}, {{else}}, {{end}}"
 
 /* the action that starts at @open ("{{"), trimmed to [*@a, *@b); Return: its "}}", or NULL */
 static const char *action(const char *open, const char *end, const char **a, const char **b)
@@ -187,17 +188,6 @@ static const char *action(const char *open, const char *end, const char **a, con
 	return close;
 }
 
-/* [@a, @b) is "." or ".Field.Sub...": no empty field, no space */
-static bool field_path_ok(const char *a, const char *b)
-{
-	if (a == b || *a != '.' || (b - a > 1 && b[-1] == '.') || memmem(a, (size_t)(b - a), "..", 2))
-		return false;
-	for (const char *q = a; q < b; q++)
-		if (isspace((unsigned char)*q))
-			return false;
-	return true;
-}
-
 static bool is_word(const char *a, const char *b, const char *word)
 {
 	size_t n = strlen(word);
@@ -205,52 +195,224 @@ static bool is_word(const char *a, const char *b, const char *word)
 	return (size_t)(b - a) >= n && strncmp(a, word, n) == 0 && (a + n == b || isspace((unsigned char)a[n]));
 }
 
-/*
- * The {{end}} that closes the {{range}} whose body starts at @p (ranges nest).
- * Return: its "{{", or NULL; *@ret_after: just after its "}}".
- */
-static const char *matching_end(const char *p, const char *end, const char **ret_after)
+/* ---- expressions: .Path, (EXPR).Path, index X KEY..., json X ---- */
+
+struct expr {
+	const char *p, *end;
+	json_t *dot;
+};
+
+static void skip_space(struct expr *e)
 {
+	while (e->p < e->end && isspace((unsigned char)*e->p))
+		e->p++;
+}
+
+/* a field name's characters: Go's, and '-' and the like too, which network names use ({{.networks.my-net}}) */
+static bool ident_char(char ch)
+{
+	return !isspace((unsigned char)ch) && !strchr(".()\"{}|", ch) && ch != '\0';
+}
+
+/* ".", or ".Field.Sub" (@bare: "." alone allowed); Return: its length at e->p, 0 when there is none */
+static size_t path_len(const struct expr *e, bool bare)
+{
+	const char *q = e->p;
+
+	if (q >= e->end || *q != '.')
+		return 0;
+	while (q < e->end && *q == '.') {
+		const char *id = ++q;
+
+		while (q < e->end && ident_char(*q))
+			q++;
+		if (q == id) /* "." with no field: only alone */
+			return bare && q - e->p == 1 && (q == e->end || !ident_char(*q)) && (q == e->end || *q != '.') ? 1 : 0;
+	}
+	return (size_t)(q - e->p);
+}
+
+static int eval_expr(struct expr *e, json_t **ret, bool *ret_json);
+
+/* OPERAND: .Path, or (EXPR) with an optional .Path after it. Return: 0 (*@ret NULL: missing), -EINVAL */
+static int eval_operand(struct expr *e, json_t **ret)
+{
+	size_t n;
+
+	skip_space(e);
+	if (e->p < e->end && *e->p == '(') {
+		json_t *v = NULL;
+		bool json = false;
+
+		e->p++;
+		if (eval_expr(e, &v, &json) < 0 || json)
+			return -EINVAL;
+		skip_space(e);
+		if (e->p >= e->end || *e->p != ')')
+			return -EINVAL;
+		e->p++;
+		n = path_len(e, false);
+		*ret = n ? (v ? lookup(v, e->p, n) : NULL) : v;
+		e->p += n;
+		return 0;
+	}
+	n = path_len(e, true);
+	if (!n)
+		return -EINVAL;
+	*ret = lookup(e->dot, e->p, n);
+	e->p += n;
+	return 0;
+}
+
+/* index X KEY...: a "quoted" key of an object, or a number of an array (Go's index) */
+static int eval_index(struct expr *e, json_t **ret)
+{
+	json_t *v = NULL;
+	int keys = 0;
+
+	if (eval_operand(e, &v) < 0)
+		return -EINVAL;
+	for (;;) {
+		skip_space(e);
+		if (e->p >= e->end || *e->p == ')')
+			break;
+		if (*e->p == '"') {
+			const char *k = ++e->p;
+
+			while (e->p < e->end && *e->p != '"')
+				e->p++;
+			if (e->p >= e->end)
+				return -EINVAL;
+			v = json_is_object(v) ? json_object_getn(v, k, (size_t)(e->p - k)) : NULL;
+			e->p++;
+		} else if (isdigit((unsigned char)*e->p)) {
+			size_t i = 0;
+
+			while (e->p < e->end && isdigit((unsigned char)*e->p) && i < 1000000000)
+				i = i * 10 + (size_t)(*e->p++ - '0');
+			if (!json_is_array(v) || i >= json_array_size(v))
+				return -ERANGE;
+			v = json_array_get(v, i);
+		} else {
+			return -EINVAL;
+		}
+		keys++;
+	}
+	*ret = v;
+	return keys ? 0 : -EINVAL;
+}
+
+/* EXPR: json X | index X KEY... | X */
+static int eval_expr(struct expr *e, json_t **ret, bool *ret_json)
+{
+	skip_space(e);
+	*ret_json = false;
+	if (is_word(e->p, e->end, "json")) {
+		e->p += 4;
+		*ret_json = true;
+		return eval_operand(e, ret);
+	}
+	if (is_word(e->p, e->end, "index")) {
+		e->p += 5;
+		return eval_index(e, ret);
+	}
+	return eval_operand(e, ret);
+}
+
+/* the whole of [@a, @b) as one EXPR over @dot. Return: 0, or -EINVAL/-ERANGE with @err set */
+static int eval_action(const char *a, const char *b, json_t *dot, json_t **ret, bool *ret_json, const char *open,
+		       const char *close, struct pn_err *err)
+{
+	struct expr e = { a, b, dot };
+	int r = eval_expr(&e, ret, ret_json);
+
+	skip_space(&e);
+	if (r == -ERANGE)
+		return pn_err_set(err, EINVAL, "template: {{%.*s}}: index out of range", (int)(close - open - 2), open + 2);
+	if (r < 0 || e.p != e.end)
+		return pn_err_set(err, EINVAL, "template: unsupported action \"{{%.*s}}\": " UNSUPPORTED,
+				  (int)(close - open - 2), open + 2);
+	return 0;
+}
+
+/* Go's truth: false, 0, "", nil, and empty lists and maps are false */
+static bool truthy(json_t *v)
+{
+	switch (v ? json_typeof(v) : JSON_NULL) {
+	case JSON_NULL:
+	case JSON_FALSE:
+		return false;
+	case JSON_INTEGER:
+		return json_integer_value(v) != 0;
+	case JSON_REAL:
+		return json_real_value(v) != 0;
+	case JSON_STRING:
+		return json_string_length(v) > 0;
+	case JSON_ARRAY:
+		return json_array_size(v) > 0;
+	case JSON_OBJECT:
+		return json_object_size(v) > 0;
+	default:
+		return true;
+	}
+}
+
+/* ---- blocks: {{range X}} / {{if X}} ... [{{else}} ...] {{end}} ---- */
+
+struct block {
+	const char *body;                 /* after the opening action */
+	const char *else_open, *else_after; /* its {{else}} at the same depth, or NULL */
+	const char *end_open, *end_after;   /* its {{end}} */
+};
+
+/* Find the {{else}} and {{end}} of the block whose body starts at @b->body (blocks nest). Return: 0 or -EINVAL */
+static int find_block(struct block *bl, const char *end)
+{
+	const char *p = bl->body;
 	int depth = 1;
 
+	bl->else_open = bl->else_after = NULL;
 	for (const char *open; (open = memmem(p, (size_t)(end - p), "{{", 2)); ) {
 		const char *a, *b, *close = action(open, end, &a, &b);
 
 		if (!close)
-			return NULL;
-		if (is_word(a, b, "range"))
+			return -EINVAL;
+		if (is_word(a, b, "range") || is_word(a, b, "if")) {
 			depth++;
-		else if (b - a == 3 && strncmp(a, "end", 3) == 0 && --depth == 0) {
-			*ret_after = close + 2;
-			return open;
+		} else if (b - a == 4 && strncmp(a, "else", 4) == 0 && depth == 1) {
+			if (bl->else_open)
+				return -EINVAL;
+			bl->else_open = open;
+			bl->else_after = close + 2;
+		} else if (b - a == 3 && strncmp(a, "end", 3) == 0 && --depth == 0) {
+			bl->end_open = open;
+			bl->end_after = close + 2;
+			return 0;
 		}
 		p = close + 2;
 	}
-	return NULL;
+	return -EINVAL;
 }
 
 static int render_region(FILE *f, const char *p, const char *end, json_t *obj, bool headers_mode,
 			 const char *const *headers, struct pn_err *err);
 
-/* {{range .Path}}: the body once for each element of an array, or each value of an object by key order (as Go) */
-static int render_range(FILE *f, json_t *v, const char *body, const char *body_end, const char *text, int text_len,
+/* {{range X}}: the body once for each element of a list, or each value of an object by key order (as Go) */
+static int render_range(FILE *f, json_t *v, const struct block *bl, const char *text, int text_len,
 			const char *const *headers, struct pn_err *err)
 {
-	size_t i;
+	const char *body_end = bl->else_open ? bl->else_open : bl->end_open;
+	size_t i, n = 0;
 	json_t *e;
 	int r = 0;
 
-	if (!v || json_is_null(v))
-		return 0;
 	if (json_is_array(v)) {
 		json_array_foreach(v, i, e)
-			if ((r = render_region(f, body, body_end, e, false, headers, err)) < 0)
+			if ((r = render_region(f, bl->body, body_end, e, false, headers, err)) < 0)
 				return r;
-		return 0;
-	}
-	if (json_is_object(v)) {
-		size_t n = json_object_size(v);
-		const char **keys = calloc(n ? n : 1, sizeof(*keys));
+		n = json_array_size(v);
+	} else if (json_is_object(v)) {
+		const char **keys = calloc((n = json_object_size(v)) ? n : 1, sizeof(*keys));
 		const char *k;
 
 		if (!keys)
@@ -260,24 +422,32 @@ static int render_range(FILE *f, json_t *v, const char *body, const char *body_e
 			keys[i++] = k;
 		qsort(keys, n, sizeof(*keys), cmp_str);
 		for (i = 0; i < n && r == 0; i++)
-			r = render_region(f, body, body_end, json_object_get(v, keys[i]), false, headers, err);
+			r = render_region(f, bl->body, body_end, json_object_get(v, keys[i]), false, headers, err);
 		free(keys);
-		return r;
+		if (r < 0)
+			return r;
+	} else if (v && !json_is_null(v)) {
+		return pn_err_set(err, EINVAL, "template: {{%.*s}}: range can't iterate over a %s", text_len, text,
+				  json_is_string(v) ? "string" : json_is_boolean(v) ? "bool" : "number");
 	}
-	return pn_err_set(err, EINVAL, "template: {{%.*s}}: range can't iterate over a %s", text_len, text,
-			  json_is_string(v) ? "string" : json_is_boolean(v) ? "bool" : "number");
+	/* {{range X}}...{{else}}...{{end}}: the else part when there was nothing */
+	if (n == 0 && bl->else_open)
+		return render_region(f, bl->else_after, bl->end_open, NULL, false, headers, err);
+	return 0;
 }
 
 /*
- * Render the template text [@p, @end) for @obj (or, with @headers_mode, the
- * header line) into @f. Return: 0, or -EINVAL with @err set.
+ * Render the template text [@p, @end) with "." being @obj (or, with
+ * @headers_mode, the header line) into @f. Return: 0, or -EINVAL with @err set.
  */
 static int render_region(FILE *f, const char *p, const char *end, json_t *obj, bool headers_mode,
 			 const char *const *headers, struct pn_err *err)
 {
 	for (;;) {
 		const char *open = memmem(p, (size_t)(end - p), "{{", 2), *close, *a, *b;
-		bool json = false;
+		bool range, json = false;
+		json_t *v = NULL;
+		int r;
 
 		if (!open) {
 			print_literal(f, p, (size_t)(end - p));
@@ -287,47 +457,56 @@ static int render_region(FILE *f, const char *p, const char *end, json_t *obj, b
 		close = action(open, end, &a, &b);
 		if (!close)
 			return pn_err_set(err, EINVAL, "template: unclosed action \"%.20s\"", open);
-		if (is_word(a, b, "range")) {
-			const char *body = close + 2, *after, *stop = matching_end(body, end, &after);
-			const char *path = a + 5;
-			int r;
+		if ((range = is_word(a, b, "range")) || is_word(a, b, "if")) {
+			struct block bl = { .body = close + 2 };
 
-			if (!stop)
-				return pn_err_set(err, EINVAL, "template: {{%.*s}} has no {{end}}", (int)(b - a), a);
+			if (find_block(&bl, end) < 0)
+				return pn_err_set(err, EINVAL, "template: {{%.*s}} has no {{end}} (or two {{else}})",
+						  (int)(b - a), a);
 			if (headers_mode)
-				return pn_err_set(err, EINVAL, "template: {{range}} cannot make table columns");
-			while (path < b && isspace((unsigned char)*path))
-				path++;
-			if (!field_path_ok(path, b))
-				return pn_err_set(err, EINVAL, "template: unsupported action \"{{%.*s}}\": " UNSUPPORTED,
-						  (int)(close - open - 2), open + 2);
-			r = render_range(f, lookup(obj, path, (size_t)(b - path)), body, stop, a, (int)(b - a), headers, err);
+				return pn_err_set(err, EINVAL, "template: {{range}} and {{if}} cannot make table columns");
+			r = eval_action(a + (range ? 5 : 2), b, obj, &v, &json, open, close, err);
+			if (r == 0 && json)
+				r = pn_err_set(err, EINVAL, "template: unsupported action \"{{%.*s}}\": " UNSUPPORTED,
+					       (int)(close - open - 2), open + 2);
+			if (r == 0 && range)
+				r = render_range(f, v, &bl, a, (int)(b - a), headers, err);
+			else if (r == 0 && truthy(v))
+				r = render_region(f, bl.body, bl.else_open ? bl.else_open : bl.end_open, obj, false, headers, err);
+			else if (r == 0 && bl.else_open)
+				r = render_region(f, bl.else_after, bl.end_open, obj, false, headers, err);
 			if (r < 0)
 				return r;
-			p = after;
+			p = bl.end_after;
 			continue;
 		}
 		if (b - a == 3 && strncmp(a, "end", 3) == 0)
-			return pn_err_set(err, EINVAL, "template: {{end}} without {{range}}");
-		if ((size_t)(b - a) > 5 && strncmp(a, "json", 4) == 0 && isspace((unsigned char)a[4])) {
-			json = true;
-			a += 5;
-			while (a < b && isspace((unsigned char)*a))
-				a++;
-		}
-		if (!field_path_ok(a, b))
-			return pn_err_set(err, EINVAL, "template: unsupported action \"{{%.*s}}\": " UNSUPPORTED,
-					  (int)(close - open - 2), open + 2);
+			return pn_err_set(err, EINVAL, "template: {{end}} without {{range}} or {{if}}");
+		if (b - a == 4 && strncmp(a, "else", 4) == 0)
+			return pn_err_set(err, EINVAL, "template: {{else}} without {{range}} or {{if}}");
 		if (headers_mode) {
-			print_header(f, a, (size_t)(b - a), headers);
+			/* a column's header: the last field of a plain {{.Path}} (or {{json .Path}}) */
+			struct expr e = { a, b, NULL };
+			size_t n;
+
+			if (is_word(e.p, e.end, "json")) {
+				e.p += 4;
+				skip_space(&e);
+			}
+			n = path_len(&e, true);
+			if (n == 0 || e.p + n != b)
+				return pn_err_set(err, EINVAL, "template: unsupported action \"{{%.*s}}\" in a table: "
+						  "use {{.Field}} columns", (int)(close - open - 2), open + 2);
+			print_header(f, e.p, n, headers);
 		} else {
-			json_t *v = lookup(obj, a, (size_t)(b - a));
-
+			r = eval_action(a, b, obj, &v, &json, open, close, err);
+			if (r < 0)
+				return r;
 			if (json) {
-				char *s = json_dumps(v ? v : json_null(), JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+				char *js = json_dumps(v ? v : json_null(), JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 
-				fputs(s ? s : "null", f);
-				free(s);
+				fputs(js ? js : "null", f);
+				free(js);
 			} else if (v) {
 				print_value(f, v);
 			} else {

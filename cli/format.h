@@ -4,7 +4,9 @@
  * users put on command lines: literal text with actions
  *
  *   {{.Field}}  {{.a.b}}  {{.}}  {{json .Field}}  {{ .Field }}
- *   {{range .Field}}...{{end}}  (a list's elements or an object's values by key, as Go; nests)
+ *   {{index X "key" N}}  {{(index X "key").Field}}
+ *   {{range X}}...{{else}}...{{end}}  (a list's elements or an object's values by key, as Go)
+ *   {{if X}}...{{else}}...{{end}}  (Go's truth: false, 0, "", missing, empty are false)
  *
  * over one JSON object per line. Keys match without regard to case or '_'
  * ({{.RestartCount}} finds "restart_count"); a missing key prints "<no value>"

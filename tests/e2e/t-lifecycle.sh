@@ -321,7 +321,10 @@ expect_eq "$ip3 24" "$T_LAST" "only on the default network: .NetworkSettings.IPA
 expect_ok $PODNET rm -f tpl3
 expect_ok $PODNET inspect -f '{{.State.Status}} {{.State.ExitCode}} {{.State.Running}} {{.State.Pid}}' tpl2
 expect_eq "exited 3 false 0" "$T_LAST" "inspect -f .State of an exited container"
-expect_fail 125 $PODNET ps --format '{{if .Networks}}x{{end}}'
+expect_ok $PODNET inspect -f '{{if .State.Running}}up{{else}}down{{end}} {{(index .NetworkSettings.Networks "tplnet").IPAddress}}' tpl1 tpl2
+expect_eq "up $ip1
+down <no value>" "$T_LAST" "inspect -f with if/else and (index ...).Field, as Podman's documentation writes them"
+expect_fail 125 $PODNET ps --format '{{.Names | upper}}'
 expect_match "unsupported action" "$T_ERR"
 expect_eq "" "$T_LAST" "nothing printed for a bad template"
 expect_fail 125 $PODNET ps --format '{{range .Networks}}x'

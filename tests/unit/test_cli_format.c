@@ -105,13 +105,44 @@ static void test_range(void **state)
 	expect_render("x{{range .nosuch}}y{{end}}z{{range .init}}w{{end}}", "xz");
 }
 
+/* {{if}}/{{else}}, {{index}} and (EXPR).Field: what Podman's and Docker's documentation use */
+static void test_if_index(void **state)
+{
+	(void)state;
+	/* Go's truth: false, 0, "", nil, empty lists and maps are false */
+	expect_render("{{if .name}}y{{else}}n{{end}} {{if .rm}}y{{else}}n{{end}} {{if .init}}y{{else}}n{{end}}", "y n n");
+	expect_render("{{if .networks.db}}y{{else}}n{{end}}{{if .nosuch}}y{{end}}{{if .restart_count}}!{{end}}", "n!");
+	expect_render("{{range .networks}}{{if .ips}}{{.ips}}{{else}}-{{end}};{{end}}", "[10.89.0.2/24 fd00::2/64];-;");
+	/* range ... else: the else part when there is nothing to iterate */
+	expect_render("{{range .networks.db}}x{{else}}none{{end}}|{{range .labels}}{{.}}{{else}}none{{end}}", "none|12");
+	/* index: an object's key (any characters), a list's element; nested */
+	expect_render("{{index .labels \"a\"}} {{index .networks.app.ips 1}} {{index .networks \"app\" \"ips\" 0}}",
+		      "1 fd00::2/64 10.89.0.2/24");
+	expect_render("{{(index .networks \"app\").ips}} {{json (index .networks \"app\")}}",
+		      "[10.89.0.2/24 fd00::2/64] {\"ips\":[\"10.89.0.2/24\",\"fd00::2/64\"]}");
+	expect_render("{{index .labels \"zz\"}}|{{(index .networks \"zz\").ips}}", "<no value>|<no value>");
+	expect_render("{{if (index .labels \"a\")}}has a{{end}}", "has a");
+	/* a field name with '-', as network names have */
+	expect_render("{{.my-net}}", "<no value>");
+}
+
 static void test_errors(void **state)
 {
 	(void)state;
 	expect_error("{{.name", "unclosed action");
 	expect_error("{{name}}", "unsupported action");
 	expect_error("{{range .networks}}x", "has no {{end}}");
-	expect_error("x{{end}}", "{{end}} without {{range}}");
+	expect_error("x{{end}}", "{{end}} without {{range}} or {{if}}");
+	expect_error("x{{else}}", "{{else}} without");
+	expect_error("{{if .name}}a{{else}}b{{else}}c{{end}}", "two {{else}}");
+	expect_error("{{if .name}}a", "has no {{end}}");
+	expect_error("{{index .networks.app.ips 5}}", "index out of range");
+	expect_error("{{index .labels}}", "unsupported action");
+	expect_error("{{index .labels \"a}}", "unsupported action");
+	expect_error("{{(index .labels \"a\"}}", "unsupported action");
+	expect_error("{{.name | upper}}", "unsupported action");
+	expect_error("{{printf \"%s\" .name}}", "unsupported action");
+	expect_error("{{if json .name}}x{{end}}", "unsupported action");
 	expect_error("{{range networks}}x{{end}}", "unsupported action");
 	expect_error("{{range .name}}x{{end}}", "range can't iterate over a string");
 	expect_error("{{range .networks}}{{bad}}{{end}}", "unsupported action");
@@ -281,6 +312,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fields),     cmocka_unit_test(test_json_and_escapes),
 		cmocka_unit_test(test_range),
+		cmocka_unit_test(test_if_index),
 		cmocka_unit_test(test_errors),     cmocka_unit_test(test_print),
 		cmocka_unit_test(test_print_no_rows), cmocka_unit_test(test_take),
 		cmocka_unit_test(test_filter),     cmocka_unit_test(test_name_filter),
