@@ -141,6 +141,8 @@ static json_t *ps_json_row(json_t *doc)
 	json_object_set(row, "PodName", json_object_get(col, "Pod"));
 	json_object_set(row, "Pod", json_object_get(col, "Pod"));
 	json_object_set_new(row, "AutoRemove", json_boolean(json_is_true(json_object_get(doc, "rm"))));
+	json_object_set_new(row, "Labels", json_is_object(json_object_get(doc, "labels")) ?
+						   json_deep_copy(json_object_get(doc, "labels")) : json_object());
 	json_object_set(row, "CreatedAt", json_object_get(col, "CreatedAt"));
 	json_decref(col);
 	return row;
@@ -168,13 +170,15 @@ static bool ps_filter_one(json_t *doc, size_t key, const char *v)
 		return false;
 	case 4:
 		return strcmp(json_string_value(json_object_get(doc, "pod")) ?: "", v) == 0;
-	default: /* exited=N */
+	case 6: /* label=KEY[=VALUE] */
+		return opts_labels_match(json_object_get(doc, "labels"), v);
+	default: /* 5, exited=N */
 		return strcmp(state, "exited") == 0 &&
 		       json_integer_value(json_object_get(doc, "exit_code")) == strtoll(v, NULL, 10);
 	}
 }
 
-static const char *const ps_filter_keys[] = { "name", "id", "status", "network", "pod", "exited" };
+static const char *const ps_filter_keys[] = { "name", "id", "status", "network", "pod", "exited", "label" };
 static const struct cli_filter ps_filter = { ps_filter_keys, sizeof(ps_filter_keys) / sizeof(ps_filter_keys[0]),
 					     ps_filter_one };
 
@@ -393,6 +397,8 @@ static void add_podman_keys(struct cli *c, json_t *doc)
 				      "ExitCode", (json_int_t)json_integer_value(json_object_get(doc, "exit_code"))));
 	json_object_set_new(doc, "NetworkSettings", network_settings(other ? other : doc));
 	json_object_set_new(doc, "HostConfig", json_pack("{s:s}", "NetworkMode", mode));
+	json_object_set_new(doc, "Config", json_pack("{s:o}", "Labels", json_is_object(json_object_get(doc, "labels")) ?
+							     json_deep_copy(json_object_get(doc, "labels")) : json_object()));
 }
 
 int cmd_inspect(struct cli *c, int argc, char **argv)

@@ -146,13 +146,7 @@ static bool filter_match(const struct netd_network *net, const struct str_list *
 			if (!cli_name_matches(net->name, f + 5))
 				return false;
 		} else if (strncmp(f, "label=", 6) == 0) {
-			const char *kv = f + 6, *eq = strchr(kv, '=');
-			char key[128];
-
-			snprintf(key, sizeof(key), "%.*s", eq ? (int)(eq - kv) : (int)strlen(kv), kv);
-			json_t *v = net->labels ? json_object_get(net->labels, key) : NULL;
-
-			if (!v || (eq && strcmp(json_string_value(v) ?: "", eq + 1) != 0))
+			if (!opts_labels_match(net->labels, f + 6))
 				return false;
 		} else if (strncmp(f, "driver=", 7) == 0) {
 			if (strcmp(net->driver, f + 7) != 0)

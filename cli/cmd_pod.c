@@ -176,6 +176,7 @@ static int pod_create(struct cli *c, int argc, char **argv)
 			str_list_json(&o.dns), "host_access", host_access, "hostname", o.hostname ? o.hostname : o.name,
 			"network_config", cfg);
 	json_object_set_new(doc, "network_mode", json_string(o.network_host ? "host" : o.network_none ? "none" : "bridge"));
+	json_object_set_new(doc, "labels", opts_labels_json(&o.labels, NULL) ?: json_object()); /* checked by the parser */
 	if (o.dns_search.n)
 		json_object_set_new(doc, "dns_search", str_list_json(&o.dns_search));
 	if (o.dns_options.n)
@@ -283,7 +284,9 @@ static bool pod_filter_one(json_t *doc, size_t key, const char *v)
 			if (strcmp(json_string_value(m) ?: "", v) == 0)
 				return true;
 		return false;
-	default: { /* ctr-number=N */
+	case 6: /* label=KEY[=VALUE] */
+		return opts_labels_match(json_object_get(doc, "labels"), v);
+	default: { /* 5, ctr-number=N */
 		char *end;
 		long long n = strtoll(v, &end, 10);
 
@@ -292,7 +295,7 @@ static bool pod_filter_one(json_t *doc, size_t key, const char *v)
 	}
 }
 
-static const char *const pod_filter_keys[] = { "name", "id", "status", "network", "ctr-names", "ctr-number" };
+static const char *const pod_filter_keys[] = { "name", "id", "status", "network", "ctr-names", "ctr-number", "label" };
 static const struct cli_filter pod_filter = { pod_filter_keys, sizeof(pod_filter_keys) / sizeof(pod_filter_keys[0]),
 					      pod_filter_one };
 

@@ -723,11 +723,16 @@ bool cli_filter_match(const struct cli_filter *flt, json_t *doc, const char *con
 
 	for (int i = 0; i < n; i++) {
 		int k = filter_key(flt, f[i]);
+		bool one;
 
 		if (k < 0 || k >= 32)
 			return false;
+		one = flt->one(doc, (size_t)k, strchr(f[i], '=') + 1);
+		/* Podman's one exception: every label= must match, not one of them */
+		if (!one && strcmp(flt->keys[k], "label") == 0)
+			return false;
 		given[k] = true;
-		hit[k] |= flt->one(doc, (size_t)k, strchr(f[i], '=') + 1);
+		hit[k] |= one;
 	}
 	for (size_t k = 0; k < flt->nkeys && k < 32; k++)
 		if (given[k] && !hit[k])

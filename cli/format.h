@@ -59,7 +59,8 @@ int cli_format_take(int argc, char **argv, const char **ret_fmt, struct pn_err *
 
 /*
  * `--filter KEY=VALUE` of a listing (ps, pod ls). As in Podman, the values of
- * one key are alternatives and different keys must all match.
+ * one key are alternatives and different keys must all match, except label=,
+ * of which every one must match.
  */
 struct cli_filter {
 	const char *const *keys; /* the keys the listing takes */

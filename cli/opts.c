@@ -451,6 +451,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 		{ "tty", no_argument, NULL, 't' },
 		{ "env", required_argument, NULL, 'e' },
 		{ "workdir", required_argument, NULL, 'w' },
+		{ "label", required_argument, NULL, 'l' },
 		{ "rm", no_argument, NULL, O_RM },
 		{ "replace", no_argument, NULL, O_REPLACE },
 		{ "name", required_argument, NULL, O_NAME },
@@ -478,7 +479,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 	o->restart = "no";
 	optind = 0;
 	opterr = 0;
-	while (r == 0 && (c = getopt_long(argc, argv, "+:dp:h:e:w:it", longopts, NULL)) != -1) {
+	while (r == 0 && (c = getopt_long(argc, argv, "+:dp:h:e:w:l:it", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': o->detach = true; break;
 		case 'i': o->interactive = true; break;
@@ -491,6 +492,9 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 		case 'w':
 			r = opts_workdir_check(optarg, err);
 			o->workdir = optarg;
+			break;
+		case 'l':
+			r = str_list_add(&o->labels, optarg, "labels", err);
 			break;
 		case O_RM: o->rm = true; break;
 		case O_REPLACE: o->replace = true; break;
@@ -554,6 +558,13 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 		return pn_err_set(err, EINVAL, "--restart needs -d: a monitor restarts the command, and a foreground run ends with it");
 	if (o->name && netd_name_check("container name", o->name, NETD_NAME_MAX, err) < 0)
 		return -EINVAL;
+	{
+		json_t *labels = opts_labels_json(&o->labels, err);
+
+		if (!labels)
+			return -EINVAL;
+		json_decref(labels);
+	}
 	return check_net_opts(o, err);
 }
 
@@ -574,6 +585,7 @@ int pod_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 		{ "dns", required_argument, NULL, O_DNS },
 		{ "dns-search", required_argument, NULL, O_DNS_SEARCH },
 		{ "dns-option", required_argument, NULL, O_DNS_OPT },
+		{ "label", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, r = 0;
@@ -581,7 +593,7 @@ int pod_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 	memset(o, 0, sizeof(*o));
 	optind = 0;
 	opterr = 0;
-	while (r == 0 && (c = getopt_long(argc, argv, "+:n:p:", longopts, NULL)) != -1) {
+	while (r == 0 && (c = getopt_long(argc, argv, "+:n:p:l:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n': o->name = optarg; break;
 		case O_NET: r = network_opt(o, optarg, err); break;
@@ -595,6 +607,7 @@ int pod_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 		case O_DNS: r = str_list_add(&o->dns, optarg, "DNS servers", err); break;
 		case O_DNS_SEARCH: r = str_list_add(&o->dns_search, optarg, "search domains", err); break;
 		case O_DNS_OPT: r = str_list_add(&o->dns_options, optarg, "resolver options", err); break;
+		case 'l': r = str_list_add(&o->labels, optarg, "labels", err); break;
 		default: return bad_usage(err, "pod create", c, argc, argv);
 		}
 	}
@@ -609,6 +622,13 @@ int pod_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 	if (o->network_container)
 		return pn_err_set(err, EINVAL, "pod create: --network container:%s is not a pod's network mode",
 				  o->network_container);
+	{
+		json_t *labels = opts_labels_json(&o->labels, err);
+
+		if (!labels)
+			return -EINVAL;
+		json_decref(labels);
+	}
 	opts_networks_default(&o->networks);
 	return check_net_opts(o, err);
 }
@@ -621,6 +641,43 @@ int opts_refs_only(int argc, char **argv, struct pn_err *err)
 		if (argv[i][0] == '-')
 			return pn_err_set(err, EINVAL, "%s: unknown option %s", argv[0], argv[i]);
 	return 0;
+}
+
+int opts_label_set(json_t *obj, const char *kv, const char *what, struct pn_err *err)
+{
+	const char *eq = strchr(kv, '=');
+	size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
+	json_t *key = json_stringn(kv, klen), *val = json_string(eq ? eq + 1 : "");
+	int r = 0;
+
+	/* a key, and text the state (JSON) can hold */
+	if (klen == 0 || klen >= 256 || !key || !val)
+		r = pn_err_set(err, EINVAL, "invalid %s \"%s\": want KEY=VALUE", what, kv);
+	else
+		json_object_setn(obj, kv, klen, json_incref(val));
+	json_decref(key);
+	json_decref(val);
+	return r;
+}
+
+json_t *opts_labels_json(const struct str_list *l, struct pn_err *err)
+{
+	json_t *obj = json_object();
+
+	for (int i = 0; obj && i < l->n; i++)
+		if (opts_label_set(obj, l->v[i], "--label", err) < 0) {
+			json_decref(obj);
+			return NULL;
+		}
+	return obj;
+}
+
+bool opts_labels_match(json_t *labels, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	json_t *v = json_object_getn(labels, kv, eq ? (size_t)(eq - kv) : strlen(kv));
+
+	return v && (!eq || strcmp(json_string_value(v) ?: "", eq + 1) == 0);
 }
 
 int opts_env_entry_check(const char *v, struct pn_err *err)
@@ -739,23 +796,16 @@ int net_create_opts_parse(int argc, char **argv, struct netd_network_opts *o, st
 		case 'd':
 		case O_DRIVER: o->driver = optarg; break;
 		case O_LABEL:
-		case 'o':
-		case O_OPT: {
-			const char *eq = strchr(optarg, '=');
-			char key[128];
-
-			if (c == O_LABEL && !eq) {
-				json_object_set_new(o->labels, optarg, json_string(""));
-				break;
-			}
-			if (!eq || eq == optarg || (size_t)(eq - optarg) >= sizeof(key))
-				return pn_err_set(err, EINVAL, "invalid %s \"%s\": want KEY=VALUE",
-						  c == O_LABEL ? "--label" : "--opt", optarg);
-			memcpy(key, optarg, (size_t)(eq - optarg));
-			key[eq - optarg] = '\0';
-			json_object_set_new(c == O_LABEL ? o->labels : o->options, key, json_string(eq + 1));
+			if (opts_label_set(o->labels, optarg, "--label", err) < 0)
+				return -EINVAL;
 			break;
-		}
+		case 'o':
+		case O_OPT:
+			if (!strchr(optarg, '='))
+				return pn_err_set(err, EINVAL, "invalid --opt \"%s\": want KEY=VALUE", optarg);
+			if (opts_label_set(o->options, optarg, "--opt", err) < 0)
+				return -EINVAL;
+			break;
 		default:
 			return bad_usage(err, "network create", c, argc, argv);
 		}
@@ -786,9 +836,10 @@ static const struct {
 	{ "pod exists", "Usage: podnet pod exists POD\n" },
 	{ "pod create", "Usage: podnet pod create --name POD [--network NET[,NET...]|NET:OPT[,OPT...]|none|host]... [-p SPEC]...\n"
 			"       [--hostname H] [--network-alias A]... [--ip IP] [--ip6 IP] [--mac-address MAC]\n"
-			"       [--add-host NAME:IP|NAME:host-gateway]... [--dns IP]... [--dns-search DOMAIN]... [--dns-option OPT]...\n" },
+			"       [--add-host NAME:IP|NAME:host-gateway]... [--dns IP]... [--dns-search DOMAIN]... [--dns-option OPT]...\n"
+			"       [-l|--label KEY[=VALUE]]...\n" },
 	{ "pod ls", "Usage: podnet pod ls [-q] [--format json|table|TEMPLATE]\n"
-		    "       [-f|--filter name=...|id=...|status=...|network=...|ctr-names=...|ctr-number=N]...\n" },
+		    "       [-f|--filter name=...|id=...|status=...|network=...|ctr-names=...|ctr-number=N|label=K[=V]]...\n" },
 	{ "pod inspect", "Usage: podnet pod inspect [-f json|TEMPLATE] POD...\n" },
 	{ "pod start", "Usage: podnet pod start POD... | --all\n" },
 	{ "pod stop", "Usage: podnet pod stop [-t S] POD... | --all\n" },
@@ -800,10 +851,10 @@ static const struct {
 		 "       [--network NET[,NET...]|NET:OPT[,OPT...]|none|host|container:NAME]... (OPT: ip=IP, ip6=IP, mac=MAC, alias=A)\n"
 		 "       [--network-alias A]... [--ip IP] [--ip6 IP] [--mac-address MAC] [--hostname H]\n"
 		 "       [--add-host NAME:IP|NAME:host-gateway]... [--dns IP]... [--dns-search DOMAIN]... [--dns-option OPT]...\n"
-		 "       [-p SPEC]... [-e NAME[=VALUE]]... [-w DIR]\n"
+		 "       [-p SPEC]... [-e NAME[=VALUE]]... [-w DIR] [-l|--label KEY[=VALUE]]...\n"
 		 "       [--stop-timeout S] [--restart no|on-failure[:N]|always|unless-stopped] -- CMD [ARG...]\n" },
 	{ "ps", "Usage: podnet ps [-a] [-q] [--format json|table|TEMPLATE]\n"
-		"       [-f|--filter name=...|id=...|status=...|network=...|pod=...|exited=N]...\n" },
+		"       [-f|--filter name=...|id=...|status=...|network=...|pod=...|exited=N|label=K[=V]]...\n" },
 	{ "inspect", "Usage: podnet inspect [-f json|TEMPLATE] CONTAINER|POD...\n" },
 	{ "exec", "Usage: podnet exec [-i] [-t] [-e NAME[=VALUE]]... [-w DIR] CONTAINER|POD -- CMD [ARG...]\n" },
 	{ "logs", "Usage: podnet logs [-f] CONTAINER\n" },

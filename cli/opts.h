@@ -38,6 +38,7 @@ struct run_opts {
 	struct str_list dns_search, dns_options; /* --dns-search, --dns-option: the sandbox's /etc/resolv.conf */
 	struct str_list env;        /* -e NAME=VALUE or NAME (the caller's value, if set) */
 	const char *workdir;        /* -w/--workdir: an absolute path (default: the caller's directory) */
+	struct str_list labels;     /* -l/--label KEY[=VALUE] */
 	bool network_none, network_host;
 	const char *network_container; /* --network container:NAME: join that container's network namespace */
 	int stop_timeout;
@@ -177,5 +178,18 @@ int opts_env_entry_check(const char *v, struct pn_err *err);
 
 /** opts_workdir_check() - @dir is a -w/--workdir value: an absolute path of a directory. */
 int opts_workdir_check(const char *dir, struct pn_err *err);
+
+/**
+ * opts_label_set() - put "KEY=VALUE" (or "KEY": an empty value) into object @obj,
+ * as --label and --opt are given. @what names the option in errors.
+ * Return: 0, or -EINVAL with @err set.
+ */
+int opts_label_set(json_t *obj, const char *kv, const char *what, struct pn_err *err);
+
+/** opts_labels_json() - @l's --label entries as an object; NULL for a bad one (@err set). */
+json_t *opts_labels_json(const struct str_list *l, struct pn_err *err);
+
+/** opts_labels_match() - whether @labels has KEY (and VALUE) of a `label=KEY[=VALUE]` filter value @kv */
+bool opts_labels_match(json_t *labels, const char *kv);
 
 #endif

@@ -337,6 +337,27 @@ expect_ok $PODNET pod rm -f tplpod
 expect_ok $PODNET rm -f tpl1 tpl2
 expect_ok $PODNET network rm tplnet
 
+t_case "labels: run -l and pod create -l; ps, pod ls filter by them; inspect shows them"
+expect_ok $PODNET run -d --name lb1 -l app=web -l tier --label 'team=x y' -- sleep 60
+expect_ok $PODNET run -d --name lb2 --label app=db -- sleep 60
+expect_ok $PODNET pod create --name lbpod -l app=web
+expect_ok $PODNET ps -f label=app=web --format '{{.Names}}'
+expect_eq "lb1" "$T_LAST" "ps -f label=KEY=VALUE"
+expect_ok $PODNET ps -f label=app --format '{{.Names}}'
+expect_eq "lb1 lb2" "$(sort <<<"$T_LAST" | tr '\n' ' ' | sed 's/ $//')" "ps -f label=KEY"
+expect_ok $PODNET ps -f label=tier -f label=app=db -q
+expect_eq "" "$T_LAST" "every label= must match (Podman's exception to alternatives)"
+expect_ok $PODNET ps -f label=tier -f label=app=web --format '{{.Names}}'
+expect_eq "lb1" "$T_LAST" "both labels match"
+expect_ok $PODNET pod ls -f label=app=web --format '{{.Name}}'
+expect_eq "lbpod" "$T_LAST" "pod ls -f label="
+expect_ok $PODNET inspect -f '{{index .Config.Labels "team"}}|{{.Labels.tier}}|{{json .labels}}' lb1
+expect_eq 'x y||{"app":"web","team":"x y","tier":""}' "$T_LAST" "inspect: Config.Labels and labels"
+expect_fail 125 $PODNET run --rm -l =x -- true
+expect_match 'invalid --label "=x": want KEY=VALUE' "$T_ERR"
+expect_ok $PODNET rm -f lb1 lb2
+expect_ok $PODNET pod rm -f lbpod
+
 t_case "the container group (Podman's and Docker's spelling): ls, run, inspect, exists, rm, prune"
 expect_ok $PODNET container run -d --name g1 -- sleep 60
 expect_ok $PODNET container run --name g2 -- true

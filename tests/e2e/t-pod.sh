@@ -306,8 +306,8 @@ expect_eq "fpa fpb " "$(fl --filter name=fpa --filter name=fpb)" "values of one 
 expect_eq "fpa fpb " "$(fl --filter status=running)" "status="
 expect_ok $PODNET pod ls -q --filter id="${fpb_id:0:10}"
 expect_eq "${fpb_id:0:12}" "$T_LAST" "-q with id= (a prefix)"
-expect_fail 125 $PODNET pod ls --filter label=x
-expect_match "invalid filter \"label=x\": want name=, id=, status=, network=, ctr-names= or ctr-number=" "$T_ERR"
+expect_fail 125 $PODNET pod ls --filter colour=red
+expect_match "invalid filter \"colour=red\": want name=, id=, status=, network=, ctr-names=, ctr-number= or label=" "$T_ERR"
 expect_ok $PODNET pod rm -f fpa fpb
 expect_ok $PODNET network rm fpnet
 

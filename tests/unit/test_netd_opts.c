@@ -641,6 +641,47 @@ static void test_signal_number(void **state)
 }
 
 /* stop, kill, rm and their pod forms: only the options each one takes */
+/* --label KEY[=VALUE]: parsed into an object; label=KEY[=VALUE] filters */
+static void test_labels(void **state)
+{
+	struct run_opts o;
+	struct pn_err err = { 0 };
+	json_t *l;
+
+	(void)state;
+	{
+		char *argv[] = { "run", "-l", "a=1", "--label", "b", "-l", "c=x=y", "-l", "a=2", "--", "true", NULL };
+
+		assert_int_equal(parse_run(argv, ARGC(argv), &o, &err), 0);
+		l = opts_labels_json(&o.labels, &err);
+		assert_non_null(l);
+		assert_int_equal(json_object_size(l), 3);
+		assert_string_equal(json_string_value(json_object_get(l, "a")), "2"); /* the last one wins */
+		assert_string_equal(json_string_value(json_object_get(l, "b")), "");
+		assert_string_equal(json_string_value(json_object_get(l, "c")), "x=y");
+		assert_true(opts_labels_match(l, "a"));
+		assert_true(opts_labels_match(l, "a=2"));
+		assert_false(opts_labels_match(l, "a=1"));
+		assert_true(opts_labels_match(l, "b="));
+		assert_true(opts_labels_match(l, "c=x=y"));
+		assert_false(opts_labels_match(l, "d"));
+		assert_false(opts_labels_match(NULL, "a"));
+		json_decref(l);
+	}
+	{
+		char *argv[] = { "run", "-l", "=v", "--", "true", NULL };
+
+		assert_int_equal(parse_run(argv, ARGC(argv), &o, &err), -EINVAL);
+		assert_string_equal(err.msg, "invalid --label \"=v\": want KEY=VALUE");
+	}
+	{
+		char *argv[] = { "create", "--name", "p", "-l", "", NULL };
+
+		assert_int_equal(parse_pod(argv, ARGC(argv), &o, &err), -EINVAL);
+		assert_non_null(strstr(err.msg, "invalid --label"));
+	}
+}
+
 /* -w/--workdir: an absolute path of a directory */
 static void test_run_workdir(void **state)
 {
@@ -961,6 +1002,7 @@ int main(void)
 		cmocka_unit_test(test_pod_create),
 		cmocka_unit_test(test_network_config),
 		cmocka_unit_test(test_signal_number),
+		cmocka_unit_test(test_labels),
 		cmocka_unit_test(test_run_workdir),
 		cmocka_unit_test(test_run_network_container),
 		cmocka_unit_test(test_names_opts),
