@@ -907,28 +907,74 @@ static int log_copy(const char *path, off_t off, json_t *doc, bool follow, const
  * to $RUN/ctr/ID/log; a foreground container's went to its terminal). -f
  * follows it until the container stops.
  */
+/* where the last @n lines of file @path begin (a last line without its newline counts); 0 for fewer */
+static off_t tail_offset(const char *path, long long n)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char buf[8192];
+	off_t pos, size;
+	bool last = true; /* the file's last byte */
+
+	if (fd < 0 || (size = lseek(fd, 0, SEEK_END)) <= 0)
+		return 0;
+	if (n == 0)
+		return size;
+	for (pos = size; pos > 0;) {
+		size_t chunk = pos > (off_t)sizeof(buf) ? sizeof(buf) : (size_t)pos;
+		ssize_t got = pread(fd, buf, chunk, pos - (off_t)chunk);
+
+		if (got != (ssize_t)chunk)
+			return 0;
+		for (size_t i = chunk; i-- > 0;) {
+			/* a newline ends a line; the one that ends the file does not start another */
+			if (buf[i] == '\n' && !(last && i == chunk - 1) && n-- == 1)
+				return pos - (off_t)chunk + (off_t)i + 1;
+			last = false;
+		}
+		pos -= (off_t)chunk;
+	}
+	return 0;
+}
+
 int cmd_logs(struct cli *c, int argc, char **argv)
 {
 	_cleanup_json_ json_t *doc = NULL;
 	struct pn_err err = { 0 };
 	char path[PATH_MAX];
 	bool follow = false;
+	long long tail = -1;
 	int argi = 1;
 
 	for (; argi < argc && argv[argi][0] == '-'; argi++) {
-		if (strcmp(argv[argi], "-f") == 0 || strcmp(argv[argi], "--follow") == 0)
+		const char *v = NULL;
+		char *end;
+
+		if (strcmp(argv[argi], "-f") == 0 || strcmp(argv[argi], "--follow") == 0) {
 			follow = true;
-		else if (strcmp(argv[argi], "--") == 0) {
+			continue;
+		}
+		if (strcmp(argv[argi], "--") == 0) {
 			argi++;
 			break;
-		} else
+		}
+		if (strcmp(argv[argi], "--tail") == 0 && argi + 1 < argc)
+			v = argv[++argi];
+		else if (strncmp(argv[argi], "--tail=", 7) == 0)
+			v = argv[argi] + 7;
+		else
 			return cli_failf("logs: unknown option %s", argv[argi]);
+		/* as podman logs --tail: the last N lines, -1 for all */
+		errno = 0;
+		tail = strtoll(v, &end, 10);
+		if (!*v || *end || errno || tail < -1)
+			return cli_failf("logs: invalid --tail \"%s\": want a number of lines (-1: all)", v);
 	}
 	if (argi != argc - 1)
 		return cli_failf("logs: give one container");
 	if (netd_sandbox_load(&c->paths, "container", argv[argi], &doc, &err) < 0)
 		return cli_fail(&err);
-	return log_copy(cli_log_path(c, doc, path), 0, doc, follow, NULL);
+	cli_log_path(c, doc, path);
+	return log_copy(path, tail >= 0 ? tail_offset(path, tail) : 0, doc, follow, NULL);
 }
 
 off_t cli_log_size(struct cli *c, const char *ref)

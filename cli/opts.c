@@ -857,7 +857,7 @@ static const struct {
 		"       [-f|--filter name=...|id=...|status=...|network=...|pod=...|exited=N|label=K[=V]]...\n" },
 	{ "inspect", "Usage: podnet inspect [-f json|TEMPLATE] CONTAINER|POD...\n" },
 	{ "exec", "Usage: podnet exec [-i] [-t] [-e NAME[=VALUE]]... [-w DIR] CONTAINER|POD -- CMD [ARG...]\n" },
-	{ "logs", "Usage: podnet logs [-f] CONTAINER\n" },
+	{ "logs", "Usage: podnet logs [-f] [--tail N] CONTAINER\n" },
 	{ "port", "Usage: podnet port CONTAINER|POD [PORT[/PROTO]]\n" },
 	{ "start", "Usage: podnet start [-a|--attach] CONTAINER...\n" },
 	{ "stop", "Usage: podnet stop [-t S] CONTAINER... | --all\n" },

@@ -101,7 +101,33 @@ expect_ok $PODNET logs logd
 expect_eq "one
 err
 two" "$T_LAST" "the output of an exited container"
+expect_ok $PODNET logs --tail 2 logd
+expect_eq "err
+two" "$T_LAST" "logs --tail 2"
+expect_ok $PODNET logs --tail=1 logd
+expect_eq "two" "$T_LAST" "logs --tail=1"
+expect_ok $PODNET logs --tail 0 logd
+expect_eq "" "$T_LAST" "logs --tail 0"
+expect_ok $PODNET logs --tail 10 logd
+expect_eq "3" "$(wc -l <<<"$T_LAST")" "logs --tail past the start: all"
+expect_ok $PODNET logs --tail -1 logd
+expect_eq "3" "$(wc -l <<<"$T_LAST")" "logs --tail -1: all"
+expect_fail 125 $PODNET logs --tail x logd
+expect_match 'invalid --tail "x"' "$T_ERR"
 expect_ok $PODNET rm logd
+expect_ok $PODNET run -d --name logn -- printf 'a\nb\nc'
+wait_for 5 bash -c "[[ \$($PODNET inspect -f '{{.State.Status}}' logn) == exited ]]"
+expect_ok $PODNET logs --tail 2 logn
+expect_eq "b
+c" "$T_LAST" "a last line without its newline counts"
+expect_ok $PODNET rm logn
+expect_ok $PODNET run -d --name logs5k -- seq 5000
+wait_for 5 bash -c "[[ \$($PODNET inspect -f '{{.State.Status}}' logs5k) == exited ]]"
+expect_ok $PODNET logs --tail 3 logs5k
+expect_eq "4998 4999 5000" "$(echo $T_LAST)" "--tail in a log of several read blocks"
+expect_ok $PODNET logs --tail 4000 logs5k
+expect_eq "4000 1001" "$(wc -l <<<"$T_LAST") $(head -1 <<<"$T_LAST")" "--tail across blocks"
+expect_ok $PODNET rm logs5k
 expect_fail 125 $PODNET logs logd
 expect_match "no such container: logd" "$T_ERR"
 
