@@ -218,6 +218,8 @@ int cli_rm_one(struct cli *c, const char *ref, bool force, struct pn_err *err);
  * port, start, stop, restart, kill, wait, rm/remove), plus exists and prune.
  */
 int cmd_container(struct cli *c, int argc, char **argv);
+/** cli_stop_signal() - what `stop` sends a container first: its --stop-signal, or SIGTERM */
+int cli_stop_signal(json_t *doc);
 int cmd_port(struct cli *c, int argc, char **argv);
 int cmd_start(struct cli *c, int argc, char **argv);
 int cmd_restart(struct cli *c, int argc, char **argv);

@@ -449,7 +449,7 @@ static int stop_one(struct cli *c, const char *ref, int timeout, bool quiet, str
 	/* also while its monitor waits to restart it: then the monitor goes at once */
 	cli_request_stop(c, doc);
 	if (netd_sandbox_proc(doc, "init", &init))
-		pn_proc_kill_wait(&init, timeout * 1000);
+		pn_proc_stop_wait(&init, cli_stop_signal(doc), timeout * 1000);
 	/* the monitor tears down and exits; if it was killed too, we do it now */
 	{
 		struct pn_proc_id mon;

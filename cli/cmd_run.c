@@ -97,6 +97,7 @@ static int create_doc(struct cli *c, const struct run_opts *o, json_t *pod, json
 	json_object_set_new(doc, "restart_policy", json_pack("{s:s, s:i}", "name", o->restart ? o->restart : "no",
 							     "max_retries", o->restart_retries));
 	json_object_set_new(doc, "labels", opts_labels_json(&o->labels, NULL) ?: json_object()); /* checked by the parser */
+	json_object_set_new(doc, "stop_signal", json_integer(o->stop_signal ? o->stop_signal : SIGTERM));
 	{
 		/* where the command starts, and `exec` too (Podman's WorkingDir): -w, else here */
 		char cwd[PATH_MAX];

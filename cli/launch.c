@@ -72,13 +72,16 @@ void cli_env_apply(json_t *env)
 }
 
 /* B as init: run the command, forward signals, reap, exit with its status */
-static void __attribute__((noreturn)) init_main(char **argv, json_t *env, const char *workdir, int out_fd,
-						 int exec_w)
+static void __attribute__((noreturn)) init_main(char **argv, json_t *env, const char *workdir, int stop_sig,
+						 int out_fd, int exec_w)
 {
-	static const int fwd[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGCHLD };
+	/* the last slot: the container's --stop-signal when it is none of these (KILL needs no passing on) */
+	int fwd[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGCHLD, SIGTERM };
 	sigset_t set, old;
 	pid_t child;
 
+	if (stop_sig > 0 && stop_sig != SIGKILL && stop_sig != SIGSTOP)
+		fwd[sizeof(fwd) / sizeof(fwd[0]) - 1] = stop_sig;
 	/* a PID 1 only receives signals it has a handler for */
 	cli_signals_catch(fwd, sizeof(fwd) / sizeof(fwd[0]), &set, &old);
 	child = fork();
@@ -408,7 +411,8 @@ int launch_sandbox(struct cli *c, struct launch *l, struct pn_proc_id *ret_init,
 				pause_main();
 			}
 			init_main(l->argv, json_object_get(l->doc, "env"),
-				  json_string_value(json_object_get(l->doc, "workdir")), l->out_fd, ex[1]);
+				  json_string_value(json_object_get(l->doc, "workdir")), cli_stop_signal(l->doc), l->out_fd,
+				  ex[1]);
 		}
 		rp.init = b;
 report:

@@ -177,15 +177,23 @@ void cli_request_stop(struct cli *c, json_t *doc)
 		cli_unlock(c);
 }
 
+int cli_stop_signal(json_t *doc)
+{
+	json_int_t sig = json_integer_value(json_object_get(doc, "stop_signal"));
+
+	return sig > 0 && sig < 65 ? (int)sig : SIGTERM;
+}
+
 void cli_pod_stop_members(struct cli *c, json_t *pod, const char *why, int timeout)
 {
 	json_t *members = json_object_get(pod, "members"), *m;
 	_cleanup_free_ struct pn_proc_id *inits = calloc(json_array_size(members) + 1, sizeof(*inits));
 	_cleanup_free_ int *timeouts = calloc(json_array_size(members) + 1, sizeof(*timeouts));
+	_cleanup_free_ int *sigs = calloc(json_array_size(members) + 1, sizeof(*sigs));
 	size_t n = 0, k;
 	uint64_t t0;
 
-	if (!inits || !timeouts)
+	if (!inits || !timeouts || !sigs)
 		timeout = 0; /* out of memory: one at a time, at once */
 	json_array_foreach(members, k, m) {
 		json_t *ctr = NULL;
@@ -198,19 +206,20 @@ void cli_pod_stop_members(struct cli *c, json_t *pod, const char *why, int timeo
 			if (why)
 				fprintf(stderr, "Warning: pod %s %s: stopping its container %s\n",
 					json_string_value(json_object_get(pod, "name")) ?: "?", why, json_string_value(m));
-			if (inits && timeouts) {
+			if (inits && timeouts && sigs) {
 				timeouts[n] = timeout < 0 ? (int)json_integer_value(json_object_get(ctr, "stop_timeout"))
 							  : timeout;
+				sigs[n] = cli_stop_signal(ctr);
 				inits[n++] = ci;
 				if (timeout != 0)
-					pn_proc_kill(&ci, SIGTERM);
+					pn_proc_kill(&ci, sigs[n - 1]);
 			} else {
 				pn_proc_kill_wait(&ci, 0);
 			}
 		}
 		json_decref(ctr);
 	}
-	/* all got SIGTERM together: each waits out what is left of its own timeout */
+	/* all got their stop signal together: each waits out what is left of its own timeout */
 	t0 = pn_monotonic_ms();
 	for (k = 0; k < n; k++) {
 		int64_t left = 0;
@@ -218,9 +227,9 @@ void cli_pod_stop_members(struct cli *c, json_t *pod, const char *why, int timeo
 		if (timeout != 0) {
 			left = timeouts[k] * 1000LL - (int64_t)(pn_monotonic_ms() - t0);
 			if (left < 1)
-				left = 1; /* 0 would skip SIGTERM: it was sent, SIGKILL follows at once */
+				left = 1; /* 0 would skip the stop signal: it was sent, SIGKILL follows at once */
 		}
-		pn_proc_kill_wait(&inits[k], (int)left);
+		pn_proc_stop_wait(&inits[k], sigs[k], (int)left);
 	}
 }
 

@@ -443,7 +443,7 @@ static int restart_opt(struct run_opts *o, const char *v, struct pn_err *err)
 
 int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err)
 {
-	enum { O_NAME = 256, O_POD, O_NET, O_ALIAS, O_IP, O_IP6, O_MAC, O_HOSTNAME, O_ADDHOST, O_RM, O_DNS, O_STOPT,
+	enum { O_NAME = 256, O_POD, O_NET, O_ALIAS, O_IP, O_IP6, O_MAC, O_HOSTNAME, O_ADDHOST, O_RM, O_DNS, O_STOPT, O_STOPSIG,
 	       O_REPLACE, O_RESTART, O_DNS_SEARCH, O_DNS_OPT };
 	static const struct option longopts[] = {
 		{ "detach", no_argument, NULL, 'd' },
@@ -469,6 +469,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 		{ "dns-search", required_argument, NULL, O_DNS_SEARCH },
 		{ "dns-option", required_argument, NULL, O_DNS_OPT },
 		{ "stop-timeout", required_argument, NULL, O_STOPT },
+		{ "stop-signal", required_argument, NULL, O_STOPSIG },
 		{ "restart", required_argument, NULL, O_RESTART },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -521,6 +522,13 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 			o->stop_timeout = (int)t;
 			break;
 		}
+		case O_STOPSIG:
+			/* as Podman: a name or a number; KILL and STOP cannot be passed on by init */
+			o->stop_signal = opts_signal_number(optarg);
+			if (o->stop_signal <= 0 || o->stop_signal == SIGSTOP || o->stop_signal == SIGCHLD)
+				return pn_err_set(err, EINVAL, "invalid --stop-signal \"%s\": want a name such as QUIT or "
+						  "SIGINT, or a number (not STOP or CHLD)", optarg);
+			break;
 		case O_RESTART: r = restart_opt(o, optarg, err); break;
 		default:
 			return bad_usage(err, "run", c, argc, argv);
@@ -852,7 +860,7 @@ static const struct {
 		 "       [--network-alias A]... [--ip IP] [--ip6 IP] [--mac-address MAC] [--hostname H]\n"
 		 "       [--add-host NAME:IP|NAME:host-gateway]... [--dns IP]... [--dns-search DOMAIN]... [--dns-option OPT]...\n"
 		 "       [-p SPEC]... [-e NAME[=VALUE]]... [-w DIR] [-l|--label KEY[=VALUE]]...\n"
-		 "       [--stop-timeout S] [--restart no|on-failure[:N]|always|unless-stopped] -- CMD [ARG...]\n" },
+		 "       [--stop-timeout S] [--stop-signal SIG] [--restart no|on-failure[:N]|always|unless-stopped] -- CMD [ARG...]\n" },
 	{ "ps", "Usage: podnet ps [-a] [-q] [--format json|table|TEMPLATE]\n"
 		"       [-f|--filter name=...|id=...|status=...|network=...|pod=...|exited=N|label=K[=V]]...\n" },
 	{ "inspect", "Usage: podnet inspect [-f json|TEMPLATE] CONTAINER|POD...\n" },

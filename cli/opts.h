@@ -42,6 +42,7 @@ struct run_opts {
 	bool network_none, network_host;
 	const char *network_container; /* --network container:NAME: join that container's network namespace */
 	int stop_timeout;
+	int stop_signal;            /* --stop-signal: what stop sends first (0: SIGTERM) */
 	const char *restart;        /* --restart: "no", "on-failure", "always" or "unless-stopped" */
 	int restart_retries;        /* on-failure:N (0: no limit) */
 	char **argv;                /* the command, NULL-terminated */

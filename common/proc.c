@@ -139,12 +139,17 @@ static int wait_gone(int pfd, int timeout_ms)
 
 int pn_proc_kill_wait(const struct pn_proc_id *id, int timeout_ms)
 {
+	return pn_proc_stop_wait(id, SIGTERM, timeout_ms);
+}
+
+int pn_proc_stop_wait(const struct pn_proc_id *id, int sig, int timeout_ms)
+{
 	_cleanup_close_ int pfd = pidfd_of(id);
 
 	if (pfd < 0)
 		return pfd == -ESRCH ? 0 : pfd;
 	if (timeout_ms > 0) {
-		syscall(SYS_pidfd_send_signal, pfd, SIGTERM, NULL, 0);
+		syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0);
 		if (wait_gone(pfd, timeout_ms) == 0)
 			return 0;
 	}

@@ -45,6 +45,9 @@ int pn_proc_kill(const struct pn_proc_id *id, int sig);
  */
 int pn_proc_kill_wait(const struct pn_proc_id *id, int timeout_ms);
 
+/** pn_proc_stop_wait() - pn_proc_kill_wait() with @sig in place of SIGTERM. */
+int pn_proc_stop_wait(const struct pn_proc_id *id, int sig, int timeout_ms);
+
 /**
  * pn_proc_wait_exit() - wait up to @timeout_ms for the recorded process to exit
  *

@@ -363,6 +363,27 @@ expect_ok $PODNET pod rm -f tplpod
 expect_ok $PODNET rm -f tpl1 tpl2
 expect_ok $PODNET network rm tplnet
 
+t_case "--stop-signal: what stop (and pod stop) sends first, any signal init can pass on"
+expect_ok $PODNET run -d --name sq --stop-signal QUIT -- sh -c 'trap "echo got-quit; exit 7" QUIT; trap "exit 8" TERM; while :; do sleep 0.1; done'
+sleep 0.3
+start=$SECONDS
+expect_ok $PODNET stop -t 20 sq
+((SECONDS - start < 10)) || t_fail "stop waited for its timeout: the stop signal was not delivered"
+expect_eq "7 got-quit" "$($PODNET inspect -f '{{.State.ExitCode}}' sq) $($PODNET logs sq)" "the command's QUIT handler ran"
+expect_ok $PODNET start sq
+sleep 0.3
+expect_ok $PODNET stop -t 20 sq
+expect_eq "7" "$($PODNET inspect -f '{{.State.ExitCode}}' sq)" "kept by start"
+expect_ok $PODNET rm sq
+expect_ok $PODNET pod create --name sqpod
+expect_ok $PODNET run -d --pod sqpod --name sqm --stop-signal 40 -- sh -c 'trap "exit 9" 40; while :; do sleep 0.1; done'
+sleep 0.3
+expect_ok $PODNET pod stop -t 20 sqpod
+expect_eq "9" "$($PODNET inspect -f '{{.State.ExitCode}}' sqm)" "a realtime signal, through pod stop"
+expect_ok $PODNET pod rm -f sqpod
+expect_fail 125 $PODNET run --rm --stop-signal STOP -- true
+expect_match 'invalid --stop-signal "STOP"' "$T_ERR"
+
 t_case "labels: run -l and pod create -l; ps, pod ls filter by them; inspect shows them"
 expect_ok $PODNET run -d --name lb1 -l app=web -l tier --label 'team=x y' -- sleep 60
 expect_ok $PODNET run -d --name lb2 --label app=db -- sleep 60

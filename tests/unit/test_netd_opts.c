@@ -682,6 +682,32 @@ static void test_labels(void **state)
 	}
 }
 
+/* --stop-signal: a name or number; not STOP or CHLD */
+static void test_stop_signal(void **state)
+{
+	struct run_opts o;
+	struct pn_err err = { 0 };
+	static const struct {
+		const char *arg;
+		int want; /* 0: refused */
+	} cases[] = { { "QUIT", SIGQUIT }, { "SIGINT", SIGINT }, { "usr1", SIGUSR1 }, { "40", 40 }, { "KILL", SIGKILL },
+		      { "STOP", 0 }, { "CHLD", 0 }, { "0", 0 }, { "nope", 0 }, { "", 0 } };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[] = { "run", "--stop-signal", (char *)cases[i].arg, "--", "true", NULL };
+		int r = parse_run(argv, ARGC(argv), &o, &err);
+
+		if (cases[i].want) {
+			assert_int_equal(r, 0);
+			assert_int_equal(o.stop_signal, cases[i].want);
+		} else {
+			assert_int_equal(r, -EINVAL);
+			assert_non_null(strstr(err.msg, "invalid --stop-signal"));
+		}
+	}
+}
+
 /* -w/--workdir: an absolute path of a directory */
 static void test_run_workdir(void **state)
 {
@@ -1002,6 +1028,7 @@ int main(void)
 		cmocka_unit_test(test_pod_create),
 		cmocka_unit_test(test_network_config),
 		cmocka_unit_test(test_signal_number),
+		cmocka_unit_test(test_stop_signal),
 		cmocka_unit_test(test_labels),
 		cmocka_unit_test(test_run_workdir),
 		cmocka_unit_test(test_run_network_container),
