@@ -662,7 +662,7 @@ int opts_label_set(json_t *obj, const char *kv, const char *what, struct pn_err 
 	if (klen == 0 || klen >= 256 || !key || !val)
 		r = pn_err_set(err, EINVAL, "invalid %s \"%s\": want KEY=VALUE", what, kv);
 	else
-		json_object_setn(obj, kv, klen, json_incref(val));
+		json_object_setn(obj, kv, klen, val); /* takes its own reference */
 	json_decref(key);
 	json_decref(val);
 	return r;
