@@ -226,8 +226,8 @@ static size_t path_len(const struct expr *e, bool bare)
 
 		while (q < e->end && ident_char(*q))
 			q++;
-		if (q == id) /* "." with no field: only alone */
-			return bare && q - e->p == 1 && (q == e->end || !ident_char(*q)) && (q == e->end || *q != '.') ? 1 : 0;
+		if (q == id) /* "." with no field: only alone (not ".." or ".a.") */
+			return bare && q - e->p == 1 && (q == e->end || *q != '.') ? 1 : 0;
 	}
 	return (size_t)(q - e->p);
 }
