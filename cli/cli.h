@@ -179,6 +179,22 @@ struct cli_each {
 int cli_each_name(struct cli *c, int argc, char **argv, const struct cli_each *e);
 
 /**
+ * cli_joined_mark() - record that container @dep joins the network of
+ * container @target (--network container:): the file
+ * $RUN/ctr/TARGET/joined/DEP, made before DEP's state names TARGET, so that
+ * `rm TARGET` finds its dependents without reading every container's state.
+ * Return: 0, or -errno with @err set.
+ */
+int cli_joined_mark(struct cli *c, const char *target, const char *dep, struct pn_err *err);
+
+/**
+ * cli_joined_names() - the names of the containers that join @target's
+ * network; a mark whose container is gone (or never came) is left out.
+ * Return: a new array (empty without memory).
+ */
+json_t *cli_joined_names(struct cli *c, const char *target);
+
+/**
  * cli_prune() - `@cmd [-f]` (container prune, pod prune): survey under the
  * lock, then call @rm for each container (@pods false) or pod whose state is
  * exited (or created, with @created), printing the ids it removed; an error

@@ -609,25 +609,6 @@ int cmd_wait(struct cli *c, int argc, char **argv)
 	return rc;
 }
 
-/*
- * The names of the containers run with --network container:@id (in any state),
- * which share its network namespace, /etc/hosts and /etc/resolv.conf.
- */
-static json_t *dependents_of(struct cli *c, const char *id)
-{
-	_cleanup_json_ json_t *all = NULL;
-	json_t *names = json_array(), *doc;
-	char mode[80];
-	size_t i;
-
-	snprintf(mode, sizeof(mode), "container:%s", id);
-	if (names && netd_sandbox_list(&c->paths, "container", &all, NULL) == 0)
-		json_array_foreach(all, i, doc)
-			if (strcmp(json_string_value(json_object_get(doc, "network_mode")) ?: "", mode) == 0)
-				json_array_append(names, json_object_get(doc, "name"));
-	return names;
-}
-
 int cli_rm_one(struct cli *c, const char *ref, bool force, struct pn_err *err)
 {
 	json_t *doc = NULL;
@@ -637,7 +618,7 @@ int cli_rm_one(struct cli *c, const char *ref, bool force, struct pn_err *err)
 	if (r < 0)
 		return r;
 	{
-		_cleanup_json_ json_t *deps = dependents_of(c, json_string_value(json_object_get(doc, "id")));
+		_cleanup_json_ json_t *deps = cli_joined_names(c, json_string_value(json_object_get(doc, "id")));
 
 		if (json_array_size(deps)) {
 			char list[512];
@@ -688,7 +669,7 @@ static int rm_named(struct cli *c, const char *ref, const struct names_opts *no,
 		if (netd_sandbox_load(&c->paths, "container", ref, &doc, NULL) == -ENOENT && no->all)
 			return 0;
 		if (doc) {
-			_cleanup_json_ json_t *deps = dependents_of(c, json_string_value(json_object_get(doc, "id")));
+			_cleanup_json_ json_t *deps = cli_joined_names(c, json_string_value(json_object_get(doc, "id")));
 			json_t *v;
 			size_t i;
 

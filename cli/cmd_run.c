@@ -226,15 +226,20 @@ static int prepare(struct cli *c, const struct run_opts *o, json_t **ret_doc, js
 		}
 		if (net_of) {
 			char mode[80];
+			const char *target = json_string_value(json_object_get(net_of, "id"));
 
 			/* Podman's inspect says container:<ID> */
-			snprintf(mode, sizeof(mode), "container:%s", json_string_value(json_object_get(net_of, "id")));
+			snprintf(mode, sizeof(mode), "container:%s", target);
 			json_object_set_new(doc, "network_mode", json_string(mode));
 		}
 	}
 	pn_proc_self_id(&self);
 	netd_sandbox_set_proc(doc, "monitor", &self);
 	r = netd_sandbox_save(&c->paths, doc, err);
+	/* for rm of the container it joins (a killed run leaves a created one, which gc removes) */
+	if (r == 0 && net_of && !o->again)
+		r = cli_joined_mark(c, json_string_value(json_object_get(net_of, "id")),
+				    json_string_value(json_object_get(doc, "id")), err);
 	if (r < 0)
 		cli_nets_clear(nets, nnets);
 	else

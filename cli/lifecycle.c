@@ -790,6 +790,47 @@ int cli_each_name(struct cli *c, int argc, char **argv, const struct cli_each *e
 	return rc;
 }
 
+int cli_joined_mark(struct cli *c, const char *target, const char *dep, struct pn_err *err)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	int fd, r;
+
+	pn_path(dir, "%s/joined", netd_sandbox_dir(&c->paths, target, path));
+	r = pn_mkdir_p(dir, 0700);
+	if (r == 0) {
+		fd = open(pn_path(path, "%s/%s", dir, dep), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		r = fd < 0 ? -errno : 0;
+		if (fd >= 0)
+			close(fd);
+	}
+	if (r < 0)
+		return pn_err_set(err, r, "cannot record the network it joins: %s", strerror(-r));
+	return 0;
+}
+
+json_t *cli_joined_names(struct cli *c, const char *target)
+{
+	char dir[PATH_MAX], sdir[PATH_MAX], mode[80];
+	_cleanup_closedir_ DIR *d = NULL;
+	json_t *names = json_array();
+	struct dirent *e;
+
+	pn_path(dir, "%s/joined", netd_sandbox_dir(&c->paths, target, sdir));
+	d = opendir(dir);
+	snprintf(mode, sizeof(mode), "container:%s", target);
+	while (names && d && (e = readdir(d))) {
+		json_t *doc = NULL;
+
+		/* a stale mark (its container removed, or its run failed) stays: the lock may not be held here */
+		if (e->d_name[0] == '.' || netd_sandbox_load(&c->paths, "container", e->d_name, &doc, NULL) < 0)
+			continue;
+		if (strcmp(json_string_value(json_object_get(doc, "network_mode")) ?: "", mode) == 0)
+			json_array_append(names, json_object_get(doc, "name"));
+		json_decref(doc);
+	}
+	return names ?: json_array();
+}
+
 int cli_prune(struct cli *c, int argc, char **argv, const char *cmd, bool pods, bool created,
 	      int (*rm)(struct cli *c, const char *id, struct pn_err *err))
 {
