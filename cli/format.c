@@ -78,6 +78,23 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* @obj's keys in Go's order for maps (sorted); NULL without memory. Caller frees the array. */
+static const char **sorted_keys(json_t *obj, size_t *ret_n)
+{
+	size_t n = json_object_size(obj), i = 0;
+	const char **keys = calloc(n ? n : 1, sizeof(*keys));
+	const char *k;
+	json_t *e;
+
+	if (!keys)
+		return NULL;
+	json_object_foreach(obj, k, e)
+		keys[i++] = k;
+	qsort(keys, n, sizeof(*keys), cmp_str);
+	*ret_n = n;
+	return keys;
+}
+
 /* @v as Go's fmt prints an interface{} holding it */
 static void print_value(FILE *f, json_t *v)
 {
@@ -114,18 +131,13 @@ static void print_value(FILE *f, json_t *v)
 		break;
 	}
 	case JSON_OBJECT: {
-		size_t n = json_object_size(v), i = 0;
-		const char **keys = calloc(n ? n : 1, sizeof(*keys));
-		const char *k;
-		json_t *e;
+		size_t n;
+		const char **keys = sorted_keys(v, &n);
 
 		if (!keys)
 			return;
-		json_object_foreach(v, k, e)
-			keys[i++] = k;
-		qsort(keys, n, sizeof(*keys), cmp_str);
 		fputs("map[", f);
-		for (i = 0; i < n; i++) {
+		for (size_t i = 0; i < n; i++) {
 			fprintf(f, "%s%s:", i ? " " : "", keys[i]);
 			print_value(f, json_object_get(v, keys[i]));
 		}
@@ -412,15 +424,10 @@ static int render_range(FILE *f, json_t *v, const struct block *bl, const char *
 				return r;
 		n = json_array_size(v);
 	} else if (json_is_object(v)) {
-		const char **keys = calloc((n = json_object_size(v)) ? n : 1, sizeof(*keys));
-		const char *k;
+		const char **keys = sorted_keys(v, &n);
 
 		if (!keys)
 			return pn_err_set(err, ENOMEM, "out of memory");
-		i = 0;
-		json_object_foreach(v, k, e)
-			keys[i++] = k;
-		qsort(keys, n, sizeof(*keys), cmp_str);
 		for (i = 0; i < n && r == 0; i++)
 			r = render_region(f, bl->body, body_end, json_object_get(v, keys[i]), false, headers, err);
 		free(keys);
