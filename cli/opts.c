@@ -441,6 +441,16 @@ static int restart_opt(struct run_opts *o, const char *v, struct pn_err *err)
 	return pn_err_set(err, EINVAL, "invalid --restart \"%s\": want no, on-failure[:N], always or unless-stopped", v);
 }
 
+/* -l/--label KEY[=VALUE] of run and pod create: checked as opts_label_set() will take it */
+static int label_arg(struct run_opts *o, const char *v, struct pn_err *err)
+{
+	json_t *scratch = json_object();
+	int r = scratch ? opts_label_set(scratch, v, "--label", err) : pn_err_set(err, ENOMEM, "out of memory");
+
+	json_decref(scratch);
+	return r < 0 ? r : str_list_add(&o->labels, v, "labels", err);
+}
+
 int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err)
 {
 	enum { O_NAME = 256, O_POD, O_NET, O_ALIAS, O_IP, O_IP6, O_MAC, O_HOSTNAME, O_ADDHOST, O_RM, O_DNS, O_STOPT, O_STOPSIG,
@@ -495,7 +505,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 			o->workdir = optarg;
 			break;
 		case 'l':
-			r = str_list_add(&o->labels, optarg, "labels", err);
+			r = label_arg(o, optarg, err);
 			break;
 		case O_RM: o->rm = true; break;
 		case O_REPLACE: o->replace = true; break;
@@ -566,13 +576,6 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 		return pn_err_set(err, EINVAL, "--restart needs -d: a monitor restarts the command, and a foreground run ends with it");
 	if (o->name && netd_name_check("container name", o->name, NETD_NAME_MAX, err) < 0)
 		return -EINVAL;
-	{
-		json_t *labels = opts_labels_json(&o->labels, err);
-
-		if (!labels)
-			return -EINVAL;
-		json_decref(labels);
-	}
 	return check_net_opts(o, err);
 }
 
@@ -615,7 +618,7 @@ int pod_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 		case O_DNS: r = str_list_add(&o->dns, optarg, "DNS servers", err); break;
 		case O_DNS_SEARCH: r = str_list_add(&o->dns_search, optarg, "search domains", err); break;
 		case O_DNS_OPT: r = str_list_add(&o->dns_options, optarg, "resolver options", err); break;
-		case 'l': r = str_list_add(&o->labels, optarg, "labels", err); break;
+		case 'l': r = label_arg(o, optarg, err); break;
 		default: return bad_usage(err, "pod create", c, argc, argv);
 		}
 	}
@@ -630,13 +633,6 @@ int pod_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 	if (o->network_container)
 		return pn_err_set(err, EINVAL, "pod create: --network container:%s is not a pod's network mode",
 				  o->network_container);
-	{
-		json_t *labels = opts_labels_json(&o->labels, err);
-
-		if (!labels)
-			return -EINVAL;
-		json_decref(labels);
-	}
 	opts_networks_default(&o->networks);
 	return check_net_opts(o, err);
 }
