@@ -322,51 +322,53 @@ static int child_setup(struct cli *c, struct launch *l, int pod_fds[3], int net_
 	return 0;
 }
 
+/*
+ * Namespaces @names of running sandbox @sb (a pod its members join, a container
+ * another joins the network of) into @fds. A network namespace that is ours
+ * already (the host's: U could not join it) is -1.
+ * Return: 0, or -errno with @err set (nothing left open).
+ */
+static int sandbox_ns_open(json_t *sb, const char *const *names, int n, int *fds, struct pn_err *err)
+{
+	const char *kind = json_string_value(json_object_get(sb, "kind")) ?: "container";
+	const char *name = json_string_value(json_object_get(sb, "name")) ?: "?";
+	struct pn_proc_id init;
+
+	if (!netd_sandbox_proc(sb, "init", &init) || !pn_proc_alive(&init))
+		return pn_err_set(err, ESRCH, "%s %s is not running", kind, name);
+	for (int i = 0; i < n; i++) {
+		fds[i] = pn_ns_open(init.pid, names[i]);
+		if (fds[i] < 0) {
+			int r = fds[i];
+
+			for (int j = 0; j < i; j++)
+				if (fds[j] >= 0)
+					close(fds[j]);
+			return pn_err_set(err, r, "cannot open the namespaces of %s %s: %s", kind, name, strerror(-r));
+		}
+		if (strcmp(names[i], "net") == 0 && pn_ns_is_mine(fds[i], "net")) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+	}
+	return 0;
+}
+
 int launch_sandbox(struct cli *c, struct launch *l, struct pn_proc_id *ret_init, int *ret_go_fd,
 		   struct pn_err *err)
 {
+	static const char *const pod_ns[] = { "net", "uts", "ipc" }, *const net_ns[] = { "net" };
 	int rep[2] = { -1, -1 }, go[2] = { -1, -1 }, ex[2] = { -1, -1 };
 	int pod_fds[3] = { -1, -1, -1 }, net_of_fd = -1;
 	struct report rp;
 	pid_t a;
 	int status, r;
 
-	if (l->net_of) {
-		struct pn_proc_id oinit;
-		const char *oname = json_string_value(json_object_get(l->net_of, "name"));
-
-		if (!netd_sandbox_proc(l->net_of, "init", &oinit) || !pn_proc_alive(&oinit))
-			return pn_err_set(err, ESRCH, "container %s is not running", oname);
-		net_of_fd = pn_ns_open(oinit.pid, "net");
-		if (net_of_fd < 0)
-			return pn_err_set(err, net_of_fd, "cannot open the network namespace of container %s: %s",
-					  oname, strerror(-net_of_fd));
-		if (pn_ns_is_mine(net_of_fd, "net")) {
-			close(net_of_fd);
-			net_of_fd = -1;
-		}
-	}
-
-	if (l->pod) {
-		struct pn_proc_id pinit;
-		static const char *const names[] = { "net", "uts", "ipc" };
-
-		if (!netd_sandbox_proc(l->pod, "init", &pinit) || !pn_proc_alive(&pinit))
-			return pn_err_set(err, ESRCH, "pod %s is not running",
-					  json_string_value(json_object_get(l->pod, "name")));
-		for (int i = 0; i < 3; i++)
-			if ((pod_fds[i] = pn_ns_open(pinit.pid, names[i])) < 0) {
-				r = pod_fds[i];
-				for (int j = 0; j < i; j++)
-					close(pod_fds[j]);
-				return pn_err_set(err, r, "cannot open the pod's namespaces: %s", strerror(-r));
-			}
-		/* a pod on the host's network: members are there already (and U could not join it) */
-		if (pn_ns_is_mine(pod_fds[0], "net")) {
-			close(pod_fds[0]);
-			pod_fds[0] = -1;
-		}
-	}
+	/* a pod member and a container on another's network are exclusive (opts) */
+	if (l->pod && (r = sandbox_ns_open(l->pod, pod_ns, 3, pod_fds, err)) < 0)
+		return r;
+	if (l->net_of && (r = sandbox_ns_open(l->net_of, net_ns, 1, &net_of_fd, err)) < 0)
+		return r;
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	l->exec_fd = -1;
 	if (pipe2(rep, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 || (!l->is_pod && pipe2(ex, O_CLOEXEC) < 0)) {
