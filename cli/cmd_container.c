@@ -676,6 +676,10 @@ static int rm_named(struct cli *c, const char *ref, const struct names_opts *no,
 			json_decref(doc);
 			json_array_foreach(deps, i, v) {
 				r = rm_named(c, json_string_value(v), no, ctx, err);
+				/* --all comes to the dependent in turn and says why it stays: say here why this one does */
+				if (r < 0 && no->all)
+					return pn_err_set(err, EBUSY, "container %s has dependent containers which must be "
+							  "removed before it: %s", ref, json_string_value(v));
 				if (r != 0)
 					return r;
 			}

@@ -682,6 +682,33 @@ static int pod_kill(struct cli *c, int argc, char **argv)
 }
 
 /*
+ * A container outside the pod that joined a member's network (run --network
+ * container:MEMBER) would lose its interfaces with the pod: refused, -f or not,
+ * as Podman refuses a pod whose containers others depend on.
+ */
+static int pod_outside_dependents(struct cli *c, const char *ref, json_t *ctrs, struct pn_err *err)
+{
+	json_t *ctr, *dep, *m;
+	size_t k, i, j;
+
+	json_array_foreach(ctrs, k, ctr) {
+		_cleanup_json_ json_t *deps = cli_joined_names(c, json_string_value(json_object_get(ctr, "id")));
+
+		json_array_foreach(deps, i, dep) {
+			bool member = false;
+
+			json_array_foreach(ctrs, j, m)
+				member = member || json_equal(json_object_get(m, "name"), dep);
+			if (!member)
+				return pn_err_set(err, EBUSY, "pod %s: container %s has dependent containers outside the pod, "
+						  "which must be removed first: %s", ref,
+						  json_string_value(json_object_get(ctr, "name")), json_string_value(dep));
+		}
+	}
+	return 0;
+}
+
+/*
  * As podman: a pod with running containers is refused without -f; with -f
  * they are stopped as `stop` would (SIGTERM, their stop timeout, SIGKILL).
  * The pod's containers, stopped, go with it.
@@ -698,6 +725,9 @@ static int pod_rm_one(struct cli *c, const char *ref, bool force, char *ret_id, 
 		return r;
 	snprintf(ret_id, NETD_ID_LEN + 1, "%s", json_string_value(json_object_get(doc, "id")));
 	ctrs = pod_containers(c, doc);
+	r = pod_outside_dependents(c, ref, ctrs, err);
+	if (r < 0)
+		return r;
 	if (pod_has_running(ctrs) && !force)
 		return pn_err_set(err, EBUSY, "pod %s has running containers: stop them first or use pod rm -f", ref);
 	r = pod_down(c, doc, ctrs, -1, err);

@@ -4,7 +4,8 @@
 # that joins another's network namespace (a sidecar, a debugging tool), shares
 # its interfaces, localhost, published ports, /etc/hosts and /etc/resolv.conf;
 # bad combinations are refused; rm refuses the container others join unless
-# --depend (or --all) removes them first; start joins again.
+# --depend (or --all) removes them first, and pod rm refuses a pod whose
+# member others joined; start joins again.
 . "$(dirname "$0")/lib.sh"
 t_on_exit "$PODNET system reset -f"
 port=$(t_free_port_base 1)
@@ -85,8 +86,29 @@ expect_eq "" "$(names)" "containers left"
 expect_ok $PODNET run -d --name web -- sleep 60
 expect_ok $PODNET run -d --name side --network container:web -- sleep 60
 expect_ok $PODNET run -d --name zz -- sleep 60
+expect_fail 125 $PODNET rm -a
+expect_eq "3" "$(grep -c . <<<"$T_ERR")" "rm -a without -f: one line for each container kept"
+expect_match "container web has dependent containers which must be removed before it: side" "$T_ERR" "why web stays"
+expect_match "container side is running" "$T_ERR" "why side stays"
+expect_eq "side web zz" "$(names)" "rm -a without -f: the running ones stay"
 expect_ok $PODNET rm -a -f
 expect_eq "" "$(names)" "rm -a -f removes all, dependents first"
+
+t_case "pod rm refuses a pod whose member another container joined, -f or not"
+expect_ok $PODNET pod create --name p2 --network front
+expect_ok $PODNET run -d --pod p2 --name member -- socat -T5 TCP-LISTEN:82,reuseaddr,fork SYSTEM:'echo member'
+expect_ok $PODNET run -d --name outsider --network container:member -- sleep 60
+for f in "" -f; do
+  expect_fail 125 $PODNET pod rm $f p2
+  expect_match "pod p2: container member has dependent containers outside the pod, which must be removed first: outsider" "$T_ERR" "pod rm $f"
+done
+expect_eq "running running" "$(insp member "d['state']") $(insp outsider "d['state']")" "both after the refusals"
+wait_for 5 $PODNET exec outsider -- socat -T2 - TCP:127.0.0.1:82
+expect_ok $PODNET exec outsider -- socat -T2 - TCP:127.0.0.1:82
+expect_eq "member" "$T_LAST" "outsider still on the pod's network"
+expect_ok $PODNET rm -f outsider
+expect_ok $PODNET pod rm -f p2
+expect_eq "" "$(names)" "containers left"
 expect_ok $PODNET network rm front back
 wait_for 5 t_no_podnet_procs
 expect_eq "" "$(t_podnet_procs)" "processes left"
