@@ -29,7 +29,7 @@
 
 struct detach_report {
 	int code;
-	int exec_err;   /* the command could not be run (errno of its exec) */
+	int exec_err;   /* the command could not be run: errno of its exec, -errno of its chdir */
 	char msg[PN_ERR_MSG_MAX];
 	char id[NETD_ID_LEN + 1];
 };
@@ -277,7 +277,8 @@ static int prepare(struct cli *c, const struct run_opts *o, json_t **ret_doc, js
 /* prepare + launch + mark running; on error everything is undone */
 /*
  * @ret_exec_err: (may be NULL) wait until the command runs, and set the errno
- * of its exec when it could not (0 when it runs)
+ * of its exec when it could not, -errno of its chdir to the working
+ * directory (0 when it runs)
  */
 static int start(struct cli *c, const struct run_opts *o, int out_fd, json_t **ret_doc,
 		 struct pn_proc_id *ret_init, int *ret_exec_err, struct pn_err *err)
@@ -573,6 +574,9 @@ static int run_detached(struct cli *c, const struct run_opts *o, const char *sho
 			snprintf(rep.msg, sizeof(rep.msg), "%s", err.msg);
 		} else {
 			snprintf(rep.id, sizeof(rep.id), "%s", json_string_value(json_object_get(doc, "id")));
+			if (rep.exec_err < 0)
+				snprintf(rep.msg, sizeof(rep.msg), "cannot change to the working directory %s: %s",
+					 json_string_value(json_object_get(doc, "workdir")) ?: "?", strerror(-rep.exec_err));
 		}
 		if (pn_write_nosigpipe(fds[1], &rep, sizeof(rep)) < 0) {
 			/* the parent is gone; keep supervising */
@@ -603,6 +607,11 @@ static int run_detached(struct cli *c, const struct run_opts *o, const char *sho
 	}
 	if (rep.code)
 		return cli_failf("%s", rep.msg);
+	if (rep.exec_err < 0) {
+		/* its working directory went after the check */
+		fprintf(stderr, "Error: %s\n", rep.msg);
+		return 126;
+	}
 	if (rep.exec_err) {
 		/* as podman: the container stays, exited; the status says why */
 		fprintf(stderr, "Error: cannot run %s: %s\n", o->argv[0], strerror(rep.exec_err));

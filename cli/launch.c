@@ -99,9 +99,15 @@ static void __attribute__((noreturn)) init_main(char **argv, json_t *env, const 
 			dup2(out_fd, 2);
 		}
 		cli_env_apply(env);
-		/* checked by run and start; gone in between: the log says so and the command exits 126 */
+		/* checked by run and start; gone in between: as an exec that fails, told by -errno */
 		if (workdir && chdir(workdir) < 0) {
-			fprintf(stderr, "Error: cannot change to the working directory %s: %s\n", workdir, strerror(errno));
+			int e = -errno;
+
+			signal(SIGPIPE, SIG_IGN);
+			if (exec_w >= 0 && write(exec_w, &e, sizeof(e)) != (ssize_t)sizeof(e)) {
+				/* nobody waits: the exit status tells */
+			}
+			fprintf(stderr, "Error: cannot change to the working directory %s: %s\n", workdir, strerror(-e));
 			_exit(126);
 		}
 		execvp(argv[0], argv);

@@ -83,6 +83,12 @@ for bad in "tmp:it must be an absolute path" "/nonexistent-$$:No such file or di
   expect_fail 125 $PODNET exec -w "${bad%%:*}" wdc true
   expect_match "invalid --workdir" "$T_ERR"
 done
+# the directory going between run's check and the command's start (strace fails the chdir)
+expect_fail 126 strace -f -qq -o /dev/null -e trace=chdir -e inject=chdir:error=ENOENT -P "$wd" \
+  $PODNET run -d --name wdrace -w "$wd" -- true
+expect_match "^Error: cannot change to the working directory $wd: No such file or directory\$" "$T_ERR" "run -d"
+expect_eq "exited 126" "$($PODNET inspect -f '{{.State.Status}} {{.State.ExitCode}}' wdrace)" "the container that could not start"
+expect_ok $PODNET rm wdrace
 expect_ok $PODNET stop -t 0 wdc
 rmdir "$wd"
 expect_fail 125 $PODNET start wdc
