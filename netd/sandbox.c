@@ -575,21 +575,26 @@ char *netd_resolv_text(const struct pn_paths *p, json_t *doc)
 			len += resolv_line(buf + len, cap - len, "options", NULL, host_opts);
 	} else {
 		/*
-		 * No podnet resolver: the host's servers, minus loopback ones the
-		 * container cannot reach; on the host's own network (--network host)
-		 * they are reachable, and often the only ones (systemd-resolved).
-		 * --dns-search and --dns-option replace the host's.
+		 * No podnet resolver: --dns's servers, else the host's, minus
+		 * loopback ones the container cannot reach; on the host's own
+		 * network (--network host) they are reachable, and often the only
+		 * ones (systemd-resolved). --dns-search and --dns-option replace
+		 * the host's.
 		 */
 		bool host_net = strcmp(json_string_value(json_object_get(doc, "network_mode")) ?: "", "host") == 0;
+		json_t *own_dns = json_object_get(doc, "dns");
 		_cleanup_free_ char *host = NULL;
 		char *line, *save = NULL;
 
 		if (own_search && !no_search)
 			len += resolv_line(buf + len, cap - len, "search", NULL, search);
+		json_array_foreach(own_dns, i, v)
+			if (len < cap - 256)
+				len += (size_t)snprintf(buf + len, cap - len, "nameserver %s\n", json_string_value(v) ?: "");
 		if (pn_read_file(netd_host_resolv_conf, 65536, &host, NULL) == 0) {
 			for (line = strtok_r(host, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-				if (!host_net && strncmp(line, "nameserver", 10) == 0 &&
-				    (strstr(line, " 127.") || strstr(line, " ::1")))
+				if (strncmp(line, "nameserver", 10) == 0 &&
+				    (json_array_size(own_dns) || (!host_net && (strstr(line, " 127.") || strstr(line, " ::1")))))
 					continue;
 				if (own_search && (strncmp(line, "search", 6) == 0 || strncmp(line, "domain", 6) == 0))
 					continue;

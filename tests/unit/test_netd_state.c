@@ -240,6 +240,18 @@ static void test_resolv_text_host(void **state)
 	t = netd_resolv_text(&P, doc);
 	assert_string_equal(t, "nameserver 192.0.2.1\noptions ndots:1\n");
 	free(t);
+	/* --dns's servers instead of the host's, on the host's network too; search and options stay */
+	json_object_del(doc, "dns_search");
+	json_object_set_new(doc, "dns", json_pack("[s, s]", "198.51.100.7", "2001:db8::53"));
+	t = netd_resolv_text(&P, doc);
+	assert_string_equal(t, "nameserver 198.51.100.7\nnameserver 2001:db8::53\nsearch example.org\n"
+			       "options ndots:1\ndomain example.net\n");
+	free(t);
+	json_object_set_new(doc, "network_mode", json_string("host"));
+	t = netd_resolv_text(&P, doc);
+	assert_string_equal(t, "nameserver 198.51.100.7\nnameserver 2001:db8::53\nsearch example.org\n"
+			       "options ndots:1\ndomain example.net\n");
+	free(t);
 	json_decref(doc);
 	netd_host_resolv_conf = "/etc/resolv.conf";
 }
