@@ -326,7 +326,10 @@ void cli_sandbox_firewall_drop(struct cli *c, json_t *doc, const char *only_net)
 int sandbox_netns_apply(struct cli *c, struct netd_infra *inf, json_t *doc, const char *only_net,
 			bool remove, struct pn_err *err);
 
-/** write_sandbox_files() - hosts, resolv.conf, hostname into $RUN/ctr/<id>/. */
+/**
+ * write_sandbox_files() - hosts, resolv.conf, hostname into $RUN/ctr/<id>/; for a
+ * pod (@pod NULL), its members' too, which follow the pod's networks
+ */
 int write_sandbox_files(struct cli *c, json_t *doc, json_t *pod, struct pn_err *err);
 
 #endif

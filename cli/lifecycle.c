@@ -914,5 +914,17 @@ int write_sandbox_files(struct cli *c, json_t *doc, json_t *pod, struct pn_err *
 		r = write_in_place(pn_path(path, "%s/hostname", dir), hn);
 	if (r < 0)
 		return pn_err_set(err, r, "cannot write files in %s: %s", dir, strerror(-r));
+	if (!pod && strcmp(json_string_value(json_object_get(doc, "kind")) ?: "", "pod") == 0) {
+		/* a pod's members have files of their own, from the pod's networks: a connect changes them */
+		json_t *m;
+		size_t i;
+
+		json_array_foreach(json_object_get(doc, "members"), i, m) {
+			_cleanup_json_ json_t *member = NULL;
+
+			if (netd_sandbox_load(&c->paths, "container", json_string_value(m), &member, NULL) == 0)
+				write_sandbox_files(c, member, doc, NULL);
+		}
+	}
 	return 0;
 }

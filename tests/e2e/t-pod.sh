@@ -185,6 +185,28 @@ expect_ok $PODNET pod rm -f lc
 expect_ok $PODNET network rm lcnet lcnet2
 expect_ok $PODNET system check
 
+t_case "a pod's connect and disconnect reach its members' /etc/resolv.conf and /etc/hosts"
+expect_ok $PODNET network create --subnet 10.91.11.0/24 pcn1
+expect_ok $PODNET network create --subnet 10.91.12.0/24 pcn2
+expect_ok $PODNET pod create --name pc --network pcn1
+expect_ok $PODNET run -d --pod pc --name pcm -- sleep 120
+expect_ok $PODNET exec pcm -- grep nameserver /etc/resolv.conf
+expect_eq "nameserver 10.91.11.1" "$T_LAST" "a member's resolver before the connect"
+expect_ok $PODNET network connect pcn2 pc
+expect_ok $PODNET exec pcm -- grep nameserver /etc/resolv.conf
+expect_eq "nameserver 10.91.11.1
+nameserver 10.91.12.1" "$T_LAST" "after the pod's connect"
+expect_ok $PODNET network disconnect pcn1 pc
+expect_ok $PODNET exec pcm -- grep nameserver /etc/resolv.conf
+expect_eq "nameserver 10.91.12.1" "$T_LAST" "after the pod's disconnect"
+expect_ok $PODNET exec pcm -- cat /etc/hosts
+expect_match "10\.91\.12\.[0-9]+[[:space:]]+pc pcm" "$T_LAST" "the member's /etc/hosts names the new address"
+[[ "$T_LAST" != *10.91.11.* ]] || t_fail "the member's /etc/hosts keeps the released address: $T_LAST"
+expect_ok $PODNET exec pcm -- dig +short +timeout=2 +tries=1 pcm
+expect_match "^10\.91\.12\.[0-9]+$" "$T_LAST" "the member resolves names through the remaining network"
+expect_ok $PODNET pod rm -f pc
+expect_ok $PODNET network rm pcn1 pcn2
+
 t_case "a member waiting to restart by its policy does not bring a stopped pod back"
 expect_ok $PODNET pod create --name pf
 expect_ok $PODNET run -d --pod pf --name pfflap --restart always -- false
