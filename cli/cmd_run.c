@@ -328,15 +328,17 @@ static int start(struct cli *c, const struct run_opts *o, int out_fd, json_t **r
 	if (out_fd == -2 && l.out_fd >= 0)
 		close(l.out_fd);
 	if (r == 0) {
+		json_t *pod_now = NULL;
+
 		r = cli_lock(c, err);
 		if (r == 0 && pod) {
-			/* its pod stopped meanwhile (its addresses may be someone else's now): not into it */
-			json_t *now = NULL;
-
-			if (netd_sandbox_load(&c->paths, "pod", json_string_value(json_object_get(pod, "id")), &now,
-					      NULL) < 0 || !netd_sandbox_alive(now))
+			/*
+			 * its pod stopped meanwhile (its addresses may be someone else's now): not into it;
+			 * else its records from what it is now (other members, networks connected meanwhile)
+			 */
+			if (netd_sandbox_load(&c->paths, "pod", json_string_value(json_object_get(pod, "id")), &pod_now,
+					      NULL) < 0 || !netd_sandbox_alive(pod_now))
 				r = pn_err_set(err, ESRCH, "pod %s stopped while the container started", o->pod);
-			json_decref(now);
 		}
 		if (r == 0) {
 			char path[PATH_MAX], dir[PATH_MAX];
@@ -350,11 +352,12 @@ static int start(struct cli *c, const struct run_opts *o, int out_fd, json_t **r
 				r = netd_sandbox_save(&c->paths, doc, err);
 			if (r == 0) {
 				netd_dns_publish(&c->paths, doc, NULL, false);
-				if (pod)
-					netd_dns_publish(&c->paths, pod, NULL, false);
+				if (pod_now)
+					netd_dns_publish(&c->paths, pod_now, NULL, false);
 				cli_helpers_reload(c);
 			}
 		}
+		json_decref(pod_now);
 		if (r < 0) {
 			pn_proc_kill_wait(ret_init, 0);
 			waitpid(ret_init->pid, NULL, 0);

@@ -207,6 +207,21 @@ expect_match "^10\.91\.12\.[0-9]+$" "$T_LAST" "the member resolves names through
 expect_ok $PODNET pod rm -f pc
 expect_ok $PODNET network rm pcn1 pcn2
 
+t_case "two members started at once: the pod's records name both, whichever finishes last"
+expect_ok $PODNET pod create --name pr
+# racea's launch is held up (strace delays its unshare) until raceb has started and published
+strace -f -qq -o /dev/null -e trace=unshare -e inject=unshare:delay_enter=1500000 \
+  $PODNET run -d --pod pr --name racea -- sleep 60 >/dev/null 2>&1 &
+wait_for 5 bash -c "$PODNET ps -a --format '{{.Names}}' | grep -qx racea"
+expect_ok $PODNET run -d --pod pr --name raceb -- sleep 60
+wait_for 10 bash -c "[[ \$($PODNET inspect -f '{{.State.Status}}' racea 2>/dev/null) == running ]]"
+sleep 0.3 # podnet-dns reloads 2 ms after a change
+for n in racea raceb; do
+  expect_ok $PODNET exec raceb -- dig +short +timeout=2 +tries=1 $n
+  expect_match "^10\.[0-9.]+$" "$T_LAST" "$n resolves after both started"
+done
+expect_ok $PODNET pod rm -f pr
+
 t_case "a member waiting to restart by its policy does not bring a stopped pod back"
 expect_ok $PODNET pod create --name pf
 expect_ok $PODNET run -d --pod pf --name pfflap --restart always -- false
