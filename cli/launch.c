@@ -183,7 +183,7 @@ static void __attribute__((noreturn)) pause_main(void)
 int cli_attach_firewall(json_t *doc, const char *only_net, bool add, struct pn_err *err)
 {
 	struct netd_nft_elems e;
-	struct pn_ip all[NETD_MAX_SUBNETS * 8];
+	struct pn_ip all[NETD_MAX_NETWORKS * NETD_MAX_SUBNETS]; /* every address of every attachment */
 	const struct pn_ip *mine = all; /* @only_net's addresses: a slice of @all */
 	int nall = 0, nmine = 0;
 	bool host_access = json_is_true(json_object_get(doc, "host_access"));

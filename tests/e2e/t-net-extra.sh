@@ -207,6 +207,21 @@ expect_ok $PODNET exec hostnet -- hostname
 expect_eq "hostnet" "$T_LAST" "its own hostname all the same"
 expect_ok $PODNET rm -f nonet hostnet
 
+t_case "a container on 17 networks is reachable on the last one (its guard holds all 17 addresses)"
+nets=""
+for i in $(seq 1 17); do
+  expect_ok $PODNET network create --subnet "10.93.$i.0/24" "many$i"
+  nets+="${nets:+,}many$i"
+done
+expect_ok $PODNET run -d --name wide --network "$nets" -- sleep 60
+expect_ok $PODNET run -d --name narrow --network many17 -- sleep 60
+wide17=$($PODNET inspect -f '{{index .NetworkSettings.Networks "many17" "IPAddress"}}' wide 2>/dev/null ||
+  $PODNET inspect wide | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['networks']['many17']['ips'][0].split('/')[0])")
+expect_match "^10\.93\.17\." "$wide17" "wide's address on many17"
+expect_ok $PODNET exec narrow -- ping -c1 -W2 "$wide17"
+expect_ok $PODNET rm -f wide narrow
+for i in $(seq 1 17); do expect_ok $PODNET network rm "many$i"; done
+
 t_case "clean up"
 expect_ok $PODNET rm -f v6a v6b m1
 expect_ok $PODNET network rm dual small podnet
