@@ -148,6 +148,9 @@ static bool filter_match(const struct netd_network *net, const struct str_list *
 		} else if (strncmp(f, "label=", 6) == 0) {
 			if (!opts_labels_match(net->labels, f + 6))
 				return false;
+		} else if (strncmp(f, "label!=", 7) == 0) {
+			if (opts_labels_match(net->labels, f + 7))
+				return false;
 		} else if (strncmp(f, "driver=", 7) == 0) {
 			if (strcmp(net->driver, f + 7) != 0)
 				return false;
@@ -520,15 +523,38 @@ static int net_rm(struct cli *c, int argc, char **argv)
 	return rc;
 }
 
+/* `network prune [-f] [--filter label=K[=V]|label!=K[=V]]...`: the unused networks (that match) */
 static int net_prune(struct cli *c, int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "force", no_argument, NULL, 'f' }, { "filter", required_argument, NULL, 'F' }, { NULL, 0, NULL, 0 },
+	};
 	struct pn_err err = { 0 };
+	struct str_list filters = { 0 };
 	struct netd_network *nets = NULL;
 	_cleanup_json_ json_t *sbs = NULL;
 	size_t n = 0;
+	int ch, rc = 0;
 
-	(void)argc;
-	(void)argv;
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "f", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'f': break; /* nothing asks for confirmation here */
+		case 'F':
+			/* Podman's prune filters: label and label!; until= needs a time the state does not keep */
+			if ((strncmp(optarg, "label=", 6) && strncmp(optarg, "label!=", 7)) || !optarg[6 + (optarg[5] == '!')])
+				return cli_failf("network prune: invalid filter \"%s\": want label=KEY[=VALUE] or label!=KEY[=VALUE]",
+						 optarg);
+			if (str_list_add(&filters, optarg, "filters", &err) < 0)
+				return cli_fail(&err);
+			break;
+		default: return cli_failf("network prune: unknown option %s", opts_bad_option(argc, argv));
+		}
+	}
+	if (optind < argc)
+		return cli_failf("network prune: unexpected argument %s (it removes every unused network; "
+				 "network rm removes one)", argv[optind]);
 	if (cli_lock(c, &err) < 0)
 		return cli_fail(&err);
 	cli_gc(c, NULL);
@@ -545,16 +571,17 @@ static int net_prune(struct cli *c, int argc, char **argv)
 		json_array_foreach(sbs, j, doc)
 			wanted |= is_exited(doc) &&
 				  netd_net_config_find(json_object_get(doc, "network_config"), nets[i].name, NULL);
-		if (wanted || json_array_size(users) || strcmp(nets[i].name, NETD_DEFAULT_NETWORK) == 0)
+		if (wanted || json_array_size(users) || strcmp(nets[i].name, NETD_DEFAULT_NETWORK) == 0 ||
+		    !filter_match(&nets[i], &filters))
 			continue;
 		pn_err_clear(&err);
 		if (remove_network(c, nets[i].name, false, &err) < 0)
-			cli_fail(&err);
+			rc = cli_fail(&err);
 		else
 			printf("%s\n", nets[i].name);
 	}
 	netd_network_list_free(nets, n);
-	return 0;
+	return rc;
 }
 
 /*

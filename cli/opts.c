@@ -833,7 +833,7 @@ static const struct {
 	{ "network ls", "Usage: podnet network ls [-q] [--format json|table|TEMPLATE] [-f|--filter name=...|label=K[=V]|driver=...]...\n" },
 	{ "network inspect", "Usage: podnet network inspect [-f json|TEMPLATE] NAME...\n" },
 	{ "network rm", "Usage: podnet network rm [-f] NAME...\n" },
-	{ "network prune", "Usage: podnet network prune [-f]\n" },
+	{ "network prune", "Usage: podnet network prune [-f] [--filter label=KEY[=VALUE]|label!=KEY[=VALUE]]...\n" },
 	{ "network connect", "Usage: podnet network connect [--ip IP] [--ip6 IP] [--alias NAME]... [--mac-address MAC] NETWORK CONTAINER|POD\n" },
 	{ "network disconnect", "Usage: podnet network disconnect [-f] NETWORK CONTAINER|POD\n" },
 	{ "pod", "Usage: podnet pod create|ls|inspect|exists|start|stop|restart|kill|rm|prune ...\n" },

@@ -139,6 +139,19 @@ expect_match "unused2" "$T_LAST"
 expect_nomatch "dual|small" "$T_LAST" "networks in use are kept"
 expect_ok $PODNET network ls -q
 expect_nomatch "unused" "$T_LAST"
+expect_ok $PODNET network create --label tmp=1 ptmp1
+expect_ok $PODNET network create --label tmp=2 ptmp2
+expect_ok $PODNET network create pkeep
+expect_ok $PODNET network prune -f --filter label=tmp --filter label!=tmp=2
+expect_eq "ptmp1" "$T_LAST" "prune --filter: the matching unused networks only"
+expect_ok $PODNET network prune --filter label=tmp
+expect_eq "ptmp2" "$T_LAST" "prune --filter label=tmp"
+expect_fail 125 $PODNET network prune pkeep
+expect_match "unexpected argument pkeep" "$T_ERR"
+expect_fail 125 $PODNET network prune --filter until=1h
+expect_match "invalid filter \"until=1h\"" "$T_ERR"
+expect_ok $PODNET network exists pkeep
+expect_ok $PODNET network rm pkeep
 
 t_case "a container sends from its own addresses only (IPv4, ARP, IPv6), and cannot widen its DNS view"
 ip_of() { $PODNET inspect "$1" | python3 -c "import json,sys; print([i for i in json.load(sys.stdin)[0]['networks']['$2']['ips'] if ('$3' == '6') == (':' in i)][0].split('/')[0])"; }
