@@ -197,12 +197,13 @@ json_t *cli_joined_names(struct cli *c, const char *target);
 /**
  * cli_prune() - `@cmd [-f]` (container prune, pod prune): survey under the
  * lock, then call @rm for each container (@pods false) or pod whose state is
- * exited (or created, with @created), printing the ids it removed; an error
+ * exited (one "created" is being started by another command, once the survey
+ * has cleaned those whose command died), printing the ids it removed; an error
  * is printed and the next one taken. @rm returns 0 (removed), 1 (gone
  * meanwhile: nothing printed) or -errno with its @err set.
  * Return: 0 or EXIT_PODNET.
  */
-int cli_prune(struct cli *c, int argc, char **argv, const char *cmd, bool pods, bool created,
+int cli_prune(struct cli *c, int argc, char **argv, const char *cmd, bool pods,
 	      int (*rm)(struct cli *c, const char *id, struct pn_err *err));
 
 /** cli_network_used_by() - names of the sandboxes in @all (netd_sandbox_list()) attached to @net; caller decrefs. */

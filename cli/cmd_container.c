@@ -1088,8 +1088,8 @@ int cmd_container(struct cli *c, int argc, char **argv)
 				 "restart, kill, wait, rm, exists, prune)");
 	if (strcmp(argv[1], "exists") == 0)
 		return container_exists(c, argc - 1, argv + 1);
-	if (strcmp(argv[1], "prune") == 0) /* every exited (or never started) container, as Podman */
-		return cli_prune(c, argc - 1, argv + 1, "container prune", false, true, prune_one);
+	if (strcmp(argv[1], "prune") == 0) /* every exited container, as Podman */
+		return cli_prune(c, argc - 1, argv + 1, "container prune", false, prune_one);
 	cmd = opts_container_sub(argv[1]);
 	for (size_t i = 0; cmd && i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(cmds[i].name, cmd) == 0) {

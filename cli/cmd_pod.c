@@ -782,7 +782,7 @@ static int pod_prune_one(struct cli *c, const char *id, struct pn_err *err)
 
 static int pod_prune(struct cli *c, int argc, char **argv)
 {
-	return cli_prune(c, argc, argv, "pod prune", true, false, pod_prune_one);
+	return cli_prune(c, argc, argv, "pod prune", true, pod_prune_one);
 }
 
 int cmd_pod(struct cli *c, int argc, char **argv)

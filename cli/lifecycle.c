@@ -831,7 +831,7 @@ json_t *cli_joined_names(struct cli *c, const char *target)
 	return names ?: json_array();
 }
 
-int cli_prune(struct cli *c, int argc, char **argv, const char *cmd, bool pods, bool created,
+int cli_prune(struct cli *c, int argc, char **argv, const char *cmd, bool pods,
 	      int (*rm)(struct cli *c, const char *id, struct pn_err *err))
 {
 	_cleanup_json_ json_t *docs = NULL;
@@ -852,7 +852,7 @@ int cli_prune(struct cli *c, int argc, char **argv, const char *cmd, bool pods, 
 		const char *id = json_string_value(json_object_get(doc, "id")) ?: "";
 		int r;
 
-		if (strcmp(state, "exited") != 0 && !(created && strcmp(state, "created") == 0))
+		if (strcmp(state, "exited") != 0)
 			continue;
 		pn_err_clear(&err);
 		r = rm(c, id, &err);

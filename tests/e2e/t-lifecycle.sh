@@ -428,6 +428,14 @@ expect_ok $PODNET container prune
 expect_eq "$(printf '%s\n' "$g2id" "$g3id" | sort)" "$(sort <<<"$T_LAST")" "container prune: the ids of the exited ones"
 expect_ok $PODNET ps -a --format '{{.Names}}'
 expect_eq "g1" "$T_LAST" "after prune"
+# a container another command is starting (its launch held up by strace) is not prune's
+strace -f -qq -o /dev/null -e trace=unshare -e inject=unshare:delay_enter=1500000 \
+  $PODNET run -d --name gslow -- sleep 60 >/dev/null 2>&1 &
+wait_for 5 bash -c "$PODNET ps -a --format '{{.Names}} {{.Status}}' | grep -qx 'gslow created'"
+expect_ok $PODNET container prune
+expect_eq "" "$T_LAST" "container prune while gslow starts"
+wait_for 10 bash -c "[[ \$($PODNET inspect -f '{{.State.Status}}' gslow 2>/dev/null) == running ]]"
+expect_ok $PODNET rm -f gslow
 expect_ok $PODNET container ls --help
 expect_match "^Usage: podnet ps" "$T_LAST" "container ls --help is ps's"
 expect_fail 125 $PODNET container frob
