@@ -609,52 +609,71 @@ int cmd_wait(struct cli *c, int argc, char **argv)
 	return rc;
 }
 
+/*
+ * Decided on one look at the container and done under a later hold of the
+ * lock: a `start` (or its restart policy) may run it in between. The second
+ * look is by id, and finds it running again: refused without -f, stopped
+ * again with it (a few times at most).
+ */
 int cli_rm_one(struct cli *c, const char *ref, bool force, struct pn_err *err)
 {
-	json_t *doc = NULL;
-	int r;
+	for (int tries = 0;; tries++) {
+		char id[NETD_ID_LEN + 1];
+		json_t *doc = NULL;
+		bool busy;
+		int r;
 
-	r = cli_load_settled_unlocked(c, "container", ref, &doc, err);
-	if (r < 0)
-		return r;
-	{
-		_cleanup_json_ json_t *deps = cli_joined_names(c, json_string_value(json_object_get(doc, "id")));
+		r = cli_load_settled_unlocked(c, "container", ref, &doc, err);
+		if (r < 0)
+			return r;
+		snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(doc, "id")) ?: "");
+		{
+			_cleanup_json_ json_t *deps = cli_joined_names(c, id);
 
-		if (json_array_size(deps)) {
-			char list[512];
-			size_t len = 0, i;
-			json_t *v;
+			if (json_array_size(deps)) {
+				char list[512];
+				size_t len = 0, i;
+				json_t *v;
 
-			list[0] = '\0';
-			json_array_foreach(deps, i, v)
-				if (len < sizeof(list))
-					len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "",
-								json_string_value(v));
-			json_decref(doc);
-			/* Podman's words */
-			return pn_err_set(err, EBUSY, "container %s has dependent containers which must be removed "
-					  "before it: %s (or use rm --depend)", ref, list);
+				list[0] = '\0';
+				json_array_foreach(deps, i, v)
+					if (len < sizeof(list))
+						len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "",
+									json_string_value(v));
+				json_decref(doc);
+				/* Podman's words */
+				return pn_err_set(err, EBUSY, "container %s has dependent containers which must be removed "
+						  "before it: %s (or use rm --depend)", ref, list);
+			}
 		}
-	}
-	if (netd_sandbox_alive(doc)) {
+		if (netd_sandbox_alive(doc)) {
+			json_decref(doc);
+			if (!force)
+				return pn_err_set(err, EBUSY, "container %s is running: stop it first or use rm -f", ref);
+			stop_one(c, id, 0, true, NULL);
+		} else {
+			cli_request_stop(c, doc);
+			json_decref(doc);
+		}
+		doc = NULL;
+		r = cli_lock(c, err);
+		if (r < 0)
+			return r;
+		if (netd_sandbox_load(&c->paths, "container", id, &doc, NULL) < 0) {
+			cli_unlock(c); /* removed meanwhile: what was asked */
+			return 0;
+		}
+		busy = netd_sandbox_alive(doc) || cli_sandbox_starting(doc);
+		if (!busy)
+			cli_teardown(c, doc, true, 137, NULL);
 		json_decref(doc);
-		if (!force)
-			return pn_err_set(err, EBUSY, "container %s is running: stop it first or use rm -f", ref);
-		stop_one(c, ref, 0, true, NULL);
-	} else {
-		cli_request_stop(c, doc);
-		json_decref(doc);
+		cli_unlock(c);
+		if (!busy)
+			return 0;
+		if (!force || tries >= 3)
+			return pn_err_set(err, EBUSY, "container %s was started again meanwhile: %s", ref,
+					  force ? "not removed" : "stop it first or use rm -f");
 	}
-	doc = NULL;
-	r = cli_lock(c, err);
-	if (r < 0)
-		return r;
-	if (netd_sandbox_load(&c->paths, "container", ref, &doc, NULL) == 0) {
-		cli_teardown(c, doc, true, 137, NULL);
-		json_decref(doc);
-	}
-	cli_unlock(c);
-	return 0;
 }
 
 static int rm_named(struct cli *c, const char *ref, const struct names_opts *no, void *ctx, struct pn_err *err)

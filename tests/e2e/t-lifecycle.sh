@@ -150,6 +150,31 @@ expect_match "already in use" "$T_ERR"
 expect_ok $PODNET rm d1
 expect_fail 125 $PODNET inspect d1
 
+t_case "rm of an exited container that a start runs again meanwhile: refused without -f, stopped with it"
+expect_ok $PODNET run -d --name rs -- sleep 60
+rstmp=$(mktemp -d)
+t_on_exit "rm -rf $rstmp"
+for f in "" -f; do
+  expect_ok $PODNET stop -t 0 rs
+  # rm's second hold of the lock (after its look at rs) is held up; rs is started in between
+  (strace -f -qq -o "$rstmp/trace" -e trace=flock -e inject=flock:delay_enter=2000000:when=2 \
+    $PODNET rm $f rs >"$rstmp/out" 2>"$rstmp/err"; echo $? >"$rstmp/rc") &
+  wait_for 5 grep -q "LOCK_EX.*= 0" "$rstmp/trace"
+  expect_ok $PODNET start rs
+  wait
+  if [[ -z $f ]]; then
+    expect_eq 125 "$(cat "$rstmp/rc")" "rm without -f"
+    expect_match "container rs was started again meanwhile: stop it first or use rm -f" "$(cat "$rstmp/err")"
+    expect_eq running "$(state_of rs)" "rs after the refusal"
+  else
+    expect_eq 0 "$(cat "$rstmp/rc")" "rm -f"
+    expect_fail 125 $PODNET inspect rs
+  fi
+  rm -f "$rstmp"/*
+done
+wait_for 5 t_no_podnet_procs
+expect_eq "" "$(t_podnet_procs)" "processes left (rs's command)"
+
 t_case "run --replace removes the container holding the name first"
 expect_ok $PODNET run -d --name rep -- sleep 60
 first=$T_LAST
