@@ -625,6 +625,40 @@ static int run_detached(struct cli *c, const struct run_opts *o, const char *sho
 	return 0;
 }
 
+/*
+ * What `run` would refuse once the container it replaces is gone: the pod,
+ * the container whose network it joins and the networks must exist. An
+ * address the replaced container holds is free after it, so it is not checked.
+ */
+static int replace_precheck(struct cli *c, const struct run_opts *o, struct pn_err *err)
+{
+	_cleanup_json_ json_t *cfg = opts_network_config(o), *doc = NULL;
+	struct netd_network nets[CLI_MAX_LIST];
+	int r, n;
+
+	r = cli_lock(c, err);
+	if (r < 0)
+		return r;
+	if (o->pod)
+		r = netd_sandbox_load(&c->paths, "pod", o->pod, &doc, err);
+	if (r == 0 && o->network_container && strcmp(o->network_container, o->name) != 0) {
+		json_decref(doc);
+		doc = NULL;
+		r = netd_sandbox_load(&c->paths, "container", o->network_container, &doc, err);
+		if (r == 0 && !netd_sandbox_alive(doc))
+			r = pn_err_set(err, ESRCH, "container %s is not running", o->network_container);
+	}
+	if (r == 0) {
+		n = cli_nets_load(c, cfg, nets, err);
+		if (n < 0)
+			r = n;
+		else
+			cli_nets_clear(nets, n);
+	}
+	cli_unlock(c);
+	return r;
+}
+
 int cmd_run(struct cli *c, int argc, char **argv)
 {
 	struct pn_err err = { 0 };
@@ -639,8 +673,11 @@ int cmd_run(struct cli *c, int argc, char **argv)
 	r = helpers_validate_ports(c, &o, &err);
 	if (r < 0)
 		return cli_fail(&err);
-	/* --replace: a container holding the name goes first, as with rm -f */
+	/* --replace: a container holding the name goes first, as with rm -f; not for a run that cannot start */
 	if (o.replace && o.name) {
+		r = replace_precheck(c, &o, &err);
+		if (r < 0)
+			return cli_fail(&err);
 		r = cli_rm_one(c, o.name, true, &err);
 		if (r < 0 && r != -ENOENT)
 			return cli_fail(&err);

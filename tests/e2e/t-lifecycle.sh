@@ -184,6 +184,13 @@ second=$T_LAST
 [[ $first != "$second" ]] || t_fail "the same container after --replace"
 expect_eq "$second" "$($PODNET inspect rep | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')" "rep is the new one"
 expect_fail 125 $PODNET inspect "$first"
+# a run that cannot start does not take the old one with it
+for bad in "--network typo|network typo not found" "--pod nopod|no such pod: nopod" "--network container:nobody|no such container: nobody"; do
+  # shellcheck disable=SC2086 # the option and its value
+  expect_fail 125 $PODNET run -d --replace --name rep ${bad%%|*} -- sleep 60
+  expect_match "${bad#*|}" "$T_ERR"
+  expect_eq "$second running" "$($PODNET inspect -f '{{.Id}} {{.State.Status}}' rep)" "rep after --replace ${bad%%|*}"
+done
 expect_ok $PODNET rm -f rep
 
 t_case "stop -a and rm -a: every container; rm -a refuses running ones without -f"
