@@ -163,7 +163,7 @@ int netd_infra_apply_networks(const struct netd_network *nets, size_t n, struct 
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n && r == 0; i++)
-		r = netd_bridge_ensure(sk, &nets[i], err);
+		r = netd_bridge_ensure(sk, &nets[i], NULL, err);
 	netd_nl_close(sk);
 	if (r == 0)
 		r = netd_nft_apply(nets, n, err);

@@ -264,12 +264,34 @@ out:
 	return r < 0 ? NLE(err, r, "cannot turn multicast snooping off on bridge %s", name) : 0;
 }
 
-int netd_bridge_ensure(struct nl_sock *sk, const struct netd_network *net, struct pn_err *err)
+/* @name exists: it must be a bridge for us to put ports and a gateway on it */
+static int link_is_bridge(struct nl_sock *sk, const struct netd_network *net, struct pn_err *err)
+{
+	struct rtnl_link *l = NULL;
+	const char *type;
+	int r = rtnl_link_get_kernel(sk, 0, net->bridge, &l);
+
+	if (r < 0)
+		return pn_err_set(err, nle_errno(r), "interface %s: %s", net->bridge, nl_geterror(r));
+	type = rtnl_link_get_type(l);
+	if (type && strcmp(type, "bridge") == 0)
+		r = 0;
+	else
+		r = pn_err_set(err, EEXIST, "interface %s exists and is not a bridge (%s): network %s cannot use it",
+			       net->bridge, type ? type : "no link kind", net->name);
+	rtnl_link_put(l);
+	return r;
+}
+
+int netd_bridge_ensure(struct nl_sock *sk, const struct netd_network *net, bool *ret_created,
+		       struct pn_err *err)
 {
 	struct rtnl_link *br = rtnl_link_bridge_alloc();
 	bool created;
 	int ifindex, r;
 
+	if (ret_created)
+		*ret_created = false;
 	if (!br)
 		return pn_err_set(err, ENOMEM, "out of memory");
 	rtnl_link_set_name(br, net->bridge);
@@ -295,6 +317,13 @@ int netd_bridge_ensure(struct nl_sock *sk, const struct netd_network *net, struc
 	if (r < 0 && r != -NLE_EXIST)
 		return NLE(err, r, "cannot create bridge %s for network %s", net->bridge, net->name);
 	created = r == 0;
+	if (ret_created)
+		*ret_created = created;
+	if (!created) {
+		r = link_is_bridge(sk, net, err);
+		if (r < 0)
+			return r;
+	}
 	r = link_index(sk, net->bridge, &ifindex, err);
 	if (r < 0)
 		return r;
@@ -336,7 +365,7 @@ int netd_veth_attach(struct nl_sock *sk_i, struct nl_sock *sk_c, int c_netns_fd,
 	if (r == -ENODEV) {
 		/* the holder was restarted or the bridge removed by hand: recreate it */
 		pn_err_clear(err);
-		r = netd_bridge_ensure(sk_i, net, err);
+		r = netd_bridge_ensure(sk_i, net, NULL, err);
 		if (r == 0)
 			r = link_index(sk_i, net->bridge, &br_index, err);
 	}

@@ -39,8 +39,18 @@ int netd_link_delete(struct nl_sock *sk, const char *ifname, struct pn_err *err)
  */
 int netd_bridge_delete_unused(struct nl_sock *sk, const char *name, struct pn_err *err);
 
-/** netd_bridge_ensure() - create the network's bridge with its gateways, up (idempotent). */
-int netd_bridge_ensure(struct nl_sock *sk, const struct netd_network *net, struct pn_err *err);
+/**
+ * netd_bridge_ensure() - create the network's bridge with its gateways, up (idempotent)
+ * @ret_created: NULL, or set to whether this call created the bridge (also
+ *               when a later step fails: the caller may then delete it)
+ *
+ * A bridge that exists already gets the gateways and is set up; an interface
+ * of that name that is not a bridge is left alone.
+ * Return: 0, -EEXIST (with a message) when the name belongs to an interface
+ * that is not a bridge, or -errno with a message.
+ */
+int netd_bridge_ensure(struct nl_sock *sk, const struct netd_network *net, bool *ret_created,
+		       struct pn_err *err);
 
 struct netd_veth_spec {
 	const char *host_ifname;   /* in I, enslaved to the bridge */

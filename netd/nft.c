@@ -723,6 +723,17 @@ int netd_nft_elems_commit(struct netd_nft_elems *e, struct pn_err *err)
 	return r;
 }
 
+int netd_nft_elems_commit_removal(struct netd_nft_elems *e, struct pn_err *err)
+{
+	int r = netd_nfnl_commit(&e->nl);
+
+	json_decref(e->cmds);
+	e->cmds = NULL;
+	if (r == -ENOENT)
+		return 0;
+	return r < 0 ? pn_err_set(err, -r, "cannot remove nftables set elements: %s", strerror(-r)) : 0;
+}
+
 int netd_nft_commit(json_t *cmds, struct pn_err *err)
 {
 	_cleanup_json_ json_t *doc = json_pack("{s:O}", "nftables", cmds);

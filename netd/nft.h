@@ -100,6 +100,14 @@ int netd_nft_elems_addrs(struct netd_nft_elems *e, const char *host_ifname, cons
 int netd_nft_elems_host(struct netd_nft_elems *e, const struct pn_ip *ips, int nips, bool add);
 /** netd_nft_elems_commit() - apply and release @e. Return: 0 or -errno with a message. */
 int netd_nft_elems_commit(struct netd_nft_elems *e, struct pn_err *err);
+/**
+ * netd_nft_elems_commit_removal() - apply and release @e, made of removals only
+ *
+ * The raw batch alone: a missing table or set means there is nothing to
+ * remove, where netd_nft_elems_commit()'s fallback would create them first.
+ * Return: 0 (also when the table or a set is missing) or -errno with a message.
+ */
+int netd_nft_elems_commit_removal(struct netd_nft_elems *e, struct pn_err *err);
 
 /**
  * netd_nft_commit() - run the commands of @cmds (an array; kept by the caller) as one

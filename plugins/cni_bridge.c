@@ -22,6 +22,7 @@
 #include "ipam.h"
 #include "link.h"
 #include "paths.h"
+#include "sandbox.h"
 #include "state.h"
 
 #include <fcntl.h>
@@ -149,6 +150,31 @@ static bool in_host_netns(void)
 	       a.st_ino == b.st_ino;
 }
 
+/*
+ * After a successful ADD: the addresses an earlier attachment of this container
+ * to this network held (recorded in the state, or in the state of a namespace
+ * or boot that is gone) and this one does not are stale, there being one
+ * attachment per (container, network). Best effort: a failure only keeps them.
+ */
+static void release_earlier(struct ctx *c, struct netd_leases *leases, const struct pn_ip *earlier, int nearlier,
+			    const struct pn_ip *ips, int nips)
+{
+	int n = 0;
+
+	for (int i = 0; i < nearlier; i++) {
+		bool kept = false;
+
+		for (int k = 0; k < nips && !kept; k++)
+			kept = pn_ip_equal(&earlier[i], &ips[k]);
+		if (!kept) {
+			netd_ipam_release_ip(leases, &earlier[i], c->env.containerid);
+			n++;
+		}
+	}
+	if (n)
+		netd_ipam_save(leases, NULL);
+}
+
 static int do_add(struct ctx *c)
 {
 	struct pn_err err = { 0 };
@@ -160,13 +186,29 @@ static int do_add(struct ctx *c)
 	struct pf_attach_res res;
 	_cleanup_json_ json_t *result = NULL;
 	struct cni_iface ifs[3];
+	struct pn_ip earlier[NETD_MAX_SUBNETS];
+	bool fresh[NETD_MAX_SUBNETS] = { false };
 	bool leased = false, attached = false;
-	int r;
+	const char *other;
+	int nearlier = 0, r;
 
 	r = open_ns(c, true, &err);
 	if (r < 0)
 		return fail(c->conf.version, CNI_ERR_CONTAINER, err.msg, NULL);
 	r = netd_nl_open(&c->sk_i, &err);
+	/*
+	 * One attachment per (container, network): a second interface of a live
+	 * one is refused before anything is leased (its DEL then leaves the
+	 * first alone, see do_del()).
+	 */
+	if (r == 0 && (other = pf_other_attachment(&c->st, c->sk_i, c->conf.name, c->env.containerid,
+						   c->env.ifname)))
+		r = pn_err_set(&err, EEXIST, "container %s is already attached to network %s as %s: podnet-bridge "
+			       "supports one interface per container and network", c->env.containerid,
+			       c->conf.name, other);
+	if (r == 0)
+		nearlier = netd_attach_ips(pf_state_earlier_attachment(&c->st, c->conf.name, c->env.containerid),
+					   earlier, NETD_MAX_SUBNETS);
 	/* addresses: netd's IPAM, static ones from runtimeConfig.ips or CNI_ARGS IP= */
 	if (r == 0)
 		r = netd_ipam_open(&c->paths, c->conf.name, &leases, &err);
@@ -177,6 +219,7 @@ static int do_add(struct ctx *c)
 	for (int s = 0; r == 0 && s < c->conf.net.nsubnets; s++) {
 		const struct netd_subnet *sn = &c->conf.net.subnets[s];
 		const struct pn_ip *w = NULL;
+		int before = leases.ncreated;
 
 		for (int k = 0; r == 0 && k < nwant; k++) {
 			if (!pn_cidr_contains(&sn->subnet, &want[k]))
@@ -191,8 +234,11 @@ static int do_add(struct ctx *c)
 		if (r < 0)
 			break;
 		r = netd_ipam_alloc(&leases, c->conf.name, sn, c->env.containerid, w, &rq.ips[rq.nips], &err);
-		if (r == 0)
+		if (r == 0) {
+			/* taken now, not an address the container held already (a repeated ADD) */
+			fresh[rq.nips] = leases.ncreated > before;
 			rq.prefixes[rq.nips++] = sn->subnet.prefix;
+		}
 	}
 	if (r == 0) {
 		r = netd_ipam_save(&leases, &err);
@@ -206,8 +252,11 @@ static int do_add(struct ctx *c)
 	}
 	if (r == 0)
 		r = dns_update(c, rq.ips, rq.nips, false, &err);
-	if (r == 0)
+	if (r == 0) {
+		/* this ADD's mappings replace any an earlier attachment to this network left */
+		pf_ports_drop(&c->st, c->env.containerid, c->conf.name);
 		r = publish_ports(c, rq.ips, rq.nips, &err);
+	}
 	if (r == 0)
 		r = pf_firewall_sync(&c->st, &err);
 	if (r == 0 && c->conf.dns)
@@ -223,23 +272,30 @@ static int do_add(struct ctx *c)
 		ifs[2].sandbox = c->env.netns;
 		result = cni_result_doc(&c->conf, ifs, rq.ips, rq.prefixes, rq.nips);
 	}
+	if (r == 0)
+		r = pf_state_save(&c->st, &err);
 	if (r < 0) {
 		if (attached) {
 			pf_ports_drop(&c->st, c->env.containerid, c->conf.name);
 			dns_update(c, NULL, 0, true, NULL);
 			pf_detach(&c->st, c->sk_i, c->sk_c, c->conf.name, c->env.containerid, c->env.ifname, NULL);
-			pf_firewall_sync(&c->st, NULL);
 		}
+		/* also after a failed attach: the first one of a namespace may have left the table */
+		pf_firewall_sync(&c->st, NULL);
+		if (attached && c->conf.dns)
+			pf_aardvark_notify(c->conf.aardvark, c->dns_dir, c->conf.dns_port, geteuid() != 0, NULL);
 		if (leased) {
-			/* only what this call leased: the container may hold others (another ADD) */
+			/* only what this call leased: the container may hold others (an earlier ADD) */
 			for (int i = 0; i < rq.nips; i++)
-				netd_ipam_release_ip(&leases, &rq.ips[i], c->env.containerid);
+				if (fresh[i])
+					netd_ipam_release_ip(&leases, &rq.ips[i], c->env.containerid);
 			netd_ipam_save(&leases, NULL);
 		}
+		pf_state_save(&c->st, NULL);
+	} else {
+		release_earlier(c, &leases, earlier, nearlier, rq.ips, rq.nips);
 	}
 	netd_ipam_close(&leases);
-	if (pf_state_save(&c->st, r < 0 ? NULL : &err) < 0 && r == 0)
-		r = -EIO;
 	if (r < 0)
 		return fail(c->conf.version, CNI_ERR_GENERIC, err.msg, NULL);
 	return pf_print_json(result) < 0 ? 1 : 0;
@@ -252,8 +308,11 @@ static int do_del(struct ctx *c)
 	int r;
 
 	open_ns(c, false, &err);
-	pf_ports_drop(&c->st, c->env.containerid, c->conf.name);
 	r = netd_nl_open(&c->sk_i, &err);
+	/* the container is on this network through another interface (this one's ADD was refused): not ours */
+	if (r == 0 && pf_other_attachment(&c->st, c->sk_i, c->conf.name, c->env.containerid, c->env.ifname))
+		return 0;
+	pf_ports_drop(&c->st, c->env.containerid, c->conf.name);
 	if (r == 0)
 		r = pf_detach(&c->st, c->sk_i, c->sk_c, c->conf.name, c->env.containerid, c->env.ifname, &err);
 	if (r == 0 && netd_ipam_open(&c->paths, c->conf.name, &leases, &err) == 0) {

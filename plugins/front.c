@@ -198,14 +198,43 @@ int pf_dns_line(const char *id, const struct pn_ip *ips, int nips, json_t *names
 
 /* ---- state ---- */
 
+/*
+ * "dev:ino:boot id" of the current network namespace. The inode alone is not
+ * enough: the host's namespace has the same one after every boot, and a state
+ * directory on disk (the CNI plugin's default dataDir) outlives a reboot that
+ * took every attachment it describes with it.
+ */
 static void netns_identity(char *buf, size_t len)
 {
+	_cleanup_free_ char *boot = NULL;
 	struct stat sb;
 
-	if (stat("/proc/self/ns/net", &sb) == 0)
-		snprintf(buf, len, "%llu:%llu", (unsigned long long)sb.st_dev, (unsigned long long)sb.st_ino);
-	else
+	if (stat("/proc/self/ns/net", &sb) < 0) {
 		snprintf(buf, len, "unknown");
+		return;
+	}
+	if (pn_read_file("/proc/sys/kernel/random/boot_id", 64, &boot, NULL) == 0)
+		boot[strcspn(boot, "\n")] = '\0';
+	snprintf(buf, len, "%llu:%llu:%s", (unsigned long long)sb.st_dev, (unsigned long long)sb.st_ino,
+		 boot && pf_id_valid(boot, 64) ? boot : "-");
+}
+
+/*
+ * @stored describes the namespace @ident names. A state written by an
+ * earlier podnet says "dev:ino" only: with the same namespace it is taken to
+ * be of this boot, so an upgrade keeps the attachments of running containers.
+ */
+static bool same_netns(const char *stored, const char *ident)
+{
+	size_t n;
+
+	if (!stored)
+		return false;
+	if (strcmp(stored, ident) == 0)
+		return true;
+	n = strlen(stored);
+	return strchr(stored, ':') && strchr(stored, ':') == strrchr(stored, ':') && strncmp(stored, ident, n) == 0 &&
+	       ident[n] == ':';
 }
 
 /* the object @key of the state document, created empty if missing */
@@ -235,7 +264,7 @@ int pf_print_json(json_t *doc)
 
 int pf_state_open(const char *dir, const char *uplink, struct pf_state *st, struct pn_err *err)
 {
-	char path[PATH_MAX], ident[64];
+	char path[PATH_MAX], ident[160];
 	json_t *doc = NULL;
 	struct pn_err lerr = { 0 };
 	int r;
@@ -262,13 +291,16 @@ int pf_state_open(const char *dir, const char *uplink, struct pf_state *st, stru
 	netns_identity(ident, sizeof(ident));
 	pn_path(path, "%s/state.json", dir);
 	r = pn_json_load(path, &doc, &lerr);
-	if (r == 0 && json_is_object(doc) &&
-	    strcmp(json_string_value(json_object_get(doc, "netns")) ?: "", ident) == 0) {
+	if (r == 0 && json_is_object(doc) && same_netns(json_string_value(json_object_get(doc, "netns")), ident)) {
+		/* (a state written before the boot id was part of it takes it on) */
+		json_object_set_new(doc, "netns", json_string(ident));
 		st->doc = doc;
 	} else {
-		/* none yet, unreadable, or describing a namespace that is gone: start afresh */
+		/* none yet, unreadable, or describing a namespace (or boot) that is gone: start afresh */
 		st->netns_changed = r == 0 && json_is_object(doc);
-		if (doc)
+		if (st->netns_changed)
+			st->previous = doc;
+		else if (doc)
 			json_decref(doc);
 		st->doc = json_pack("{s:s, s:{}}", "netns", ident, "networks");
 	}
@@ -301,6 +333,9 @@ void pf_state_close(struct pf_state *st)
 	if (st->doc)
 		json_decref(st->doc);
 	st->doc = NULL;
+	if (st->previous)
+		json_decref(st->previous);
+	st->previous = NULL;
 	if (st->lock_fd >= 0)
 		close(st->lock_fd);
 	st->lock_fd = -1;
@@ -313,6 +348,29 @@ json_t *pf_state_attachment(struct pf_state *st, const char *netname, const char
 	return json_object_get(json_object_get(net, "attachments"), id);
 }
 
+json_t *pf_state_earlier_attachment(struct pf_state *st, const char *netname, const char *id)
+{
+	json_t *att = pf_state_attachment(st, netname, id);
+
+	if (!att && st->previous)
+		att = json_object_get(json_object_get(json_object_get(json_object_get(st->previous, "networks"),
+									  netname), "attachments"), id);
+	return att;
+}
+
+const char *pf_other_attachment(struct pf_state *st, struct nl_sock *sk_i, const char *netname, const char *id,
+				const char *ifname)
+{
+	const char *recorded = json_string_value(json_object_get(pf_state_attachment(st, netname, id), "interface"));
+	char host_if[IFNAMSIZ];
+
+	if (!recorded || !ifname || strcmp(recorded, ifname) == 0)
+		return NULL;
+	/* a record whose host end is gone describes an attachment that is gone (its namespace went) */
+	pf_host_ifname(id, netname, host_if);
+	return netd_link_exists(sk_i, host_if) == 0 ? NULL : recorded;
+}
+
 /* ---- attach / detach ---- */
 
 int pf_net_ip_prefix(const struct netd_network *net, const struct pn_ip *ip)
@@ -323,26 +381,54 @@ int pf_net_ip_prefix(const struct netd_network *net, const struct pn_ip *ip)
 	return -EINVAL;
 }
 
-static int port_guard(const char *host_ifname, const struct pn_ip *ips, int nips, bool add, struct pn_err *err)
+/*
+ * The source guard of a port: @port_too adds or removes the port's own element
+ * with its addresses, else only the addresses. A removal never creates the
+ * table or its sets (netd_nft_elems_commit_removal()): there is nothing to
+ * remove when they are not there.
+ */
+static int port_guard(const char *host_ifname, const struct pn_ip *ips, int nips, bool add, bool port_too,
+		      struct pn_err *err)
 {
 	struct netd_nft_elems e;
+	int r;
 
 	netd_nft_elems_init(&e);
-	if (netd_nft_elems_add(&e, host_ifname, ips, nips, add) < 0) {
+	r = port_too ? netd_nft_elems_add(&e, host_ifname, ips, nips, add)
+		     : netd_nft_elems_addrs(&e, host_ifname, ips, nips, add);
+	if (r < 0) {
 		json_decref(e.cmds);
 		return pn_err_set(err, EINVAL, "invalid addresses for %s", host_ifname);
 	}
-	return netd_nft_elems_commit(&e, err);
+	return add ? netd_nft_elems_commit(&e, err) : netd_nft_elems_commit_removal(&e, err);
+}
+
+/* @a without @b, into @ret (room for @na). Return: count. */
+static int ips_minus(const struct pn_ip *a, int na, const struct pn_ip *b, int nb, struct pn_ip *ret)
+{
+	int n = 0;
+
+	for (int i = 0; i < na; i++) {
+		bool found = false;
+
+		for (int k = 0; k < nb && !found; k++)
+			found = pn_ip_equal(&a[i], &b[k]);
+		if (!found)
+			ret[n++] = a[i];
+	}
+	return n;
 }
 
 int pf_attach(struct pf_state *st, struct nl_sock *sk_i, struct nl_sock *sk_c, int c_netns_fd,
 	      const struct pf_attach_req *rq, struct pf_attach_res *res, struct pn_err *err)
 {
-	json_t *nets = state_object(st, "networks"), *entry, *ips;
+	json_t *nets = state_object(st, "networks"), *entry, *ips, *att;
 	struct netd_veth_spec spec;
+	struct pn_ip held[NETD_MAX_SUBNETS], stale[NETD_MAX_SUBNETS];
+	const char *other;
 	char macs[18];
-	bool new_net = false;
-	int r;
+	bool new_net = false, bridge_created = false;
+	int nheld, nstale, r;
 
 	memset(&spec, 0, sizeof(spec));
 	pf_host_ifname(rq->id, rq->net->name, res->host_ifname);
@@ -351,6 +437,16 @@ int pf_attach(struct pf_state *st, struct nl_sock *sk_i, struct nl_sock *sk_c, i
 	else
 		netd_mac_random(res->mac);
 
+	/*
+	 * One attachment per (owner, network): the host end's name says so. A
+	 * live one through another interface (CNI allows a second ADD with
+	 * another CNI_IFNAME) is refused before anything is touched.
+	 */
+	other = pf_other_attachment(st, sk_i, rq->net->name, rq->id, rq->ifname);
+	if (other)
+		return pn_err_set(err, EEXIST, "%s is already attached to network %s as %s: one interface per container and network",
+				  rq->id, rq->net->name, other);
+	att = pf_state_attachment(st, rq->net->name, rq->id);
 	entry = json_object_get(nets, rq->net->name);
 	if (!entry) {
 		new_net = true;
@@ -360,9 +456,9 @@ int pf_attach(struct pf_state *st, struct nl_sock *sk_i, struct nl_sock *sk_c, i
 			return pn_err_set(err, -r, "cannot look up bridge %s: %s", rq->net->bridge, strerror(-r));
 		new_net = r == 0;
 	}
-	r = netd_bridge_ensure(sk_i, rq->net, err);
+	r = netd_bridge_ensure(sk_i, rq->net, &bridge_created, err);
 	if (r < 0)
-		return r;
+		goto fail_bridge;
 
 	spec.host_ifname = res->host_ifname;
 	spec.ifname = rq->ifname;
@@ -374,26 +470,41 @@ int pf_attach(struct pf_state *st, struct nl_sock *sk_i, struct nl_sock *sk_c, i
 	}
 	spec.route_metric = rq->metric;
 	/* the port may send from its addresses only, from its first frame on (netd_nft_port_elements()) */
-	r = port_guard(res->host_ifname, rq->ips, rq->nips, true, err);
+	r = port_guard(res->host_ifname, rq->ips, rq->nips, true, true, err);
 	if (r == 0)
 		r = netd_link_up(sk_c, "lo", err);
 	if (r == 0) {
 		r = netd_veth_attach(sk_i, sk_c, c_netns_fd, rq->net, &spec, err);
 		if (r == -EEXIST && netd_link_exists(sk_i, res->host_ifname) == 1 &&
 		    netd_link_exists(sk_c, rq->ifname) == 0) {
-			/* a host end left by a killed earlier call for this very owner: replace it */
+			/*
+			 * A host end of this very owner and network, and no such
+			 * interface in C: left by a killed earlier call, or by a
+			 * namespace of the owner's that is gone from its runtime's
+			 * view (not a live attachment through another interface:
+			 * refused above). Replace it.
+			 */
 			pn_err_clear(err);
 			netd_link_delete(sk_i, res->host_ifname, NULL);
 			r = netd_veth_attach(sk_i, sk_c, c_netns_fd, rq->net, &spec, err);
 		}
 	}
+	nheld = netd_attach_ips(att, held, NETD_MAX_SUBNETS);
 	if (r < 0) {
-		if (netd_link_exists(sk_i, res->host_ifname) != 1)
-			port_guard(res->host_ifname, rq->ips, rq->nips, false, NULL);
-		if (!entry || !json_object_size(json_object_get(entry, "attachments")))
-			netd_bridge_delete_unused(sk_i, rq->net->bridge, NULL);
-		return r;
+		if (netd_link_exists(sk_i, res->host_ifname) != 1) {
+			port_guard(res->host_ifname, rq->ips, rq->nips, false, true, NULL);
+		} else {
+			/* the port is a live attachment's (a repeated ADD): take back only what this call allowed */
+			nstale = ips_minus(rq->ips, rq->nips, held, nheld, stale);
+			if (nstale)
+				port_guard(res->host_ifname, stale, nstale, false, false, NULL);
+		}
+		goto fail_bridge;
 	}
+	/* the port replaced an earlier one of the same name: it may not send from that one's other addresses */
+	nstale = ips_minus(held, nheld, rq->ips, rq->nips, stale);
+	if (nstale)
+		port_guard(res->host_ifname, stale, nstale, false, false, NULL);
 
 	if (!entry) {
 		entry = json_pack("{s:o, s:{}}", "network", netd_network_to_json(rq->net), "attachments");
@@ -415,6 +526,19 @@ int pf_attach(struct pf_state *st, struct nl_sock *sk_i, struct nl_sock *sk_c, i
 	if (new_net)
 		st->nft_dirty = true;
 	return 0;
+
+fail_bridge:
+	/* a bridge that was there before (a user's, another attachment's) stays */
+	if (bridge_created)
+		netd_bridge_delete_unused(sk_i, rq->net->bridge, NULL);
+	/*
+	 * No network of this namespace is in use: the table must not be there,
+	 * but the source guard may have created it (and its sets) for this
+	 * attachment. The caller's pf_firewall_sync() removes it.
+	 */
+	if (!json_object_size(nets))
+		st->nft_dirty = true;
+	return r;
 }
 
 int pf_detach(struct pf_state *st, struct nl_sock *sk_i, struct nl_sock *sk_c, const char *netname,
@@ -442,7 +566,7 @@ int pf_detach(struct pf_state *st, struct nl_sock *sk_i, struct nl_sock *sk_c, c
 		struct pn_ip ips[NETD_MAX_SUBNETS];
 		int n = netd_attach_ips(json_object_get(atts, id), ips, NETD_MAX_SUBNETS);
 
-		r = port_guard(host_if, ips, n, false, err);
+		r = port_guard(host_if, ips, n, false, true, err);
 	}
 	json_object_del(atts, id);
 	if (entry && !json_object_size(atts)) {

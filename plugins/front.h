@@ -13,8 +13,10 @@
  * attachments (owner id -> interface names, addresses, MAC). The state is
  * only bookkeeping for the firewall and for removing a bridge with its last
  * attachment: when the namespace I is a new one (Podman recreated its
- * rootless netns), the old state is discarded, because everything it
- * described went with the old namespace. Host-side veth names are derived
+ * rootless netns) or the machine was rebooted since (the identity includes
+ * the boot id: the host's namespace has the same inode after every boot),
+ * the old state is discarded, because everything it described went with the
+ * old namespace; only what outlives it (CNI leases) is looked up there. Host-side veth names are derived
  * from (owner id, network) so a teardown finds them without the state.
  */
 #ifndef PODNET_PLUGINS_FRONT_H
@@ -77,13 +79,14 @@ int pf_dns_line(const char *id, const struct pn_ip *ips, int nips, json_t *names
 		size_t len);
 
 struct pf_state {
-	json_t *doc;          /* {"netns": "dev:ino", "networks": {name: {"network": {}, "attachments": {}}}} */
+	json_t *doc;          /* {"netns": "dev:ino:boot id", "networks": {name: {"network": {}, "attachments": {}}}} */
 	char dir[PATH_MAX];
 	int lock_fd;
 	bool nft_dirty;       /* the set of networks changed: the table must be regenerated */
 	bool ports_dirty;     /* published ports changed: the hostports rules must be replaced */
 	bool host_netns;      /* I is the host's namespace (rootful): forward policy accept */
 	bool netns_changed;   /* the state described a namespace that is gone: its containers are too */
+	json_t *previous;     /* when netns_changed: that state, for what outlives the namespace (leases) */
 	char uplink[IFNAMSIZ];
 };
 
@@ -104,6 +107,25 @@ int pf_state_save(struct pf_state *st, struct pn_err *err);
 void pf_state_close(struct pf_state *st);
 /** pf_state_attachment() - the recorded attachment of @id to @netname, or NULL. */
 json_t *pf_state_attachment(struct pf_state *st, const char *netname, const char *id);
+/**
+ * pf_state_earlier_attachment() - as pf_state_attachment(), or else the one the
+ * discarded state of a namespace (or boot) that is gone recorded
+ *
+ * Return: the attachment (borrowed) or NULL.
+ */
+json_t *pf_state_earlier_attachment(struct pf_state *st, const char *netname, const char *id);
+/**
+ * pf_other_attachment() - a live attachment of @id to @netname through another
+ * interface than @ifname: one that the state records and whose host end exists
+ * @sk_i: netlink socket in I
+ *
+ * There is one attachment per (owner, network) (the host end is named after
+ * them): an ADD through a second interface is refused and its DEL leaves the
+ * first alone.
+ * Return: the interface name of that attachment (valid while @st is), or NULL.
+ */
+const char *pf_other_attachment(struct pf_state *st, struct nl_sock *sk_i, const char *netname, const char *id,
+				const char *ifname);
 
 struct pf_attach_req {
 	const struct netd_network *net;
@@ -128,7 +150,11 @@ struct pf_attach_res {
  * @sk_i: netlink socket in I; @sk_c: in C; @c_netns_fd: C
  *
  * Records the attachment in @st (and marks the firewall dirty for a network new
- * in this namespace). On failure nothing of this attachment is left.
+ * in this namespace). On failure nothing of this attachment is left (call
+ * pf_firewall_sync(): the firewall may be marked dirty then too), and a bridge
+ * that this call did not create stays. A live attachment of the owner to the
+ * network through another interface (pf_other_attachment()) is -EEXIST, with
+ * nothing touched.
  * Return: 0 or -errno with a message.
  */
 int pf_attach(struct pf_state *st, struct nl_sock *sk_i, struct nl_sock *sk_c, int c_netns_fd,
@@ -163,6 +189,8 @@ int pf_firewall_sync(struct pf_state *st, struct pn_err *err);
  * pf_ports_add() - publish @owner's ports (a JSON array of entries, stolen)
  * unless the owner has published ports already (Podman resends all ports when
  * it connects a container to one more network: the first target stays).
+ * Callers first drop the owner's ports to the networks they attach
+ * (pf_ports_drop()): those are an earlier attachment's, gone without a teardown.
  *
  * Return: 0, or -EINVAL when an entry is not usable (nothing recorded).
  */

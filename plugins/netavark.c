@@ -299,8 +299,17 @@ static int do_setup(struct ctx *c)
 			break;
 		}
 	}
-	if (r == 0)
+	if (r == 0) {
+		/*
+		 * The mappings to this call's networks are replaced (a container
+		 * set up again after its namespace went without a teardown); those
+		 * to its other networks stay (network connect resends all ports:
+		 * the first target stays, see pf_ports_add()).
+		 */
+		for (size_t i = 0; i < c->opts.nnets; i++)
+			pf_ports_drop(&c->st, c->opts.container_id, c->opts.nets[i].net.name);
 		r = publish_ports(c, &err);
+	}
 	if (r == 0)
 		r = pf_firewall_sync(&c->st, &err);
 	if (r == 0 && any_dns(c)) {
@@ -308,6 +317,8 @@ static int do_setup(struct ctx *c)
 		if (r < 0)
 			done = c->opts.nnets;
 	}
+	if (r == 0)
+		r = pf_state_save(&c->st, &err);
 	if (r < 0 && c->st.doc) {
 		/* undo this call's networks; Podman frees the addresses itself */
 		for (size_t i = 0; i < done; i++) {
@@ -321,8 +332,6 @@ static int do_setup(struct ctx *c)
 		if (any_dns(c))
 			pf_aardvark_notify(c->args.aardvark, c->dns_dir, dns_port(), c->args.rootless, NULL);
 	}
-	if (r == 0)
-		r = pf_state_save(&c->st, &err);
 	if (r < 0)
 		return fail(err.msg, 1);
 	return pf_print_json(status) < 0 ? 1 : 0;
@@ -349,6 +358,9 @@ static int do_teardown(struct ctx *c)
 	for (size_t i = 0; i < c->opts.nnets; i++) {
 		const struct nvk_netreq *nr = &c->opts.nets[i];
 
+		/* on this network through another interface (this one's setup was refused): not ours */
+		if (pf_other_attachment(&c->st, c->sk_i, nr->net.name, c->opts.container_id, nr->ifname))
+			continue;
 		pn_err_clear(&err);
 		pf_ports_drop(&c->st, c->opts.container_id, nr->net.name);
 		if (pf_detach(&c->st, c->sk_i, c->sk_c, nr->net.name, c->opts.container_id, nr->ifname, &err) < 0)

@@ -5,7 +5,10 @@
 # standing for Podman's rootless netns with a tap0 uplink, container netns
 # inside it): setup with the captured NetworkOptions, the StatusBlock, traffic
 # within a network and not across, DNS records and aardvark-dns, errors,
-# rollback and idempotent teardown. The full Podman run is scripts/test-podman.sh.
+# rollback and idempotent teardown; a second interface on one network, ports
+# of a container set up again, a setup whose state cannot be saved, a failed
+# first setup and a repeated teardown that leave no table. The full Podman
+# run is scripts/test-podman.sh.
 source "$(dirname "$0")/lib.sh"
 NVK=$PODNET_BUILD/bin/podman-backend/netavark
 DATA=$(cd "$(dirname "$0")/../unit/plugins-data" && pwd)
@@ -45,6 +48,17 @@ expect_match '^netavark ' "$T_LAST"
 expect_fail 2 "$NVK" frobnicate
 expect_eq "error" "$(jq -r 'keys[0]' <<<"$T_LAST")" "error object"
 
+t_case "a failed first setup, and a teardown after it, leave no bridge and no nftables table"
+expect_fail 1 nvk setup /proc/$A/ns/net < <(jq -c '.networks."if-net1".interface_name="lo"' "$DATA/nvk-multi.json")
+expect_match 'lo already exists' "$T_LAST"
+expect_ok in_i nft list tables
+expect_eq "" "$T_LAST" "tables after the failed setup"
+expect_ok nvk teardown /proc/$A/ns/net < <(jq -c '.networks."if-net1".interface_name="lo"' "$DATA/nvk-multi.json")
+expect_ok in_i nft list tables
+expect_eq "" "$T_LAST" "tables after its teardown"
+expect_ok in_i ip -o link
+expect_nomatch 'pn[0-9a-f]{12}|podman[0-9]' "$T_LAST" "veths and bridges"
+
 t_case "setup with Podman's two-network document: one StatusBlock per network"
 expect_ok nvk setup /proc/$A/ns/net <"$DATA/nvk-multi.json"
 STATUS=$T_LAST
@@ -66,6 +80,16 @@ expect_ok in_c "$B" busybox ping -c1 -W2 10.89.0.3
 expect_fail '!' in_c "$X" busybox ping -c1 -W1 10.89.0.4
 expect_fail '!' in_c "$X" busybox ping -c1 -W1 10.89.0.1
 expect_ok in_c "$X" busybox ping -c1 -W2 10.89.1.2
+
+t_case "a second setup of a container on a network through another interface is refused; the first stays"
+expect_fail 1 nvk setup /proc/$B/ns/net < <(opts bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb ctr-b if-net1 10.89.0.9 eth1)
+expect_match 'already attached to network if-net1 as eth0' "$T_LAST"
+expect_ok nvk teardown /proc/$B/ns/net < <(opts bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb ctr-b if-net1 10.89.0.9 eth1)
+expect_ok in_c "$B" ip -o link
+expect_nomatch 'eth1' "$T_LAST" "no eth1"
+expect_ok in_c "$B" ip -o addr show eth0
+expect_match '10\.89\.0\.4/24' "$T_LAST" "eth0 keeps its address"
+expect_ok in_c "$B" busybox ping -c1 -W2 10.89.0.3
 
 t_case "DNS: aardvark-format records, and aardvark-dns answers names on the network"
 expect_ok cat "$CFG/aardvark-dns/if-net1"
@@ -115,6 +139,22 @@ expect_ok in_c "$D" ip -o link
 expect_nomatch 'eth0' "$T_LAST" "the first network rolled back"
 expect_ok in_c "$D" ip link del eth1
 
+t_case "a container set up again after its namespace went (no teardown): its ports follow the new address"
+optsp() { opts "$@" | jq -c '.port_mappings = [{host_ip: "", container_port: 80, host_port: 18200, range: 1, protocol: "tcp"}]'; }
+PID_P=$(new_ctr); t_on_exit "kill $PID_P"; ready "$PID_P"
+expect_ok nvk setup /proc/$PID_P/ns/net < <(optsp pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp ctr-p if-net1 10.89.0.20 eth0)
+expect_ok in_i nft list chain inet podnet hostports
+expect_match 'tcp dport 18200 dnat ip to 10\.89\.0\.20:80' "$T_LAST"
+kill "$PID_P"; wait_for 5 t_gone "$PID_P"
+PID_P=$(new_ctr); t_on_exit "kill $PID_P"; ready "$PID_P"
+expect_ok nvk setup /proc/$PID_P/ns/net < <(optsp pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp ctr-p if-net1 10.89.0.21 eth0)
+expect_ok in_i nft list chain inet podnet hostports
+expect_match 'tcp dport 18200 dnat ip to 10\.89\.0\.21:80' "$T_LAST" "the port leads to the new address"
+expect_nomatch '10\.89\.0\.20:' "$T_LAST" "and not to the old one"
+expect_ok nvk teardown /proc/$PID_P/ns/net < <(optsp pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp ctr-p if-net1 10.89.0.21 eth0)
+expect_ok in_i nft list chain inet podnet hostports
+expect_nomatch '18200' "$T_LAST" "teardown unpublishes it"
+
 t_case "teardown: no output, idempotent, fine when the namespace is gone; nothing left"
 expect_ok nvk teardown /proc/$A/ns/net <"$DATA/nvk-multi.json"
 expect_eq "" "$T_LAST" "teardown prints nothing"
@@ -131,4 +171,20 @@ if [[ -f $CFG/aardvark-dns/aardvark.pid ]]; then
   wait_for 5 test ! -f "$CFG/aardvark-dns/aardvark.pid"
   expect_fail '!' test -f "$CFG/aardvark-dns/aardvark.pid"
 fi
+# one teardown more creates nothing either
+expect_ok nvk teardown /proc/$A/ns/net <"$DATA/nvk-multi.json"
+expect_ok in_i nft list tables
+expect_eq "" "$T_LAST" "tables after a repeated teardown"
+
+t_case "a setup that fails only at saving its state is undone"
+CFG2=$T_OUT/cfg2
+mkdir -p "$CFG2/podnet/state.json/x"
+expect_fail 1 in_i "$NVK" --config "$CFG2" --rootless=true --aardvark-binary= setup /proc/$D/ns/net <"$DATA/nvk-opts.json"
+expect_match 'state\.json' "$T_LAST"
+expect_ok in_c "$D" ip -o link
+expect_nomatch 'eth0' "$T_LAST" "the container's interface"
+expect_ok in_i ip -o link
+expect_nomatch 'pn[0-9a-f]{12}|podman[0-9]' "$T_LAST" "bridge and host end"
+expect_ok in_i nft list tables
+expect_eq "" "$T_LAST" "tables"
 t_done

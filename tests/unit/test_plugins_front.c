@@ -2,12 +2,13 @@
 /*
  * Shared pieces of the plugin fronts that need no namespace: bounded input,
  * names, host-side veth names, aardvark-dns records lines, the state file's
- * lock and reset when the namespace changes.
+ * lock and reset when the namespace or the boot changes.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -146,8 +147,85 @@ static void test_state(void **state)
 	assert_int_equal(pn_json_save(path, doc, 0), 0);
 	json_decref(doc);
 	assert_int_equal(pf_state_open(dir, NULL, &st, &err), 0);
+	assert_true(st.netns_changed);
 	assert_null(pf_state_attachment(&st, "n1", "ctr1"));
+	/* what it recorded can still be looked up (leases outlive a namespace) */
+	assert_non_null(pf_state_earlier_attachment(&st, "n1", "ctr1"));
+	assert_null(pf_state_earlier_attachment(&st, "n1", "ctr2"));
 	assert_true(st.uplink[0] != '\0');
+	pf_state_close(&st);
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	assert_int_equal(system(path), 0);
+}
+
+/*
+ * The host's namespace has the same inode after every boot, and a CNI dataDir
+ * on disk outlives a reboot: the identity names the boot too, and a state of
+ * an earlier boot is dropped.
+ */
+static void test_state_other_boot(void **state)
+{
+	char dir[] = "/tmp/pf-state-XXXXXX", path[256], boot[64] = "", ident[256], netns[256];
+	struct pf_state st;
+	struct pn_err err = { 0 };
+	json_t *doc = NULL;
+	FILE *f;
+	size_t l;
+
+	(void)state;
+	f = fopen("/proc/sys/kernel/random/boot_id", "re");
+	if (f && !fgets(boot, sizeof(boot), f))
+		boot[0] = '\0';
+	if (f)
+		fclose(f);
+	if (!boot[0])
+		skip();
+	boot[strcspn(boot, "\n")] = '\0';
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(pf_state_open(dir, "tap0", &st, &err), 0);
+	json_object_set_new(json_object_get(st.doc, "networks"), "n1",
+			    json_pack("{s:{}, s:{s:{s:s, s:[s]}}}", "network", "attachments", "ctr1", "interface", "eth0",
+				      "ips", "10.89.0.3/24"));
+	assert_int_equal(pf_state_save(&st, &err), 0);
+	pf_state_close(&st);
+
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+	assert_int_equal(pn_json_load(path, &doc, &err), 0);
+	assert_non_null(json_string_value(json_object_get(doc, "netns")));
+	snprintf(netns, sizeof(netns), "%s", json_string_value(json_object_get(doc, "netns")));
+	l = strlen(netns);
+	assert_true(l > strlen(boot) + 1);
+	assert_string_equal(netns + l - strlen(boot), boot);
+	assert_int_equal(netns[l - strlen(boot) - 1], ':');
+	/* the same namespace inode in another boot */
+	snprintf(ident, sizeof(ident), "%.*s00000000-0000-0000-0000-000000000000", (int)(l - strlen(boot)), netns);
+	json_object_set_new(doc, "netns", json_string(ident));
+	assert_int_equal(pn_json_save(path, doc, 0), 0);
+	json_decref(doc);
+	assert_int_equal(pf_state_open(dir, "tap0", &st, &err), 0);
+	assert_true(st.netns_changed);
+	assert_null(pf_state_attachment(&st, "n1", "ctr1"));
+	assert_non_null(pf_state_earlier_attachment(&st, "n1", "ctr1"));
+	pf_state_close(&st);
+	/* a state of an earlier podnet ("dev:ino" only) of this namespace is kept, and takes the boot id */
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+	snprintf(ident, sizeof(ident), "%.*s", (int)(l - strlen(boot) - 1), netns);
+	doc = json_pack("{s:s, s:{s:{s:{}, s:{s:{s:s, s:[s]}}}}}", "netns", ident, "networks", "n1", "network",
+			"attachments", "ctr1", "interface", "eth0", "ips", "10.89.0.3/24");
+	assert_int_equal(pn_json_save(path, doc, 0), 0);
+	json_decref(doc);
+	assert_int_equal(pf_state_open(dir, "tap0", &st, &err), 0);
+	assert_false(st.netns_changed);
+	assert_non_null(pf_state_attachment(&st, "n1", "ctr1"));
+	assert_string_equal(json_string_value(json_object_get(st.doc, "netns")), netns);
+	pf_state_close(&st);
+	/* another namespace's legacy state is not */
+	snprintf(ident, sizeof(ident), "1:2");
+	doc = json_pack("{s:s, s:{}}", "netns", ident, "networks");
+	assert_int_equal(pn_json_save(path, doc, 0), 0);
+	json_decref(doc);
+	assert_int_equal(pf_state_open(dir, "tap0", &st, &err), 0);
+	assert_true(st.netns_changed);
 	pf_state_close(&st);
 	snprintf(path, sizeof(path), "rm -rf %s", dir);
 	assert_int_equal(system(path), 0);
@@ -224,6 +302,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read_bounded), cmocka_unit_test(test_names),
 		cmocka_unit_test(test_records_line), cmocka_unit_test(test_state),
+		cmocka_unit_test(test_state_other_boot),
 		cmocka_unit_test(test_aardvark_dir), cmocka_unit_test(test_ports_state),
 	};
 
