@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Pipes sized by need within a share of the user's pipe budget: see pipes.h. */
+/* Pipes sized by need within a share of the user's pipe budget, and the step over
+ * a TCP urgent byte that splice(2) stops at: see pipes.h. */
 #define _GNU_SOURCE
 #include "pipes.h"
 #include "fileutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define DEFAULT_SOFT_PAGES 16384 /* the kernel's fs.pipe-user-pages-soft */
@@ -136,4 +139,36 @@ void pn_pipe_close(struct pn_pipes *pp, int r, int w, size_t cap)
 		pp->used -= pp->used >= pages_of(pp, cap) ? pages_of(pp, cap) : pp->used;
 		pp->ceiling = SIZE_MAX;
 	}
+}
+
+int pn_splice_urgent(int src, int pipe_w, bool pipe_empty, size_t *ret_moved)
+{
+	/* PIPE_BUF: a write this size into an empty pipe (one page at least) is whole */
+	char buf[PIPE_BUF];
+	ssize_t n, w;
+	int mark;
+
+	*ret_moved = 0;
+	mark = sockatmark(src);
+	if (mark < 0)
+		return -errno;
+	if (!mark)
+		return PN_URGENT_NONE;
+	if (!pipe_empty)
+		return PN_URGENT_WAIT;
+	/* at the mark, recv() skips the urgent byte (and clears the mark once past it) */
+	do
+		n = recv(src, buf, sizeof(buf), MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
+		return PN_URGENT_EOF;
+	if (n < 0)
+		return errno == EAGAIN ? PN_URGENT_STEPPED : -errno;
+	do
+		w = write(pipe_w, buf, (size_t)n);
+	while (w < 0 && errno == EINTR);
+	if (w != n)
+		return w < 0 ? -errno : -EIO;
+	*ret_moved = (size_t)n;
+	return PN_URGENT_STEPPED;
 }

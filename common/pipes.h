@@ -12,10 +12,14 @@
  * when one splice fills half of it (a bulk transfer); the pipes of one
  * process together keep within half the budget, and a pipe that does not fit
  * there grows to the kernel's default (64 KiB) only, or not at all.
+ *
+ * splice(2) from a TCP socket also stops for good in front of an urgent byte
+ * (MSG_OOB): pn_splice_urgent() carries the stream on past it.
  */
 #ifndef PODNET_PIPES_H
 #define PODNET_PIPES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct pn_pipes {
@@ -63,5 +67,36 @@ size_t pn_pipe_shrink(struct pn_pipes *pp, int w, size_t cap);
 
 /** pn_pipe_close() - close both ends (those >= 0) and release the pipe's pages. */
 void pn_pipe_close(struct pn_pipes *pp, int r, int w, size_t cap);
+
+/* What pn_splice_urgent() found and did. */
+enum pn_urgent {
+	PN_URGENT_NONE,    /* not at an urgent mark: what splice() said stands */
+	PN_URGENT_WAIT,    /* at one, but the pipe must drain first */
+	PN_URGENT_STEPPED, /* stepped over it; the bytes after it (maybe none yet) are in the pipe */
+	PN_URGENT_EOF,     /* stepped over it, and the peer's FIN came right after it */
+};
+
+/**
+ * pn_splice_urgent() - carry a TCP stream on past an urgent byte, where splice(2) stops
+ * @src: TCP socket whose splice() read just returned 0 or failed with EAGAIN
+ * @pipe_w: write end of the (non-blocking) pipe the stream goes to
+ * @pipe_empty: whether that pipe holds nothing now
+ * @ret_moved: bytes put in the pipe (PN_URGENT_STEPPED only; 0 otherwise)
+ *
+ * A byte sent with MSG_OOB is urgent data: with SO_OOBINLINE off (ours) it
+ * is not part of the stream, and a reader's recv() skips it. splice() does
+ * not: it stops in front of it and fails with EAGAIN there, though poll()
+ * says readable once bytes follow it, and returns 0 once the peer's FIN is
+ * in, though bytes may follow it. The caller asks here when a splice read
+ * said EAGAIN (if it has seen POLLPRI on @src) or 0 (always). At the mark,
+ * one recv() of at most a page steps over the urgent byte and reads what
+ * follows it; that goes into the pipe, which must be empty so that it fits.
+ * The urgent byte is dropped: the receiver gets the stream that a reader
+ * of @src would get (as through rootlessport or pasta), with no mark in it.
+ *
+ * Return: an enum pn_urgent, or -errno (the connection must be reset: bytes
+ * may have been read that could not be passed on).
+ */
+int pn_splice_urgent(int src, int pipe_w, bool pipe_empty, size_t *ret_moved);
 
 #endif

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define AUTO_PORT_TRIES 64
@@ -58,6 +59,16 @@ static int bind_error(int r, const struct pn_port_mapping *m, int family, unsign
 		return pn_err_set(err, -r, "port %u/%s on %s: permission denied", port, m->protocol, ip);
 	case EADDRNOTAVAIL:
 		return pn_err_set(err, EADDRNOTAVAIL, "host IP %s is not an address of this host", ip);
+	case EMFILE: {
+		struct rlimit rl;
+
+		/* main() raised the soft limit to the hard one before binding */
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY)
+			return pn_err_set(err, EMFILE,
+					  "port %u/%s on %s: too many open files: each published port takes one descriptor per address family, and the limit (ulimit -Hn) is %llu",
+					  port, m->protocol, ip, (unsigned long long)rl.rlim_max);
+		return pn_err_set(err, EMFILE, "port %u/%s on %s: %s", port, m->protocol, ip, strerror(EMFILE));
+	}
 	default:
 		return pn_err_set(err, -r, "port %u/%s on %s: %s", port, m->protocol, ip, strerror(-r));
 	}

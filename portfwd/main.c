@@ -303,7 +303,22 @@ static int parse_args(int argc, char **argv)
 	return 0;
 }
 
-/* Size the tables to the descriptors we may have: six per connection, one per flow. */
+/*
+ * Raise the soft descriptor limit to the hard one, before anything is bound:
+ * a range of ports needs one listener per port and family (-p 8000-8599 is
+ * 1200 sockets, past the usual soft limit of 1024).
+ */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/* Size the tables to the descriptors we may have (raise_nofile()): six per connection, one per flow. */
 static void fit_limits(void)
 {
 	struct rlimit rl;
@@ -311,9 +326,6 @@ static void fit_limits(void)
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return;
-	rl.rlim_cur = rl.rlim_max;
-	(void)setrlimit(RLIMIT_NOFILE, &rl);
-	(void)getrlimit(RLIMIT_NOFILE, &rl);
 	avail = rl.rlim_cur > reserve ? rl.rlim_cur - reserve : 0;
 	if (ctx.max_flows > avail / 4)
 		ctx.max_flows = (unsigned)(avail / 4 > 0 ? avail / 4 : 1);
@@ -472,7 +484,8 @@ int main(int argc, char **argv)
 		return fail(ESRCH, "container process %d is not running", (int)opt.watch.pid);
 	fcntl(watch_fd, F_SETFD, FD_CLOEXEC);
 
-	/* 1. host listeners, in H */
+	/* 1. host listeners, in H (as many descriptors as we may have first) */
+	raise_nofile();
 	r = listen_bind_all(&ctx, opt.maps, opt.nmaps, opt.target4, opt.target6, &err);
 	if (r < 0)
 		return fail(r, "%s", err.msg);

@@ -34,6 +34,15 @@
  *                other side is closed with SO_LINGER {1, 0}, which sends an
  *                RST, so a reset travels across like it would directly.
  *
+ * Urgent data: splice() stops in front of a byte sent with MSG_OOB and reads
+ * nothing more there (EAGAIN, or 0 once the FIN is in, which would pass a
+ * cut-off stream on as complete). The sockets are also watched for EPOLLPRI,
+ * which sets URG(d); a read of side d that gets EAGAIN with URG(d) set, or 0,
+ * asks pn_splice_urgent() whether side d is at the urgent mark, and if so
+ * steps over it (recv() of up to a page into the then empty pipe d). The
+ * urgent byte itself is not carried: the other side gets the stream as a
+ * reader of side d would (common/pipes.h).
+ *
  * A direction that is still making progress after PUMP_TURNS rounds is put on
  * the deferred list and resumed after the other ready events of this loop
  * turn: one busy connection cannot starve the others.
@@ -61,6 +70,7 @@
 #define F_EOF(d) (0x04u << (d))
 #define F_SHUT(d) (0x10u << (d))
 #define F_DEFERRED 0x40u
+#define F_URG(d) (0x80u << (d)) /* EPOLLPRI seen on side d: an urgent mark may stop its reads */
 
 #define PUMP_TURNS 8
 #define ACCEPT_BATCH 64
@@ -184,6 +194,39 @@ static void conn_free(struct conn *c, bool reset)
 	conn_used--;
 }
 
+/*
+ * A read of side @d found nothing (EAGAIN) or the end (@eof): unless side @d
+ * is at an urgent mark, that stands; at one, step over it (see the top).
+ * Return: 1 on progress (bytes in pipe @d, or EOF), 0 on none, -errno to reset.
+ */
+static int pump_urgent(struct conn *c, int d, bool eof)
+{
+	size_t moved;
+	int r;
+
+	if (!eof && !(c->flags & F_URG(d)))
+		return 0;
+	r = pn_splice_urgent(c->fd[d], c->pipe_w[d], c->pending[d] == 0, &moved);
+	switch (r) {
+	case PN_URGENT_NONE:
+		if (!eof)
+			return 0;
+		c->flags |= F_EOF(d);
+		return 1;
+	case PN_URGENT_WAIT:
+		return 0; /* the write half of the pump empties the pipe, then we come back */
+	case PN_URGENT_STEPPED:
+		c->flags &= ~F_URG(d);
+		c->pending[d] += (uint32_t)moved;
+		return moved > 0;
+	case PN_URGENT_EOF:
+		c->flags = (c->flags & ~F_URG(d)) | F_EOF(d);
+		return 1;
+	default:
+		return r;
+	}
+}
+
 /* Move what can be moved in direction @d. Return: 0, or -errno to reset. */
 static int pump(struct conn *c, int d, bool *more)
 {
@@ -201,10 +244,13 @@ static int pump(struct conn *c, int d, bool *more)
 				progress = true;
 				/* bulk: a bigger pipe (the next turn reads into its room) */
 				c->cap[d] = (uint32_t)pn_pipe_grow(&pipes, c->pipe_w[d], c->cap[d], (size_t)n);
-			} else if (n == 0) {
-				c->flags |= F_EOF(d);
-				progress = true;
-			} else if (errno != EAGAIN && errno != EINTR) {
+			} else if (n == 0 || errno == EAGAIN) {
+				int r = pump_urgent(c, d, n == 0);
+
+				if (r < 0)
+					return r;
+				progress = r > 0;
+			} else if (errno != EINTR) {
 				return -errno;
 			}
 		}
@@ -281,7 +327,7 @@ size_t splice_run_deferred(struct fwd_ctx *ctx)
 static int epoll_add(struct fwd_ctx *ctx, struct conn *c, uint32_t idx, int side)
 {
 	struct epoll_event ev = {
-		.events = EPOLLIN | EPOLLOUT | EPOLLET,
+		.events = EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLET,
 		.data.u64 = fwd_ev_pack(FWD_EV_CONN, (unsigned)side, c->gen, idx),
 	};
 
@@ -318,13 +364,17 @@ static int inner_connect(struct fwd_ctx *ctx, const struct fwd_listener *l, cons
 static void conn_new(struct fwd_ctx *ctx, const struct fwd_listener *l, int host_fd,
 		     const union fwd_addr *client)
 {
+	/* a client may make these at the rate it connects: one line per 1000 (100) */
+	static unsigned long refused, failed;
 	struct conn *c;
 	uint32_t idx;
 	int one = 1, r;
 
 	c = conn_alloc(&idx);
 	if (!c) {
-		pn_warn("connection table full (%u), refusing a connection", conn_max);
+		if (refused++ % 1000 == 0)
+			pn_warn("connection table full (%u): refusing new connections (%lu so far)", conn_max,
+				refused);
 		set_linger0(host_fd);
 		close(host_fd);
 		return;
@@ -345,7 +395,8 @@ static void conn_new(struct fwd_ctx *ctx, const struct fwd_listener *l, int host
 		goto fail;
 	return;
 fail:
-	pn_warn("cannot forward a connection: %s", strerror(-r));
+	if (failed++ % 100 == 0)
+		pn_warn("cannot forward a connection: %s (%lu failures so far)", strerror(-r), failed);
 	conn_free(c, true);
 }
 
@@ -441,6 +492,8 @@ void splice_event(struct fwd_ctx *ctx, uint64_t data, uint32_t events)
 	c = &conns[idx];
 	if (!(c->flags & F_USED) || (c->gen & ((1u << FWD_GEN_BITS) - 1)) != fwd_ev_gen(data))
 		return; /* a stale event for a slot freed earlier in this batch */
+	if (events & EPOLLPRI)
+		c->flags |= F_URG(side); /* urgent data in that side's stream: see pump_urgent() */
 	if (c->flags & F_CONNECTING) {
 		if (side == SIDE_INNER && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 			conn_connected(c, idx);

@@ -4,10 +4,12 @@
  * client address:port). Its inner socket is bound to the client's address
  * (transparently, see tproxy.c) and connected to the container's port, so
  * the container's replies arrive on exactly that socket and go back to that
- * client, from the host address the client sent to (IP_PKTINFO). Datagrams
- * move in batches with recvmmsg/sendmmsg; a flow idle for udp_timeout_s
- * seconds is closed. The flow table and its hash are sized at start; when
- * it is full the least recently used flow makes room.
+ * client, from the host address the client last sent to (IP_PKTINFO; for a
+ * datagram sent to a broadcast or multicast address, from the address the
+ * kernel picks for the client, see flow_note_local()). Datagrams move in
+ * batches with recvmmsg/sendmmsg; a flow idle for udp_timeout_s seconds is
+ * closed. The flow table and its hash are sized at start; when it is full
+ * the least recently used flow makes room.
  */
 #define _GNU_SOURCE
 #include "fwd.h"
@@ -43,7 +45,7 @@ struct flow {
 	union {
 		struct in_pktinfo v4;
 		struct in6_pktinfo v6;
-	} local; /* the host address the client sent to */
+	} local; /* the source of replies: the host address the client last sent to */
 };
 
 static struct flow *flows;
@@ -251,18 +253,30 @@ static void batch_prepare(bool with_names)
 	}
 }
 
-/* Remember the destination address of a client's datagram (from IP_PKTINFO). */
+/*
+ * Remember the source address for the replies to a client's datagram (from
+ * IP_PKTINFO / IPV6_PKTINFO): the address the client sent to, when that is one
+ * of ours. A datagram sent to a broadcast or multicast address cannot be
+ * answered from there (sendmsg() fails, and would for every reply of the flow).
+ */
 static void flow_note_local(struct flow *f, struct msghdr *h)
 {
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(h); cm; cm = CMSG_NXTHDR(h, cm)) {
 		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
+			/*
+			 * On send, ipi_spec_dst is the source. On receive the kernel
+			 * sets it to the destination (ipi_addr) of a unicast datagram,
+			 * and to the address it would answer from for a broadcast or
+			 * multicast one: exactly what we need, as received.
+			 */
 			memcpy(&f->local.v4, CMSG_DATA(cm), sizeof(f->local.v4));
-			/* on send, ipi_spec_dst is the source: the address the client sent to */
-			f->local.v4.ipi_spec_dst = f->local.v4.ipi_addr;
 			f->local.v4.ipi_ifindex = 0;
 			f->have_local = true;
 		} else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
+			/* ipi6_addr is the destination; for multicast, let routing pick the source */
 			memcpy(&f->local.v6, CMSG_DATA(cm), sizeof(f->local.v6));
+			if (IN6_IS_ADDR_MULTICAST(&f->local.v6.ipi6_addr))
+				f->local.v6.ipi6_addr = in6addr_any;
 			f->local.v6.ipi6_ifindex = 0;
 			f->have_local = true;
 		}
@@ -288,8 +302,8 @@ void udp_listener_event(struct fwd_ctx *ctx, struct fwd_listener *l, uint32_t li
 		if (f >= 0) {
 			flows[f].last = ctx->now;
 			flows[f].batch = batch_no;
-			if (!flows[f].have_local)
-				flow_note_local(&flows[f], &msgs[k].msg_hdr);
+			/* the latest: a client may broadcast first, then talk to one address */
+			flow_note_local(&flows[f], &msgs[k].msg_hdr);
 		}
 		/* the same buffers go out on the connected inner socket: no name, no control */
 		iovs[k].iov_len = msgs[k].msg_len;

@@ -30,6 +30,7 @@ struct fp_dir {
 	size_t cap;       /* the pipe's real size (F_GETPIPE_SZ: the user's pipe budget may shrink it) */
 	size_t in_pipe;   /* bytes in the pipe not yet written */
 	bool in_blocked;  /* reading into a non-empty pipe found no room (or nothing): wait for a drain */
+	bool urgent;      /* POLLPRI seen on the source: an urgent mark may stop its reads */
 	bool read_eof;    /* source said EOF */
 	bool done;        /* EOF passed on (shutdown sent) */
 };
@@ -233,6 +234,48 @@ static void accept_batch(struct slirp_fastpath *fp, int lfd)
 }
 
 /*
+ * A read of @src found nothing (EAGAIN) or the end (@eof). splice() also stops
+ * so in front of an urgent byte (MSG_OOB), though bytes follow it: poll()
+ * would say POLLIN at once again, and 0 would cut the stream short. Where
+ * @src is at the urgent mark (asked when POLLPRI was seen, or at EOF), step
+ * over it (common/pipes.h); the urgent byte itself is not carried.
+ * Return: 1 on progress, 0 on none, -1 to reset the connection.
+ */
+static int dir_urgent(struct fp_dir *d, int src, bool eof)
+{
+	size_t moved;
+
+	switch (eof || d->urgent ? pn_splice_urgent(src, d->pipe_w, d->in_pipe == 0, &moved) : PN_URGENT_NONE) {
+	case PN_URGENT_NONE:
+		if (eof) {
+			d->read_eof = true;
+			return 1;
+		}
+		/*
+		 * Nothing to read, or no room: a pipe runs out of buffer slots
+		 * before bytes when segments are small. With bytes in the pipe
+		 * it may be the latter, and polling the source would spin: wait
+		 * for a drain.
+		 */
+		d->in_blocked = d->in_pipe > 0;
+		return 0;
+	case PN_URGENT_WAIT:
+		d->in_blocked = true; /* at the mark: empty the pipe first, then step */
+		return 0;
+	case PN_URGENT_STEPPED:
+		d->urgent = false;
+		d->in_pipe += moved;
+		return moved > 0;
+	case PN_URGENT_EOF:
+		d->urgent = false;
+		d->read_eof = true;
+		return 1;
+	default:
+		return -1;
+	}
+}
+
+/*
  * Move what can move in direction @d from fd @src to fd @dst.
  * Return: 0 to go on, -1 to reset the connection.
  */
@@ -263,17 +306,12 @@ static int dir_pump(struct pn_pipes *pipes, struct fp_dir *d, int src, int dst,
 				 * mostly cost an EAGAIN per message.
 				 */
 				drained = (size_t)n < room && d->cap == cap;
-			} else if (n == 0) {
-				d->read_eof = true;
-				progress = true;
-			} else if (errno == EAGAIN) {
-				/*
-				 * Nothing to read, or no room: a pipe runs out of
-				 * buffer slots before bytes when segments are small.
-				 * With bytes in the pipe it may be the latter, and
-				 * polling the source would spin: wait for a drain.
-				 */
-				d->in_blocked = d->in_pipe > 0;
+			} else if (n == 0 || errno == EAGAIN) {
+				int r = dir_urgent(d, src, n == 0);
+
+				if (r < 0)
+					return -1;
+				progress = r > 0;
 			} else if (errno != EINTR) {
 				return -1;
 			}
@@ -302,9 +340,14 @@ static int dir_pump(struct pn_pipes *pipes, struct fp_dir *d, int src, int dst,
 static void conn_service(struct slirp_fastpath *fp, struct fp_conn *c, short rev_inner,
 			 short rev_outer)
 {
-	/* a direction moves when its source is readable or its sink writable */
-	bool pump_out = (rev_inner & POLLIN) || (rev_outer & POLLOUT);
-	bool pump_in = (rev_outer & POLLIN) || (rev_inner & POLLOUT);
+	/* a direction moves when its source is readable (or has urgent data) or its sink writable */
+	bool pump_out = (rev_inner & (POLLIN | POLLPRI)) || (rev_outer & POLLOUT);
+	bool pump_in = (rev_outer & (POLLIN | POLLPRI)) || (rev_inner & POLLOUT);
+
+	if (rev_inner & POLLPRI)
+		c->dir[0].urgent = true;
+	if (rev_outer & POLLPRI)
+		c->dir[1].urgent = true;
 
 	if (c->connecting) {
 		int err = 0;
@@ -343,9 +386,13 @@ static short side_events(const struct fp_conn *c, int side)
 
 	if (c->connecting)
 		return side == SIDE_OUTER ? POLLOUT : 0;
-	/* a full pipe stops reading: poll the source only when there is room */
+	/*
+	 * A full pipe stops reading: poll the source only when there is room.
+	 * POLLPRI tells of urgent data (see dir_urgent()); once seen, it is not
+	 * asked again until stepped over: poll() reports it until then.
+	 */
 	if (!from->read_eof && from->in_pipe < from->cap && !from->in_blocked)
-		ev |= POLLIN;
+		ev |= from->urgent ? POLLIN : POLLIN | POLLPRI;
 	if (to->in_pipe > 0)
 		ev |= POLLOUT;
 	return ev;

@@ -18,7 +18,9 @@
  * An error or reset on either side closes both, the other with a reset
  * (SO_LINGER 0), so a refused or reset connection reads as a reset inside.
  * The connection table has a fixed size set at start; when it is full new
- * connections are reset and counted.
+ * connections are reset and counted. Urgent data (MSG_OOB) is not carried:
+ * splice() stops at an urgent byte, and a direction that saw POLLPRI steps
+ * over it (pn_splice_urgent(), common/pipes.h); the bytes around it are.
  */
 #ifndef PODNET_SLIRP_FASTPATH_H
 #define PODNET_SLIRP_FASTPATH_H

@@ -11,6 +11,8 @@ Server (runs in the container namespace), dual-stack on one port:
                       RST          close with SO_LINGER 0 (a reset)
                       HOLD         reply "ok\n", then echo until EOF
                       LASTEND      how the last HOLD connection ended: eof or reset
+                      URGENT       read until EOF, reply "got:DATA\n", then send
+                                   "uvw", "Y" as urgent data (MSG_OOB), "xyz"; close
                     UDP: reply "ADDR PORT PAYLOAD" to each datagram
 Clients (run on the host) exit 0 on success and print what they saw.
 """
@@ -47,6 +49,15 @@ def recv_all(s):
         if not c:
             return b"".join(parts)
         parts.append(c)
+
+
+def send_urgent(s, before, urgent, after):
+    """before, then the urgent byte (out of band: not part of the stream), then after"""
+    s.sendall(before)
+    time.sleep(0.2)
+    s.send(urgent, socket.MSG_OOB)
+    time.sleep(0.2)
+    s.sendall(after)
 
 
 def handle(c, peer):
@@ -91,6 +102,8 @@ def handle(c, peer):
                 last_end = "reset"
         elif cmd[0] == "LASTEND":
             c.sendall(f"{last_end}\n".encode())
+        elif cmd[0] == "URGENT":
+            send_urgent(c, b"got:" + recv_all(c) + b"\nuvw", b"Y", b"xyz")
     except OSError:
         pass
     finally:
@@ -162,6 +175,15 @@ def main(argv):
         got = hashlib.sha256(data).hexdigest()
         print(got, len(data))
         return 0 if got == want and len(data) == size else 1
+    elif cmd == "urgent":  # urgent data both ways: the streams arrive whole, without it
+        s = connect(host, port, bind)
+        s.sendall(b"URGENT\n")
+        send_urgent(s, b"abc", b"X", b"def")
+        s.shutdown(socket.SHUT_WR)
+        s.settimeout(10)
+        got = recv_all(s)
+        print(repr(got))
+        return 0 if got == b"got:abcdef\nuvwxyz" else 1
     elif cmd == "halfclose":
         s = connect(host, port, bind)
         s.sendall(b"ECHO\nhello half-close")

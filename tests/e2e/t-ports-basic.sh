@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Published ports through podnet-portfwd, from the host's loopback, as an
 # unprivileged user: TCP and UDP from 127.0.0.1 and ::1, what source address
-# the container sees, 100 MB each way with checksums, half-close, reset
-# propagation, 200 concurrent connections. The namespaces are built by hand
+# the container sees, 100 MB each way with checksums, half-close, urgent data,
+# reset propagation, 200 concurrent connections. The namespaces are built by hand
 # (portfwd/tests/env.sh) and the forwarder is started through the client
 # library (podnet-portfwd-testctl), so this runs without the CLI.
 source "$(dirname "$0")/lib.sh"
@@ -130,6 +130,13 @@ expect_ok $PEER source ::1 18080 100000000
 t_case "half-close: the client shuts down writes and still gets the reply"
 expect_ok $PEER halfclose 127.0.0.1 18080
 expect_eq "hello half-close" "$T_LAST"
+
+t_case "urgent data (MSG_OOB) both ways: the streams arrive whole and end after it"
+# splice() stops in front of an urgent byte; the bytes after it used to stay
+# behind and the peer's FIN went through as if the stream were complete
+expect_ok $PEER urgent 127.0.0.1 18080
+expect_eq "b'got:abcdef\\nuvwxyz'" "$T_LAST" "what the client got"
+expect_ok $PEER urgent ::1 18080
 
 t_case "a reset from the container reaches the client as a reset"
 expect_ok $PEER rst 127.0.0.1 18080

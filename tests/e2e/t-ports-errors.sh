@@ -4,7 +4,8 @@
 # a port in use (TCP and UDP) fails with the port named and nothing left
 # behind, a port below net.ipv4.ip_unprivileged_port_start names the sysctl,
 # bad -p specs are refused with the defect named, host port 0 is replaced by
-# the port actually bound, ranges map one to one.
+# the port actually bound, ranges map one to one (also past the usual soft
+# descriptor limit), a full connection table is not logged per connection.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/../../portfwd/tests/env.sh"
 
@@ -82,6 +83,48 @@ t_case "an automatic range is contiguous"
 expect_ok pf_start autorange 80-82
 t_on_exit "$TESTCTL stop --owner autorange"
 expect_match "map tcp \* [0-9]+ 80 3 [0-9]+-[0-9]+:80-82/tcp" "$T_LAST"
+
+t_case "a range of 600 ports publishes under a soft descriptor limit of 1024"
+# 600 TCP ports on 0.0.0.0 and :: are 1200 listeners. The forwarder raises its
+# soft limit to the hard one before it binds (it did after: "Too many open files").
+hard=$(ulimit -Hn)
+if [[ $hard != unlimited ]] && ((hard < 1400)); then
+  echo "    (hard descriptor limit $hard here: too low for this case)"
+else
+  BIG=$(t_free_port_base 600) || t_fail "no 600 free ports"
+  expect_ok bash -c "ulimit -Sn 1024 && exec $TESTCTL start --owner big --watch $CTR --holder $HOLDER --target4 $C4 --target6 $C6 $BIG-$((BIG + 599)):80-679"
+  t_on_exit "$TESTCTL stop --owner big"
+  expect_ok $PEER who 127.0.0.1 "$BIG"
+  expect_match "^10\.0\.2\.2 [0-9]+$" "$T_LAST"
+  expect_eq 1200 "$(ss -Htln | awk -v lo="$BIG" -v hi=$((BIG + 599)) '{n = split($4, a, ":"); if (a[n] >= lo && a[n] <= hi) c++} END {print c + 0}')" "listeners of the range"
+  expect_ok "$TESTCTL" stop --owner big
+fi
+
+t_case "a full connection table resets new connections and says so once, not once each"
+FULL_PORT=$(t_free_port_base 1) || t_fail "no free port"
+# 80 descriptors: the table has room for one connection (the limit sizes it)
+expect_ok bash -c "ulimit -n 80 && exec $TESTCTL start --owner full --watch $CTR --holder $HOLDER --target4 $C4 --target6 $C6 $FULL_PORT:80"
+t_on_exit "$TESTCTL stop --owner full"
+expect_ok python3 - "$FULL_PORT" <<'PY'
+import socket, sys
+port = int(sys.argv[1])
+held = socket.create_connection(("127.0.0.1", port), timeout=5)
+held.sendall(b"HOLD\n")
+assert held.recv(3) == b"ok\n"
+reset = 0
+for _ in range(300):
+    try:  # the reset may come before connect() has returned
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(b"WHO\n")
+            s.recv(100)
+    except ConnectionError:  # reset (or a broken pipe)
+        reset += 1
+print("%d of 300 connections reset" % reset)
+sys.exit(0 if reset == 300 else 1)
+PY
+full_log=$(find "$PODNET_RUNTIME_DIR" -path "*/full/portfwd.log" | head -1)
+expect_eq 1 "$(grep -c 'connection table full' "$full_log")" "log lines about the full table in ${full_log:-(no log)}"
+expect_ok "$TESTCTL" stop --owner full
 
 t_case "without the transparent setup in I the forwarder falls back and says why"
 expect_ok pf_start plainfwd --no-tproxy-setup 18195:80

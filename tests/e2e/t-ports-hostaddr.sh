@@ -5,7 +5,7 @@
 # 192.0.2.1, 192.0.2.3 and 2001:db8::1 on a veth whose other end, in a
 # "LAN client" namespace, has 192.0.2.2 and 2001:db8::2. The container must
 # see the client's own address; a port published on one host IP must not
-# answer on another.
+# answer on another; UDP sent to a broadcast or multicast address is answered.
 if [[ -z "${PORTS_FAKE_HOST:-}" ]]; then
   exec unshare --user --map-root-user --net env PORTS_FAKE_HOST=1 bash "$0" "$@"
 fi
@@ -51,6 +51,45 @@ expect_ok in_lan $PEER udp 192.0.2.3 18381
 expect_match "^192\.0\.2\.2 [0-9]+ 192\.0\.2\.3$" "$T_LAST"
 expect_ok in_lan $PEER udp 2001:db8::1 18381
 expect_match "^2001:db8::2 [0-9]+ 2001:db8::1$" "$T_LAST"
+
+t_case "UDP to the LAN's broadcast address and to IPv6 all-nodes: the replies arrive, and later ones too"
+# A reply cannot come from the broadcast or multicast address the client sent
+# to: it used to be sent from there, failed, and so did every later reply of
+# that flow. Each client sends to the group first, then to a host address.
+for group in 192.0.2.255 ff02::1; do
+  expect_ok in_lan python3 - "$group" 18381 <<'PY'
+import socket, sys
+group, port = sys.argv[1], int(sys.argv[2])
+if ":" in group:
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.bind(("2001:db8::2", 0))
+    dests = [(group, port, 0, socket.if_nametoindex("lan0")), ("2001:db8::1", port)]
+else:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+    s.bind(("192.0.2.2", 0))
+    dests = [(group, port), ("192.0.2.3", port)]
+s.settimeout(1)
+bad = 0
+for i, dest in enumerate(dests):
+    payload = b"to-%d" % i
+    for _ in range(3):  # UDP: retry a few times
+        s.sendto(payload, dest)
+        try:
+            d, src = s.recvfrom(1000)
+        except socket.timeout:
+            continue
+        print("sent to %s: reply %r from %s" % (dest[0], d, src[0]))
+        # to a host address: the reply comes from there
+        if not d.endswith(payload) or (i > 0 and src[0] != dest[0]):
+            bad += 1
+        break
+    else:
+        print("sent to %s: no reply" % dest[0])
+        bad += 1
+sys.exit(1 if bad else 0)
+PY
+done
 
 t_case "checksummed transfer from the LAN client"
 expect_ok in_lan $PEER sink 192.0.2.1 18380 20000000
