@@ -200,7 +200,7 @@ int cmd_ps(struct cli *c, int argc, char **argv)
 	optind = 0;
 	opterr = 0;
 	/* -f is --filter, as in Podman and Docker; --format has no short form */
-	while ((ch = getopt_long(argc, argv, "+aqf:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "aqf:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a': show_all = true; break;
 		case 'q': quiet = true; break;
@@ -406,8 +406,10 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 	_cleanup_json_ json_t *arr = json_array();
 	struct pn_err err = { 0 };
 	const char *fmt;
-	int first = cli_format_take(argc, argv, &fmt, &err);
+	int first;
 
+	opts_inspect_first(argc, argv);
+	first = cli_format_take(argc, argv, &fmt, &err);
 	if (first < 0)
 		return cli_fail(&err);
 	if (argc <= first)
@@ -948,7 +950,9 @@ int cmd_logs(struct cli *c, int argc, char **argv)
 	bool follow = false;
 	long long tail = -1;
 	int argi = 1;
+	static const char *const with_value[] = { "--tail", NULL };
 
+	opts_options_first(argc, argv, with_value);
 	for (; argi < argc && argv[argi][0] == '-'; argi++) {
 		const char *v = NULL;
 		char *end;

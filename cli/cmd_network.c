@@ -175,7 +175,7 @@ static int net_ls(struct cli *c, int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+qf:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "qf:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'q': quiet = true; break;
 		case 'o': format = optarg; break;
@@ -255,8 +255,10 @@ static int net_inspect(struct cli *c, int argc, char **argv)
 	_cleanup_json_ json_t *arr = json_array(), *all = NULL;
 	struct pn_err err = { 0 };
 	const char *fmt;
-	int first = cli_format_take(argc, argv, &fmt, &err);
+	int first;
 
+	opts_inspect_first(argc, argv);
+	first = cli_format_take(argc, argv, &fmt, &err);
 	if (first < 0)
 		return cli_fail(&err);
 	if (argc <= first)
@@ -646,7 +648,7 @@ static int net_connect(struct cli *c, int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		/* --ip takes either family, as it always has here; Podman's --ip is IPv4 */
 		case 'i': *netd_static_ip_slot(&st, optarg) = optarg; break;

@@ -318,7 +318,7 @@ static int pod_ls(struct cli *c, int argc, char **argv)
 	optind = 0;
 	opterr = 0;
 	/* -f is --filter, as in ps */
-	while ((ch = getopt_long(argc, argv, "+qf:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "qf:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'q': quiet = true; break;
 		case 'o': format = optarg; break;
@@ -413,8 +413,10 @@ static int pod_inspect(struct cli *c, int argc, char **argv)
 	_cleanup_json_ json_t *arr = json_array(), *ctrs = NULL;
 	struct pn_err err = { 0 };
 	const char *fmt;
-	int first = cli_format_take(argc, argv, &fmt, &err);
+	int first;
 
+	opts_inspect_first(argc, argv);
+	first = cli_format_take(argc, argv, &fmt, &err);
 	if (first < 0)
 		return cli_fail(&err);
 	if (argc <= first)

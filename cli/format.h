@@ -51,7 +51,8 @@ int cli_format_print(FILE *out, const char *tmpl, json_t *rows, const char *cons
 
 /**
  * cli_format_take() - the leading -f/--format FMT (or --format=FMT) of an
- * inspect command line (argv[0] is the command).
+ * inspect command line (argv[0] is the command); after opts_inspect_first(),
+ * given after the names too.
  * @ret_fmt: the format (NULL when none was given)
  * Return: the index of the first other argument, or -EINVAL with @err set.
  */

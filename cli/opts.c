@@ -39,8 +39,45 @@ void opts_networks_default(struct str_list *l)
 			l->v[i] = NETD_DEFAULT_NETWORK;
 }
 
+void opts_options_first(int argc, char **argv, const char *const *with_value)
+{
+	char **opts = calloc((size_t)argc + 1, sizeof(*opts)), **rest = calloc((size_t)argc + 1, sizeof(*rest));
+	int no = 0, nr = 0, i;
+
+	if (!opts || !rest) {
+		free(opts);
+		free(rest);
+		return; /* left as given: the parser reports what it cannot take */
+	}
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		bool takes = false;
+
+		if (argv[i][0] != '-' || !argv[i][1]) {
+			rest[nr++] = argv[i];
+			continue;
+		}
+		for (const char *const *w = with_value; w && *w && !takes; w++)
+			takes = strcmp(argv[i], *w) == 0;
+		opts[no++] = argv[i];
+		if (takes && i + 1 < argc)
+			opts[no++] = argv[++i];
+	}
+	memcpy(argv + 1, opts, (size_t)no * sizeof(*argv));
+	memcpy(argv + 1 + no, rest, (size_t)nr * sizeof(*argv));
+	free(opts);
+	free(rest);
+}
+
+void opts_inspect_first(int argc, char **argv)
+{
+	static const char *const with_value[] = { "-f", "--format", NULL };
+
+	opts_options_first(argc, argv, with_value);
+}
+
 int opts_force(int argc, char **argv, bool *force)
 {
+	opts_options_first(argc, argv, NULL);
 	*force = argc > 1 && (strcmp(argv[1], "-f") == 0 || strcmp(argv[1], "--force") == 0);
 	return *force ? 2 : 1;
 }
@@ -244,7 +281,7 @@ int opts_names_parse(int argc, char **argv, const char *cmd, const char *accept,
 						  { "force", no_argument, NULL, 'f' },
 						  { "depend", no_argument, NULL, 'D' }, /* long only */
 						  { NULL, 0, NULL, 0 } };
-	char shorts[16] = "+";
+	char shorts[16] = ""; /* GNU getopt takes options after the names too, as Podman */
 	int ch;
 
 	for (const char *a = accept; *a && strlen(shorts) < sizeof(shorts) - 2; a++) {
@@ -604,7 +641,7 @@ int pod_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 	memset(o, 0, sizeof(*o));
 	optind = 0;
 	opterr = 0;
-	while (r == 0 && (c = getopt_long(argc, argv, "+:n:p:l:", longopts, NULL)) != -1) {
+	while (r == 0 && (c = getopt_long(argc, argv, ":n:p:l:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n': o->name = optarg; break;
 		case O_NET: r = network_opt(o, optarg, err); break;
@@ -779,7 +816,7 @@ int net_create_opts_parse(int argc, char **argv, struct netd_network_opts *o, st
 	o->options = json_object();
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:d:o:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":d:o:", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_SUBNET:
 			if (o->nsubnets >= NETD_MAX_SUBNETS)

@@ -128,7 +128,17 @@ json_t *opts_add_hosts_json(const struct str_list *l, bool *host_access);
 int net_create_opts_parse(int argc, char **argv, struct netd_network_opts *o, struct pn_err *err);
 
 /**
- * opts_force() - a leading -f/--force
+ * opts_options_first() - reorder @argv[1..] in place so that its options (and
+ * the value of each option named in @with_value, a NULL-terminated list) come
+ * before the other arguments, keeping the order of each: Podman and Docker
+ * take `rm web -f` as `rm -f web`. A "--" and what follows stay at the end.
+ */
+void opts_options_first(int argc, char **argv, const char *const *with_value);
+/** opts_inspect_first() - opts_options_first() for the inspect commands (-f/--format FMT) */
+void opts_inspect_first(int argc, char **argv);
+
+/**
+ * opts_force() - -f/--force before or after the names (opts_options_first())
  * Return: the index of the first argument after it.
  */
 int opts_force(int argc, char **argv, bool *force);

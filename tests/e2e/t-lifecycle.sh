@@ -475,6 +475,36 @@ expect_match 'container: unknown subcommand "frob"' "$T_ERR"
 expect_ok $PODNET container rm -f g1
 expect_eq "g1" "$T_LAST"
 
+t_case "options after the names, as Podman and Docker take them; run and exec keep the command's"
+expect_ok $PODNET network create oan --disable-dns --label k=v
+expect_ok $PODNET network inspect oan --format '{{.dns_enabled}} {{.labels.k}}'
+expect_eq "false v" "$T_LAST" "network create NAME --disable-dns --label k=v"
+expect_ok $PODNET run -d --name oa --network oan -- sh -c 'echo one; echo two; sleep 60'
+wait_for 5 bash -c "$PODNET logs oa | grep -q two"
+expect_ok $PODNET logs oa --tail 1
+expect_eq "two" "$T_LAST" "logs NAME --tail 1"
+expect_ok $PODNET inspect oa -f '{{.Name}}'
+expect_eq "oa" "$T_LAST" "inspect NAME -f"
+expect_ok $PODNET exec oa ls -d /
+expect_eq "/" "$T_LAST" "exec keeps the command's options"
+expect_ok $PODNET run --rm --network oan -- echo -f
+expect_eq "-f" "$T_LAST" "run keeps the command's options"
+expect_ok $PODNET network connect podnet oa --alias oalias
+expect_ok $PODNET inspect oa
+expect_match '"oalias"' "$T_LAST" "network connect NET NAME --alias A"
+expect_ok $PODNET stop oa -t 0
+expect_eq exited "$(state_of oa)" "stop NAME -t 0"
+expect_ok $PODNET start oa
+expect_ok $PODNET rm oa -f
+expect_fail 125 $PODNET inspect oa
+expect_ok $PODNET pod create --name oap
+expect_ok $PODNET pod rm oap -f
+expect_ok $PODNET network rm oan -f
+expect_ok $PODNET ps -a -q
+expect_eq "" "$T_LAST" "containers left"
+expect_fail 125 $PODNET rm nosuch -f
+expect_eq "Error: no such container: nosuch" "$T_ERR" "-f is not taken for a name"
+
 t_case "when nothing runs, no podnet process remains"
 expect_ok $PODNET ps -a
 wait_for 5 t_no_podnet_procs

@@ -860,11 +860,35 @@ static void test_names_opts(void **state)
 		assert_true(no.all);
 	}
 	{
-		/* a name first: what follows is a name too */
-		char *argv[] = { "rm", "c1", "-f", NULL };
+		/* options after a name, as Podman takes them; after "--" only names */
+		char *argv[] = { "rm", "c1", "-f", "c2", "--", "-x", NULL };
 
-		assert_int_equal(opts_names_parse(ARGC(argv), argv, "rm", "fa", &no, &err), 1);
-		assert_false(no.force);
+		assert_int_equal(opts_names_parse(ARGC(argv), argv, "rm", "fa", &no, &err), 3);
+		assert_true(no.force);
+		assert_string_equal(argv[3], "c1");
+		assert_string_equal(argv[4], "c2");
+		assert_string_equal(argv[5], "-x");
+	}
+	{
+		char *argv[] = { "stop", "web", "-t", "0", NULL };
+
+		assert_int_equal(opts_names_parse(ARGC(argv), argv, "stop", "ta", &no, &err), 3);
+		assert_int_equal(no.timeout, 0);
+		assert_string_equal(argv[3], "web");
+	}
+	{
+		/* the hand-made parsers' reordering: values stay with their options, "--" ends it */
+		char *argv[] = { "inspect", "a", "-f", "{{.Name}}", "b", "--format=json", "--", "-f", NULL };
+		static const char *const with_value[] = { "-f", "--format", NULL };
+
+		opts_options_first(ARGC(argv), argv, with_value);
+		assert_string_equal(argv[1], "-f");
+		assert_string_equal(argv[2], "{{.Name}}");
+		assert_string_equal(argv[3], "--format=json");
+		assert_string_equal(argv[4], "a");
+		assert_string_equal(argv[5], "b");
+		assert_string_equal(argv[6], "--");
+		assert_string_equal(argv[7], "-f");
 	}
 	{
 		char *argv[] = { "pod start", "--force", "p", NULL };
