@@ -749,18 +749,49 @@ int cli_start_one(struct cli *c, const char *ref, bool quiet, struct pn_err *err
 int cmd_start(struct cli *c, int argc, char **argv)
 {
 	struct pn_err err = { 0 };
-	bool attach = false;
+	bool attach = false, all = false;
 	int rc = 0, first = 1;
 
-	while (first < argc && (strcmp(argv[first], "-a") == 0 || strcmp(argv[first], "--attach") == 0)) {
-		attach = true;
+	opts_options_first(argc, argv, NULL);
+	for (; first < argc && argv[first][0] == '-'; first++) {
+		if (strcmp(argv[first], "-a") == 0 || strcmp(argv[first], "--attach") == 0)
+			attach = true;
+		else if (strcmp(argv[first], "--all") == 0)
+			all = true; /* as Podman: long only, -a is --attach */
+		else if (strcmp(argv[first], "--") == 0)
+			break;
+		else
+			return cli_failf("start: unknown option %s", argv[first]);
+	}
+	if (first < argc && strcmp(argv[first], "--") == 0)
 		first++;
+	if (all) {
+		_cleanup_json_ json_t *ctrs = NULL;
+		json_t *doc;
+		size_t i;
+
+		if (first < argc || attach)
+			return cli_failf("start: --all takes no names%s", attach ? " and cannot attach" : "");
+		if (cli_lock(c, &err) < 0)
+			return cli_fail(&err);
+		cli_survey(c, &ctrs, NULL);
+		cli_unlock(c);
+		json_array_foreach(ctrs, i, doc) {
+			int r;
+
+			if (strcmp(json_string_value(json_object_get(doc, "state")) ?: "", "exited") != 0)
+				continue;
+			pn_err_clear(&err);
+			r = cli_start_one(c, json_string_value(json_object_get(doc, "id")), false, &err);
+			if (r < 0)
+				rc = cli_fail(&err);
+			else if (r > 0)
+				rc = r;
+		}
+		return rc;
 	}
 	if (first == argc)
-		return cli_failf("start: give at least one container");
-	for (int i = first; i < argc; i++)
-		if (argv[i][0] == '-')
-			return cli_failf("start: unknown option %s", argv[i]);
+		return cli_failf("start: give at least one container, or --all");
 	if (attach) {
 		/* as Podman: its output and its exit code, for one container */
 		off_t off;

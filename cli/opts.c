@@ -900,7 +900,7 @@ static const struct {
 	{ "exec", "Usage: podnet exec [-i] [-t] [-e NAME[=VALUE]]... [-w DIR] CONTAINER|POD -- CMD [ARG...]\n" },
 	{ "logs", "Usage: podnet logs [-f] [--tail N] CONTAINER\n" },
 	{ "port", "Usage: podnet port CONTAINER|POD [PORT[/PROTO]]\n" },
-	{ "start", "Usage: podnet start [-a|--attach] CONTAINER...\n" },
+	{ "start", "Usage: podnet start [-a|--attach] CONTAINER... | --all\n" },
 	{ "stop", "Usage: podnet stop [-t S] CONTAINER... | --all\n" },
 	{ "restart", "Usage: podnet restart [-t S] CONTAINER... | --all\n" },
 	{ "kill", "Usage: podnet kill [-s SIGNAL] CONTAINER... | --all\n" },

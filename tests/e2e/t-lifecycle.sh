@@ -494,8 +494,15 @@ expect_ok $PODNET inspect oa
 expect_match '"oalias"' "$T_LAST" "network connect NET NAME --alias A"
 expect_ok $PODNET stop oa -t 0
 expect_eq exited "$(state_of oa)" "stop NAME -t 0"
-expect_ok $PODNET start oa
+expect_ok $PODNET run -d --name oa2 -- sleep 60
+expect_ok $PODNET stop -t 0 oa2
+expect_ok $PODNET start --all
+expect_eq "$($PODNET inspect -f '{{.Id}}' oa oa2 | sort)" "$(sort <<<"$T_LAST")" "start --all prints the ids it started"
+expect_eq "running running" "$(state_of oa) $(state_of oa2)" "start --all"
+expect_fail 125 $PODNET start --all oa
+expect_match "start: --all takes no names" "$T_ERR"
 expect_ok $PODNET rm oa -f
+expect_ok $PODNET rm -f oa2
 expect_fail 125 $PODNET inspect oa
 expect_ok $PODNET pod create --name oap
 expect_ok $PODNET pod rm oap -f
