@@ -794,9 +794,11 @@ json_t *opts_add_hosts_json(const struct str_list *l, bool *host_access)
 
 int net_create_opts_parse(int argc, char **argv, struct netd_network_opts *o, struct pn_err *err)
 {
-	enum { O_SUBNET = 256, O_GW, O_RANGE, O_IPV6, O_INTERNAL, O_NODNS, O_LABEL, O_DRIVER, O_OPT, O_IFNAME, O_IGNORE };
+	enum { O_SUBNET = 256, O_GW, O_RANGE, O_IPV6, O_INTERNAL, O_NODNS, O_LABEL, O_DRIVER, O_OPT, O_IFNAME, O_IGNORE,
+	       O_DNS };
 	static const struct option longopts[] = {
 		{ "subnet", required_argument, NULL, O_SUBNET },
+		{ "dns", required_argument, NULL, O_DNS },
 		{ "gateway", required_argument, NULL, O_GW },
 		{ "ip-range", required_argument, NULL, O_RANGE },
 		{ "ipv6", no_argument, NULL, O_IPV6 },
@@ -829,6 +831,11 @@ int net_create_opts_parse(int argc, char **argv, struct netd_network_opts *o, st
 			o->gateways[o->ngateways++] = optarg;
 			break;
 		case O_RANGE: o->ip_range = optarg; break;
+		case O_DNS:
+			if (o->ndns >= NETD_MAX_NET_DNS)
+				return pn_err_set(err, EINVAL, "at most %d --dns", NETD_MAX_NET_DNS);
+			o->dns[o->ndns++] = optarg;
+			break;
 		case O_IPV6: o->ipv6 = true; break;
 		case O_INTERNAL: o->internal = true; break;
 		case O_NODNS: o->disable_dns = true; break;
@@ -865,7 +872,7 @@ static const struct {
 	{ "network", "Usage: podnet network create|ls|inspect|exists|rm|prune|connect|disconnect ...\n" },
 	{ "network create", "Usage: podnet network create [--subnet CIDR]... [--gateway IP]... [--ip-range CIDR] [--ipv6]\n"
 			    "       [--internal] [--disable-dns] [--label K=V]... [--driver bridge] [--opt mtu=N]\n"
-			    "       [--interface-name BR] [--ignore] NAME\n" },
+			    "       [--interface-name BR] [--dns IP]... [--ignore] NAME\n" },
 	{ "network exists", "Usage: podnet network exists NAME\n" },
 	{ "network ls", "Usage: podnet network ls [-q] [--format json|table|TEMPLATE] [-f|--filter name=...|label=K[=V]|driver=...]...\n" },
 	{ "network inspect", "Usage: podnet network inspect [-f json|TEMPLATE] NAME...\n" },

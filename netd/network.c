@@ -73,6 +73,8 @@ void netd_network_clear(struct netd_network *net)
 		json_decref(net->labels);
 	if (net->options)
 		json_decref(net->options);
+	if (net->dns_servers)
+		json_decref(net->dns_servers);
 	memset(net, 0, sizeof(*net));
 }
 
@@ -139,10 +141,31 @@ static int check_subnet(struct netd_subnet *s, const char *netname, struct pn_er
 	return 0;
 }
 
+/* network_dns_servers: at most NETD_MAX_NET_DNS addresses */
+static int dns_servers_check(json_t *servers, const char *netname, struct pn_err *err)
+{
+	json_t *v;
+	size_t i;
+
+	if (!servers)
+		return 0;
+	if (!json_is_array(servers) || json_array_size(servers) > NETD_MAX_NET_DNS)
+		return pn_err_set(err, EINVAL, "network %s: network_dns_servers must be an array of at most %d addresses",
+				  netname, NETD_MAX_NET_DNS);
+	json_array_foreach(servers, i, v) {
+		struct pn_ip ip;
+
+		if (!json_is_string(v) || pn_ip_parse(json_string_value(v), &ip) < 0)
+			return pn_err_set(err, EINVAL, "network %s: invalid DNS server \"%s\"", netname,
+					  json_string_value(v) ?: "(not a string)");
+	}
+	return 0;
+}
+
 int netd_network_from_json(json_t *doc, struct netd_network *net, struct pn_err *err)
 {
 	const char *name = NULL, *id = NULL, *driver = NULL, *iface = NULL, *created = NULL;
-	json_t *subnets = NULL, *labels = NULL, *options = NULL, *ipam = NULL;
+	json_t *subnets = NULL, *labels = NULL, *options = NULL, *ipam = NULL, *dns_servers = NULL;
 	int ipv6 = 0, internal = 0, dns = 1;
 	json_error_t jerr;
 	size_t i;
@@ -150,11 +173,11 @@ int netd_network_from_json(json_t *doc, struct netd_network *net, struct pn_err 
 	int r;
 
 	memset(net, 0, sizeof(*net));
-	if (json_unpack_ex(doc, &jerr, 0, "{s:s, s?s, s?s, s?s, s?s, s?o, s?b, s?b, s?b, s?o, s?o, s?o}",
+	if (json_unpack_ex(doc, &jerr, 0, "{s:s, s?s, s?s, s?s, s?s, s?o, s?b, s?b, s?b, s?o, s?o, s?o, s?o}",
 			   "name", &name, "id", &id, "driver", &driver, "network_interface", &iface,
 			   "created", &created, "subnets", &subnets, "ipv6_enabled", &ipv6,
 			   "internal", &internal, "dns_enabled", &dns, "labels", &labels,
-			   "options", &options, "ipam_options", &ipam) < 0)
+			   "options", &options, "ipam_options", &ipam, "network_dns_servers", &dns_servers) < 0)
 		return pn_err_set(err, EINVAL, "invalid network definition: %s", jerr.text);
 	if (!netd_name_valid(name))
 		return pn_err_set(err, EINVAL, "invalid network name \"%s\"", name);
@@ -206,8 +229,12 @@ int netd_network_from_json(json_t *doc, struct netd_network *net, struct pn_err 
 	r = parse_mtu(options, &net->mtu, err);
 	if (r < 0)
 		return r;
+	r = dns_servers_check(dns_servers, name, err);
+	if (r < 0)
+		return r;
 	net->labels = labels ? json_incref(labels) : NULL;
 	net->options = options ? json_incref(options) : NULL;
+	net->dns_servers = json_array_size(dns_servers) ? json_incref(dns_servers) : NULL;
 	return 0;
 }
 
@@ -243,6 +270,8 @@ json_t *netd_network_to_json(const struct netd_network *net)
 		json_object_set(doc, "labels", net->labels);
 	if (net->options && json_object_size(net->options))
 		json_object_set(doc, "options", net->options);
+	if (json_array_size(net->dns_servers))
+		json_object_set(doc, "network_dns_servers", net->dns_servers);
 	json_object_set_new(doc, "ipam_options", json_pack("{s:s}", "driver", "host-local"));
 	return doc;
 }
@@ -515,6 +544,19 @@ int netd_network_build(const struct netd_network_opts *o, const struct netd_netw
 	}
 	if (o->labels)
 		net.labels = json_deep_copy(o->labels);
+	if (o->ndns) {
+		net.dns_servers = json_array();
+		for (int i = 0; i < o->ndns; i++) {
+			struct pn_ip ip;
+			char b[PN_IPSTR_MAX];
+
+			if (pn_ip_parse(o->dns[i], &ip) < 0) {
+				netd_network_clear(&net);
+				return pn_err_set(err, EINVAL, "invalid --dns \"%s\": want an IPv4 or IPv6 address", o->dns[i]);
+			}
+			json_array_append_new(net.dns_servers, json_string(pn_ip_format(&ip, b)));
+		}
+	}
 	if (o->options && json_object_size(o->options)) {
 		const char *k;
 		json_t *v;

@@ -36,7 +36,10 @@ struct netd_network {
 	int mtu;        /* 0 = default (1500) */
 	json_t *labels; /* object, owned; may be NULL */
 	json_t *options;/* object, owned; may be NULL */
+	json_t *dns_servers; /* array of addresses (--dns), owned; may be NULL */
 };
+
+#define NETD_MAX_NET_DNS 8
 
 struct netd_network_opts {
 	const char *name;
@@ -51,6 +54,8 @@ struct netd_network_opts {
 	bool ignore;     /* --ignore: an existing network of that name is no error (the CLI's) */
 	json_t *labels;  /* borrowed */
 	json_t *options; /* borrowed, string values: mtu=N */
+	const char *dns[NETD_MAX_NET_DNS]; /* --dns: the network's upstream servers */
+	int ndns;
 };
 
 #define NETD_NAME_PROBLEM_LEN 80

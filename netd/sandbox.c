@@ -402,9 +402,15 @@ int netd_dns_publish(const struct pn_paths *p, json_t *doc, const char *netname,
 			}
 			json_decref(extra);
 		}
-		if (json_array_size(json_object_get(doc, "dns"))) {
-			len += (size_t)snprintf(line + len, sizeof(line) - len, " ");
-			append_list(line, sizeof(line), &len, json_object_get(doc, "dns"), false);
+		{
+			/* its upstreams: its own --dns, else the network's */
+			json_t *up = json_array_size(json_object_get(doc, "dns")) ? json_object_get(doc, "dns")
+										  : net.dns_servers;
+
+			if (json_array_size(up)) {
+				len += (size_t)snprintf(line + len, sizeof(line) - len, " ");
+				append_list(line, sizeof(line), &len, up, false);
+			}
 		}
 		r |= netd_dns_records_set(p, k, net.internal, header, id, line);
 		netd_network_clear(&net);
@@ -575,14 +581,38 @@ char *netd_resolv_text(const struct pn_paths *p, json_t *doc)
 			len += resolv_line(buf + len, cap - len, "options", NULL, host_opts);
 	} else {
 		/*
-		 * No podnet resolver: --dns's servers, else the host's, minus
+		 * No podnet resolver: --dns's servers, else its networks' (network
+		 * create --dns), else the host's, minus
 		 * loopback ones the container cannot reach; on the host's own
 		 * network (--network host) they are reachable, and often the only
 		 * ones (systemd-resolved). --dns-search and --dns-option replace
 		 * the host's.
 		 */
 		bool host_net = strcmp(json_string_value(json_object_get(doc, "network_mode")) ?: "", "host") == 0;
+		_cleanup_json_ json_t *net_dns = json_array();
 		json_t *own_dns = json_object_get(doc, "dns");
+
+		if (!json_array_size(own_dns)) {
+			/* else the servers of its networks (network create --dns), in order, once each */
+			json_object_foreach(nets, k, att) {
+				struct netd_network net;
+
+				if (netd_network_load(p, k, &net, NULL) < 0)
+					continue;
+				json_array_foreach(net.dns_servers, i, v) {
+					bool seen = false;
+					json_t *w;
+					size_t j;
+
+					json_array_foreach(net_dns, j, w)
+						seen = seen || json_equal(v, w);
+					if (!seen)
+						json_array_append(net_dns, v);
+				}
+				netd_network_clear(&net);
+			}
+			own_dns = net_dns;
+		}
 		_cleanup_free_ char *host = NULL;
 		char *line, *save = NULL;
 

@@ -235,6 +235,28 @@ expect_ok $PODNET exec narrow -- ping -c1 -W2 "$wide17"
 expect_ok $PODNET rm -f wide narrow
 for i in $(seq 1 17); do expect_ok $PODNET network rm "many$i"; done
 
+t_case "network create --dns: the network's upstream servers, or its containers' resolv.conf without a podnet resolver"
+expect_ok $PODNET network create --dns 192.0.2.53 --dns 2001:DB8::53 ndns1
+expect_ok $PODNET network inspect ndns1 --format '{{json .network_dns_servers}}'
+expect_eq '["192.0.2.53","2001:db8::53"]' "$T_LAST" "inspect: Podman's network_dns_servers"
+expect_ok $PODNET run -d --name nd1 --network ndns1 -- sleep 60
+expect_ok $PODNET run -d --name nd2 --network ndns1 --dns 203.0.113.5 -- sleep 60
+expect_ok grep "^$($PODNET inspect -f '{{.Id}}' nd1) " "$PODNET_RUNTIME_DIR/dns/ndns1"
+expect_match " nd1 192\.0\.2\.53,2001:db8::53$" "$T_LAST" "nd1's upstreams: the network's"
+expect_ok grep "^$($PODNET inspect -f '{{.Id}}' nd2) " "$PODNET_RUNTIME_DIR/dns/ndns1"
+expect_match " nd2 203\.0\.113\.5$" "$T_LAST" "nd2's upstreams: its own --dns"
+expect_ok $PODNET exec nd1 -- grep nameserver /etc/resolv.conf
+expect_eq "nameserver $($PODNET network inspect ndns1 --format '{{(index .subnets 0).gateway}}')" "$T_LAST" \
+  "a podnet resolver serves nd1"
+expect_ok $PODNET network create --disable-dns --dns 192.0.2.54 ndns2
+expect_ok $PODNET run --rm --network ndns2 -- grep nameserver /etc/resolv.conf
+expect_eq "nameserver 192.0.2.54" "$T_LAST" "no podnet resolver: the network's servers"
+expect_fail 125 $PODNET network create --dns dns.example ndns3
+expect_eq 'Error: invalid --dns "dns.example": want an IPv4 or IPv6 address' "$T_ERR"
+expect_fail 125 $PODNET network inspect ndns3
+expect_ok $PODNET rm -f nd1 nd2
+expect_ok $PODNET network rm ndns1 ndns2
+
 t_case "clean up"
 expect_ok $PODNET rm -f v6a v6b m1
 expect_ok $PODNET network rm dual small podnet

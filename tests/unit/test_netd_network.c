@@ -265,22 +265,35 @@ static void test_json_round_trip(void **state)
 	(void)state;
 	o.labels = json_pack("{s:s}", "tier", "front");
 	o.options = json_pack("{s:s}", "mtu", "1400");
+	o.dns[o.ndns++] = "192.0.2.53";
+	o.dns[o.ndns++] = "2001:DB8::53";
 	assert_int_equal(build(&o, NULL, 0, &a, &err), 0);
 	assert_int_equal(a.mtu, 1400);
 	doc = netd_network_to_json(&a);
+	/* Podman's key; addresses in their canonical form */
+	assert_string_equal(json_string_value(json_array_get(json_object_get(doc, "network_dns_servers"), 1)),
+			    "2001:db8::53");
 	assert_int_equal(netd_network_from_json(doc, &b, &err), 0);
 	assert_string_equal(a.id, b.id);
 	assert_true(b.internal);
 	assert_false(b.dns);
 	assert_int_equal(b.mtu, 1400);
 	assert_string_equal(json_string_value(json_object_get(b.labels, "tier")), "front");
+	assert_int_equal(json_array_size(b.dns_servers), 2);
+	assert_string_equal(json_string_value(json_array_get(b.dns_servers, 0)), "192.0.2.53");
 	json_decref(doc);
 	netd_network_clear(&a);
 	netd_network_clear(&b);
 	json_decref(o.labels);
 	json_decref(o.options);
-	/* a bad mtu option */
+	/* a bad --dns */
 	o.labels = NULL;
+	o.options = NULL;
+	o.dns[0] = "dns.example";
+	assert_int_equal(build(&o, NULL, 0, &a, &err), -EINVAL);
+	assert_string_equal(err.msg, "invalid --dns \"dns.example\": want an IPv4 or IPv6 address");
+	o.ndns = 0;
+	/* a bad mtu option */
 	o.options = json_pack("{s:s}", "mtu", "12x");
 	assert_int_equal(build(&o, NULL, 0, &a, &err), -EINVAL);
 	json_decref(o.options);
@@ -298,6 +311,10 @@ static void test_json_rejects_corrupt(void **state)
 		"{\"name\": \"a\", \"network_interface\": \"podnet0\", \"subnets\": [{\"subnet\": \"10.0.0.0/24\", \"gateway\": \"11.0.0.1\"}]}",
 		"{\"name\": \"../x\", \"network_interface\": \"podnet0\", \"subnets\": [{\"subnet\": \"10.0.0.0/24\"}]}",
 		"{\"name\": \"a\", \"network_interface\": \"this-is-far-too-long\", \"subnets\": [{\"subnet\": \"10.0.0.0/24\"}]}",
+		"{\"name\": \"a\", \"network_interface\": \"podnet0\", \"subnets\": [{\"subnet\": \"10.0.0.0/24\"}],"
+		" \"network_dns_servers\": [\"not-an-ip\"]}",
+		"{\"name\": \"a\", \"network_interface\": \"podnet0\", \"subnets\": [{\"subnet\": \"10.0.0.0/24\"}],"
+		" \"network_dns_servers\": \"192.0.2.1\"}",
 	};
 
 	(void)state;

@@ -306,6 +306,42 @@ static void test_resolv_text_podnet(void **state)
 	netd_host_resolv_conf = "/etc/resolv.conf";
 }
 
+/* a network's --dns servers: in resolv.conf when no podnet resolver serves it, unless the container has its own */
+static void test_resolv_text_net_dns(void **state)
+{
+	char path[PATH_MAX], netdir[128];
+	json_t *doc;
+	char *t;
+
+	(void)state;
+	snprintf(netdir, sizeof(netdir), "%s/networks", dir);
+	assert_int_equal(pn_mkdir_p(netdir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/nodns1.json", netdir);
+	write_text(path, "{\"name\": \"nodns1\", \"id\": \"01\", \"driver\": \"bridge\", \"dns_enabled\": false,"
+			 " \"network_interface\": \"podnet7\", \"subnets\": [{\"subnet\": \"10.89.7.0/24\","
+			 " \"gateway\": \"10.89.7.1\"}], \"network_dns_servers\": [\"192.0.2.7\", \"192.0.2.8\"]}");
+	snprintf(path, sizeof(path), "%s/nodns2.json", netdir);
+	write_text(path, "{\"name\": \"nodns2\", \"id\": \"02\", \"driver\": \"bridge\", \"dns_enabled\": false,"
+			 " \"network_interface\": \"podnet8\", \"subnets\": [{\"subnet\": \"10.89.8.0/24\","
+			 " \"gateway\": \"10.89.8.1\"}], \"network_dns_servers\": [\"192.0.2.8\", \"2001:db8::8\"]}");
+	snprintf(path, sizeof(path), "%s/host-resolv3.conf", dir);
+	write_text(path, "nameserver 198.51.100.1\nsearch example.org\n");
+	netd_host_resolv_conf = path;
+	/* both networks' servers, in order, once each, instead of the host's */
+	doc = json_pack("{s:{s:{s:[s]}, s:{s:[s]}}}", "networks", "nodns1", "ips", "10.89.7.2/24", "nodns2", "ips",
+			"10.89.8.2/24");
+	t = netd_resolv_text(&P, doc);
+	assert_string_equal(t, "nameserver 192.0.2.7\nnameserver 192.0.2.8\nnameserver 2001:db8::8\nsearch example.org\n");
+	free(t);
+	/* the container's own --dns wins */
+	json_object_set_new(doc, "dns", json_pack("[s]", "203.0.113.1"));
+	t = netd_resolv_text(&P, doc);
+	assert_string_equal(t, "nameserver 203.0.113.1\nsearch example.org\n");
+	free(t);
+	json_decref(doc);
+	netd_host_resolv_conf = "/etc/resolv.conf";
+}
+
 static void test_dns_records(void **state)
 {
 	char path[PATH_MAX];
@@ -653,6 +689,7 @@ int main(void)
 		cmocka_unit_test(test_hosts_text),
 		cmocka_unit_test(test_resolv_text_host),
 		cmocka_unit_test(test_resolv_text_podnet),
+		cmocka_unit_test(test_resolv_text_net_dns),
 		cmocka_unit_test(test_dns_records),
 		cmocka_unit_test(test_dns_records_internal),
 		cmocka_unit_test(test_dns_records_append),
