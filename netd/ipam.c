@@ -55,9 +55,13 @@ void netd_ipam_open_mem(struct netd_leases *ret)
 	ret->temporary = true;
 }
 
-/* append @name to a transaction list; Return: 0 or -ENOMEM */
+/* append @name to a transaction list; Return: 0, -ENAMETOOLONG or -ENOMEM */
 static int txn_add(netd_lease_name **list, int *n, int *cap, const char *name)
 {
+	size_t len = strlen(name);
+
+	if (len >= sizeof(netd_lease_name))
+		return -ENAMETOOLONG;
 	if (*n == *cap) {
 		int ncap = *cap ? *cap * 2 : 8;
 		netd_lease_name *nl = realloc(*list, (size_t)ncap * sizeof(**list));
@@ -67,7 +71,7 @@ static int txn_add(netd_lease_name **list, int *n, int *cap, const char *name)
 		*list = nl;
 		*cap = ncap;
 	}
-	snprintf((*list)[(*n)++], sizeof(netd_lease_name), "%s", name);
+	memcpy((*list)[(*n)++], name, len + 1);
 	return 0;
 }
 
@@ -168,9 +172,10 @@ static int take(struct netd_leases *l, const char *name, const char *owner)
 		unlink(path);
 		return r;
 	}
-	if (txn_add(&l->created, &l->ncreated, &l->capcreated, name) < 0) {
+	r = txn_add(&l->created, &l->ncreated, &l->capcreated, name);
+	if (r < 0) {
 		unlink(path);
-		return -ENOMEM;
+		return r;
 	}
 	return 0;
 }
