@@ -145,7 +145,7 @@ int netd_bridge_delete_unused(struct nl_sock *sk, const char *name, struct pn_er
 {
 	struct nl_cache *cache = NULL;
 	struct nl_object *obj;
-	int ifindex, r;
+	int ifindex = 0, r;
 	bool ports = false;
 
 	r = link_index(sk, name, &ifindex, NULL);
@@ -288,7 +288,7 @@ int netd_bridge_ensure(struct nl_sock *sk, const struct netd_network *net, bool 
 {
 	struct rtnl_link *br = rtnl_link_bridge_alloc();
 	bool created;
-	int ifindex, r;
+	int ifindex = 0, r;
 
 	if (ret_created)
 		*ret_created = false;
@@ -359,7 +359,7 @@ int netd_veth_attach(struct nl_sock *sk_i, struct nl_sock *sk_c, int c_netns_fd,
 {
 	struct rtnl_link *veth = NULL, *peer = NULL;
 	struct nl_addr *mac = NULL;
-	int br_index, c_index, r;
+	int br_index = 0, c_index = 0, r;
 
 	r = link_index(sk_i, net->bridge, &br_index, err);
 	if (r == -ENODEV) {
