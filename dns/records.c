@@ -295,6 +295,7 @@ socklen_t dns_addr_to_sockaddr(const struct dns_addr *a, uint16_t port, struct s
 	sin6->sin6_family = AF_INET6;
 	sin6->sin6_port = htons(port);
 	memcpy(&sin6->sin6_addr, a->bytes, 16);
+	sin6->sin6_scope_id = a->scope;
 	return sizeof(*sin6);
 }
 
@@ -319,6 +320,8 @@ int dns_addr_from_sockaddr(const struct sockaddr *sa, struct dns_addr *a)
 		} else {
 			a->family = AF_INET6;
 			memcpy(a->bytes, &sin6->sin6_addr, 16);
+			if (IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr))
+				a->scope = sin6->sin6_scope_id;
 		}
 		a->port = ntohs(sin6->sin6_port);
 		return 0;
@@ -328,7 +331,7 @@ int dns_addr_from_sockaddr(const struct sockaddr *sa, struct dns_addr *a)
 
 bool dns_addr_equal(const struct dns_addr *a, const struct dns_addr *b)
 {
-	return a->family == b->family && a->port == b->port &&
+	return a->family == b->family && a->port == b->port && a->scope == b->scope &&
 	       memcmp(a->bytes, b->bytes, a->family == AF_INET ? 4 : 16) == 0;
 }
 
@@ -1400,14 +1403,43 @@ int dns_db_load_matching(struct dns_db *db, const struct dns_db *nets, const cha
 	return r;
 }
 
+/*
+ * The scope of a link-local server from the text after its '%' (@len bytes,
+ * 0 when there was none): a number, or an interface name for @fn (also "").
+ * Return: the interface index, or 0 (unknown: the server cannot be asked).
+ */
+static uint32_t resolv_scope(const char *s, size_t len, dns_scope_fn fn, void *ctx)
+{
+	char name[16]; /* IFNAMSIZ */
+	uint32_t index = 0;
+	size_t i;
+
+	for (i = 0; i < len && s[i] >= '0' && s[i] <= '9' && index < 100000000u; i++)
+		index = index * 10 + (uint32_t)(s[i] - '0');
+	if (len > 0 && i == len)
+		return index;
+	if (!fn || len >= sizeof(name) || memchr(s, '\0', len))
+		return 0;
+	memcpy(name, s, len);
+	name[len] = '\0';
+	return fn(name, ctx);
+}
+
 int dns_resolv_conf_parse(const char *text, size_t len, struct dns_upstreams *ups)
+{
+	return dns_resolv_conf_parse_scoped(text, len, ups, NULL, NULL);
+}
+
+int dns_resolv_conf_parse_scoped(const char *text, size_t len, struct dns_upstreams *ups, dns_scope_fn scope,
+				 void *ctx)
 {
 	const char *p = text, *end = text + len, *line;
 	size_t llen;
 
 	ups->count = 0;
 	while (p < end) {
-		size_t i = 0, start;
+		size_t i = 0, start, addr_end, scope_start;
+		struct dns_addr *a = &ups->addr[ups->count];
 
 		next_line(&p, end, &line, &llen);
 		while (i < llen && (line[i] == ' ' || line[i] == '\t'))
@@ -1422,10 +1454,22 @@ int dns_resolv_conf_parse(const char *text, size_t len, struct dns_upstreams *up
 		while (i < llen && line[i] != ' ' && line[i] != '\t' && line[i] != '\r' &&
 		       line[i] != '#' && line[i] != ';' && line[i] != '%')
 			i++;
-		if (ups->count < DNS_UPSTREAMS_MAX &&
-		    dns_addr_parse(line + start, i - start, &ups->addr[ups->count]) == 0 &&
-		    ups->addr[ups->count].port == 0)
-			ups->count++;
+		addr_end = i;
+		/* "fe80::1%wlp3s0": the scope (glibc's resolver takes an interface name or index) */
+		scope_start = i < llen && line[i] == '%' ? i + 1 : i;
+		for (i = scope_start; i < llen && line[i] != ' ' && line[i] != '\t' && line[i] != '\r' &&
+				      line[i] != '#' && line[i] != ';';
+		     i++)
+			;
+		if (ups->count >= DNS_UPSTREAMS_MAX || dns_addr_parse(line + start, addr_end - start, a) < 0 ||
+		    a->port != 0)
+			continue;
+		if (a->family == AF_INET6 && a->bytes[0] == 0xfe && (a->bytes[1] & 0xc0) == 0x80) { /* fe80::/10 */
+			a->scope = resolv_scope(line + scope_start, i - scope_start, scope, ctx);
+			if (!a->scope)
+				continue; /* no interface to send it out of: sendto() would fail */
+		}
+		ups->count++;
 	}
 	return (int)ups->count;
 }

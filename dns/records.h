@@ -32,6 +32,7 @@ struct dns_addr {
 	uint8_t family;  /* AF_INET or AF_INET6 */
 	uint16_t port;
 	uint8_t bytes[16]; /* IPv4 in the first 4 */
+	uint32_t scope;  /* a link-local IPv6 address's interface index (in H for upstreams), else 0 */
 };
 
 struct dns_upstreams {
@@ -323,20 +324,47 @@ size_t dns_db_asker_networks(const struct dns_db *db, uint16_t net, const struct
 
 int dns_addr_parse(const char *s, size_t len, struct dns_addr *out);
 
-/** dns_addr_to_sockaddr() - @a as a sockaddr (@port used when @a has none). Return: its length. */
+/** dns_addr_to_sockaddr() - @a as a sockaddr (@port used when @a has none; the scope kept). Return: its length. */
 socklen_t dns_addr_to_sockaddr(const struct dns_addr *a, uint16_t port, struct sockaddr_storage *ss);
 
-/** dns_addr_from_sockaddr() - the address and port of @sa. Return: 0 or -EAFNOSUPPORT. */
+/**
+ * dns_addr_from_sockaddr() - the address and port of @sa, and the scope of a link-local IPv6 one
+ *
+ * Return: 0 or -EAFNOSUPPORT.
+ */
 int dns_addr_from_sockaddr(const struct sockaddr *sa, struct dns_addr *a);
 
-/** dns_addr_equal() - same family, bytes and port. */
+/** dns_addr_equal() - same family, bytes, port and scope. */
 bool dns_addr_equal(const struct dns_addr *a, const struct dns_addr *b);
 
 /**
  * dns_resolv_conf_parse() - the nameserver lines of a resolv.conf
  *
+ * dns_resolv_conf_parse_scoped() with no @scope function: only numeric scopes
+ * ("fe80::1%2") are understood.
  * Return: the number of servers stored in @ups (at most DNS_UPSTREAMS_MAX).
  */
 int dns_resolv_conf_parse(const char *text, size_t len, struct dns_upstreams *ups);
+
+/*
+ * The interface index of @ifname ("" when the address had no "%SCOPE"), or 0
+ * when there is no such interface.
+ */
+typedef uint32_t (*dns_scope_fn)(const char *ifname, void *ctx);
+
+/**
+ * dns_resolv_conf_parse_scoped() - the nameserver lines of a resolv.conf, link-local ones too
+ * @scope: called for a link-local IPv6 server ("nameserver fe80::1%wlp3s0") whose
+ *	   scope is not a number, with the interface name ("" when there is no scope);
+ *	   NULL: such servers are skipped
+ * @ctx: passed to @scope
+ *
+ * A link-local server gets its interface index in its scope; one without a
+ * scope, or whose interface is unknown, cannot be asked (sendto() fails with
+ * EINVAL) and is skipped.
+ * Return: the number of servers stored in @ups (at most DNS_UPSTREAMS_MAX).
+ */
+int dns_resolv_conf_parse_scoped(const char *text, size_t len, struct dns_upstreams *ups, dns_scope_fn scope,
+				 void *ctx);
 
 #endif

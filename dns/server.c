@@ -24,9 +24,22 @@
  * few unconnected UDP sockets created in H at start. Slots sit on a FIFO list
  * ordered by deadline (every attempt has the same timeout, so appending keeps
  * the order); when an attempt times out, the upstream is marked down for a
- * while and the next server of the list is tried. A reply is accepted only
- * from the server asked, with our id and our question; SERVFAIL and REFUSED
- * move on to the next server while one remains.
+ * while and the next server of the list is tried. A datagram that our own
+ * socket could not take (EAGAIN, ENOBUFS) says nothing about the server: at
+ * its timeout it is sent once more to the same server, which is not marked
+ * down. A reply is accepted only from the server asked, on the kind of socket
+ * it was asked from, with our id and our question; SERVFAIL and REFUSED move
+ * on to the next server while one remains.
+ *
+ * Where a server is asked from: the defaults (the host's resolv.conf,
+ * --upstream) from H. A container's own --dns servers may be on a podnet
+ * network (a DNS container: coredns, pihole), which H cannot reach: a server
+ * that I routes out of one of our bridges, or that a records line holds, is
+ * asked from sockets of I (created on first use, after joining I: one UDP
+ * socket per family, TCP sockets connected directly), as aardvark-dns asks
+ * from inside its namespace. The host gateway (host.containers.internal,
+ * libslirp's 10.0.2.2 / fd00::2) means the host's loopback, as for every
+ * other connection to it: it is asked at 127.0.0.1 / ::1 from H.
  *
  * TCP: a fixed pool of connections, each with a read buffer, a buffer for
  * the query being forwarded and a 64 KiB answer buffer. Queries on one
@@ -49,12 +62,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <malloc.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
@@ -83,6 +98,10 @@
 #define CONN_WBUF (DNS_TCP_MSG_MAX + 2)
 
 enum ev_kind { EV_SIGNAL = 1, EV_HOLDER, EV_UDP, EV_TCP_LISTEN, EV_TCP_CONN, EV_UP_UDP, EV_UP_TCP };
+/* EV_UP_UDP indexes: s->up4[i] is i, s->up6[i] UP_V6 + i, the sockets of I UP_IN4 and UP_IN6 */
+#define UP_V6 100
+#define UP_IN4 200
+#define UP_IN6 201
 /*
  * epoll data: kind, index and, for TCP connections and their upstream
  * sockets, a 24-bit generation of the slot: an event fetched in the same
@@ -110,7 +129,10 @@ struct pending {
 	size_t relay_max;
 	struct dns_upstreams ups;
 	uint32_t tried;            /* bit per server of ups */
+	uint32_t inside;           /* bit per server of ups: asked from I (upstreams_place()) */
 	int current;
+	bool unsent;               /* our socket could not take the datagram (EAGAIN, ENOBUFS) */
+	bool resent;               /* ... and it was sent to the same server once more */
 	size_t len, question_len;
 	uint8_t *query;            /* DNS_QUERY_MAX bytes of s->pend_buf, touched only when used */
 };
@@ -134,6 +156,7 @@ struct tcp_conn {
 	int up_fd;
 	struct dns_upstreams ups;
 	uint32_t tried;
+	uint32_t inside;        /* as in struct pending */
 	int current;
 	size_t qlen, up_off;
 	/* in s->conn_buf: memory is touched only by connections that happen */
@@ -171,6 +194,12 @@ struct dns_server {
 	uint64_t resolv_check_at;  /* server_now() of the next look at it */
 	int up4[UPSTREAM_SOCKS], up6[UPSTREAM_SOCKS];
 	unsigned int n_up4, n_up6;
+	int in4, in6;              /* UDP to servers on podnet networks, in I; -1 until needed */
+	int probe4, probe6;        /* route lookups in I (upstreams_place()); -1 until needed */
+	uint64_t nosock_warned_at; /* server_now() of the last "no socket for TCP forwarding" */
+	struct stat scope_warned_st; /* the resolv.conf whose unusable link-local servers were logged */
+	unsigned int scope_unknown;  /* link-local servers of the last read without a known interface */
+	char scope_unknown_name[IFNAMSIZ];
 	struct down_entry down[DOWN_MAX];
 	struct listener listeners[LISTENERS_MAX];
 	/* forwarding */
@@ -254,6 +283,32 @@ static const char *addr_str(const struct dns_addr *a, char *buf, size_t len)
 
 /* ---- upstream servers ---- */
 
+/*
+ * dns_scope_fn for the host's resolv.conf ("nameserver fe80::1%wlp3s0"): the
+ * interface is one of H's, looked up through an upstream socket (created in
+ * H: an ioctl answers in its socket's namespace), so that a reload in I
+ * still finds it. Return: its index, or 0 (noted for load_defaults()'s warning).
+ */
+static uint32_t host_if_index(const char *ifname, void *ctx)
+{
+	struct dns_server *s = ctx;
+	int fd = s->n_up6 ? s->up6[0] : s->n_up4 ? s->up4[0] : -1;
+	size_t len = strlen(ifname);
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	if (len > 0 && len < sizeof(ifr.ifr_name) && fd >= 0) {
+		memcpy(ifr.ifr_name, ifname, len);
+		if (ioctl(fd, SIOCGIFINDEX, &ifr) == 0 && ifr.ifr_ifindex > 0)
+			return (uint32_t)ifr.ifr_ifindex;
+	}
+	s->scope_unknown++;
+	snprintf(s->scope_unknown_name, sizeof(s->scope_unknown_name), "%s", ifname);
+	return 0;
+}
+
+static bool same_version(const struct stat *a, const struct stat *b);
+
 static void load_defaults(struct dns_server *s)
 {
 	_cleanup_free_ char *text = NULL;
@@ -273,7 +328,16 @@ static void load_defaults(struct dns_server *s)
 			s->defaults.count);
 		return;
 	}
-	dns_resolv_conf_parse(text, len, &s->defaults);
+	s->scope_unknown = 0;
+	dns_resolv_conf_parse_scoped(text, len, &s->defaults, host_if_index, s);
+	/* once per version of the file: it is read again at every reload */
+	if (s->scope_unknown && !same_version(&s->resolv_st, &s->scope_warned_st)) {
+		pn_warn("%s: %u link-local nameserver%s skipped: interface \"%s\" unknown in the host "
+			"namespace (write fe80::...%%IFNAME)",
+			s->opt.resolv_conf, s->scope_unknown, s->scope_unknown > 1 ? "s" : "",
+			s->scope_unknown_name);
+		s->scope_warned_st = s->resolv_st;
+	}
 	if (s->opt.resolv_port)
 		for (unsigned int i = 0; i < s->defaults.count; i++)
 			s->defaults.addr[i].port = s->opt.resolv_port;
@@ -381,20 +445,117 @@ static const struct dns_db *records_for(struct dns_server *s, uint16_t net, cons
 	return db;
 }
 
-/* The upstream list for a query from @src on network @net: the container's own or the defaults. */
+/*
+ * The upstream list for a query from @src on network @net: the container's
+ * own (*@own set) or the defaults.
+ */
 static const struct dns_upstreams *upstreams_for(struct dns_server *s, const struct dns_db *db, uint16_t net,
-						 const struct sockaddr *src)
+						 const struct sockaddr *src, bool *own)
 {
 	const struct dns_record *rec;
 	struct dns_addr a;
 	bool elsewhere;
 
+	*own = false;
 	if (db->n_upstreams > 0 && dns_addr_from_sockaddr(src, &a) == 0 &&
 	    dns_db_find_addr(db, net, a.family, a.bytes, &rec, 1, &elsewhere) == 1 &&
-	    rec->upstreams >= 0)
+	    rec->upstreams >= 0) {
+		*own = true;
 		return &db->upstreams[rec->upstreams];
+	}
 	follow_resolv_conf(s);
 	return &s->defaults;
+}
+
+static const uint8_t loopback6[16] = { [15] = 1 };
+
+/* A socket of I for forwarding (created on first use: podnet-dns is in I by then). Return: fd or -errno. */
+static int inside_socket(int family, int type)
+{
+	int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* Whether I routes @a out of one of our bridges: the source address it picks is a gateway we listen on. */
+static bool routed_to_network(struct dns_server *s, const struct dns_addr *a)
+{
+	int *probe = a->family == AF_INET6 ? &s->probe6 : &s->probe4;
+	struct sockaddr_storage ss, src;
+	socklen_t sl, src_len = sizeof(src);
+	struct dns_addr from;
+
+	/* the host's loopback is H's (a resolver there is what H sockets are for) */
+	if (a->family == AF_INET ? a->bytes[0] == 127 : memcmp(a->bytes, loopback6, 16) == 0)
+		return false;
+	if (*probe < 0)
+		*probe = inside_socket(a->family, SOCK_DGRAM);
+	if (*probe < 0)
+		return false;
+	/* a UDP connect() is a route lookup, nothing is sent */
+	sl = dns_addr_to_sockaddr(a, 53, &ss);
+	if (connect(*probe, (struct sockaddr *)&ss, sl) < 0 ||
+	    getsockname(*probe, (struct sockaddr *)&src, &src_len) < 0 ||
+	    dns_addr_from_sockaddr((struct sockaddr *)&src, &from) < 0)
+		return false;
+	for (int li = 0; li < LISTENERS_MAX; li++) {
+		const struct listener *l = &s->listeners[li];
+
+		if (l->used && l->addr.family == from.family &&
+		    memcmp(l->addr.bytes, from.bytes, from.family == AF_INET ? 4 : 16) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool is_host_gateway(const struct dns_db *db, const struct dns_addr *a)
+{
+	if (a->family == AF_INET) {
+		for (unsigned int k = 0; k < db->n_host4; k++)
+			if (memcmp(db->host4[k], a->bytes, 4) == 0)
+				return true;
+	} else {
+		for (unsigned int k = 0; k < db->n_host6; k++)
+			if (memcmp(db->host6[k], a->bytes, 16) == 0)
+				return true;
+	}
+	return false;
+}
+
+/*
+ * Where each of a container's own servers @ups (a copy, rewritten here) is
+ * asked from (see the theory of operation): the host gateway becomes the
+ * host's loopback, asked from H; an address on a podnet network is asked
+ * from I; anything else from H.
+ * Return: a bit per server asked from I.
+ */
+static uint32_t upstreams_place(struct dns_server *s, const struct dns_db *db, uint16_t net,
+				struct dns_upstreams *ups)
+{
+	char buf[INET6_ADDRSTRLEN];
+	uint32_t inside = 0;
+
+	for (unsigned int i = 0; i < ups->count; i++) {
+		struct dns_addr *a = &ups->addr[i];
+		const struct dns_record *rec;
+		bool elsewhere = false;
+
+		if (is_host_gateway(db, a)) {
+			memset(a->bytes, 0, sizeof(a->bytes));
+			if (a->family == AF_INET)
+				memcpy(a->bytes, (const uint8_t[]){ 127, 0, 0, 1 }, 4);
+			else
+				memcpy(a->bytes, loopback6, 16);
+			continue;
+		}
+		if (dns_db_find_addr(db, net, a->family, a->bytes, &rec, 1, &elsewhere) > 0 || elsewhere ||
+		    routed_to_network(s, a)) {
+			inside |= 1u << i;
+			pn_debug("upstream %s is on a podnet network: asked from the infra namespace",
+				 addr_str(a, buf, sizeof(buf)));
+		}
+	}
+	return inside;
 }
 
 /* ---- UDP forwarding ---- */
@@ -438,37 +599,72 @@ static void pend_release(struct dns_server *s, int32_t i)
 	s->pend_free = i;
 }
 
+/* The UDP socket of I for @family (watched as UP_IN4 / UP_IN6), created on first use. Return: fd or -1. */
+static int inside_udp(struct dns_server *s, int family)
+{
+	int *fd = family == AF_INET6 ? &s->in6 : &s->in4;
+
+	if (*fd < 0) {
+		*fd = inside_socket(family, SOCK_DGRAM);
+		if (*fd >= 0 && ep_add(s, *fd, EPOLLIN, EV(EV_UP_UDP, family == AF_INET6 ? UP_IN6 : UP_IN4)) < 0) {
+			close(*fd);
+			*fd = -1;
+		}
+	}
+	return *fd;
+}
+
+/*
+ * Send the pending query to its current server and start its timeout.
+ * Return: 0 (sent, or p->unsent: our socket could not take it), or -errno:
+ * this server cannot be asked now.
+ */
+static int pend_send_current(struct dns_server *s, int32_t i)
+{
+	struct pending *p = &s->pending[i];
+	const struct dns_addr *a = &p->ups.addr[p->current];
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int fd;
+
+	if (p->inside & (1u << p->current))
+		fd = inside_udp(s, a->family);
+	else if (a->family == AF_INET6)
+		fd = s->n_up6 ? s->up6[rand16(s) % s->n_up6] : -1;
+	else
+		fd = s->n_up4 ? s->up4[rand16(s) % s->n_up4] : -1;
+	if (fd < 0)
+		return -EAFNOSUPPORT;
+	sl = dns_addr_to_sockaddr(a, 53, &ss);
+	p->unsent = false;
+	if (sendto(fd, p->query, p->len, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&ss, sl) < 0) {
+		/*
+		 * A full send buffer (EAGAIN, ENOBUFS) is a datagram lost on
+		 * our side, not a server that failed: pending_timeouts() sends
+		 * it again. Any other error (no route, a firewall) moves on.
+		 */
+		if (errno != EAGAIN && errno != ENOBUFS)
+			return -errno;
+		p->unsent = true;
+	}
+	p->deadline = server_now(s) + s->opt.upstream_timeout_ms;
+	pend_unlink(s, i);
+	pend_append(s, i);
+	return 0;
+}
+
 /* Send the pending query to its next server. Return: 0, or -ENOENT when none is left. */
 static int pend_send(struct dns_server *s, int32_t i)
 {
 	struct pending *p = &s->pending[i];
-	struct sockaddr_storage ss;
-	socklen_t sl;
 
 	for (;;) {
-		const struct dns_addr *a;
-		int fd;
-
 		p->current = upstream_next(s, &p->ups, &p->tried);
 		if (p->current < 0)
 			return -ENOENT;
-		a = &p->ups.addr[p->current];
-		if (a->family == AF_INET6 ? s->n_up6 == 0 : s->n_up4 == 0)
-			continue;
-		fd = a->family == AF_INET6 ? s->up6[rand16(s) % s->n_up6] : s->up4[rand16(s) % s->n_up4];
-		sl = dns_addr_to_sockaddr(a, 53, &ss);
-		/*
-		 * A full send buffer (EAGAIN, ENOBUFS) is a datagram lost on the
-		 * way, not a server that failed: it is retried at the timeout. Any
-		 * other error (no route, a firewall) moves on to the next server.
-		 */
-		if (sendto(fd, p->query, p->len, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&ss, sl) < 0 &&
-		    errno != EAGAIN && errno != ENOBUFS)
-			continue;
-		p->deadline = server_now(s) + s->opt.upstream_timeout_ms;
-		pend_unlink(s, i);
-		pend_append(s, i);
-		return 0;
+		p->resent = false;
+		if (pend_send_current(s, i) == 0)
+			return 0;
 	}
 }
 
@@ -503,8 +699,9 @@ static void forward_udp(struct dns_server *s, const struct dns_db *db, int liste
 			const uint8_t *pkt, size_t len, const struct sockaddr_storage *src,
 			socklen_t src_len)
 {
+	bool own;
 	const struct dns_upstreams *ups = upstreams_for(s, db, s->listeners[listener].net,
-							 (const struct sockaddr *)src);
+							 (const struct sockaddr *)src, &own);
 	struct pending *p;
 	uint16_t id = 0;
 	int32_t i;
@@ -547,6 +744,7 @@ static void forward_udp(struct dns_server *s, const struct dns_db *db, int liste
 	if (p->relay_max > RELAY_MAX)
 		p->relay_max = RELAY_MAX;
 	p->ups = *ups;
+	p->inside = own ? upstreams_place(s, db, s->listeners[listener].net, &p->ups) : 0;
 	p->tried = 0;
 	p->len = len;
 	p->question_len = q->question_len;
@@ -558,8 +756,9 @@ static void forward_udp(struct dns_server *s, const struct dns_db *db, int liste
 		pend_fail(s, i);
 }
 
+/* A reply on an upstream socket (@inside: one of I). */
 static void upstream_udp_reply(struct dns_server *s, uint8_t *buf, size_t len, bool truncated,
-			       const struct sockaddr_storage *from)
+			       const struct sockaddr_storage *from, bool inside)
 {
 	struct dns_addr a;
 	struct pending *p;
@@ -576,7 +775,7 @@ static void upstream_udp_reply(struct dns_server *s, uint8_t *buf, size_t len, b
 	p = &s->pending[i];
 	if (a.port == 53 && !p->ups.addr[p->current].port)
 		a.port = 0;
-	if (!dns_addr_equal(&a, &p->ups.addr[p->current]) ||
+	if (!dns_addr_equal(&a, &p->ups.addr[p->current]) || inside != !!(p->inside & (1u << p->current)) ||
 	    !dns_reply_matches(buf, len, p->wire_id, p->query + DNS_HEADER_LEN, p->question_len))
 		return; /* not the answer we wait for: a late or spoofed packet */
 	upstream_mark(s, &p->ups.addr[p->current], false);
@@ -591,8 +790,11 @@ static void upstream_udp_reply(struct dns_server *s, uint8_t *buf, size_t len, b
 	pend_release(s, i);
 }
 
-static void upstream_udp_readable(struct dns_server *s, int fd)
+/* Replies on the upstream socket with EV_UP_UDP index @idx. */
+static void upstream_udp_readable(struct dns_server *s, uint32_t idx)
 {
+	bool inside = idx == UP_IN4 || idx == UP_IN6;
+	int fd = idx == UP_IN4 ? s->in4 : idx == UP_IN6 ? s->in6 : idx >= UP_V6 ? s->up6[idx - UP_V6] : s->up4[idx];
 	int n;
 
 	for (int i = 0; i < UDP_BATCH; i++)
@@ -601,7 +803,7 @@ static void upstream_udp_readable(struct dns_server *s, int fd)
 
 	for (int i = 0; i < n; i++)
 		upstream_udp_reply(s, s->relay[i], s->up_msg[i].msg_len,
-				   s->up_msg[i].msg_hdr.msg_flags & MSG_TRUNC, &s->rx_addr[i]);
+				   s->up_msg[i].msg_hdr.msg_flags & MSG_TRUNC, &s->rx_addr[i], inside);
 }
 
 static void pending_timeouts(struct dns_server *s)
@@ -610,7 +812,14 @@ static void pending_timeouts(struct dns_server *s)
 		int32_t i = s->pend_head;
 		struct pending *p = &s->pending[i];
 
-		upstream_mark(s, &p->ups.addr[p->current], true);
+		if (p->unsent && !p->resent) {
+			/* it never left: once more to the same server, which did not fail */
+			p->resent = true;
+			if (pend_send_current(s, i) == 0)
+				continue;
+		} else if (!p->unsent) {
+			upstream_mark(s, &p->ups.addr[p->current], true);
+		}
 		if (pend_send(s, i) < 0)
 			pend_fail(s, i);
 	}
@@ -667,6 +876,13 @@ static int udp_batch(struct dns_server *s, int li)
 
 		if (s->rx_msg[i].msg_hdr.msg_flags & MSG_TRUNC)
 			continue; /* larger than any query we accept */
+		/*
+		 * Source port 0 (a raw socket can send it; the source guard
+		 * checks addresses only): no answer can go there, sendto() fails.
+		 * sin_port and sin6_port are at the same place.
+		 */
+		if (((const struct sockaddr_in *)&s->rx_addr[i])->sin_port == 0)
+			continue;
 		if (len > UDP_RX_SMALL) {
 			/* a large query arrived in two parts: one buffer for the parser */
 			memcpy(s->rx_join, s->rx_small[i], UDP_RX_SMALL);
@@ -688,12 +904,23 @@ static int udp_batch(struct dns_server *s, int li)
 			forward_udp(s, db, li, &q, pkt, len, &s->rx_addr[i], s->rx_msg[i].msg_hdr.msg_namelen);
 		}
 	}
+	/*
+	 * sendmmsg() stops at the first answer that fails and reports it only
+	 * when it is the first of the call. A full socket buffer (EAGAIN,
+	 * ENOBUFS) drops the rest of the batch, as UDP may: the clients ask
+	 * again, and queueing answers for later would cost memory for stale
+	 * ones. Any other error is that answer's destination (no route, a
+	 * port the kernel refuses): skip it, the others are sent.
+	 */
 	for (unsigned int sent = 0; sent < out;) {
 		int r = sendmmsg(l->udp_fd, s->tx_msg + sent, out - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
 
-		if (r <= 0)
-			break; /* a full socket buffer drops answers, as UDP may */
-		sent += (unsigned int)r;
+		if (r > 0)
+			sent += (unsigned int)r;
+		else if (r == 0 || errno == EAGAIN || errno == ENOBUFS)
+			break;
+		else if (errno != EINTR)
+			sent++;
 	}
 	return n;
 }
@@ -778,6 +1005,7 @@ static void conn_up_close(struct tcp_conn *c)
 /* Connect to the next upstream for the query in c->qbuf. Return: 0, or -ENOENT when none is left. */
 static int conn_up_start(struct dns_server *s, struct tcp_conn *c)
 {
+	char buf[INET6_ADDRSTRLEN];
 	struct sockaddr_storage ss;
 	socklen_t sl;
 
@@ -790,10 +1018,18 @@ static int conn_up_start(struct dns_server *s, struct tcp_conn *c)
 		if (c->current < 0)
 			return -ENOENT;
 		a = &c->ups.addr[c->current];
-		fd = hostsock_get(s->factory, a->family, SOCK_STREAM);
+		if (c->inside & (1u << c->current))
+			fd = inside_socket(a->family, SOCK_STREAM);
+		else
+			fd = hostsock_get(s->factory, a->family, SOCK_STREAM);
 		if (fd < 0) {
-			pn_warn("no host socket for TCP forwarding: %s", strerror(-fd));
-			return -ENOENT;
+			/* e.g. IPv6 disabled on the host: the other servers may still be asked */
+			if (!s->nosock_warned_at || server_now(s) >= s->nosock_warned_at + DOWN_MS) {
+				pn_warn("no socket for TCP forwarding to %s: %s", addr_str(a, buf, sizeof(buf)),
+					strerror(-fd));
+				s->nosock_warned_at = server_now(s);
+			}
+			continue;
 		}
 		sl = dns_addr_to_sockaddr(a, 53, &ss);
 		if (connect(fd, (struct sockaddr *)&ss, sl) < 0 && errno != EINPROGRESS) {
@@ -942,12 +1178,14 @@ static void conn_process(struct dns_server *s, struct tcp_conn *c)
 		if (act == DNS_ACT_FORWARD) {
 			struct sockaddr_storage peer;
 			socklen_t pl = sizeof(peer);
+			bool own;
 
 			memcpy(c->qbuf, c->rbuf, mlen + 2);
 			c->qlen = mlen;
 			if (getpeername(c->fd, (struct sockaddr *)&peer, &pl) < 0)
 				peer.ss_family = AF_UNSPEC;
-			c->ups = *upstreams_for(s, db, c->net, (struct sockaddr *)&peer);
+			c->ups = *upstreams_for(s, db, c->net, (struct sockaddr *)&peer, &own);
+			c->inside = own ? upstreams_place(s, db, c->net, &c->ups) : 0;
 			c->tried = 0;
 		}
 		memmove(c->rbuf, c->rbuf + mlen + 2, c->rlen - mlen - 2);
@@ -1417,6 +1655,7 @@ int dns_server_new(const struct dns_options *opts, int factory, struct dns_serve
 	s->conn_buf = map + at_conn_buf;
 	s->opt = *opts;
 	s->epfd = s->sigfd = -1;
+	s->in4 = s->in6 = s->probe4 = s->probe6 = -1;
 	s->factory = factory;
 	s->now_stale = true;
 	dns_db_init(&s->db, 0);
@@ -1432,7 +1671,6 @@ int dns_server_new(const struct dns_options *opts, int factory, struct dns_serve
 		dns_server_free(s);
 		return r;
 	}
-	load_defaults(s);
 	/* upstream sockets now, in H: a resolver on the host's loopback stays reachable */
 	for (int i = 0; i < UPSTREAM_SOCKS; i++) {
 		int fd4 = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -1445,10 +1683,12 @@ int dns_server_new(const struct dns_options *opts, int factory, struct dns_serve
 		}
 		if (fd6 >= 0) {
 			s->up6[s->n_up6] = fd6;
-			ep_add(s, fd6, EPOLLIN, EV(EV_UP_UDP, 100 + s->n_up6));
+			ep_add(s, fd6, EPOLLIN, EV(EV_UP_UDP, UP_V6 + s->n_up6));
 			s->n_up6++;
 		}
 	}
+	/* after the sockets: a link-local server's interface is looked up through one (host_if_index()) */
+	load_defaults(s);
 	*ret = s;
 	return 0;
 }
@@ -1550,7 +1790,7 @@ int dns_server_run(struct dns_server *s, int holder_pidfd)
 					conn_up_event(s, &s->conns[idx], ev[i].events);
 				break;
 			case EV_UP_UDP:
-				upstream_udp_readable(s, idx >= 100 ? s->up6[idx - 100] : s->up4[idx]);
+				upstream_udp_readable(s, idx);
 				break;
 			case EV_HOLDER:
 				pn_info("the holder process exited: stopping");
@@ -1595,6 +1835,13 @@ void dns_server_free(struct dns_server *s)
 		close(s->up4[i]);
 	for (unsigned int i = 0; i < s->n_up6; i++)
 		close(s->up6[i]);
+	{
+		const int inside[] = { s->in4, s->in6, s->probe4, s->probe6 };
+
+		for (size_t i = 0; i < sizeof(inside) / sizeof(inside[0]); i++)
+			if (inside[i] >= 0)
+				close(inside[i]);
+	}
 	if (s->factory >= 0)
 		close(s->factory);
 	if (s->sigfd >= 0)

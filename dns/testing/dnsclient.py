@@ -10,6 +10,10 @@
 #   dnsclient.py waitfor SERVER NAME IP SECS poll until NAME is IP; print the time (ns)
 #   dnsclient.py hold SERVER N               open N TCP connections and keep them;
 #                                            prints how many the server closed after 1 s
+#   dnsclient.py port0 SERVER NAME MARKER    three UDP queries for NAME: from a socket, from
+#                                            source port 0 (a raw socket, as a container may
+#                                            send), from another socket; creates MARKER once
+#                                            sent; prints "answered N of 2" (the two sockets)
 #   dnsclient.py rounds SERVER LOG SECS CASE...  ask every CASE (SRC,NAME,TYPE,WANT: WANT an
 #                                            address, a PTR name or NXDOMAIN) over and over,
 #                                            from before the server listens until LOG says
@@ -162,6 +166,26 @@ elif cmd == "hold":
         except ConnectionError:
             closed += 1
     print(closed)
+elif cmd == "port0":
+    name, marker = sys.argv[3], sys.argv[4]
+    socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(2)]
+    raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)
+    q = query(name, 2)
+    socks[0].sendto(query(name, 1), (server, 53))
+    # UDP header: source port 0, destination 53, length, checksum 0 (none, allowed over IPv4)
+    raw.sendto(struct.pack("!HHHH", 0, 53, 8 + len(q), 0) + q, (server, 0))
+    socks[1].sendto(query(name, 3), (server, 53))
+    open(marker, "w").close()
+    answered = 0
+    deadline = time.monotonic() + 3
+    for u in socks:
+        u.settimeout(max(0.01, deadline - time.monotonic()))
+        try:
+            u.recv(4096)
+            answered += 1
+        except socket.timeout:
+            pass
+    print("answered %d of 2" % answered)
 elif cmd == "waitfor":
     # poll NAME every 2 ms until it resolves to IP; print the wall clock (ns) of that answer
     name, want, deadline = sys.argv[3], sys.argv[4], time.time() + float(sys.argv[5])

@@ -41,6 +41,9 @@ in_ctr() { local pid=$1; shift; nsenter --user --net --target "$pid" --preserve-
 dns_network() { # NAME BRIDGE GW4 [GW6]
   local name=$1 br=$2 gw4=$3 gw6=${4:-}
   in_infra ip link add "$br" type bridge
+  # a bridge takes the lowest MAC of its ports unless its own is set: a container
+  # added later would change it under the ARP entries of the others (unreachable)
+  in_infra ip link set "$br" address "$(in_infra ip -br link show "$br" | awk '{print $3}')"
   in_infra ip addr add "$gw4/24" dev "$br"
   [[ -n "$gw6" ]] && in_infra ip addr add "$gw6/64" dev "$br" nodad
   in_infra ip link set "$br" up
@@ -102,9 +105,11 @@ dns_start() { # ARGS...: podnet-dns into U and I; DNS_PID, DNS_LOG
 
 dns_reload() { kill -HUP "$DNS_PID"; }
 
-fake_upstream() { # VAR TAG [MODE [ADDR PORT]]: start a fake upstream on 127.0.0.1 (or ADDR:PORT); its port goes into VAR
-  local var=$1 tag=$2 mode=${3:-answer} pf="$T_OUT/upstream-$2.port" pid i
-  python3 "$DNS_TESTING/fake_upstream.py" --tag "$tag" --mode "$mode" --port-file "$pf" \
+fake_upstream() { # VAR TAG [MODE [ADDR PORT [CTR_PID]]]: start a fake upstream on 127.0.0.1 (or ADDR:PORT,
+                  # in the container CTR_PID when given: a DNS container); its port goes into VAR
+  local var=$1 tag=$2 mode=${3:-answer} pf="$T_OUT/upstream-$2.port" pid i in=()
+  [[ -n "${6:-}" ]] && in=(nsenter --user --net --target "$6" --preserve-credentials --)
+  "${in[@]}" python3 "$DNS_TESTING/fake_upstream.py" --tag "$tag" --mode "$mode" --port-file "$pf" \
     --addr "${4:-127.0.0.1}" --port "${5:-0}" \
     --log "$T_OUT/upstream-$tag.log" </dev/null >/dev/null 2>&1 &
   pid=$!

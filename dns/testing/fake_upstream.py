@@ -71,12 +71,22 @@ def serve_tcp(conn):
                     conn.sendall(struct.pack("!H", len(out)) + out)
 
 
-udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-udp.bind((args.addr, args.port))
-port = udp.getsockname()[1]
-tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-tcp.bind((args.addr, port))
+# UDP and TCP on one port: with --port 0, a free UDP port may be taken for TCP
+# (other tests on the machine): try another one
+for attempt in range(50):
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind((args.addr, args.port))
+    port = udp.getsockname()[1]
+    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        tcp.bind((args.addr, port))
+        break
+    except OSError:
+        udp.close()
+        tcp.close()
+        if args.port or attempt == 49:
+            raise
 tcp.listen(16)
 
 

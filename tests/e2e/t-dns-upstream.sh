@@ -7,7 +7,9 @@
 # server and past SERVFAIL, SERVFAIL when none answers, a container's own
 # --dns servers, an internal network (records file NAME%int) that forwards
 # nothing, the host's resolv.conf followed when it changes, and the exit when
-# the last records file goes.
+# the last records file goes. A container's own --dns server on a podnet network
+# is asked from I, one at the host gateway on the host's loopback; a query from
+# UDP source port 0 costs no other answer.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/../../dns/testing/e2e-env.sh"
 
@@ -65,6 +67,48 @@ expect_ok in_ctr "$DB" dig +short +tries=1 +time=2 @10.89.0.1 own.example
 expect_eq "192.0.2.2" "$T_LAST" "db asks upstream 2"
 expect_ok in_ctr "$WEB" dig +short +tries=1 +time=2 @10.89.0.1 own.example
 expect_eq "192.0.2.1" "$T_LAST" "web asks the default"
+
+t_case "a container's own --dns server on the network (a DNS container) is asked from the infra namespace"
+# the host namespace has no route into I: asked from there, the query would go out the
+# host's default route (or nowhere), and the client would get SERVFAIL
+dns_container NSC pnred 10.89.0.4 || t_fail "dns_container failed"
+fake_upstream UP_IN 7 answer 10.89.0.4 53 "$NSC" || t_fail "fake upstream in a container"
+dns_container CLI pnred 10.89.0.5 || t_fail "dns_container failed"
+dns_record red "ffff 10.89.0.5  client 10.89.0.4"
+dns_reload
+wait_for 3 in_ctr "$CLI" dig +short +tries=1 +time=1 @10.89.0.1 client
+expect_ok in_ctr "$CLI" dig +tries=1 +time=2 @10.89.0.1 inside.example
+expect_match 'inside\.example\.[[:space:]]+60[[:space:]]+IN[[:space:]]+A[[:space:]]+192\.0\.2\.7' "$T_LAST" "UDP: the DNS container answered"
+expect_match 'udp inside\.example' "$(cat "$T_OUT/upstream-7.log" 2>/dev/null)" "the DNS container's log"
+expect_ok in_ctr "$CLI" dig +tcp +short +tries=1 +time=2 @10.89.0.1 inside-tcp.example
+expect_eq "198.51.100.7" "$T_LAST" "TCP: the DNS container answered"
+expect_nomatch 'inside' "$(cat "$T_OUT"/upstream-[1-6].log 2>/dev/null)" "no other upstream was asked"
+
+t_case "a container's own --dns server at the host gateway is the host's loopback"
+# 10.0.2.2 is libslirp's way to the host's 127.0.0.1; in the host namespace it is some other host
+printf '10.0.2.2\n' >"$DNS_DIR/.host-gateway.new" && mv "$DNS_DIR/.host-gateway.new" "$DNS_DIR/host-gateway"
+dns_container HGC pnred 10.89.0.6 || t_fail "dns_container failed"
+dns_record red "1111 10.89.0.6  hgc 10.0.2.2#$UP_B"
+dns_reload
+wait_for 3 in_ctr "$HGC" dig +short +tries=1 +time=1 @10.89.0.1 hgc
+expect_ok in_ctr "$HGC" dig +short +tries=1 +time=2 @10.89.0.1 hostgw.example
+expect_eq "192.0.2.2" "$T_LAST" "the server on the host's loopback answered"
+expect_match 'udp hostgw\.example' "$(cat "$T_OUT/upstream-2.log" 2>/dev/null)"
+rm -f "$DNS_DIR/host-gateway"
+dns_reload
+
+t_case "a query from UDP source port 0 (a raw socket) does not cost the other answers of its batch"
+# podnet-dns is stopped while the three queries arrive, so that it reads them in one batch
+rm -f "$T_OUT/port0.sent"
+kill -STOP "$DNS_PID"
+in_ctr "$WEB" python3 "$DNS_TESTING/dnsclient.py" port0 10.89.0.1 db "$T_OUT/port0.sent" >"$T_OUT/port0.out" 2>&1 &
+p0=$!
+wait_for 5 test -e "$T_OUT/port0.sent"
+kill -CONT "$DNS_PID"
+wait "$p0"
+expect_eq "answered 2 of 2" "$(cat "$T_OUT/port0.out")" "answers to the two ordinary sockets"
+expect_ok in_ctr "$WEB" dig +short +tries=1 +time=2 @10.89.0.1 db
+expect_eq "10.89.0.3" "$T_LAST" "still answering"
 
 t_case "an internal network (records file blue%int): its names answered, nothing forwarded, --dns ignored"
 dns_network 'blue%int' pnblue 10.89.1.1 || t_fail "dns_network failed"

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -175,10 +176,69 @@ static void test_resolv_conf(void **state)
 	struct dns_upstreams u;
 
 	(void)state;
-	assert_int_equal(dns_resolv_conf_parse(text, strlen(text), &u), 3);
+	/* no way to look up eth0: the link-local server cannot be asked, it is left out */
+	assert_int_equal(dns_resolv_conf_parse(text, strlen(text), &u), 2);
 	assert_int_equal(u.addr[0].family, AF_INET);
 	assert_int_equal(u.addr[1].family, AF_INET6);
-	assert_int_equal(u.addr[2].bytes[0], 0xfe);
+	assert_int_equal(u.addr[1].scope, 0);
+}
+
+static unsigned int scope_calls;
+
+static uint32_t fake_if_index(const char *ifname, void *ctx)
+{
+	scope_calls++;
+	assert_ptr_equal(ctx, &scope_calls);
+	return strcmp(ifname, "wlp3s0") == 0 ? 3 : strcmp(ifname, "eth0") == 0 ? 7 : 0;
+}
+
+/*
+ * "nameserver fe80::1%wlp3s0" keeps its scope (the interface index), and a
+ * sockaddr made from it carries it: without, sendto() fails with EINVAL and
+ * the server is silently never asked. A link-local server with no scope or
+ * an unknown interface is left out; other addresses ignore a scope.
+ */
+static void test_resolv_conf_scope(void **state)
+{
+	static const char text[] = "nameserver fe80::1%wlp3s0\n"
+				   "nameserver fe80::2%eth0 # comment\n"
+				   "nameserver fe80::3%12\n"
+				   "nameserver fe80::4\n"
+				   "nameserver fe80::5%nosuchif0\n"
+				   "nameserver fe80::6%\n"
+				   "nameserver 2001:db8::1%eth0\n"
+				   "nameserver 192.0.2.1\n";
+	struct sockaddr_storage ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	struct dns_addr back;
+	struct dns_upstreams u;
+
+	(void)state;
+	scope_calls = 0;
+	assert_int_equal(dns_resolv_conf_parse_scoped(text, strlen(text), &u, fake_if_index, &scope_calls), 5);
+	assert_int_equal(scope_calls, 5); /* wlp3s0, eth0, "" (fe80::4), nosuchif0, "" (fe80::6%): 12 is a number */
+	assert_int_equal(u.addr[0].bytes[15], 1);
+	assert_int_equal(u.addr[0].scope, 3);
+	assert_int_equal(u.addr[1].bytes[15], 2);
+	assert_int_equal(u.addr[1].scope, 7);
+	assert_int_equal(u.addr[2].bytes[15], 3);
+	assert_int_equal(u.addr[2].scope, 12);
+	assert_int_equal(u.addr[3].family, AF_INET6);
+	assert_int_equal(u.addr[3].bytes[0], 0x20);
+	assert_int_equal(u.addr[3].scope, 0);
+	assert_int_equal(u.addr[4].family, AF_INET);
+
+	assert_int_equal(dns_addr_to_sockaddr(&u.addr[0], 53, &ss), sizeof(*sin6));
+	assert_int_equal(sin6->sin6_scope_id, 3);
+	assert_int_equal(ntohs(sin6->sin6_port), 53);
+	/* a reply from that server is recognised as from it, not from fe80::1 on another link */
+	assert_int_equal(dns_addr_from_sockaddr((struct sockaddr *)&ss, &back), 0);
+	back.port = 0;
+	assert_true(dns_addr_equal(&back, &u.addr[0]));
+	sin6->sin6_scope_id = 4;
+	assert_int_equal(dns_addr_from_sockaddr((struct sockaddr *)&ss, &back), 0);
+	back.port = 0;
+	assert_false(dns_addr_equal(&back, &u.addr[0]));
 }
 
 static void write_file(const char *dir, const char *name, const char *text)
@@ -873,6 +933,7 @@ int main(void)
 		cmocka_unit_test(test_bad_gateway_line),
 		cmocka_unit_test(test_addr_parse),
 		cmocka_unit_test(test_resolv_conf),
+		cmocka_unit_test(test_resolv_conf_scope),
 		cmocka_unit_test(test_load_dir),
 		cmocka_unit_test(test_networks_differ),
 		cmocka_unit_test(test_internal_network),
