@@ -164,6 +164,22 @@ static void write_text(const char *path, const char *text)
 	fclose(f);
 }
 
+/* networks/NAME.json in the test's data directory: a bridge network on 10.89.N.0/24, with @extra keys */
+static void write_network(const char *name, int n, bool dns, const char *extra)
+{
+	char netdir[128], path[PATH_MAX], text[1024];
+
+	snprintf(netdir, sizeof(netdir), "%s/networks", dir);
+	assert_int_equal(pn_mkdir_p(netdir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/%s.json", netdir, name);
+	snprintf(text, sizeof(text),
+		 "{\"name\": \"%s\", \"id\": \"%02d\", \"driver\": \"bridge\", \"dns_enabled\": %s,"
+		 " \"network_interface\": \"podnet%d\", \"subnets\": [{\"subnet\": \"10.89.%d.0/24\","
+		 " \"gateway\": \"10.89.%d.1\"}]%s}",
+		 name, n, dns ? "true" : "false", n, n, n, extra ? extra : "");
+	write_text(path, text);
+}
+
 static void assert_file_is(const char *path, const char *want)
 {
 	char *buf = NULL;
@@ -259,17 +275,12 @@ static void test_resolv_text_host(void **state)
 /* with a podnet resolver: its gateways, dns.podnet, then the host's search domains and options */
 static void test_resolv_text_podnet(void **state)
 {
-	char path[PATH_MAX], netdir[128];
+	char path[PATH_MAX];
 	json_t *doc;
 	char *t;
 
 	(void)state;
-	snprintf(netdir, sizeof(netdir), "%s/networks", dir);
-	assert_int_equal(pn_mkdir_p(netdir, 0700), 0);
-	snprintf(path, sizeof(path), "%s/app.json", netdir);
-	write_text(path, "{\"name\": \"app\", \"id\": \"0123\", \"driver\": \"bridge\", \"dns_enabled\": true,"
-			 " \"network_interface\": \"podnet9\", \"subnets\": [{\"subnet\": \"10.89.9.0/24\","
-			 " \"gateway\": \"10.89.9.1\"}]}");
+	write_network("app", 9, true, NULL);
 	snprintf(path, sizeof(path), "%s/host-resolv2.conf", dir);
 	/* the last search/domain line wins; options lines add up; comments end a line */
 	write_text(path, "nameserver 127.0.0.53\nsearch old.example\ndomain corp.example\n"
@@ -309,21 +320,13 @@ static void test_resolv_text_podnet(void **state)
 /* a network's --dns servers: in resolv.conf when no podnet resolver serves it, unless the container has its own */
 static void test_resolv_text_net_dns(void **state)
 {
-	char path[PATH_MAX], netdir[128];
+	char path[PATH_MAX];
 	json_t *doc;
 	char *t;
 
 	(void)state;
-	snprintf(netdir, sizeof(netdir), "%s/networks", dir);
-	assert_int_equal(pn_mkdir_p(netdir, 0700), 0);
-	snprintf(path, sizeof(path), "%s/nodns1.json", netdir);
-	write_text(path, "{\"name\": \"nodns1\", \"id\": \"01\", \"driver\": \"bridge\", \"dns_enabled\": false,"
-			 " \"network_interface\": \"podnet7\", \"subnets\": [{\"subnet\": \"10.89.7.0/24\","
-			 " \"gateway\": \"10.89.7.1\"}], \"network_dns_servers\": [\"192.0.2.7\", \"192.0.2.8\"]}");
-	snprintf(path, sizeof(path), "%s/nodns2.json", netdir);
-	write_text(path, "{\"name\": \"nodns2\", \"id\": \"02\", \"driver\": \"bridge\", \"dns_enabled\": false,"
-			 " \"network_interface\": \"podnet8\", \"subnets\": [{\"subnet\": \"10.89.8.0/24\","
-			 " \"gateway\": \"10.89.8.1\"}], \"network_dns_servers\": [\"192.0.2.8\", \"2001:db8::8\"]}");
+	write_network("nodns1", 7, false, ", \"network_dns_servers\": [\"192.0.2.7\", \"192.0.2.8\"]");
+	write_network("nodns2", 8, false, ", \"network_dns_servers\": [\"192.0.2.8\", \"2001:db8::8\"]");
 	snprintf(path, sizeof(path), "%s/host-resolv3.conf", dir);
 	write_text(path, "nameserver 198.51.100.1\nsearch example.org\n");
 	netd_host_resolv_conf = path;
