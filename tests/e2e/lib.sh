@@ -64,6 +64,9 @@ wait_for() {
   "$@" >/dev/null 2>&1
 }
 
+# t_strace ARGS...: strace, for fault injection and delays; LeakSanitizer cannot
+# run under ptrace (an ASan build would exit 1 at its end), so it is off there
+t_strace() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace "$@"; }
 # t_free_port_base N: the first of N consecutive host ports that no TCP or UDP
 # socket holds now, below the kernel's ephemeral range so that the client side
 # of some other connection cannot take one of them between this check and the

@@ -84,7 +84,7 @@ for bad in "tmp:it must be an absolute path" "/nonexistent-$$:No such file or di
   expect_match "invalid --workdir" "$T_ERR"
 done
 # the directory going between run's check and the command's start (strace fails the chdir)
-expect_fail 126 strace -f -qq -o /dev/null -e trace=chdir -e inject=chdir:error=ENOENT -P "$wd" \
+expect_fail 126 t_strace -f -qq -o /dev/null -e trace=chdir -e inject=chdir:error=ENOENT -P "$wd" \
   $PODNET run -d --name wdrace -w "$wd" -- true
 expect_match "^Error: cannot change to the working directory $wd: No such file or directory\$" "$T_ERR" "run -d"
 expect_eq "exited 126" "$($PODNET inspect -f '{{.State.Status}} {{.State.ExitCode}}' wdrace)" "the container that could not start"
@@ -157,7 +157,7 @@ t_on_exit "rm -rf $rstmp"
 for f in "" -f; do
   expect_ok $PODNET stop -t 0 rs
   # rm's second hold of the lock (after its look at rs) is held up; rs is started in between
-  (strace -f -qq -o "$rstmp/trace" -e trace=flock -e inject=flock:delay_enter=2000000:when=2 \
+  (t_strace -f -qq -o "$rstmp/trace" -e trace=flock -e inject=flock:delay_enter=2000000:when=2 \
     $PODNET rm $f rs >"$rstmp/out" 2>"$rstmp/err"; echo $? >"$rstmp/rc") &
   wait_for 5 grep -q "LOCK_EX.*= 0" "$rstmp/trace"
   expect_ok $PODNET start rs
@@ -461,7 +461,7 @@ expect_eq "$(printf '%s\n' "$g2id" "$g3id" | sort)" "$(sort <<<"$T_LAST")" "cont
 expect_ok $PODNET ps -a --format '{{.Names}}'
 expect_eq "g1" "$T_LAST" "after prune"
 # a container another command is starting (its launch held up by strace) is not prune's
-strace -f -qq -o /dev/null -e trace=unshare -e inject=unshare:delay_enter=1500000 \
+t_strace -f -qq -o /dev/null -e trace=unshare -e inject=unshare:delay_enter=1500000 \
   $PODNET run -d --name gslow -- sleep 60 >/dev/null 2>&1 &
 wait_for 5 bash -c "$PODNET ps -a --format '{{.Names}} {{.Status}}' | grep -qx 'gslow created'"
 expect_ok $PODNET container prune

@@ -210,7 +210,7 @@ expect_ok $PODNET network rm pcn1 pcn2
 t_case "two members started at once: the pod's records name both, whichever finishes last"
 expect_ok $PODNET pod create --name pr
 # racea's launch is held up (strace delays its unshare) until raceb has started and published
-strace -f -qq -o /dev/null -e trace=unshare -e inject=unshare:delay_enter=1500000 \
+t_strace -f -qq -o /dev/null -e trace=unshare -e inject=unshare:delay_enter=1500000 \
   $PODNET run -d --pod pr --name racea -- sleep 60 >/dev/null 2>&1 &
 wait_for 5 bash -c "$PODNET ps -a --format '{{.Names}}' | grep -qx racea"
 expect_ok $PODNET run -d --pod pr --name raceb -- sleep 60
