@@ -780,14 +780,115 @@ static int net_disconnect(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/* the addresses of a --dns-add/--dns-drop value (Podman takes comma-separated lists), canonical, into @to */
+static int dns_arg(json_t *to, const char *opt, const char *arg, struct pn_err *err)
+{
+	_cleanup_free_ char *copy = strdup(arg);
+	size_t before = json_array_size(to);
+	char *save = NULL;
+
+	if (!copy)
+		return pn_err_set(err, ENOMEM, "out of memory");
+	for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		struct pn_ip ip;
+		char b[PN_IPSTR_MAX];
+
+		if (pn_ip_parse(w, &ip) < 0)
+			return pn_err_set(err, EINVAL, "invalid %s \"%s\": want an IPv4 or IPv6 address", opt, w);
+		json_array_append_new(to, json_string(pn_ip_format(&ip, b)));
+	}
+	if (json_array_size(to) == before)
+		return pn_err_set(err, EINVAL, "invalid %s \"%s\": want an IPv4 or IPv6 address", opt, arg);
+	return 0;
+}
+
+static bool json_list_has(json_t *list, json_t *v)
+{
+	json_t *w;
+	size_t i;
+
+	json_array_foreach(list, i, w)
+		if (json_equal(v, w))
+			return true;
+	return false;
+}
+
+/*
+ * `network update [--dns-add IP[,IP]]... [--dns-drop IP[,IP]]... NAME`, as
+ * Podman's: the network's own DNS servers (network create --dns). Its running
+ * users' records name the new list at once; on a network without a podnet
+ * resolver, their resolv.conf does.
+ */
+static int net_update(struct cli *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "dns-add", required_argument, NULL, 'A' }, { "dns-drop", required_argument, NULL, 'D' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_json_ json_t *adds = json_array(), *drops = json_array(), *list = json_array(), *all = NULL;
+	struct pn_err err = { 0 };
+	struct netd_network net;
+	json_t *v, *doc;
+	size_t i;
+	int ch, r;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (ch != 'A' && ch != 'D')
+			return cli_failf("network update: unknown option %s", opts_bad_option(argc, argv));
+		if (dns_arg(ch == 'A' ? adds : drops, ch == 'A' ? "--dns-add" : "--dns-drop", optarg, &err) < 0)
+			return cli_fail(&err);
+	}
+	if (optind != argc - 1)
+		return cli_failf(optind >= argc ? "network update: missing network name"
+						: "network update: exactly one network name expected");
+	if (cli_lock(c, &err) < 0 || netd_network_load(&c->paths, argv[optind], &net, &err) < 0)
+		return cli_fail(&err);
+	json_array_foreach(drops, i, v)
+		if (!json_list_has(net.dns_servers, v)) {
+			netd_network_clear(&net);
+			return cli_failf("network %s has no DNS server %s", argv[optind], json_string_value(v));
+		}
+	json_array_foreach(net.dns_servers, i, v)
+		if (!json_list_has(drops, v))
+			json_array_append(list, v);
+	json_array_foreach(adds, i, v)
+		if (!json_list_has(list, v))
+			json_array_append(list, v);
+	if (json_array_size(list) > NETD_MAX_NET_DNS) {
+		netd_network_clear(&net);
+		return cli_failf("network %s: at most %d DNS servers", argv[optind], NETD_MAX_NET_DNS);
+	}
+	if (net.dns_servers)
+		json_decref(net.dns_servers);
+	net.dns_servers = json_array_size(list) ? json_incref(list) : NULL;
+	r = netd_network_save(&c->paths, &net, &err);
+	if (r == 0) {
+		netd_sandbox_list(&c->paths, NULL, &all, NULL);
+		json_array_foreach(all, i, doc) {
+			if (!netd_sandbox_alive(doc) || !json_object_get(json_object_get(doc, "networks"), net.name))
+				continue;
+			if (net.dns)
+				netd_dns_publish(&c->paths, doc, net.name, false);
+			else
+				write_sandbox_files(c, doc, NULL, NULL);
+		}
+		cli_helpers_reload(c);
+		printf("%s\n", net.name);
+	}
+	netd_network_clear(&net);
+	return r < 0 ? cli_fail(&err) : 0;
+}
+
 int cmd_network(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
 		{ "create", net_create }, { "ls", net_ls }, { "list", net_ls }, { "inspect", net_inspect }, { "exists", net_exists },
 		{ "rm", net_rm }, { "remove", net_rm }, { "prune", net_prune }, { "connect", net_connect },
-		{ "disconnect", net_disconnect },
+		{ "disconnect", net_disconnect }, { "update", net_update },
 	};
 
-	return cli_subcommand(c, argc, argv, "network", "create, ls, inspect, exists, rm, prune, connect, disconnect", subs,
-			      sizeof(subs) / sizeof(subs[0]));
+	return cli_subcommand(c, argc, argv, "network", "create, ls, inspect, exists, update, rm, prune, connect, disconnect",
+			      subs, sizeof(subs) / sizeof(subs[0]));
 }

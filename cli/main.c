@@ -21,7 +21,7 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "network", cmd_network, "manage networks (create, ls, inspect, rm, prune, connect, disconnect)" },
+	{ "network", cmd_network, "manage networks (create, ls, inspect, update, rm, prune, connect, disconnect)" },
 	{ "run", cmd_run, "run a command in a new container" },
 	{ "pod", cmd_pod, "manage pods (create, ls, inspect, start, stop, kill, rm, prune)" },
 	{ "ps", cmd_ps, "list containers" },

@@ -874,6 +874,7 @@ static const struct {
 			    "       [--internal] [--disable-dns] [--label K=V]... [--driver bridge] [--opt mtu=N]\n"
 			    "       [--interface-name BR] [--dns IP]... [--ignore] NAME\n" },
 	{ "network exists", "Usage: podnet network exists NAME\n" },
+	{ "network update", "Usage: podnet network update [--dns-add IP[,IP...]]... [--dns-drop IP[,IP...]]... NAME\n" },
 	{ "network ls", "Usage: podnet network ls [-q] [--format json|table|TEMPLATE] [-f|--filter name=...|label=K[=V]|driver=...]...\n" },
 	{ "network inspect", "Usage: podnet network inspect [-f json|TEMPLATE] NAME...\n" },
 	{ "network rm", "Usage: podnet network rm [-f] NAME...\n" },

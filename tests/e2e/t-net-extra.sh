@@ -251,6 +251,27 @@ expect_eq "nameserver $($PODNET network inspect ndns1 --format '{{(index .subnet
 expect_ok $PODNET network create --disable-dns --dns 192.0.2.54 ndns2
 expect_ok $PODNET run --rm --network ndns2 -- grep nameserver /etc/resolv.conf
 expect_eq "nameserver 192.0.2.54" "$T_LAST" "no podnet resolver: the network's servers"
+# network update: the running users follow at once
+expect_ok $PODNET run -d --name nd3 --network ndns2 -- sleep 60
+expect_ok $PODNET network update ndns1 --dns-drop 2001:db8::53 --dns-add 192.0.2.60,192.0.2.61
+expect_eq "ndns1" "$T_LAST" "network update prints the name"
+expect_ok grep "^$($PODNET inspect -f '{{.Id}}' nd1) " "$PODNET_RUNTIME_DIR/dns/ndns1"
+expect_match " nd1 192\.0\.2\.53,192\.0\.2\.60,192\.0\.2\.61$" "$T_LAST" "nd1's upstreams after the update"
+expect_ok grep "^$($PODNET inspect -f '{{.Id}}' nd2) " "$PODNET_RUNTIME_DIR/dns/ndns1"
+expect_match " nd2 203\.0\.113\.5$" "$T_LAST" "nd2's own --dns stays"
+expect_ok $PODNET network update --dns-add 192.0.2.55 --dns-drop 192.0.2.54 ndns2
+expect_ok $PODNET exec nd3 -- grep nameserver /etc/resolv.conf
+expect_eq "nameserver 192.0.2.55" "$T_LAST" "a running container's resolv.conf after the update"
+expect_fail 125 $PODNET network update --dns-drop 192.0.2.99 ndns2
+expect_eq "Error: network ndns2 has no DNS server 192.0.2.99" "$T_ERR"
+expect_fail 125 $PODNET network update --dns-add nope ndns2
+expect_match 'invalid --dns-add "nope"' "$T_ERR"
+expect_ok $PODNET network inspect ndns2 --format '{{json .network_dns_servers}}'
+expect_eq '["192.0.2.55"]' "$T_LAST" "nothing changed by the refused updates"
+expect_ok $PODNET network update --dns-drop 192.0.2.55 ndns2
+expect_ok $PODNET network inspect ndns2 --format '{{json .network_dns_servers}}'
+expect_eq 'null' "$T_LAST" "no servers left"
+expect_ok $PODNET rm -f nd3
 expect_fail 125 $PODNET network create --dns dns.example ndns3
 expect_eq 'Error: invalid --dns "dns.example": want an IPv4 or IPv6 address' "$T_ERR"
 expect_fail 125 $PODNET network inspect ndns3
