@@ -99,6 +99,7 @@
 
 enum ev_kind { EV_SIGNAL = 1, EV_HOLDER, EV_UDP, EV_TCP_LISTEN, EV_TCP_CONN, EV_UP_UDP, EV_UP_TCP };
 /* EV_UP_UDP indexes: s->up4[i] is i, s->up6[i] UP_V6 + i, the sockets of I UP_IN4 and UP_IN6 */
+#define PLACE_CACHE 32 /* servers whose place (H or I) is remembered until the records change */
 #define UP_V6 100
 #define UP_IN4 200
 #define UP_IN6 201
@@ -196,6 +197,14 @@ struct dns_server {
 	unsigned int n_up4, n_up6;
 	int in4, in6;              /* UDP to servers on podnet networks, in I; -1 until needed */
 	int probe4, probe6;        /* route lookups in I (upstreams_place()); -1 until needed */
+	/* routed_to_network()'s answers, valid while place_gen is that of the records they were found with */
+	struct place_entry {
+		struct dns_addr addr;
+		uint32_t gen;
+		bool inside, used;
+	} place[PLACE_CACHE];
+	uint32_t place_gen;
+	unsigned int place_next;
 	uint64_t nosock_warned_at; /* server_now() of the last "no socket for TCP forwarding" */
 	struct stat scope_warned_st; /* the resolv.conf whose unusable link-local servers were logged */
 	unsigned int scope_unknown;  /* link-local servers of the last read without a known interface */
@@ -492,7 +501,12 @@ static bool routed_to_network(struct dns_server *s, const struct dns_addr *a)
 		*probe = inside_socket(a->family, SOCK_DGRAM);
 	if (*probe < 0)
 		return false;
-	/* a UDP connect() is a route lookup, nothing is sent */
+	/*
+	 * A UDP connect() is a route lookup, nothing is sent. The first one of
+	 * an unbound socket also fixes its source address for the later ones:
+	 * dissolve the association (AF_UNSPEC) first, so each lookup is fresh.
+	 */
+	connect(*probe, &(struct sockaddr){ .sa_family = AF_UNSPEC }, sizeof(struct sockaddr));
 	sl = dns_addr_to_sockaddr(a, 53, &ss);
 	if (connect(*probe, (struct sockaddr *)&ss, sl) < 0 ||
 	    getsockname(*probe, (struct sockaddr *)&src, &src_len) < 0 ||
@@ -506,6 +520,28 @@ static bool routed_to_network(struct dns_server *s, const struct dns_addr *a)
 			return true;
 	}
 	return false;
+}
+
+/* routed_to_network(), remembered per address until the records (and so the listeners) change */
+static bool routed_to_network_cached(struct dns_server *s, const struct dns_addr *a)
+{
+	struct place_entry *e;
+	char buf[INET6_ADDRSTRLEN];
+
+	for (unsigned int k = 0; k < PLACE_CACHE; k++) {
+		e = &s->place[k];
+		if (e->used && e->gen == s->place_gen && dns_addr_equal(&e->addr, a))
+			return e->inside;
+	}
+	e = &s->place[s->place_next++ % PLACE_CACHE];
+	e->addr = *a;
+	e->gen = s->place_gen;
+	e->used = true;
+	e->inside = routed_to_network(s, a);
+	if (e->inside)
+		pn_debug("upstream %s is on a podnet network: asked from the infra namespace",
+			 addr_str(a, buf, sizeof(buf)));
+	return e->inside;
 }
 
 static bool is_host_gateway(const struct dns_db *db, const struct dns_addr *a)
@@ -532,7 +568,6 @@ static bool is_host_gateway(const struct dns_db *db, const struct dns_addr *a)
 static uint32_t upstreams_place(struct dns_server *s, const struct dns_db *db, uint16_t net,
 				struct dns_upstreams *ups)
 {
-	char buf[INET6_ADDRSTRLEN];
 	uint32_t inside = 0;
 
 	for (unsigned int i = 0; i < ups->count; i++) {
@@ -549,11 +584,8 @@ static uint32_t upstreams_place(struct dns_server *s, const struct dns_db *db, u
 			continue;
 		}
 		if (dns_db_find_addr(db, net, a->family, a->bytes, &rec, 1, &elsewhere) > 0 || elsewhere ||
-		    routed_to_network(s, a)) {
+		    routed_to_network_cached(s, a))
 			inside |= 1u << i;
-			pn_debug("upstream %s is on a podnet network: asked from the infra namespace",
-				 addr_str(a, buf, sizeof(buf)));
-		}
 	}
 	return inside;
 }
@@ -1504,6 +1536,7 @@ static int install(struct dns_server *s, struct dns_db *db, int r)
 	old = dns_db_bytes(&s->db);
 	dns_db_free(&s->db);
 	s->db = *db;
+	s->place_gen++; /* networks may have come or gone: places are looked up again */
 	if (s->scanning) {
 		s->scanning = false;
 		dns_db_free(&s->scan);
@@ -1716,6 +1749,7 @@ int dns_server_load(struct dns_server *s)
 		return -EADDRNOTAVAIL;
 	dns_db_free(&s->db);
 	s->db = nets;
+	s->place_gen++;
 	s->scanning = true;
 	dns_db_init(&s->next, seed);
 	if (dns_loader_start(&s->loader, &s->next, s->opt.config_dir, &s->reload_buf) < 0)

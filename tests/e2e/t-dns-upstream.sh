@@ -74,8 +74,24 @@ t_case "a container's own --dns server on the network (a DNS container) is asked
 dns_container NSC pnred 10.89.0.4 || t_fail "dns_container failed"
 fake_upstream UP_IN 7 answer 10.89.0.4 53 "$NSC" || t_fail "fake upstream in a container"
 dns_container CLI pnred 10.89.0.5 || t_fail "dns_container failed"
-dns_record red "ffff 10.89.0.5  client 10.89.0.4"
-dns_reload
+# first, a server that I routes out of an interface that is no bridge of ours (asked from H):
+# its lookup must not decide the next one's (a UDP socket keeps the source of its first
+# connect). The server is on an address of this machine's, so nothing leaves it.
+host_ip=$(hostname -I 2>/dev/null | tr ' ' '\n' | grep -m1 -E '^[0-9]+(\.[0-9]+){3}$' | grep -v '^127\.')
+if [[ -n $host_ip ]]; then
+  fake_upstream UP_HOST 8 answer "$host_ip" || t_fail "fake upstream on $host_ip"
+  expect_ok in_infra sh -c "ip link add pnout type veth peer name pnout2 && ip addr add 198.18.0.1/32 dev pnout &&
+    ip link set pnout2 up && ip link set pnout up && ip route add $host_ip/32 dev pnout"
+  dns_container OUT pnred 10.89.0.7 || t_fail "dns_container failed"
+  dns_record red "ffff 10.89.0.5  client 10.89.0.4" "eeee 10.89.0.7  outer $host_ip#$UP_HOST"
+  dns_reload
+  wait_for 3 in_ctr "$OUT" dig +short +tries=1 +time=1 @10.89.0.1 outer
+  expect_ok in_ctr "$OUT" dig +short +tries=1 +time=2 @10.89.0.1 outer.example
+  expect_eq "192.0.2.8" "$T_LAST" "a server on this machine, routed out of I elsewhere: asked from H"
+else
+  dns_record red "ffff 10.89.0.5  client 10.89.0.4"
+  dns_reload
+fi
 wait_for 3 in_ctr "$CLI" dig +short +tries=1 +time=1 @10.89.0.1 client
 expect_ok in_ctr "$CLI" dig +tries=1 +time=2 @10.89.0.1 inside.example
 expect_match 'inside\.example\.[[:space:]]+60[[:space:]]+IN[[:space:]]+A[[:space:]]+192\.0\.2\.7' "$T_LAST" "UDP: the DNS container answered"
