@@ -666,8 +666,19 @@ int cli_rm_one(struct cli *c, const char *ref, bool force, struct pn_err *err)
 			return 0;
 		}
 		busy = netd_sandbox_alive(doc) || cli_sandbox_starting(doc);
-		if (!busy)
+		if (!busy) {
+			/* a container may have joined its network since the first look */
+			_cleanup_json_ json_t *deps = cli_joined_names(c, id);
+
+			if (json_array_size(deps)) {
+				json_decref(doc);
+				cli_unlock(c);
+				return pn_err_set(err, EBUSY, "container %s has dependent containers which must be "
+						  "removed before it: %s (one joined it meanwhile)", ref,
+						  json_string_value(json_array_get(deps, 0)));
+			}
 			cli_teardown(c, doc, true, 137, NULL);
+		}
 		json_decref(doc);
 		cli_unlock(c);
 		if (!busy)

@@ -94,6 +94,22 @@ expect_eq "side web zz" "$(names)" "rm -a without -f: the running ones stay"
 expect_ok $PODNET rm -a -f
 expect_eq "" "$(names)" "rm -a -f removes all, dependents first"
 
+t_case "rm -f of a container that another joins meanwhile refuses to remove it"
+expect_ok $PODNET run -d --name jx -- sleep 60
+jtmp=$(mktemp -d)
+t_on_exit "rm -rf $jtmp"
+# rm's second hold of the lock (in its stop) is held up; jside joins jx in between
+(t_strace -f -qq -o "$jtmp/trace" -e trace=flock -e inject=flock:delay_enter=2000000:when=2 \
+  $PODNET rm -f jx >"$jtmp/out" 2>"$jtmp/err"; echo $? >"$jtmp/rc") &
+wait_for 5 grep -q "LOCK_EX.*= 0" "$jtmp/trace"
+expect_ok $PODNET run -d --name jside --network container:jx -- sleep 60
+wait
+expect_eq 125 "$(cat "$jtmp/rc")" "rm -f jx"
+expect_match "container jx has dependent containers which must be removed before it: jside" "$(cat "$jtmp/err")"
+expect_ok $PODNET inspect jx
+expect_ok $PODNET rm -f --depend jx
+expect_eq "" "$(names)" "containers left"
+
 t_case "pod rm refuses a pod whose member another container joined, -f or not"
 expect_ok $PODNET pod create --name p2 --network front
 expect_ok $PODNET run -d --pod p2 --name member -- socat -T5 TCP-LISTEN:82,reuseaddr,fork SYSTEM:'echo member'
