@@ -181,8 +181,8 @@ static int net_ls(struct cli *c, int argc, char **argv)
 		case 'o': format = optarg; break;
 		case 'f':
 			if (!strchr(optarg, '=') || (strncmp(optarg, "name=", 5) && strncmp(optarg, "label=", 6) &&
-						    strncmp(optarg, "driver=", 7)))
-				return cli_failf("invalid filter \"%s\": want name=, label= or driver=", optarg);
+						    strncmp(optarg, "label!=", 7) && strncmp(optarg, "driver=", 7)))
+				return cli_failf("invalid filter \"%s\": want name=, label=, label!= or driver=", optarg);
 			if (strncmp(optarg, "name=", 5) == 0 && cli_name_pattern_check(optarg + 5, &err) < 0)
 				return cli_fail(&err);
 			if (str_list_add(&filters, optarg, "filters", &err) < 0)

@@ -142,6 +142,8 @@ expect_nomatch "unused" "$T_LAST"
 expect_ok $PODNET network create --label tmp=1 ptmp1
 expect_ok $PODNET network create --label tmp=2 ptmp2
 expect_ok $PODNET network create pkeep
+expect_ok $PODNET network ls -q --filter label!=tmp=2 --filter name=^ptmp
+expect_eq "ptmp1" "$T_LAST" "network ls --filter label!="
 expect_ok $PODNET network prune -f --filter label=tmp --filter label!=tmp=2
 expect_eq "ptmp1" "$T_LAST" "prune --filter: the matching unused networks only"
 expect_ok $PODNET network prune --filter label=tmp
