@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/netfilter.h>
@@ -219,13 +220,28 @@ static void netns_identity(char *buf, size_t len)
 		 boot && pf_id_valid(boot, 64) ? boot : "-");
 }
 
+/* when this boot began (btime of /proc/stat), or 0 */
+static time_t boot_time(void)
+{
+	_cleanup_free_ char *text = NULL;
+	const char *at;
+
+	if (pn_read_file("/proc/stat", 1 << 20, &text, NULL) < 0 || !(at = strstr(text, "\nbtime ")))
+		return 0;
+	return (time_t)strtoll(at + 7, NULL, 10);
+}
+
 /*
  * @stored describes the namespace @ident names. A state written by an
- * earlier podnet says "dev:ino" only: with the same namespace it is taken to
- * be of this boot, so an upgrade keeps the attachments of running containers.
+ * earlier podnet says "dev:ino" only: with the same namespace, and written
+ * since this boot began (@mtime), it is taken to be of this boot, so an
+ * upgrade keeps the attachments of running containers; one older than the
+ * boot describes what the reboot took (the host's namespace has the same
+ * inode after every boot).
  */
-static bool same_netns(const char *stored, const char *ident)
+static bool same_netns(const char *stored, const char *ident, time_t mtime)
 {
+	time_t booted;
 	size_t n;
 
 	if (!stored)
@@ -233,8 +249,11 @@ static bool same_netns(const char *stored, const char *ident)
 	if (strcmp(stored, ident) == 0)
 		return true;
 	n = strlen(stored);
-	return strchr(stored, ':') && strchr(stored, ':') == strrchr(stored, ':') && strncmp(stored, ident, n) == 0 &&
-	       ident[n] == ':';
+	if (!strchr(stored, ':') || strchr(stored, ':') != strrchr(stored, ':') || strncmp(stored, ident, n) != 0 ||
+	    ident[n] != ':')
+		return false;
+	booted = boot_time();
+	return booted > 0 && mtime >= booted;
 }
 
 /* the object @key of the state document, created empty if missing */
@@ -265,6 +284,7 @@ int pf_print_json(json_t *doc)
 int pf_state_open(const char *dir, const char *uplink, struct pf_state *st, struct pn_err *err)
 {
 	char path[PATH_MAX], ident[160];
+	struct stat sb;
 	json_t *doc = NULL;
 	struct pn_err lerr = { 0 };
 	int r;
@@ -291,7 +311,8 @@ int pf_state_open(const char *dir, const char *uplink, struct pf_state *st, stru
 	netns_identity(ident, sizeof(ident));
 	pn_path(path, "%s/state.json", dir);
 	r = pn_json_load(path, &doc, &lerr);
-	if (r == 0 && json_is_object(doc) && same_netns(json_string_value(json_object_get(doc, "netns")), ident)) {
+	if (r == 0 && json_is_object(doc) &&
+	    same_netns(json_string_value(json_object_get(doc, "netns")), ident, stat(path, &sb) == 0 ? sb.st_mtime : 0)) {
 		/* (a state written before the boot id was part of it takes it on) */
 		json_object_set_new(doc, "netns", json_string(ident));
 		st->doc = doc;

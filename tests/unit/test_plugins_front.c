@@ -12,6 +12,8 @@
 #include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "aardvark.h"
@@ -218,6 +220,21 @@ static void test_state_other_boot(void **state)
 	assert_false(st.netns_changed);
 	assert_non_null(pf_state_attachment(&st, "n1", "ctr1"));
 	assert_string_equal(json_string_value(json_object_get(st.doc, "netns")), netns);
+	pf_state_close(&st);
+	/* nor is one written before this boot began (the reboot took what it describes) */
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+	doc = json_pack("{s:s, s:{s:{s:{}, s:{s:{s:s, s:[s]}}}}}", "netns", ident, "networks", "n1", "network",
+			"attachments", "ctr1", "interface", "eth0", "ips", "10.89.0.3/24");
+	assert_int_equal(pn_json_save(path, doc, 0), 0);
+	json_decref(doc);
+	{
+		struct timespec old[2] = { { .tv_sec = 1000000000 }, { .tv_sec = 1000000000 } };
+
+		assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
+	}
+	assert_int_equal(pf_state_open(dir, "tap0", &st, &err), 0);
+	assert_true(st.netns_changed);
+	assert_null(pf_state_attachment(&st, "n1", "ctr1"));
 	pf_state_close(&st);
 	/* another namespace's legacy state is not */
 	snprintf(ident, sizeof(ident), "1:2");
