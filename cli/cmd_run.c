@@ -11,6 +11,7 @@
 #include "cleanup.h"
 #include "fileutil.h"
 #include "helpers.h"
+#include "ipam.h"
 #include "netcmd.h"
 #include "nft.h"
 #include "opts.h"
@@ -625,20 +626,54 @@ static int run_detached(struct cli *c, const struct run_opts *o, const char *sho
 	return 0;
 }
 
+/* a static address of @cfg that a sandbox other than @old_id holds: -EADDRINUSE */
+static int static_ips_taken(struct cli *c, json_t *cfg, const char *old_id, struct pn_err *err)
+{
+	json_t *ent;
+	size_t i;
+
+	json_array_foreach(cfg, i, ent) {
+		const char *net = json_string_value(json_object_get(ent, "network"));
+		const char *want[2] = { json_string_value(json_object_get(ent, "ip")),
+					json_string_value(json_object_get(ent, "ip6")) };
+
+		for (int k = 0; k < 2 && net; k++) {
+			struct netd_leases l;
+			struct pn_ip ip;
+			const char *owner;
+			bool taken;
+
+			if (!want[k] || pn_ip_parse(want[k], &ip) < 0 || netd_ipam_open(&c->paths, net, &l, NULL) < 0)
+				continue;
+			owner = netd_ipam_owner(&l, &ip);
+			taken = owner && strcmp(owner, old_id) != 0;
+			netd_ipam_close(&l);
+			if (taken)
+				return pn_err_set(err, EADDRINUSE, "address %s is already in use on network %s", want[k], net);
+		}
+	}
+	return 0;
+}
+
 /*
  * What `run` would refuse once the container it replaces is gone: the pod,
- * the container whose network it joins and the networks must exist. An
- * address the replaced container holds is free after it, so it is not checked.
+ * the container whose network it joins and the networks must exist, and its
+ * static addresses and fixed host ports must not be another's. Those of the
+ * replaced container are free after it. (A host port that a program other
+ * than podnet holds is still found only when the forwarder binds it.)
  */
 static int replace_precheck(struct cli *c, const struct run_opts *o, struct pn_err *err)
 {
-	_cleanup_json_ json_t *cfg = opts_network_config(o), *doc = NULL;
+	_cleanup_json_ json_t *cfg = opts_network_config(o), *doc = NULL, *old = NULL;
 	struct netd_network nets[CLI_MAX_LIST];
+	const char *old_id;
 	int r, n;
 
 	r = cli_lock(c, err);
 	if (r < 0)
 		return r;
+	netd_sandbox_load(&c->paths, "container", o->name, &old, NULL);
+	old_id = json_string_value(json_object_get(old, "id")) ?: "";
 	if (o->pod)
 		r = netd_sandbox_load(&c->paths, "pod", o->pod, &doc, err);
 	if (r == 0 && o->network_container && strcmp(o->network_container, o->name) != 0) {
@@ -655,6 +690,10 @@ static int replace_precheck(struct cli *c, const struct run_opts *o, struct pn_e
 		else
 			cli_nets_clear(nets, n);
 	}
+	if (r == 0)
+		r = static_ips_taken(c, cfg, old_id, err);
+	if (r == 0)
+		r = helpers_ports_taken(c, o, old_id, err);
 	cli_unlock(c);
 	return r;
 }

@@ -63,6 +63,55 @@ static int parse_all(json_t *publish, struct pn_port_mapping *maps, size_t *ret_
 	return portspec_merge(maps, ret_n, err);
 }
 
+/* host addresses "" (every one) and another overlap, as do two equal ones */
+static bool host_ips_overlap(const char *a, const char *b)
+{
+	return !*a || !*b || strcmp(a, b) == 0;
+}
+
+int helpers_ports_taken(struct cli *c, const struct run_opts *o, const char *except_id, struct pn_err *err)
+{
+	struct pn_port_mapping maps[PN_PORTFWD_MAX_MAPPINGS];
+	_cleanup_json_ json_t *all = NULL;
+	size_t n = 0, i, k;
+	json_t *doc, *p;
+
+	for (int j = 0; j < o->ports.n; j++) {
+		size_t got = 0;
+
+		if (portspec_parse(o->ports.v[j], maps + n, PN_PORTFWD_MAX_MAPPINGS - n, &got, NULL) < 0)
+			return 0; /* the run reports it */
+		n += got;
+	}
+	if (!n)
+		return 0;
+	netd_sandbox_list(&c->paths, NULL, &all, NULL);
+	json_array_foreach(all, i, doc) {
+		if (strcmp(json_string_value(json_object_get(doc, "id")) ?: "", except_id ? except_id : "") == 0 ||
+		    !netd_sandbox_alive(doc))
+			continue;
+		json_array_foreach(json_object_get(doc, "ports"), k, p) {
+			unsigned int first = (unsigned int)json_integer_value(json_object_get(p, "host_port"));
+			unsigned int count = (unsigned int)json_integer_value(json_object_get(p, "range"));
+			const char *proto = json_string_value(json_object_get(p, "protocol")) ?: "tcp";
+			const char *hip = json_string_value(json_object_get(p, "host_ip")) ?: "";
+
+			for (size_t m = 0; m < n; m++) {
+				unsigned int lo = maps[m].host_port, hi = lo + maps[m].range;
+
+				if (!lo || strcmp(maps[m].protocol, proto) != 0 || !host_ips_overlap(maps[m].host_ip, hip) ||
+				    lo >= first + (count ? count : 1) || hi <= first)
+					continue;
+				return pn_err_set(err, EADDRINUSE, "port %u/%s is already published by %s %s",
+						  lo > first ? lo : first, proto,
+						  json_string_value(json_object_get(doc, "kind")) ?: "container",
+						  json_string_value(json_object_get(doc, "name")) ?: "?");
+			}
+		}
+	}
+	return 0;
+}
+
 int helpers_validate_ports(struct cli *c, const struct run_opts *o, struct pn_err *err)
 {
 	struct pn_port_mapping maps[PN_PORTFWD_MAX_MAPPINGS];

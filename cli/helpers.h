@@ -43,4 +43,9 @@ void cli_mark_live(struct cli *c, const char *id, bool live);
 struct run_opts;
 /** helpers_validate_ports() - parse every -p spec before anything is created. */
 int helpers_validate_ports(struct cli *c, const struct run_opts *o, struct pn_err *err);
+/**
+ * helpers_ports_taken() - a fixed host port of @o's -p that a running sandbox
+ * other than @except_id publishes. Return: 0, or -EADDRINUSE with a message.
+ */
+int helpers_ports_taken(struct cli *c, const struct run_opts *o, const char *except_id, struct pn_err *err);
 #endif

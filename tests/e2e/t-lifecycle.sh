@@ -185,13 +185,22 @@ second=$T_LAST
 expect_eq "$second" "$($PODNET inspect rep | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')" "rep is the new one"
 expect_fail 125 $PODNET inspect "$first"
 # a run that cannot start does not take the old one with it
-for bad in "--network typo|network typo not found" "--pod nopod|no such pod: nopod" "--network container:nobody|no such container: nobody"; do
+rport=$(t_free_port_base 2)
+expect_ok $PODNET network create --subnet 10.199.7.0/24 rnet
+expect_ok $PODNET run -d --name rother --network rnet --ip 10.199.7.50 -p "$rport:80" -- sleep 60
+for bad in "--network typo|network typo not found" "--pod nopod|no such pod: nopod" \
+  "--network container:nobody|no such container: nobody" \
+  "--network rnet --ip 10.199.7.50|address 10.199.7.50 is already in use on network rnet" \
+  "-p $rport:81|port $rport/tcp is already published by container rother"; do
   # shellcheck disable=SC2086 # the option and its value
   expect_fail 125 $PODNET run -d --replace --name rep ${bad%%|*} -- sleep 60
   expect_match "${bad#*|}" "$T_ERR"
   expect_eq "$second running" "$($PODNET inspect -f '{{.Id}} {{.State.Status}}' rep)" "rep after --replace ${bad%%|*}"
 done
-expect_ok $PODNET rm -f rep
+# what the replaced container itself holds is free for its successor
+expect_ok $PODNET run -d --replace --name rother --network rnet --ip 10.199.7.50 -p "$rport:80" -- sleep 60
+expect_ok $PODNET rm -f rep rother
+expect_ok $PODNET network rm rnet
 
 t_case "stop -a and rm -a: every container; rm -a refuses running ones without -f"
 expect_ok $PODNET run -d --name all1 -- sleep 60
