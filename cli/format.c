@@ -665,7 +665,9 @@ int cli_format_take(int argc, char **argv, const char **ret_fmt, struct pn_err *
 			break;
 		}
 	}
-	if (i < argc && argv[i][0] == '-' && argv[i][1])
+	if (i < argc && strcmp(argv[i], "--") == 0)
+		i++; /* names only from here */
+	else if (i < argc && argv[i][0] == '-' && argv[i][1])
 		return pn_err_set(err, EINVAL, "%s: unknown option %s", argv[0], argv[i]);
 	if (*ret_fmt && strcmp(*ret_fmt, "json") != 0 && !cli_format_is_template(*ret_fmt))
 		return pn_err_set(err, EINVAL, "invalid format \"%s\": want json or a template such as '{{.Name}}'", *ret_fmt);

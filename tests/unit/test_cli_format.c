@@ -292,6 +292,7 @@ static void test_take(void **state)
 	char *a4[] = { "inspect", "--format", "yaml", "web", NULL };
 	char *a5[] = { "inspect", "-f", NULL };
 	char *a6[] = { "inspect", "--bogus", "web", NULL };
+	char *a7[] = { "inspect", "-f", "json", "--", "web", NULL };
 
 	(void)state;
 	assert_int_equal(cli_format_take(4, a1, &fmt, &err), 3);
@@ -305,6 +306,9 @@ static void test_take(void **state)
 	assert_int_equal(cli_format_take(2, a5, &fmt, &err), -EINVAL);
 	assert_int_equal(cli_format_take(3, a6, &fmt, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "unknown option --bogus"));
+	/* "--" ends the options */
+	assert_int_equal(cli_format_take(5, a7, &fmt, &err), 4);
+	assert_string_equal(fmt, "json");
 }
 
 int main(void)
