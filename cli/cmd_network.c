@@ -802,17 +802,6 @@ static int dns_arg(json_t *to, const char *opt, const char *arg, struct pn_err *
 	return 0;
 }
 
-static bool json_list_has(json_t *list, json_t *v)
-{
-	json_t *w;
-	size_t i;
-
-	json_array_foreach(list, i, w)
-		if (json_equal(v, w))
-			return true;
-	return false;
-}
-
 /*
  * `network update [--dns-add IP[,IP]]... [--dns-drop IP[,IP]]... NAME`, as
  * Podman's: the network's own DNS servers (network create --dns). Its running
@@ -846,15 +835,15 @@ static int net_update(struct cli *c, int argc, char **argv)
 	if (cli_lock(c, &err) < 0 || netd_network_load(&c->paths, argv[optind], &net, &err) < 0)
 		return cli_fail(&err);
 	json_array_foreach(drops, i, v)
-		if (!json_list_has(net.dns_servers, v)) {
+		if (!pn_json_array_has(net.dns_servers, v)) {
 			netd_network_clear(&net);
 			return cli_failf("network %s has no DNS server %s", argv[optind], json_string_value(v));
 		}
 	json_array_foreach(net.dns_servers, i, v)
-		if (!json_list_has(drops, v))
+		if (!pn_json_array_has(drops, v))
 			json_array_append(list, v);
 	json_array_foreach(adds, i, v)
-		if (!json_list_has(list, v))
+		if (!pn_json_array_has(list, v))
 			json_array_append(list, v);
 	if (json_array_size(list) > NETD_MAX_NET_DNS) {
 		netd_network_clear(&net);

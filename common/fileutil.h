@@ -144,6 +144,9 @@ int pn_json_save(const char *path, const json_t *doc, int fsync_data);
  */
 int pn_json_save_compact(const char *path, const json_t *doc);
 
+/** pn_json_array_has() - whether the array @list holds a value equal to @v (json_equal()). */
+bool pn_json_array_has(const json_t *list, const json_t *v);
+
 /** pn_rm_rf() - remove a directory tree (no symlink following). Return: 0 or -errno. */
 int pn_rm_rf(const char *path);
 

@@ -61,3 +61,13 @@ int pn_json_save(const char *path, const json_t *doc, int fsync_data)
 	r = pn_write_atomic(path, text, len, 0644, fsync_data);
 	return r;
 }
+
+bool pn_json_array_has(const json_t *list, const json_t *v)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(list); i++)
+		if (json_equal(json_array_get(list, i), v))
+			return true;
+	return false;
+}

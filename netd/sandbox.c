@@ -535,34 +535,37 @@ char *netd_resolv_text(const struct pn_paths *p, json_t *doc)
 	const char *k;
 	size_t cap = 4096, len = 0, nslen = 0, i;
 	char *buf = malloc(cap), ns[2048];
-	int servers = 0;
+	/* podnet resolvers of networks with a way out, of internal ones; the networks' --dns servers */
+	_cleanup_json_ json_t *gws_out = json_array(), *gws_int = json_array(), *net_dns = json_array();
+	json_t *gws[2] = { gws_out, gws_int };
 
 	if (!buf)
 		return NULL;
 	buf[0] = ns[0] = '\0';
+	/* each network's definition read once */
+	json_object_foreach(nets, k, att) {
+		struct netd_network net;
+
+		if (netd_network_load(p, k, &net, NULL) < 0)
+			continue;
+		if (net.dns)
+			json_array_extend(gws[net.internal], json_object_get(att, "gateways"));
+		json_array_foreach(net.dns_servers, i, v)
+			if (!pn_json_array_has(net_dns, v))
+				json_array_append(net_dns, v);
+		netd_network_clear(&net);
+	}
 	/*
 	 * Internal networks' resolvers last: they answer names only (NXDOMAIN for
 	 * the rest), and a stub resolver does not ask the next server after an
 	 * NXDOMAIN. Every listener answers the names of all the asker's networks.
 	 */
-	for (int internal = 0; internal < 2; internal++) {
-		json_object_foreach(nets, k, att) {
-			struct netd_network net;
-
-			if (netd_network_load(p, k, &net, NULL) < 0)
-				continue;
-			if (net.dns && net.internal == internal) {
-				json_array_foreach(json_object_get(att, "gateways"), i, v) {
-					if (nslen < sizeof(ns) - 128)
-						nslen += (size_t)snprintf(ns + nslen, sizeof(ns) - nslen, "nameserver %s\n",
-									  json_string_value(v));
-					servers++;
-				}
-			}
-			netd_network_clear(&net);
-		}
-	}
-	if (servers) {
+	for (int internal = 0; internal < 2; internal++)
+		json_array_foreach(gws[internal], i, v)
+			if (nslen < sizeof(ns) - 128)
+				nslen += (size_t)snprintf(ns + nslen, sizeof(ns) - nslen, "nameserver %s\n",
+							  json_string_value(v));
+	if (json_array_size(gws[0]) + json_array_size(gws[1])) {
 		/*
 		 * The networks' domain first, then --dns-search's, else the host's
 		 * search domains (as Podman and Docker: a short name of the host's
@@ -589,30 +592,8 @@ char *netd_resolv_text(const struct pn_paths *p, json_t *doc)
 		 * the host's.
 		 */
 		bool host_net = strcmp(json_string_value(json_object_get(doc, "network_mode")) ?: "", "host") == 0;
-		_cleanup_json_ json_t *net_dns = json_array();
-		json_t *own_dns = json_object_get(doc, "dns");
-
-		if (!json_array_size(own_dns)) {
-			/* else the servers of its networks (network create --dns), in order, once each */
-			json_object_foreach(nets, k, att) {
-				struct netd_network net;
-
-				if (netd_network_load(p, k, &net, NULL) < 0)
-					continue;
-				json_array_foreach(net.dns_servers, i, v) {
-					bool seen = false;
-					json_t *w;
-					size_t j;
-
-					json_array_foreach(net_dns, j, w)
-						seen = seen || json_equal(v, w);
-					if (!seen)
-						json_array_append(net_dns, v);
-				}
-				netd_network_clear(&net);
-			}
-			own_dns = net_dns;
-		}
+		/* else the servers of its networks (network create --dns), in order, once each */
+		json_t *own_dns = json_array_size(json_object_get(doc, "dns")) ? json_object_get(doc, "dns") : net_dns;
 		_cleanup_free_ char *host = NULL;
 		char *line, *save = NULL;
 
