@@ -63,6 +63,23 @@ static int parse_all(json_t *publish, struct pn_port_mapping *maps, size_t *ret_
 	return portspec_merge(maps, ret_n, err);
 }
 
+/* every -p of @o, parsed and merged, into @maps */
+static int parse_opts_ports(const struct run_opts *o, struct pn_port_mapping *maps, size_t *ret_n, struct pn_err *err)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < o->ports.n; i++) {
+		size_t got = 0;
+		int r = portspec_parse(o->ports.v[i], maps + n, PN_PORTFWD_MAX_MAPPINGS - n, &got, err);
+
+		if (r < 0)
+			return r;
+		n += got;
+	}
+	*ret_n = n;
+	return portspec_merge(maps, ret_n, err);
+}
+
 /* host addresses "" (every one) and another overlap, as do two equal ones */
 static bool host_ips_overlap(const char *a, const char *b)
 {
@@ -76,15 +93,8 @@ int helpers_ports_taken(struct cli *c, const struct run_opts *o, const char *exc
 	size_t n = 0, i, k;
 	json_t *doc, *p;
 
-	for (int j = 0; j < o->ports.n; j++) {
-		size_t got = 0;
-
-		if (portspec_parse(o->ports.v[j], maps + n, PN_PORTFWD_MAX_MAPPINGS - n, &got, NULL) < 0)
-			return 0; /* the run reports it */
-		n += got;
-	}
-	if (!n)
-		return 0;
+	if (parse_opts_ports(o, maps, &n, NULL) < 0 || !n)
+		return 0; /* nothing to publish, or specs the run reports */
 	netd_sandbox_list(&c->paths, NULL, &all, NULL);
 	json_array_foreach(all, i, doc) {
 		if (strcmp(json_string_value(json_object_get(doc, "id")) ?: "", except_id ? except_id : "") == 0 ||
@@ -120,15 +130,7 @@ int helpers_validate_ports(struct cli *c, const struct run_opts *o, struct pn_er
 	(void)c;
 	if (o->ports.n && o->network_none)
 		return pn_err_set(err, EINVAL, "-p needs a network: it cannot be used with --network none");
-	for (int i = 0; i < o->ports.n; i++) {
-		size_t got = 0;
-		int r = portspec_parse(o->ports.v[i], maps + n, PN_PORTFWD_MAX_MAPPINGS - n, &got, err);
-
-		if (r < 0)
-			return r;
-		n += got;
-	}
-	return portspec_merge(maps, &n, err);
+	return parse_opts_ports(o, maps, &n, err);
 }
 
 /*
