@@ -617,6 +617,24 @@ int cmd_wait(struct cli *c, int argc, char **argv)
  * look is by id, and finds it running again: refused without -f, stopped
  * again with it (a few times at most).
  */
+/* -EBUSY in Podman's words when containers joined @id's network (run --network container:), else 0 */
+static int dependents_check(struct cli *c, const char *ref, const char *id, const char *why, struct pn_err *err)
+{
+	_cleanup_json_ json_t *deps = cli_joined_names(c, id);
+	char list[512];
+	size_t len = 0, i;
+	json_t *v;
+
+	if (!json_array_size(deps))
+		return 0;
+	list[0] = '\0';
+	json_array_foreach(deps, i, v)
+		if (len < sizeof(list))
+			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "", json_string_value(v));
+	return pn_err_set(err, EBUSY, "container %s has dependent containers which must be removed before it: %s (%s)",
+			  ref, list, why);
+}
+
 int cli_rm_one(struct cli *c, const char *ref, bool force, struct pn_err *err)
 {
 	for (int tries = 0;; tries++) {
@@ -629,24 +647,10 @@ int cli_rm_one(struct cli *c, const char *ref, bool force, struct pn_err *err)
 		if (r < 0)
 			return r;
 		snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(doc, "id")) ?: "");
-		{
-			_cleanup_json_ json_t *deps = cli_joined_names(c, id);
-
-			if (json_array_size(deps)) {
-				char list[512];
-				size_t len = 0, i;
-				json_t *v;
-
-				list[0] = '\0';
-				json_array_foreach(deps, i, v)
-					if (len < sizeof(list))
-						len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "",
-									json_string_value(v));
-				json_decref(doc);
-				/* Podman's words */
-				return pn_err_set(err, EBUSY, "container %s has dependent containers which must be removed "
-						  "before it: %s (or use rm --depend)", ref, list);
-			}
+		r = dependents_check(c, ref, id, "or use rm --depend", err);
+		if (r < 0) {
+			json_decref(doc);
+			return r;
 		}
 		if (netd_sandbox_alive(doc)) {
 			json_decref(doc);
@@ -668,14 +672,11 @@ int cli_rm_one(struct cli *c, const char *ref, bool force, struct pn_err *err)
 		busy = netd_sandbox_alive(doc) || cli_sandbox_starting(doc);
 		if (!busy) {
 			/* a container may have joined its network since the first look */
-			_cleanup_json_ json_t *deps = cli_joined_names(c, id);
-
-			if (json_array_size(deps)) {
+			r = dependents_check(c, ref, id, "one joined it meanwhile", err);
+			if (r < 0) {
 				json_decref(doc);
 				cli_unlock(c);
-				return pn_err_set(err, EBUSY, "container %s has dependent containers which must be "
-						  "removed before it: %s (one joined it meanwhile)", ref,
-						  json_string_value(json_array_get(deps, 0)));
+				return r;
 			}
 			cli_teardown(c, doc, true, 137, NULL);
 		}
