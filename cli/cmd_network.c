@@ -789,14 +789,9 @@ static int dns_arg(json_t *to, const char *opt, const char *arg, struct pn_err *
 
 	if (!copy)
 		return pn_err_set(err, ENOMEM, "out of memory");
-	for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-		struct pn_ip ip;
-		char b[PN_IPSTR_MAX];
-
-		if (pn_ip_parse(w, &ip) < 0)
-			return pn_err_set(err, EINVAL, "invalid %s \"%s\": want an IPv4 or IPv6 address", opt, w);
-		json_array_append_new(to, json_string(pn_ip_format(&ip, b)));
-	}
+	for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save))
+		if (netd_dns_server_add(to, w, opt, err) < 0)
+			return -EINVAL;
 	if (json_array_size(to) == before)
 		return pn_err_set(err, EINVAL, "invalid %s \"%s\": want an IPv4 or IPv6 address", opt, arg);
 	return 0;

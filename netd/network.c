@@ -141,6 +141,17 @@ static int check_subnet(struct netd_subnet *s, const char *netname, struct pn_er
 	return 0;
 }
 
+int netd_dns_server_add(json_t *list, const char *text, const char *opt, struct pn_err *err)
+{
+	struct pn_ip ip;
+	char b[PN_IPSTR_MAX];
+
+	if (pn_ip_parse(text, &ip) < 0)
+		return pn_err_set(err, EINVAL, "invalid %s \"%s\": want an IPv4 or IPv6 address", opt, text);
+	json_array_append_new(list, json_string(pn_ip_format(&ip, b)));
+	return 0;
+}
+
 /* network_dns_servers: at most NETD_MAX_NET_DNS addresses */
 static int dns_servers_check(json_t *servers, const char *netname, struct pn_err *err)
 {
@@ -547,14 +558,10 @@ int netd_network_build(const struct netd_network_opts *o, const struct netd_netw
 	if (o->ndns) {
 		net.dns_servers = json_array();
 		for (int i = 0; i < o->ndns; i++) {
-			struct pn_ip ip;
-			char b[PN_IPSTR_MAX];
-
-			if (pn_ip_parse(o->dns[i], &ip) < 0) {
+			if (netd_dns_server_add(net.dns_servers, o->dns[i], "--dns", err) < 0) {
 				netd_network_clear(&net);
-				return pn_err_set(err, EINVAL, "invalid --dns \"%s\": want an IPv4 or IPv6 address", o->dns[i]);
+				return -EINVAL;
 			}
-			json_array_append_new(net.dns_servers, json_string(pn_ip_format(&ip, b)));
 		}
 	}
 	if (o->options && json_object_size(o->options)) {

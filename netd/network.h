@@ -41,6 +41,13 @@ struct netd_network {
 
 #define NETD_MAX_NET_DNS 8
 
+/**
+ * netd_dns_server_add() - append the address @text, in its canonical form, to
+ * @list (network_dns_servers); @opt names the option in the message.
+ * Return: 0, or -EINVAL with a message when @text is no IPv4 or IPv6 address.
+ */
+int netd_dns_server_add(json_t *list, const char *text, const char *opt, struct pn_err *err);
+
 struct netd_network_opts {
 	const char *name;
 	const char *subnets[NETD_MAX_SUBNETS];
