@@ -61,7 +61,8 @@ static void usage(FILE *f)
 		"  --ready-fd N            write one byte there once serving, then close it\n"
 		"  --tcp-max N             concurrent TCP connections (64)\n"
 		"  --tcp-idle-ms N         TCP idle limit (10000)\n"
-		"  --upstream-timeout-ms N time to wait for one upstream server (1000)\n"
+		"  --upstream-timeout-ms N time to wait for one upstream server before the next (1000)\n"
+		"  --upstream-total-ms N   time to wait for an answer from any server asked (4000)\n"
 		"  --stay                  keep running while there is no records file (until the\n"
 		"                          holder exits or SIGTERM); without it podnet-dns exits\n"
 		"                          when it finds none, as aardvark-dns does\n"
@@ -83,7 +84,7 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *ret)
 static int parse_args(int argc, char **argv, struct cmdline *c)
 {
 	enum { O_CONFIG = 256, O_USERNS, O_NETNS, O_HOLDER, O_PORT, O_UPSTREAM, O_RESOLV, O_RESOLVPORT, O_PIDFILE,
-	       O_READY, O_TCPMAX, O_TCPIDLE, O_UPTIMEOUT, O_STAY, O_FOREGROUND, O_DEBUG, O_HELP, O_VERSION };
+	       O_READY, O_TCPMAX, O_TCPIDLE, O_UPTIMEOUT, O_UPTOTAL, O_STAY, O_FOREGROUND, O_DEBUG, O_HELP, O_VERSION };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, O_CONFIG },
 		{ "userns-fd", required_argument, NULL, O_USERNS },
@@ -98,6 +99,7 @@ static int parse_args(int argc, char **argv, struct cmdline *c)
 		{ "tcp-max", required_argument, NULL, O_TCPMAX },
 		{ "tcp-idle-ms", required_argument, NULL, O_TCPIDLE },
 		{ "upstream-timeout-ms", required_argument, NULL, O_UPTIMEOUT },
+		{ "upstream-total-ms", required_argument, NULL, O_UPTOTAL },
 		{ "stay", no_argument, NULL, O_STAY },
 		{ "foreground", no_argument, NULL, O_FOREGROUND },
 		{ "debug", no_argument, NULL, O_DEBUG },
@@ -170,9 +172,12 @@ static int parse_args(int argc, char **argv, struct cmdline *c)
 			break;
 		case O_TCPIDLE:
 		case O_UPTIMEOUT:
+		case O_UPTOTAL:
 			if (parse_uint(optarg, 600000, &v) < 0 || v < 10)
 				goto bad;
-			*(o == O_TCPIDLE ? &c->opt.tcp_idle_ms : &c->opt.upstream_timeout_ms) = (unsigned int)v;
+			*(o == O_TCPIDLE     ? &c->opt.tcp_idle_ms :
+			  o == O_UPTIMEOUT ? &c->opt.upstream_timeout_ms :
+					     &c->opt.upstream_total_ms) = (unsigned int)v;
 			break;
 		case O_FOREGROUND:
 			break;
@@ -301,7 +306,8 @@ int main(int argc, char **argv)
 {
 	struct cmdline c = {
 		.opt = { .resolv_conf = "/etc/resolv.conf", .port = 53, .tcp_max = 64,
-			 .tcp_idle_ms = 10000, .upstream_timeout_ms = 1000 },
+			 .tcp_idle_ms = 10000, .upstream_timeout_ms = 1000,
+			 .upstream_total_ms = 4000 },
 		.userns_fd = -1, .netns_fd = -1, .ready_fd = -1,
 	};
 	_cleanup_close_ int holder_pidfd = -1;

@@ -128,10 +128,13 @@ struct pending {
 	struct sockaddr_storage client;
 	socklen_t client_len;
 	size_t relay_max;
+	bool edns, edns_do;        /* the client's OPT: kept on an answer we truncate */
 	struct dns_upstreams ups;
 	uint32_t tried;            /* bit per server of ups */
 	uint32_t inside;           /* bit per server of ups: asked from I (upstreams_place()) */
 	int current;
+	uint64_t started;          /* first sent: the whole wait is bounded by upstream_total_ms */
+	bool lingering;            /* every server asked: waiting for a late answer from any of them */
 	bool unsent;               /* our socket could not take the datagram (EAGAIN, ENOBUFS) */
 	bool resent;               /* ... and it was sent to the same server once more */
 	size_t len, question_len;
@@ -159,6 +162,7 @@ struct tcp_conn {
 	uint32_t tried;
 	uint32_t inside;        /* as in struct pending */
 	int current;
+	uint64_t up_started;    /* first upstream attempt of this query */
 	size_t qlen, up_off;
 	/* in s->conn_buf: memory is touched only by connections that happen */
 	uint8_t *rbuf;             /* CONN_RBUF */
@@ -620,6 +624,26 @@ static void pend_append(struct dns_server *s, int32_t i)
 	s->pend_tail = i;
 }
 
+/* Insert at its deadline's place (a lingering slot's is later than one attempt's). */
+static void pend_insert_sorted(struct dns_server *s, int32_t i)
+{
+	struct pending *p = &s->pending[i];
+	int32_t after = s->pend_tail;
+
+	while (after >= 0 && s->pending[after].deadline > p->deadline)
+		after = s->pending[after].prev;
+	p->prev = after;
+	p->next = after >= 0 ? s->pending[after].next : s->pend_head;
+	if (p->next >= 0)
+		s->pending[p->next].prev = i;
+	else
+		s->pend_tail = i;
+	if (after >= 0)
+		s->pending[after].next = i;
+	else
+		s->pend_head = i;
+}
+
 static void pend_release(struct dns_server *s, int32_t i)
 {
 	struct pending *p = &s->pending[i];
@@ -770,6 +794,8 @@ static void forward_udp(struct dns_server *s, const struct dns_db *db, int liste
 	p->listener = listener;
 	memcpy(&p->client, src, src_len);
 	p->client_len = src_len;
+	p->edns = q->edns;
+	p->edns_do = q->edns_do;
 	p->relay_max = q->edns ? q->edns_udp : DNS_UDP_MIN;
 	if (p->relay_max < DNS_UDP_MIN)
 		p->relay_max = DNS_UDP_MIN;
@@ -778,6 +804,8 @@ static void forward_udp(struct dns_server *s, const struct dns_db *db, int liste
 	p->ups = *ups;
 	p->inside = own ? upstreams_place(s, db, s->listeners[listener].net, &p->ups) : 0;
 	p->tried = 0;
+	p->started = server_now(s);
+	p->lingering = false;
 	p->len = len;
 	p->question_len = q->question_len;
 	memcpy(p->query, pkt, len);
@@ -786,6 +814,26 @@ static void forward_udp(struct dns_server *s, const struct dns_db *db, int liste
 	pend_append(s, i);
 	if (pend_send(s, i) < 0)
 		pend_fail(s, i);
+}
+
+/*
+ * Which of the servers already asked for @p a reply from @a (on a socket of I
+ * when @inside) comes from: an answer that arrives after its server's timeout
+ * is still taken. Return: its index in p->ups, or -1.
+ */
+static int asked_server(const struct pending *p, const struct dns_addr *a, bool inside)
+{
+	for (unsigned int k = 0; k < p->ups.count; k++) {
+		struct dns_addr from = *a;
+
+		if (!(p->tried & (1u << k)) || inside != !!(p->inside & (1u << k)))
+			continue;
+		if (from.port == 53 && !p->ups.addr[k].port)
+			from.port = 0;
+		if (dns_addr_equal(&from, &p->ups.addr[k]))
+			return (int)k;
+	}
+	return -1;
 }
 
 /* A reply on an upstream socket (@inside: one of I). */
@@ -797,6 +845,7 @@ static void upstream_udp_reply(struct dns_server *s, uint8_t *buf, size_t len, b
 	uint16_t slot;
 	int32_t i;
 	uint8_t rcode;
+	int k;
 
 	if (len < DNS_HEADER_LEN || dns_addr_from_sockaddr((const struct sockaddr *)from, &a) < 0)
 		return;
@@ -805,18 +854,20 @@ static void upstream_udp_reply(struct dns_server *s, uint8_t *buf, size_t len, b
 		return;
 	i = slot - 1;
 	p = &s->pending[i];
-	if (a.port == 53 && !p->ups.addr[p->current].port)
-		a.port = 0;
-	if (!dns_addr_equal(&a, &p->ups.addr[p->current]) || inside != !!(p->inside & (1u << p->current)) ||
-	    !dns_reply_matches(buf, len, p->wire_id, p->query + DNS_HEADER_LEN, p->question_len))
-		return; /* not the answer we wait for: a late or spoofed packet */
-	upstream_mark(s, &p->ups.addr[p->current], false);
+	k = asked_server(p, &a, inside);
+	if (k < 0 || !dns_reply_matches(buf, len, p->wire_id, p->query + DNS_HEADER_LEN, p->question_len))
+		return; /* not an answer we wait for: a spoofed packet, or one for a slot released */
+	upstream_mark(s, &p->ups.addr[k], false);
 	rcode = buf[3] & 0xf;
-	if ((rcode == DNS_RCODE_SERVFAIL || rcode == DNS_RCODE_REFUSED) && pend_send(s, i) == 0)
-		return;
+	if ((rcode == DNS_RCODE_SERVFAIL || rcode == DNS_RCODE_REFUSED) && !p->lingering) {
+		if (k != p->current)
+			return; /* an earlier server gave up: the one asked now may still answer */
+		if (pend_send(s, i) == 0)
+			return;
+	}
 	dns_put16(buf, p->client_id);
 	if (truncated || len > p->relay_max)
-		len = dns_truncate_reply(buf, len, p->question_len);
+		len = dns_truncate_reply(buf, len, RELAY_MAX, p->question_len, p->edns, p->edns_do);
 	if (len)
 		send_to_client(s, p, buf, len);
 	pend_release(s, i);
@@ -843,7 +894,13 @@ static void pending_timeouts(struct dns_server *s)
 	while (s->pend_head >= 0 && s->pending[s->pend_head].deadline <= server_now(s)) {
 		int32_t i = s->pend_head;
 		struct pending *p = &s->pending[i];
+		uint64_t end = p->started + s->opt.upstream_total_ms;
+		int last = p->current;
 
+		if (p->lingering) {
+			pend_fail(s, i);
+			continue;
+		}
 		if (p->unsent && !p->resent) {
 			/* it never left: once more to the same server, which did not fail */
 			p->resent = true;
@@ -852,8 +909,23 @@ static void pending_timeouts(struct dns_server *s)
 		} else if (!p->unsent) {
 			upstream_mark(s, &p->ups.addr[p->current], true);
 		}
-		if (pend_send(s, i) < 0)
+		if (pend_send(s, i) == 0)
+			continue;
+		if (last < 0 || end <= server_now(s)) {
 			pend_fail(s, i);
+			continue;
+		}
+		/*
+		 * Every server was asked and none answered within its timeout:
+		 * a slow one (a cold cache, DNSSEC validation, a VPN) may still
+		 * answer, and is waited for until upstream_total_ms from the
+		 * first attempt, as a stub resolver asking it directly would.
+		 */
+		p->current = last;
+		p->lingering = true;
+		p->deadline = end;
+		pend_unlink(s, i);
+		pend_insert_sorted(s, i);
 	}
 }
 
@@ -1076,6 +1148,8 @@ static int conn_up_start(struct dns_server *s, struct tcp_conn *c)
 		c->up = UP_CONNECTING;
 		c->up_off = 0;
 		c->deadline = server_now(s) + s->opt.upstream_timeout_ms;
+		if (!(((1u << c->ups.count) - 1) & ~c->tried) && c->deadline < c->up_started + s->opt.upstream_total_ms)
+			c->deadline = c->up_started + s->opt.upstream_total_ms; /* the last server: the rest of the budget */
 		return 0;
 	}
 }
@@ -1219,6 +1293,7 @@ static void conn_process(struct dns_server *s, struct tcp_conn *c)
 			c->ups = *upstreams_for(s, db, c->net, (struct sockaddr *)&peer, &own);
 			c->inside = own ? upstreams_place(s, db, c->net, &c->ups) : 0;
 			c->tried = 0;
+			c->up_started = server_now(s);
 		}
 		memmove(c->rbuf, c->rbuf + mlen + 2, c->rlen - mlen - 2);
 		c->rlen -= mlen + 2;

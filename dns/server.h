@@ -23,6 +23,7 @@ struct dns_options {
 	unsigned int tcp_max;       /* concurrent TCP connections */
 	unsigned int tcp_idle_ms;   /* a TCP client must send a query this often */
 	unsigned int upstream_timeout_ms;
+	unsigned int upstream_total_ms; /* a query waits this long for any server asked, then SERVFAIL */
 	bool stay;                  /* --stay: no records file is no reason to exit */
 };
 

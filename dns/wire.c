@@ -261,23 +261,26 @@ bool dns_msg_add_ptr(struct dns_msg *m, const char *target, size_t target_len, c
 	return true;
 }
 
+/* Our OPT record (no options) at @p: DNS_OPT_RR_LEN bytes. */
+static void put_opt(uint8_t *p, uint8_t ext_rcode, bool edns_do)
+{
+	p[0] = 0; /* root owner */
+	dns_put16(p + 1, DNS_TYPE_OPT);
+	dns_put16(p + 3, DNS_UDP_OURS);
+	p[5] = ext_rcode;
+	p[6] = 0; /* version */
+	p[7] = edns_do ? 0x80 : 0;
+	p[8] = 0;
+	dns_put16(p + 9, 0); /* RDLEN */
+}
+
 size_t dns_msg_finish(struct dns_msg *m)
 {
-	uint8_t *p;
-
 	dns_put16(m->buf + 6, m->ancount);
 	if (m->truncated)
 		m->buf[2] |= FLAG_TC >> 8;
 	if (m->opt) {
-		p = m->buf + m->len;
-		p[0] = 0;
-		dns_put16(p + 1, DNS_TYPE_OPT);
-		dns_put16(p + 3, DNS_UDP_OURS);
-		p[5] = m->ext_rcode;
-		p[6] = 0; /* version */
-		p[7] = m->edns_do ? 0x80 : 0;
-		p[8] = 0;
-		dns_put16(p + 9, 0);
+		put_opt(m->buf + m->len, m->ext_rcode, m->edns_do);
 		m->len += DNS_OPT_RR_LEN;
 		dns_put16(m->buf + 10, 1);
 	}
@@ -307,11 +310,19 @@ bool dns_reply_matches(const uint8_t *reply, size_t len, uint16_t id, const uint
 	return memcmp(reply + DNS_HEADER_LEN + question_len - 4, question + question_len - 4, 4) == 0;
 }
 
-size_t dns_truncate_reply(uint8_t *reply, size_t len, size_t question_len)
+size_t dns_truncate_reply(uint8_t *reply, size_t len, size_t cap, size_t question_len, bool opt,
+			  bool opt_do)
 {
-	if (len < DNS_HEADER_LEN + question_len)
+	size_t n = DNS_HEADER_LEN + question_len;
+	uint8_t *p = reply + n;
+
+	if (len < n || (opt && cap < n + DNS_OPT_RR_LEN))
 		return 0;
 	reply[2] |= FLAG_TC >> 8;
 	memset(reply + 6, 0, 6);
-	return DNS_HEADER_LEN + question_len;
+	if (!opt)
+		return n;
+	put_opt(p, 0, opt_do);
+	dns_put16(reply + 10, 1);
+	return n + DNS_OPT_RR_LEN;
 }

@@ -167,11 +167,17 @@ bool dns_reply_matches(const uint8_t *reply, size_t len, uint16_t id, const uint
  * dns_truncate_reply() - cut a relayed reply down to header and question, with TC set
  * @reply: reply buffer, modified in place
  * @len: reply length
+ * @cap: size of the buffer at @reply
  * @question_len: length of the question section after the header
+ * @opt: the client's query had an OPT record: one of ours follows the question
+ *       (RFC 6891 6.1.1: a responder includes OPT when the request had one)
+ * @opt_do: the DO bit of the client's OPT, copied into ours
  *
- * Return: the new length (0 if the reply is too short to hold the question).
+ * Return: the new length (0 if the reply is too short to hold the question or
+ * @cap too small for the OPT record).
  */
-size_t dns_truncate_reply(uint8_t *reply, size_t len, size_t question_len);
+size_t dns_truncate_reply(uint8_t *reply, size_t len, size_t cap, size_t question_len, bool opt,
+			  bool opt_do);
 
 static inline uint16_t dns_get16(const uint8_t *p)
 {

@@ -6,7 +6,9 @@
 # over UDP for names starting with "tc.", and can be told to never answer
 # (--mode blackhole) or to answer SERVFAIL (--mode servfail). Over TCP, names
 # starting with "big." get 3000 A records (~48 KB) and names starting with
-# "slow." are answered after 0.5 s. Every query it
+# "slow." are answered after 0.5 s. Names starting with "lazy." are answered
+# after 1.5 s over UDP and TCP (a resolver with a cold cache), and over UDP,
+# names starting with "fat." get 100 A records (1612 bytes). Every query it
 # receives is appended to --log as "udp|tcp NAME ID". It writes its port to
 # --port-file once it listens.
 import argparse, os, socket, struct, threading, time
@@ -44,12 +46,17 @@ def answer(pkt, tcp):
         return pkt[:2] + struct.pack("!HHHHH", flags | 0x200, 1, 0, 0, 0) + pkt[12:end]
     if qtype != 1:
         return pkt[:2] + struct.pack("!HHHHH", flags, 1, 0, 0, 0) + pkt[12:end]
+    if not tcp and name.lower().startswith("fat."):
+        rrs = b"".join(struct.pack("!HHHIH", 0xC00C, 1, 1, 60, 4) + bytes([10, 2, 0, i]) for i in range(100))
+        return pkt[:2] + struct.pack("!HHHHH", flags, 1, 100, 0, 0) + pkt[12:end] + rrs
     if tcp and name.lower().startswith("big."):
         rrs = b"".join(struct.pack("!HHHIH", 0xC00C, 1, 1, 60, 4) + bytes([10, 1, i >> 8, i & 255])
                        for i in range(3000))
         return pkt[:2] + struct.pack("!HHHHH", flags, 1, 3000, 0, 0) + pkt[12:end] + rrs
     if tcp and name.lower().startswith("slow."):
         time.sleep(0.5)
+    if tcp and name.lower().startswith("lazy."):
+        time.sleep(1.5)
     ip = bytes([198, 51, 100, args.tag]) if tcp else bytes([192, 0, 2, args.tag])
     rr = struct.pack("!HHHIH", 0xC00C, 1, 1, 60, 4) + ip
     return pkt[:2] + struct.pack("!HHHHH", flags, 1, 1, 0, 0) + pkt[12:end] + rr
@@ -107,5 +114,7 @@ while True:
         out = answer(pkt, False)
     except Exception:
         continue
-    if out:
+    if out and qname(pkt)[0].lower().startswith("lazy."):
+        threading.Timer(1.5, udp.sendto, (out, addr)).start()
+    elif out:
         udp.sendto(out, addr)

@@ -19,7 +19,7 @@ printf '10.0.2.2\n' >"$DNS_DIR/host-gateway"
 dns_container WEB pnred 10.89.0.2 fd89::2 || t_fail "dns_container failed"
 dns_container DB pnred 10.89.0.3 || t_fail "dns_container failed"
 dns_container SECRET pnblue 10.89.1.2 || t_fail "dns_container failed"
-dns_start --upstream 127.0.0.1#9 || t_fail "dns_start failed"
+dns_start --upstream 127.0.0.1#9 --upstream-total-ms 1000 || t_fail "dns_start failed"
 
 t_case "a container resolves another by name, alias and case-insensitively"
 expect_ok in_ctr "$WEB" dig +short +tries=1 +time=2 @10.89.0.1 db
@@ -80,7 +80,7 @@ expect_eq "none none 1 4 1 1 0 5 0" "$(echo $T_LAST)" "outcomes: drop drop FORME
 t_case "TCP limits: an idle connection is closed, a full pool closes the stalest"
 dns_stop_pid=$DNS_PID
 kill "$DNS_PID"; wait "$DNS_PID" 2>/dev/null
-dns_start --upstream 127.0.0.1#9 --tcp-idle-ms 300 --tcp-max 4 || t_fail "dns_start failed"
+dns_start --upstream 127.0.0.1#9 --upstream-total-ms 1000 --tcp-idle-ms 300 --tcp-max 4 || t_fail "dns_start failed"
 expect_ok in_ctr "$WEB" python3 "$DNS_TESTING/dnsclient.py" idle 10.89.0.1 2
 expect_eq "closed" "$T_LAST" "idle connection"
 expect_ok in_ctr "$WEB" python3 "$DNS_TESTING/dnsclient.py" hold 10.89.0.1 6

@@ -169,6 +169,34 @@ expect_eq "1" "$(queries 3)" "the dead server is not asked again"
 expect_ok in_ctr "$WEB" dig +tcp +short +tries=1 +time=3 @10.89.0.1 third.example
 expect_eq "198.51.100.1" "$T_LAST" "TCP skips the dead server too"
 
+t_case "a slow upstream (1.5 s, past its 1 s timeout) is still waited for, over UDP and TCP"
+# Before, the query got SERVFAIL after 1 s and the late answer was dropped,
+# so glibc's lookups of such names failed (aardvark-dns waits for them).
+restart --upstream "127.0.0.1#$UP_A"
+expect_ok in_ctr "$WEB" dig +tries=1 +time=5 @10.89.0.1 lazy.example
+expect_match 'status: NOERROR' "$T_LAST"
+expect_match 'lazy\.example\.[[:space:]]+60[[:space:]]+IN[[:space:]]+A[[:space:]]+192\.0\.2\.1' "$T_LAST" "the late UDP answer"
+expect_ok in_ctr "$WEB" dig +tcp +short +tries=1 +time=5 @10.89.0.1 lazy.example
+expect_eq "198.51.100.1" "$T_LAST" "the late TCP answer"
+t_case "... and taken from the first server though the second was asked meanwhile"
+restart --upstream "127.0.0.1#$UP_A" --upstream "127.0.0.1#$UP_DEAD" --upstream-timeout-ms 300
+expect_ok in_ctr "$WEB" dig +short +tries=1 +time=5 @10.89.0.1 lazy.again.example
+expect_eq "192.0.2.1" "$T_LAST" "the first server's late answer"
+expect_match 'udp lazy\.again\.example' "$(cat "$T_OUT/upstream-3.log")" "the second server was asked at the first's timeout"
+
+t_case "a forwarded answer truncated for the client keeps an OPT record when the query had one (RFC 6891)"
+restart --upstream "127.0.0.1#$UP_A"
+expect_ok in_ctr "$WEB" dig +ignore +bufsize=1232 +tries=1 +time=3 @10.89.0.1 fat.example
+expect_match 'flags: qr tc' "$T_LAST"
+expect_match 'EDNS: version: 0' "$T_LAST" "OPT in the truncated answer"
+expect_ok in_ctr "$WEB" dig +ignore +dnssec +bufsize=1232 +tries=1 +time=3 @10.89.0.1 fat.example
+expect_match 'EDNS: version: 0, flags: do;' "$T_LAST" "the DO bit copied"
+expect_ok in_ctr "$WEB" dig +ignore +noedns +tries=1 +time=3 @10.89.0.1 fat.example
+expect_match 'flags: qr tc' "$T_LAST"
+expect_nomatch 'EDNS' "$T_LAST" "no OPT for a query without one"
+expect_ok in_ctr "$WEB" dig +bufsize=4096 +tries=1 +time=3 @10.89.0.1 fat.example
+expect_match 'ANSWER: 100,' "$T_LAST" "the whole answer when it fits"
+
 t_case "failover past SERVFAIL"
 restart --upstream "127.0.0.1#$UP_FAIL" --upstream "127.0.0.1#$UP_B"
 expect_ok in_ctr "$WEB" dig +short +tries=1 +time=3 @10.89.0.1 sf.example
@@ -176,7 +204,7 @@ expect_eq "192.0.2.2" "$T_LAST"
 expect_match 'udp sf\.example' "$(cat "$T_OUT/upstream-4.log")" "the failing server was asked"
 
 t_case "SERVFAIL when no upstream answers, over UDP and TCP"
-restart --upstream "127.0.0.1#$UP_DEAD" --upstream-timeout-ms 200
+restart --upstream "127.0.0.1#$UP_DEAD" --upstream-timeout-ms 200 --upstream-total-ms 600
 expect_ok in_ctr "$WEB" dig +tries=1 +time=3 @10.89.0.1 nobody.example
 expect_match 'status: SERVFAIL' "$T_LAST"
 expect_ok in_ctr "$WEB" dig +tcp +tries=1 +time=3 @10.89.0.1 nobody.example

@@ -59,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (size <= sizeof(copy)) {
 			memcpy(copy, data, size);
-			dns_truncate_reply(copy, size, sizeof(question));
+			dns_truncate_reply(copy, size, sizeof(copy), sizeof(question), size & 1, size & 2);
 		}
 	}
 	return 0;

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -147,6 +148,7 @@ static void server_start(const char *const *ups)
 		.tcp_max = 8,
 		.tcp_idle_ms = 5000,
 		.upstream_timeout_ms = 300,
+		.upstream_total_ms = 2000,
 	};
 	int ready[2];
 	char c;
@@ -252,7 +254,58 @@ struct fake {
 	uint16_t port;
 	uint8_t tag;
 	unsigned int udp_queries, tcp_queries;
+	int delay_ms;              /* answer this late (one held query per transport) */
+	struct {
+		uint64_t due;      /* 0: nothing held */
+		uint8_t a[1100];
+		size_t len;
+		int conn;          /* TCP: the connection to answer on, else -1 */
+		struct sockaddr_storage to;
+		socklen_t tolen;
+	} held[2];
 };
+
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+/* Send the answers held by a slow fake whose time has come. */
+static void fake_tick(struct fake *f)
+{
+	for (int t = 0; t < 2; t++) {
+		if (!f->held[t].due || f->held[t].due > now_ms())
+			continue;
+		if (f->held[t].conn >= 0) {
+			send(f->held[t].conn, f->held[t].a, f->held[t].len, MSG_NOSIGNAL);
+			close(f->held[t].conn);
+		} else {
+			__real_sendto(f->udp, f->held[t].a, f->held[t].len, 0, (struct sockaddr *)&f->held[t].to,
+				      f->held[t].tolen);
+		}
+		f->held[t].due = 0;
+	}
+}
+
+/* Answer @a (@n bytes) now, or hold it when the fake is slow. Return: true when held. */
+static bool fake_hold(struct fake *f, bool tcp, const uint8_t *a, size_t n, int conn,
+		      const struct sockaddr_storage *to, socklen_t tolen)
+{
+	if (!f->delay_ms)
+		return false;
+	assert_int_equal(f->held[tcp].due, 0);
+	memcpy(f->held[tcp].a, a, n);
+	f->held[tcp].len = n;
+	f->held[tcp].conn = conn;
+	if (to)
+		memcpy(&f->held[tcp].to, to, tolen);
+	f->held[tcp].tolen = tolen;
+	f->held[tcp].due = now_ms() + (uint64_t)f->delay_ms;
+	return true;
+}
 
 static void fake_start(struct fake *f, uint8_t tag)
 {
@@ -303,7 +356,8 @@ static void fake_serve(struct fake *f, bool tcp)
 			return;
 		f->udp_queries++;
 		n = make_answer(q, (size_t)r, f->tag, a);
-		__real_sendto(f->udp, a, n, 0, (struct sockaddr *)&from, fl);
+		if (!fake_hold(f, false, a, n, -1, &from, fl))
+			__real_sendto(f->udp, a, n, 0, (struct sockaddr *)&from, fl);
 		return;
 	}
 	{
@@ -323,6 +377,8 @@ static void fake_serve(struct fake *f, bool tcp)
 			n = make_answer(q, qlen, f->tag, a + 2);
 			a[0] = (uint8_t)(n >> 8);
 			a[1] = (uint8_t)n;
+			if (fake_hold(f, true, a, n + 2, c, NULL, 0))
+				return;
 			send(c, a, n + 2, MSG_NOSIGNAL);
 		}
 		close(c);
@@ -351,6 +407,8 @@ static int pump(struct fake *fakes, int n_fakes, const int *clients, int n, bool
 		}
 		for (int i = 0; i < n; i++)
 			p[np++] = (struct pollfd){ .fd = lens[i] ? -1 : clients[i], .events = POLLIN };
+		for (int i = 0; i < n_fakes; i++)
+			fake_tick(&fakes[i]);
 		if (poll(p, (nfds_t)np, 10) <= 0)
 			continue;
 		for (int i = 0; i < n_fakes; i++) {
@@ -575,6 +633,81 @@ static void test_own_server_on_network(void **state)
 	fake_stop(&f);
 }
 
+/*
+ * An upstream that answers after its timeout (700 ms against 300): over UDP,
+ * the late answer is taken although a second server was asked meanwhile;
+ * over TCP, the last server is waited for until the total budget. Before,
+ * both gave SERVFAIL at the timeout and dropped the late answer.
+ */
+static void test_slow_upstream_waited_for(void **state)
+{
+	struct fake f[2];
+	char a[32], b[32];
+	uint8_t ans[1][1100];
+	size_t lens[1];
+	uint64_t t0;
+	int c;
+
+	(void)state;
+	write_records("127.0.0.1\n");
+	fake_start(&f[0], 5);
+	fake_start(&f[1], 6);
+	f[0].delay_ms = 700;
+	f[1].delay_ms = 100000; /* never within the test: a dead second server */
+	snprintf(a, sizeof(a), "127.0.0.1#%u", f[0].port);
+	snprintf(b, sizeof(b), "127.0.0.1#%u", f[1].port);
+	server_start((const char *const[]){ a, b, NULL });
+	c = udp_client("127.0.0.1");
+	t0 = now_ms();
+	udp_ask(c, 1, "slow.example");
+	assert_int_equal(pump(f, 2, &c, 1, false, 3000, ans, lens), 1);
+	assert_int_equal(answer_rcode(ans[0], lens[0]), 0);
+	assert_int_equal(answer_last_byte(ans[0], lens[0]), 5);
+	assert_true(now_ms() - t0 >= 650);
+	assert_int_equal(f[1].udp_queries, 1); /* asked at the first one's timeout */
+	close(c);
+	f[1].held[0].due = 0;
+	server_stop();
+
+	/* TCP, one slow server */
+	server_start((const char *const[]){ a, NULL });
+	c = tcp_ask(2, "slow.tcp.example");
+	assert_int_equal(pump(f, 1, &c, 1, true, 3000, ans, lens), 1);
+	assert_int_equal(answer_rcode(ans[0], lens[0]), 0);
+	assert_int_equal(answer_last_byte(ans[0], lens[0]), 5);
+	close(c);
+	fake_stop(&f[0]);
+	fake_stop(&f[1]);
+}
+
+/* No server answers at all: SERVFAIL once the total budget is spent, not before. */
+static void test_total_budget_then_servfail(void **state)
+{
+	struct fake f;
+	char a[32];
+	uint8_t ans[1][1100];
+	size_t lens[1];
+	uint64_t t0, ms;
+	int c;
+
+	(void)state;
+	write_records("127.0.0.1\n");
+	fake_start(&f, 7);
+	f.delay_ms = 100000;
+	snprintf(a, sizeof(a), "127.0.0.1#%u", f.port);
+	server_start((const char *const[]){ a, NULL });
+	c = udp_client("127.0.0.1");
+	t0 = now_ms();
+	udp_ask(c, 1, "dead.example");
+	assert_int_equal(pump(&f, 1, &c, 1, false, 4000, ans, lens), 1);
+	ms = now_ms() - t0;
+	assert_int_equal(answer_rcode(ans[0], lens[0]), 2);
+	assert_true(ms >= 1900 && ms < 3000);
+	close(c);
+	f.held[0].due = 0;
+	fake_stop(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -582,6 +715,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_unsent_query_resent, after_each),
 		cmocka_unit_test_teardown(test_tcp_no_socket_next_server, after_each),
 		cmocka_unit_test_teardown(test_own_server_on_network, after_each),
+		cmocka_unit_test_teardown(test_slow_upstream_waited_for, after_each),
+		cmocka_unit_test_teardown(test_total_budget_then_servfail, after_each),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

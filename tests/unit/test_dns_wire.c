@@ -314,10 +314,31 @@ static void test_reply_matching(void **state)
 	assert_false(dns_reply_matches(reply, 15, dns_get16(reply), question, qlen));
 	/* truncation keeps header and question, sets TC and zeroes the counts */
 	reply[7] = 3;
-	assert_int_equal(dns_truncate_reply(reply, sizeof(reply), qlen), 12 + qlen);
+	assert_int_equal(dns_truncate_reply(reply, sizeof(reply), sizeof(reply), qlen, false, false), 12 + qlen);
 	assert_true(reply[2] & 0x02);
 	assert_int_equal(dns_get16(reply + 6), 0);
-	assert_int_equal(dns_truncate_reply(reply, 14, qlen), 0);
+	assert_int_equal(dns_get16(reply + 10), 0);
+	assert_int_equal(dns_truncate_reply(reply, 14, sizeof(reply), qlen, false, false), 0);
+	/* the client's query had EDNS: our OPT follows the question, DO copied (RFC 6891 6.1.1) */
+	{
+		uint8_t big[512];
+
+		memcpy(big, reply, 12 + qlen);
+		big[7] = 2;
+		big[11] = 1;
+		assert_int_equal(dns_truncate_reply(big, 12 + qlen, sizeof(big), qlen, true, true),
+				 12 + qlen + DNS_OPT_RR_LEN);
+		assert_int_equal(dns_get16(big + 6), 0);
+		assert_int_equal(dns_get16(big + 10), 1);
+		assert_int_equal(big[12 + qlen], 0);
+		assert_int_equal(dns_get16(big + 12 + qlen + 1), DNS_TYPE_OPT);
+		assert_int_equal(dns_get16(big + 12 + qlen + 3), DNS_UDP_OURS);
+		assert_int_equal(big[12 + qlen + 7], 0x80);
+		assert_int_equal(dns_truncate_reply(big, 12 + qlen, 12 + qlen + 3, qlen, true, false), 0);
+		assert_int_equal(dns_truncate_reply(big, 12 + qlen, sizeof(big), qlen, true, false),
+				 12 + qlen + DNS_OPT_RR_LEN);
+		assert_int_equal(big[12 + qlen + 7], 0);
+	}
 }
 
 int main(void)
