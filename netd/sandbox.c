@@ -389,8 +389,9 @@ int netd_dns_publish(const struct pn_paths *p, json_t *doc, const char *netname,
 		append_list(line, sizeof(line), &len, v4, true);
 		len += (size_t)snprintf(line + len, sizeof(line) - len, " ");
 		append_list(line, sizeof(line), &len, v6, true);
-		len += (size_t)snprintf(line + len, sizeof(line) - len, " %s",
-					json_string_value(json_object_get(doc, "name")));
+		/* the name, then the short id (12 hex digits), which Podman and Docker add as an alias */
+		len += (size_t)snprintf(line + len, sizeof(line) - len, " %s,%.12s",
+					json_string_value(json_object_get(doc, "name")), id);
 		{
 			json_t *extra = json_array();
 

@@ -37,6 +37,11 @@ expect_eq "$db" "$(q app DB)" "case-insensitive"
 expect_eq "$db" "$(q app +tcp db)" "over TCP"
 expect_eq "$app_f" "$(q web app)" "web -> app"
 expect_eq "db.dns.podnet." "$(q app -x "$db")" "PTR"
+# the short id, an alias Podman and Docker add (docker-compose relies on it); only on db's networks
+db_short=$($PODNET inspect -f '{{.Id}}' db | cut -c1-12)
+expect_match '^[0-9a-f]{12}$' "$db_short" "db's short id"
+expect_eq "$db" "$(q app "$db_short")" "app -> db's short id"
+expect_eq "NXDOMAIN" "$(status web "$db_short")" "not on front"
 
 t_case "names of other networks do not resolve"
 expect_eq NXDOMAIN "$(status web db)" "web -> db"
