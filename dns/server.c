@@ -61,6 +61,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/errqueue.h>
 #include <malloc.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -131,6 +132,7 @@ struct pending {
 	bool edns, edns_do;        /* the client's OPT: kept on an answer we truncate */
 	struct dns_upstreams ups;
 	uint32_t tried;            /* bit per server of ups */
+	uint32_t refused;          /* bit per server of ups: an ICMP error said it will not answer */
 	uint32_t inside;           /* bit per server of ups: asked from I (upstreams_place()) */
 	int current;
 	uint64_t started;          /* first sent: the whole wait is bounded by upstream_total_ms */
@@ -490,6 +492,21 @@ static int inside_socket(int family, int type)
 	return fd < 0 ? -errno : fd;
 }
 
+/*
+ * Queue ICMP errors for what this forwarding UDP socket sends (port or host
+ * unreachable: a resolver that is not running), so that the server is given
+ * up at once instead of at its timeout (upstream_udp_errors()).
+ */
+static int udp_recverr(int fd, int family)
+{
+	int one = 1;
+
+	if (fd >= 0)
+		(void)setsockopt(fd, family == AF_INET6 ? SOL_IPV6 : SOL_IP,
+				 family == AF_INET6 ? IPV6_RECVERR : IP_RECVERR, &one, sizeof(one));
+	return fd;
+}
+
 /* Whether I routes @a out of one of our bridges: the source address it picks is a gateway we listen on. */
 static bool routed_to_network(struct dns_server *s, const struct dns_addr *a)
 {
@@ -661,7 +678,7 @@ static int inside_udp(struct dns_server *s, int family)
 	int *fd = family == AF_INET6 ? &s->in6 : &s->in4;
 
 	if (*fd < 0) {
-		*fd = inside_socket(family, SOCK_DGRAM);
+		*fd = udp_recverr(inside_socket(family, SOCK_DGRAM), family);
 		if (*fd >= 0 && ep_add(s, *fd, EPOLLIN, EV(EV_UP_UDP, family == AF_INET6 ? UP_IN6 : UP_IN4)) < 0) {
 			close(*fd);
 			*fd = -1;
@@ -693,7 +710,14 @@ static int pend_send_current(struct dns_server *s, int32_t i)
 		return -EAFNOSUPPORT;
 	sl = dns_addr_to_sockaddr(a, 53, &ss);
 	p->unsent = false;
-	if (sendto(fd, p->query, p->len, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&ss, sl) < 0) {
+	/*
+	 * An ICMP error for an earlier datagram of this socket (IP_RECVERR) is
+	 * also reported once by the next send, which it did not concern: the
+	 * report clears it, so send again.
+	 */
+	if (sendto(fd, p->query, p->len, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&ss, sl) < 0 &&
+	    ((errno != ECONNREFUSED && errno != EHOSTUNREACH && errno != ENETUNREACH && errno != EHOSTDOWN) ||
+	     sendto(fd, p->query, p->len, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&ss, sl) < 0)) {
 		/*
 		 * A full send buffer (EAGAIN, ENOBUFS) is a datagram lost on
 		 * our side, not a server that failed: pending_timeouts() sends
@@ -751,6 +775,29 @@ static void pend_fail(struct dns_server *s, int32_t i)
 	pend_release(s, i);
 }
 
+/*
+ * Every server of pending query @i was asked (@last the one asked last) and
+ * none answered yet: a slow one (a cold cache, DNSSEC validation, a VPN) may
+ * still answer, and is waited for until upstream_total_ms from the first
+ * attempt, as a stub resolver asking it directly would. SERVFAIL at once
+ * when the time is up or every server asked refused (ICMP).
+ */
+static void pend_linger_or_fail(struct dns_server *s, int32_t i, int last)
+{
+	struct pending *p = &s->pending[i];
+	uint64_t end = p->started + s->opt.upstream_total_ms;
+
+	if (last < 0 || end <= server_now(s) || !(p->tried & ~p->refused)) {
+		pend_fail(s, i);
+		return;
+	}
+	p->current = last;
+	p->lingering = true;
+	p->deadline = end;
+	pend_unlink(s, i);
+	pend_insert_sorted(s, i);
+}
+
 static void forward_udp(struct dns_server *s, const struct dns_db *db, int listener, const struct dns_query *q,
 			const uint8_t *pkt, size_t len, const struct sockaddr_storage *src,
 			socklen_t src_len)
@@ -804,6 +851,7 @@ static void forward_udp(struct dns_server *s, const struct dns_db *db, int liste
 	p->ups = *ups;
 	p->inside = own ? upstreams_place(s, db, s->listeners[listener].net, &p->ups) : 0;
 	p->tried = 0;
+	p->refused = 0;
 	p->started = server_now(s);
 	p->lingering = false;
 	p->len = len;
@@ -873,12 +921,88 @@ static void upstream_udp_reply(struct dns_server *s, uint8_t *buf, size_t len, b
 	pend_release(s, i);
 }
 
-/* Replies on the upstream socket with EV_UP_UDP index @idx. */
-static void upstream_udp_readable(struct dns_server *s, uint32_t idx)
+/*
+ * An ICMP error (@payload: the start of the datagram we sent, @to: where)
+ * says the server asked now for that query will not answer: the next one is
+ * asked at once, or the query ends (pend_linger_or_fail()).
+ */
+static void upstream_udp_refused(struct dns_server *s, const uint8_t *payload, size_t len,
+				 const struct sockaddr_storage *to, bool inside)
+{
+	struct dns_addr a;
+	struct pending *p;
+	uint16_t slot;
+	int32_t i;
+	int k;
+
+	/* a router may quote only the UDP header: without our id the timeout decides */
+	if (len < 2 || dns_addr_from_sockaddr((const struct sockaddr *)to, &a) < 0)
+		return;
+	slot = s->id_slot[dns_get16(payload)];
+	if (!slot)
+		return;
+	i = slot - 1;
+	p = &s->pending[i];
+	k = asked_server(p, &a, inside);
+	if (k < 0 || k != p->current || (p->refused & (1u << k)))
+		return; /* an earlier server's: its timeout already moved on */
+	if (len >= DNS_HEADER_LEN + p->question_len &&
+	    memcmp(payload + DNS_HEADER_LEN, p->query + DNS_HEADER_LEN, p->question_len) != 0)
+		return;
+	upstream_mark(s, &p->ups.addr[k], true);
+	p->refused |= 1u << k;
+	if (p->lingering) {
+		if (!(p->tried & ~p->refused))
+			pend_fail(s, i);
+		return;
+	}
+	if (pend_send(s, i) == 0)
+		return;
+	pend_linger_or_fail(s, i, k);
+}
+
+/* The ICMP errors queued on forwarding socket @fd (udp_recverr()). */
+static void upstream_udp_errors(struct dns_server *s, int fd, bool inside)
+{
+	for (int n = 0; n < UDP_BATCH; n++) {
+		uint8_t payload[DNS_HEADER_LEN + DNS_NAME_WIRE_MAX + 4];
+		union {
+			char buf[CMSG_SPACE(sizeof(struct sock_extended_err) + sizeof(struct sockaddr_in6))];
+			struct cmsghdr align;
+		} ctl;
+		struct sockaddr_storage to;
+		struct iovec iov = { payload, sizeof(payload) };
+		struct msghdr m = { .msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = &iov, .msg_iovlen = 1,
+				    .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
+		const struct sock_extended_err *ee = NULL;
+		ssize_t len = recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT);
+
+		if (len < 0)
+			return;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+			if ((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
+			    (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR))
+				ee = (const struct sock_extended_err *)(const void *)CMSG_DATA(c);
+		if (!ee || (ee->ee_origin != SO_EE_ORIGIN_ICMP && ee->ee_origin != SO_EE_ORIGIN_ICMP6))
+			continue;
+		/* unreachable port, host or network; not "fragmentation needed" and the like */
+		if (ee->ee_errno == ECONNREFUSED || ee->ee_errno == EHOSTUNREACH || ee->ee_errno == ENETUNREACH ||
+		    ee->ee_errno == EHOSTDOWN || ee->ee_errno == EACCES)
+			upstream_udp_refused(s, payload, (size_t)len, &to, inside);
+	}
+}
+
+/* Replies (and, with EPOLLERR in @events, ICMP errors) on the upstream socket with EV_UP_UDP index @idx. */
+static void upstream_udp_readable(struct dns_server *s, uint32_t idx, uint32_t events)
 {
 	bool inside = idx == UP_IN4 || idx == UP_IN6;
 	int fd = idx == UP_IN4 ? s->in4 : idx == UP_IN6 ? s->in6 : idx >= UP_V6 ? s->up6[idx - UP_V6] : s->up4[idx];
 	int n;
+
+	if (events & EPOLLERR)
+		upstream_udp_errors(s, fd, inside);
+	if (!(events & EPOLLIN))
+		return;
 
 	for (int i = 0; i < UDP_BATCH; i++)
 		s->up_msg[i].msg_hdr.msg_namelen = sizeof(s->rx_addr[i]);
@@ -894,7 +1018,6 @@ static void pending_timeouts(struct dns_server *s)
 	while (s->pend_head >= 0 && s->pending[s->pend_head].deadline <= server_now(s)) {
 		int32_t i = s->pend_head;
 		struct pending *p = &s->pending[i];
-		uint64_t end = p->started + s->opt.upstream_total_ms;
 		int last = p->current;
 
 		if (p->lingering) {
@@ -911,21 +1034,7 @@ static void pending_timeouts(struct dns_server *s)
 		}
 		if (pend_send(s, i) == 0)
 			continue;
-		if (last < 0 || end <= server_now(s)) {
-			pend_fail(s, i);
-			continue;
-		}
-		/*
-		 * Every server was asked and none answered within its timeout:
-		 * a slow one (a cold cache, DNSSEC validation, a VPN) may still
-		 * answer, and is waited for until upstream_total_ms from the
-		 * first attempt, as a stub resolver asking it directly would.
-		 */
-		p->current = last;
-		p->lingering = true;
-		p->deadline = end;
-		pend_unlink(s, i);
-		pend_insert_sorted(s, i);
+		pend_linger_or_fail(s, i, last);
 	}
 }
 
@@ -1781,8 +1890,8 @@ int dns_server_new(const struct dns_options *opts, int factory, struct dns_serve
 	}
 	/* upstream sockets now, in H: a resolver on the host's loopback stays reachable */
 	for (int i = 0; i < UPSTREAM_SOCKS; i++) {
-		int fd4 = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		int fd6 = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		int fd4 = udp_recverr(socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), AF_INET);
+		int fd6 = udp_recverr(socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), AF_INET6);
 
 		if (fd4 >= 0) {
 			s->up4[s->n_up4] = fd4;
@@ -1899,7 +2008,7 @@ int dns_server_run(struct dns_server *s, int holder_pidfd)
 					conn_up_event(s, &s->conns[idx], ev[i].events);
 				break;
 			case EV_UP_UDP:
-				upstream_udp_readable(s, idx);
+				upstream_udp_readable(s, idx, ev[i].events);
 				break;
 			case EV_HOLDER:
 				pn_info("the holder process exited: stopping");

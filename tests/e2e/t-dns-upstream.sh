@@ -184,6 +184,21 @@ expect_ok in_ctr "$WEB" dig +short +tries=1 +time=5 @10.89.0.1 lazy.again.exampl
 expect_eq "192.0.2.1" "$T_LAST" "the first server's late answer"
 expect_match 'udp lazy\.again\.example' "$(cat "$T_OUT/upstream-3.log")" "the second server was asked at the first's timeout"
 
+t_case "a server whose port is closed (ICMP port unreachable) is given up at once, not at its timeout"
+closed=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+restart --upstream "127.0.0.1#$closed" --upstream "127.0.0.1#$UP_A"
+t0=$(date +%s%N)
+expect_ok in_ctr "$WEB" dig +short +tries=1 +time=5 @10.89.0.1 refused.example
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+expect_eq "192.0.2.1" "$T_LAST" "the second server answered"
+(( ms < 700 )) || t_fail "took ${ms} ms: the closed server's 1 s timeout was waited for"
+restart --upstream "127.0.0.1#$closed"
+t0=$(date +%s%N)
+expect_ok in_ctr "$WEB" dig +tries=1 +time=5 @10.89.0.1 refused.example
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+expect_match 'status: SERVFAIL' "$T_LAST" "the only server refused"
+(( ms < 700 )) || t_fail "SERVFAIL took ${ms} ms"
+
 t_case "a forwarded answer truncated for the client keeps an OPT record when the query had one (RFC 6891)"
 restart --upstream "127.0.0.1#$UP_A"
 expect_ok in_ctr "$WEB" dig +ignore +bufsize=1232 +tries=1 +time=3 @10.89.0.1 fat.example

@@ -708,6 +708,52 @@ static void test_total_budget_then_servfail(void **state)
 	fake_stop(&f);
 }
 
+/*
+ * A server whose port is closed (a resolver that is not running) answers
+ * with ICMP port unreachable: the next server is asked at once, and with
+ * none left the client gets SERVFAIL at once. Before, each waited for the
+ * timeout (300 ms here) and, since the total budget, for the budget (2 s).
+ */
+static void test_refused_server_given_up_at_once(void **state)
+{
+	struct fake f;
+	char a[32], dead[32];
+	uint8_t ans[1][1100];
+	size_t lens[1];
+	uint64_t t0;
+	int c;
+
+	(void)state;
+	write_records("127.0.0.1\n");
+	fake_start(&f, 8);
+	snprintf(a, sizeof(a), "127.0.0.1#%u", f.port);
+	snprintf(dead, sizeof(dead), "127.0.0.1#%u", free_port()); /* nothing listens there */
+	server_start((const char *const[]){ dead, a, NULL });
+	c = udp_client("127.0.0.1");
+	t0 = now_ms();
+	udp_ask(c, 1, "refused.example");
+	assert_int_equal(pump(&f, 1, &c, 1, false, 3000, ans, lens), 1);
+	assert_int_equal(answer_rcode(ans[0], lens[0]), 0);
+	assert_int_equal(answer_last_byte(ans[0], lens[0]), 8);
+	assert_true(now_ms() - t0 < 250);
+	close(c);
+	server_stop();
+
+	server_start((const char *const[]){ dead, NULL });
+	c = udp_client("127.0.0.1");
+	t0 = now_ms();
+	udp_ask(c, 2, "nobody.example");
+	assert_int_equal(pump(&f, 1, &c, 1, false, 3000, ans, lens), 1);
+	assert_int_equal(answer_rcode(ans[0], lens[0]), 2);
+	assert_true(now_ms() - t0 < 250);
+	/* the socket that got the error still forwards the next query (to the refused server: SERVFAIL again, at once) */
+	udp_ask(c, 3, "again.example");
+	assert_int_equal(pump(&f, 1, &c, 1, false, 3000, ans, lens), 1);
+	assert_int_equal(answer_rcode(ans[0], lens[0]), 2);
+	close(c);
+	fake_stop(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -717,6 +763,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_own_server_on_network, after_each),
 		cmocka_unit_test_teardown(test_slow_upstream_waited_for, after_each),
 		cmocka_unit_test_teardown(test_total_budget_then_servfail, after_each),
+		cmocka_unit_test_teardown(test_refused_server_given_up_at_once, after_each),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
