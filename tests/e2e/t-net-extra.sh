@@ -244,9 +244,9 @@ expect_eq '["192.0.2.53","2001:db8::53"]' "$T_LAST" "inspect: Podman's network_d
 expect_ok $PODNET run -d --name nd1 --network ndns1 -- sleep 60
 expect_ok $PODNET run -d --name nd2 --network ndns1 --dns 203.0.113.5 -- sleep 60
 expect_ok grep "^$($PODNET inspect -f '{{.Id}}' nd1) " "$PODNET_RUNTIME_DIR/dns/ndns1"
-expect_match " nd1 192\.0\.2\.53,2001:db8::53$" "$T_LAST" "nd1's upstreams: the network's"
+expect_match " nd1,[0-9a-f]{12} 192\.0\.2\.53,2001:db8::53$" "$T_LAST" "nd1's upstreams: the network's"
 expect_ok grep "^$($PODNET inspect -f '{{.Id}}' nd2) " "$PODNET_RUNTIME_DIR/dns/ndns1"
-expect_match " nd2 203\.0\.113\.5$" "$T_LAST" "nd2's upstreams: its own --dns"
+expect_match " nd2,[0-9a-f]{12} 203\.0\.113\.5$" "$T_LAST" "nd2's upstreams: its own --dns"
 expect_ok $PODNET exec nd1 -- grep nameserver /etc/resolv.conf
 expect_eq "nameserver $($PODNET network inspect ndns1 --format '{{(index .subnets 0).gateway}}')" "$T_LAST" \
   "a podnet resolver serves nd1"
@@ -258,9 +258,9 @@ expect_ok $PODNET run -d --name nd3 --network ndns2 -- sleep 60
 expect_ok $PODNET network update ndns1 --dns-drop 2001:db8::53 --dns-add 192.0.2.60,192.0.2.61
 expect_eq "ndns1" "$T_LAST" "network update prints the name"
 expect_ok grep "^$($PODNET inspect -f '{{.Id}}' nd1) " "$PODNET_RUNTIME_DIR/dns/ndns1"
-expect_match " nd1 192\.0\.2\.53,192\.0\.2\.60,192\.0\.2\.61$" "$T_LAST" "nd1's upstreams after the update"
+expect_match " nd1,[0-9a-f]{12} 192\.0\.2\.53,192\.0\.2\.60,192\.0\.2\.61$" "$T_LAST" "nd1's upstreams after the update"
 expect_ok grep "^$($PODNET inspect -f '{{.Id}}' nd2) " "$PODNET_RUNTIME_DIR/dns/ndns1"
-expect_match " nd2 203\.0\.113\.5$" "$T_LAST" "nd2's own --dns stays"
+expect_match " nd2,[0-9a-f]{12} 203\.0\.113\.5$" "$T_LAST" "nd2's own --dns stays"
 expect_ok $PODNET network update --dns-add 192.0.2.55 --dns-drop 192.0.2.54 ndns2
 expect_ok $PODNET exec nd3 -- grep nameserver /etc/resolv.conf
 expect_eq "nameserver 192.0.2.55" "$T_LAST" "a running container's resolv.conf after the update"
