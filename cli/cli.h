@@ -226,9 +226,10 @@ int cmd_exec(struct cli *c, int argc, char **argv);
 int cmd_logs(struct cli *c, int argc, char **argv);
 /**
  * cli_rm_one() - remove container @ref (a running one only with @force: it is
- * killed at once). Return: 0, -ENOENT when there is none, -EBUSY when it runs.
+ * stopped as `stop -t @timeout` stops it, 0: killed at once).
+ * Return: 0, -ENOENT when there is none, -EBUSY when it runs.
  */
-int cli_rm_one(struct cli *c, const char *ref, bool force, struct pn_err *err);
+int cli_rm_one(struct cli *c, const char *ref, bool force, int timeout, struct pn_err *err);
 /**
  * cmd_container() - `podnet container SUB ...`, Podman's and Docker's group
  * spelling of the container commands (ls/list/ps, run, inspect, exec, logs,

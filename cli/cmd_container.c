@@ -451,7 +451,7 @@ static int stop_one(struct cli *c, const char *ref, int timeout, bool quiet, str
 	/* also while its monitor waits to restart it: then the monitor goes at once */
 	cli_request_stop(c, doc);
 	if (netd_sandbox_proc(doc, "init", &init))
-		pn_proc_stop_wait(&init, cli_stop_signal(doc), timeout * 1000);
+		pn_proc_stop_wait(&init, cli_stop_signal(doc), opts_timeout_ms(timeout));
 	/* the monitor tears down and exits; if it was killed too, we do it now */
 	{
 		struct pn_proc_id mon;
@@ -503,7 +503,7 @@ static int restart_named(struct cli *c, const char *ref, const struct names_opts
 
 int cmd_stop(struct cli *c, int argc, char **argv)
 {
-	static const struct cli_each e = { "stop", "ta", "container", true, stop_named, NULL };
+	static const struct cli_each e = { "stop", "tai", "container", true, stop_named, NULL };
 
 	return cli_each_name(c, argc, argv, &e);
 }
@@ -592,11 +592,13 @@ int cli_wait_exit(struct cli *c, const char *ref, struct pn_err *err)
 int cmd_wait(struct cli *c, int argc, char **argv)
 {
 	struct pn_err err = { 0 };
-	int rc = 0;
+	int rc = 0, first = opts_refs_only(argc, argv, "wait", &err);
 
-	if (opts_refs_only(argc, argv, &err) < 0)
+	if (first < 0)
 		return cli_fail(&err);
-	for (int i = 1; i < argc; i++) {
+	if (first >= argc)
+		return cli_failf("wait: give at least one container");
+	for (int i = first; i < argc; i++) {
 		int code;
 
 		pn_err_clear(&err);
@@ -635,7 +637,7 @@ static int dependents_check(struct cli *c, const char *ref, const char *id, cons
 			  ref, list, why);
 }
 
-int cli_rm_one(struct cli *c, const char *ref, bool force, struct pn_err *err)
+int cli_rm_one(struct cli *c, const char *ref, bool force, int timeout, struct pn_err *err)
 {
 	for (int tries = 0;; tries++) {
 		char id[NETD_ID_LEN + 1];
@@ -656,7 +658,7 @@ int cli_rm_one(struct cli *c, const char *ref, bool force, struct pn_err *err)
 			json_decref(doc);
 			if (!force)
 				return pn_err_set(err, EBUSY, "container %s is running: stop it first or use rm -f", ref);
-			stop_one(c, id, 0, true, NULL);
+			stop_one(c, id, timeout, true, NULL);
 		} else {
 			cli_request_stop(c, doc);
 			json_decref(doc);
@@ -718,7 +720,7 @@ static int rm_named(struct cli *c, const char *ref, const struct names_opts *no,
 			}
 		}
 	}
-	r = cli_rm_one(c, ref, no->force, err);
+	r = cli_rm_one(c, ref, no->force, no->timeout < 0 ? 0 : no->timeout, err);
 	if (r == 0)
 		printf("%s\n", ref);
 	return r;
@@ -726,7 +728,7 @@ static int rm_named(struct cli *c, const char *ref, const struct names_opts *no,
 
 int cmd_rm(struct cli *c, int argc, char **argv)
 {
-	static const struct cli_each e = { "rm", "faD", "container", false, rm_named, NULL };
+	static const struct cli_each e = { "rm", "faDti", "container", false, rm_named, NULL };
 
 	return cli_each_name(c, argc, argv, &e);
 }
@@ -1043,20 +1045,25 @@ int cmd_port(struct cli *c, int argc, char **argv)
 	const char *podname;
 	json_t *ports, *p;
 	size_t i;
-	int found = 0;
+	int found = 0, first = opts_refs_only(argc, argv, "port", &err);
 
-	if (argc < 2 || argc > 3)
+	if (first < 0)
+		return cli_fail(&err);
+	if (argc - first < 1 || argc - first > 2)
 		return cli_failf("port: usage: podnet port CONTAINER|POD [PORT[/PROTO]]");
-	if (argc == 3) {
+	if (argc - first == 2) {
+		const char *spec = argv[first + 1];
 		char *end;
 
-		want = strtol(argv[2], &end, 10);
-		if (want < 1 || want > 65535 || (*end && (*end != '/' || (strcmp(end + 1, "tcp") && strcmp(end + 1, "udp")))))
-			return cli_failf("port: invalid port \"%s\": want PORT or PORT/tcp or PORT/udp", argv[2]);
+		errno = 0;
+		want = strtol(spec, &end, 10);
+		if (errno || end == spec || want < 1 || want > 65535 ||
+		    (*end && (*end != '/' || (strcmp(end + 1, "tcp") && strcmp(end + 1, "udp")))))
+			return cli_failf("port: invalid port \"%s\": want PORT or PORT/tcp or PORT/udp", spec);
 		if (*end)
 			snprintf(want_proto, sizeof(want_proto), "%s", end + 1);
 	}
-	if (load_ctr_or_pod(c, argv[1], &doc, &err) < 0)
+	if (load_ctr_or_pod(c, argv[first], &doc, &err) < 0)
 		return cli_fail(&err);
 	podname = json_string_value(json_object_get(doc, "pod"));
 	if (podname && *podname && netd_sandbox_load(&c->paths, "pod", podname, &pod, NULL) == 0)
@@ -1092,16 +1099,20 @@ int cmd_port(struct cli *c, int argc, char **argv)
 static int container_exists(struct cli *c, int argc, char **argv)
 {
 	_cleanup_json_ json_t *doc = NULL;
+	struct pn_err err = { 0 };
+	int first = opts_refs_only(argc, argv, "container exists", &err);
 
-	if (argc != 2)
+	if (first < 0)
+		return cli_fail(&err);
+	if (argc - first != 1)
 		return cli_failf("container exists: give one container");
-	return netd_sandbox_load(&c->paths, "container", argv[1], &doc, NULL) < 0 ? 1 : 0;
+	return netd_sandbox_load(&c->paths, "container", argv[first], &doc, NULL) < 0 ? 1 : 0;
 }
 
 /* container prune's removal: 1 for one gone meanwhile (a --rm container, or another command) */
 static int prune_one(struct cli *c, const char *id, struct pn_err *err)
 {
-	int r = cli_rm_one(c, id, false, err);
+	int r = cli_rm_one(c, id, false, 0, err);
 
 	return r == -ENOENT ? 1 : r;
 }

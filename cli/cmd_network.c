@@ -241,10 +241,14 @@ static int net_ls(struct cli *c, int argc, char **argv)
 static int net_exists(struct cli *c, int argc, char **argv)
 {
 	struct netd_network net;
+	struct pn_err err = { 0 };
+	int first = opts_refs_only(argc, argv, "network exists", &err);
 
-	if (argc != 2)
+	if (first < 0)
+		return cli_fail(&err);
+	if (argc - first != 1)
 		return cli_failf("network exists: give one network name");
-	if (netd_network_load(&c->paths, argv[1], &net, NULL) < 0)
+	if (netd_network_load(&c->paths, argv[first], &net, NULL) < 0)
 		return 1;
 	netd_network_clear(&net);
 	return 0;
@@ -496,18 +500,25 @@ static int remove_network(struct cli *c, const char *name, bool force, struct pn
 	return r;
 }
 
+/*
+ * `network rm [-f] NAME...`: without -f every name must exist before any
+ * network is removed; with -f, as Podman, one that does not exist is no error
+ * (and nothing is printed for it).
+ */
 static int net_rm(struct cli *c, int argc, char **argv)
 {
 	struct pn_err err = { 0 };
 	bool force;
-	int first = opts_force(argc, argv, &force), rc = 0;
+	int first = opts_force(argc, argv, "network rm", &force, &err), rc = 0;
+
+	if (first < 0)
+		return cli_fail(&err);
 	if (first >= argc)
 		return cli_failf("network rm: give at least one network name");
 	if (cli_lock(c, &err) < 0)
 		return cli_fail(&err);
 	cli_gc(c, NULL);
-	/* all names must exist before anything is removed */
-	for (int i = first; i < argc; i++) {
+	for (int i = first; i < argc && !force; i++) {
 		struct netd_network net;
 
 		if (netd_network_load(&c->paths, argv[i], &net, &err) < 0)
@@ -515,9 +526,16 @@ static int net_rm(struct cli *c, int argc, char **argv)
 		netd_network_clear(&net);
 	}
 	for (int i = first; i < argc; i++) {
+		int r;
+
 		pn_err_clear(&err);
 		/* a wait for a starting container (remove_network()) may have let it go */
-		if (cli_lock(c, &err) < 0 || remove_network(c, argv[i], force, &err) < 0)
+		r = cli_lock(c, &err);
+		if (r == 0)
+			r = remove_network(c, argv[i], force, &err);
+		if (r == -ENOENT && force)
+			continue;
+		if (r < 0)
 			rc = cli_fail(&err);
 		else
 			printf("%s\n", argv[i]);
@@ -748,7 +766,10 @@ static int net_disconnect(struct cli *c, int argc, char **argv)
 	struct pn_err err = { 0 };
 	_cleanup_json_ json_t *doc = NULL;
 	bool force, waited;
-	int first = opts_force(argc, argv, &force);
+	int first = opts_force(argc, argv, "network disconnect", &force, &err);
+
+	if (first < 0)
+		return cli_fail(&err);
 	if (argc - first != 2)
 		return cli_failf("network disconnect: usage: podnet network disconnect [-f] NETWORK CONTAINER");
 	c->stay_in_infra = true;

@@ -402,10 +402,14 @@ static int pod_ls(struct cli *c, int argc, char **argv)
 static int pod_exists(struct cli *c, int argc, char **argv)
 {
 	_cleanup_json_ json_t *doc = NULL;
+	struct pn_err err = { 0 };
+	int first = opts_refs_only(argc, argv, "pod exists", &err);
 
-	if (argc != 2)
+	if (first < 0)
+		return cli_fail(&err);
+	if (argc - first != 1)
 		return cli_failf("pod exists: give one pod");
-	return netd_sandbox_load(&c->paths, "pod", argv[1], &doc, NULL) < 0 ? 1 : 0;
+	return netd_sandbox_load(&c->paths, "pod", argv[first], &doc, NULL) < 0 ? 1 : 0;
 }
 
 static int pod_inspect(struct cli *c, int argc, char **argv)
@@ -600,7 +604,7 @@ static int pod_restart_named(struct cli *c, const char *ref, const struct names_
 
 static int pod_stop(struct cli *c, int argc, char **argv)
 {
-	static const struct cli_each e = { "pod stop", "ta", "pod", true, pod_stop_named, NULL };
+	static const struct cli_each e = { "pod stop", "tai", "pod", true, pod_stop_named, NULL };
 
 	return cli_each_name(c, argc, argv, &e);
 }
@@ -712,10 +716,10 @@ static int pod_outside_dependents(struct cli *c, const char *ref, json_t *ctrs, 
 
 /*
  * As podman: a pod with running containers is refused without -f; with -f
- * they are stopped as `stop` would (SIGTERM, their stop timeout, SIGKILL).
- * The pod's containers, stopped, go with it.
+ * they are stopped as `stop` would (SIGTERM, their stop timeout or @timeout
+ * seconds when >= 0, SIGKILL). The pod's containers, stopped, go with it.
  */
-static int pod_rm_one(struct cli *c, const char *ref, bool force, char *ret_id, struct pn_err *err)
+static int pod_rm_one(struct cli *c, const char *ref, bool force, int timeout, char *ret_id, struct pn_err *err)
 {
 	_cleanup_json_ json_t *doc = NULL, *ctrs = NULL;
 	json_t *ctr;
@@ -732,7 +736,7 @@ static int pod_rm_one(struct cli *c, const char *ref, bool force, char *ret_id, 
 		return r;
 	if (pod_has_running(ctrs) && !force)
 		return pn_err_set(err, EBUSY, "pod %s has running containers: stop them first or use pod rm -f", ref);
-	r = pod_down(c, doc, ctrs, -1, err);
+	r = pod_down(c, doc, ctrs, timeout, err);
 	if (r < 0)
 		return r;
 	json_array_foreach(ctrs, k, ctr) {
@@ -759,7 +763,7 @@ static int pod_rm_one(struct cli *c, const char *ref, bool force, char *ret_id, 
 static int pod_rm_named(struct cli *c, const char *ref, const struct names_opts *no, void *ctx, struct pn_err *err)
 {
 	char id[NETD_ID_LEN + 1];
-	int r = pod_rm_one(c, ref, no->force, id, err);
+	int r = pod_rm_one(c, ref, no->force, no->timeout, id, err);
 
 	(void)ctx;
 	if (r == 0)
@@ -769,7 +773,7 @@ static int pod_rm_named(struct cli *c, const char *ref, const struct names_opts 
 
 static int pod_rm(struct cli *c, int argc, char **argv)
 {
-	static const struct cli_each e = { "pod rm", "fa", "pod", false, pod_rm_named, NULL };
+	static const struct cli_each e = { "pod rm", "fati", "pod", false, pod_rm_named, NULL };
 
 	return cli_each_name(c, argc, argv, &e);
 }
@@ -779,7 +783,7 @@ static int pod_prune_one(struct cli *c, const char *id, struct pn_err *err)
 {
 	char gone[NETD_ID_LEN + 1];
 
-	return pod_rm_one(c, id, false, gone, err);
+	return pod_rm_one(c, id, false, -1, gone, err);
 }
 
 static int pod_prune(struct cli *c, int argc, char **argv)

@@ -717,7 +717,7 @@ int cmd_run(struct cli *c, int argc, char **argv)
 		r = replace_precheck(c, &o, &err);
 		if (r < 0)
 			return cli_fail(&err);
-		r = cli_rm_one(c, o.name, true, &err);
+		r = cli_rm_one(c, o.name, true, 0, &err);
 		if (r < 0 && r != -ENOENT)
 			return cli_fail(&err);
 		pn_err_clear(&err);

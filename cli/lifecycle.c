@@ -19,6 +19,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
@@ -229,7 +230,7 @@ void cli_pod_stop_members(struct cli *c, json_t *pod, const char *why, int timeo
 			if (left < 1)
 				left = 1; /* 0 would skip the stop signal: it was sent, SIGKILL follows at once */
 		}
-		pn_proc_stop_wait(&inits[k], sigs[k], (int)left);
+		pn_proc_stop_wait(&inits[k], sigs[k], left > INT_MAX ? INT_MAX : (int)left);
 	}
 }
 
@@ -778,10 +779,19 @@ int cli_each_name(struct cli *c, int argc, char **argv, const struct cli_each *e
 	if (!names)
 		return cli_failf("%s: give at least one %s, or --all", e->cmd, e->kind);
 	json_array_foreach(names, i, v) {
+		_cleanup_json_ json_t *doc = NULL;
 		int r;
 
 		pn_err_clear(&err);
 		r = e->one(c, json_string_value(v), &no, e->ctx, &err);
+		/*
+		 * As Podman: with -i (and rm's -f) a name that does not exist
+		 * (any more: another command may have removed it meanwhile) is
+		 * no error, and nothing is printed for it.
+		 */
+		if (r == -ENOENT && (no.ignore || no.force) &&
+		    netd_sandbox_load(&c->paths, e->kind, json_string_value(v), &doc, NULL) == -ENOENT)
+			continue;
 		if (r < 0)
 			rc = cli_fail(&err);
 		else if (r > 0)
@@ -837,10 +847,12 @@ int cli_prune(struct cli *c, int argc, char **argv, const char *cmd, bool pods,
 	_cleanup_json_ json_t *docs = NULL;
 	struct pn_err err = { 0 };
 	bool force;
-	int first = opts_force(argc, argv, &force), rc = 0;
+	int first = opts_force(argc, argv, cmd, &force, &err), rc = 0;
 	json_t *doc;
 	size_t i;
 
+	if (first < 0)
+		return cli_fail(&err);
 	if (first < argc)
 		return cli_failf("%s: unexpected argument %s", cmd, argv[first]);
 	if (cli_lock(c, &err) < 0)

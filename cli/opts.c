@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,11 @@ void opts_options_first(int argc, char **argv, const char *const *with_value)
 		if (takes && i + 1 < argc)
 			opts[no++] = argv[++i];
 	}
+	/* as GNU getopt: the options, the "--", then every other argument in its order */
+	if (i < argc)
+		opts[no++] = argv[i++];
+	while (i < argc)
+		rest[nr++] = argv[i++];
 	memcpy(argv + 1, opts, (size_t)no * sizeof(*argv));
 	memcpy(argv + 1 + no, rest, (size_t)nr * sizeof(*argv));
 	free(opts);
@@ -75,11 +81,26 @@ void opts_inspect_first(int argc, char **argv)
 	opts_options_first(argc, argv, with_value);
 }
 
-int opts_force(int argc, char **argv, bool *force)
+int opts_force(int argc, char **argv, const char *cmd, bool *force, struct pn_err *err)
 {
+	int i;
+
+	*force = false;
 	opts_options_first(argc, argv, NULL);
-	*force = argc > 1 && (strcmp(argv[1], "-f") == 0 || strcmp(argv[1], "--force") == 0);
-	return *force ? 2 : 1;
+	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return i + 1;
+		if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--force") == 0)
+			*force = true;
+		else
+			return pn_err_set(err, EINVAL, "%s: unknown option %s (see 'podnet %s --help')", cmd, argv[i], cmd);
+	}
+	return i;
+}
+
+int opts_timeout_ms(int seconds)
+{
+	return seconds > INT_MAX / 1000 ? INT_MAX : seconds * 1000;
 }
 
 const char *opts_bad_option(int argc, char **argv)
@@ -272,6 +293,21 @@ int opts_signal_number(const char *s)
 	return -1;
 }
 
+/* -t/--time S: decimal digits only, 0 to INT_MAX seconds (an empty value is not 0) */
+static int timeout_arg(const char *v, int *ret, struct pn_err *err)
+{
+	char *end;
+	long t;
+
+	errno = 0;
+	t = strtol(v, &end, 10);
+	if (!(*v >= '0' && *v <= '9') || *end || errno || t < 0 || t > INT_MAX)
+		return pn_err_set(err, EINVAL, "invalid timeout \"%s\": want a number of seconds from 0 to %d", v,
+				  INT_MAX);
+	*ret = (int)t;
+	return 0;
+}
+
 int opts_names_parse(int argc, char **argv, const char *cmd, const char *accept, struct names_opts *o,
 		     struct pn_err *err)
 {
@@ -279,9 +315,10 @@ int opts_names_parse(int argc, char **argv, const char *cmd, const char *accept,
 						  { "signal", required_argument, NULL, 's' },
 						  { "all", no_argument, NULL, 'a' },
 						  { "force", no_argument, NULL, 'f' },
+						  { "ignore", no_argument, NULL, 'i' },
 						  { "depend", no_argument, NULL, 'D' }, /* long only */
 						  { NULL, 0, NULL, 0 } };
-	char shorts[16] = ""; /* GNU getopt takes options after the names too, as Podman */
+	char shorts[16] = ":"; /* GNU getopt takes options after the names too, as Podman */
 	int ch;
 
 	for (const char *a = accept; *a && strlen(shorts) < sizeof(shorts) - 2; a++) {
@@ -299,18 +336,18 @@ int opts_names_parse(int argc, char **argv, const char *cmd, const char *accept,
 	opterr = 0;
 	/* a long option of another command comes back as its letter: refused as unknown */
 	while ((ch = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
-		char *end;
-
+		if (ch == ':' && optopt > 0 && strchr(accept, optopt))
+			return pn_err_set(err, EINVAL, "%s: option %s needs a value", cmd, opts_bad_option(argc, argv));
 		if (ch == '?' || ch == ':' || !strchr(accept, ch))
 			return pn_err_set(err, EINVAL, "%s: unknown option %s", cmd, opts_bad_option(argc, argv));
 		switch (ch) {
 		case 'a': o->all = true; break;
 		case 'f': o->force = true; break;
+		case 'i': o->ignore = true; break;
 		case 'D': o->depend = true; break;
 		case 't':
-			o->timeout = (int)strtol(optarg, &end, 10);
-			if (*end || o->timeout < 0)
-				return pn_err_set(err, EINVAL, "invalid timeout \"%s\"", optarg);
+			if (timeout_arg(optarg, &o->timeout, err) < 0)
+				return -EINVAL;
 			break;
 		default:
 			o->sig = opts_signal_number(optarg);
@@ -319,6 +356,9 @@ int opts_names_parse(int argc, char **argv, const char *cmd, const char *accept,
 						  "invalid signal \"%s\": want a name such as TERM or SIGHUP, or a number", optarg);
 		}
 	}
+	/* as Podman's rm and pod rm: -t is how long a running one gets to stop, which only -f does */
+	if (o->timeout >= 0 && !o->force && strchr(accept, 'f'))
+		return pn_err_set(err, EINVAL, "%s: -t/--time needs -f/--force (only -f stops what runs)", cmd);
 	return optind;
 }
 
@@ -661,10 +701,15 @@ int pod_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 	}
 	if (r < 0)
 		return r;
+	/* as Podman: the name by --name or as the one argument, not both */
+	if (optind < argc && o->name)
+		return pn_err_set(err, EINVAL, "pod create: cannot give both --name and a name (%s)", argv[optind]);
+	if (optind < argc)
+		o->name = argv[optind++];
 	if (optind < argc)
 		return pn_err_set(err, EINVAL, "pod create: unexpected argument %s", argv[optind]);
 	if (!o->name)
-		return pn_err_set(err, EINVAL, "pod create: --name is required");
+		return pn_err_set(err, EINVAL, "pod create: a name is required (--name POD, or POD)");
 	if (netd_name_check("pod name", o->name, NETD_NAME_MAX, err) < 0)
 		return -EINVAL;
 	if (o->network_container)
@@ -674,14 +719,15 @@ int pod_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 	return check_net_opts(o, err);
 }
 
-int opts_refs_only(int argc, char **argv, struct pn_err *err)
+int opts_refs_only(int argc, char **argv, const char *cmd, struct pn_err *err)
 {
-	if (argc < 2)
-		return pn_err_set(err, EINVAL, "%s: give at least one container", argv[0]);
-	for (int i = 1; i < argc; i++)
-		if (argv[i][0] == '-')
-			return pn_err_set(err, EINVAL, "%s: unknown option %s", argv[0], argv[i]);
-	return 0;
+	opts_options_first(argc, argv, NULL);
+	if (argc > 1 && strcmp(argv[1], "--") == 0)
+		return 2;
+	/* reordered: an option of any kind comes first */
+	if (argc > 1 && argv[1][0] == '-' && argv[1][1])
+		return pn_err_set(err, EINVAL, "%s: unknown option %s (see 'podnet %s --help')", cmd, argv[1], cmd);
+	return 1;
 }
 
 int opts_label_set(json_t *obj, const char *kv, const char *what, struct pn_err *err)
@@ -883,7 +929,7 @@ static const struct {
 	{ "network disconnect", "Usage: podnet network disconnect [-f] NETWORK CONTAINER|POD\n" },
 	{ "pod", "Usage: podnet pod create|ls|inspect|exists|start|stop|restart|kill|rm|prune ...\n" },
 	{ "pod exists", "Usage: podnet pod exists POD\n" },
-	{ "pod create", "Usage: podnet pod create --name POD [--network NET[,NET...]|NET:OPT[,OPT...]|none|host]... [-p SPEC]...\n"
+	{ "pod create", "Usage: podnet pod create [--name] POD [--network NET[,NET...]|NET:OPT[,OPT...]|none|host]... [-p SPEC]...\n"
 			"       [--hostname H] [--network-alias A]... [--ip IP] [--ip6 IP] [--mac-address MAC]\n"
 			"       [--add-host NAME:IP|NAME:host-gateway]... [--dns IP]... [--dns-search DOMAIN]... [--dns-option OPT]...\n"
 			"       [-l|--label KEY[=VALUE]]...\n" },
@@ -891,10 +937,10 @@ static const struct {
 		    "       [-f|--filter name=...|id=...|status=...|network=...|ctr-names=...|ctr-number=N|label=K[=V]]...\n" },
 	{ "pod inspect", "Usage: podnet pod inspect [-f json|TEMPLATE] POD...\n" },
 	{ "pod start", "Usage: podnet pod start POD... | --all\n" },
-	{ "pod stop", "Usage: podnet pod stop [-t S] POD... | --all\n" },
+	{ "pod stop", "Usage: podnet pod stop [-t S] [-i] POD... | --all\n" },
 	{ "pod restart", "Usage: podnet pod restart [-t S] POD... | --all\n" },
 	{ "pod kill", "Usage: podnet pod kill [-s SIGNAL] POD... | --all\n" },
-	{ "pod rm", "Usage: podnet pod rm [-f] POD... | --all\n" },
+	{ "pod rm", "Usage: podnet pod rm [-f] [-t S] [-i] POD... | --all\n" },
 	{ "pod prune", "Usage: podnet pod prune [-f]\n" },
 	{ "run", "Usage: podnet run [-d] [--rm] [-i] [-t] [--name NAME [--replace]] [--pod POD]\n"
 		 "       [--network NET[,NET...]|NET:OPT[,OPT...]|none|host|container:NAME]... (OPT: ip=IP, ip6=IP, mac=MAC, alias=A)\n"
@@ -909,11 +955,11 @@ static const struct {
 	{ "logs", "Usage: podnet logs [-f] [--tail N] CONTAINER\n" },
 	{ "port", "Usage: podnet port CONTAINER|POD [PORT[/PROTO]]\n" },
 	{ "start", "Usage: podnet start [-a|--attach] CONTAINER... | --all\n" },
-	{ "stop", "Usage: podnet stop [-t S] CONTAINER... | --all\n" },
+	{ "stop", "Usage: podnet stop [-t S] [-i] CONTAINER... | --all\n" },
 	{ "restart", "Usage: podnet restart [-t S] CONTAINER... | --all\n" },
 	{ "kill", "Usage: podnet kill [-s SIGNAL] CONTAINER... | --all\n" },
 	{ "wait", "Usage: podnet wait CONTAINER...\n" },
-	{ "rm", "Usage: podnet rm [-f] [--depend] CONTAINER... | --all\n" },
+	{ "rm", "Usage: podnet rm [-f] [-t S] [-i] [--depend] CONTAINER... | --all\n" },
 	{ "container", "Usage: podnet container ls|run|inspect|exec|logs|port|start|stop|restart|kill|wait|rm|exists|prune ...\n"
 		       "  the top-level commands of the same names (ls and list: ps), as Podman's and Docker's group\n" },
 	{ "container exists", "Usage: podnet container exists CONTAINER\n" },

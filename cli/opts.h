@@ -81,19 +81,25 @@ json_t *opts_network_config(const struct run_opts *o);
 /** opts_signal_number() - "KILL", "SIGKILL", "kill" or "9": the signal number, or -1. */
 int opts_signal_number(const char *s);
 
-/* the options of the commands that act on names (stop, kill, rm, their pod forms, pod start) */
+/*
+ * the options of the commands that act on names (stop, kill, rm, their pod
+ * forms, pod start); "--" ends the options, as everywhere
+ */
 struct names_opts {
 	int timeout;   /* -t/--time S; -1 when not given */
 	int sig;       /* -s/--signal SIGNAL; SIGKILL when not given */
 	bool all;      /* -a/--all */
 	bool force;    /* -f/--force */
+	bool ignore;   /* -i/--ignore: a name that does not exist is no error */
 	bool depend;   /* --depend (rm): first the containers on this one's network (container:) */
 };
 
 /**
- * opts_names_parse() - those of -t, -s, -a and -f (long forms too) that
- * @accept lists by their letters ("ta" for stop); any other is refused as
- * unknown, named in the message with @cmd.
+ * opts_names_parse() - those of -t, -s, -a, -f, -i and --depend (D) (long
+ * forms too) that @accept lists by their letters ("tai" for stop); any other
+ * is refused as unknown, named in the message with @cmd. A -t value is a
+ * number of seconds from 0 to INT_MAX: anything else (empty, not a number,
+ * out of range) is refused, never taken as 0.
  * Return: the index of the first name, or -EINVAL with a message.
  */
 int opts_names_parse(int argc, char **argv, const char *cmd, const char *accept, struct names_opts *o,
@@ -105,7 +111,8 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err
 /**
  * pod_opts_parse() - `pod create` options (argv[0] is "create"): the network side of
  * `run` (networks, -p, --hostname, --network-alias, --ip, --mac-address, --add-host,
- * --dns), which a pod's members share. Return: 0 or -EINVAL with a message.
+ * --dns), which a pod's members share; the pod's name by --name or, as Podman 4
+ * takes it, as the one argument (not both). Return: 0 or -EINVAL with a message.
  */
 int pod_opts_parse(int argc, char **argv, struct run_opts *o, struct pn_err *err);
 
@@ -131,24 +138,33 @@ int net_create_opts_parse(int argc, char **argv, struct netd_network_opts *o, st
  * opts_options_first() - reorder @argv[1..] in place so that its options (and
  * the value of each option named in @with_value, a NULL-terminated list) come
  * before the other arguments, keeping the order of each: Podman and Docker
- * take `rm web -f` as `rm -f web`. A "--" and what follows stay at the end.
+ * take `rm web -f` as `rm -f web`. A "--" ends the options: it comes right
+ * after them, and every argument after it follows the others (`rm a -- b`
+ * becomes `rm -- a b`), as GNU getopt orders them.
  */
 void opts_options_first(int argc, char **argv, const char *const *with_value);
 /** opts_inspect_first() - opts_options_first() for the inspect commands (-f/--format FMT) */
 void opts_inspect_first(int argc, char **argv);
 
 /**
- * opts_force() - -f/--force before or after the names (opts_options_first())
- * Return: the index of the first argument after it.
+ * opts_force() - the command line of a command whose one option is -f/--force
+ * (before or after the names, opts_options_first()); "--" ends the options.
+ * @cmd: the command, as in messages ("network rm")
+ * Return: the index of the first name, or -EINVAL with a message for any other option.
  */
-int opts_force(int argc, char **argv, bool *force);
+int opts_force(int argc, char **argv, const char *cmd, bool *force, struct pn_err *err);
 
 /**
  * opts_refs_only() - the command line of a command that takes only names
- * (argv[0] is the command): at least one, and no option.
- * Return: 0, or -EINVAL with a message.
+ * (argv[0] is the command, @cmd as in messages): no option; "--" may come
+ * before the names (or among them: opts_options_first()). The caller checks
+ * their number.
+ * Return: the index of the first name, or -EINVAL with a message.
  */
-int opts_refs_only(int argc, char **argv, struct pn_err *err);
+int opts_refs_only(int argc, char **argv, const char *cmd, struct pn_err *err);
+
+/** opts_timeout_ms() - a -t timeout of @seconds in milliseconds, at most INT_MAX */
+int opts_timeout_ms(int seconds);
 
 /** str_list_add() - append, failing with a message past CLI_MAX_LIST. */
 int str_list_add(struct str_list *l, const char *v, const char *what, struct pn_err *err);

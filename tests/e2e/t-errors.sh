@@ -102,6 +102,116 @@ expect_ok $PODNET rm -f c1
 expect_ok $PODNET network rm good other
 expect_ok $PODNET system check
 
+t_case "after -- every argument is a name; an unknown option is named as one, and changes nothing"
+expect_ok $PODNET network create dd
+expect_ok $PODNET network create ee
+expect_ok $PODNET run -d --name ndash --network dd -- sleep 60
+before=$(snapshot)
+fails_with "network rm: unknown option --bogus" $PODNET network rm --bogus dd
+fails_with "network rm: unknown option -t" $PODNET network rm -t 5 dd
+fails_with "network rm: unknown option -t" $PODNET network rm -f dd -t 5
+fails_with "network disconnect: unknown option --bogus" $PODNET network disconnect --bogus dd ndash
+fails_with "network exists: unknown option --bogus" $PODNET network exists --bogus dd
+fails_with "container exists: unknown option --bogus" $PODNET container exists --bogus ndash
+fails_with "pod exists: unknown option --bogus" $PODNET pod exists --bogus p
+fails_with "wait: unknown option --bogus" $PODNET wait --bogus ndash
+fails_with "port: unknown option --bogus" $PODNET port --bogus ndash
+fails_with "container prune: unknown option --bogus" $PODNET container prune --bogus
+fails_with "pod prune: unknown option -x" $PODNET pod prune -x
+fails_with "stop: unknown option --bogus" $PODNET stop --bogus ndash
+fails_with "inspect: unknown option --bogus" $PODNET inspect --bogus ndash
+expect_eq "$before" "$(snapshot)" "state after unknown options"
+expect_ok $PODNET network exists -- dd
+expect_fail 1 $PODNET network exists -- nosuch
+expect_ok $PODNET container exists -- ndash
+expect_ok $PODNET container exists ndash --
+expect_ok $PODNET inspect -f '{{.Name}}' -- ndash
+expect_eq "ndash" "$T_LAST" "inspect -- NAME"
+fails_with "no such .*: -f" $PODNET inspect ndash -- -f
+expect_ok $PODNET network inspect -f '{{.name}}' dd -- ee
+expect_eq "dd
+ee" "$T_LAST" "network inspect NAME -- NAME"
+expect_ok $PODNET port -- ndash
+expect_ok $PODNET logs -- ndash
+expect_ok $PODNET logs ndash --
+expect_ok $PODNET exec -- ndash -- true
+expect_ok $PODNET network connect -- ee ndash
+expect_ok $PODNET network disconnect -- ee ndash
+expect_ok $PODNET network disconnect -f dd -- ndash
+expect_ok $PODNET inspect -f '{{json .networks}}' ndash
+expect_eq "{}" "$T_LAST" "networks of ndash after disconnect -- and -f --"
+expect_ok $PODNET kill -- ndash
+expect_ok $PODNET wait -- ndash
+expect_eq "137" "$T_LAST" "wait -- NAME"
+expect_ok $PODNET start -- ndash
+expect_ok $PODNET restart -t 0 -- ndash
+expect_ok $PODNET stop -t 0 ndash --
+expect_ok $PODNET container prune --
+expect_ok $PODNET pod prune --
+expect_ok $PODNET network rm -- dd
+expect_eq "dd" "$T_LAST" "network rm -- NAME removes NAME"
+expect_ok $PODNET network rm -f -- ee
+expect_eq "ee" "$T_LAST" "network rm -f -- NAME removes NAME"
+expect_fail 1 $PODNET network exists ee
+expect_ok $PODNET system check
+
+t_case "rm -f, pod rm -f and network rm -f of a name that does not exist: no error, as Podman; -i too"
+expect_ok $PODNET network create fnet
+expect_ok $PODNET run --name fgone -- true
+expect_ok $PODNET pod create --name fpod
+expect_ok $PODNET rm -f nosuch
+expect_eq "" "$T_LAST$(cat "$T_OUT/err")" "output of rm -f nosuch"
+expect_ok $PODNET rm -f nosuch fgone nosuch2
+expect_eq "fgone" "$T_LAST" "rm -f prints the ones it removed"
+expect_fail 1 $PODNET container exists fgone
+expect_ok $PODNET run --name fgone2 -- true
+expect_ok $PODNET rm -i fgone2 nosuch
+expect_eq "fgone2" "$T_LAST" "rm -i"
+expect_ok $PODNET rm --ignore nosuch
+expect_ok $PODNET stop -i nosuch
+expect_ok $PODNET stop --ignore nosuch
+expect_eq "" "$T_LAST$(cat "$T_OUT/err")" "output of stop --ignore nosuch"
+expect_ok $PODNET pod rm -f nosuch fpod
+expect_eq "fpod" "$T_LAST" "pod rm -f prints the ones it removed"
+expect_fail 1 $PODNET pod exists fpod
+expect_ok $PODNET pod rm -i nosuch
+expect_ok $PODNET pod stop -i nosuch
+# without -f network rm checks every name first: none is removed
+fails_with "network nosuch not found" $PODNET network rm fnet nosuch
+expect_ok $PODNET network exists fnet
+expect_ok $PODNET network rm -f nosuch fnet nosuch2
+expect_eq "fnet" "$T_LAST" "network rm -f prints the ones it removed"
+expect_fail 1 $PODNET network exists fnet
+# without -f or -i a missing name is still an error; the other names are acted on (podnet(1) EXIT STATUS)
+fails_with "no such container: nosuch" $PODNET rm nosuch
+expect_ok $PODNET run --name fgone3 -- true
+fails_with "no such container: nosuch" $PODNET rm fgone3 nosuch
+expect_eq "fgone3" "$T_LAST" "rm NAME nosuch: NAME is removed"
+expect_fail 1 $PODNET container exists fgone3
+fails_with "no such container: nosuch" $PODNET stop nosuch
+fails_with "no such pod: nosuch" $PODNET pod rm nosuch
+fails_with "network nosuch not found" $PODNET network rm nosuch
+fails_with "kill: unknown option -i" $PODNET kill -i nosuch
+expect_ok $PODNET system check
+
+t_case "a -t value that is not a number of seconds is refused, and nothing is stopped"
+expect_ok $PODNET run -d --name tbad -- sleep 60
+expect_ok $PODNET pod create --name tbadpod
+for v in "" x -1 5s 4294967296 2147483648 99999999999999999999; do
+  fails_with "invalid timeout \"$v\"" $PODNET stop -t "$v" tbad
+  fails_with "invalid timeout \"$v\"" $PODNET restart --time "$v" tbad
+  fails_with "invalid timeout \"$v\"" $PODNET pod stop -t "$v" tbadpod
+  fails_with "invalid timeout \"$v\"" $PODNET rm -f -t "$v" tbad
+done
+fails_with "stop: option -t needs a value" $PODNET stop tbad -t
+expect_eq "running running" "$($PODNET inspect -f '{{.State.Status}}' tbad) $($PODNET pod inspect -f '{{.state}}' tbadpod)" "after the refused -t"
+expect_ok $PODNET stop -t 2147483647 -i nosuch
+fails_with "rm: -t/--time needs -f/--force" $PODNET rm -t 5 tbad
+fails_with "pod rm: -t/--time needs -f/--force" $PODNET pod rm -t 5 tbadpod
+expect_ok $PODNET rm -f -t 0 tbad
+expect_ok $PODNET pod rm -f --time 0 tbadpod
+expect_ok $PODNET system check
+
 t_case "state directories that others could change are refused"
 # /tmp/podnet-UID (no XDG_RUNTIME_DIR) can be made by anyone first; a directory others
 # may write to, or a link there, would put the state in someone else's hands

@@ -518,8 +518,25 @@ expect_ok $PODNET pod rm oap -f
 expect_ok $PODNET network rm oan -f
 expect_ok $PODNET ps -a -q
 expect_eq "" "$T_LAST" "containers left"
-expect_fail 125 $PODNET rm nosuch -f
-expect_eq "Error: no such container: nosuch" "$T_ERR" "-f is not taken for a name"
+# -f is an option, not a name "-f": with it a missing name is no error (as Podman), and nothing is printed
+expect_ok $PODNET rm nosuch -f
+expect_eq "" "$T_LAST$(cat "$T_OUT/err")" "rm nosuch -f"
+expect_fail 125 $PODNET rm nosuch -t 0
+expect_eq "Error: rm: -t/--time needs -f/--force (only -f stops what runs)" "$T_ERR" "-t is not taken for a name"
+
+t_case "rm -f -t S: a running container gets S seconds to stop, as with stop -t S; plain rm -f kills it"
+expect_ok $PODNET run -d --name rmt -- sh -c "trap 'echo term >$T_OUT/rmt; exit 0' TERM; touch $T_OUT/rmt-ready; while :; do sleep 0.1; done"
+wait_for 5 test -e "$T_OUT/rmt-ready"
+expect_ok $PODNET rm -f -t 5 rmt
+expect_eq "rmt" "$T_LAST" "rm -f -t prints the name"
+expect_eq "term" "$(cat "$T_OUT/rmt" 2>/dev/null)" "the command saw SIGTERM"
+expect_fail 1 $PODNET container exists rmt
+rm -f "$T_OUT"/rmt*
+expect_ok $PODNET run -d --name rmt -- sh -c "trap 'echo term >$T_OUT/rmt; exit 0' TERM; touch $T_OUT/rmt-ready; while :; do sleep 0.1; done"
+wait_for 5 test -e "$T_OUT/rmt-ready"
+expect_ok $PODNET rm --time=0 --force rmt
+expect_eq "" "$(cat "$T_OUT/rmt" 2>/dev/null)" "rm -f -t 0: no SIGTERM"
+expect_fail 1 $PODNET container exists rmt
 
 t_case "when nothing runs, no podnet process remains"
 expect_ok $PODNET ps -a

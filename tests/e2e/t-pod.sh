@@ -177,7 +177,7 @@ expect_eq "running" "$T_LAST" "the pod after run --pod"
 expect_fail 125 $PODNET pod stop nosuchpod
 expect_match "no such pod" "$T_ERR"
 expect_fail 125 $PODNET pod stop -t x lc
-expect_eq 'Error: invalid timeout "x"' "$T_ERR"
+expect_eq 'Error: invalid timeout "x": want a number of seconds from 0 to 2147483647' "$T_ERR"
 expect_fail 125 $PODNET pod start --bogus lc
 expect_fail 125 $PODNET pod stop
 expect_match "give at least one pod, or --all" "$T_ERR"
@@ -347,6 +347,35 @@ expect_fail 125 $PODNET pod ls --filter colour=red
 expect_match "invalid filter \"colour=red\": want name=, id=, status=, network=, ctr-names=, ctr-number= or label=" "$T_ERR"
 expect_ok $PODNET pod rm -f fpa fpb
 expect_ok $PODNET network rm fpnet
+
+t_case "pod create NAME, as Podman 4: the name as its one argument, or --name (not both)"
+expect_ok $PODNET pod create --network none posp
+expect_match '^[0-9a-f]{64}$' "$T_LAST" "pod id"
+expect_ok $PODNET pod exists posp
+expect_ok $PODNET pod create -- posp2
+expect_ok $PODNET pod exists -- posp2
+expect_fail 125 $PODNET pod create --name posq posr
+expect_match "pod create: cannot give both --name and a name \(posr\)" "$T_ERR"
+expect_fail 125 $PODNET pod create posq posr
+expect_match "pod create: unexpected argument posr" "$T_ERR"
+expect_fail 125 $PODNET pod create
+expect_match "pod create: a name is required" "$T_ERR"
+expect_fail 1 $PODNET pod exists posq
+expect_fail 1 $PODNET pod exists posr
+expect_ok $PODNET pod rm -- posp posp2
+expect_eq "posp
+posp2" "$T_LAST" "pod rm -- NAME NAME"
+
+t_case "pod stop -i and pod rm -i: a pod that does not exist is no error"
+expect_ok $PODNET pod create prt
+expect_ok $PODNET run -d --pod prt --name prtm -- sh -c "trap 'echo term >$T_OUT/prtm; exit 0' TERM; touch $T_OUT/prtm-ready; while :; do sleep 0.1; done"
+wait_for 5 test -e "$T_OUT/prtm-ready"
+expect_ok $PODNET pod stop -i nosuch prt
+expect_eq "$($PODNET pod inspect -f '{{.id}}' prt)" "$T_LAST" "pod stop -i: the id of the one it stopped"
+expect_eq "term" "$(cat "$T_OUT/prtm" 2>/dev/null)" "pod stop -i: the member saw SIGTERM"
+expect_ok $PODNET pod rm -i prt nosuch
+expect_eq "prt" "$T_LAST" "pod rm -i"
+expect_fail 1 $PODNET container exists prtm
 
 t_case "nothing left"
 expect_ok $PODNET ps -a

@@ -507,6 +507,20 @@ static void test_pod_create(void **state)
 		json_decref(a);
 	}
 	{
+		/* as Podman 4: the name as the one argument, when --name is not given */
+		char *argv[] = { "create", "--network", "none", "posname", NULL };
+
+		assert_int_equal(parse_pod(argv, ARGC(argv), &o, &err), 0);
+		assert_string_equal(o.name, "posname");
+		assert_true(o.network_none);
+	}
+	{
+		char *argv[] = { "create", "--", "p2", NULL };
+
+		assert_int_equal(parse_pod(argv, ARGC(argv), &o, &err), 0);
+		assert_string_equal(o.name, "p2");
+	}
+	{
 		char *argv[] = { "create", "--name", "p", "--add-host", "db.example:10.1.2.3", NULL };
 
 		assert_int_equal(parse_pod(argv, ARGC(argv), &o, &err), 0);
@@ -532,9 +546,12 @@ static void test_pod_create(void **state)
 		static const struct {
 			const char *argv[8], *msg;
 		} bad[] = {
-			{ { "create", "--network", "a", NULL }, "pod create: --name is required" },
+			{ { "create", "--network", "a", NULL }, "pod create: a name is required (--name POD, or POD)" },
 			{ { "create", "--name", "-x", NULL }, "invalid pod name \"-x\": it must start with a letter or digit" },
-			{ { "create", "--name", "p", "extra", NULL }, "pod create: unexpected argument extra" },
+			{ { "create", "--name", "p", "extra", NULL }, "pod create: cannot give both --name and a name (extra)" },
+			{ { "create", "p", "extra", NULL }, "pod create: unexpected argument extra" },
+			{ { "create", "-x", NULL }, "pod create: unknown option -x" },
+			{ { "create", "--", "-x", NULL }, "invalid pod name \"-x\"" },
 			{ { "create", "--name", "p", "--bogus", NULL }, "pod create: unknown option --bogus" },
 			{ { "create", "--name", "p", "--ip", "10.89.0.9", "--network", "a,b", NULL },
 			  "--ip, --ip6 and --mac-address need exactly one network" },
@@ -885,9 +902,10 @@ static void test_names_opts(void **state)
 		assert_string_equal(argv[1], "-f");
 		assert_string_equal(argv[2], "{{.Name}}");
 		assert_string_equal(argv[3], "--format=json");
-		assert_string_equal(argv[4], "a");
-		assert_string_equal(argv[5], "b");
-		assert_string_equal(argv[6], "--");
+		/* then "--", and every name after it: the names are one run, as getopt leaves them */
+		assert_string_equal(argv[4], "--");
+		assert_string_equal(argv[5], "a");
+		assert_string_equal(argv[6], "b");
 		assert_string_equal(argv[7], "-f");
 	}
 	{
@@ -903,10 +921,75 @@ static void test_names_opts(void **state)
 		assert_string_equal(err.msg, "pod start: unknown option -f");
 	}
 	{
-		char *argv[] = { "stop", "-t", "x", NULL };
+		/* a -t value that is not a number of seconds is refused, never taken as 0 (SIGKILL at once) */
+		static const char *const bad[] = { "x", "", "-1", "5s", " 5", "+5", "4294967296", "2147483648",
+						   "99999999999999999999", "0x10" };
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			char *argv[] = { "stop", "-t", (char *)bad[i], "web", NULL };
+			char want[128];
+
+			pn_err_clear(&err);
+			assert_int_equal(opts_names_parse(ARGC(argv), argv, "stop", "tai", &no, &err), -EINVAL);
+			snprintf(want, sizeof(want), "invalid timeout \"%s\": want a number of seconds from 0 to 2147483647",
+				 bad[i]);
+			assert_string_equal(err.msg, want);
+		}
+	}
+	{
+		char *argv[] = { "pod stop", "--time=", "p", NULL };
+
+		assert_int_equal(opts_names_parse(ARGC(argv), argv, "pod stop", "tai", &no, &err), -EINVAL);
+		assert_non_null(strstr(err.msg, "invalid timeout \"\""));
+	}
+	{
+		char *argv[] = { "restart", "web", "--time", "2147483647", NULL };
+
+		assert_int_equal(opts_names_parse(ARGC(argv), argv, "restart", "ta", &no, &err), 3);
+		assert_int_equal(no.timeout, 2147483647);
+		assert_int_equal(opts_timeout_ms(no.timeout), 2147483647);
+		assert_int_equal(opts_timeout_ms(3), 3000);
+	}
+	{
+		char *argv[] = { "stop", "web", "-t", NULL };
 
 		assert_int_equal(opts_names_parse(ARGC(argv), argv, "stop", "ta", &no, &err), -EINVAL);
-		assert_string_equal(err.msg, "invalid timeout \"x\"");
+		assert_string_equal(err.msg, "stop: option -t needs a value");
+	}
+	{
+		/* -i/--ignore: stop, rm, pod stop, pod rm; not kill */
+		char *argv[] = { "stop", "--ignore", "web", NULL };
+
+		assert_int_equal(opts_names_parse(ARGC(argv), argv, "stop", "tai", &no, &err), 2);
+		assert_true(no.ignore);
+	}
+	{
+		char *argv[] = { "kill", "-i", "web", NULL };
+
+		assert_int_equal(opts_names_parse(ARGC(argv), argv, "kill", "sa", &no, &err), -EINVAL);
+		assert_string_equal(err.msg, "kill: unknown option -i");
+	}
+	{
+		/* rm -f -t S: how long a running one gets to stop; -t without -f is refused, as Podman */
+		char *argv[] = { "rm", "web", "-t", "5", "-f", NULL };
+
+		assert_int_equal(opts_names_parse(ARGC(argv), argv, "rm", "faDti", &no, &err), 4);
+		assert_int_equal(no.timeout, 5);
+		assert_true(no.force);
+		assert_string_equal(argv[4], "web");
+	}
+	{
+		char *argv[] = { "pod rm", "--time", "5", "p", NULL };
+
+		assert_int_equal(opts_names_parse(ARGC(argv), argv, "pod rm", "fati", &no, &err), -EINVAL);
+		assert_string_equal(err.msg, "pod rm: -t/--time needs -f/--force (only -f stops what runs)");
+	}
+	{
+		/* "--" first, or among the names: not a name itself */
+		char *argv[] = { "rm", "-f", "--", "a", NULL };
+
+		assert_int_equal(opts_names_parse(ARGC(argv), argv, "rm", "faDti", &no, &err), 3);
+		assert_string_equal(argv[3], "a");
 	}
 	{
 		char *argv[] = { "kill", "-s", "NOSUCH", "c", NULL };
@@ -922,6 +1005,83 @@ static void test_names_opts(void **state)
 	}
 }
 
+/* the hand-made parsers of the commands that take names: "--" ends the options, an unknown option is named */
+static void test_force_and_refs(void **state)
+{
+	struct pn_err err = { 0 };
+	bool force;
+
+	(void)state;
+	{
+		char *argv[] = { "rm", "--", "dd", NULL };
+
+		assert_int_equal(opts_force(ARGC(argv), argv, "network rm", &force, &err), 2);
+		assert_false(force);
+		assert_string_equal(argv[2], "dd");
+	}
+	{
+		char *argv[] = { "rm", "dd", "-f", "--", "ee", NULL };
+
+		assert_int_equal(opts_force(ARGC(argv), argv, "network rm", &force, &err), 3);
+		assert_true(force);
+		assert_string_equal(argv[3], "dd");
+		assert_string_equal(argv[4], "ee");
+	}
+	{
+		char *argv[] = { "disconnect", "net", "--", "ctr", NULL };
+
+		assert_int_equal(opts_force(ARGC(argv), argv, "network disconnect", &force, &err), 2);
+		assert_string_equal(argv[2], "net");
+		assert_string_equal(argv[3], "ctr");
+	}
+	{
+		char *argv[] = { "prune", "--", NULL };
+
+		assert_int_equal(opts_force(ARGC(argv), argv, "pod prune", &force, &err), 2);
+	}
+	{
+		char *argv[] = { "rm", "--bogus", "dd", NULL };
+
+		assert_int_equal(opts_force(ARGC(argv), argv, "network rm", &force, &err), -EINVAL);
+		assert_string_equal(err.msg, "network rm: unknown option --bogus (see 'podnet network rm --help')");
+	}
+	{
+		char *argv[] = { "rm", "dd", "-t", "5", NULL };
+
+		assert_int_equal(opts_force(ARGC(argv), argv, "network rm", &force, &err), -EINVAL);
+		assert_string_equal(err.msg, "network rm: unknown option -t (see 'podnet network rm --help')");
+	}
+	{
+		char *argv[] = { "rm", "--", "-t", NULL };
+
+		assert_int_equal(opts_force(ARGC(argv), argv, "network rm", &force, &err), 2);
+		assert_string_equal(argv[2], "-t");
+	}
+	{
+		char *argv[] = { "wait", "--", "web", NULL };
+
+		assert_int_equal(opts_refs_only(ARGC(argv), argv, "wait", &err), 2);
+		assert_string_equal(argv[2], "web");
+	}
+	{
+		char *argv[] = { "exists", "web", "--", NULL };
+
+		assert_int_equal(opts_refs_only(ARGC(argv), argv, "network exists", &err), 2);
+		assert_string_equal(argv[2], "web");
+	}
+	{
+		char *argv[] = { "port", "web", "80", NULL };
+
+		assert_int_equal(opts_refs_only(ARGC(argv), argv, "port", &err), 1);
+	}
+	{
+		char *argv[] = { "wait", "web", "--bogus", NULL };
+
+		assert_int_equal(opts_refs_only(ARGC(argv), argv, "wait", &err), -EINVAL);
+		assert_string_equal(err.msg, "wait: unknown option --bogus (see 'podnet wait --help')");
+	}
+}
+
 static void test_help(void **state)
 {
 	static const struct {
@@ -930,9 +1090,9 @@ static void test_help(void **state)
 		{ { "podnet", "network", "--help" }, "Usage: podnet network create|ls|" },
 		{ { "podnet", "network", "create", "--subnet", "10.9.0.0/24", "--help" }, "Usage: podnet network create [--subnet" },
 		{ { "podnet", "network", "connect", "--help" }, "Usage: podnet network connect [--ip IP]" },
-		{ { "podnet", "pod", "create", "--help" }, "Usage: podnet pod create --name POD" },
-		{ { "podnet", "pod", "rm", "-f", "--help" }, "Usage: podnet pod rm [-f] POD..." },
-		{ { "podnet", "pod", "stop", "--help" }, "Usage: podnet pod stop [-t S] POD... | --all" },
+		{ { "podnet", "pod", "create", "--help" }, "Usage: podnet pod create [--name] POD" },
+		{ { "podnet", "pod", "rm", "-f", "--help" }, "Usage: podnet pod rm [-f] [-t S] [-i] POD..." },
+		{ { "podnet", "pod", "stop", "--help" }, "Usage: podnet pod stop [-t S] [-i] POD... | --all" },
 		{ { "podnet", "pod", "kill", "--help" }, "Usage: podnet pod kill [-s SIGNAL] POD... | --all" },
 		{ { "podnet", "pod", "--help" }, "Usage: podnet pod create|ls|inspect|exists|start|stop|" },
 		{ { "podnet", "system", "reset", "--help" }, "Usage: podnet system reset -f" },
@@ -1057,6 +1217,7 @@ int main(void)
 		cmocka_unit_test(test_run_workdir),
 		cmocka_unit_test(test_run_network_container),
 		cmocka_unit_test(test_names_opts),
+		cmocka_unit_test(test_force_and_refs),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_bad_option_named),
 		cmocka_unit_test(test_network_create),
