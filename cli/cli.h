@@ -61,6 +61,23 @@ void cli_unlock(struct cli *c);
  */
 int cli_teardown(struct cli *c, json_t *doc, bool remove, int exit_code, struct pn_err *err);
 
+/*
+ * Exit codes of removed --rm containers, for `wait` (Podman keeps them about
+ * 5 minutes too): `$RUN/exits/<id>`, {"id", "name", "exit_code"}, written
+ * atomically under the lock just before the state is removed.
+ */
+#define CLI_EXIT_KEEP_SECONDS 300
+/** cli_exit_record() - record the exit code of container @doc (exited, about to be removed). */
+void cli_exit_record(struct cli *c, json_t *doc);
+/**
+ * cli_exit_lookup() - the recorded exit code of a removed container
+ * @ref: its whole id, a prefix of it, or the name it had (the latest such)
+ * Return: the code (>= 0), or -ENOENT (none younger than CLI_EXIT_KEEP_SECONDS).
+ */
+int cli_exit_lookup(struct cli *c, const char *ref);
+/** cli_exits_prune() - remove the exit codes older than CLI_EXIT_KEEP_SECONDS, and temporaries of killed writers. */
+void cli_exits_prune(struct cli *c);
+
 /**
  * cli_sweep_tmp() - remove the temporaries that killed writers left in the
  * runtime and data directories (pn_sweep_stale_tmp()): when nothing runs any
@@ -218,6 +235,13 @@ int cmd_pod(struct cli *c, int argc, char **argv);
  * Return: 0, or -errno with @err set.
  */
 int cli_pod_up(struct cli *c, const char *ref, struct pn_err *err);
+/**
+ * cli_pod_podman_keys() - add Podman's keys of `pod inspect` to pod document
+ * @pod: Id, Name and State ("Running", "Degraded", "Exited", "Stopped" or
+ * "Created", from the states of its pause process and containers, as Podman's).
+ * @ctrs: every container's document, or NULL to read them.
+ */
+void cli_pod_podman_keys(struct cli *c, json_t *pod, json_t *ctrs);
 int cmd_ps(struct cli *c, int argc, char **argv);
 int cmd_inspect(struct cli *c, int argc, char **argv);
 int cmd_stop(struct cli *c, int argc, char **argv);

@@ -55,31 +55,45 @@ static void ports_text(json_t *doc, char *buf, size_t len)
 }
 
 /*
+ * The networks of container @doc, sorted as Podman lists them: those it is on,
+ * or, exited, those it joins when started again. A new array of names.
+ */
+static json_t *ps_networks(json_t *doc)
+{
+	_cleanup_json_ json_t *again = NULL;
+	json_t *e;
+	size_t j;
+
+	if (json_object_size(json_object_get(doc, "networks")) || strcmp(display_state(doc), "exited") != 0)
+		return cli_format_key_list(json_object_get(doc, "networks"));
+	again = json_object();
+	json_array_foreach(json_object_get(doc, "network_config"), j, e)
+		json_object_set_new(again, json_string_value(json_object_get(e, "network")) ?: "", json_null());
+	return cli_format_key_list(again);
+}
+
+/*
  * What ps shows of a container, under Podman's names for templates
  * (`ps --format '{{.Names}} {{.Status}}'`): ID (12 digits), Names, Status
- * ("exited (N)"), State, Networks (a list), Ports, Command, Pod, CreatedAt,
- * ExitCode, Pid; and NetworksText, the table's NETWORKS column. A new object.
+ * ("exited (N)"), State, Networks ("a,b", as Podman's column), Ports,
+ * Command, Pod, PodName, CreatedAt, ExitCode, Pid; and NetworksText, the
+ * table's NETWORKS column (the network mode when it has no networks). A new
+ * object.
  */
 static json_t *ps_columns(json_t *doc)
 {
 	char ports[512], status[48], id[13];
-	json_t *nets = json_array(), *e, *cmd = json_object_get(doc, "command");
-	const char *k, *state = display_state(doc);
+	_cleanup_json_ json_t *nets = ps_networks(doc);
+	json_t *e, *cmd = json_object_get(doc, "command");
+	const char *state = display_state(doc);
 	struct pn_proc_id init;
-	char *text = NULL, *cmdline = NULL;
+	char *joined = cli_format_join(nets, ","), *text = NULL, *cmdline = NULL;
 	size_t len = 0, j;
 	FILE *f;
 
-	json_object_foreach(json_object_get(doc, "networks"), k, e)
-		json_array_append_new(nets, json_string(k));
-	if (!json_array_size(nets) && strcmp(state, "exited") == 0)
-		/* the networks it joins when started again */
-		json_array_foreach(json_object_get(doc, "network_config"), j, e)
-			json_array_append_new(nets, json_string(json_string_value(json_object_get(e, "network")) ?: ""));
 	f = open_memstream(&text, &len);
 	if (f) {
-		json_array_foreach(nets, j, e)
-			fprintf(f, "%s%s", j ? "," : "", json_string_value(e));
+		fputs(joined ? joined : "", f);
 		if (!json_array_size(nets)) {
 			const char *mode = json_string_value(json_object_get(doc, "network_mode")) ?: "";
 
@@ -102,13 +116,15 @@ static json_t *ps_columns(json_t *doc)
 	if (json_is_false(json_object_get(doc, "portfwd_alive")))
 		strncat(status, ",ports down", sizeof(status) - strlen(status) - 1);
 	snprintf(id, sizeof(id), "%.12s", json_string_value(json_object_get(doc, "id")) ?: "");
-	e = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:I, s:I, s:s}", "ID", id, "Names",
+	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s}", "ID", id, "Names",
 		      json_string_value(json_object_get(doc, "name")) ?: "", "Status", status, "State", state, "Networks",
-		      nets, "NetworksText", text ? text : "", "Ports", ports, "Command", cmdline ? cmdline : "",
-		      "Pod", json_string_value(json_object_get(doc, "pod")) ?: "",
+		      joined ? joined : "", "NetworksText", text ? text : "", "Ports", ports, "Command",
+		      cmdline ? cmdline : "", "Pod", json_string_value(json_object_get(doc, "pod")) ?: "",
+		      "PodName", json_string_value(json_object_get(doc, "pod")) ?: "",
 		      "ExitCode", (json_int_t)json_integer_value(json_object_get(doc, "exit_code")),
 		      "Pid", (json_int_t)(netd_sandbox_proc(doc, "init", &init) && strcmp(state, "running") == 0 ? init.pid : 0),
 		      "CreatedAt", json_string_value(json_object_get(doc, "created")) ?: "");
+	free(joined);
 	free(text);
 	free(cmdline);
 	return e;
@@ -118,7 +134,7 @@ static json_t *ps_columns(json_t *doc)
  * @doc for `ps --format json`: the state document (its own keys stay, as
  * scripts of earlier versions read them) with Podman's keys added, as
  * `podman ps --format json` spells them: Id, Names (a list), State, Status,
- * Exited, ExitCode, Pid, Command (a list), Networks (a list), Ports (Podman's
+ * Exited, ExitCode, Pid, Command (a list), Networks (a sorted list), Ports (Podman's
  * objects, which the document already holds), PodName and Pod (the pod's
  * name), AutoRemove, CreatedAt. A new object.
  */
@@ -136,7 +152,7 @@ static json_t *ps_json_row(json_t *doc)
 	json_object_set(row, "ExitCode", json_object_get(col, "ExitCode"));
 	json_object_set(row, "Pid", json_object_get(col, "Pid"));
 	json_object_set_new(row, "Command", json_is_array(cmd) ? json_copy(cmd) : json_array());
-	json_object_set(row, "Networks", json_object_get(col, "Networks"));
+	json_object_set_new(row, "Networks", ps_networks(doc));
 	json_object_set_new(row, "Ports", json_is_array(ports) ? json_deep_copy(ports) : json_array());
 	json_object_set(row, "PodName", json_object_get(col, "Pod"));
 	json_object_set(row, "Pod", json_object_get(col, "Pod"));
@@ -423,6 +439,8 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 			json_object_set_new(doc, "state", json_string("stopped (not yet cleaned)"));
 		if (strcmp(json_string_value(json_object_get(doc, "kind")) ?: "", "container") == 0)
 			add_podman_keys(c, doc);
+		else
+			cli_pod_podman_keys(c, doc, NULL);
 		json_array_append_new(arr, doc);
 	}
 	return cli_print_docs(arr, fmt);
@@ -554,12 +572,19 @@ int cli_wait_exit(struct cli *c, const char *ref, struct pn_err *err)
 		struct pn_proc_id p;
 		int r = netd_sandbox_load(&c->paths, "container", id[0] ? id : ref, &doc, err);
 
-		if (r < 0) {
-			if (seen && r == -ENOENT)
-				r = pn_err_set(err, ENOENT, "container %s was removed when it exited (--rm): its exit code is gone",
-					       ref);
-			return r;
+		if (r == -ENOENT) {
+			/* a --rm container removed when it exited (by the id seen, or the name or id given) */
+			int code = cli_exit_lookup(c, id[0] ? id : ref);
+
+			if (code >= 0) {
+				pn_err_clear(err);
+				return code;
+			}
+			if (seen)
+				r = pn_err_set(err, ENOENT, "container %s was removed: its exit code is gone", ref);
 		}
+		if (r < 0)
+			return r;
 		seen = true;
 		snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(doc, "id")) ?: "");
 		if (strcmp(json_string_value(json_object_get(doc, "state")) ?: "", "exited") == 0)
@@ -587,7 +612,8 @@ int cli_wait_exit(struct cli *c, const char *ref, struct pn_err *err)
 /*
  * `wait CONTAINER...`: block until each has exited, and print its exit code
  * (one line each, as Podman). A container run with --rm is gone once it has
- * exited: its code is gone with it, which is an error.
+ * exited: its code is kept for CLI_EXIT_KEEP_SECONDS (cli_exit_record()), as
+ * Podman keeps it, so that `run -d --rm` then `wait` works.
  */
 int cmd_wait(struct cli *c, int argc, char **argv)
 {
@@ -598,6 +624,7 @@ int cmd_wait(struct cli *c, int argc, char **argv)
 		return cli_fail(&err);
 	if (first >= argc)
 		return cli_failf("wait: give at least one container");
+	cli_exits_prune(c);
 	for (int i = first; i < argc; i++) {
 		int code;
 

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -265,6 +266,53 @@ static void pod_show_containers(json_t *pod, json_t *ctrs)
 	json_object_set_new(pod, "containers", names);
 }
 
+/* 0: never started (or starting), 1: running, 2: stopped; a dead init not yet cleaned up is stopped */
+static int sandbox_phase(json_t *doc)
+{
+	const char *state = json_string_value(json_object_get(doc, "state")) ?: "";
+
+	if (strcmp(state, "running") == 0)
+		return netd_sandbox_alive(doc) ? 1 : 2;
+	return strcmp(state, "created") == 0 ? 0 : 2;
+}
+
+/*
+ * Pod @pod's status as Podman computes it from the states of its containers,
+ * the pause process standing for Podman's infra container (@mine: the pod's
+ * containers, pod_containers_in()): "Running" when all of them run,
+ * "Degraded" when some do, "Exited" when all have exited, "Stopped" when some
+ * have and the others never ran, else "Created". Capitalised as Podman prints
+ * it in `pod ps`, its JSON and `pod inspect`.
+ */
+static const char *pod_status(json_t *pod, json_t *mine)
+{
+	size_t n = json_array_size(mine) + 1, count[3] = { 0 }, i;
+	json_t *doc;
+
+	count[sandbox_phase(pod)]++;
+	json_array_foreach(mine, i, doc)
+		count[sandbox_phase(doc)]++;
+	if (count[1] == n)
+		return "Running";
+	if (count[1])
+		return "Degraded";
+	if (count[2] == n)
+		return "Exited";
+	return count[2] ? "Stopped" : "Created";
+}
+
+void cli_pod_podman_keys(struct cli *c, json_t *pod, json_t *ctrs)
+{
+	_cleanup_json_ json_t *all = NULL, *mine = NULL;
+
+	if (!ctrs && netd_sandbox_list(&c->paths, "container", &all, NULL) == 0)
+		ctrs = all;
+	mine = pod_containers_in(ctrs, pod);
+	json_object_set_new(pod, "Id", json_string(json_string_value(json_object_get(pod, "id")) ?: ""));
+	json_object_set_new(pod, "Name", json_string(json_string_value(json_object_get(pod, "name")) ?: ""));
+	json_object_set_new(pod, "State", json_string(pod_status(pod, mine)));
+}
+
 static bool pod_filter_one(json_t *doc, size_t key, const char *v)
 {
 	json_t *m;
@@ -275,8 +323,9 @@ static bool pod_filter_one(json_t *doc, size_t key, const char *v)
 		return cli_name_matches(json_string_value(json_object_get(doc, "name")) ?: "", v);
 	case 1: /* id: a prefix */
 		return *v && strncmp(json_string_value(json_object_get(doc, "id")) ?: "", v, strlen(v)) == 0;
-	case 2:
-		return strcmp(json_string_value(json_object_get(doc, "state")) ?: "", v) == 0;
+	case 2: /* its state, or Podman's status of it (pod_status(): running, degraded, exited...) */
+		return strcmp(json_string_value(json_object_get(doc, "state")) ?: "", v) == 0 ||
+		       strcasecmp(json_string_value(json_object_get(doc, "Status")) ?: "", v) == 0;
 	case 3:
 		return json_object_get(json_object_get(doc, "networks"), v) != NULL;
 	case 4: /* ctr-names: one of its containers, running or not (pod_show_containers()) */
@@ -339,7 +388,10 @@ static int pod_ls(struct cli *c, int argc, char **argv)
 	cli_unlock(c);
 	all = json_array();
 	json_array_foreach(some, i, doc) {
+		_cleanup_json_ json_t *mine = pod_containers_in(ctrs, doc);
+
 		pod_show_containers(doc, ctrs);
+		json_object_set_new(doc, "Status", json_string(pod_status(doc, mine)));
 		if (cli_filter_match(&pod_filter, doc, filters.v, filters.n))
 			json_array_append(all, doc);
 	}
@@ -356,21 +408,25 @@ static int pod_ls(struct cli *c, int argc, char **argv)
 	 */
 	rows = json_array();
 	json_array_foreach(all, i, doc) {
-		json_t *row = json_deep_copy(doc), *nets = json_array(), *att;
-		const char *k;
+		json_t *row = json_deep_copy(doc), *nets = cli_format_key_list(json_object_get(doc, "networks"));
 		char id[13];
 
-		json_object_foreach(json_object_get(doc, "networks"), k, att)
-			json_array_append_new(nets, json_string(k));
 		snprintf(id, sizeof(id), "%.12s", json_string_value(json_object_get(doc, "id")) ?: "");
 		if (as_json) /* Podman's JSON has the whole id, its table 12 digits */
 			json_object_set_new(row, "Id", json_string(json_string_value(json_object_get(doc, "id")) ?: ""));
 		else
 			json_object_set_new(row, "ID", json_string(id));
-		json_object_set_new(row, "Status", json_string(json_string_value(json_object_get(doc, "state")) ?: ""));
 		json_object_set_new(row, "NumberOfContainers",
 				    json_integer((json_int_t)json_array_size(json_object_get(doc, "containers"))));
-		json_object_set_new(row, "Networks", nets);
+		if (as_json) { /* a list in Podman's JSON, "a,b" in its templates */
+			json_object_set_new(row, "Networks", nets);
+		} else {
+			char *joined = cli_format_join(nets, ",");
+
+			json_object_set_new(row, "Networks", json_string(joined ? joined : ""));
+			free(joined);
+			json_decref(nets);
+		}
 		if (as_json) {
 			_cleanup_json_ json_t *mine = pod_containers_in(ctrs, doc);
 			json_t *list = json_array(), *m;
@@ -433,6 +489,7 @@ static int pod_inspect(struct cli *c, int argc, char **argv)
 		if (!ctrs)
 			netd_sandbox_list(&c->paths, "container", &ctrs, NULL);
 		pod_show_containers(doc, ctrs);
+		cli_pod_podman_keys(c, doc, ctrs);
 		json_array_append_new(arr, doc);
 	}
 	return cli_print_docs(arr, fmt);

@@ -451,8 +451,10 @@ static int supervise(struct cli *c, json_t *doc, const struct pn_proc_id *init, 
 
 			if (netd_sandbox_proc(cur, "init", &rec) && rec.pid == init->pid && rec.starttime == init->starttime)
 				cli_teardown(c, cur, rm, code, NULL);
-			else if (rm && strcmp(json_string_value(json_object_get(cur, "state")) ?: "", "exited") == 0)
+			else if (rm && strcmp(json_string_value(json_object_get(cur, "state")) ?: "", "exited") == 0) {
+				cli_exit_record(c, cur);
 				netd_sandbox_remove(&c->paths, cur);
+			}
 			json_decref(cur);
 		}
 		cli_unlock(c);

@@ -127,7 +127,7 @@ int cmd_system(struct cli *c, int argc, char **argv)
 		helpers_stop_all(c);
 		netd_infra_stop(&c->paths);
 		const char *sub[] = { "ctr", "names", "podnames", "ipam", "dns", "live", "slirp",
-					"podnet-dns.log" };
+					"exits", "podnet-dns.log" };
 
 		for (size_t k = 0; k < sizeof(sub) / sizeof(sub[0]); k++)
 			pn_rm_rf(pn_path(path, "%s/%s", c->paths.runtime, sub[k]));

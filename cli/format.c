@@ -95,6 +95,38 @@ static const char **sorted_keys(json_t *obj, size_t *ret_n)
 	return keys;
 }
 
+json_t *cli_format_key_list(json_t *obj)
+{
+	json_t *out = json_array();
+	const char **keys;
+	size_t n;
+
+	if (!json_is_object(obj) || !(keys = sorted_keys(obj, &n)))
+		return out;
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(out, json_string(keys[i]));
+	free(keys);
+	return out;
+}
+
+char *cli_format_join(json_t *list, const char *sep)
+{
+	char *text = NULL;
+	size_t len = 0, i;
+	json_t *e;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	json_array_foreach(list, i, e)
+		fprintf(f, "%s%s", i ? sep : "", json_string_value(e) ?: "");
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
 /* @v as Go's fmt prints an interface{} holding it */
 static void print_value(FILE *f, json_t *v)
 {

@@ -58,6 +58,20 @@ int cli_format_print(FILE *out, const char *tmpl, json_t *rows, const char *cons
  */
 int cli_format_take(int argc, char **argv, const char **ret_fmt, struct pn_err *err);
 
+/**
+ * cli_format_key_list() - the keys of object @obj (a state document's
+ * "networks"), sorted, as Podman lists a container's or pod's networks.
+ * Return: a new array of strings (empty when @obj is not an object).
+ */
+json_t *cli_format_key_list(json_t *obj);
+
+/**
+ * cli_format_join() - the strings of @list joined by @sep, as Podman's
+ * template columns print lists (`{{.Networks}}` is "a,b").
+ * Return: a new string (free()), or NULL without memory.
+ */
+char *cli_format_join(json_t *list, const char *sep);
+
 /*
  * `--filter KEY=VALUE` of a listing (ps, pod ls). As in Podman, the values of
  * one key are alternatives and different keys must all match, except label=,

@@ -24,6 +24,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 int cli_fail(const struct pn_err *err)
@@ -424,14 +426,126 @@ int cli_teardown(struct cli *c, json_t *doc, bool remove, int exit_code, struct 
 		json_object_set_new(doc, "exit_code", json_integer(exit_code));
 		json_object_del(doc, "init");
 	}
-	if (remove)
+	if (remove) {
+		/* a --rm container's code, for a `wait` on it (its own removal; not `rm` of one kept) */
+		if (json_is_true(json_object_get(doc, "rm")))
+			cli_exit_record(c, doc);
+		cli_exits_prune(c);
 		netd_sandbox_remove(&c->paths, doc);
-	else
+	} else
 		netd_sandbox_save(&c->paths, doc, NULL);
 	cli_helpers_reload(c);
 	if (!anything_live(c))
 		infra_down(c);
 	return r;
+}
+
+/* an exits file's name: a whole id */
+static bool exit_file_name(const char *name)
+{
+	return strlen(name) == NETD_ID_LEN && strspn(name, "0123456789abcdef") == NETD_ID_LEN;
+}
+
+void cli_exit_record(struct cli *c, json_t *doc)
+{
+	const char *id = json_string_value(json_object_get(doc, "id")) ?: "";
+	_cleanup_json_ json_t *rec = NULL;
+	char path[PATH_MAX];
+
+	if (!exit_file_name(id) || strcmp(json_string_value(json_object_get(doc, "kind")) ?: "", "container") != 0 ||
+	    pn_mkdir_p(pn_path(path, "%s/exits", c->paths.runtime), 0700) < 0)
+		return;
+	rec = json_pack("{s:s, s:s, s:I}", "id", id, "name", json_string_value(json_object_get(doc, "name")) ?: "",
+			"exit_code", (json_int_t)json_integer_value(json_object_get(doc, "exit_code")));
+	/* best effort: without it, wait says the code is gone, as before */
+	if (rec)
+		pn_json_save_compact(pn_path(path, "%s/exits/%s", c->paths.runtime, id), rec);
+}
+
+void cli_exits_prune(struct cli *c)
+{
+	char path[PATH_MAX];
+	_cleanup_closedir_ DIR *d = opendir(pn_path(path, "%s/exits", c->paths.runtime));
+	time_t now = time(NULL);
+	struct dirent *de;
+	struct stat st;
+
+	while (d && (de = readdir(d)))
+		if (exit_file_name(de->d_name) && fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    (now - st.st_mtime > CLI_EXIT_KEEP_SECONDS || !S_ISREG(st.st_mode)))
+			unlinkat(dirfd(d), de->d_name, 0);
+	/* and what a writer killed in cli_exit_record() left */
+	pn_sweep_stale_tmp(path, 0);
+}
+
+/*
+ * The exit code in exits file @name, when it is younger than
+ * CLI_EXIT_KEEP_SECONDS and well formed; the container's name in *@ret_name
+ * (held by *@ret_rec, the caller's to release) and the file's mtime.
+ * Return: the code, or -ENOENT.
+ */
+static int exit_read(struct cli *c, const char *name, const char **ret_name, json_t **ret_rec,
+		     struct timespec *ret_mtime)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	json_t *rec = NULL, *code;
+
+	pn_path(path, "%s/exits/%s", c->paths.runtime, name);
+	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode) || time(NULL) - st.st_mtime > CLI_EXIT_KEEP_SECONDS ||
+	    pn_json_load(path, &rec, NULL) < 0)
+		return -ENOENT;
+	code = json_object_get(rec, "exit_code");
+	if (!json_is_object(rec) || strcmp(json_string_value(json_object_get(rec, "id")) ?: "", name) != 0 ||
+	    !json_is_string(json_object_get(rec, "name")) || !json_is_integer(code) || json_integer_value(code) < 0 ||
+	    json_integer_value(code) > 255) {
+		json_decref(rec);
+		return -ENOENT;
+	}
+	*ret_name = json_string_value(json_object_get(rec, "name"));
+	*ret_rec = rec;
+	*ret_mtime = st.st_mtim;
+	return (int)json_integer_value(code);
+}
+
+int cli_exit_lookup(struct cli *c, const char *ref)
+{
+	char path[PATH_MAX];
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	int by_name = -ENOENT, by_id = -ENOENT, ids = 0;
+	struct timespec newest = { 0 };
+	size_t reflen = strlen(ref);
+	bool hex = reflen >= 3 && reflen <= NETD_ID_LEN && strspn(ref, "0123456789abcdef") == reflen;
+	bool maybe_name = netd_name_valid(ref);
+
+	d = opendir(pn_path(path, "%s/exits", c->paths.runtime));
+	while (d && (de = readdir(d))) {
+		_cleanup_json_ json_t *rec = NULL;
+		const char *name;
+		struct timespec mtime;
+		bool id_match;
+		int code;
+
+		if (!exit_file_name(de->d_name))
+			continue;
+		id_match = hex && strncmp(de->d_name, ref, reflen) == 0;
+		if ((!id_match && !maybe_name) || (code = exit_read(c, de->d_name, &name, &rec, &mtime)) < 0)
+			continue;
+		if (strcmp(name, ref) == 0) {
+			/* a name taken again and again: the latest holder's */
+			if (by_name < 0 || mtime.tv_sec > newest.tv_sec ||
+			    (mtime.tv_sec == newest.tv_sec && mtime.tv_nsec >= newest.tv_nsec)) {
+				by_name = code;
+				newest = mtime;
+			}
+		} else if (id_match) {
+			by_id = code;
+			ids++;
+		}
+	}
+	/* by name first, as lookups of containers go; an ambiguous id prefix names none */
+	return by_name >= 0 ? by_name : ids == 1 ? by_id : -ENOENT;
 }
 
 /* cli_gc(), and the sandboxes left in *@ret_all (when not NULL) */

@@ -31,6 +31,22 @@ for n in 1 2 3 4 5 6 7; do
   expect_fail '!' $PODNET inspect victim
 done
 
+t_case "run --rm killed at its Nth rename (its exit record too): wait and ps clean up, nothing is left"
+# the launcher records the exit code of a --rm container just before it
+# removes the state: killed anywhere, the next command removes what is left
+for n in $(seq 1 13); do
+  timeout 20 strace -f -b execve -o /dev/null -e trace=rename -e inject=rename:signal=KILL:when=$n \
+    $PODNET run --rm --name rmk --network k1 -- sh -c 'exit 5' >/dev/null 2>&1
+  vid=$(id_of rmk)
+  rc=0; timeout 10 $PODNET wait rmk >"$T_OUT/rmk" 2>&1 || rc=$?
+  [[ $rc == 0 || $rc == 125 ]] || t_fail "wait after a run --rm killed at rename $n: exit $rc $(cat "$T_OUT/rmk")"
+  [[ $rc == 0 ]] && expect_match '^(5|137)$' "$(cat "$T_OUT/rmk")" "wait's code after a run --rm killed at rename $n"
+  expect_ok $PODNET ps -a
+  expect_fail '!' $PODNET inspect rmk
+  [[ -n "$vid" ]] && expect_eq 0 "$(leases_of "$vid")" "leases of a run --rm killed at rename $n"
+  expect_eq "" "$(ls "$PODNET_RUNTIME_DIR/exits" 2>/dev/null | grep -v '^[0-9a-f]*$')" "temporaries of exit records after rename $n"
+done
+
 t_case "run killed when it opens holder.json (in the infra step): no lease left"
 timeout 20 strace -f -b execve -o /dev/null -e trace=openat -e inject=openat:signal=KILL -P "$PODNET_RUNTIME_DIR/holder.json" \
   $PODNET run -d --name victim --network k1 -- sleep 300 >/dev/null 2>&1

@@ -305,9 +305,9 @@ expect_ok $PODNET wait kw2
 expect_eq 137 "$T_LAST" "KILL by default"
 expect_fail 125 $PODNET kill -s NOSUCH kw2
 expect_match 'invalid signal "NOSUCH"' "$T_ERR"
-expect_ok $PODNET run -d --rm --name kw3 -- sleep 0.3
-expect_fail 125 $PODNET wait kw3
-expect_match "removed when it exited" "$T_ERR"
+expect_ok $PODNET run -d --rm --name kw3 -- sh -c 'sleep 0.3; exit 4'
+expect_ok $PODNET wait kw3
+expect_eq 4 "$T_LAST" "wait on a --rm container: its code, though it is removed"
 expect_fail 125 $PODNET wait nosuch
 # --all: every running container, and only those (an exited one is no error)
 expect_ok $PODNET run -d --name kw4 -- sleep 60
@@ -319,6 +319,45 @@ expect_eq "143 143 " "$(tr '\n' ' ' <<<"$T_LAST")" "their exit codes after kill 
 expect_fail 125 $PODNET kill
 expect_match "give at least one container, or --all" "$T_ERR"
 expect_ok $PODNET rm kw1 kw2 kw4 kw5
+
+t_case "run -d --rm, then wait: the exit code outlives the container, by id or name, 5 minutes"
+# Podman keeps a removed container's exit code for wait; scripts run -d --rm and wait
+expect_ok $PODNET run -d --rm --name w3 -- sh -c 'sleep 1; exit 3'
+w3id=$T_LAST
+expect_ok $PODNET wait w3
+expect_eq 3 "$T_LAST" "wait started while it ran"
+expect_fail 125 $PODNET inspect w3
+expect_match "no such container: w3" "$T_ERR" "it was removed"
+expect_ok $PODNET wait w3 "$w3id" "${w3id:0:12}"
+expect_eq "3 3 3 " "$(tr '\n' ' ' <<<"$T_LAST")" "wait after the removal, by name, id and short id"
+# a waiter in the background, as scripts do; the name taken again: the latest one's code
+expect_ok $PODNET run -d --rm --name w3 -- sh -c 'sleep 0.5; exit 9'
+$PODNET wait w3 >"$T_OUT/w3-wait" 2>&1 &
+waiter=$!
+rc=0; wait $waiter || rc=$?
+expect_eq "0 9" "$rc $(cat "$T_OUT/w3-wait")" "a background wait on a --rm container"
+expect_ok $PODNET wait w3 "$w3id"
+expect_eq "9 3 " "$(tr '\n' ' ' <<<"$T_LAST")" "by name the latest container of that name, by id each one"
+# a name in use again is that container's, not a removed one's
+expect_fail 6 $PODNET run --name w3 -- sh -c 'exit 6'
+expect_ok $PODNET wait w3
+expect_eq 6 "$T_LAST" "wait names the container that exists"
+expect_ok $PODNET rm w3
+# killed with its monitor: the next command removes it, and the code is 137
+expect_ok $PODNET run -d --rm --name w4 -- sleep 60
+w4mon=$($PODNET inspect w4 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["monitor"]["pid"])')
+w4init=$($PODNET inspect w4 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["init"]["pid"])')
+kill -9 "$w4mon" "$w4init"
+expect_ok $PODNET wait w4
+expect_eq 137 "$T_LAST" "a --rm container killed with its monitor"
+# kept 5 minutes: older records are pruned by the next wait (or rm)
+ls "$PODNET_RUNTIME_DIR/exits/$w3id" >/dev/null 2>&1 || t_fail "no exit record of $w3id"
+touch -d '6 minutes ago' "$PODNET_RUNTIME_DIR/exits/$w3id"
+expect_fail 125 $PODNET wait "$w3id"
+expect_match "no such container: $w3id" "$T_ERR" "an exit code older than 5 minutes"
+[[ -e "$PODNET_RUNTIME_DIR/exits/$w3id" ]] && t_fail "the old exit record was not pruned"
+expect_fail 125 $PODNET wait nosuchw
+expect_match "no such container: nosuchw" "$T_ERR"
 
 t_case "the exit code is the command's even when other commands look in between"
 # ps collects dead containers; one whose init just exited belongs to its
@@ -342,8 +381,8 @@ id=$T_LAST
 expect_fail 3 $PODNET run --name tpl2 --network tplnet -- sh -c 'exit 3'
 expect_ok $PODNET pod create --name tplpod --network tplnet
 expect_ok $PODNET ps -a --format '{{.Names}} {{.State}} {{.ExitCode}} {{.Networks}}'
-expect_eq "tpl1 running 0 [tplnet]
-tpl2 exited 3 [tplnet]" "$(sort <<<"$T_LAST")" "ps -a with a template"
+expect_eq "tpl1 running 0 tplnet
+tpl2 exited 3 tplnet" "$(sort <<<"$T_LAST")" "ps -a with a template"
 expect_ok $PODNET ps --format 'table {{.ID}}\t{{.Names}}'
 expect_eq "CONTAINER ID  NAMES
 ${id:0:12}  tpl1" "$T_LAST" "ps with a table template"
@@ -352,7 +391,7 @@ expect_match "(^|
 )tplnet:bridge(
 |$)" "$T_LAST" "network ls with a template"
 expect_ok $PODNET pod ls --format '{{.Name}} {{.NumberOfContainers}} {{.Networks}}'
-expect_eq "tplpod 0 [tplnet]" "$T_LAST" "pod ls with a template"
+expect_eq "tplpod 0 tplnet" "$T_LAST" "pod ls with a template"
 expect_ok $PODNET inspect -f '{{.Name}} {{.Id}} {{json .network_config}}' tpl1
 expect_eq "tpl1 $id [{\"aliases\":[],\"network\":\"tplnet\"}]" "$T_LAST" "inspect -f"
 expect_ok $PODNET network inspect --format '{{.Name}} {{.Internal}}' tplnet
@@ -381,8 +420,8 @@ expect_fail 125 $PODNET network ls -f 'name=[tpl'
 expect_match 'invalid name filter' "$T_ERR"
 expect_fail 125 $PODNET ps -f colour=red
 expect_match 'invalid filter "colour=red"' "$T_ERR"
-expect_ok $PODNET ps --format '{{.Names}}:{{range .Networks}}<{{.}}>{{end}}'
-expect_eq "tpl1:<tplnet>" "$T_LAST" "ps with {{range}}"
+expect_ok $PODNET ps --format '{{.Names}}:{{range .command}}<{{.}}>{{end}}'
+expect_eq "tpl1:<sleep><60>" "$T_LAST" "ps with {{range}}"
 # Podman's and Docker's inspect idioms: a non-default network's address is under Networks
 ip1=$($PODNET inspect tpl1 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["networks"]["tplnet"]["ips"][0].split("/")[0])')
 expect_ok $PODNET inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}|{{.NetworkSettings.Networks.tplnet.IPAddress}}|{{.NetworkSettings.IPAddress}}|{{.State.Status}} {{.State.Running}} {{.HostConfig.NetworkMode}}' tpl1
@@ -409,6 +448,29 @@ expect_match 'invalid format "yaml"' "$T_ERR"
 expect_ok $PODNET pod rm -f tplpod
 expect_ok $PODNET rm -f tpl1 tpl2
 expect_ok $PODNET network rm tplnet
+
+t_case "{{.Networks}} is Podman's sorted, comma-joined column; --format json keeps a list"
+expect_ok $PODNET network create st
+expect_ok $PODNET network create app2
+expect_ok $PODNET run -d --name nw1 --network st --network app2 -- sleep 60
+expect_ok $PODNET ps --filter name=nw1 --format '{{.Networks}}|{{.Names}}|{{.Ports}}|{{.Command}}'
+expect_eq "app2,st|nw1||sleep 60" "$T_LAST" "ps template columns are strings, as Podman's"
+expect_ok $PODNET ps --filter name=nw1 --format json
+expect_eq "['app2', 'st']" "$(python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Networks"])' <<<"$T_LAST")" "ps --format json: a list"
+expect_ok $PODNET stop -t 0 nw1
+expect_ok $PODNET ps -a --filter name=nw1 --format '{{.Networks}}'
+expect_eq "app2,st" "$T_LAST" "exited: the networks it joins when started"
+expect_ok $PODNET pod create --name nwp --network st --network app2
+expect_ok $PODNET run -d --pod nwp --name nwm -- sleep 60
+expect_ok $PODNET pod ls --filter name=nwp --format '{{.Name}} {{.Networks}}'
+expect_eq "nwp app2,st" "$T_LAST" "pod ls template"
+expect_ok $PODNET pod ls --filter name=nwp --format json
+expect_eq "['app2', 'st']" "$(python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Networks"])' <<<"$T_LAST")" "pod ls --format json: a list"
+expect_ok $PODNET ps --filter name=nwm --format '{{.Pod}} {{.PodName}}'
+expect_eq "nwp nwp" "$T_LAST" "ps {{.PodName}}"
+expect_ok $PODNET pod rm -f nwp
+expect_ok $PODNET rm -f nw1
+expect_ok $PODNET network rm st app2
 
 t_case "--stop-signal: what stop (and pod stop) sends first, any signal init can pass on"
 expect_ok $PODNET run -d --name sq --stop-signal QUIT -- sh -c 'trap "echo got-quit; exit 7" QUIT; trap "exit 8" TERM; while :; do sleep 0.1; done'

@@ -92,9 +92,9 @@ expect_match '^10\.' "$m2ip" "member's address"
 pause=$($PODNET pod inspect p2 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["init"]["pid"])')
 kill -9 "$pause"
 expect_ok $PODNET pod ls --filter name=p2 --format '{{.Name}} {{.Status}} {{.NumberOfContainers}}'
-expect_eq "p2 exited 1" "$T_LAST" "pod list after kill -9"
+expect_eq "p2 Exited 1" "$T_LAST" "pod list after kill -9 (capitalised, as Podman)"
 expect_ok $PODNET pod ls --filter name=p2 --format json
-expect_eq "p2 exited m2 exited True" "$(python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; c=d["Containers"][0]; print(d["Name"], d["Status"], c["Names"], c["Status"], d["Id"] == d["id"])' <<<"$T_LAST")" "Podman's keys in pod ls --format json"
+expect_eq "p2 Exited m2 exited True" "$(python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; c=d["Containers"][0]; print(d["Name"], d["Status"], c["Names"], c["Status"], d["Id"] == d["id"])' <<<"$T_LAST")" "Podman's keys in pod ls --format json"
 expect_ok $PODNET ps -a
 expect_match "m2 +exited" "$T_LAST" "the member is stopped with its pod"
 # its address is free for someone else, and nobody still uses it
@@ -103,14 +103,14 @@ expect_match "$m2ip/" "$T_LAST"
 # as podman starts a pod's infra first: starting a member brings its pod back
 expect_ok $PODNET start m2
 expect_ok $PODNET pod ls --filter name=p2 --format '{{.Name}} {{.Status}} {{.NumberOfContainers}}'
-expect_eq "p2 running 1" "$T_LAST" "pod list after start of its member"
+expect_eq "p2 Running 1" "$T_LAST" "pod list after start of its member"
 expect_ok $PODNET exec m2 -- ip -o -4 addr show eth0
 expect_match "inet 10\." "$T_LAST" "the member is on the pod's network again"
 # started by m2's monitor, which lives on: a second kill -9 is recognised all the same
 pause=$($PODNET pod inspect p2 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["init"]["pid"])')
 kill -9 "$pause"
 expect_ok $PODNET pod ls --filter name=p2 --format '{{.Name}} {{.Status}}'
-expect_eq "p2 exited" "$T_LAST" "pod list after the second kill -9"
+expect_eq "p2 Exited" "$T_LAST" "pod list after the second kill -9"
 expect_ok $PODNET ps -a --filter name=m2 --format '{{.Names}} {{.Status}}'
 expect_match "^m2 exited" "$T_LAST" "the member after the second kill -9"
 expect_ok $PODNET pod rm -f p2
@@ -133,7 +133,7 @@ expect_eq "lc-here" "$(lcans)" "the pod's port before stop"
 expect_ok $PODNET pod stop lc
 expect_eq "$lcid" "$T_LAST" "pod stop prints the pod's id"
 expect_ok $PODNET pod ls --filter name=lc --format '{{.Name}} {{.Status}} {{.NumberOfContainers}}'
-expect_eq "lc exited 3" "$T_LAST" "pod list after pod stop"
+expect_eq "lc Exited 3" "$T_LAST" "pod list after pod stop"
 expect_ok $PODNET ps -a --filter pod=lc --format '{{.Names}} {{.Status}}'
 expect_eq "lcalways exited (143)
 lcstubborn exited (137)
@@ -149,7 +149,7 @@ expect_ok $PODNET network exists lcnet
 expect_ok $PODNET network exists lcnet2
 sleep 1.5 # a restart policy must not bring a member (or its pod) back after pod stop
 expect_ok $PODNET pod ls --filter name=lc --format '{{.Status}}'
-expect_eq "exited" "$T_LAST" "pod after a member's restart delay"
+expect_eq "Exited" "$T_LAST" "pod after a member's restart delay"
 expect_ok $PODNET pod stop lc
 expect_eq "$lcid" "$T_LAST" "stopping a stopped pod is no error"
 expect_ok $PODNET pod start lc
@@ -173,7 +173,7 @@ expect_match "$lcid" "$T_LAST" "pod stop --all"
 expect_ok $PODNET run --rm --pod lc -- sh -c 'ip -o -4 addr show eth0'
 expect_match "inet 10\.91\.9\.40/24" "$T_LAST" "run --pod of a stopped pod"
 expect_ok $PODNET pod ls --filter name=lc --format '{{.Status}}'
-expect_eq "running" "$T_LAST" "the pod after run --pod"
+expect_eq "Degraded" "$T_LAST" "the pod after run --pod: its other members have exited, as Podman says"
 expect_fail 125 $PODNET pod stop nosuchpod
 expect_match "no such pod" "$T_ERR"
 expect_fail 125 $PODNET pod stop -t x lc
@@ -233,9 +233,41 @@ wait_for 5 bash -c "! kill -0 $pfmon 2>/dev/null"
 expect_fail 1 kill -0 "$pfmon"
 sleep 1.5
 expect_ok $PODNET pod ls --filter name=pf --format '{{.Status}}'
-expect_eq "exited" "$T_LAST" "the pod after its member's restart time"
+expect_eq "Exited" "$T_LAST" "the pod after its member's restart time"
 expect_ok $PODNET pod rm pf
 expect_ok $PODNET system check
+
+t_case "pod states as Podman prints them: pod ls {{.Status}} and JSON, pod inspect {{.State}}"
+expect_ok $PODNET pod create --name pst
+expect_ok $PODNET pod ls --filter name=pst --format '{{.Status}}'
+expect_eq "Running" "$T_LAST" "a new pod: its pause process runs"
+expect_ok $PODNET run -d --pod pst --name pst1 -- sleep 120
+expect_ok $PODNET pod ls --filter name=pst --format '{{.Status}}'
+expect_eq "Running" "$T_LAST" "every member runs"
+expect_ok $PODNET run --pod pst --name pst2 -- true
+expect_ok $PODNET pod ls --filter name=pst --format '{{.Status}} {{.state}}'
+expect_eq "Degraded running" "$T_LAST" "a member exited: Podman's Degraded (the pod's own state is .state)"
+expect_ok $PODNET pod ls --filter name=pst
+expect_match "pst +Degraded +2" "$T_LAST" "the table"
+expect_ok $PODNET pod ls --filter name=pst --format json
+expect_eq "Degraded running" "$(python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; print(d["Status"], d["state"])' <<<"$T_LAST")" "pod ls --format json"
+expect_ok $PODNET pod inspect -f '{{.State}} {{.Name}} {{.state}}' pst
+expect_eq "Degraded pst running" "$T_LAST" "pod inspect -f {{.State}}"
+expect_ok $PODNET inspect -f '{{.State}}' pst
+expect_eq "Degraded" "$T_LAST" "inspect of a pod"
+expect_ok $PODNET pod ls --filter status=degraded --format '{{.Name}}'
+expect_eq "pst" "$T_LAST" "status=degraded"
+expect_ok $PODNET rm pst2
+expect_ok $PODNET pod inspect -f '{{.State}}' pst
+expect_eq "Running" "$T_LAST" "the exited member removed"
+expect_ok $PODNET pod stop -t 0 pst
+expect_ok $PODNET pod ls --filter name=pst --format '{{.Status}}'
+expect_eq "Exited" "$T_LAST" "a stopped pod"
+expect_ok $PODNET pod inspect -f '{{.State}}' pst
+expect_eq "Exited" "$T_LAST" "pod inspect of a stopped pod"
+expect_ok $PODNET ps -a --filter name=pst1 --format '{{.State}}'
+expect_eq "exited" "$T_LAST" "a container's state stays lower-case, as podman ps {{.State}}"
+expect_ok $PODNET pod rm pst
 
 t_case "pod kill signals every member; KILL ends the pod, kept as exited; pod prune removes it"
 expect_ok $PODNET pod create --name pk
@@ -249,14 +281,14 @@ expect_eq "$pkid" "$T_LAST" "pod kill prints the pod's id"
 wait_for 5 test -s "$T_OUT/pkhup"
 expect_eq "hup" "$(cat "$T_OUT/pkhup" 2>/dev/null)" "the member got SIGHUP"
 expect_ok $PODNET pod ls --filter name=pk --format '{{.Name}} {{.Status}}'
-expect_eq "pk running
-pkeep running" "$(sort <<<"$T_LAST")" "pods after SIGHUP"
+expect_eq "pk Running
+pkeep Running" "$(sort <<<"$T_LAST")" "pods after SIGHUP"
 expect_fail 125 $PODNET pod kill -s NOSUCH pk
 expect_match 'invalid signal "NOSUCH"' "$T_ERR"
 expect_ok $PODNET pod kill pk
 expect_ok $PODNET pod ls --filter name=pk --format '{{.Name}} {{.Status}}'
-expect_eq "pk exited
-pkeep running" "$(sort <<<"$T_LAST")" "pods after SIGKILL"
+expect_eq "pk Exited
+pkeep Running" "$(sort <<<"$T_LAST")" "pods after SIGKILL"
 expect_ok $PODNET ps -a --filter pod=pk --format '{{.Names}} {{.Status}}'
 expect_eq "pkhup exited (137)" "$T_LAST" "its member after SIGKILL"
 expect_fail 125 $PODNET pod kill pk

@@ -282,6 +282,24 @@ static void test_name_filter(void **state)
 	assert_int_equal(cli_filter_check(&flt, "id=[x", &err), 0);
 }
 
+/* Podman's list columns: names sorted and joined ({{.Networks}} is "app2,st") */
+static void test_key_list_join(void **state)
+{
+	json_t *nets = json_pack("{s:{}, s:{}, s:{}}", "st", "app2", "b");
+	json_t *list = cli_format_key_list(nets), *none = cli_format_key_list(NULL);
+	char *text = cli_format_join(list, ","), *empty = cli_format_join(none, ",");
+
+	(void)state;
+	assert_int_equal(json_array_size(list), 3);
+	assert_string_equal(text, "app2,b,st");
+	assert_string_equal(empty, "");
+	free(text);
+	free(empty);
+	json_decref(list);
+	json_decref(none);
+	json_decref(nets);
+}
+
 static void test_take(void **state)
 {
 	struct pn_err err = { 0 };
@@ -316,6 +334,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fields),     cmocka_unit_test(test_json_and_escapes),
 		cmocka_unit_test(test_range),
+		cmocka_unit_test(test_key_list_join),
 		cmocka_unit_test(test_if_index),
 		cmocka_unit_test(test_errors),     cmocka_unit_test(test_print),
 		cmocka_unit_test(test_print_no_rows), cmocka_unit_test(test_take),
