@@ -208,9 +208,12 @@ int netd_network_from_json(json_t *doc, struct netd_network *net, struct pn_err 
 		return pn_err_set(err, EINVAL, "network %s: labels must be an object", name);
 	if (options && !json_is_object(options))
 		return pn_err_set(err, EINVAL, "network %s: options must be an object", name);
-	if (subnets && (!json_is_array(subnets) || json_array_size(subnets) > NETD_MAX_SUBNETS))
-		return pn_err_set(err, EINVAL, "network %s: subnets must be an array of at most %d", name,
-				  NETD_MAX_SUBNETS);
+	if (subnets && !json_is_array(subnets))
+		return pn_err_set(err, EINVAL, "network %s: subnets must be an array", name);
+	if (json_array_size(subnets) > NETD_MAX_SUBNETS)
+		return pn_err_set(err, EINVAL,
+				  "network %s has %zu subnets: podnet supports at most %d per network (one IPv4, one IPv6)",
+				  name, json_array_size(subnets), NETD_MAX_SUBNETS);
 	if (!subnets || json_array_size(subnets) == 0)
 		return pn_err_set(err, EINVAL, "network %s: no subnet", name);
 	json_array_foreach(subnets, i, s) {

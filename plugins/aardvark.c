@@ -33,8 +33,28 @@ bool pf_aardvark_has_records(const char *dir)
 	return false;
 }
 
-/* The recorded daemon, if it is alive and still runs @binary (a reused PID is not ours). */
-static pid_t live_daemon(const char *binary, const char *dir)
+/* is /proc/@pid/ns/net our network namespace? 1 yes, 0 no, -errno when it cannot be told */
+static int in_our_netns(pid_t pid)
+{
+	char path[64];
+	struct stat self, other;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	if (stat("/proc/self/ns/net", &self) < 0 || stat(path, &other) < 0)
+		return -errno;
+	return self.st_dev == other.st_dev && self.st_ino == other.st_ino;
+}
+
+/*
+ * The daemon that @dir/aardvark.pid names, if that process still runs
+ * @binary (a reused PID is not ours) and has not exited (a zombie that its
+ * parent has not reaped yet still answers kill(): it is gone all the same).
+ * @ret_id: its identity, for signalling it without a PID-reuse race.
+ * Return: 1 when it serves this network namespace, 0 when there is no such
+ * daemon, -ESTALE when it runs in another one (Podman recreated its rootless
+ * netns: the daemon went on in the old one, which it keeps alive).
+ */
+static int recorded_daemon(const char *binary, const char *dir, struct pn_proc_id *ret_id)
 {
 	_cleanup_free_ char *text = NULL, *comm = NULL, *bin = strdup(binary);
 	char path[PATH_MAX];
@@ -47,6 +67,9 @@ static pid_t live_daemon(const char *binary, const char *dir)
 	pid = strtol(text, &end, 10);
 	if (pid <= 1 || pid > 1 << 22 || (*end && *end != '\n'))
 		return 0;
+	ret_id->pid = (pid_t)pid;
+	if (pn_proc_starttime(ret_id->pid, &ret_id->starttime) < 0 || !pn_proc_alive(ret_id))
+		return 0;
 	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
 	if (pn_read_file(path, 64, &comm, NULL) < 0)
 		return 0;
@@ -54,7 +77,8 @@ static pid_t live_daemon(const char *binary, const char *dir)
 	base = basename(bin);
 	if (strncmp(comm, base, 15) != 0)
 		return 0;
-	return (pid_t)pid;
+	/* when it cannot be told (no access to its namespace), it is taken to be ours, as before */
+	return in_our_netns(ret_id->pid) == 0 ? -ESTALE : 1;
 }
 
 static bool systemd_booted(const char **ret_systemd_run)
@@ -118,15 +142,27 @@ int pf_aardvark_notify(const char *binary, const char *dir, int port, bool rootl
 		       struct pn_err *err)
 {
 	const char *argv[16], *systemd_run = NULL;
+	struct pn_proc_id id = { 0 };
 	char portbuf[16];
-	pid_t pid;
-	int n = 0;
+	int n = 0, r;
 
 	if (!binary || !*binary)
 		return 0;
-	pid = live_daemon(binary, dir);
-	if (pid > 0 && kill(pid, SIGHUP) == 0)
+	r = recorded_daemon(binary, dir, &id);
+	if (r > 0 && pn_proc_kill(&id, SIGHUP) == 0)
 		return 0;
+	if (r == -ESTALE) {
+		/*
+		 * It serves a namespace that is gone from Podman's view, and keeps
+		 * it alive: stop it (the pidfd signal goes to that very process),
+		 * and start one here when there are records.
+		 */
+		char path[PATH_MAX];
+
+		pn_proc_kill_wait(&id, 1000);
+		if (pn_path(path, "%s/%s", dir, PID_FILE))
+			unlink(path);
+	}
 	if (!pf_aardvark_has_records(dir))
 		return 0;
 	if (access(binary, X_OK) < 0)

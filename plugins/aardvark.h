@@ -21,7 +21,10 @@
  * @rootless: pass --user to systemd-run
  *
  * SIGHUP to the live daemon named in @dir/aardvark.pid; when there is none and
- * @dir holds at least one records file, start one.
+ * @dir holds at least one records file, start one. A daemon named there that
+ * has exited (a zombie) counts as none; one that runs in another network
+ * namespace than ours (Podman recreated its rootless netns) is stopped
+ * (SIGTERM, SIGKILL after a second) and counts as none.
  * Return: 0 or -errno with a message.
  */
 int pf_aardvark_notify(const char *binary, const char *dir, int port, bool rootless,

@@ -93,6 +93,25 @@ bool pf_id_valid(const char *s, size_t max)
 	return true;
 }
 
+bool pf_dns_name_valid(const char *s)
+{
+	size_t label = 0;
+
+	if (!pf_id_valid(s, PF_DNS_NAME_MAX))
+		return false;
+	for (; *s; s++) {
+		if (*s != '.') {
+			if (++label > 63)
+				return false;
+		} else if (label == 0) {
+			return false;
+		} else {
+			label = 0;
+		}
+	}
+	return label > 0;
+}
+
 bool pf_ifname_valid(const char *s)
 {
 	size_t len = s ? strlen(s) : 0;
@@ -357,6 +376,9 @@ void pf_state_close(struct pf_state *st)
 	if (st->previous)
 		json_decref(st->previous);
 	st->previous = NULL;
+	if (st->dropped)
+		json_decref(st->dropped);
+	st->dropped = NULL;
 	if (st->lock_fd >= 0)
 		close(st->lock_fd);
 	st->lock_fd = -1;
@@ -440,6 +462,150 @@ static int ips_minus(const struct pn_ip *a, int na, const struct pn_ip *b, int n
 	return n;
 }
 
+/* note in @st->dropped that @id (NULL: none) of @netname went, or (@gone) the network itself */
+static void note_dropped(struct pf_state *st, const char *netname, json_t *def, const char *id, bool gone)
+{
+	json_t *n;
+
+	if (!st->dropped)
+		st->dropped = json_object();
+	n = json_object_get(st->dropped, netname);
+	if (!n) {
+		n = json_pack("{s:O?, s:[]}", "network", def, "ids");
+		json_object_set_new(st->dropped, netname, n);
+	}
+	if (id)
+		json_array_append_new(json_object_get(n, "ids"), json_string(id));
+	if (gone)
+		json_object_set_new(n, "gone", json_true());
+}
+
+/*
+ * Forget the attachment @id of network @netname (state entry @entry): its
+ * source guard elements, its published ports to the network, and with
+ * @delete_port its host end if it is still there.
+ */
+static void drop_attachment(struct pf_state *st, struct nl_sock *sk_i, const char *netname, json_t *entry,
+			    const char *key, bool delete_port)
+{
+	json_t *atts = json_object_get(entry, "attachments");
+	struct pn_ip ips[NETD_MAX_SUBNETS];
+	char id[PF_ID_MAX + 1], host_if[IFNAMSIZ];
+	int n;
+
+	snprintf(id, sizeof(id), "%s", key); /* @key may be the object's own: it goes with the member */
+	n = netd_attach_ips(json_object_get(atts, id), ips, NETD_MAX_SUBNETS);
+	pf_host_ifname(id, netname, host_if);
+	if (delete_port)
+		netd_link_delete(sk_i, host_if, NULL);
+	port_guard(host_if, ips, n, false, true, NULL);
+	pf_ports_drop(st, id, netname);
+	note_dropped(st, netname, json_object_get(entry, "network"), id, false);
+	json_object_del(atts, id);
+}
+
+/* Drop network @key from the state with its attachments (see drop_attachment()) and its bridge if unused. */
+static void drop_network(struct pf_state *st, struct nl_sock *sk_i, const char *key, bool delete_ports)
+{
+	json_t *nets = state_object(st, "networks"), *entry, *atts, *v;
+	const char *id, *br;
+	char name[NETD_NAME_MAX + 1];
+	void *tmp;
+
+	snprintf(name, sizeof(name), "%s", key);
+	entry = json_object_get(nets, name);
+	atts = json_object_get(entry, "attachments");
+	json_object_foreach_safe(atts, tmp, id, v)
+		drop_attachment(st, sk_i, name, entry, id, delete_ports);
+	br = json_string_value(json_object_get(json_object_get(entry, "network"), "network_interface"));
+	if (br && pf_ifname_valid(br))
+		netd_bridge_delete_unused(sk_i, br, NULL);
+	note_dropped(st, name, json_object_get(entry, "network"), NULL, true);
+	json_object_del(nets, name);
+	st->nft_dirty = true;
+}
+
+/* the names of the links of I, as the keys of an object (new reference), or NULL */
+static json_t *link_names(struct nl_sock *sk)
+{
+	struct nl_cache *cache = NULL;
+	struct nl_object *obj;
+	json_t *names;
+
+	if (rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache) < 0)
+		return NULL;
+	names = json_object();
+	for (obj = nl_cache_get_first(cache); obj && names; obj = nl_cache_get_next(obj)) {
+		const char *n = rtnl_link_get_name((struct rtnl_link *)obj);
+
+		if (n && json_object_set_new(names, n, json_true()) < 0) {
+			json_decref(names);
+			names = NULL;
+		}
+	}
+	nl_cache_free(cache);
+	return names;
+}
+
+int pf_state_collect(struct pf_state *st, struct nl_sock *sk_i)
+{
+	json_t *nets = state_object(st, "networks"), *entry, *att, *links;
+	const char *netname, *id;
+	void *tmp, *tmp2;
+	bool any = false;
+
+	json_object_foreach(nets, netname, entry)
+		any |= json_object_size(json_object_get(entry, "attachments")) > 0;
+	if (!any)
+		return 0;
+	links = link_names(sk_i);
+	if (!links)
+		return -EIO;
+	json_object_foreach_safe(nets, tmp, netname, entry) {
+		json_t *atts = json_object_get(entry, "attachments");
+
+		json_object_foreach_safe(atts, tmp2, id, att) {
+			const char *host_if = json_string_value(json_object_get(att, "host_interface"));
+			char derived[IFNAMSIZ];
+
+			if (!host_if) {
+				pf_host_ifname(id, netname, derived);
+				host_if = derived;
+			}
+			if (!json_object_get(links, host_if))
+				drop_attachment(st, sk_i, netname, entry, id, false);
+		}
+		if (!json_object_size(atts))
+			drop_network(st, sk_i, netname, false);
+	}
+	json_decref(links);
+	return 0;
+}
+
+/*
+ * Networks that the one being attached (@net) replaces: Podman puts one
+ * network on a bridge, and a network's name and id go together, so a
+ * recorded one with @net's bridge and another name, or with @net's name and
+ * another id, was removed without the teardown of its containers.
+ */
+static void drop_replaced_networks(struct pf_state *st, struct nl_sock *sk_i, const struct netd_network *net)
+{
+	json_t *nets = state_object(st, "networks"), *entry;
+	const char *name;
+	void *tmp;
+
+	json_object_foreach_safe(nets, tmp, name, entry) {
+		json_t *def = json_object_get(entry, "network");
+		const char *br = json_string_value(json_object_get(def, "network_interface"));
+		const char *id = json_string_value(json_object_get(def, "id"));
+		bool stale = strcmp(name, net->name) == 0 ? (net->id[0] && id && *id && strcmp(id, net->id) != 0)
+							 : (br && strcmp(br, net->bridge) == 0);
+
+		if (stale)
+			drop_network(st, sk_i, name, true);
+	}
+}
+
 int pf_attach(struct pf_state *st, struct nl_sock *sk_i, struct nl_sock *sk_c, int c_netns_fd,
 	      const struct pf_attach_req *rq, struct pf_attach_res *res, struct pn_err *err)
 {
@@ -452,6 +618,8 @@ int pf_attach(struct pf_state *st, struct nl_sock *sk_i, struct nl_sock *sk_c, i
 	int nheld, nstale, r;
 
 	memset(&spec, 0, sizeof(spec));
+	if (st->one_net_per_bridge)
+		drop_replaced_networks(st, sk_i, rq->net);
 	pf_host_ifname(rq->id, rq->net->name, res->host_ifname);
 	if (rq->has_mac)
 		memcpy(res->mac, rq->mac, 6);

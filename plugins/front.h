@@ -53,6 +53,14 @@ int pf_read_fd(int fd, size_t max, char **ret, size_t *ret_len, struct pn_err *e
  */
 bool pf_id_valid(const char *s, size_t max);
 
+/**
+ * pf_dns_name_valid() - a name that can go into a records line and be asked for:
+ * pf_id_valid() up to PF_DNS_NAME_MAX characters, labels of 1..63 characters
+ *
+ * Return: true when usable.
+ */
+bool pf_dns_name_valid(const char *s);
+
 /** pf_ifname_valid() - a Linux interface name (1..15 bytes, no '/', ':' or space). */
 bool pf_ifname_valid(const char *s);
 
@@ -87,6 +95,13 @@ struct pf_state {
 	bool host_netns;      /* I is the host's namespace (rootful): forward policy accept */
 	bool netns_changed;   /* the state described a namespace that is gone: its containers are too */
 	json_t *previous;     /* when netns_changed: that state, for what outlives the namespace (leases) */
+	bool one_net_per_bridge; /* networks never share a bridge (Podman's): see pf_attach() */
+	/*
+	 * What pf_state_collect() and pf_attach() dropped, for the caller's records
+	 * files: NULL or {name: {"network": {definition}, "ids": [owner, ...],
+	 * "gone": true when the network left the state}}. The caller takes it.
+	 */
+	json_t *dropped;
 	char uplink[IFNAMSIZ];
 };
 
@@ -101,6 +116,20 @@ struct pf_state {
 int pf_print_json(json_t *doc);
 
 int pf_state_open(const char *dir, const char *uplink, struct pf_state *st, struct pn_err *err);
+/**
+ * pf_state_collect() - drop the attachments whose host end is gone from I
+ * @sk_i: netlink socket in I
+ *
+ * A container whose namespace went without a teardown (a killed teardown, a
+ * runtime that forgot it) takes the veth pair with it; its attachment, its
+ * source guard elements and its published ports are dropped here, and a
+ * network left without attachments leaves the state with its bridge (if
+ * unused), the firewall marked dirty. One link dump for the whole state
+ * (nothing when there is no attachment). What went is noted in @st->dropped.
+ * Return: 0, or -errno when the links cannot be listed (nothing dropped).
+ */
+int pf_state_collect(struct pf_state *st, struct nl_sock *sk_i);
+
 /** pf_state_save() - write state.json atomically. Return: 0 or -errno with a message. */
 int pf_state_save(struct pf_state *st, struct pn_err *err);
 /** pf_state_close() - drop the document and the lock (NULL-safe on a zeroed struct). */
@@ -154,7 +183,12 @@ struct pf_attach_res {
  * pf_firewall_sync(): the firewall may be marked dirty then too), and a bridge
  * that this call did not create stays. A live attachment of the owner to the
  * network through another interface (pf_other_attachment()) is -EEXIST, with
- * nothing touched.
+ * nothing touched. With @st->one_net_per_bridge, a recorded network on the
+ * same bridge under another name, or of the same name with another id, is a
+ * removed one whose teardown never came (Podman reuses podmanN and names):
+ * it leaves the state first, with its attachments (their host ends are
+ * deleted), ports, firewall rules and its bridge if unused (noted in
+ * @st->dropped).
  * Return: 0 or -errno with a message.
  */
 int pf_attach(struct pf_state *st, struct nl_sock *sk_i, struct nl_sock *sk_c, int c_netns_fd,

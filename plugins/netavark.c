@@ -76,6 +76,7 @@ struct ctx {
 	char state_dir[PATH_MAX];
 	char dns_dir[PATH_MAX];
 	int dns_lock;
+	bool records_changed;   /* forget_dropped() changed records: the daemon must reload */
 	int c_fd;
 	struct nl_sock *sk_i, *sk_c;
 };
@@ -138,10 +139,13 @@ static int dns_record(struct ctx *c, const struct nvk_netreq *nr, bool remove, s
 					       nr->net.internal ? PN_DNS_INTERNAL_SUFFIX : ""))
 			unlink(path);
 	}
+	/* no name that a query can carry (nvk_options_parse() left such names out): no line */
+	if (!json_array_size(nr->names))
+		remove = true;
 	if (!remove) {
 		r = pf_dns_line(c->opts.container_id, nr->ips, nr->nips, nr->names, line, sizeof(line));
 		if (r < 0)
-			return pn_err_set(err, -r, "network %s: cannot write a DNS record for %s", nr->net.name,
+			return pn_err_set(err, -r, "network %s: cannot write a DNS record for %.80s", nr->net.name,
 					  c->opts.container_name);
 	}
 	r = netd_dns_records_set_dir(c->dns_dir, nr->net.name, nr->net.internal, header, c->opts.container_id,
@@ -149,6 +153,49 @@ static int dns_record(struct ctx *c, const struct nvk_netreq *nr, bool remove, s
 	if (r < 0)
 		return pn_err_set(err, -r, "cannot update %s/%s: %s", c->dns_dir, nr->net.name, strerror(-r));
 	return 0;
+}
+
+/*
+ * The records of what pf_state_collect() or pf_attach() dropped from the
+ * state (containers gone without a teardown, networks removed without one):
+ * their lines, or the whole file of a network that left the state, go, so
+ * that a name does not resolve to a dead address and the daemon exits with
+ * the last real record. Return: true when a records file may have changed.
+ */
+static bool forget_dropped(struct ctx *c)
+{
+	_cleanup_json_ json_t *dropped = c->st.dropped;
+	const char *name;
+	json_t *n;
+	bool changed = false;
+
+	c->st.dropped = NULL;
+	if (!json_object_size(dropped) || dns_lock(c, NULL) < 0)
+		return false;
+	json_object_foreach(dropped, name, n) {
+		struct netd_network net;
+		char header[256], path[PATH_MAX];
+		size_t i;
+		json_t *id;
+
+		if (json_is_true(json_object_get(n, "gone"))) {
+			for (int internal = 0; internal < 2; internal++)
+				if (pn_path(path, "%s/%s%s", c->dns_dir, name, internal ? PN_DNS_INTERNAL_SUFFIX : ""))
+					changed |= unlink(path) == 0;
+			continue;
+		}
+		if (netd_network_from_json(json_object_get(n, "network"), &net, NULL) < 0)
+			continue;
+		if (net.dns && pf_dns_header(&net, header, sizeof(header)) > 0) {
+			json_array_foreach(json_object_get(n, "ids"), i, id) {
+				netd_dns_records_set_dir(c->dns_dir, name, net.internal, header, json_string_value(id),
+							 NULL);
+				changed = true;
+			}
+		}
+		netd_network_clear(&net);
+	}
+	return changed;
 }
 
 static bool any_dns(const struct ctx *c)
@@ -275,8 +322,11 @@ static int do_setup(struct ctx *c)
 	if (r == 0 && c->st.netns_changed)
 		drop_stale_records(c->dns_dir);
 	c->st.host_netns = !c->args.rootless;
+	c->st.one_net_per_bridge = true;
 	if (r == 0)
 		r = netd_nl_open(&c->sk_i, &err);
+	if (r == 0 && pf_state_collect(&c->st, c->sk_i) == 0)
+		c->records_changed |= forget_dropped(c);
 	for (; r == 0 && done < c->opts.nnets; done++) {
 		const struct nvk_netreq *nr = &c->opts.nets[done];
 		struct pf_attach_req rq = {
@@ -289,6 +339,7 @@ static int do_setup(struct ctx *c)
 		memcpy(rq.ips, nr->ips, sizeof(rq.ips));
 		memcpy(rq.prefixes, nr->prefixes, sizeof(rq.prefixes));
 		r = pf_attach(&c->st, c->sk_i, c->sk_c, c->c_fd, &rq, &res, &err);
+		c->records_changed |= forget_dropped(c);
 		if (r < 0)
 			break; /* nothing of this one to undo: pf_attach cleans up after itself */
 		r = dns_record(c, nr, false, &err);
@@ -312,7 +363,7 @@ static int do_setup(struct ctx *c)
 	}
 	if (r == 0)
 		r = pf_firewall_sync(&c->st, &err);
-	if (r == 0 && any_dns(c)) {
+	if (r == 0 && (any_dns(c) || c->records_changed)) {
 		r = pf_aardvark_notify(c->args.aardvark, c->dns_dir, dns_port(), c->args.rootless, &err);
 		if (r < 0)
 			done = c->opts.nnets;
@@ -329,7 +380,7 @@ static int do_setup(struct ctx *c)
 		}
 		pf_firewall_sync(&c->st, NULL);
 		pf_state_save(&c->st, NULL);
-		if (any_dns(c))
+		if (any_dns(c) || c->records_changed)
 			pf_aardvark_notify(c->args.aardvark, c->dns_dir, dns_port(), c->args.rootless, NULL);
 	}
 	if (r < 0)
@@ -350,11 +401,14 @@ static int do_teardown(struct ctx *c)
 	if (r < 0)
 		return fail(err.msg, 1);
 	c->st.host_netns = !c->args.rootless;
+	c->st.one_net_per_bridge = true;
 	r = netd_nl_open(&c->sk_i, &err);
 	if (r < 0) {
 		pf_state_close(&c->st);
 		return fail(err.msg, 1);
 	}
+	if (pf_state_collect(&c->st, c->sk_i) == 0)
+		c->records_changed |= forget_dropped(c);
 	for (size_t i = 0; i < c->opts.nnets; i++) {
 		const struct nvk_netreq *nr = &c->opts.nets[i];
 
@@ -373,7 +427,7 @@ static int do_teardown(struct ctx *c)
 	if (pf_firewall_sync(&c->st, &err) < 0)
 		errlist_add(&el, err.msg);
 	pn_err_clear(&err);
-	if (any_dns(c) && pf_aardvark_notify(c->args.aardvark, c->dns_dir, dns_port(), c->args.rootless, &err) < 0)
+	if ((any_dns(c) || c->records_changed) && pf_aardvark_notify(c->args.aardvark, c->dns_dir, dns_port(), c->args.rootless, &err) < 0)
 		errlist_add(&el, err.msg);
 	pn_err_clear(&err);
 	if (pf_state_save(&c->st, &err) < 0)

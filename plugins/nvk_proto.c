@@ -94,6 +94,7 @@ void nvk_options_free(struct nvk_options *o)
 	}
 	free(o->nets);
 	free(o->ports);
+	free(o->container_name);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -190,16 +191,17 @@ static int parse_net(const char *name, json_t *req, json_t *info, const char *ct
 	if (nr->nips == 0)
 		return pn_err_set(err, EINVAL, "network %s: no static_ips (podnet needs Podman's host-local IPAM)", name);
 	nr->names = json_array();
-	json_array_append_new(nr->names, json_string(ctr_name));
+	if (pf_dns_name_valid(ctr_name))
+		json_array_append_new(nr->names, json_string(ctr_name));
 	if (aliases && !json_is_null(aliases)) {
 		if (!json_is_array(aliases) || json_array_size(aliases) > 64)
 			return pn_err_set(err, EINVAL, "network %s: aliases must be an array of at most 64 names", name);
 		json_array_foreach(aliases, i, v) {
-			const char *s = json_string_value(v);
-
-			if (!pf_id_valid(s, PF_DNS_NAME_MAX))
-				return pn_err_set(err, EINVAL, "network %s: invalid alias \"%s\"", name, s ? s : "?");
-			json_array_append(nr->names, v);
+			if (!json_is_string(v))
+				return pn_err_set(err, EINVAL, "network %s: aliases must be strings", name);
+			/* one that cannot be asked for is left out, as a container name is */
+			if (pf_dns_name_valid(json_string_value(v)))
+				json_array_append(nr->names, v);
 		}
 	}
 	return 0;
@@ -235,12 +237,16 @@ int nvk_options_parse(const char *text, size_t len, struct nvk_options *o, struc
 		r = pn_err_set(err, EINVAL, "invalid container_id \"%.80s\"", id);
 		goto out;
 	}
-	if (!pf_id_valid(name, sizeof(o->container_name) - 2)) {
-		r = pn_err_set(err, EINVAL, "invalid container_name \"%.80s\"", name);
+	if (!*name) {
+		r = pn_err_set(err, EINVAL, "empty container_name");
 		goto out;
 	}
 	snprintf(o->container_id, sizeof(o->container_id), "%s", id);
-	snprintf(o->container_name, sizeof(o->container_name), "%s", name);
+	o->container_name = strdup(name);
+	if (!o->container_name) {
+		r = pn_err_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
 	if (!json_is_object(networks) || !json_is_object(info)) {
 		r = pn_err_set(err, EINVAL, "networks and network_info must be objects");
 		goto out;

@@ -52,12 +52,12 @@ struct nvk_netreq {
 	int nips;
 	bool has_mac;
 	unsigned char mac[6];
-	json_t *names;             /* container name, then the aliases (owned) */
+	json_t *names;             /* container name, then the aliases: those that are DNS names (owned) */
 };
 
 struct nvk_options {
 	char container_id[130];
-	char container_name[256];
+	char *container_name;      /* as Podman sent it (owned); in the records only if a DNS name */
 	struct nvk_netreq *nets;   /* sorted by interface name */
 	size_t nnets;
 	struct nvk_port *ports;
@@ -67,8 +67,11 @@ struct nvk_options {
 /**
  * nvk_options_parse() - validate a NetworkOptions document completely
  *
- * Unknown keys are ignored; every value we use is checked (ids and names usable
- * in records files, interface names, addresses inside the network's subnets).
+ * Unknown keys are ignored; every value we use is checked (ids usable in
+ * records files, interface names, addresses inside the network's subnets).
+ * A container name or alias that cannot be a DNS name (pf_dns_name_valid():
+ * too long, a label over 63 characters, a character outside [A-Za-z0-9_.-])
+ * is left out of the names, not refused: netavark accepts such names.
  * Return: 0 or -EINVAL with a message. Free with nvk_options_free() either way.
  */
 int nvk_options_parse(const char *text, size_t len, struct nvk_options *ret, struct pn_err *err);

@@ -3,7 +3,7 @@
  * libFuzzer target for the netavark front's NetworkOptions parser (the JSON
  * Podman writes to its stdin): parse the input; when it is accepted, every
  * network must have 1..NETD_MAX_SUBNETS addresses inside its subnets, a valid
- * interface name and a StatusBlock entry that can be built, and every port
+ * interface name, DNS names only, a StatusBlock entry that can be built, and every port
  * mapping must fit in 1..65535. Corpus: plugins_nvk_corpus/ (documents
  * captured from Podman 4.3.1).
  */
@@ -28,8 +28,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < o.nnets; i++) {
 			const struct nvk_netreq *nr = &o.nets[i];
 
+			json_t *name;
+			size_t n;
+
 			if (!pf_ifname_valid(nr->ifname) || nr->nips > NETD_MAX_SUBNETS)
 				__builtin_trap();
+			/* the names for the records: DNS names only (others are left out) */
+			json_array_foreach(nr->names, n, name)
+				if (!pf_dns_name_valid(json_string_value(name)))
+					__builtin_trap();
 			for (int k = 0; k < nr->nips; k++)
 				if (pf_net_ip_prefix(&nr->net, &nr->ips[k]) != nr->prefixes[k])
 					__builtin_trap();

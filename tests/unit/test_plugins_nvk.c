@@ -206,13 +206,13 @@ static void test_malformed(void **state)
 	assert_int_equal(nvk_options_parse("[]", 2, &o, &err), -EINVAL);
 	nvk_options_free(&o);
 	expect_rejected("\"container_id\"", "\"container_idx\"", "container_id");
-	expect_rejected("if-multi\"", "if multi\"", "container_name");
+	expect_rejected("\"container_name\":\"if-multi\"", "\"container_name\":\"\"", "container_name");
 	expect_rejected("\"10.89.0.3\"", "\"10.89.7.3\"", "none of its subnets");
 	expect_rejected("\"10.89.0.3\"", "\"10.89.0.300\"", "invalid static IP");
 	expect_rejected("\"interface_name\":\"eth0\"", "\"interface_name\":\"eth1\"", "two networks");
 	expect_rejected("\"interface_name\":\"eth0\"", "\"interface_name\":\"a/b\"", "interface_name");
 	expect_rejected("\"interface_name\":\"eth0\"", "\"interface_name\":\"a-very-long-ifname0\"", "interface_name");
-	expect_rejected("\"if-alias-a\"", "\"bad alias\"", "alias");
+	expect_rejected("\"if-alias-a\"", "7", "alias");
 	expect_rejected("\"protocol\":\"tcp\"", "\"protocol\":\"icmp\"", "protocol");
 	expect_rejected("\"range\":3", "\"range\":0", "port mapping");
 	expect_rejected("\"host_port\":18100", "\"host_port\":65535", "port mapping");
@@ -225,7 +225,63 @@ static void test_malformed(void **state)
 	expect_rejected("\"static_ips\":[\"10.89.0.3\"],", "", "static_ips");
 	expect_rejected("\"static_ips\":[\"10.89.0.3\"]", "\"static_ips\":[\"10.89.0.3\",\"10.89.0.3\"]", "twice");
 	expect_rejected("\"driver\":\"bridge\"", "\"driver\":\"macvlan\"", "driver");
+	/* netavark takes any number; podnet's limit is podnet's, and the message says so */
+	expect_rejected("{\"subnet\":\"10.89.0.0/24\",\"gateway\":\"10.89.0.1\"}",
+			"{\"subnet\":\"10.89.0.0/24\",\"gateway\":\"10.89.0.1\"},{\"subnet\":\"10.89.5.0/24\"},"
+			"{\"subnet\":\"fd00:5::/64\"}",
+			"if-net1 has 3 subnets: podnet supports at most 2 per network");
 	expect_rejected("\"networks\":{", "\"networks\":{\"if-net1\":{},", NULL); /* duplicate key */
+}
+
+/* the names of the captured document's first network after replacing @from by @to */
+static void names_after(const char *from, const char *to, const char *want)
+{
+	struct nvk_options o;
+	struct pn_err err = { 0 };
+	size_t len, i;
+	char *text = data("nvk-multi.json", &len), *at = strstr(text, from);
+	char *doc = malloc(len + strlen(to) + 1), got[8192] = "";
+	json_t *v;
+
+	assert_non_null(at);
+	memcpy(doc, text, (size_t)(at - text));
+	strcpy(doc + (at - text), to);
+	strcat(doc, at + strlen(from));
+	if (nvk_options_parse(doc, strlen(doc), &o, &err) < 0)
+		fail_msg("rejected: %s", err.msg);
+	json_array_foreach(o.nets[0].names, i, v) {
+		if (i)
+			strcat(got, ",");
+		strcat(got, json_string_value(v));
+	}
+	assert_string_equal(got, want);
+	nvk_options_free(&o);
+	free(doc);
+	free(text);
+}
+
+/*
+ * A container name or alias that cannot be a DNS name is left out of the
+ * names (netavark accepts them; Podman allows 254+ character names), not refused.
+ */
+static void test_names_not_dns(void **state)
+{
+	char long_name[400], long_label[80], ok_label[80];
+
+	(void)state;
+	memset(long_name, 'n', 300);
+	strcpy(long_name + 300, "\"");
+	memset(long_label, 'l', 64);
+	strcpy(long_label + 64, ".x\"");
+	memset(ok_label, 'k', 63);
+	strcpy(ok_label + 63, ".x\"");
+	names_after("if-multi\"", long_name, "if-alias-a,3ca05e326cd5");
+	names_after("if-multi\"", long_label, "if-alias-a,3ca05e326cd5");
+	names_after("if-multi\"", ok_label,
+		    "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk.x,if-alias-a,3ca05e326cd5");
+	names_after("if-multi\"", "if multi\"", "if-alias-a,3ca05e326cd5");
+	names_after("\"if-alias-a\"", "\"bad alias\"", "if-multi,3ca05e326cd5");
+	names_after("\"if-alias-a\"", "\"a..b\"", "if-multi,3ca05e326cd5");
 }
 
 static void test_error_doc(void **state)
@@ -248,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_args),          cmocka_unit_test(test_parse_multi),
 		cmocka_unit_test(test_status),        cmocka_unit_test(test_static_mac),
 		cmocka_unit_test(test_malformed),     cmocka_unit_test(test_error_doc),
+		cmocka_unit_test(test_names_not_dns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
