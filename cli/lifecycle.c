@@ -563,11 +563,31 @@ static int gc(struct cli *c, struct pn_err *err, json_t **ret_all)
 	 * would go on using the pod's network namespace and those addresses,
 	 * are stopped first (then they are stale too).
 	 */
+	_cleanup_json_ json_t *orphans = json_object(); /* members of gone pods, stopped just now */
+
 	json_array_foreach(all, i, doc)
-		if (strcmp(json_string_value(json_object_get(doc, "kind")) ?: "", "pod") == 0 && cli_sandbox_stale(doc))
+		if (strcmp(json_string_value(json_object_get(doc, "kind")) ?: "", "pod") == 0 && cli_sandbox_stale(doc)) {
+			json_t *m;
+			size_t k;
+
 			cli_pod_stop_members(c, doc, "is gone", 0);
+			json_array_foreach(json_object_get(doc, "members"), k, m)
+				if (json_is_string(m))
+					json_object_set(orphans, json_string_value(m), json_true());
+		}
 	json_array_foreach(all, i, doc) {
-		if (!cli_sandbox_stale(doc))
+		struct pn_proc_id init;
+		bool orphan = orphans && json_object_get(orphans, json_string_value(json_object_get(doc, "name")) ?: "") &&
+			      strcmp(json_string_value(json_object_get(doc, "kind")) ?: "", "container") == 0 &&
+			      netd_sandbox_proc(doc, "init", &init) && !pn_proc_alive(&init);
+
+		/*
+		 * A member just killed has a monitor that would record it, but
+		 * only once this command lets the lock go: torn down here, so
+		 * that this command's listing does not show it running (the
+		 * monitor then finds the work done).
+		 */
+		if (!orphan && !cli_sandbox_stale(doc))
 			continue;
 		/* a killed "run --rm" would have removed itself: so would we */
 		cli_teardown(c, doc, json_is_true(json_object_get(doc, "rm")) || json_object_get(doc, "corrupt"), 137, NULL);

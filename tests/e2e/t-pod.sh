@@ -116,6 +116,23 @@ expect_match "^m2 exited" "$T_LAST" "the member after the second kill -9"
 expect_ok $PODNET pod rm -f p2
 expect_ok $PODNET system check
 
+t_case "the first ps after the pause process is killed already lists its members as exited"
+# Before, that ps stopped the members but listed them running (their
+# monitors record the exit only once the command lets the lock go).
+expect_ok $PODNET pod create --name p3
+expect_ok $PODNET run -d --pod p3 --name m3a -- sleep 120
+expect_ok $PODNET run -d --pod p3 --name m3b --rm -- sleep 120
+pause=$($PODNET pod inspect p3 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["init"]["pid"])')
+kill -9 "$pause"
+expect_ok $PODNET ps -a --filter pod=p3 --format '{{.Names}} {{.State}} {{.ExitCode}}'
+expect_eq "m3a exited 137" "$T_LAST" "members in the same ps (m3b, --rm, is gone)"
+expect_ok $PODNET wait m3b
+expect_eq "137" "$T_LAST" "the --rm member's code"
+expect_ok $PODNET ps -a --filter pod=p3 --format '{{.Names}} {{.State}} {{.ExitCode}}'
+expect_eq "m3a exited 137" "$T_LAST" "unchanged once the monitors ran"
+expect_ok $PODNET pod rm -f p3
+expect_ok $PODNET system check
+
 t_case "pod stop, start, restart: the pod keeps its containers, networks, ports and address"
 LC_PORT=$(t_free_port_base 1) || t_fail "no free port"
 lcans() { socat -T2 - TCP:127.0.0.1:$LC_PORT </dev/null 2>/dev/null; }
