@@ -420,7 +420,7 @@ static void add_podman_keys(struct cli *c, json_t *doc)
 int cmd_inspect(struct cli *c, int argc, char **argv)
 {
 	_cleanup_json_ json_t *arr = json_array();
-	struct pn_err err = { 0 };
+	struct pn_err err = { 0 }, missing = { 0 };
 	const char *fmt;
 	int first;
 
@@ -433,8 +433,9 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 	for (int i = first; i < argc; i++) {
 		json_t *doc = NULL;
 
-		if (load_ctr_or_pod(c, argv[i], &doc, &err) < 0)
-			return cli_fail(&err);
+		/* as Podman: the documents found are printed, then the error about the others */
+		if (load_ctr_or_pod(c, argv[i], &doc, &missing) < 0)
+			continue;
 		if (strcmp(display_state(doc), "running") == 0 && !netd_sandbox_alive(doc))
 			json_object_set_new(doc, "state", json_string("stopped (not yet cleaned)"));
 		if (strcmp(json_string_value(json_object_get(doc, "kind")) ?: "", "container") == 0)
@@ -443,7 +444,13 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 			cli_pod_podman_keys(c, doc, NULL);
 		json_array_append_new(arr, doc);
 	}
-	return cli_print_docs(arr, fmt);
+	if (json_array_size(arr) || !missing.code) {
+		int r = cli_print_docs(arr, fmt);
+
+		if (!missing.code)
+			return r;
+	}
+	return cli_fail(&missing);
 }
 
 /*

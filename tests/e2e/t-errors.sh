@@ -212,6 +212,16 @@ expect_ok $PODNET rm -f -t 0 tbad
 expect_ok $PODNET pod rm -f --time 0 tbadpod
 expect_ok $PODNET system check
 
+t_case "inspect of a found and a missing container: the found one is printed, then the error (as Podman)"
+expect_ok $PODNET run -d --name insp1 --network none -- sleep 60
+insp_id=$($PODNET inspect -f '{{.Id}}' insp1)
+expect_fail 125 $PODNET inspect -f '{{.Name}} {{.Id}}' insp1 nosuchctr
+expect_eq "insp1 $insp_id" "$T_LAST" "the found one"
+expect_match "no such container: nosuchctr" "$T_ERR"
+expect_fail 125 $PODNET inspect nosuchctr
+expect_eq "" "$T_LAST" "nothing found: nothing printed"
+expect_ok $PODNET rm -f insp1
+
 t_case "state directories that others could change are refused"
 # /tmp/podnet-UID (no XDG_RUNTIME_DIR) can be made by anyone first; a directory others
 # may write to, or a link there, would put the state in someone else's hands
