@@ -10,6 +10,7 @@
 #include "cleanup.h"
 #include "fileutil.h"
 #include "helpers.h"
+#include "link.h"
 #include "netcmd.h"
 #include "nft.h"
 #include "opts.h"
@@ -334,6 +335,92 @@ void cli_sandbox_firewall_drop(struct cli *c, json_t *doc, const char *only_net)
 	}
 }
 
+/*
+ * Whether a running (or starting) container shares the network namespace of
+ * container @id: one that joined it (run --network container:), or one that
+ * joined such a one, which is in the same namespace. A stopped link of the
+ * chain counts for the ones behind it.
+ */
+static bool netns_shared(struct cli *c, const char *id, int depth)
+{
+	_cleanup_json_ json_t *deps = NULL;
+	json_t *v;
+	size_t i;
+
+	if (!id || depth > 8)
+		return false;
+	deps = cli_joined_names(c, id);
+	json_array_foreach(deps, i, v) {
+		_cleanup_json_ json_t *dep = NULL;
+		bool shared;
+
+		if (netd_sandbox_load(&c->paths, "container", json_string_value(v), &dep, NULL) < 0)
+			continue;
+		shared = netd_sandbox_alive(dep) || cli_sandbox_starting(dep) ||
+			 netns_shared(c, json_string_value(json_object_get(dep, "id")), depth + 1);
+		if (shared)
+			return true;
+	}
+	return false;
+}
+
+/* whether @doc's network namespace outlives its init: another container holds it (a pod's: through a member) */
+static bool sandbox_netns_outlives(struct cli *c, json_t *doc)
+{
+	json_t *m;
+	size_t i;
+
+	if (!json_object_size(json_object_get(doc, "networks")))
+		return false;
+	if (strcmp(json_string_value(json_object_get(doc, "kind")) ?: "", "pod") != 0)
+		return netns_shared(c, json_string_value(json_object_get(doc, "id")), 0);
+	json_array_foreach(json_object_get(doc, "members"), i, m) {
+		_cleanup_json_ json_t *member = NULL;
+
+		if (netd_sandbox_load(&c->paths, "container", json_string_value(m), &member, NULL) == 0 &&
+		    netns_shared(c, json_string_value(json_object_get(member, "id")), 0))
+			return true;
+	}
+	return false;
+}
+
+static int delete_host_ends(void *arg, struct pn_err *err)
+{
+	json_t *doc = arg, *att;
+	struct nl_sock *sk = NULL;
+	const char *k;
+	int r = netd_nl_open(&sk, err);
+
+	json_object_foreach(json_object_get(doc, "networks"), k, att) {
+		const char *host_if = json_string_value(json_object_get(att, "host_interface"));
+
+		if (r == 0 && host_if)
+			r = netd_link_delete(sk, host_if, err);
+	}
+	netd_nl_close(sk);
+	return r;
+}
+
+/*
+ * @doc's interfaces, deleted from I's side (which deletes both ends of each
+ * veth): for a sandbox whose network namespace lives on in a container that
+ * joined it. Without this the dependent would keep addresses that are about
+ * to be given to others, on ports no longer in the source guard. Ordinarily
+ * the namespace dies with the sandbox's init, and its veths with it.
+ */
+static void sandbox_unplug_shared(struct cli *c, json_t *doc)
+{
+	struct netd_infra inf = NETD_INFRA_INIT;
+	struct pn_err err = { 0 };
+
+	if (!sandbox_netns_outlives(c, doc) || netd_infra_open(&c->paths, &inf, NULL) < 0)
+		return;
+	if (netd_infra_run(&inf, delete_host_ends, doc, &err) < 0)
+		fprintf(stderr, "Warning: %s: cannot remove its interfaces from the network namespace it shares: %s\n",
+			json_string_value(json_object_get(doc, "name")) ?: "sandbox", err.msg);
+	netd_infra_close(&inf);
+}
+
 /* nothing runs any more: U, I and the helpers go (networks stay defined), and what killed writers left */
 static void infra_down(struct cli *c)
 {
@@ -390,6 +477,8 @@ int cli_teardown(struct cli *c, json_t *doc, bool remove, int exit_code, struct 
 		 * before they are given to anyone else */
 		if (netd_sandbox_proc(doc, "init", &init))
 			pn_proc_wait_exit(&init, 2000);
+		/* a namespace that others hold loses its interfaces before their addresses are free */
+		sandbox_unplug_shared(c, doc);
 		helpers_sandbox_stopped(c, doc);
 		/* its ports' addresses and host access, before the addresses are free again */
 		cli_sandbox_firewall_drop(c, doc, NULL);

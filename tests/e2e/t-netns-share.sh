@@ -5,7 +5,9 @@
 # its interfaces, localhost, published ports, /etc/hosts and /etc/resolv.conf;
 # bad combinations are refused; rm refuses the container others join unless
 # --depend (or --all) removes them first, and pod rm refuses a pod whose
-# member others joined; start joins again.
+# member others joined; start joins again. Stopping the container others
+# join takes its interfaces from them (as with Podman): its addresses are
+# free then.
 . "$(dirname "$0")/lib.sh"
 t_on_exit "$PODNET system reset -f"
 port=$(t_free_port_base 1)
@@ -125,6 +127,25 @@ expect_eq "member" "$T_LAST" "outsider still on the pod's network"
 expect_ok $PODNET rm -f outsider
 expect_ok $PODNET pod rm -f p2
 expect_eq "" "$(names)" "containers left"
+t_case "stop of a container that another joins: its interfaces go before its addresses are free"
+# The dependent holds the network namespace, so its veth would outlive the
+# stop while the address, DNS record and source guard were released: a new
+# container got the same --ip (two on the bridge), the port sent unguarded.
+in_i() { nsenter -t "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' "$PODNET_RUNTIME_DIR/holder.json")" \
+  -U -n --preserve-credentials -- "$@"; }
+expect_ok $PODNET run -d --name sweb --network front -- sleep 120
+sweb_ip=$(insp sweb "d['networks']['front']['ips'][0].split('/')[0]")
+sweb_port=$(insp sweb "d['networks']['front']['host_interface']")
+expect_ok $PODNET run -d --name sside --network container:sweb -- sleep 120
+expect_ok $PODNET stop -t 0 sweb
+expect_ok $PODNET exec sside -- ip -o addr show
+expect_nomatch "inet $sweb_ip/" "$T_LAST" "sside's addresses once sweb stopped"
+expect_eq "" "$(in_i ip -o link show "$sweb_port" 2>/dev/null)" "sweb's bridge port once it stopped"
+expect_ok $PODNET run -d --name snew --network front --ip "$sweb_ip" -- sleep 120
+expect_ok $PODNET exec sside -- ip -o addr show
+expect_nomatch "inet $sweb_ip/" "$T_LAST" "sside's addresses once snew has sweb's"
+expect_ok $PODNET rm -f sside snew sweb
+
 expect_ok $PODNET network rm front back
 wait_for 5 t_no_podnet_procs
 expect_eq "" "$(t_podnet_procs)" "processes left"
