@@ -24,37 +24,39 @@
 
 struct apply_arg {
 	struct cli *c;
-	const char *removed_bridge;
+	const struct netd_network *added;
 };
 
 static int apply_cb(void *arg, struct pn_err *err)
 {
 	struct apply_arg *a = arg;
-	struct netd_network *nets = NULL;
+	struct netd_network *nets = NULL, *all;
 	size_t n = 0;
 	int r;
 
-	if (a->removed_bridge) {
-		struct nl_sock *sk = NULL;
-
-		r = netd_nl_open(&sk, err);
-		if (r == 0)
-			r = netd_link_delete(sk, a->removed_bridge, err);
-		netd_nl_close(sk);
-		if (r < 0)
-			return r;
-	}
 	r = netd_network_list(&a->c->paths, &nets, &n, NULL);
-	if (r == 0)
-		r = netd_infra_apply_networks(nets, n, err);
+	if (r < 0)
+		return pn_err_set(err, r, "cannot read networks: %s", strerror(-r));
+	/* shallow copies: the list owns what they point to */
+	all = calloc(n + 1, sizeof(*all));
+	if (!all) {
+		netd_network_list_free(nets, n);
+		return pn_err_set(err, ENOMEM, "out of memory");
+	}
+	if (n)
+		memcpy(all, nets, n * sizeof(*nets));
+	if (a->added)
+		all[n] = *a->added;
+	r = netd_infra_apply_networks(all, n + (a->added ? 1 : 0), err);
+	free(all);
 	netd_network_list_free(nets, n);
 	return r;
 }
 
-int network_apply_infra(struct cli *c, const char *removed_bridge, struct pn_err *err)
+int network_apply_infra(struct cli *c, const struct netd_network *added, struct pn_err *err)
 {
 	struct netd_infra inf = NETD_INFRA_INIT;
-	struct apply_arg a = { c, removed_bridge };
+	struct apply_arg a = { c, added };
 	int r;
 
 	if (netd_infra_open(&c->paths, &inf, NULL) < 0)
@@ -64,6 +66,38 @@ int network_apply_infra(struct cli *c, const char *removed_bridge, struct pn_err
 	return r;
 }
 
+static int bridge_delete_cb(void *arg, struct pn_err *err)
+{
+	struct nl_sock *sk = NULL;
+	int r = netd_nl_open(&sk, err);
+
+	if (r == 0)
+		r = netd_link_delete(sk, arg, err);
+	netd_nl_close(sk);
+	return r;
+}
+
+/* if the infra runs, delete @bridge (its gateway addresses and routes with it) */
+static int bridge_delete(struct cli *c, const char *bridge, struct pn_err *err)
+{
+	struct netd_infra inf = NETD_INFRA_INIT;
+	char name[sizeof(((struct netd_network *)0)->bridge)];
+	int r;
+
+	if (netd_infra_open(&c->paths, &inf, NULL) < 0)
+		return 0;
+	snprintf(name, sizeof(name), "%s", bridge);
+	r = netd_infra_run(&inf, bridge_delete_cb, name, err);
+	netd_infra_close(&inf);
+	return r;
+}
+
+/*
+ * The bridge and the firewall first, then the definition: a command killed
+ * in between leaves at most a bridge and rules that no definition names, which
+ * the next apply removes (netd_bridges_tidy()), never a network whose
+ * containers are outside the firewall.
+ */
 static int create(struct cli *c, struct netd_network_opts *o, struct netd_network *ret, struct pn_err *err)
 {
 	struct netd_network *nets = NULL, net;
@@ -80,14 +114,12 @@ static int create(struct cli *c, struct netd_network_opts *o, struct netd_networ
 	netd_network_list_free(nets, n);
 	if (r < 0)
 		return r;
-	r = netd_network_save(&c->paths, &net, err);
-	if (r == 0) {
-		r = network_apply_infra(c, NULL, err);
-		if (r < 0) {
-			/* nothing half-created: the definition goes again */
-			netd_network_delete(&c->paths, net.name, NULL);
-			network_apply_infra(c, NULL, NULL);
-		}
+	r = network_apply_infra(c, &net, err);
+	if (r == 0)
+		r = netd_network_save(&c->paths, &net, err);
+	if (r < 0) {
+		/* nothing half-created: its bridge and rules go again */
+		network_apply_infra(c, NULL, NULL);
 	}
 	if (r == 0 && ret)
 		*ret = net;
@@ -356,8 +388,12 @@ static int reload(struct cli *c, json_t *doc, struct pn_err *err)
 static int disconnect_one(struct cli *c, json_t *doc, const char *netname, struct pn_err *err)
 {
 	struct netd_infra inf = NETD_INFRA_INIT;
+	_cleanup_json_ json_t *gone = NULL;
+	char id[NETD_ID_LEN + 1];
+	bool marked = false;
 	int r = 0;
 
+	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(doc, "id")) ?: "");
 	/* its launcher holds the document in memory and saves it when the process runs */
 	if (cli_sandbox_starting(doc))
 		return pn_err_set(err, EBUSY, "%s is starting: try again once it runs",
@@ -383,14 +419,32 @@ static int disconnect_one(struct cli *c, json_t *doc, const char *netname, struc
 	if (!netd_sandbox_alive(doc))
 		cli_sandbox_firewall_drop(c, doc, netname);
 	netd_dns_publish(&c->paths, doc, netname, true);
-	r = netd_attach_release(&c->paths, doc, netname, err);
-	if (r == 0)
+	/*
+	 * The state stops naming the attachment before its leases are free:
+	 * killed in between, they stay taken (under the leasing mark, swept when
+	 * the sandbox goes), never free while the state names them.
+	 */
+	r = netd_leasing_hold(&c->paths, id, &marked, err);
+	if (r == 0) {
+		gone = json_pack("{s:s, s:{s:O}}", "id", id, "networks", netname,
+				 json_object_get(json_object_get(doc, "networks"), netname));
+		if (!gone)
+			r = pn_err_set(err, ENOMEM, "out of memory");
+	}
+	if (r == 0) {
+		json_object_del(json_object_get(doc, "networks"), netname);
 		net_config_del(doc, netname);
-	if (r == 0 && inf.netns_fd >= 0)
-		ports_follow(c, &inf, doc);
-	netd_infra_close(&inf);
-	if (r == 0)
 		r = netd_sandbox_save(&c->paths, doc, err);
+	}
+	if (r == 0)
+		r = netd_attach_release(&c->paths, gone, netname, err);
+	if (r == 0 && marked)
+		netd_leasing_drop(&c->paths, id);
+	if (r == 0 && inf.netns_fd >= 0 && json_array_size(json_object_get(doc, "publish"))) {
+		ports_follow(c, &inf, doc);
+		r = netd_sandbox_save(&c->paths, doc, err);
+	}
+	netd_infra_close(&inf);
 	if (r == 0)
 		r = write_sandbox_files(c, doc, NULL, err);
 	/* the remaining networks' records name the remaining addresses */
@@ -487,13 +541,23 @@ static int remove_network(struct cli *c, const char *name, bool force, struct pn
 			return r;
 		}
 	}
-	r = netd_network_delete(&c->paths, name, err);
+	/*
+	 * What the network has in the infra before its definition: a command
+	 * killed in between leaves the network defined, unused and without a
+	 * bridge (an attach makes it again, under rules that name it), and
+	 * `network rm` removes it again. The other way round, the bridge and its
+	 * gateway stayed, with nothing left to remove them.
+	 */
+	r = bridge_delete(c, net.bridge, err);
 	if (r == 0) {
 		char path[PATH_MAX];
 
 		pn_rm_rf(pn_path(path, "%s/ipam/%s", c->paths.runtime, name));
 		netd_dns_records_drop(&c->paths, name);
-		r = network_apply_infra(c, net.bridge, err);
+		r = netd_network_delete(&c->paths, name, err);
+	}
+	if (r == 0) {
+		r = network_apply_infra(c, NULL, err);
 		cli_helpers_reload(c);
 	}
 	netd_network_clear(&net);

@@ -7,6 +7,7 @@
 #include "helpers.h"
 #include "infra.h"
 #include "ipam.h"
+#include "link.h"
 #include "state.h"
 
 #include <dirent.h>
@@ -49,6 +50,53 @@ int cmd_info(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+struct infra_check {
+	const struct netd_network *nets;
+	size_t n;
+	int found;
+	char report[1024];
+};
+
+/* (in I) what no network accounts for there, described */
+static int infra_check_cb(void *arg, struct pn_err *err)
+{
+	struct infra_check *ic = arg;
+	struct nl_sock *sk = NULL;
+	int r = netd_nl_open(&sk, err);
+
+	if (r == 0)
+		r = netd_bridges_tidy(sk, ic->nets, ic->n, false, ic->report, sizeof(ic->report), err);
+	netd_nl_close(sk);
+	if (r < 0)
+		return r;
+	ic->found = r;
+	return 0;
+}
+
+/* bridges and addresses in I that no network accounts for (a network command killed half-way) */
+static int infra_leftovers(struct cli *c, const struct netd_infra *inf, bool print)
+{
+	struct infra_check ic = { 0 };
+	struct netd_network *nets = NULL;
+	size_t n = 0;
+	int r;
+
+	if (netd_network_list(&c->paths, &nets, &n, NULL) < 0)
+		return 0;
+	ic.nets = nets;
+	ic.n = n;
+	r = netd_infra_run_out(inf, infra_check_cb, &ic, &ic, sizeof(ic), NULL);
+	netd_network_list_free(nets, n);
+	if (r < 0 || ic.found <= 0)
+		return 0;
+	if (print) {
+		ic.report[sizeof(ic.report) - 1] = '\0';
+		for (char *save = NULL, *line = strtok_r(ic.report, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			printf("infra namespace: %s\n", line);
+	}
+	return ic.found;
+}
+
 /* what is left in this runtime directory; Return: number of leftovers */
 static int leftovers(struct cli *c, bool print)
 {
@@ -72,8 +120,8 @@ static int leftovers(struct cli *c, bool print)
 	if (netd_infra_open(&c->paths, &inf, NULL) == 0) {
 		if (print)
 			printf("namespace holder %d\n", (int)inf.holder.pid);
+		n += 1 + infra_leftovers(c, &inf, print);
 		netd_infra_close(&inf);
-		n++;
 	}
 	d = opendir(pn_path(path, "%s/ipam", c->paths.runtime));
 	while (d && (de = readdir(d))) {

@@ -7,7 +7,10 @@
 
 /** network_ensure_default() - create the default network on first use (under the lock). */
 int network_ensure_default(struct cli *c, struct pn_err *err);
-/** network_apply_infra() - if the infra runs, bring bridges and nftables up to date. */
-int network_apply_infra(struct cli *c, const char *removed_bridge, struct pn_err *err);
+/**
+ * network_apply_infra() - if the infra runs, bring bridges and nftables up to
+ * date with the networks defined, and @added (NULL: none), which is not yet.
+ */
+int network_apply_infra(struct cli *c, const struct netd_network *added, struct pn_err *err);
 
 #endif

@@ -154,6 +154,23 @@ static int map_ids(pid_t pid, bool *ret_subids)
 	return r;
 }
 
+/* whether @pid's user namespace maps a range beyond the user itself (its subordinate ids) */
+static bool maps_subids(pid_t pid)
+{
+	char path[64], line[128];
+	_cleanup_fclose_ FILE *f = NULL;
+	bool found = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+	f = fopen(path, "re");
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		unsigned long inside, outside, count;
+
+		found = sscanf(line, "%lu %lu %lu", &inside, &outside, &count) == 3 && count > 1;
+	}
+	return found;
+}
+
 int netd_infra_apply_networks(const struct netd_network *nets, size_t n, struct pn_err *err)
 {
 	struct nl_sock *sk = NULL;
@@ -162,6 +179,10 @@ int netd_infra_apply_networks(const struct netd_network *nets, size_t n, struct 
 	r = netd_nl_open(&sk, err);
 	if (r < 0)
 		return r;
+	/* what a command killed half-way left (a removed network's bridge, a reused bridge's old gateway) */
+	r = netd_bridges_tidy(sk, nets, n, true, NULL, 0, err);
+	if (r > 0)
+		r = 0;
 	for (size_t i = 0; i < n && r == 0; i++)
 		r = netd_bridge_ensure(sk, &nets[i], NULL, err);
 	netd_nl_close(sk);
@@ -316,6 +337,9 @@ report:
 		waitpid(pid, NULL, 0);
 		return r;
 	}
+	/* an adopted U keeps the mapping it was given when it was made */
+	if (p->rootless && adopt_userns_fd >= 0)
+		subids = maps_subids(pid);
 	/* the holder is our child only until we exit; it is reparented then */
 	ret->holder.pid = pid;
 	pn_proc_starttime(pid, &ret->holder.starttime);

@@ -79,7 +79,11 @@ int netd_infra_run(const struct netd_infra *inf, int (*fn)(void *arg, struct pn_
 int netd_infra_run_out(const struct netd_infra *inf, int (*fn)(void *arg, struct pn_err *err), void *arg,
 		       void *out, size_t out_size, struct pn_err *err);
 
-/** netd_infra_apply_networks() - (in I) create bridges and reload nftables for @nets. */
+/**
+ * netd_infra_apply_networks() - (in I) make bridges and nftables follow @nets (every
+ * network defined): remove what no network accounts for (netd_bridges_tidy()),
+ * create bridges, reload nftables.
+ */
 int netd_infra_apply_networks(const struct netd_network *nets, size_t n, struct pn_err *err);
 
 /** netd_subid_range() - the user's range from /etc/subuid or /etc/subgid. Return: 0 or -ENOENT. */

@@ -7,6 +7,7 @@
 #include "ns.h"
 
 #include <fcntl.h>
+#include <stdarg.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
@@ -351,6 +352,108 @@ int netd_bridge_ensure(struct nl_sock *sk, const struct netd_network *net, bool 
 			return r;
 	}
 	return netd_link_up(sk, net->bridge, err);
+}
+
+static const struct netd_network *bridge_owner(const struct netd_network *nets, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(nets[i].bridge, name) == 0)
+			return &nets[i];
+	return NULL;
+}
+
+/* @local (with its prefix) is one of @net's gateways */
+static bool is_gateway(const struct netd_network *net, struct nl_addr *local)
+{
+	unsigned len = nl_addr_get_len(local);
+
+	for (int i = 0; i < net->nsubnets; i++) {
+		const struct netd_subnet *s = &net->subnets[i];
+
+		if (s->gateway.family && (unsigned)pn_ip_bits(&s->gateway) / 8 == len &&
+		    memcmp(s->gateway.b, nl_addr_get_binary_addr(local), len) == 0 &&
+		    (int)nl_addr_get_prefixlen(local) == s->subnet.prefix)
+			return true;
+	}
+	return false;
+}
+
+static void report_line(char *report, size_t cap, size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void report_line(char *report, size_t cap, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int w;
+
+	if (!report || *len >= cap)
+		return;
+	va_start(ap, fmt);
+	w = vsnprintf(report + *len, cap - *len, fmt, ap);
+	va_end(ap);
+	*len = w < 0 ? *len : *len + (size_t)w < cap ? *len + (size_t)w : cap - 1;
+}
+
+int netd_bridges_tidy(struct nl_sock *sk, const struct netd_network *nets, size_t n, bool fix, char *report,
+		      size_t cap, struct pn_err *err)
+{
+	struct nl_cache *links = NULL, *addrs = NULL;
+	struct nl_object *obj;
+	size_t len = 0;
+	int found = 0, r;
+
+	if (report && cap)
+		report[0] = '\0';
+	r = rtnl_link_alloc_cache(sk, AF_UNSPEC, &links);
+	if (r < 0)
+		return NLE(err, r, "cannot list the interfaces of the infra namespace");
+	r = rtnl_addr_alloc_cache(sk, &addrs);
+	if (r < 0) {
+		nl_cache_free(links);
+		return NLE(err, r, "cannot list the addresses of the infra namespace");
+	}
+	/* the addresses first: a bridge deleted below takes its own with it */
+	for (obj = nl_cache_get_first(addrs); obj; obj = nl_cache_get_next(obj)) {
+		struct rtnl_addr *a = (struct rtnl_addr *)obj;
+		struct rtnl_link *l = rtnl_link_get(links, rtnl_addr_get_ifindex(a));
+		const char *type = l ? rtnl_link_get_type(l) : NULL;
+		const struct netd_network *owner = l ? bridge_owner(nets, n, rtnl_link_get_name(l)) : NULL;
+		struct nl_addr *local = rtnl_addr_get_local(a);
+		char b[PN_CIDRSTR_MAX + 8];
+
+		if (owner && type && strcmp(type, "bridge") == 0 && local && !is_gateway(owner, local) &&
+		    rtnl_addr_get_scope(a) != RT_SCOPE_LINK) {
+			found++;
+			report_line(report, cap, &len, "bridge %s: address %s is no gateway of network %s\n",
+				    owner->bridge, nl_addr2str(local, b, sizeof(b)), owner->name);
+			if (fix && (r = rtnl_addr_delete(sk, a, 0)) < 0 && r != -NLE_NOADDR && r != -NLE_OBJ_NOTFOUND) {
+				rtnl_link_put(l);
+				r = NLE(err, r, "cannot remove address %s from bridge %s", b, owner->bridge);
+				goto out;
+			}
+		}
+		if (l)
+			rtnl_link_put(l);
+	}
+	for (obj = nl_cache_get_first(links); obj; obj = nl_cache_get_next(obj)) {
+		struct rtnl_link *l = (struct rtnl_link *)obj;
+		const char *type = rtnl_link_get_type(l), *name = rtnl_link_get_name(l);
+
+		if (!type || strcmp(type, "bridge") != 0 || !name || bridge_owner(nets, n, name))
+			continue;
+		found++;
+		report_line(report, cap, &len, "bridge %s: no network owns it\n", name);
+		if (fix) {
+			r = netd_link_delete(sk, name, err);
+			if (r < 0)
+				goto out;
+		}
+	}
+	r = found;
+out:
+	nl_cache_free(addrs);
+	nl_cache_free(links);
+	return r;
 }
 
 int netd_veth_attach(struct nl_sock *sk_i, struct nl_sock *sk_c, int c_netns_fd,

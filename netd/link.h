@@ -52,6 +52,22 @@ int netd_bridge_delete_unused(struct nl_sock *sk, const char *name, struct pn_er
 int netd_bridge_ensure(struct nl_sock *sk, const struct netd_network *net, bool *ret_created,
 		       struct pn_err *err);
 
+/**
+ * netd_bridges_tidy() - (in I) what no network definition accounts for
+ * @nets: every network defined
+ * @fix: remove it (else only count and describe it)
+ * @report: NULL, or a buffer of @cap bytes for one line per leftover
+ *
+ * A bridge that no network of @nets owns (its network was removed by a
+ * command killed half-way), and an address on a network's bridge that is not
+ * one of its gateways (the bridge name was reused): either would keep a route
+ * that a network with that subnet needs. For I only, where podnet made every
+ * bridge; a bridge elsewhere (netd_bridge_ensure() in a CNI namespace) may be
+ * a user's. Return: the number of leftovers found, or -errno with a message.
+ */
+int netd_bridges_tidy(struct nl_sock *sk, const struct netd_network *nets, size_t n, bool fix, char *report,
+		      size_t cap, struct pn_err *err);
+
 struct netd_veth_spec {
 	const char *host_ifname;   /* in I, enslaved to the bridge */
 	const char *ifname;        /* in C: eth0, eth1, ... */

@@ -214,6 +214,34 @@ bool netd_leasing_pending(const struct pn_paths *p, const char *id)
 	return id && access(pn_path(path, "%s/" LEASING_FILE, netd_sandbox_dir(p, id, dir)), F_OK) == 0;
 }
 
+int netd_leasing_hold(const struct pn_paths *p, const char *id, bool *ret_made, struct pn_err *err)
+{
+	char path[PATH_MAX], dir[PATH_MAX];
+	int fd;
+
+	*ret_made = false;
+	if (!id || strlen(id) != NETD_ID_LEN)
+		return pn_err_set(err, EINVAL, "invalid sandbox id");
+	fd = open(pn_path(path, "%s/" LEASING_FILE, netd_sandbox_dir(p, id, dir)),
+		  O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 && errno == EEXIST)
+		return 0;
+	if (fd < 0)
+		return pn_err_set(err, errno, "cannot write %s: %s", path, strerror(errno));
+	close(fd);
+	*ret_made = true;
+	return 0;
+}
+
+void netd_leasing_drop(const struct pn_paths *p, const char *id)
+{
+	char path[PATH_MAX], dir[PATH_MAX];
+
+	/* a mark of this process's netd_leasing_begin() is its saves' to remove */
+	if (id && strlen(id) == NETD_ID_LEN && strcmp(leasing_id, id) != 0)
+		unlink(pn_path(path, "%s/" LEASING_FILE, netd_sandbox_dir(p, id, dir)));
+}
+
 int netd_sandbox_save(const struct pn_paths *p, json_t *doc, struct pn_err *err)
 {
 	char path[PATH_MAX], dir[PATH_MAX];

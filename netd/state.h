@@ -124,6 +124,17 @@ int netd_forget_owner(const struct pn_paths *p, const char *id);
 int netd_leasing_begin(const struct pn_paths *p, const char *id, struct pn_err *err);
 /** netd_leasing_pending() - whether @id is marked (a command that took leases for it did not finish). */
 bool netd_leasing_pending(const struct pn_paths *p, const char *id);
+/**
+ * netd_leasing_hold() - mark @id for leases that its state is about to stop
+ * naming before they are freed (network disconnect: the state is saved
+ * without the attachment first, so that no address it names is ever free).
+ * Unlike netd_leasing_begin()'s, this mark stays across saves.
+ * @ret_made: set when this call made the mark (an older one must stay)
+ * Return: 0 or -errno with a message.
+ */
+int netd_leasing_hold(const struct pn_paths *p, const char *id, bool *ret_made, struct pn_err *err);
+/** netd_leasing_drop() - remove the mark netd_leasing_hold() made, once the leases are free. */
+void netd_leasing_drop(const struct pn_paths *p, const char *id);
 
 /** netd_dns_records_drop() - remove the records file of @network (either kind). Return: 0 or -errno. */
 int netd_dns_records_drop(const struct pn_paths *p, const char *network);

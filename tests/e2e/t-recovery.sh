@@ -23,6 +23,8 @@ expect_eq "r1-here" "$(tcp r2 "$ip1")"
 expect_eq "r1-here" "$(tcp r4 "$ip1b")"
 
 t_case "kill -9 of the namespace holder is repaired by the next command"
+mapped() { $PODNET info | python3 -c 'import json,sys; print(json.load(sys.stdin)["infra"].get("subuid_range_mapped"))'; }
+mapped_before=$(mapped)
 old=$(holder)
 kill -9 "$old"
 wait_for 5 bash -c "! kill -0 $old 2>/dev/null"
@@ -31,6 +33,8 @@ expect_match "r1 +running" "$T_LAST"
 expect_nomatch "could not reconnect" "$(cat "$T_OUT/err")" "warnings of the repair"
 new=$(holder)
 [[ "$new" != "$old" ]] || t_fail "holder not replaced"
+# the new holder lives in the same user namespace, with the same id mapping
+expect_eq "$mapped_before" "$(mapped)" "podnet info: subuid_range_mapped after the holder was replaced"
 expect_eq "$ip1" "$(ip_of r1 rec)" "address kept"
 wait_for 5 tcp r2 "$ip1"
 expect_eq "r1-here" "$(tcp r2 "$ip1")" "r2 -> r1 after repair"
