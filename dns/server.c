@@ -884,26 +884,36 @@ static int asked_server(const struct pending *p, const struct dns_addr *a, bool 
 	return -1;
 }
 
+/*
+ * The pending query that a datagram about our query with wire id @id, from
+ * (or, for an ICMP error, to) @peer on a socket of I when @inside, concerns:
+ * its slot in *@ret_i and the index of the server in *@ret_k. Return: NULL if none.
+ */
+static struct pending *pending_of(struct dns_server *s, uint16_t id, const struct sockaddr_storage *peer,
+				  bool inside, int32_t *ret_i, int *ret_k)
+{
+	struct dns_addr a;
+	uint16_t slot = s->id_slot[id];
+
+	if (!slot || dns_addr_from_sockaddr((const struct sockaddr *)peer, &a) < 0)
+		return NULL;
+	*ret_i = slot - 1;
+	*ret_k = asked_server(&s->pending[slot - 1], &a, inside);
+	return *ret_k < 0 ? NULL : &s->pending[slot - 1];
+}
+
 /* A reply on an upstream socket (@inside: one of I). */
 static void upstream_udp_reply(struct dns_server *s, uint8_t *buf, size_t len, bool truncated,
 			       const struct sockaddr_storage *from, bool inside)
 {
-	struct dns_addr a;
 	struct pending *p;
-	uint16_t slot;
 	int32_t i;
 	uint8_t rcode;
 	int k;
 
-	if (len < DNS_HEADER_LEN || dns_addr_from_sockaddr((const struct sockaddr *)from, &a) < 0)
+	if (len < DNS_HEADER_LEN || !(p = pending_of(s, dns_get16(buf), from, inside, &i, &k)))
 		return;
-	slot = s->id_slot[dns_get16(buf)];
-	if (!slot)
-		return;
-	i = slot - 1;
-	p = &s->pending[i];
-	k = asked_server(p, &a, inside);
-	if (k < 0 || !dns_reply_matches(buf, len, p->wire_id, p->query + DNS_HEADER_LEN, p->question_len))
+	if (!dns_reply_matches(buf, len, p->wire_id, p->query + DNS_HEADER_LEN, p->question_len))
 		return; /* not an answer we wait for: a spoofed packet, or one for a slot released */
 	upstream_mark(s, &p->ups.addr[k], false);
 	rcode = buf[3] & 0xf;
@@ -929,22 +939,14 @@ static void upstream_udp_reply(struct dns_server *s, uint8_t *buf, size_t len, b
 static void upstream_udp_refused(struct dns_server *s, const uint8_t *payload, size_t len,
 				 const struct sockaddr_storage *to, bool inside)
 {
-	struct dns_addr a;
 	struct pending *p;
-	uint16_t slot;
 	int32_t i;
 	int k;
 
 	/* a router may quote only the UDP header: without our id the timeout decides */
-	if (len < 2 || dns_addr_from_sockaddr((const struct sockaddr *)to, &a) < 0)
+	if (len < 2 || !(p = pending_of(s, dns_get16(payload), to, inside, &i, &k)))
 		return;
-	slot = s->id_slot[dns_get16(payload)];
-	if (!slot)
-		return;
-	i = slot - 1;
-	p = &s->pending[i];
-	k = asked_server(p, &a, inside);
-	if (k < 0 || k != p->current || (p->refused & (1u << k)))
+	if (k != p->current || (p->refused & (1u << k)))
 		return; /* an earlier server's: its timeout already moved on */
 	if (len >= DNS_HEADER_LEN + p->question_len &&
 	    memcmp(payload + DNS_HEADER_LEN, p->query + DNS_HEADER_LEN, p->question_len) != 0)

@@ -182,39 +182,8 @@ static char leasing_id[NETD_ID_LEN + 1];
 
 #define LEASING_FILE "leasing"
 
-int netd_leasing_begin(const struct pn_paths *p, const char *id, struct pn_err *err)
-{
-	char path[PATH_MAX], dir[PATH_MAX];
-	int fd;
-
-	if (!id || strlen(id) != NETD_ID_LEN)
-		return pn_err_set(err, EINVAL, "invalid sandbox id");
-	if (strcmp(leasing_id, id) == 0)
-		return 0;
-	fd = open(pn_path(path, "%s/" LEASING_FILE, netd_sandbox_dir(p, id, dir)),
-		  O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	/*
-	 * Marked already: an earlier command died holding leases the state
-	 * may not name. The mark stays (no save of ours removes it) until the
-	 * sandbox goes and its leases are swept.
-	 */
-	if (fd < 0 && errno == EEXIST)
-		return 0;
-	if (fd < 0)
-		return pn_err_set(err, errno, "cannot write %s: %s", path, strerror(errno));
-	close(fd);
-	memcpy(leasing_id, id, sizeof(leasing_id));
-	return 0;
-}
-
-bool netd_leasing_pending(const struct pn_paths *p, const char *id)
-{
-	char path[PATH_MAX], dir[PATH_MAX];
-
-	return id && access(pn_path(path, "%s/" LEASING_FILE, netd_sandbox_dir(p, id, dir)), F_OK) == 0;
-}
-
-int netd_leasing_hold(const struct pn_paths *p, const char *id, bool *ret_made, struct pn_err *err)
+/* Create sandbox @id's leasing mark; *@ret_made: made now (false: it was there). */
+static int leasing_mark(const struct pn_paths *p, const char *id, bool *ret_made, struct pn_err *err)
 {
 	char path[PATH_MAX], dir[PATH_MAX];
 	int fd;
@@ -231,6 +200,36 @@ int netd_leasing_hold(const struct pn_paths *p, const char *id, bool *ret_made, 
 	close(fd);
 	*ret_made = true;
 	return 0;
+}
+
+int netd_leasing_begin(const struct pn_paths *p, const char *id, struct pn_err *err)
+{
+	bool made;
+	int r;
+
+	if (id && strlen(id) == NETD_ID_LEN && strcmp(leasing_id, id) == 0)
+		return 0;
+	r = leasing_mark(p, id, &made, err);
+	/*
+	 * Marked already: an earlier command died holding leases the state
+	 * may not name. The mark stays (no save of ours removes it) until the
+	 * sandbox goes and its leases are swept.
+	 */
+	if (r == 0 && made)
+		memcpy(leasing_id, id, sizeof(leasing_id));
+	return r;
+}
+
+bool netd_leasing_pending(const struct pn_paths *p, const char *id)
+{
+	char path[PATH_MAX], dir[PATH_MAX];
+
+	return id && access(pn_path(path, "%s/" LEASING_FILE, netd_sandbox_dir(p, id, dir)), F_OK) == 0;
+}
+
+int netd_leasing_hold(const struct pn_paths *p, const char *id, bool *ret_made, struct pn_err *err)
+{
+	return leasing_mark(p, id, ret_made, err);
 }
 
 void netd_leasing_drop(const struct pn_paths *p, const char *id)
