@@ -132,7 +132,8 @@ struct pending {
 	bool edns, edns_do;        /* the client's OPT: kept on an answer we truncate */
 	struct dns_upstreams ups;
 	uint32_t tried;            /* bit per server of ups */
-	uint32_t refused;          /* bit per server of ups: an ICMP error said it will not answer */
+	uint32_t sent;             /* bit per server of ups: the query left for it */
+	uint32_t refused;          /* bit per server of ups: it will not answer (ICMP error, SERVFAIL, REFUSED) */
 	uint32_t inside;           /* bit per server of ups: asked from I (upstreams_place()) */
 	int current;
 	uint64_t started;          /* first sent: the whole wait is bounded by upstream_total_ms */
@@ -711,12 +712,13 @@ static int pend_send_current(struct dns_server *s, int32_t i)
 	sl = dns_addr_to_sockaddr(a, 53, &ss);
 	p->unsent = false;
 	/*
-	 * An ICMP error for an earlier datagram of this socket (IP_RECVERR) is
-	 * also reported once by the next send, which it did not concern: the
-	 * report clears it, so send again.
+	 * An ICMP error for an earlier datagram of this socket (IP_RECVERR:
+	 * any of them, ECONNREFUSED to EACCES) is also reported once by the
+	 * next send, which it did not concern: the report clears it, so send
+	 * again; a second failure is this send's own.
 	 */
 	if (sendto(fd, p->query, p->len, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&ss, sl) < 0 &&
-	    ((errno != ECONNREFUSED && errno != EHOSTUNREACH && errno != ENETUNREACH && errno != EHOSTDOWN) ||
+	    (errno == EAGAIN || errno == ENOBUFS ||
 	     sendto(fd, p->query, p->len, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&ss, sl) < 0)) {
 		/*
 		 * A full send buffer (EAGAIN, ENOBUFS) is a datagram lost on
@@ -726,10 +728,13 @@ static int pend_send_current(struct dns_server *s, int32_t i)
 		if (errno != EAGAIN && errno != ENOBUFS)
 			return -errno;
 		p->unsent = true;
+	} else {
+		p->sent |= 1u << p->current;
 	}
 	p->deadline = server_now(s) + s->opt.upstream_timeout_ms;
+	/* sorted: lingering slots (pend_linger_or_fail()) have later deadlines than this one */
 	pend_unlink(s, i);
-	pend_append(s, i);
+	pend_insert_sorted(s, i);
 	return 0;
 }
 
@@ -787,7 +792,7 @@ static void pend_linger_or_fail(struct dns_server *s, int32_t i, int last)
 	struct pending *p = &s->pending[i];
 	uint64_t end = p->started + s->opt.upstream_total_ms;
 
-	if (last < 0 || end <= server_now(s) || !(p->tried & ~p->refused)) {
+	if (last < 0 || end <= server_now(s) || !(p->sent & ~p->refused)) {
 		pend_fail(s, i);
 		return;
 	}
@@ -851,6 +856,7 @@ static void forward_udp(struct dns_server *s, const struct dns_db *db, int liste
 	p->ups = *ups;
 	p->inside = own ? upstreams_place(s, db, s->listeners[listener].net, &p->ups) : 0;
 	p->tried = 0;
+	p->sent = 0;
 	p->refused = 0;
 	p->started = server_now(s);
 	p->lingering = false;
@@ -874,7 +880,7 @@ static int asked_server(const struct pending *p, const struct dns_addr *a, bool 
 	for (unsigned int k = 0; k < p->ups.count; k++) {
 		struct dns_addr from = *a;
 
-		if (!(p->tried & (1u << k)) || inside != !!(p->inside & (1u << k)))
+		if (!(p->sent & (1u << k)) || inside != !!(p->inside & (1u << k)))
 			continue;
 		if (from.port == 53 && !p->ups.addr[k].port)
 			from.port = 0;
@@ -917,11 +923,18 @@ static void upstream_udp_reply(struct dns_server *s, uint8_t *buf, size_t len, b
 		return; /* not an answer we wait for: a spoofed packet, or one for a slot released */
 	upstream_mark(s, &p->ups.addr[k], false);
 	rcode = buf[3] & 0xf;
-	if ((rcode == DNS_RCODE_SERVFAIL || rcode == DNS_RCODE_REFUSED) && !p->lingering) {
-		if (k != p->current)
+	if (rcode == DNS_RCODE_SERVFAIL || rcode == DNS_RCODE_REFUSED) {
+		p->refused |= 1u << k;
+		if (!p->lingering && k != p->current)
 			return; /* an earlier server gave up: the one asked now may still answer */
-		if (pend_send(s, i) == 0)
+		if (!p->lingering && pend_send(s, i) == 0)
 			return;
+		/* none left to ask: wait for another one asked, else relay this answer */
+		if (p->sent & ~p->refused) {
+			if (!p->lingering)
+				pend_linger_or_fail(s, i, k);
+			return;
+		}
 	}
 	dns_put16(buf, p->client_id);
 	if (truncated || len > p->relay_max)
@@ -954,7 +967,7 @@ static void upstream_udp_refused(struct dns_server *s, const uint8_t *payload, s
 	upstream_mark(s, &p->ups.addr[k], true);
 	p->refused |= 1u << k;
 	if (p->lingering) {
-		if (!(p->tried & ~p->refused))
+		if (!(p->sent & ~p->refused))
 			pend_fail(s, i);
 		return;
 	}
@@ -979,8 +992,16 @@ static void upstream_udp_errors(struct dns_server *s, int fd, bool inside)
 		const struct sock_extended_err *ee = NULL;
 		ssize_t len = recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT);
 
-		if (len < 0)
+		if (len < 0) {
+			/* an error that could not be queued (receive memory full) stays pending: clear it, or EPOLLERR spins */
+			if (n == 0) {
+				int e;
+				socklen_t el = sizeof(e);
+
+				(void)getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el);
+			}
 			return;
+		}
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
 			if ((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
 			    (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR))

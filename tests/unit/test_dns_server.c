@@ -255,6 +255,7 @@ struct fake {
 	uint8_t tag;
 	unsigned int udp_queries, tcp_queries;
 	int delay_ms;              /* answer this late (one held query per transport) */
+	uint8_t rcode;             /* answer with this rcode and no record (0: the A record) */
 	struct {
 		uint64_t due;      /* 0: nothing held */
 		uint8_t a[1100];
@@ -307,6 +308,18 @@ static bool fake_hold(struct fake *f, bool tcp, const uint8_t *a, size_t n, int 
 	return true;
 }
 
+/* @f's answer to query @q: its A record, or its rcode with no record */
+static size_t fake_answer(const struct fake *f, const uint8_t *q, size_t qlen, uint8_t *out)
+{
+	size_t n = make_answer(q, qlen, f->tag, out);
+
+	if (!f->rcode)
+		return n;
+	out[3] = (uint8_t)(0x80 | f->rcode);
+	out[7] = 0;
+	return qlen;
+}
+
 static void fake_start(struct fake *f, uint8_t tag)
 {
 	memset(f, 0, sizeof(*f));
@@ -355,7 +368,7 @@ static void fake_serve(struct fake *f, bool tcp)
 		if (r < 12)
 			return;
 		f->udp_queries++;
-		n = make_answer(q, (size_t)r, f->tag, a);
+		n = fake_answer(f, q, (size_t)r, a);
 		if (!fake_hold(f, false, a, n, -1, &from, fl))
 			__real_sendto(f->udp, a, n, 0, (struct sockaddr *)&from, fl);
 		return;
@@ -374,7 +387,7 @@ static void fake_serve(struct fake *f, bool tcp)
 		qlen = (size_t)hdr[0] << 8 | hdr[1];
 		if (qlen >= 12 && qlen <= sizeof(q) && read_full(c, q, qlen)) {
 			f->tcp_queries++;
-			n = make_answer(q, qlen, f->tag, a + 2);
+			n = fake_answer(f, q, qlen, a + 2);
 			a[0] = (uint8_t)(n >> 8);
 			a[1] = (uint8_t)n;
 			if (fake_hold(f, true, a, n + 2, c, NULL, 0))
@@ -754,6 +767,90 @@ static void test_refused_server_given_up_at_once(void **state)
 	fake_stop(&f);
 }
 
+/*
+ * A query lingering for a late answer (its only server is dead) does not
+ * hold up another query's failover: the deadline list stays sorted. Before,
+ * the second query's next attempt was appended behind the lingering one and
+ * taken only when that one ended (about 1.6 s instead of 0.3 s here).
+ */
+static void test_linger_does_not_delay_others(void **state)
+{
+	struct fake f[3];
+	char d1[32], d2[32], live[32], text[256];
+	uint8_t ans[2][1100];
+	size_t lens[2];
+	uint64_t t0;
+	int c[2];
+
+	(void)state;
+	for (int k = 0; k < 3; k++)
+		fake_start(&f[k], (uint8_t)(10 + k));
+	f[0].delay_ms = f[1].delay_ms = 100000; /* dead */
+	snprintf(d1, sizeof(d1), "127.0.0.1#%u", f[0].port);
+	snprintf(d2, sizeof(d2), "127.0.0.1#%u", f[1].port);
+	snprintf(live, sizeof(live), "127.0.0.1#%u", f[2].port);
+	/* 127.0.0.2's own server is d1; the defaults are d2, then the live one */
+	snprintf(text, sizeof(text), "127.0.0.1\naaaa 127.0.0.2  web %s\n", d1);
+	write_records(text);
+	server_start((const char *const[]){ d2, live, NULL });
+	c[0] = udp_client("127.0.0.2");
+	c[1] = udp_client("127.0.0.1");
+	udp_ask(c[0], 1, "lingers.example");
+	assert_int_equal(pump(f, 3, &c[0], 1, false, 400, ans, lens), 0); /* d1 timed out: it lingers */
+	t0 = now_ms();
+	udp_ask(c[1], 2, "fails.over.example");
+	assert_int_equal(pump(f, 3, &c[1], 1, false, 3000, ans, lens), 1);
+	assert_int_equal(answer_last_byte(ans[0], lens[0]), 12);
+	assert_true(now_ms() - t0 < 650);
+	for (int k = 0; k < 3; k++) {
+		f[k].held[0].due = 0;
+		fake_stop(&f[k]);
+	}
+	close(c[0]);
+	close(c[1]);
+}
+
+/*
+ * [slow, refusing]: the second server's REFUSED comes while the first may
+ * still answer; the first one's late answer is relayed. Before, REFUSED was
+ * relayed at once and the answer dropped.
+ */
+static void test_refusal_waits_for_slow_server(void **state)
+{
+	struct fake f[2];
+	char a[32], b[32];
+	uint8_t ans[1][1100];
+	size_t lens[1];
+	int c;
+
+	(void)state;
+	write_records("127.0.0.1\n");
+	fake_start(&f[0], 20);
+	fake_start(&f[1], 21);
+	f[0].delay_ms = 700;
+	f[1].rcode = 5; /* REFUSED */
+	snprintf(a, sizeof(a), "127.0.0.1#%u", f[0].port);
+	snprintf(b, sizeof(b), "127.0.0.1#%u", f[1].port);
+	server_start((const char *const[]){ a, b, NULL });
+	c = udp_client("127.0.0.1");
+	udp_ask(c, 1, "slow.then.refused.example");
+	assert_int_equal(pump(f, 2, &c, 1, false, 3000, ans, lens), 1);
+	assert_int_equal(answer_rcode(ans[0], lens[0]), 0);
+	assert_int_equal(answer_last_byte(ans[0], lens[0]), 20);
+	assert_int_equal(f[1].udp_queries, 1);
+	close(c);
+	server_stop();
+	/* the refusing server alone: its REFUSED is relayed, at once */
+	server_start((const char *const[]){ b, NULL });
+	c = udp_client("127.0.0.1");
+	udp_ask(c, 2, "refused.example");
+	assert_int_equal(pump(f, 2, &c, 1, false, 1000, ans, lens), 1);
+	assert_int_equal(answer_rcode(ans[0], lens[0]), 5);
+	close(c);
+	fake_stop(&f[0]);
+	fake_stop(&f[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -764,6 +861,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_slow_upstream_waited_for, after_each),
 		cmocka_unit_test_teardown(test_total_budget_then_servfail, after_each),
 		cmocka_unit_test_teardown(test_refused_server_given_up_at_once, after_each),
+		cmocka_unit_test_teardown(test_linger_does_not_delay_others, after_each),
+		cmocka_unit_test_teardown(test_refusal_waits_for_slow_server, after_each),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
