@@ -128,8 +128,9 @@ bool cli_sandbox_starting(json_t *doc);
  * @timeout: as `stop` does: SIGTERM to all at once, then SIGKILL to each still
  *           running after @timeout seconds (-1: its own stop timeout); 0: SIGKILL
  *           at once (the pod is gone)
+ * @ret_stopped: when not NULL, the ids of the members stopped here are added (as keys)
  */
-void cli_pod_stop_members(struct cli *c, json_t *pod, const char *why, int timeout);
+void cli_pod_stop_members(struct cli *c, json_t *pod, const char *why, int timeout, json_t *ret_stopped);
 
 /** cli_infra() - the infra with its helpers running (starting them as needed; under the lock). */
 int cli_infra(struct cli *c, struct netd_infra *inf, struct pn_err *err);

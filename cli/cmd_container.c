@@ -420,7 +420,8 @@ static void add_podman_keys(struct cli *c, json_t *doc)
 int cmd_inspect(struct cli *c, int argc, char **argv)
 {
 	_cleanup_json_ json_t *arr = json_array();
-	struct pn_err err = { 0 }, missing = { 0 };
+	struct pn_err err = { 0 };
+	int rc = 0;
 	const char *fmt;
 	int first;
 
@@ -433,9 +434,12 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 	for (int i = first; i < argc; i++) {
 		json_t *doc = NULL;
 
-		/* as Podman: the documents found are printed, then the error about the others */
-		if (load_ctr_or_pod(c, argv[i], &doc, &missing) < 0)
+		/* as Podman: an error for each name not found, and the documents of the others */
+		pn_err_clear(&err);
+		if (load_ctr_or_pod(c, argv[i], &doc, &err) < 0) {
+			rc = cli_fail(&err);
 			continue;
+		}
 		if (strcmp(display_state(doc), "running") == 0 && !netd_sandbox_alive(doc))
 			json_object_set_new(doc, "state", json_string("stopped (not yet cleaned)"));
 		if (strcmp(json_string_value(json_object_get(doc, "kind")) ?: "", "container") == 0)
@@ -444,13 +448,13 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 			cli_pod_podman_keys(c, doc, NULL);
 		json_array_append_new(arr, doc);
 	}
-	if (json_array_size(arr) || !missing.code) {
+	if (json_array_size(arr) || rc == 0) {
 		int r = cli_print_docs(arr, fmt);
 
-		if (!missing.code)
+		if (rc == 0)
 			return r;
 	}
-	return cli_fail(&missing);
+	return rc;
 }
 
 /*

@@ -597,8 +597,16 @@ static int net_rm(struct cli *c, int argc, char **argv)
 		r = cli_lock(c, &err);
 		if (r == 0)
 			r = remove_network(c, argv[i], force, &err);
-		if (r == -ENOENT && force)
-			continue;
+		if (r == -ENOENT && force) {
+			struct netd_network gone;
+			int lr = netd_network_load(&c->paths, argv[i], &gone, NULL);
+
+			/* only a network that does not exist: not some other ENOENT on the way */
+			if (lr == -ENOENT)
+				continue;
+			if (lr == 0)
+				netd_network_clear(&gone);
+		}
 		if (r < 0)
 			rc = cli_fail(&err);
 		else

@@ -528,7 +528,7 @@ static int pod_down(struct cli *c, json_t *doc, json_t *ctrs, int timeout, struc
 	json_array_foreach(ctrs, k, ctr)
 		if (!netd_sandbox_alive(ctr))
 			cli_request_stop(c, ctr);
-	cli_pod_stop_members(c, doc, NULL, timeout);
+	cli_pod_stop_members(c, doc, NULL, timeout, NULL);
 	/* each member's monitor tears it down and exits: let it finish before the pod goes */
 	json_array_foreach(ctrs, k, ctr) {
 		struct pn_proc_id mon;
@@ -559,13 +559,13 @@ static int pod_down(struct cli *c, json_t *doc, json_t *ctrs, int timeout, struc
 			if (r < 0)
 				return r;
 			cli_unlock(c);
-			cli_pod_stop_members(c, now, NULL, timeout);
+			cli_pod_stop_members(c, now, NULL, timeout, NULL);
 			continue;
 		}
 		/* stopped on request: its exit is not a failure (a pod found dead by gc records 137) */
 		if (strcmp(json_string_value(json_object_get(now, "state")) ?: "", "exited") != 0) {
 			/* a member that joined meanwhile would stay on addresses freed here */
-			cli_pod_stop_members(c, now, NULL, 0);
+			cli_pod_stop_members(c, now, NULL, 0, NULL);
 			cli_teardown(c, now, false, 0, NULL);
 		}
 		break;

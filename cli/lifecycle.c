@@ -188,7 +188,7 @@ int cli_stop_signal(json_t *doc)
 	return sig > 0 && sig < 65 ? (int)sig : SIGTERM;
 }
 
-void cli_pod_stop_members(struct cli *c, json_t *pod, const char *why, int timeout)
+void cli_pod_stop_members(struct cli *c, json_t *pod, const char *why, int timeout, json_t *ret_stopped)
 {
 	json_t *members = json_object_get(pod, "members"), *m;
 	_cleanup_free_ struct pn_proc_id *inits = calloc(json_array_size(members) + 1, sizeof(*inits));
@@ -207,6 +207,9 @@ void cli_pod_stop_members(struct cli *c, json_t *pod, const char *why, int timeo
 			continue;
 		if (netd_sandbox_proc(ctr, "init", &ci) && pn_proc_alive(&ci)) {
 			cli_request_stop(c, ctr);
+			if (ret_stopped)
+				json_object_set_new(ret_stopped, json_string_value(json_object_get(ctr, "id")) ?: "",
+						    json_true());
 			if (why)
 				fprintf(stderr, "Warning: pod %s %s: stopping its container %s\n",
 					json_string_value(json_object_get(pod, "name")) ?: "?", why, json_string_value(m));
@@ -652,32 +655,38 @@ static int gc(struct cli *c, struct pn_err *err, json_t **ret_all)
 	 * would go on using the pod's network namespace and those addresses,
 	 * are stopped first (then they are stale too).
 	 */
-	_cleanup_json_ json_t *orphans = json_object(); /* members of gone pods, stopped just now */
+	_cleanup_json_ json_t *orphans = json_object(); /* ids of members of gone pods that this gc stopped */
 
 	json_array_foreach(all, i, doc)
-		if (strcmp(json_string_value(json_object_get(doc, "kind")) ?: "", "pod") == 0 && cli_sandbox_stale(doc)) {
-			json_t *m;
-			size_t k;
-
-			cli_pod_stop_members(c, doc, "is gone", 0);
-			json_array_foreach(json_object_get(doc, "members"), k, m)
-				if (json_is_string(m))
-					json_object_set(orphans, json_string_value(m), json_true());
-		}
+		if (strcmp(json_string_value(json_object_get(doc, "kind")) ?: "", "pod") == 0 && cli_sandbox_stale(doc))
+			cli_pod_stop_members(c, doc, "is gone", 0, orphans);
 	json_array_foreach(all, i, doc) {
-		struct pn_proc_id init;
-		bool orphan = orphans && json_object_get(orphans, json_string_value(json_object_get(doc, "name")) ?: "") &&
-			      strcmp(json_string_value(json_object_get(doc, "kind")) ?: "", "container") == 0 &&
-			      netd_sandbox_proc(doc, "init", &init) && !pn_proc_alive(&init);
+		const char *id = json_string_value(json_object_get(doc, "id")) ?: "";
+		_cleanup_json_ json_t *now = NULL;
+		bool orphan = orphans && json_object_get(orphans, id);
 
-		/*
-		 * A member just killed has a monitor that would record it, but
-		 * only once this command lets the lock go: torn down here, so
-		 * that this command's listing does not show it running (the
-		 * monitor then finds the work done).
-		 */
 		if (!orphan && !cli_sandbox_stale(doc))
 			continue;
+		/*
+		 * Torn down from what is on disk now: the stop just saved its
+		 * mark in a member, and a member's teardown its pod's list.
+		 * A member that this gc killed has a monitor that would record
+		 * it, but only once this command lets the lock go: torn down
+		 * here (137, as killed), so that this command's listing does
+		 * not show it running; the monitor then finds the work done.
+		 * One that had exited by itself is left to its monitor, which
+		 * knows its code.
+		 */
+		if (netd_sandbox_load(&c->paths, json_string_value(json_object_get(doc, "kind")) ?: "", id, &now,
+				      NULL) == 0) {
+			if (!cli_sandbox_stale(now)) {
+				struct pn_proc_id init;
+
+				if (!orphan || !netd_sandbox_proc(now, "init", &init) || pn_proc_alive(&init))
+					continue;
+			}
+			doc = now;
+		} /* else corrupt (or gone meanwhile): the listed copy */
 		/* a killed "run --rm" would have removed itself: so would we */
 		cli_teardown(c, doc, json_is_true(json_object_get(doc, "rm")) || json_object_get(doc, "corrupt"), 137, NULL);
 		n++;

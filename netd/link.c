@@ -439,9 +439,22 @@ int netd_bridges_tidy(struct nl_sock *sk, const struct netd_network *nets, size_
 		struct rtnl_link *l = (struct rtnl_link *)obj;
 		const char *type = rtnl_link_get_type(l), *name = rtnl_link_get_name(l);
 
+		int ports = 0;
+
 		if (!type || strcmp(type, "bridge") != 0 || !name || bridge_owner(nets, n, name))
 			continue;
+		/*
+		 * One with ports stays: its network's definition may only have
+		 * failed to load, and its containers would lose their network
+		 * (a network removed half-way has none: its users went first).
+		 */
+		for (struct nl_object *o = nl_cache_get_first(links); o; o = nl_cache_get_next(o))
+			ports += rtnl_link_get_master((struct rtnl_link *)o) == rtnl_link_get_ifindex(l);
 		found++;
+		if (ports) {
+			report_line(report, cap, &len, "bridge %s: no network owns it (%d ports: kept)\n", name, ports);
+			continue;
+		}
 		report_line(report, cap, &len, "bridge %s: no network owns it\n", name);
 		if (fix) {
 			r = netd_link_delete(sk, name, err);

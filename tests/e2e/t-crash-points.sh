@@ -201,6 +201,18 @@ expect_nomatch "10\.123\.0\.1" "$(in_i ip -o -4 addr show dev "$k1br")" "k1's br
 expect_ok $PODNET network rm kn6
 expect_fail 1 $PODNET system check
 expect_nomatch "infra namespace" "$T_LAST" "system check once tidied"
+# one with ports stays (its network's definition may only have failed to
+# load: its containers would lose their network): reported, kept
+expect_ok in_i ip link add podnet98 type bridge
+expect_ok in_i ip link add pnport98 type veth peer name pnpeer98
+expect_ok in_i ip link set pnport98 master podnet98
+expect_fail 1 $PODNET system check
+expect_match "bridge podnet98: no network owns it \(1 ports: kept\)" "$T_LAST" "system check"
+expect_ok $PODNET network create kn7
+expect_ok in_i ip link show podnet98
+expect_ok $PODNET network rm kn7
+expect_ok in_i ip link del pnport98
+expect_ok in_i ip link del podnet98
 
 t_case "network disconnect killed once it freed an address: the state never names a free address"
 # It freed the leases before it saved the state without them: killed in

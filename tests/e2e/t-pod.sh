@@ -126,6 +126,8 @@ pause=$($PODNET pod inspect p3 | python3 -c 'import json,sys; print(json.load(sy
 kill -9 "$pause"
 expect_ok $PODNET ps -a --filter pod=p3 --format '{{.Names}} {{.State}} {{.ExitCode}}'
 expect_eq "m3a exited 137" "$T_LAST" "members in the same ps (m3b, --rm, is gone)"
+expect_ok $PODNET pod inspect p3 --format '{{json .members}}'
+expect_eq '[]' "$T_LAST" "no running member left (the pod's teardown from an older copy put them back)"
 expect_ok $PODNET wait m3b
 expect_eq "137" "$T_LAST" "the --rm member's code"
 expect_ok $PODNET ps -a --filter pod=p3 --format '{{.Names}} {{.State}} {{.ExitCode}}'
