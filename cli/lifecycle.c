@@ -532,19 +532,14 @@ int cli_teardown(struct cli *c, json_t *doc, bool remove, int exit_code, struct 
 	return r;
 }
 
-/* an exits file's name: a whole id */
-static bool exit_file_name(const char *name)
-{
-	return strlen(name) == NETD_ID_LEN && strspn(name, "0123456789abcdef") == NETD_ID_LEN;
-}
-
 void cli_exit_record(struct cli *c, json_t *doc)
 {
 	const char *id = json_string_value(json_object_get(doc, "id")) ?: "";
 	_cleanup_json_ json_t *rec = NULL;
 	char path[PATH_MAX];
 
-	if (!exit_file_name(id) || strcmp(json_string_value(json_object_get(doc, "kind")) ?: "", "container") != 0 ||
+	if (!netd_id_hex(id, NETD_ID_LEN) ||
+	    strcmp(json_string_value(json_object_get(doc, "kind")) ?: "", "container") != 0 ||
 	    pn_mkdir_p(pn_path(path, "%s/exits", c->paths.runtime), 0700) < 0)
 		return;
 	rec = json_pack("{s:s, s:s, s:I}", "id", id, "name", json_string_value(json_object_get(doc, "name")) ?: "",
@@ -563,7 +558,8 @@ void cli_exits_prune(struct cli *c)
 	struct stat st;
 
 	while (d && (de = readdir(d)))
-		if (exit_file_name(de->d_name) && fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		if (netd_id_hex(de->d_name, NETD_ID_LEN) &&
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    (now - st.st_mtime > CLI_EXIT_KEEP_SECONDS || !S_ISREG(st.st_mode)))
 			unlinkat(dirfd(d), de->d_name, 0);
 	/* and what a writer killed in cli_exit_record() left */
@@ -608,7 +604,7 @@ int cli_exit_lookup(struct cli *c, const char *ref)
 	int by_name = -ENOENT, by_id = -ENOENT, ids = 0;
 	struct timespec newest = { 0 };
 	size_t reflen = strlen(ref);
-	bool hex = reflen >= 3 && reflen <= NETD_ID_LEN && strspn(ref, "0123456789abcdef") == reflen;
+	bool hex = netd_id_hex(ref, 3); /* an id prefix, as lookups of sandboxes take */
 	bool maybe_name = netd_name_valid(ref);
 
 	d = opendir(pn_path(path, "%s/exits", c->paths.runtime));
@@ -619,7 +615,7 @@ int cli_exit_lookup(struct cli *c, const char *ref)
 		bool id_match;
 		int code;
 
-		if (!exit_file_name(de->d_name))
+		if (!netd_id_hex(de->d_name, NETD_ID_LEN))
 			continue;
 		id_match = hex && strncmp(de->d_name, ref, reflen) == 0;
 		if ((!id_match && !maybe_name) || (code = exit_read(c, de->d_name, &name, &rec, &mtime)) < 0)

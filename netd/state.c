@@ -58,7 +58,7 @@ char *netd_sandbox_dir(const struct pn_paths *p, const char *id, char *buf)
 	return pn_path(buf, "%s/ctr/%s", p->runtime, id);
 }
 
-static bool is_hex_id(const char *s, size_t min)
+bool netd_id_hex(const char *s, size_t min)
 {
 	size_t n = strspn(s, "0123456789abcdef");
 
@@ -113,7 +113,7 @@ int netd_sandbox_load(const struct pn_paths *p, const char *kind, const char *re
 			return pn_err_set(err, ENOENT, "no such %s: %s", what, ref);
 		return r;
 	}
-	if (is_hex_id(ref, NETD_ID_LEN)) {
+	if (netd_id_hex(ref, NETD_ID_LEN)) {
 		/* a whole id names its directory: no scan of the others */
 		json_t *doc = NULL;
 
@@ -122,14 +122,14 @@ int netd_sandbox_load(const struct pn_paths *p, const char *kind, const char *re
 			return 0;
 		}
 		json_decref(doc);
-	} else if (is_hex_id(ref, 3)) {
+	} else if (netd_id_hex(ref, 3)) {
 		_cleanup_closedir_ DIR *d = opendir(pn_path(path, "%s/ctr", p->runtime));
 		char found[NETD_ID_LEN + 1] = "";
 		struct dirent *de;
 		int matches = 0;
 
 		while (d && (de = readdir(d))) {
-			if (strncmp(de->d_name, ref, strlen(ref)) != 0 || !is_hex_id(de->d_name, NETD_ID_LEN))
+			if (strncmp(de->d_name, ref, strlen(ref)) != 0 || !netd_id_hex(de->d_name, NETD_ID_LEN))
 				continue;
 			json_t *doc = NULL;
 
@@ -168,7 +168,7 @@ int netd_names_gc(const struct pn_paths *p)
 			if (len <= 0)
 				continue;
 			target[len] = '\0';
-			if (!is_hex_id(target, NETD_ID_LEN) || access(netd_sandbox_dir(p, target, dir), F_OK) < 0) {
+			if (!netd_id_hex(target, NETD_ID_LEN) || access(netd_sandbox_dir(p, target, dir), F_OK) < 0) {
 				unlinkat(dirfd(d), de->d_name, 0);
 				n++;
 			}
@@ -268,7 +268,7 @@ static bool name_taken(const struct pn_paths *p, const char *kind, const char *n
 	if (n <= 0)
 		return false;
 	target[n] = '\0';
-	return is_hex_id(target, NETD_ID_LEN) && access(netd_sandbox_dir(p, target, dir), F_OK) == 0;
+	return netd_id_hex(target, NETD_ID_LEN) && access(netd_sandbox_dir(p, target, dir), F_OK) == 0;
 }
 
 int netd_sandbox_claim(const struct pn_paths *p, const char *kind, const char *id, const char *name,
@@ -325,7 +325,7 @@ int netd_sandbox_remove(const struct pn_paths *p, json_t *doc)
 				unlink(path);
 		}
 	}
-	if (!id || !is_hex_id(id, NETD_ID_LEN))
+	if (!id || !netd_id_hex(id, NETD_ID_LEN))
 		return -EINVAL;
 	return pn_rm_rf(netd_sandbox_dir(p, id, path));
 }
@@ -343,7 +343,7 @@ int netd_sandbox_list(const struct pn_paths *p, const char *kind, json_t **ret, 
 		json_t *doc = NULL;
 		struct pn_err lerr = { 0 };
 
-		if (!is_hex_id(de->d_name, NETD_ID_LEN))
+		if (!netd_id_hex(de->d_name, NETD_ID_LEN))
 			continue;
 		if (load_by_id(p, de->d_name, &doc, &lerr) < 0) {
 			json_array_append_new(arr, json_pack("{s:s, s:s}", "id", de->d_name, "corrupt", lerr.msg));

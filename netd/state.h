@@ -31,6 +31,12 @@ void netd_unlock(int fd);
 void netd_id_new(char id[NETD_ID_LEN + 1]);
 
 /**
+ * netd_id_hex() - @s is an id or an id prefix: lower-case hex digits, at least
+ * @min and at most NETD_ID_LEN (@min NETD_ID_LEN: a whole id).
+ */
+bool netd_id_hex(const char *s, size_t min);
+
+/**
  * netd_sandbox_load() - load a container or pod by full id, unique id prefix or name
  * @kind: "container" or "pod"
  *
