@@ -132,6 +132,13 @@ bool cli_sandbox_starting(json_t *doc);
  */
 void cli_pod_stop_members(struct cli *c, json_t *pod, const char *why, int timeout, json_t *ret_stopped);
 
+/**
+ * cli_infra_links_delete() - delete the interfaces @names (@n of them) in I, if
+ * the infra runs (a veth's end there takes its peer with it)
+ * Return: 0 (also when the infra is down), or -errno of the first that failed.
+ */
+int cli_infra_links_delete(struct cli *c, const char *const *names, size_t n, struct pn_err *err);
+
 /** cli_infra() - the infra with its helpers running (starting them as needed; under the lock). */
 int cli_infra(struct cli *c, struct netd_infra *inf, struct pn_err *err);
 

@@ -66,32 +66,6 @@ int network_apply_infra(struct cli *c, const struct netd_network *added, struct 
 	return r;
 }
 
-static int bridge_delete_cb(void *arg, struct pn_err *err)
-{
-	struct nl_sock *sk = NULL;
-	int r = netd_nl_open(&sk, err);
-
-	if (r == 0)
-		r = netd_link_delete(sk, arg, err);
-	netd_nl_close(sk);
-	return r;
-}
-
-/* if the infra runs, delete @bridge (its gateway addresses and routes with it) */
-static int bridge_delete(struct cli *c, const char *bridge, struct pn_err *err)
-{
-	struct netd_infra inf = NETD_INFRA_INIT;
-	char name[sizeof(((struct netd_network *)0)->bridge)];
-	int r;
-
-	if (netd_infra_open(&c->paths, &inf, NULL) < 0)
-		return 0;
-	snprintf(name, sizeof(name), "%s", bridge);
-	r = netd_infra_run(&inf, bridge_delete_cb, name, err);
-	netd_infra_close(&inf);
-	return r;
-}
-
 /*
  * The bridge and the firewall first, then the definition: a command killed
  * in between leaves at most a bridge and rules that no definition names, which
@@ -548,7 +522,7 @@ static int remove_network(struct cli *c, const char *name, bool force, struct pn
 	 * `network rm` removes it again. The other way round, the bridge and its
 	 * gateway stayed, with nothing left to remove them.
 	 */
-	r = bridge_delete(c, net.bridge, err);
+	r = cli_infra_links_delete(c, (const char *const[]){ net.bridge }, 1, err);
 	if (r == 0) {
 		char path[PATH_MAX];
 

@@ -387,20 +387,33 @@ static bool sandbox_netns_outlives(struct cli *c, json_t *doc)
 	return false;
 }
 
-static int delete_host_ends(void *arg, struct pn_err *err)
+struct links_arg {
+	const char *const *names;
+	size_t n;
+};
+
+static int links_delete_cb(void *arg, struct pn_err *err)
 {
-	json_t *doc = arg, *att;
+	const struct links_arg *a = arg;
 	struct nl_sock *sk = NULL;
-	const char *k;
 	int r = netd_nl_open(&sk, err);
 
-	json_object_foreach(json_object_get(doc, "networks"), k, att) {
-		const char *host_if = json_string_value(json_object_get(att, "host_interface"));
-
-		if (r == 0 && host_if)
-			r = netd_link_delete(sk, host_if, err);
-	}
+	for (size_t i = 0; i < a->n && r == 0; i++)
+		r = netd_link_delete(sk, a->names[i], err);
 	netd_nl_close(sk);
+	return r;
+}
+
+int cli_infra_links_delete(struct cli *c, const char *const *names, size_t n, struct pn_err *err)
+{
+	struct netd_infra inf = NETD_INFRA_INIT;
+	struct links_arg a = { names, n };
+	int r;
+
+	if (!n || netd_infra_open(&c->paths, &inf, NULL) < 0)
+		return 0;
+	r = netd_infra_run(&inf, links_delete_cb, &a, err);
+	netd_infra_close(&inf);
 	return r;
 }
 
@@ -413,15 +426,20 @@ static int delete_host_ends(void *arg, struct pn_err *err)
  */
 static void sandbox_unplug_shared(struct cli *c, json_t *doc)
 {
-	struct netd_infra inf = NETD_INFRA_INIT;
+	const char *names[NETD_MAX_NETWORKS];
 	struct pn_err err = { 0 };
+	size_t n = 0;
+	const char *k;
+	json_t *att;
 
-	if (!sandbox_netns_outlives(c, doc) || netd_infra_open(&c->paths, &inf, NULL) < 0)
+	if (!sandbox_netns_outlives(c, doc))
 		return;
-	if (netd_infra_run(&inf, delete_host_ends, doc, &err) < 0)
+	json_object_foreach(json_object_get(doc, "networks"), k, att)
+		if (n < NETD_MAX_NETWORKS && json_string_value(json_object_get(att, "host_interface")))
+			names[n++] = json_string_value(json_object_get(att, "host_interface"));
+	if (cli_infra_links_delete(c, names, n, &err) < 0)
 		fprintf(stderr, "Warning: %s: cannot remove its interfaces from the network namespace it shares: %s\n",
 			json_string_value(json_object_get(doc, "name")) ?: "sandbox", err.msg);
-	netd_infra_close(&inf);
 }
 
 /* nothing runs any more: U, I and the helpers go (networks stay defined), and what killed writers left */
