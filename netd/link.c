@@ -142,12 +142,21 @@ int netd_link_delete(struct nl_sock *sk, const char *ifname, struct pn_err *err)
 	return 0;
 }
 
+/* how many of the links in @links have bridge @ifindex as their master */
+static int bridge_ports(struct nl_cache *links, int ifindex)
+{
+	int ports = 0;
+
+	for (struct nl_object *o = nl_cache_get_first(links); o; o = nl_cache_get_next(o))
+		ports += rtnl_link_get_master((struct rtnl_link *)o) == ifindex;
+	return ports;
+}
+
 int netd_bridge_delete_unused(struct nl_sock *sk, const char *name, struct pn_err *err)
 {
 	struct nl_cache *cache = NULL;
-	struct nl_object *obj;
 	int ifindex = 0, r;
-	bool ports = false;
+	bool ports;
 
 	r = link_index(sk, name, &ifindex, NULL);
 	if (r == -ENODEV)
@@ -157,8 +166,7 @@ int netd_bridge_delete_unused(struct nl_sock *sk, const char *name, struct pn_er
 	r = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache);
 	if (r < 0)
 		return NLE(err, r, "cannot list the interfaces to see what %s still holds", name);
-	for (obj = nl_cache_get_first(cache); obj && !ports; obj = nl_cache_get_next(obj))
-		ports = rtnl_link_get_master((struct rtnl_link *)obj) == ifindex;
+	ports = bridge_ports(cache, ifindex) > 0;
 	nl_cache_free(cache);
 	if (ports)
 		return 0;
@@ -439,7 +447,7 @@ int netd_bridges_tidy(struct nl_sock *sk, const struct netd_network *nets, size_
 		struct rtnl_link *l = (struct rtnl_link *)obj;
 		const char *type = rtnl_link_get_type(l), *name = rtnl_link_get_name(l);
 
-		int ports = 0;
+		int ports;
 
 		if (!type || strcmp(type, "bridge") != 0 || !name || bridge_owner(nets, n, name))
 			continue;
@@ -448,8 +456,7 @@ int netd_bridges_tidy(struct nl_sock *sk, const struct netd_network *nets, size_
 		 * failed to load, and its containers would lose their network
 		 * (a network removed half-way has none: its users went first).
 		 */
-		for (struct nl_object *o = nl_cache_get_first(links); o; o = nl_cache_get_next(o))
-			ports += rtnl_link_get_master((struct rtnl_link *)o) == rtnl_link_get_ifindex(l);
+		ports = bridge_ports(links, rtnl_link_get_ifindex(l));
 		found++;
 		if (ports) {
 			report_line(report, cap, &len, "bridge %s: no network owns it (%d ports: kept)\n", name, ports);
