@@ -252,6 +252,7 @@ static int answer_last_byte(const uint8_t *a, size_t len)
 struct fake {
 	int udp, tcp;
 	uint16_t port;
+	char addr[32];             /* "127.0.0.1#PORT", as server_start() takes it */
 	uint8_t tag;
 	unsigned int udp_queries, tcp_queries;
 	int delay_ms;              /* answer this late (one held query per transport) */
@@ -325,6 +326,7 @@ static void fake_start(struct fake *f, uint8_t tag)
 	memset(f, 0, sizeof(*f));
 	f->tag = tag;
 	f->port = free_port();
+	snprintf(f->addr, sizeof(f->addr), "127.0.0.1#%u", f->port);
 	f->udp = bound_socket(SOCK_DGRAM, "127.0.0.1", f->port);
 	f->tcp = bound_socket(SOCK_STREAM, "127.0.0.1", f->port);
 	assert_true(f->udp >= 0 && f->tcp >= 0);
@@ -559,7 +561,6 @@ static void test_batch_bad_destination(void **state)
 static void test_unsent_query_resent(void **state)
 {
 	struct fake f[2];
-	char a[32], b[32];
 	uint8_t ans[1][1100];
 	size_t lens[1];
 	int c;
@@ -568,11 +569,9 @@ static void test_unsent_query_resent(void **state)
 	write_records("127.0.0.1\n");
 	fake_start(&f[0], 1);
 	fake_start(&f[1], 2);
-	snprintf(a, sizeof(a), "127.0.0.1#%u", f[0].port);
-	snprintf(b, sizeof(b), "127.0.0.1#%u", f[1].port);
 	eagain_port = f[0].port;
 	eagain_left = 1;
-	server_start((const char *const[]){ a, b, NULL });
+	server_start((const char *const[]){ f[0].addr, f[1].addr, NULL });
 	c = udp_client("127.0.0.1");
 	udp_ask(c, 1, "first.example");
 	assert_int_equal(pump(f, 2, &c, 1, false, 3000, ans, lens), 1);
@@ -597,7 +596,6 @@ static void test_unsent_query_resent(void **state)
 static void test_tcp_no_socket_next_server(void **state)
 {
 	struct fake f;
-	char a[32];
 	uint8_t ans[1][1100];
 	size_t lens[1];
 	int c;
@@ -605,9 +603,8 @@ static void test_tcp_no_socket_next_server(void **state)
 	(void)state;
 	write_records("127.0.0.1\n");
 	fake_start(&f, 3);
-	snprintf(a, sizeof(a), "127.0.0.1#%u", f.port);
 	no_ipv6_stream = true;
-	server_start((const char *const[]){ "::1#9", a, NULL });
+	server_start((const char *const[]){ "::1#9", f.addr, NULL });
 	c = tcp_ask(1, "over.tcp.example");
 	assert_int_equal(pump(&f, 1, &c, 1, true, 3000, ans, lens), 1);
 	assert_int_equal(answer_rcode(ans[0], lens[0]), 0);
@@ -655,7 +652,6 @@ static void test_own_server_on_network(void **state)
 static void test_slow_upstream_waited_for(void **state)
 {
 	struct fake f[2];
-	char a[32], b[32];
 	uint8_t ans[1][1100];
 	size_t lens[1];
 	uint64_t t0;
@@ -667,9 +663,7 @@ static void test_slow_upstream_waited_for(void **state)
 	fake_start(&f[1], 6);
 	f[0].delay_ms = 700;
 	f[1].delay_ms = 100000; /* never within the test: a dead second server */
-	snprintf(a, sizeof(a), "127.0.0.1#%u", f[0].port);
-	snprintf(b, sizeof(b), "127.0.0.1#%u", f[1].port);
-	server_start((const char *const[]){ a, b, NULL });
+	server_start((const char *const[]){ f[0].addr, f[1].addr, NULL });
 	c = udp_client("127.0.0.1");
 	t0 = now_ms();
 	udp_ask(c, 1, "slow.example");
@@ -683,7 +677,7 @@ static void test_slow_upstream_waited_for(void **state)
 	server_stop();
 
 	/* TCP, one slow server */
-	server_start((const char *const[]){ a, NULL });
+	server_start((const char *const[]){ f[0].addr, NULL });
 	c = tcp_ask(2, "slow.tcp.example");
 	assert_int_equal(pump(f, 1, &c, 1, true, 3000, ans, lens), 1);
 	assert_int_equal(answer_rcode(ans[0], lens[0]), 0);
@@ -697,7 +691,6 @@ static void test_slow_upstream_waited_for(void **state)
 static void test_total_budget_then_servfail(void **state)
 {
 	struct fake f;
-	char a[32];
 	uint8_t ans[1][1100];
 	size_t lens[1];
 	uint64_t t0, ms;
@@ -707,8 +700,7 @@ static void test_total_budget_then_servfail(void **state)
 	write_records("127.0.0.1\n");
 	fake_start(&f, 7);
 	f.delay_ms = 100000;
-	snprintf(a, sizeof(a), "127.0.0.1#%u", f.port);
-	server_start((const char *const[]){ a, NULL });
+	server_start((const char *const[]){ f.addr, NULL });
 	c = udp_client("127.0.0.1");
 	t0 = now_ms();
 	udp_ask(c, 1, "dead.example");
@@ -730,7 +722,7 @@ static void test_total_budget_then_servfail(void **state)
 static void test_refused_server_given_up_at_once(void **state)
 {
 	struct fake f;
-	char a[32], dead[32];
+	char dead[32];
 	uint8_t ans[1][1100];
 	size_t lens[1];
 	uint64_t t0;
@@ -739,9 +731,8 @@ static void test_refused_server_given_up_at_once(void **state)
 	(void)state;
 	write_records("127.0.0.1\n");
 	fake_start(&f, 8);
-	snprintf(a, sizeof(a), "127.0.0.1#%u", f.port);
 	snprintf(dead, sizeof(dead), "127.0.0.1#%u", free_port()); /* nothing listens there */
-	server_start((const char *const[]){ dead, a, NULL });
+	server_start((const char *const[]){ dead, f.addr, NULL });
 	c = udp_client("127.0.0.1");
 	t0 = now_ms();
 	udp_ask(c, 1, "refused.example");
@@ -776,7 +767,7 @@ static void test_refused_server_given_up_at_once(void **state)
 static void test_linger_does_not_delay_others(void **state)
 {
 	struct fake f[3];
-	char d1[32], d2[32], live[32], text[256];
+	char text[256];
 	uint8_t ans[2][1100];
 	size_t lens[2];
 	uint64_t t0;
@@ -786,13 +777,10 @@ static void test_linger_does_not_delay_others(void **state)
 	for (int k = 0; k < 3; k++)
 		fake_start(&f[k], (uint8_t)(10 + k));
 	f[0].delay_ms = f[1].delay_ms = 100000; /* dead */
-	snprintf(d1, sizeof(d1), "127.0.0.1#%u", f[0].port);
-	snprintf(d2, sizeof(d2), "127.0.0.1#%u", f[1].port);
-	snprintf(live, sizeof(live), "127.0.0.1#%u", f[2].port);
 	/* 127.0.0.2's own server is d1; the defaults are d2, then the live one */
-	snprintf(text, sizeof(text), "127.0.0.1\naaaa 127.0.0.2  web %s\n", d1);
+	snprintf(text, sizeof(text), "127.0.0.1\naaaa 127.0.0.2  web %s\n", f[0].addr);
 	write_records(text);
-	server_start((const char *const[]){ d2, live, NULL });
+	server_start((const char *const[]){ f[1].addr, f[2].addr, NULL });
 	c[0] = udp_client("127.0.0.2");
 	c[1] = udp_client("127.0.0.1");
 	udp_ask(c[0], 1, "lingers.example");
@@ -818,7 +806,6 @@ static void test_linger_does_not_delay_others(void **state)
 static void test_refusal_waits_for_slow_server(void **state)
 {
 	struct fake f[2];
-	char a[32], b[32];
 	uint8_t ans[1][1100];
 	size_t lens[1];
 	int c;
@@ -829,9 +816,7 @@ static void test_refusal_waits_for_slow_server(void **state)
 	fake_start(&f[1], 21);
 	f[0].delay_ms = 700;
 	f[1].rcode = 5; /* REFUSED */
-	snprintf(a, sizeof(a), "127.0.0.1#%u", f[0].port);
-	snprintf(b, sizeof(b), "127.0.0.1#%u", f[1].port);
-	server_start((const char *const[]){ a, b, NULL });
+	server_start((const char *const[]){ f[0].addr, f[1].addr, NULL });
 	c = udp_client("127.0.0.1");
 	udp_ask(c, 1, "slow.then.refused.example");
 	assert_int_equal(pump(f, 2, &c, 1, false, 3000, ans, lens), 1);
@@ -841,7 +826,7 @@ static void test_refusal_waits_for_slow_server(void **state)
 	close(c);
 	server_stop();
 	/* the refusing server alone: its REFUSED is relayed, at once */
-	server_start((const char *const[]){ b, NULL });
+	server_start((const char *const[]){ f[1].addr, NULL });
 	c = udp_client("127.0.0.1");
 	udp_ask(c, 2, "refused.example");
 	assert_int_equal(pump(f, 2, &c, 1, false, 1000, ans, lens), 1);
